@@ -1,0 +1,259 @@
+"""Frozen value types shared by every part of curator.
+
+This module imports nothing from curator: it is the vocabulary that policy (score, plan,
+dedupe), storage and outputs agree on. Storage hands these back instead of live ORM rows, so
+nothing downstream can lazy-load or mutate the database by accident.
+
+All datetimes are timezone-aware UTC. A profile's IANA time zone is applied only when planning
+and rendering.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+
+class FeedStatus(enum.StrEnum):
+    ACTIVE = "active"
+    GONE = "gone"  # the server answered 410: never fetched again
+    DISABLED = "disabled"  # failed for too long, or turned off by the user
+
+
+class FullTextMode(enum.StrEnum):
+    AUTO = "auto"  # fetch the article page only when the feed content looks truncated
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+class ItemState(enum.StrEnum):
+    ACTIVE = "active"
+    DELETED = "deleted"  # a tombstone: the item is never stored again, even if the feed repeats it
+
+
+class DecisionKind(enum.StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    SNOOZE = "snooze"
+    WITHDRAW = "withdraw"  # an approval taken back: the item leaves the plan
+
+
+class SlotKind(enum.StrEnum):
+    RELAY = "relay"  # relay someone else's content, always with the user's own comment
+    ORIGINAL = "original"  # the user's own post
+
+
+class SlotStatus(enum.StrEnum):
+    EMPTY = "empty"  # nothing good enough to fill it; `empty_reason` says why
+    PLANNED = "planned"  # an item (or a topic) is assigned, the comment is not written yet
+    READY = "ready"  # the comment is written: ready to publish
+    PUBLISHED = "published"
+    SKIPPED = "skipped"
+
+
+class DigestState(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # handed to the SMTP server; outcome not yet recorded
+    SENT = "sent"
+    FAILED = "failed"
+    EMPTY = "empty"  # nothing new and nothing due: no email was needed
+
+
+@dataclass(frozen=True, slots=True)
+class Keywords:
+    boost: tuple[str, ...] = ()
+    block: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SlotRule:
+    """One recurring slot of a schedule: a weekday and a wall-clock time in the profile's zone."""
+
+    weekday: int  # 0 = Monday ... 6 = Sunday (datetime.weekday())
+    time: time
+    kind: SlotKind
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    slots: tuple[SlotRule, ...] = ()
+    horizon_days: int = 14
+    blackout: tuple[tuple[date, date], ...] = ()  # inclusive date ranges, in the profile's zone
+    weekly_minutes: int | None = None  # time budget; None = no budget
+    min_score: float = 0.15  # quality floor: below it a relay slot stays empty
+    max_age_days: float = 7.0  # an item older than this at slot time is not relayed
+    relay_minutes: int = 15  # estimated effort: read + comment
+    original_minutes: int = 45
+    min_comment_chars: int = 40  # a relay slot is `ready` once its comment is at least this long
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    time: time = time(7, 30)  # local time at which the daily digest is sent
+    max_items: int = 10
+    min_score: float = 0.1
+    send_when_empty: bool = False
+    to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringSettings:
+    freshness_half_life_hours: float = 72.0
+    max_per_source: int = 3  # diversity: at most this many items of one feed in the top ranks
+    diversity: float = 0.3  # MMR trade-off, 0 = pure relevance
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    name: str
+    objective: str
+    language: str = "auto"  # fr | en | auto
+    timezone: str = "UTC"  # IANA name
+    keywords: Keywords = Keywords()
+    examples: tuple[str, ...] = ()  # URLs or free text the user considers ideal items
+    schedule: Schedule = Schedule()
+    digest: DigestSettings = DigestSettings()
+    scoring: ScoringSettings = ScoringSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSource:
+    """A feed as declared in feeds.yaml (configuration), before it is stored."""
+
+    url: str
+    name: str | None = None
+    interval_minutes: int | None = None  # None = the global default
+    weight: float = 1.0  # source weight for scoring
+    full_text: FullTextMode = FullTextMode.AUTO
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A feed as stored, with its HTTP validators and health."""
+
+    id: int
+    url: str
+    name: str | None
+    status: FeedStatus
+    weight: float = 1.0
+    full_text: FullTextMode = FullTextMode.AUTO
+    interval_minutes: int | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str | None = None  # the title the feed gives itself
+    site_url: str | None = None
+    last_fetched_at: datetime | None = None
+    next_fetch_at: datetime | None = None
+    error_count: int = 0
+    first_error_at: datetime | None = None
+    last_error: str | None = None
+    disabled_reason: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.title or self.url
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedEntry:
+    """One entry as the parser reads it from a feed, before identity and dedupe."""
+
+    guid: str | None
+    url: str | None
+    title: str
+    summary: str
+    content: str
+    author: str | None
+    published_at: datetime | None
+    updated_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: int
+    feed_id: int
+    guid: str | None
+    url: str | None  # canonical URL
+    title: str
+    summary: str
+    content: str  # best full text known: the feed's content or the extracted article
+    author: str | None
+    language: str | None  # fr | en | other
+    published_at: datetime | None
+    fetched_at: datetime
+    content_hash: str
+    cluster_id: int | None = None  # near-duplicate cluster; None = alone
+    state: ItemState = ItemState.ACTIVE
+    feed_name: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.content or self.summary
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A term that contributed to a score, in words the user reads (not a stem)."""
+
+    text: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    profile: str
+    item_id: int
+    final: float
+    relevance: float
+    feedback: float = 0.0
+    freshness: float = 1.0
+    source: float = 1.0
+    boost: float = 0.0
+    blocked: bool = False
+    why: tuple[Term, ...] = ()
+    rank: int | None = None  # position in the diversified queue, 1 = top
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    profile: str
+    item_id: int
+    kind: DecisionKind
+    decided_at: datetime
+    comment: str | None = None
+    reason: str | None = None
+    snooze_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    id: str  # stable: derived from profile + rule + local date, never random
+    profile: str
+    starts_at: datetime  # UTC
+    kind: SlotKind
+    status: SlotStatus
+    sequence: int = 0  # increases whenever the time or content changes (iCalendar SEQUENCE)
+    item_id: int | None = None
+    topic: str | None = None  # original posts: a suggested topic
+    comment: str | None = None
+    comment_starter: str | None = None
+    empty_reason: str | None = None
+    pinned: bool = False
+    minutes: int = 15  # estimated effort
+    published_at: datetime | None = None
+    published_url: str | None = None
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    profile: str
+    day: date  # the profile's local date
+    state: DigestState
+    message_id: str
+    attempts: int = 0
+    last_error: str | None = None
+    sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    item_ids: tuple[int, ...] = field(default_factory=tuple)
