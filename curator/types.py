@@ -257,3 +257,47 @@ class Digest:
     sent_at: datetime | None = None
     next_attempt_at: datetime | None = None
     item_ids: tuple[int, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class FetchSettings:
+    """How feeds and article pages are fetched (feeds.yaml `fetch:`)."""
+
+    default_interval_minutes: int = 60
+    timeout_seconds: float = 20.0
+    max_body_bytes: int = 10 * 1024 * 1024  # enforced while streaming and after decompression
+    max_redirects: int = 5
+    concurrency: int = 8  # feeds fetched at once
+    per_host: int = 2  # requests in flight to one host at once
+    max_backoff_minutes: int = 24 * 60
+    disable_after_days: float = 7.0  # a feed failing this long is disabled
+    allow_private_addresses: bool = False  # article URLs may reach loopback/private hosts
+    user_agent: str = "curator/0.1 (+https://github.com/curator-app/curator)"
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """Where digests are sent (feeds.yaml `smtp:`). The password comes only from the environment."""
+
+    host: str = "localhost"
+    port: int = 25
+    security: str = "none"  # starttls | ssl | none
+    user: str | None = None
+    password: str | None = None  # from CURATOR_SMTP_PASSWORD, never from the file
+    sender: str = "curator@localhost"
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarSettings:
+    alarm_minutes: int | None = 15  # VALARM before each slot; None = no reminder
+    refresh_minutes: int = 60  # REFRESH-INTERVAL / X-PUBLISHED-TTL for subscribers
+    keep_cancelled: bool = False  # file export keeps removed slots as STATUS:CANCELLED
+
+
+@dataclass(frozen=True, slots=True)
+class ServeSettings:
+    host: str = "127.0.0.1"
+    port: int = 8421
+    token: str | None = None  # optional secret in calendar URLs
+    digest_catchup_hours: float = 6.0  # a digest missed while down is sent if within this window
