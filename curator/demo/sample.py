@@ -1001,7 +1001,10 @@ class _Spec:
     general: bool = True  # mix in the language's general sentences
     bank_by_subject: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     truncated: bool = False
-    paragraphs: tuple[int, int] = (3, 4)
+    paragraphs: tuple[int, int] = (4, 6)
+    # Full-content entries stay well past the ~120 words under which readers (and curator's
+    # full-text policy) take an entry for an excerpt.
+    min_words: int = 150
 
     @property
     def path(self) -> str:
@@ -1094,6 +1097,8 @@ SPECS = (
         leads=LOISIRS_LEADS,
         closings=LOISIRS_CLOSINGS,
         general=False,
+        paragraphs=(3, 4),
+        min_words=0,  # leisure tips are short; fetching their pages is harmless
         bank_by_subject={
             subject: LOISIRS_BANKS[theme]
             for theme, subjects in LOISIRS_THEMES.items()
@@ -1199,22 +1204,27 @@ def _write_body(
 ) -> tuple[str, ...]:
     fr = language == "fr"
     closings = spec.closings or (FR_CLOSINGS if fr else EN_CLOSINGS)
-    # Drawn without replacement, so no sentence repeats inside one article; at most two
-    # general remarks, so every article stays on its feed's topic.
+    # Drawn without replacement, so no sentence repeats inside one article; at most one
+    # general remark, so every article stays on its feed's topic.
     pool = _on_topic_last(list(spec.bank_by_subject.get(subject, spec.bank)), topic, rng)
-    if spec.general:
+    if spec.general and rng.random() < 0.6:
         general = FR_GENERAL if fr else EN_GENERAL
-        for remark in rng.sample(general, rng.randint(0, 2)):
-            pool.insert(rng.randint(len(pool) - 8, len(pool) - 3), remark)
+        pool.insert(rng.randint(len(pool) - 8, len(pool) - 3), rng.choice(general))
     count = rng.randint(*spec.paragraphs)
     paragraphs = [f"{lead.format(subject=subject)} {_fill(pool.pop(), rng, fr)}"]
-    for _ in range(count - 2):
+    middle = 0
+    while middle < count - 2 or _words(paragraphs) < spec.min_words:
         size = rng.randint(2, 3)
         paragraphs.append(" ".join(_fill(pool.pop(), rng, fr) for _ in range(size)))
+        middle += 1
     ending = _fill(pool.pop(), rng, fr)
     # Only some articles sign off, as on real sites; always would read like a template.
     paragraphs.append(f"{ending} {rng.choice(closings)}" if rng.random() < 0.5 else ending)
     return tuple(paragraphs)
+
+
+def _words(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
 
 
 def _on_topic_last(pool: list[str], topic: str, rng: random.Random) -> list[str]:
