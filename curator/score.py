@@ -71,11 +71,10 @@ EXPLAIN_LIMIT = 300  # explanations (original words) for the head of the queue o
 WHY_TERMS = 5
 
 # Content words the maintained stop lists contain but that carry a topic for our users.
-_KEEP = frozenset(
-    """bill fire mill interest system empty fill found front full move part serious show side
-    sincere thick thin top bottom detail describe call name keep con cry
-    état droite valeur force essai pièce parole mine haut""".split()
-)
+_KEEP_WORDS = """bill fire mill interest system empty fill found front full move part serious show
+side sincere thick thin top bottom detail describe call name keep con cry
+état droite valeur force essai pièce parole mine haut"""
+_KEEP = frozenset(_KEEP_WORDS.split())
 _WORD = re.compile(r"[^\W_]{2,}")
 _TAG = re.compile(r"<[^>]+>")
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"«“(]?[A-ZÀ-ÖØ-Þ0-9])")
