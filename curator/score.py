@@ -67,6 +67,7 @@ MODEL_HALF = 20.0  # the model weighs n / (n + MODEL_HALF) after n decisions ...
 MODEL_MAX = 0.7  # ... at most this much: the objective keeps a say
 MMR_POOL = 300  # MMR re-ranks only the head of the queue
 PAGE = 10  # the per-source cap applies to each page of this many ranks
+CAP_SLACK = 0.6  # ... unless the other feeds only offer items below this share of the score
 EXPLAIN_LIMIT = 300  # explanations (original words) for the head of the queue only
 WHY_TERMS = 5
 
@@ -77,6 +78,7 @@ side sincere thick thin top bottom detail describe call name keep con cry
 _KEEP = frozenset(_KEEP_WORDS.split())
 _WORD = re.compile(r"[^\W_]{2,}")
 _TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"[.,;:!?()\[\]«»\"“”]")  # a shown bigram does not span punctuation
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"«“(]?[A-ZÀ-ÖØ-Þ0-9])")
 
 
@@ -537,7 +539,7 @@ def score_items(
     final[blocked] = 0.0
 
     ranks = _rank(profile, items, x, final, blocked, latest, now)
-    why = _explain(items, x, q_fb, final, blocked)
+    why = _explain(items, x, (q0, q_fb), final, blocked)
     scores = [
         Score(
             profile=profile.name,
@@ -643,33 +645,31 @@ def _rank(
     lam = 1.0 - min(1.0, max(0.0, profile.scoring.diversity))
     cap = profile.scoring.max_per_source
     head, tail = candidates[:MMR_POOL], candidates[MMR_POOL:]
-    sim = (x[head] @ x[head].T).toarray() if lam < 1.0 else None
+    sim = (x[head] @ x[head].T).toarray() if lam < 1.0 else np.zeros((len(head), len(head)))
+    head_final = final[head]
+    feed_of = np.array([items[k].feed_id for k in head])
+    max_sim = np.zeros(len(head))  # similarity of each candidate to the closest one chosen
+    free = np.ones(len(head), dtype=bool)
     order: list[int] = []
-    chosen: list[int] = []  # positions in head
-    remaining = list(range(len(head)))
     per_feed: dict[int, int] = {}
-    while remaining:
-        page_start = len(order) // PAGE * PAGE
-        if len(order) == page_start:
+    while free.any():
+        if len(order) % PAGE == 0:
             per_feed = {}
-        best_pos, best_val, fallback = -1, -math.inf, -1
-        for p in remaining:
-            k = head[p]
-            if fallback < 0:
-                fallback = p
-            if cap > 0 and per_feed.get(items[k].feed_id, 0) >= cap:
-                continue
-            val = final[k]
-            if sim is not None and chosen:
-                val = lam * final[k] - (1.0 - lam) * float(sim[p, chosen].max())
-            if val > best_val:
-                best_pos, best_val = p, val
-        pick = best_pos if best_pos >= 0 else fallback
-        remaining.remove(pick)
-        chosen.append(pick)
-        k = head[pick]
-        order.append(k)
-        per_feed[items[k].feed_id] = per_feed.get(items[k].feed_id, 0) + 1
+        value = np.where(free, lam * head_final - (1.0 - lam) * max_sim, -np.inf)
+        pick = int(np.argmax(value))
+        if cap > 0 and per_feed.get(int(feed_of[pick]), 0) >= cap:
+            full = [f for f, n in per_feed.items() if n >= cap]
+            allowed = free & ~np.isin(feed_of, full)
+            if allowed.any():
+                alt = int(np.argmax(np.where(allowed, value, -np.inf)))
+                # The cap gives way when every other feed only has much weaker items.
+                if head_final[alt] >= CAP_SLACK * head_final[pick]:
+                    pick = alt
+        free[pick] = False
+        if order or lam < 1.0:
+            max_sim = np.maximum(max_sim, sim[:, pick])
+        order.append(head[pick])
+        per_feed[int(feed_of[pick])] = per_feed.get(int(feed_of[pick]), 0) + 1
     order.extend(tail)
     return {k: r for r, k in enumerate(order, start=1)}
 
@@ -677,25 +677,37 @@ def _rank(
 def _explain(
     items: Sequence[Item],
     x: sparse.csr_matrix,
-    q: sparse.csr_matrix,
+    queries: Sequence[sparse.csr_matrix],
     final: np.ndarray,
     blocked: np.ndarray,
 ) -> dict[int, tuple[Term, ...]]:
-    """The terms that contributed most, as the words the item uses."""
-    if not items or q.nnz == 0:
+    """The terms that contributed most, as the words the item uses.
+
+    `queries` are tried in order: the profile's own words first (what the user recognises),
+    then the vector expanded by feedback, for items that only the expansion found.
+    """
+    dense = []
+    for q in queries:
+        if q.nnz:
+            qd = np.zeros(N_FEATURES)
+            qd[q.indices] = q.data
+            dense.append(qd)
+    if not items or not dense:
         return {}
-    qd = np.zeros(N_FEATURES)
-    qd[q.indices] = q.data
     order = _top_indices(np.where(blocked, -1.0, final), EXPLAIN_LIMIT)
     out: dict[int, tuple[Term, ...]] = {}
-    for k in order:
-        row = x.getrow(int(k))
-        contrib = row.data * qd[row.indices]
-        if not contrib.size or contrib.max() <= 0:
-            continue
-        best = np.argsort(-contrib, kind="stable")[: WHY_TERMS * 2]
-        wanted = {int(row.indices[b]): float(contrib[b]) for b in best if contrib[b] > 0}
-        out[int(k)] = _surface_terms(items[int(k)], wanted)
+    for k in (int(k) for k in order):
+        cols = x.indices[x.indptr[k] : x.indptr[k + 1]]
+        vals = x.data[x.indptr[k] : x.indptr[k + 1]]
+        for qd in dense:
+            contrib = vals * qd[cols]
+            if contrib.size and contrib.max() > 0:
+                best = np.argsort(-contrib, kind="stable")[: WHY_TERMS * 2]
+                wanted = {int(cols[b]): float(contrib[b]) for b in best if contrib[b] > 0}
+                terms = _surface_terms(items[k], wanted)
+                if terms:
+                    out[k] = terms
+                    break
     return out
 
 
@@ -715,8 +727,9 @@ def _surface_terms(item: Item, wanted: Mapping[int, float]) -> tuple[Term, ...]:
                 found[idx] = m.group()
             if prev is not None:
                 bidx = term_index(prev[0] + " " + stem)
-                if bidx in wanted and bidx not in found:
-                    found[bidx] = text[prev[1] : m.end()]
+                span = text[prev[1] : m.end()]
+                if bidx in wanted and bidx not in found and not _BREAK.search(span):
+                    found[bidx] = span
             prev = (stem, m.start(), m.end())
         if len(found) == len(wanted):
             break
