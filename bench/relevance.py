@@ -215,12 +215,12 @@ def load_ag(root: Path) -> Dataset:
     return Dataset("ag_news_en", items, labels, [""] * len(items), objs, "en")
 
 
-def load_lemonde(root: Path) -> Dataset:
+def load_lemonde(root: Path, chars: int = 600) -> Dataset:
     items, labels, subs = [], [], []
     with (root / "ranking/lemonde_fr/lemonde_2017.jsonl").open(encoding="utf-8") as f:
         for k, line in enumerate(f):
             d = json.loads(line)
-            items.append(_item(k, d["title"], d["text"][:600], "fr"))
+            items.append(_item(k, d["title"], d["text"][:chars], "fr"))
             labels.append(d["category"])
             subs.append(d["subcategory"])
     objs = [(o, "fr", g) for o, g in LM_OBJECTIVES]
@@ -454,44 +454,50 @@ def _synthetic(base: Sequence[Item], n: int, feeds: int) -> list[Item]:
 
 def speed_child(kind: str) -> None:
     root = corpus_dir()
-    base = load_lemonde(root).items + load_ag(root).items
+    # Full Le Monde articles (median ~2,000 characters) and AG News items: feed-shaped items.
+    base = load_lemonde(root, chars=100_000).items + load_ag(root).items
     objectives = [o for o, _ in AG_OBJECTIVES] + [o for o, _ in LM_OBJECTIVES]
+    out: dict[str, float] = {}
     if kind == "new10k":
         stats = sc.CorpusStats.fit(_synthetic(base, 5000, 50))
         items = _synthetic(base, 10_000, 50)
         t0 = time.perf_counter()
         r = sc.score_items(Profile("p", objectives[0]), items, stats=stats, now=NOW)
-        dt = time.perf_counter() - t0
+        out["seconds"] = time.perf_counter() - t0
         assert len(r.scores) == len(items)
-        print(json.dumps({"seconds": dt}))
     elif kind == "stored100k":
         items = _synthetic(base, 100_000, 200)
         t0 = time.perf_counter()
         stats = sc.CorpusStats.fit(items)
-        t_stats = time.perf_counter() - t0
+        out["fit_stats_once_seconds"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         matrix = sc.vectorize(items, stats)
+        out["vectorize_seconds"] = time.perf_counter() - t0
         for p in range(20):
             profile = Profile(f"p{p}", objectives[p % len(objectives)])
             sc.score_items(profile, items, stats=stats, now=NOW, matrix=matrix)
-        dt = time.perf_counter() - t0
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({"seconds": dt, "fit_stats_seconds": t_stats, "peak_rss_mb": rss}))
-    elif kind in ("bm25_10k", "minilm_10k"):
+        out["seconds"] = time.perf_counter() - t0
+    elif kind == "bm25_10k":
         items = _synthetic(base, 10_000, 50)
         t0 = time.perf_counter()
-        ds = Dataset("x", items, [], [], [], "fr")
-        fn = bm25(ds) if kind == "bm25_10k" else minilm(ds)
-        assert fn is not None
+        fn = bm25(Dataset("x", items, [], [], [], "fr"))
         fn(objectives[0])
-        dt = time.perf_counter() - t0
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({"seconds": dt, "peak_rss_mb": rss}))
+        out["seconds"] = time.perf_counter() - t0
+    elif kind == "minilm_1k":
+        items = _synthetic(base, 1000, 50)
+        t0 = time.perf_counter()
+        mfn = minilm(Dataset("x", items, [], [], [], "fr"))
+        assert mfn is not None
+        mfn(objectives[0])
+        out["seconds"] = time.perf_counter() - t0
+        out["seconds_per_10k_estimated"] = out["seconds"] * 10
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({k: round(v, 2) for k, v in out.items()}))
 
 
 def run_speed(use_minilm: bool) -> None:
     print("\n== Speed and memory (each in a fresh process) ==")
-    kinds = ["new10k", "bm25_10k", *(["minilm_10k"] if use_minilm else []), "stored100k"]
+    kinds = ["new10k", "bm25_10k", *(["minilm_1k"] if use_minilm else []), "stored100k"]
     for kind in kinds:
         out = subprocess.run(
             [sys.executable, __file__, "--child", kind], capture_output=True, text=True
@@ -502,8 +508,9 @@ def run_speed(use_minilm: bool) -> None:
         print(f"  {kind:<12} {out.stdout.strip().splitlines()[-1]}")
     print(
         "  new10k: score 10,000 new items for one profile (target < 2 s); stored100k: 100,000"
-        " items x 20 profiles incl. analysis (target < 30 s, RSS < 1.5 GB);"
-        " bm25_10k/minilm_10k: index + one query over the same 10,000 items"
+        " items x 20 profiles: analysis once + 20 rankings (target < 30 s, RSS < 1.5 GB; the idf"
+        " is kept up to date incrementally, its one-off fit is shown apart); bm25_10k: index +"
+        " one query over the same 10,000 items; minilm_1k: encode 1,000 of them + one query"
     )
 
 

@@ -64,6 +64,8 @@ MIN_CLASS_FOR_MODEL = 3  # a linear model needs a few decisions on both sides
 MODEL_C = 4.0  # inverse regularisation of the logistic model
 MODEL_HALF = 20.0  # the model weighs n / (n + MODEL_HALF) after n decisions ...
 MODEL_MAX = 0.7  # ... at most this much: the objective keeps a say
+FB_PRF_DOCS = 0  # with decisions, the best undecided items expand the profile again
+FB_PRF_WEIGHT = 0.5
 MMR_POOL = 300  # MMR re-ranks only the head of the queue
 PAGE = 10  # the per-source cap applies to each page of this many ranks
 CAP_SLACK = 0.6  # ... unless the other feeds only offer items below this share of the score
@@ -591,7 +593,8 @@ def score_items(
     latest = current_decisions(decisions)
     q_fb = q
     if latest and items:
-        base, q_fb = _feedback(latest, decided_items, idf, x, q, relevance)
+        undecided = np.array([i.id not in latest for i in items], dtype=bool)
+        base, q_fb = _feedback(latest, decided_items, idf, x, q, relevance, undecided)
     feedback = base - relevance
 
     n = len(items)
@@ -651,6 +654,7 @@ def _feedback(
     x: sparse.csr_matrix,
     q: sparse.csr_matrix,
     relevance: np.ndarray,
+    undecided: np.ndarray,
 ) -> tuple[np.ndarray, sparse.csr_matrix]:
     by_id = {i.id: i for i in decided_items}
     labelled: list[tuple[Item, int]] = []
@@ -679,19 +683,31 @@ def _feedback(
     q_fb = _unit(q_fb)
     rocchio = _squash(np.asarray((x @ q_fb.T).toarray()).ravel())
     n_pos, n_neg = int(y.sum()), int((1 - y).sum())
-    if min(n_pos, n_neg) < MIN_CLASS_FOR_MODEL:
-        return rocchio, q_fb
-    # The profile vector joins the training set as one more positive: the model starts from
-    # the user's own words, not from a handful of examples alone.
-    xt = sparse.vstack([xd, q]).tocsr()
-    yt = np.append(y, 1)
-    model = LogisticRegression(C=MODEL_C, class_weight="balanced", max_iter=200, solver="liblinear")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(xt, yt)
-    prob = model.predict_proba(x)[:, 1]
-    m = min(MODEL_MAX, len(labelled) / (len(labelled) + MODEL_HALF))
-    return (1.0 - m) * rocchio + m * prob, q_fb
+    prob: np.ndarray | None = None
+    m = 0.0
+    if min(n_pos, n_neg) >= MIN_CLASS_FOR_MODEL:
+        # The profile vector joins the training set as one more positive: the model starts
+        # from the user's own words, not from a handful of examples alone.
+        xt = sparse.vstack([xd, q]).tocsr()
+        yt = np.append(y, 1)
+        model = LogisticRegression(
+            C=MODEL_C, class_weight="balanced", max_iter=200, solver="liblinear"
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(xt, yt)
+        prob = model.predict_proba(x)[:, 1]
+        m = min(MODEL_MAX, len(labelled) / (len(labelled) + MODEL_HALF))
+    blended = rocchio if prob is None else (1.0 - m) * rocchio + m * prob
+    if FB_PRF_DOCS:
+        # Pseudo-relevance feedback again, now from the feedback ranking: the best undecided
+        # items lend their vocabulary, which short texts need most.
+        top = _top_indices(np.where(undecided, blended, -1.0), FB_PRF_DOCS)
+        centroid = _unit(sparse.csr_matrix(x[top].sum(axis=0)))
+        q2 = _unit(sparse.csr_matrix(q_fb + FB_PRF_WEIGHT * centroid))
+        rocchio = _squash(np.asarray((x @ q2.T).toarray()).ravel())
+        blended = rocchio if prob is None else (1.0 - m) * rocchio + m * prob
+    return blended, q_fb
 
 
 def _rank(
@@ -705,15 +721,20 @@ def _rank(
 ) -> dict[int, int]:
     """Rank the pending queue: one item per near-duplicate cluster, MMR over the head, and at
     most `max_per_source` items of one feed on each page of ten."""
-    best_of_cluster: dict[int, int] = {}
+    n = len(items)
+    ids = np.fromiter((i.id for i in items), np.int64, n)
+    keys = np.fromiter(
+        (i.cluster_id if i.cluster_id is not None else i.id for i in items), np.int64, n
+    )
+    pending = ~blocked
     for k, item in enumerate(items):
-        if blocked[k] or not is_pending(latest.get(item.id), now):
-            continue
-        key = item.cluster_id if item.cluster_id is not None else item.id
-        held = best_of_cluster.get(key)
-        if held is None or (final[k], -item.id) > (final[held], -items[held].id):
-            best_of_cluster[key] = k
-    candidates = sorted(best_of_cluster.values(), key=lambda k: (-final[k], items[k].id))
+        if item.id in latest and not is_pending(latest[item.id], now):
+            pending[k] = False
+    # Best first (ties: lower id); the first item met of each cluster is its representative.
+    best = np.lexsort((ids, -final))
+    best = best[pending[best]]
+    _, first = np.unique(keys[best], return_index=True)
+    candidates = best[np.sort(first)].tolist()
     if not candidates:
         return {}
     lam = 1.0 - min(1.0, max(0.0, profile.scoring.diversity))
