@@ -56,12 +56,12 @@ RELEVANCE_SCALE = 0.12  # cosine -> [0, 1): squash(0.12) = 0.63
 FRESHNESS_FLOOR = 0.5  # an old item keeps half its score: relevance matters more than age
 BOOST_STEP = 0.1
 BOOST_MAX = 0.3
-PRF_DOCS = 10  # pseudo-relevance feedback: the top items expand the profile vector
+PRF_DOCS = 20  # pseudo-relevance feedback: the top items expand the profile vector
 PRF_WEIGHT = 0.7
 ROCCHIO_POS = 0.8
 ROCCHIO_NEG = 0.3
 MIN_CLASS_FOR_MODEL = 3  # a linear model needs a few decisions on both sides
-MODEL_C = 4.0  # inverse regularisation of the logistic model
+MODEL_C = 20.0  # inverse regularisation of the logistic model
 MODEL_HALF = 20.0  # the model weighs n / (n + MODEL_HALF) after n decisions ...
 MODEL_MAX = 0.7  # ... at most this much: the objective keeps a say
 FB_PRF_DOCS = 0  # with decisions, the best undecided items expand the profile again
