@@ -8,16 +8,21 @@ case reads the clock once (`self.now()`) and passes that instant down, so tests 
 from __future__ import annotations
 
 import logging
+import os
 import time as _time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import make_url
+
 from curator.config import Settings, load_settings, resolve_database_url
-from curator.errors import InvalidAction
+from curator.errors import ExportError, InvalidAction
+from curator.outputs.ics import render_calendar
 from curator.store import Database, decisions, repo
+from curator.store import ics as store_ics
 from curator.types import Decision, DecisionKind, Feed
 
 log = logging.getLogger(__name__)
@@ -45,6 +50,23 @@ class RunReport:
 
     def lines(self) -> list[str]:
         return [f"{s.name:>8}: {s.summary} ({s.seconds:.1f}s)" for s in self.stages]
+
+
+def write_if_changed(path: Path, body: bytes) -> None:
+    """Replace a file atomically, and leave it untouched (mtime included) when nothing changed.
+
+    A file:// subscriber or a sync client never sees half a calendar, and an unchanged plan
+    does not look like an update to tools that watch the file.
+    """
+    try:
+        if path.is_file() and path.read_bytes() == body:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(body)
+        os.replace(partial, path)
+    except OSError as e:
+        raise ExportError(f"cannot write the calendar: {e.strerror or e}", path=str(path)) from e
 
 
 class Curator:
@@ -122,6 +144,62 @@ class Curator:
             decisions.record(session, decision)
         return decision
 
+    # --- calendar ------------------------------------------------------------------------
+
+    def calendar_ics(self, profile: str, *, keep_cancelled: bool = False) -> bytes:
+        """A profile's calendar; what subscribers get (removed slots simply absent)."""
+        chosen = self.settings.profile(profile)
+        settings = replace(self.settings.calendar, keep_cancelled=keep_cancelled)
+        now = self.now()
+        with self.db.session() as session:
+            data = store_ics.calendar_data(session, chosen.name, with_cancelled=keep_cancelled)
+        return render_calendar(
+            chosen,
+            data.slots,
+            data.items,
+            data.scores,
+            settings,
+            now=now,
+            cancelled=data.cancelled,
+        )
+
+    def calendar_dir(self) -> Path:
+        """Where exported calendars go: `calendar.output_dir`, else beside the SQLite file."""
+        if self.settings.calendar.output_dir:
+            return Path(self.settings.calendar.output_dir)
+        if self.db.dialect == "sqlite":
+            database = make_url(self.db.url).database
+            if database and database != ":memory:":
+                return Path(database).resolve().parent
+        return self.settings.data_dir
+
+    def export_ics(
+        self,
+        profile: str | None = None,
+        path: Path | None = None,
+        keep_cancelled: bool | None = None,
+    ) -> list[Path]:
+        """Write calendar-<profile>.ics for one profile or all; `path` is a file or a folder."""
+        profiles = self.settings.select_profiles(profile)
+        keep = self.settings.calendar.keep_cancelled if keep_cancelled is None else keep_cancelled
+        if path is not None and not path.is_dir() and len(profiles) > 1:
+            raise InvalidAction(
+                f"{path} is one file but there are {len(profiles)} profiles: "
+                "name a folder, or choose one with --profile"
+            )
+        written = []
+        for chosen in profiles:
+            folder = path if path is not None and path.is_dir() else self.calendar_dir()
+            target = path if path is not None and not path.is_dir() else None
+            target = target or folder / f"calendar-{chosen.name}.ics"
+            write_if_changed(target, self.calendar_ics(chosen.name, keep_cancelled=keep))
+            written.append(target)
+        return written
+
+    def _export_stage(self) -> tuple[str, dict[str, Any]]:
+        paths = self.export_ics()
+        return f"wrote {len(paths)} calendar(s)", {"paths": [str(p) for p in paths]}
+
     # --- the main job --------------------------------------------------------------------
 
     def run(self) -> RunReport:
@@ -129,6 +207,7 @@ class Curator:
         report = RunReport()
         stages: list[tuple[str, Callable[[], tuple[str, dict[str, Any]]]]] = [
             # Stages are added here in data-flow order: fetch -> score -> plan -> export -> digest.
+            ("export", self._export_stage),
         ]
         for name, stage in stages:
             started = _time.perf_counter()

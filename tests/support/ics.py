@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
+
+from curator.store import Database
+from curator.store.models import FeedRow, ItemRow, ScoreRow, SlotRow
 from curator.types import (
     CalendarSettings,
     Item,
@@ -225,3 +229,70 @@ def prop(lines: list[str], name: str) -> list[str]:
 
 def event_by_uid(body: bytes) -> dict[str, list[str]]:
     return {prop(block, "UID")[0]: block for block in events(body)}
+
+
+def store_plan(db: Database, plan: Plan, *, now: datetime = NOW) -> None:
+    """Write a plan's items, scores and slots (removed ones with `removed_at`) into a database."""
+    with db.session() as session:
+        feed = session.scalars(select(FeedRow).order_by(FeedRow.id)).first()
+        if feed is None:
+            feed = FeedRow(
+                url="https://example.org/feed.xml", name="Blog", created_at=now, updated_at=now
+            )
+            session.add(feed)
+            session.flush()
+        for item in plan.items.values():
+            session.add(
+                ItemRow(
+                    id=item.id,
+                    feed_id=feed.id,
+                    identity=f"guid:{item.guid}",
+                    guid=item.guid,
+                    url=item.url,
+                    link=item.url,
+                    title=item.title,
+                    content_hash=item.content_hash,
+                    published_at=item.published_at,
+                    fetched_at=item.fetched_at,
+                )
+            )
+        session.flush()
+        for score in plan.scores.values():
+            session.add(
+                ScoreRow(
+                    profile=score.profile,
+                    item_id=score.item_id,
+                    final=score.final,
+                    relevance=score.relevance,
+                    why=[[t.text, t.weight] for t in score.why],
+                    computed_at=now,
+                )
+            )
+        for slot in plan.slots:
+            session.add(slot_row(slot, removed_at=None))
+        for slot in plan.cancelled:
+            session.add(slot_row(slot, removed_at=now))
+
+
+def slot_row(slot: Slot, *, removed_at: datetime | None) -> SlotRow:
+    return SlotRow(
+        id=slot.id,
+        profile=slot.profile,
+        starts_at=slot.starts_at,
+        local_date=slot.starts_at.date(),
+        kind=slot.kind.value,
+        status=slot.status.value,
+        sequence=slot.sequence,
+        item_id=slot.item_id,
+        topic=slot.topic,
+        comment=slot.comment,
+        comment_starter=slot.comment_starter,
+        empty_reason=slot.empty_reason,
+        pinned=slot.pinned,
+        minutes=slot.minutes,
+        published_at=slot.published_at,
+        published_url=slot.published_url,
+        created_at=slot.updated_at or NOW,
+        updated_at=slot.updated_at or NOW,
+        removed_at=removed_at,
+    )

@@ -1,0 +1,194 @@
+"""`curator export ics` and the calendar use cases, on a real migrated SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from ical.calendar_stream import IcsCalendarStream
+from sqlalchemy import update
+
+from curator.app import Curator
+from curator.cli import cli, main
+from curator.config import load_settings
+from curator.errors import ExportError, InvalidAction
+from curator.store import Database
+from curator.store.models import SlotRow
+from tests.conftest import MINIMAL_CONFIG
+from tests.support.ics import NOW, event_by_uid, prop, small_plan, store_plan
+
+REMOVED_UID = "claire-2026-04-09-0900-original@curator"
+RELAY_UID = "claire-2026-04-01-0900-relay@curator"
+
+
+@pytest.fixture
+def setup(tmp_path: Path, write_config: Callable[..., Path]) -> Iterator[tuple[Path, str]]:
+    """A config in tmp_path and a database one folder down, holding the small plan."""
+    config = write_config()
+    (tmp_path / "data").mkdir()
+    url = f"sqlite:///{tmp_path / 'data' / 'curator.db'}"
+    app = Curator(load_settings(config), Database.open(url), clock=lambda: NOW)
+    store_plan(app.db, small_plan())
+    app.close()
+    yield config, url
+
+
+def open_app(setup: tuple[Path, str]) -> Curator:
+    config, url = setup
+    return Curator(load_settings(config), Database.open(url), clock=lambda: NOW)
+
+
+def invoke(setup: tuple[Path, str], *args: str) -> tuple[int, bytes, str]:
+    config, url = setup
+    result = CliRunner().invoke(cli, ["--config", str(config), "--db", url, *args])
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout_bytes, result.stderr
+
+
+def test_export_writes_beside_the_database(setup: tuple[Path, str], tmp_path: Path) -> None:
+    code, out, _ = invoke(setup, "export", "ics")
+    target = tmp_path / "data" / "calendar-claire.ics"
+    assert code == 0 and f"Wrote {target}" in out.decode()
+    body = target.read_bytes()
+    calendar = IcsCalendarStream.calendar_from_ics(body.decode("utf-8"))
+    assert len(calendar.events) == 6
+    by_uid = event_by_uid(body)
+    assert REMOVED_UID not in by_uid
+    # The profile in feeds.yaml is French: the stored plan renders in French.
+    assert prop(by_uid[RELAY_UID], "SUMMARY")[0].startswith("Relais : Les PME")
+    assert "Pourquoi : PME (0\\,31)" in prop(by_uid[RELAY_UID], "DESCRIPTION")[0]
+
+
+def test_keep_cancelled_and_output_file(setup: tuple[Path, str], tmp_path: Path) -> None:
+    target = tmp_path / "out" / "plan.ics"
+    code, _, _ = invoke(
+        setup, "export", "ics", "--profile", "claire", "-o", str(target), "--keep-cancelled"
+    )
+    assert code == 0
+    removed = event_by_uid(target.read_bytes())[REMOVED_UID]
+    assert prop(removed, "STATUS") == ["CANCELLED"]
+
+
+def test_output_to_a_folder(setup: tuple[Path, str], tmp_path: Path) -> None:
+    folder = tmp_path / "calendars"
+    folder.mkdir()
+    assert invoke(setup, "export", "ics", "-o", str(folder))[0] == 0
+    assert (folder / "calendar-claire.ics").is_file()
+
+
+def test_stdout_is_the_same_calendar_with_crlf(setup: tuple[Path, str]) -> None:
+    code, out, _ = invoke(setup, "export", "ics", "-o", "-")
+    assert code == 0
+    app = open_app(setup)
+    try:
+        assert out == app.calendar_ics("claire")
+    finally:
+        app.close()
+    assert out.startswith(b"BEGIN:VCALENDAR\r\n") and out.endswith(b"END:VCALENDAR\r\n")
+
+
+def test_exporting_twice_changes_nothing(setup: tuple[Path, str], tmp_path: Path) -> None:
+    invoke(setup, "export", "ics")
+    target = tmp_path / "data" / "calendar-claire.ics"
+    first, stat = target.read_bytes(), target.stat()
+    invoke(setup, "export", "ics")
+    assert target.read_bytes() == first
+    assert target.stat().st_mtime_ns == stat.st_mtime_ns, "an unchanged calendar is not rewritten"
+
+
+def test_a_new_comment_bumps_only_its_event(setup: tuple[Path, str], tmp_path: Path) -> None:
+    invoke(setup, "export", "ics")
+    target = tmp_path / "data" / "calendar-claire.ics"
+    before = event_by_uid(target.read_bytes())
+    app = open_app(setup)
+    try:
+        # What the planner does when the user writes the comment.
+        with app.db.session() as session:
+            session.execute(
+                update(SlotRow)
+                .where(SlotRow.id == "claire-2026-04-01-0900-relay")
+                .values(
+                    comment="Un commentaire personnel, assez long pour être publié.",
+                    status="ready",
+                    sequence=SlotRow.sequence + 1,
+                    updated_at=NOW + timedelta(minutes=5),
+                )
+            )
+        paths = app.export_ics()
+    finally:
+        app.close()
+    assert paths == [target]
+    after = event_by_uid(target.read_bytes())
+    assert before.keys() == after.keys()
+    assert [uid for uid in before if before[uid] != after[uid]] == [RELAY_UID]
+    assert prop(after[RELAY_UID], "SEQUENCE") == ["2"]
+    assert prop(after[RELAY_UID], "STATUS") == ["CONFIRMED"]
+
+
+def test_run_exports_the_calendar(setup: tuple[Path, str], tmp_path: Path) -> None:
+    app = open_app(setup)
+    try:
+        report = app.run()
+    finally:
+        app.close()
+    export = next(stage for stage in report.stages if stage.name == "export")
+    assert export.detail["paths"] == [str(tmp_path / "data" / "calendar-claire.ics")]
+    assert (tmp_path / "data" / "calendar-claire.ics").is_file()
+
+
+def test_output_dir_from_feeds_yaml(tmp_path: Path, write_config: Callable[..., Path]) -> None:
+    config = write_config(MINIMAL_CONFIG + "calendar:\n  output_dir: public\n")
+    settings = load_settings(config)
+    assert settings.calendar.output_dir == str(tmp_path / "public")
+    app = Curator(settings, Database.open(f"sqlite:///{tmp_path / 'c.db'}"), clock=lambda: NOW)
+    try:
+        assert app.export_ics() == [tmp_path / "public" / "calendar-claire.ics"]
+    finally:
+        app.close()
+    assert (
+        IcsCalendarStream.calendar_from_ics(
+            (tmp_path / "public" / "calendar-claire.ics").read_text("utf-8")
+        ).events
+        == []
+    )
+
+
+def test_one_file_for_several_profiles_is_refused(
+    tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    second = MINIMAL_CONFIG.replace(
+        "feeds:", "  - name: marc\n    objective: Grow my audience\nfeeds:"
+    )
+    settings = load_settings(write_config(second))
+    app = Curator(settings, Database.open(f"sqlite:///{tmp_path / 'c.db'}"), clock=lambda: NOW)
+    try:
+        with pytest.raises(InvalidAction, match="2 profiles"):
+            app.export_ics(path=tmp_path / "one.ics")
+        assert sorted(p.name for p in app.export_ics()) == [
+            "calendar-claire.ics",
+            "calendar-marc.ics",
+        ]
+    finally:
+        app.close()
+
+
+def test_unwritable_target_is_an_export_error(setup: tuple[Path, str], tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    app = open_app(setup)
+    try:
+        with pytest.raises(ExportError, match="a-file"):
+            app.export_ics("claire", path=blocker / "sub" / "cal.ics")
+    finally:
+        app.close()
+
+
+def test_errors_are_one_line(setup: tuple[Path, str], capsys: pytest.CaptureFixture[str]) -> None:
+    config, url = setup
+    code = main(["--config", str(config), "--db", url, "export", "ics", "--profile", "nobody"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "nobody" in err
