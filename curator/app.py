@@ -15,12 +15,20 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from sqlalchemy.engine import make_url
 
 from curator.config import Settings, load_settings, resolve_database_url
 from curator.errors import ExportError, InvalidAction
 from curator.outputs.ics import render_calendar
+from curator.outputs.ics_http import (
+    CalendarResponse,
+    calendar_response,
+    forbidden,
+    not_found,
+    token_ok,
+)
 from curator.store import Database, decisions, repo
 from curator.store import ics as store_ics
 from curator.types import Decision, DecisionKind, Feed
@@ -161,6 +169,19 @@ class Curator:
             settings,
             now=now,
             cancelled=data.cancelled,
+        )
+
+    def calendar_http(
+        self, profile: str, *, token: str | None, if_none_match: str | None
+    ) -> CalendarResponse:
+        """Answer GET /calendar/<profile>.ics (profile as found in the URL path)."""
+        if not token_ok(self.settings.serve.token, token):
+            return forbidden()
+        name = unquote(profile)
+        if name not in {p.name for p in self.settings.profiles}:
+            return not_found()
+        return calendar_response(
+            self.calendar_ics(name), if_none_match=if_none_match, filename=f"calendar-{name}.ics"
         )
 
     def calendar_dir(self) -> Path:

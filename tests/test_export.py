@@ -192,3 +192,30 @@ def test_errors_are_one_line(setup: tuple[Path, str], capsys: pytest.CaptureFixt
     code = main(["--config", str(config), "--db", url, "export", "ics", "--profile", "nobody"])
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1 and "nobody" in err
+
+
+def test_calendar_http(setup: tuple[Path, str]) -> None:
+    app = open_app(setup)
+    try:
+        first = app.calendar_http("claire", token=None, if_none_match=None)
+        assert first.status == 200 and first.body == app.calendar_ics("claire")
+        assert first.headers["Content-Type"] == "text/calendar; charset=utf-8"
+        again = app.calendar_http("claire", token=None, if_none_match=first.headers["ETag"])
+        assert again.status == 304 and again.body == b""
+        assert app.calendar_http("nobody", token=None, if_none_match=None).status == 404
+    finally:
+        app.close()
+
+
+def test_calendar_http_checks_the_token_first(
+    tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    config = write_config(MINIMAL_CONFIG + "serve:\n  token: s3cret\n")
+    app = Curator(load_settings(config), Database.open(f"sqlite:///{tmp_path / 'c.db'}"))
+    try:
+        assert app.calendar_http("claire", token=None, if_none_match=None).status == 403
+        assert app.calendar_http("nobody", token="wrong", if_none_match=None).status == 403
+        assert app.calendar_http("nobody", token="s3cret", if_none_match=None).status == 404
+        assert app.calendar_http("claire", token="s3cret", if_none_match=None).status == 200
+    finally:
+        app.close()

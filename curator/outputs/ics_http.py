@@ -16,8 +16,10 @@ CONTENT_TYPE = "text/calendar; charset=utf-8"
 
 
 class CalendarResponse(NamedTuple):
+    """Status, headers and body; the transport adds Content-Length (never 0 on a 304)."""
+
     status: int
-    headers: tuple[tuple[str, str], ...]
+    headers: dict[str, str]
     body: bytes
 
 
@@ -60,17 +62,22 @@ def calendar_response(
     etag = calendar_etag(body)
     cache = f"private, max-age={max(max_age_seconds, 0)}, must-revalidate"
     # RFC 9110 15.4.5: a 304 carries the same ETag and Cache-Control a 200 would have.
-    common = (("ETag", etag), ("Cache-Control", cache))
+    headers = {"ETag": etag, "Cache-Control": cache}
     if etag_matches(if_none_match, etag):
-        return CalendarResponse(304, common, b"")
-    headers: tuple[tuple[str, str], ...] = (
-        ("Content-Type", CONTENT_TYPE),
-        ("Content-Length", str(len(body))),
-        *common,
-    )
+        return CalendarResponse(304, headers, b"")
+    headers["Content-Type"] = CONTENT_TYPE
     if filename:
-        headers += (("Content-Disposition", f'inline; filename="{_safe_filename(filename)}"'),)
+        headers["Content-Disposition"] = f'inline; filename="{_safe_filename(filename)}"'
     return CalendarResponse(200, headers, body)
+
+
+def forbidden() -> CalendarResponse:
+    """A missing or wrong token. Checked before the profile, so it says nothing about names."""
+    return CalendarResponse(403, {"Content-Type": "text/plain; charset=utf-8"}, b"forbidden\n")
+
+
+def not_found() -> CalendarResponse:
+    return CalendarResponse(404, {"Content-Type": "text/plain; charset=utf-8"}, b"not found\n")
 
 
 def _safe_filename(name: str) -> str:
