@@ -18,7 +18,8 @@ The rules, in the order they apply:
 * Relay slots are filled in time order with approved items by score, subject to the quality floor
   (`min_score`), freshness at slot time (`max_age_days`) and spacing (two adjacent relay slots never
   carry the same feed or the same duplicate cluster; a shared topic is penalised). An item already
-  assigned to a slot keeps it while it stays valid, so a new approval never reshuffles the queue.
+  assigned to a slot keeps it while it stays valid, so a new approval never reshuffles the queue;
+  a slot that would stay empty before a queued item pulls that item forward (no gaps).
 * Original slots get a topic from the recent high-scoring themes, else from the objective.
 * Every slot's `sequence` increases, and `updated_at` becomes now, whenever anything in it changes
   (iCalendar SEQUENCE, RFC 5545 section 3.8.7.4).
@@ -28,17 +29,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from curator.errors import ConfigError, InvalidAction
-from curator.types import Schedule, Slot, SlotKind, SlotRule, SlotStatus
+from curator.types import Schedule, Score, Slot, SlotKind, SlotRule, SlotStatus
 
 TOPIC_PENALTY = 0.3  # how much a shared topic with the previous relay lowers a candidate
 ORIGINAL_VALUE = 1.0  # budget: an original post is worth as much as a top relay
-MAX_REFILL_ROUNDS = 8
+MAX_REFILL_ROUNDS = 50  # queued items only move earlier, so rounds are few in practice
 
 __all__ = [
     "Candidate",
@@ -46,6 +47,7 @@ __all__ = [
     "WeekLog",
     "comment_slot",
     "comment_starter",
+    "lead_sentences",
     "local_week",
     "mark_done",
     "occurrences",
@@ -55,6 +57,7 @@ __all__ = [
     "results_log",
     "skip_slot",
     "slot_id",
+    "themes_from",
     "zone",
 ]
 
@@ -206,12 +209,17 @@ def plan_slots(
     themes: Sequence[str] = (),
     objective: str = "",
     known: Sequence[Candidate] = (),
+    cancelled: Mapping[str, int] | None = None,
+    starter_for: Callable[[int], str | None] | None = None,
 ) -> PlanResult:
     """Plan a profile's slots. Same inputs, same result; planning its own result changes nothing.
 
     `candidates` are the approved items (latest decision APPROVE); `known` describes other items
     that existing slots refer to (for spacing next to frozen slots); `existing` are the profile's
     stored live slots; `themes` are recent high-scoring themes, best first, for original posts.
+    `cancelled` maps the ids of stored but removed slots to their sequence, so a slot that comes
+    back continues its sequence. `starter_for` gives the comment starter of an item placed in a
+    relay slot when its candidate carries none (computed only for the items actually planned).
     """
     tz = zone(timezone)
     approved = {c.item_id: c for c in sorted(candidates, key=lambda c: c.item_id)}
@@ -259,10 +267,11 @@ def plan_slots(
     new_slots: list[Slot] = []
     changed: list[Slot] = []
     for o in opens:
-        slot = _render(o, profile, schedule, approved, info, timeline, now)
+        slot = _render(o, profile, schedule, approved, info, timeline, starter_for)
         prev = o.previous
         if prev is None:
-            slot = replace(slot, sequence=0, updated_at=now)
+            back = (cancelled or {}).get(o.id)
+            slot = replace(slot, sequence=0 if back is None else back + 1, updated_at=now)
             changed.append(slot)
         elif _content(prev) != _content(slot):
             slot = replace(slot, sequence=prev.sequence + 1, updated_at=now)
@@ -446,6 +455,7 @@ def _fill_once(
             else:
                 reserved[o.sticky_item] = o.id
     taken: set[int] = set(used)
+    owners = {o.id: o for o in opens}
     prev_item: int | None = None
     for idx, entry in enumerate(timeline):
         slot = entry.open
@@ -463,22 +473,38 @@ def _fill_once(
             if _eligible(sticky, slot.starts_at, schedule, prev_c, next_c):
                 choice = slot.sticky_item
         if choice is None:
-            best: tuple[float, int] | None = None
-            for c in approved.values():
-                if c.item_id in taken or c.item_id in reserved:
-                    continue
-                if not _eligible(c, slot.starts_at, schedule, prev_c, next_c):
-                    continue
-                penalty = _overlap(c.topics, prev_c.topics) if prev_c is not None else 0.0
-                # ties go to the lower item id, so the choice never depends on input order
-                key = (c.score * (1.0 - TOPIC_PENALTY * penalty), -c.item_id)
-                if best is None or key > best:
-                    best = key
-            choice = -best[1] if best is not None else None
+            free = [c for c in approved.values() if c.item_id not in taken | reserved.keys()]
+            choice = _best(free, slot.starts_at, schedule, prev_c, next_c)
+        if choice is None:
+            # Rather than leave a gap before a queued item, pull the best one forward (a freed
+            # slot takes the next best approved item); the slot it leaves is refilled in turn.
+            queued = [approved[i] for i in reserved]
+            choice = _best(queued, slot.starts_at, schedule, prev_c, next_c)
+            if choice is not None:
+                owners[reserved.pop(choice)].sticky_item = None
         slot.item = choice
         if choice is not None:
             taken.add(choice)
         prev_item = choice
+
+
+def _best(
+    pool: Iterable[Candidate],
+    at: datetime,
+    schedule: Schedule,
+    prev_c: Candidate | None,
+    next_c: Candidate | None,
+) -> int | None:
+    best: tuple[float, int] | None = None
+    for c in pool:
+        if not _eligible(c, at, schedule, prev_c, next_c):
+            continue
+        penalty = _overlap(c.topics, prev_c.topics) if prev_c is not None else 0.0
+        # ties go to the lower item id, so the choice never depends on input order
+        key = (c.score * (1.0 - TOPIC_PENALTY * penalty), -c.item_id)
+        if best is None or key > best:
+            best = key
+    return -best[1] if best is not None else None
 
 
 def _eligible(
@@ -535,9 +561,8 @@ def _render(
     approved: Mapping[int, Candidate],
     info: Mapping[int, Candidate],
     timeline: Sequence[_Entry],
-    now: datetime,
+    starter_for: Callable[[int], str | None] | None,
 ) -> Slot:
-    del now
     minutes = _minutes(o.kind, schedule)
     prev = o.previous
     if o.kind is SlotKind.ORIGINAL:
@@ -586,7 +611,7 @@ def _render(
         status=_status_for(o.kind, comment, schedule.min_comment_chars),
         item_id=o.item,
         comment=comment,
-        comment_starter=c.starter,
+        comment_starter=c.starter if c.starter or starter_for is None else starter_for(c.item_id),
         minutes=minutes,
     )
 
@@ -631,7 +656,53 @@ def _empty_reason(
     return "no approved item fits: " + ", ".join(parts)
 
 
+def themes_from(
+    scores: Sequence[Score], *, titles: Mapping[int, str] | None = None, n: int = 6
+) -> list[str]:
+    """Recent high-scoring themes, best first: the why-terms of top items, weighted by score.
+
+    With `titles`, each theme names the best item it came from, so the suggestion reads as an
+    angle ("onboarding · “Onboarding des profils tech”") rather than a bare word.
+    """
+    weight: dict[str, float] = {}
+    shown: dict[str, str] = {}
+    example: dict[str, tuple[float, int]] = {}
+    for score in scores:
+        if score.blocked:
+            continue
+        for term in score.why:
+            key = term.text.casefold().strip()
+            if not key:
+                continue
+            shown.setdefault(key, term.text.strip())
+            weight[key] = weight.get(key, 0.0) + max(score.final, 0.0) * max(term.weight, 0.0)
+            if key not in example or (score.final, -score.item_id) > (
+                example[key][0],
+                -example[key][1],
+            ):
+                example[key] = (score.final, score.item_id)
+    best = [k for k in sorted(weight, key=lambda k: (-weight[k], k)) if weight[k] > 0][:n]
+    themes = []
+    for key in best:
+        title = (titles or {}).get(example[key][1])
+        themes.append(f"{shown[key]} · “{' '.join(title.split())}”" if title else shown[key])
+    return themes
+
+
 # -- comment starters ---------------------------------------------------------------------------
+
+
+def lead_sentences(text: str, n: int = 2, *, max_chars: int = 240) -> list[str]:
+    """The first sentences of a text: a fallback when no smarter sentence picker is available."""
+    flat = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    found = []
+    for sentence in re.split(r"(?<=[.!?…])\s+", flat):
+        if len(sentence) < 20:
+            continue
+        found.append(sentence if len(sentence) <= max_chars else sentence[: max_chars - 1] + "…")
+        if len(found) == n:
+            break
+    return found
 
 
 def comment_starter(

@@ -376,6 +376,15 @@ def test_rejection_frees_the_slot_for_the_next_best_item() -> None:
     assert changed.id == first.slots[0].id and changed.sequence == 1
 
 
+def test_a_freed_slot_pulls_the_next_queued_item_forward_rather_than_leave_a_gap() -> None:
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), rule(FRI, "17:00"), horizon_days=7)
+    first = plan(schedule, [cand(1, 0.9), cand(2, 0.8), cand(3, 0.7)])
+    assert [s.item_id for s in first.slots] == [1, 2, 3]
+    result = plan(schedule, [cand(2, 0.8), cand(3, 0.7)], first.slots)  # 1 withdrawn
+    assert [s.item_id for s in result.slots] == [2, 3, None]
+    assert [s.sequence for s in result.slots] == [1, 1, 1]
+
+
 def test_withdrawing_a_commented_items_frees_its_slot_and_says_so() -> None:
     schedule = sched(rule(MON, "08:30"), horizon_days=7)
     (slot,) = plan(schedule, [cand(1, 0.9)]).slots
