@@ -228,3 +228,30 @@ def test_status_values_are_the_shared_enum(world: World) -> None:
     statuses = {s["status"] for s in calendar_json(world)}
     assert statuses <= {s.value for s in SlotStatus}
     assert isinstance(datetime.fromisoformat(calendar_json(world)[0]["start"]), datetime)
+
+
+def test_demo_review_approves_top_items_and_shows_every_slot_state(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from curator.cli.plan import print_calendar
+    from curator.demo.approvals import approve_examples
+
+    app = world.app()
+    try:
+        # the fixture approved items 0, 1, 2 and 4: only item 3 is left undecided
+        assert approve_examples(app, per_profile=5) == 1
+        assert approve_examples(app, per_profile=5) == 0  # never approves twice
+        app.plan()
+        view = app.calendar("claire", weeks=2)
+    finally:
+        app.close()
+    assert {s.status for s in view.slots} >= {
+        SlotStatus.READY,
+        SlotStatus.PLANNED,
+        SlotStatus.EMPTY,
+    }
+    # item 3 is approved but finds no slot: this week is full, next week it is too old
+    assert world.item_ids[3] not in {s.item_id for s in view.slots}
+    print_calendar(view, weeks=2)
+    out = capsys.readouterr().out
+    assert "Week of Mon 30 Nov 2026" in out and "Week of Mon 07 Dec 2026" in out

@@ -132,6 +132,11 @@ def _what(slot: Slot, items: dict[int, Item]) -> str:
     return "Relay: " + escape(item.title) + source
 
 
+def print_calendar(view: CalendarView, *, weeks: int) -> None:
+    """The week grid of a calendar view (also shown at the end of `curator demo`)."""
+    _print_grid(view, zone(view.profile.timezone), weeks)
+
+
 def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
     from rich.console import Console
     from rich.markup import escape
