@@ -8,8 +8,8 @@ output.
 Choices that calendar clients depend on (issue 8):
 - UID is derived from the slot's stable id, so re-exports update events in place instead of
   multiplying them.
-- SEQUENCE follows the slot's sequence; a cancelled slot is rendered one revision later so a
-  client that holds the live version accepts the cancellation (RFC 5545 3.8.7.4).
+- SEQUENCE is the slot's sequence as stored: the planner bumps it on every change, removal
+  included, so a client holding the live version accepts the cancellation (RFC 5545 3.8.7.4).
 - DTSTAMP is the slot's last change, not the export time: with METHOD:PUBLISH it only has to
   order revisions, and a body that changes on every request would defeat ETag/304.
 - Times are written in UTC (no VTIMEZONE needed); the local wall-clock time is repeated in the
@@ -391,7 +391,7 @@ def _event(
     kind = words.relay_category if slot.kind is SlotKind.RELAY else words.original_category
     event.add("CATEGORIES", ["curator", kind])
     event.add("STATUS", status)
-    event.add("SEQUENCE", slot.sequence + 1 if cancelled else slot.sequence)
+    event.add("SEQUENCE", slot.sequence)
     if changed is not None:
         event.add("LAST-MODIFIED", changed)
     # A busy block would hide real meetings in free/busy views; these are reminders to work.

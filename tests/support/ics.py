@@ -176,6 +176,7 @@ def small_plan(language: str = "en", timezone: str = "Europe/Paris") -> Plan:
             updated_at=changed,
         ),
     ]
+    # Removed from the plan: the planner bumped its sequence (0 -> 1) and its updated_at.
     cancelled = [
         Slot(
             id="claire-2026-04-09-0900-original",
