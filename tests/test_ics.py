@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
 from curator.errors import ConfigError, ExportError
-from curator.outputs.ics import calendar_language, escape_text, render_calendar
+from curator.outputs.ics import calendar_language, escape_text, render_calendar, shorten
 from curator.outputs.ics_http import (
     calendar_etag,
     calendar_path,
@@ -127,6 +127,30 @@ def test_summary_is_one_line_and_control_characters_are_dropped() -> None:
     event = event_by_uid(body)["claire-2026-03-30-0900-relay@curator"]
     assert prop(event, "SUMMARY") == ["Relay: Five lessons from LLMs"]
     assert "\\n\\nYour comment:\\nab\\n" in prop(event, "DESCRIPTION")[0]
+
+
+def test_long_titles_are_shortened_in_the_summary_only() -> None:
+    title = "Une très longue analyse, " * 8 + "fin"
+    body = render(with_title(small_plan(), title))
+    event = event_by_uid(body)[RELAY_UID]
+    summary = prop(event, "SUMMARY")[0]
+    assert summary.endswith("…") and len(summary) < 110
+    assert summary == escape_text("Relay: " + shorten(title.strip()))
+    assert prop(event, "DESCRIPTION")[0].startswith(escape_text("Relay: " + title.strip()) + "\\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("short", "short"),
+        ("a" * 100, "a" * 89 + "…"),
+        ("word " * 30, ("word " * 17).strip() + "…"),
+        ("abc " * 12 + "final, " + "z" * 60, "abc " * 12 + "final…"),
+        ("early space " + "z" * 100, "early space " + "z" * 77 + "…"),
+    ],
+)
+def test_shorten(text: str, expected: str) -> None:
+    assert shorten(text) == expected
 
 
 @given(
@@ -541,10 +565,13 @@ def test_le_monde_titles_survive_both_parsers() -> None:
     for line in lines:
         line.decode("utf-8")
     strict = IcsCalendarStream.calendar_from_ics(body.decode("utf-8"))
-    summaries = {e.uid: e.summary for e in strict.events}
+    by_uid = {e.uid: e for e in strict.events}
     for n, article in enumerate(articles, start=1):
         title = " ".join(article["title"].split())
-        assert summaries[f"claire-lemonde-{n}@curator"] == f"Relais : {title}"
+        event = by_uid[f"claire-lemonde-{n}@curator"]
+        assert event.summary == f"Relais : {shorten(title)}"
+        assert event.description is not None
+        assert event.description.startswith(f"Relais : {title}\n")
 
 
 # --- HTTP policy for the subscription endpoint ---------------------------------------------

@@ -83,6 +83,19 @@ def one_line(text: str) -> str:
     return _SPACES.sub(" ", clean_text(text)).strip()
 
 
+SUMMARY_CHARS = 90  # calendar grids show a few words; the full text is in the description
+
+
+def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """Cut at a word boundary and mark the cut, so a week view stays readable."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
+
 @dataclass(frozen=True, slots=True)
 class _Words:
     """The user-facing strings of one language."""
@@ -281,15 +294,18 @@ def _status(slot: Slot, cancelled: bool) -> str:
     return "TENTATIVE"
 
 
-def _summary(slot: Slot, item: Item | None, words: _Words) -> str:
+def _summary(slot: Slot, item: Item | None, words: _Words, *, limit: int | None) -> str:
+    def cut(text: str) -> str:
+        return shorten(text, limit) if limit else text
+
     if slot.kind is SlotKind.RELAY:
         if item is not None and one_line(item.title):
-            return words.relay.format(title=one_line(item.title))
+            return words.relay.format(title=cut(one_line(item.title)))
         if item is None and slot.item_id is not None:
             return words.relay.format(title=f"#{slot.item_id}")
         return words.relay_open
     topic = one_line(slot.topic or "")
-    return words.original.format(topic=topic) if topic else words.original_untitled
+    return words.original.format(topic=cut(topic)) if topic else words.original_untitled
 
 
 def _comment_needed(slot: Slot, profile: Profile) -> bool:
@@ -311,10 +327,9 @@ def _description(
     zone: ZoneInfo,
     words: _Words,
     *,
-    summary: str,
     cancelled: bool,
 ) -> str:
-    lines = [summary]
+    lines = [_summary(slot, item, words, limit=None)]  # the title in full, never shortened
     when = _local_when(slot.starts_at, zone, words)
     lines.append(words.when.format(when=when, zone=profile.timezone, minutes=slot.minutes))
     if cancelled:
@@ -371,7 +386,7 @@ def _event(
     score = scores.get(slot.item_id) if slot.item_id is not None else None
     start = _utc(slot.starts_at, f"slot {slot.id} start")
     changed = _utc(slot.updated_at, f"slot {slot.id} updated_at") if slot.updated_at else None
-    summary = _summary(slot, item, words)
+    summary = _summary(slot, item, words, limit=SUMMARY_CHARS)
     status = _status(slot, cancelled)
 
     event = Event()
@@ -380,9 +395,7 @@ def _event(
     event.add("DTSTART", start)
     event.add("DTEND", start + timedelta(minutes=max(slot.minutes, 1)))
     event.add("SUMMARY", _Text(summary))
-    description = _description(
-        slot, item, score, profile, zone, words, summary=summary, cancelled=cancelled
-    )
+    description = _description(slot, item, score, profile, zone, words, cancelled=cancelled)
     event.add("DESCRIPTION", _Text(description))
     url = slot.published_url if slot.status is SlotStatus.PUBLISHED else None
     url = url or (item.url if item is not None else None)
