@@ -19,6 +19,10 @@ from curator.store import Database
 from curator.store.models import SlotRow
 from tests.conftest import MINIMAL_CONFIG
 from tests.support.ics import NOW, event_by_uid, prop, small_plan, store_plan
+from tests.support.plan import NOW as PLAN_NOW
+from tests.support.plan import World, world
+
+__all__ = ["world"]  # the planner's fixture, imported for pytest
 
 REMOVED_UID = "claire-2026-04-09-0900-original@curator"
 RELAY_UID = "claire-2026-04-01-0900-relay@curator"
@@ -219,3 +223,39 @@ def test_calendar_http_checks_the_token_first(
         assert app.calendar_http("claire", token="s3cret", if_none_match=None).status == 200
     finally:
         app.close()
+
+
+# --- with the real planner -----------------------------------------------------------------
+
+
+def test_planned_fortnight_exports_stably_and_a_comment_bumps_one_event(world: World) -> None:
+    app = world.app()
+    try:
+        app.plan()
+        (path,) = app.export_ics("claire")
+        first = path.read_bytes()
+        events = IcsCalendarStream.calendar_from_ics(first.decode("utf-8")).events
+        live = [s for s in app.calendar("claire", weeks=2).slots]
+        assert sorted(e.uid for e in events) == sorted(f"{s.id}@curator" for s in live)
+        assert len(events) == 8
+
+        # Planning and exporting again, later, changes nothing: same UIDs, same bytes.
+        world.clock[0] = PLAN_NOW + timedelta(minutes=30)
+        app.plan()
+        app.export_ics("claire")
+        assert path.read_bytes() == first
+
+        # The user writes the missing comment on Monday's relay: only that event changes.
+        before = event_by_uid(first)
+        slot_id = "claire-2026-11-30-0830-relay"
+        app.comment_slot(slot_id, "Mon avis : ce que ce texte dit des PME vaut pour mes clients.")
+        app.export_ics("claire")
+        after = event_by_uid(path.read_bytes())
+    finally:
+        app.close()
+    uid = f"{slot_id}@curator"
+    assert [u for u in before if before[u] != after[u]] == [uid]
+    assert int(prop(after[uid], "SEQUENCE")[0]) > int(prop(before[uid], "SEQUENCE")[0])
+    assert prop(after[uid], "STATUS") == ["CONFIRMED"]
+    assert "COMMENTAIRE À ÉCRIRE" in prop(before[uid], "DESCRIPTION")[0]
+    assert "COMMENTAIRE À ÉCRIRE" not in prop(after[uid], "DESCRIPTION")[0]
