@@ -235,7 +235,7 @@ def test_planned_fortnight_exports_stably_and_a_comment_bumps_one_event(world: W
         (path,) = app.export_ics("claire")
         first = path.read_bytes()
         events = IcsCalendarStream.calendar_from_ics(first.decode("utf-8")).events
-        live = [s for s in app.calendar("claire", weeks=2).slots]
+        live = app.calendar("claire", weeks=2).slots
         assert sorted(e.uid for e in events) == sorted(f"{s.id}@curator" for s in live)
         assert len(events) == 8
 
