@@ -29,8 +29,17 @@ RELAY_UID = "claire-2026-04-01-0900-relay@curator"
 
 
 @pytest.fixture
-def setup(tmp_path: Path, write_config: Callable[..., Path]) -> Iterator[tuple[Path, str]]:
-    """A config in tmp_path and a database one folder down, holding the small plan."""
+def setup(
+    tmp_path: Path, write_config: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Path, str]]:
+    """A config in tmp_path and a database one folder down, holding the small plan; the CLI's
+    facade reads the same fixed clock as the tests' (reminders depend on what is past)."""
+    original = Curator.open.__func__  # type: ignore[attr-defined]
+
+    def open_at_now(cls: type[Curator], config_path: Path, db: str | None = None, **_: object):
+        return original(cls, config_path, db, clock=lambda: NOW)
+
+    monkeypatch.setattr(Curator, "open", classmethod(open_at_now))
     config = write_config()
     (tmp_path / "data").mkdir()
     url = f"sqlite:///{tmp_path / 'data' / 'curator.db'}"

@@ -171,7 +171,7 @@ def test_any_text_survives_both_parsers(title: str, comment: str) -> None:
 def test_uids_are_unique_and_identical_across_exports() -> None:
     first = render(small_plan())
     later = small_plan()
-    later.now = NOW + timedelta(days=3)
+    later.now = NOW + timedelta(days=2)  # before the next slot starts
     second = render(later)
     uids = [prop(block, "UID")[0] for block in events(first)]
     assert len(uids) == len(set(uids)) == 6
@@ -371,6 +371,16 @@ def test_alarm_before_open_slots_only() -> None:
     assert prop(planned, "TRIGGER") == ["-PT15M"]
     assert prop(planned, "ACTION") == ["DISPLAY"]
     assert "BEGIN:VALARM" not in by_uid["claire-2026-03-23-0900-relay@curator"]  # published
+
+
+def test_no_alarm_for_slots_already_past() -> None:
+    plan = small_plan()
+    plan.slots[0] = replace(plan.slots[0], status=SlotStatus.PLANNED)  # past, never published
+    plan.now = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
+    by_uid = event_by_uid(render(plan))
+    assert "BEGIN:VALARM" not in by_uid["claire-2026-03-23-0900-relay@curator"]
+    assert "BEGIN:VALARM" not in by_uid["claire-2026-04-01-0900-relay@curator"]  # started 07:00
+    assert "BEGIN:VALARM" in by_uid["claire-2026-04-06-0900-relay@curator"]
 
 
 def test_no_alarm_when_disabled() -> None:

@@ -276,13 +276,10 @@ def _number(value: float, words: _Words) -> str:
     return f"{value:.2f}".replace(".", words.decimal)
 
 
-def _is_url(value: str | None) -> bool:
+def _is_url(value: str) -> bool:
     # URL is a URI value (not TEXT): nothing escapes it, so whitespace would break the line.
-    return (
-        bool(value)
-        and value is not None
-        and value.startswith(("http://", "https://"))
-        and (not _SPACES.search(value) and not _CONTROL.search(value))
+    return value.startswith(("http://", "https://")) and not (
+        _SPACES.search(value) or _CONTROL.search(value)
     )
 
 
@@ -391,7 +388,7 @@ def _event(
 
     event = Event()
     event.add("UID", f"{slot.id}@{UID_DOMAIN}")
-    event.add("DTSTAMP", changed or _utc(now, "now"))
+    event.add("DTSTAMP", changed or now)
     event.add("DTSTART", start)
     event.add("DTEND", start + timedelta(minutes=max(slot.minutes, 1)))
     event.add("SUMMARY", _Text(summary))
@@ -399,7 +396,7 @@ def _event(
     event.add("DESCRIPTION", _Text(description))
     url = slot.published_url if slot.status is SlotStatus.PUBLISHED else None
     url = url or (item.url if item is not None else None)
-    if url is not None and _is_url(url):
+    if url and _is_url(url):
         event.add("URL", url)
     kind = words.relay_category if slot.kind is SlotKind.RELAY else words.original_category
     event.add("CATEGORIES", ["curator", kind])
@@ -409,10 +406,13 @@ def _event(
         event.add("LAST-MODIFIED", changed)
     # A busy block would hide real meetings in free/busy views; these are reminders to work.
     event.add("TRANSP", "TRANSPARENT")
+    # No reminder for what is done, cancelled or already past: clients that subscribe would
+    # otherwise pop up a "missed reminders" list for the whole history.
     if (
         settings.alarm_minutes is not None
         and status != "CANCELLED"
-        and (slot.status is not SlotStatus.PUBLISHED)
+        and slot.status is not SlotStatus.PUBLISHED
+        and start > now
     ):
         alarm = Alarm()
         alarm.add("ACTION", "DISPLAY")
@@ -439,6 +439,7 @@ def render_calendar(
     `settings.keep_cancelled` (a file export), and left out otherwise, which is how a subscribed
     calendar learns that an event is gone. `scores` and `items` are keyed by item id.
     """
+    now = _utc(now, "now")
     language = calendar_language(profile)
     words = _words(language)
     zone = _zone(profile)
