@@ -14,6 +14,9 @@ Choices that calendar clients depend on (issue 8):
   order revisions, and a body that changes on every request would defeat ETag/304.
 - Times are written in UTC (no VTIMEZONE needed); the local wall-clock time is repeated in the
   description so the user can check it across DST changes.
+- `now` only matters twice: the DTSTAMP of a slot with no recorded change, and leaving out the
+  reminder of a slot already started. So the body (and its ETag) changes when the plan changes
+  or a slot starts, not on every request.
 """
 
 from __future__ import annotations
