@@ -8,6 +8,7 @@ case reads the clock once (`self.now()`) and passes that instant down, so tests 
 from __future__ import annotations
 
 import logging
+import threading
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from typing import Any
 
 from curator.config import Settings, load_settings, resolve_database_url
 from curator.errors import InvalidAction
-from curator.store import Database, decisions, repo
+from curator.store import Database, decisions, jobs, repo
 from curator.types import Decision, DecisionKind, Feed
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,9 @@ class Curator:
         self.settings = settings
         self.db = db
         self._clock = clock
+        # Set by the service on SIGTERM: long use cases stop at their next unit of work
+        # (the current feed's transaction completes or rolls back, never half written).
+        self.stopping = threading.Event()
         with db.session() as session:
             now = self.now()
             repo.sync_profiles(session, settings.profiles, now)
@@ -74,6 +78,42 @@ class Curator:
 
     def close(self) -> None:
         self.db.close()
+
+    def request_stop(self) -> None:
+        self.stopping.set()
+
+    # --- service bookkeeping -------------------------------------------------------------
+
+    def record_job_run(
+        self,
+        job: str,
+        started_at: datetime,
+        finished_at: datetime,
+        status: str,
+        detail: dict[str, Any],
+    ) -> None:
+        with self.db.session() as session:
+            jobs.record_run(session, job, started_at, finished_at, status, detail)
+
+    def health(self, next_runs: dict[str, datetime | None]) -> dict[str, Any]:
+        """What `/healthz` answers: each job's last and next run, and failing feeds."""
+        with self.db.session() as session:
+            last = jobs.last_runs(session)
+            feeds = repo.list_feeds(session)
+        names = sorted(set(last) | set(next_runs))
+        return {
+            "status": "ok",
+            "now": self.now().isoformat(),
+            "jobs": {
+                name: {
+                    "last_run": last[name].as_dict() if name in last else None,
+                    "next_run": (run.isoformat() if (run := next_runs.get(name)) else None),
+                }
+                for name in names
+            },
+            "feeds": len(feeds),
+            "failing_feeds": sum(1 for f in feeds if f.error_count > 0 or f.status != "active"),
+        }
 
     # --- feeds ---------------------------------------------------------------------------
 
