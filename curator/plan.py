@@ -222,7 +222,8 @@ def plan_slots(
     relay slot when its candidate carries none (computed only for the items actually planned).
     """
     tz = zone(timezone)
-    approved = {c.item_id: c for c in sorted(candidates, key=lambda c: c.item_id)}
+    # best first (ties: lower id), so filling can stop early and never depends on input order
+    approved = {c.item_id: c for c in sorted(candidates, key=lambda c: (-c.score, c.item_id))}
     info: dict[int, Candidate] = {c.item_id: c for c in known}
     info.update(approved)
     notes: list[str] = []
@@ -404,9 +405,12 @@ def _conflict(a: Candidate | None, b: Candidate | None) -> bool:
 
 
 def _fresh(c: Candidate, at: datetime, schedule: Schedule) -> bool:
-    if c.reference_at is None:
-        return True
-    return at - c.reference_at <= timedelta(days=schedule.max_age_days)
+    return c.reference_at is None or c.reference_at >= _oldest(at, schedule)
+
+
+def _oldest(at: datetime, schedule: Schedule) -> datetime:
+    """The oldest an item may be to be relayed at `at`."""
+    return at - timedelta(days=schedule.max_age_days)
 
 
 def _overlap(a: Sequence[str], b: Sequence[str]) -> float:
@@ -473,12 +477,14 @@ def _fill_once(
             if _eligible(sticky, slot.starts_at, schedule, prev_c, next_c):
                 choice = slot.sticky_item
         if choice is None:
-            free = [c for c in approved.values() if c.item_id not in taken | reserved.keys()]
+            free = (
+                c for c in approved.values() if c.item_id not in taken and c.item_id not in reserved
+            )
             choice = _best(free, slot.starts_at, schedule, prev_c, next_c)
         if choice is None:
             # Rather than leave a gap before a queued item, pull the best one forward (a freed
             # slot takes the next best approved item); the slot it leaves is refilled in turn.
-            queued = [approved[i] for i in reserved]
+            queued = sorted((approved[i] for i in reserved), key=lambda c: (-c.score, c.item_id))
             choice = _best(queued, slot.starts_at, schedule, prev_c, next_c)
             if choice is not None:
                 owners[reserved.pop(choice)].sticky_item = None
@@ -495,8 +501,14 @@ def _best(
     prev_c: Candidate | None,
     next_c: Candidate | None,
 ) -> int | None:
+    """The best eligible candidate of a pool sorted by score, best first."""
     best: tuple[float, int] | None = None
+    oldest = _oldest(at, schedule)
     for c in pool:
+        if c.score < schedule.min_score or (best is not None and c.score < best[0]):
+            break  # sorted: no later candidate can beat this (a penalty only lowers a score)
+        if c.reference_at is not None and c.reference_at < oldest:
+            continue
         if not _eligible(c, at, schedule, prev_c, next_c):
             continue
         penalty = _overlap(c.topics, prev_c.topics) if prev_c is not None else 0.0
@@ -644,16 +656,18 @@ def _empty_reason(
             old += 1
         elif any(_conflict(c, n) for n in neighbours):
             spaced += 1
+    # Categories, not counts: a reason that changed with every new approval would bump the
+    # slot's sequence and churn subscribed calendars for nothing.
     parts = []
     if weak:
-        parts.append(f"{weak} below the quality floor ({schedule.min_score:g})")
+        parts.append(f"below the quality floor ({schedule.min_score:g})")
     if old:
-        parts.append(f"{old} older than {schedule.max_age_days:g} days at this time")
+        parts.append(f"older than {schedule.max_age_days:g} days at this time")
     if spaced:
-        parts.append(f"{spaced} from the same source or cluster as a neighbouring relay")
+        parts.append("same source or cluster as a neighbouring relay")
     if not parts:  # cannot happen after a converged fill; say something true anyway
         return "no approved item fits this slot"
-    return "no approved item fits: " + ", ".join(parts)
+    return "no approved item fits: " + "; ".join(parts)
 
 
 def themes_from(
