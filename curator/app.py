@@ -12,7 +12,7 @@ import logging
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,7 @@ class CalendarView:
     slots: list[Slot]
     items: dict[int, Item]
     log: list[planner.WeekLog] = field(default_factory=list)
+    week_minutes: dict[date, int] = field(default_factory=dict)  # by local Monday
 
 
 class Curator:
@@ -224,31 +225,31 @@ class Curator:
     def calendar(
         self, profile: str | None = None, *, weeks: int = 2, past: bool = False
     ) -> CalendarView:
-        """The plan from the start of this local week for `weeks` weeks, or the results log."""
+        """The plan for `weeks` weeks from today (local), or with `past` the results log."""
         p = self._profiles(profile)[0] if profile or self.settings.profiles else None
         if p is None:
             raise ConfigError("no profile configured: add one under `profiles:`")
         now = self.now()
         tz = planner.zone(p.timezone)
-        monday = planner.local_week(now, tz)
-        start = datetime.combine(monday, datetime.min.time(), tzinfo=tz).astimezone(UTC)
-        end = start + timedelta(days=7 * weeks + 1)  # a day of slack for a DST week
+        today = now.astimezone(tz).date()
+        start = planner.local_midnight(today, tz)
+        end = planner.local_midnight(today + timedelta(days=7 * weeks), tz)
+        # whole weeks around the window, so each week's minutes count every slot of the week
+        first = planner.local_midnight(planner.local_week(now, tz), tz)
+        last = planner.local_midnight(planner.local_week(end, tz) + timedelta(days=7), tz)
+        log: list[planner.WeekLog] = []
         with self.db.session() as session:
             if past:
-                slots = [s for s in slot_store.list_slots(session, p.name, until=end)]
-                log = planner.results_log(slots, tz, p.schedule, now)
-                slots = [s for s in slots if s.starts_at <= now or s.published_at is not None]
+                around = slot_store.list_slots(session, p.name, until=last)
+                log = planner.results_log(around, tz, p.schedule, now)
+                slots = [s for s in around if s.starts_at <= now or s.published_at is not None]
             else:
-                slots = slot_store.list_slots(session, p.name, since=start, until=end)
-                slots = [
-                    s
-                    for s in slots
-                    if planner.local_week(s.starts_at, tz) < monday + timedelta(days=7 * weeks)
-                ]
-                log = []
+                around = slot_store.list_slots(session, p.name, since=first, until=last)
+                slots = [s for s in around if start <= s.starts_at < end]
             ids = {s.item_id for s in slots if s.item_id is not None}
             items = {i.id: i for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
-        return CalendarView(p, start, end, now, slots, items, log)
+        minutes = planner.week_minutes(around, tz)
+        return CalendarView(p, start, end, now, slots, items, log, minutes)
 
     def _slot_action(self, slot_id: str, act: Callable[[Slot, Schedule, datetime], Slot]) -> Slot:
         now = self.now()

@@ -48,6 +48,7 @@ __all__ = [
     "comment_slot",
     "comment_starter",
     "lead_sentences",
+    "local_midnight",
     "local_week",
     "mark_done",
     "occurrences",
@@ -58,6 +59,7 @@ __all__ = [
     "skip_slot",
     "slot_id",
     "themes_from",
+    "week_minutes",
     "zone",
 ]
 
@@ -169,6 +171,22 @@ def local_week(moment: datetime, tz: tzinfo) -> date:
     """The Monday of the local week holding `moment`."""
     day = moment.astimezone(tz).date()
     return day - timedelta(days=day.weekday())
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The UTC instant a local date starts (00:00 exists on every date in the tz database
+    zones curator expects; where a change happens at midnight the UTC round trip moves it)."""
+    return resolve_local(day, time(0, 0), tz)
+
+
+def week_minutes(slots: Iterable[Slot], tz: tzinfo) -> dict[date, int]:
+    """Planned minutes per local week (by its Monday): every slot that is not skipped."""
+    weeks: dict[date, int] = {}
+    for s in slots:
+        if s.status is not SlotStatus.SKIPPED:
+            wk = local_week(s.starts_at, tz)
+            weeks[wk] = weeks.get(wk, 0) + s.minutes
+    return weeks
 
 
 # -- planning -----------------------------------------------------------------------------------

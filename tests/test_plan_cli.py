@@ -255,3 +255,15 @@ def test_demo_review_approves_top_items_and_shows_every_slot_state(
     print_calendar(view, weeks=2)
     out = capsys.readouterr().out
     assert "Week of Mon 30 Nov 2026" in out and "Week of Mon 07 Dec 2026" in out
+
+
+def test_calendar_starts_today_and_counts_whole_weeks(world: World) -> None:
+    invoke(world, "plan")
+    world.clock[0] = NOW + timedelta(days=4)  # Friday 4 December, 07:00 in Paris
+    out = invoke(world, "calendar", "--weeks", "1").output
+    assert "Fri 04" in out and "Thu 10" in out
+    assert "│ Mon 30" not in out and "Fri 11" not in out
+    # the week's minutes still count Monday to Thursday's slots (3 relays + 1 original)
+    assert "Week of Mon 30 Nov 2026 — 90 minutes planned" in out
+    starts = [s["start"][:10] for s in calendar_json(world, "--weeks", "1")]
+    assert starts[0] == "2026-12-04" and max(starts) <= "2026-12-10"
