@@ -16,7 +16,7 @@ from sqlalchemy import select
 from curator.cli import cli, main
 from curator.store.models import SlotRow
 from curator.types import DecisionKind, SlotStatus
-from tests.support.plan import COMMENT, NOW, World, world
+from tests.support.plan import COMMENT, NOW, World, make_world, world
 
 __all__ = ["world"]  # the fixture, imported for pytest
 
@@ -267,3 +267,24 @@ def test_calendar_starts_today_and_counts_whole_weeks(world: World) -> None:
     assert "Week of Mon 30 Nov 2026 — 90 minutes planned" in out
     starts = [s["start"][:10] for s in calendar_json(world, "--weeks", "1")]
     assert starts[0] == "2026-12-04" and max(starts) <= "2026-12-10"
+
+
+@pytest.mark.postgres
+def test_plan_and_slot_actions_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    w = make_world(tmp_path, pg_url)
+    app = w.app()
+    try:
+        first = app.plan().plans[0]
+        assert first.created == 8
+        mon = "claire-2026-11-30-0830-relay"
+        slot = app.comment_slot(mon, "Un commentaire assez long pour être prêt, sur PostgreSQL.")
+        assert slot.status is SlotStatus.READY and slot.sequence == 1
+        app.decide("claire", w.item_ids[1], DecisionKind.WITHDRAW)
+        again = app.plan().plans[0]
+        assert again.updated >= 1 and all(s.item_id != w.item_ids[1] for s in again.slots)
+        w.clock[0] = NOW + timedelta(hours=3)
+        assert app.slot_done(mon, url="https://example.net/p").status is SlotStatus.PUBLISHED
+        view = app.calendar("claire", past=True)
+        assert view.log[0].published == 1
+    finally:
+        app.close()
