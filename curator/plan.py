@@ -641,9 +641,20 @@ def _render(
         status=_status_for(o.kind, comment, schedule.min_comment_chars),
         item_id=o.item,
         comment=comment,
-        comment_starter=c.starter if c.starter or starter_for is None else starter_for(c.item_id),
+        comment_starter=_starter(o, c, starter_for),
         minutes=minutes,
     )
+
+
+def _starter(o: _Open, c: Candidate, starter_for: Callable[[int], str | None] | None) -> str | None:
+    if c.starter:
+        return c.starter
+    prev = o.previous
+    if prev is not None and prev.item_id == c.item_id and prev.comment_starter:
+        # keep the starter the user may have already read; recomputing it (the scorer's corpus
+        # statistics move) would bump the slot's sequence for nothing
+        return prev.comment_starter
+    return starter_for(c.item_id) if starter_for is not None else None
 
 
 def _empty_reason(

@@ -286,6 +286,20 @@ def test_comment_starter_is_carried_and_formatted() -> None:
     assert slot.comment_starter == "> s"
 
 
+def test_a_kept_item_keeps_its_starter() -> None:
+    schedule = sched(rule(MON, "08:30"), horizon_days=7)
+    calls: list[int] = []
+
+    def starter(item_id: int) -> str:
+        calls.append(item_id)
+        return f"> starter {len(calls)}"
+
+    first = plan(schedule, [cand(1, 0.9)], starter_for=starter)
+    assert first.slots[0].comment_starter == "> starter 1"
+    again = plan(schedule, [cand(1, 0.9)], first.slots, starter_for=starter)
+    assert again.changed == () and calls == [1]
+
+
 def test_original_slots_get_topics_from_themes_then_the_objective() -> None:
     schedule = sched(rule(TUE, "09:00", ORIG), rule(THU, "09:00", ORIG), horizon_days=14)
     result = plan(schedule, themes=["IA et recrutement", "marque employeur"], objective="x")
