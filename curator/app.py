@@ -343,7 +343,7 @@ def _starters(
             sentences = [str(s) for s in helpers[0](profile, item, 2)]
             terms = [str(t) for t in helpers[1](profile, item)]
         else:
-            sentences = planner.lead_sentences(item.text or item.title)
+            sentences = planner.lead_sentences(item.text or item.title, title=item.title)
             terms = [t.text for t in score.why] if score is not None else []
         language = profile.language if profile.language in ("fr", "en") else item.language
         return planner.comment_starter(sentences, terms, language=language or "en")

@@ -735,12 +735,14 @@ def themes_from(
 # -- comment starters ---------------------------------------------------------------------------
 
 
-def lead_sentences(text: str, n: int = 2, *, max_chars: int = 240) -> list[str]:
-    """The first sentences of a text: a fallback when no smarter sentence picker is available."""
+def lead_sentences(text: str, n: int = 2, *, title: str = "", max_chars: int = 240) -> list[str]:
+    """The first sentences of a text that are not just its title: a fallback starter when no
+    smarter sentence picker is available."""
     flat = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    skip = " ".join(title.split()).rstrip(".!?…").casefold()
     found = []
     for sentence in re.split(r"(?<=[.!?…])\s+", flat):
-        if len(sentence) < 20:
+        if len(sentence) < 20 or (skip and sentence.rstrip(".!?…").casefold() == skip):
             continue
         found.append(sentence if len(sentence) <= max_chars else sentence[: max_chars - 1] + "…")
         if len(found) == n:

@@ -21,6 +21,7 @@ from curator.plan import (
     PlanResult,
     comment_slot,
     comment_starter,
+    lead_sentences,
     local_week,
     mark_done,
     pin_slot,
@@ -284,6 +285,13 @@ def test_comment_starter_is_carried_and_formatted() -> None:
     assert "Votre objectif" in (comment_starter([], ["x"], language="fr") or "")
     (slot,) = plan(sched(rule(MON, "08:30"), horizon_days=7), [cand(1, 0.9, starter="> s")]).slots
     assert slot.comment_starter == "> s"
+
+
+def test_lead_sentences_skip_the_title_and_markup() -> None:
+    text = "<p>Recruter en 2026.</p> <p>Les délais ont doublé en un an selon l'étude.</p> Court."
+    assert lead_sentences(text, title="Recruter en 2026") == [
+        "Les délais ont doublé en un an selon l'étude."
+    ]
 
 
 def test_a_kept_item_keeps_its_starter() -> None:

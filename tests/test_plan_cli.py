@@ -80,6 +80,7 @@ def test_calendar_grid_flags_missing_comments_and_empty_slots(world: World) -> N
     assert "Week of Mon 30 Nov 2026" in out and "Week of Mon 07 Dec 2026" in out
     assert "comment needed" in out and "empty" in out and "ready" in out
     assert "Recruter des data engineers" in out
+    assert "starter:" in out and "💬 Exactement ce que je vois" in out
     assert "need your comment" in out
     assert "claire-2026-11-30-0830-relay" in out
 

@@ -141,6 +141,25 @@ def print_calendar(view: CalendarView, *, weeks: int) -> None:
     _print_grid(view, zone(view.profile.timezone), weeks)
 
 
+def _short(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _notes(slot: Slot) -> str:
+    """The user's comment when written, else the comment starter: help, never a ready answer."""
+    from rich.markup import escape
+
+    if slot.comment:
+        return f"\n[green]💬 {escape(_short(slot.comment))}[/green]"
+    if slot.kind is SlotKind.RELAY and slot.comment_starter:
+        lines = [escape(_short(line, 120)) for line in slot.comment_starter.splitlines()]
+        return "\n[italic dim]starter:[/italic dim] " + "\n".join(
+            f"[italic dim]{line}[/italic dim]" for line in lines
+        )
+    return ""
+
+
 def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
     from rich.console import Console
     from rich.markup import escape
@@ -177,7 +196,7 @@ def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
                     f"{date_:%a %d}" if i == 0 else "",
                     f"{local:%H:%M}",
                     mark,
-                    f"{_what(s, view.items)}\n[dim]{s.id}[/dim]",
+                    f"{_what(s, view.items)}{_notes(s)}\n[dim]{s.id}[/dim]",
                 )
         console.print(table)
     todo = [
