@@ -10,10 +10,11 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import threading
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
@@ -31,7 +32,7 @@ from curator.outputs.ics_http import (
     not_found,
     token_ok,
 )
-from curator.store import Database, decisions, repo
+from curator.store import Database, decisions, jobs, repo
 from curator.store import ics as store_ics
 from curator.store import slots as slot_store
 from curator.types import Decision, DecisionKind, Feed, Item, Profile, Schedule, Score, Slot
@@ -126,6 +127,7 @@ class CalendarView:
     slots: list[Slot]
     items: dict[int, Item]
     log: list[planner.WeekLog] = field(default_factory=list)
+    week_minutes: dict[date, int] = field(default_factory=dict)  # by local Monday
 
 
 class Curator:
@@ -135,6 +137,9 @@ class Curator:
         self.settings = settings
         self.db = db
         self._clock = clock
+        # Set by the service on SIGTERM: long use cases stop at their next unit of work
+        # (the current feed's transaction completes or rolls back, never half written).
+        self.stopping = threading.Event()
         with db.session() as session:
             now = self.now()
             repo.sync_profiles(session, settings.profiles, now)
@@ -155,6 +160,42 @@ class Curator:
 
     def close(self) -> None:
         self.db.close()
+
+    def request_stop(self) -> None:
+        self.stopping.set()
+
+    # --- service bookkeeping -------------------------------------------------------------
+
+    def record_job_run(
+        self,
+        job: str,
+        started_at: datetime,
+        finished_at: datetime,
+        status: str,
+        detail: dict[str, Any],
+    ) -> None:
+        with self.db.session() as session:
+            jobs.record_run(session, job, started_at, finished_at, status, detail)
+
+    def health(self, next_runs: dict[str, datetime | None]) -> dict[str, Any]:
+        """What `/healthz` answers: each job's last and next run, and failing feeds."""
+        with self.db.session() as session:
+            last = jobs.last_runs(session)
+            feeds = repo.list_feeds(session)
+        names = sorted(set(last) | set(next_runs))
+        return {
+            "status": "ok",
+            "now": self.now().isoformat(),
+            "jobs": {
+                name: {
+                    "last_run": last[name].as_dict() if name in last else None,
+                    "next_run": (run.isoformat() if (run := next_runs.get(name)) else None),
+                }
+                for name in names
+            },
+            "feeds": len(feeds),
+            "failing_feeds": sum(1 for f in feeds if f.error_count > 0 or f.status != "active"),
+        }
 
     # --- feeds ---------------------------------------------------------------------------
 
@@ -323,31 +364,31 @@ class Curator:
     def calendar(
         self, profile: str | None = None, *, weeks: int = 2, past: bool = False
     ) -> CalendarView:
-        """The plan from the start of this local week for `weeks` weeks, or the results log."""
+        """The plan for `weeks` weeks from today (local), or with `past` the results log."""
         p = self._profiles(profile)[0] if profile or self.settings.profiles else None
         if p is None:
             raise ConfigError("no profile configured: add one under `profiles:`")
         now = self.now()
         tz = planner.zone(p.timezone)
-        monday = planner.local_week(now, tz)
-        start = datetime.combine(monday, datetime.min.time(), tzinfo=tz).astimezone(UTC)
-        end = start + timedelta(days=7 * weeks + 1)  # a day of slack for a DST week
+        today = now.astimezone(tz).date()
+        start = planner.local_midnight(today, tz)
+        end = planner.local_midnight(today + timedelta(days=7 * weeks), tz)
+        # whole weeks around the window, so each week's minutes count every slot of the week
+        first = planner.local_midnight(planner.local_week(now, tz), tz)
+        last = planner.local_midnight(planner.local_week(end, tz) + timedelta(days=7), tz)
+        log: list[planner.WeekLog] = []
         with self.db.session() as session:
             if past:
-                slots = [s for s in slot_store.list_slots(session, p.name, until=end)]
-                log = planner.results_log(slots, tz, p.schedule, now)
-                slots = [s for s in slots if s.starts_at <= now or s.published_at is not None]
+                around = slot_store.list_slots(session, p.name, until=last)
+                log = planner.results_log(around, tz, p.schedule, now)
+                slots = [s for s in around if s.starts_at <= now or s.published_at is not None]
             else:
-                slots = slot_store.list_slots(session, p.name, since=start, until=end)
-                slots = [
-                    s
-                    for s in slots
-                    if planner.local_week(s.starts_at, tz) < monday + timedelta(days=7 * weeks)
-                ]
-                log = []
+                around = slot_store.list_slots(session, p.name, since=first, until=last)
+                slots = [s for s in around if start <= s.starts_at < end]
             ids = {s.item_id for s in slots if s.item_id is not None}
             items = {i.id: i for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
-        return CalendarView(p, start, end, now, slots, items, log)
+        minutes = planner.week_minutes(around, tz)
+        return CalendarView(p, start, end, now, slots, items, log, minutes)
 
     def _slot_action(self, slot_id: str, act: Callable[[Slot, Schedule, datetime], Slot]) -> Slot:
         now = self.now()
@@ -442,7 +483,7 @@ def _starters(
             sentences = [str(s) for s in helpers[0](profile, item, 2)]
             terms = [str(t) for t in helpers[1](profile, item)]
         else:
-            sentences = planner.lead_sentences(item.text or item.title)
+            sentences = planner.lead_sentences(item.text or item.title, title=item.title)
             terms = [t.text for t in score.why] if score is not None else []
         language = profile.language if profile.language in ("fr", "en") else item.language
         return planner.comment_starter(sentences, terms, language=language or "en")
