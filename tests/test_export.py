@@ -73,7 +73,7 @@ def test_export_writes_beside_the_database(setup: tuple[Path, str], tmp_path: Pa
     assert REMOVED_UID not in by_uid
     # The profile in feeds.yaml is French: the stored plan renders in French.
     assert prop(by_uid[RELAY_UID], "SUMMARY")[0].startswith("Relais : Les PME")
-    assert "Pourquoi : PME (0\\,31)" in prop(by_uid[RELAY_UID], "DESCRIPTION")[0]
+    assert "Pourquoi : PME\\, adoption\\n" in prop(by_uid[RELAY_UID], "DESCRIPTION")[0]
 
 
 def test_keep_cancelled_and_output_file(setup: tuple[Path, str], tmp_path: Path) -> None:

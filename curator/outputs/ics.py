@@ -147,7 +147,7 @@ _EN = _Words(
     comment_needed=(
         "COMMENT NEEDED: write your own comment (at least {chars} characters) before relaying."
     ),
-    starter="Comment starter: {text}",
+    starter="Comment starter:",
     topic="Topic: {topic}",
     empty="Nothing good enough for this slot yet: {reason}",
     why="Why: {terms}",
@@ -193,7 +193,7 @@ _FR = _Words(
         "COMMENTAIRE À ÉCRIRE : rédigez votre propre commentaire (au moins {chars} caractères) "
         "avant de relayer."
     ),
-    starter="Amorce : {text}",
+    starter="Amorce :",
     topic="Sujet : {topic}",
     empty="Rien d'assez bon pour ce créneau pour l'instant : {reason}",
     why="Pourquoi : {terms}",
@@ -329,7 +329,10 @@ def _description(
     *,
     cancelled: bool,
 ) -> str:
-    lines = [_summary(slot, item, words, limit=None)]  # the title in full, never shortened
+    lines: list[str] = []
+    full = _summary(slot, item, words, limit=None)
+    if full != _summary(slot, item, words, limit=SUMMARY_CHARS):
+        lines.append(full)  # the summary was shortened: the title in full, first
     when = _local_when(slot.starts_at, zone, words)
     lines.append(words.when.format(when=when, zone=profile.timezone, minutes=slot.minutes))
     if cancelled:
@@ -356,13 +359,15 @@ def _description(
         lines += ["", label, comment]
     if _comment_needed(slot, profile):
         lines += ["", words.comment_needed.format(chars=profile.schedule.min_comment_chars)]
-    if slot.comment_starter:
-        lines.append(words.starter.format(text=clean_text(slot.comment_starter).strip()))
+    starter = clean_text(slot.comment_starter or "").strip()
+    if starter:
+        lines += ["", words.starter, starter]
 
     if score is not None:
         lines.append("")
         if score.why:
-            terms = ", ".join(f"{one_line(t.text)} ({_number(t.weight, words)})" for t in score.why)
+            # Terms only: their weights are tiny TF-IDF products that mean nothing to a reader.
+            terms = ", ".join(one_line(t.text) for t in score.why)
             lines.append(words.why.format(terms=terms))
         detail = f"{_number(score.final, words)} ({words.relevance} "
         detail += f"{_number(score.relevance, words)})"
