@@ -268,3 +268,20 @@ def test_planned_fortnight_exports_stably_and_a_comment_bumps_one_event(world: W
     assert prop(after[uid], "STATUS") == ["CONFIRMED"]
     assert "COMMENTAIRE À ÉCRIRE" in prop(before[uid], "DESCRIPTION")[0]
     assert "COMMENTAIRE À ÉCRIRE" not in prop(after[uid], "DESCRIPTION")[0]
+
+
+@pytest.mark.postgres
+def test_same_calendar_from_postgresql_and_sqlite(
+    pg_url: str, tmp_path: Path, write_config: Callable[..., Path]
+) -> None:
+    settings = load_settings(write_config())
+    bodies = []
+    for url in (f"sqlite:///{tmp_path / 'same.db'}", pg_url):
+        app = Curator(settings, Database.open(url), clock=lambda: NOW)
+        try:
+            store_plan(app.db, small_plan())
+            bodies.append(app.calendar_ics("claire", keep_cancelled=True))
+        finally:
+            app.close()
+    assert bodies[0] == bodies[1]
+    assert REMOVED_UID in event_by_uid(bodies[1])
