@@ -1,0 +1,573 @@
+"""The daily digest: content, rendering, SMTP delivery and the outbox (issue 7)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+import pytest
+
+from curator.errors import ConfigError, DeliveryError, DeliveryInDoubt
+from curator.outputs import outbox, smtp
+from curator.outputs.digest import (
+    HTML_LIMIT_BYTES,
+    SlotAlert,
+    build_digest,
+    build_message,
+    detect_language,
+    excerpt,
+    fit_html,
+    message_id,
+    render_html,
+    render_text,
+    safe_url,
+    short_date,
+)
+from curator.outputs.outbox import Action
+from curator.types import Digest, DigestState, SlotKind, SlotStatus, SmtpSettings
+from tests.support.digest import at, candidate, failing_feed, item, profile, slot
+from tests.support.smtp import DROP, SmtpServer, smtp_server
+
+DATA = Path(__file__).parent / "data"
+REGEN = os.environ.get("CURATOR_REGEN_GOLDEN") == "1"
+
+# 29 March 2026: Europe switches to summer time at 02:00 that night, inside the slot window.
+DAY = date(2026, 3, 28)
+NOW = at(DAY, 6, 30)
+
+
+def sample(language: str = "en", timezone: str = "Europe/Paris", day: date = DAY):  # type: ignore[no-untyped-def]
+    """A digest with every section filled: two sources, a cap, slots with alerts, a bad feed."""
+    now = at(day, 6, 30)
+    since = now - timedelta(days=1)
+    p = profile(language=language, timezone=timezone, max_items=4, min_score=0.2)
+    items = [
+        item(
+            i,
+            fetched_at=now - timedelta(hours=i),
+            title=f"Article number {i}",
+            summary=f"<p>Summary of article {i}: <b>pipelines</b> &amp; costs.</p>" * 2,
+        )
+        for i in range(1, 8)
+    ]
+    cands = [
+        candidate(it, round(0.9 - it.id * 0.08, 2), rank=it.id, source=f"Source {'AB'[it.id % 2]}")
+        for it in items
+    ]
+    old = item(50, fetched_at=since - timedelta(hours=3))
+    cands.append(candidate(old, 0.99, rank=None))  # fetched before the previous digest
+    slots = [
+        slot("s1", at(day, 8), item_id=1, comment="too short"),
+        slot("s2", at(day + timedelta(days=1), 8), status=SlotStatus.EMPTY, empty_reason="no item"),
+        slot(
+            "s3",
+            at(day + timedelta(days=2), 15),
+            kind=SlotKind.ORIGINAL,
+            status=SlotStatus.READY,
+            topic="What a data team of one should automate first",
+        ),
+        slot("s4", at(day + timedelta(days=3), 8), item_id=2),  # past the 3-day window
+        slot("s0", at(day - timedelta(days=1), 8), item_id=3),  # yesterday
+    ]
+    feeds = [
+        failing_feed(9, "Broken Blog", "HTTP 503 Service Unavailable", now - timedelta(days=2))
+    ]
+    return build_digest(
+        p,
+        day,
+        candidates=cands,
+        slots=slots,
+        slot_items={i.id: i for i in items},
+        feeds=feeds,
+        since=since,
+    )
+
+
+# -- content ----------------------------------------------------------------------------------
+
+
+def test_selection_caps_groups_and_counts_the_rest() -> None:
+    content = sample()
+    # score = 0.9 - 0.08 * id >= 0.2 keeps ids 1..7 except... 7 -> 0.34: all seven eligible.
+    assert content.item_ids == (1, 3, 2, 4)  # grouped by source, best source first
+    assert [g.label for g in content.groups] == ["Source B", "Source A"]
+    assert content.more == 3
+    assert 50 not in content.item_ids  # fetched before `since`
+
+
+def test_selection_skips_blocked_low_excluded_and_orders_by_rank() -> None:
+    p = profile(max_items=10, min_score=0.3)
+    its = [item(i, fetched_at=NOW) for i in range(1, 6)]
+    cands = [
+        candidate(its[0], 0.9, rank=3),
+        candidate(its[1], 0.95, rank=1),
+        candidate(its[2], 0.99, blocked=True),
+        candidate(its[3], 0.29),
+        candidate(its[4], 0.5, rank=2),
+    ]
+    content = build_digest(p, DAY, candidates=cands, exclude_ids=[5])
+    assert content.item_ids == (2, 1)
+    assert content.more == 0
+
+
+def test_reasons_are_the_why_terms_deduplicated_and_capped() -> None:
+    it = item(1, fetched_at=NOW)
+    c = candidate(it, 0.8, why=("a", "b", "a", "c\r\nd", "e", "f"))
+    content = build_digest(profile(), DAY, candidates=[c])
+    assert content.entries[0].reasons == ("a", "b", "c d", "e")
+
+
+def test_slots_window_and_alerts() -> None:
+    content = sample()
+    assert [s.slot_id for s in content.slots] == ["s1", "s2", "s3"]
+    alerts = {s.slot_id: s.alert for s in content.slots}
+    assert alerts == {"s1": SlotAlert.COMMENT_MISSING, "s2": SlotAlert.EMPTY, "s3": None}
+    assert content.slots[0].title == "Article number 1"
+
+
+def test_a_written_comment_clears_the_alert() -> None:
+    s = slot("s1", at(DAY, 9), item_id=1, comment="x" * 40)
+    content = build_digest(profile(), DAY, candidates=[], slots=[s], slot_items={})
+    assert content.slots[0].alert is None
+
+
+def test_failing_feeds_are_listed() -> None:
+    content = sample()
+    assert [f.name for f in content.failing] == ["Broken Blog"]
+    assert "503" in content.failing[0].error
+
+
+@pytest.mark.parametrize(
+    ("slots", "send_when_empty", "should_send"),
+    [
+        ([], False, False),
+        ([], True, True),
+        ([slot("p", at(DAY, 9), status=SlotStatus.PUBLISHED)], False, False),
+        ([slot("r", at(DAY, 9), status=SlotStatus.READY)], False, True),
+    ],
+)
+def test_nothing_new_and_nothing_due_means_no_email(
+    slots: list, send_when_empty: bool, should_send: bool
+) -> None:
+    p = profile(send_when_empty=send_when_empty)
+    low = candidate(item(1, fetched_at=NOW), 0.01)
+    content = build_digest(p, DAY, candidates=[low], slots=slots, feeds=[])
+    assert content.should_send is should_send
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Je publie sur l'IA et la data pour les PME", "fr"),
+        ("Veille stratégique en cybersécurité", "fr"),
+        ("I write about data engineering for small businesses", "en"),
+        ("", "en"),
+    ],
+)
+def test_language_auto_detection(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
+
+
+def test_auto_language_follows_the_objective() -> None:
+    p = profile(language="auto", objective="Je partage ma veille sur la data pour les PME")
+    assert build_digest(p, DAY, candidates=[]).language == "fr"
+
+
+def test_french_short_dates() -> None:
+    assert short_date(date(2026, 6, 1), "fr") == "lun. 1 juin"
+    assert short_date(date(2026, 2, 3), "fr") == "mar. 3 févr."
+    assert short_date(date(2026, 2, 3), "en") == "Tue 3 Feb"
+
+
+def test_excerpt_strips_markup_and_shortens() -> None:
+    text = "<script>var x = 1;</script><p>Hello <b>world</b> &amp; friends</p>" + " word" * 200
+    out = excerpt(text, 60)
+    assert out.startswith("Hello world & friends")
+    assert "var x" not in out and "<" not in out
+    assert len(out) <= 60 and out.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("url", "safe"),
+    [
+        ("https://example.org/a?b=1", True),
+        ("HTTP://example.org/", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,<b>x</b>", False),
+        ('https://example.org/"onmouseover=alert(1)', False),
+        (None, False),
+    ],
+)
+def test_only_http_links_survive(url: str | None, safe: bool) -> None:
+    assert (safe_url(url) is not None) is safe
+
+
+# -- rendering --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "timezone", "day"),
+    [("en", "America/New_York", date(2026, 10, 31)), ("fr", "Europe/Paris", DAY)],
+)
+def test_text_part_matches_golden_file(language: str, timezone: str, day: date) -> None:
+    """Both DST changes fall in a slot window here (US on 1 Nov, Europe on 29 Mar)."""
+    text = render_text(sample(language, timezone, day))
+    golden = DATA / f"digest_{language}.txt"
+    if REGEN:
+        golden.write_text(text, encoding="utf-8")
+    assert text == golden.read_text(encoding="utf-8"), (
+        "text part changed; regenerate with CURATOR_REGEN_GOLDEN=1 and review the diff"
+    )
+
+
+def test_french_and_english_renderings_differ_where_they_should() -> None:
+    fr = render_text(sample("fr"))
+    en = render_text(sample("en"))
+    assert "Votre digest curator du samedi 28 mars 2026" in fr
+    assert "COMMENTAIRE MANQUANT" in fr and "CRÉNEAU VIDE" in fr
+    assert "+3 autres" in fr and "Flux en erreur" in fr
+    assert "Your curator digest for Saturday 28 March 2026" in en
+    assert "COMMENT MISSING" in en and "EMPTY SLOT" in en and "+3 more" in en
+
+
+def test_slot_times_are_local_across_the_dst_change() -> None:
+    d = date(2026, 3, 28)
+    content = build_digest(
+        profile(timezone="Europe/Paris"),
+        d,
+        candidates=[],
+        slots=[
+            slot("a", datetime(2026, 3, 28, 8, 0, tzinfo=UTC), status=SlotStatus.READY),
+            slot("b", datetime(2026, 3, 30, 7, 0, tzinfo=UTC), status=SlotStatus.READY),
+        ],
+    )
+    text = render_text(content)
+    assert "Sat 28 Mar 09:00" in text  # UTC+1
+    assert "Mon 30 Mar 09:00" in text  # UTC+2 after the change
+
+
+def test_html_keeps_dark_mode_rules_inlines_the_rest_and_hides_a_preheader() -> None:
+    page = render_html(sample())
+    styles = re.findall(r"<style>(.*?)</style>", page, re.S)
+    assert len(styles) == 1 and "prefers-color-scheme: dark" in styles[0]
+    assert "border-radius" not in styles[0]  # ordinary rules were inlined, not kept
+    assert 'style="' in page and "border-radius: 8px" in page
+    assert re.search(r'<div class="preheader" style="[^"]*display: none', page)
+    assert len(page.encode()) < HTML_LIMIT_BYTES
+
+
+def test_html_stays_under_the_clipping_limit_by_dropping_items() -> None:
+    p = profile(max_items=1000, min_score=0.0)
+    huge = "Long title " * 100
+    cands = [
+        candidate(item(i, fetched_at=NOW, title=huge, summary="x " * 2000), 0.5, rank=i)
+        for i in range(1, 1001)
+    ]
+    content = build_digest(p, DAY, candidates=cands)
+    fitted, page = fit_html(content)
+    assert len(page.encode()) <= HTML_LIMIT_BYTES
+    assert 0 < len(fitted.entries) < 1000
+    assert len(fitted.entries) + fitted.more == 1000
+    assert f"+{fitted.more} more" in page
+
+
+EVIL = 'Buy now <script>alert("x")</script>\r\nBcc: victim@example.com\r\n\r\nbody'
+
+
+def test_hostile_title_is_escaped_and_cannot_inject_a_header() -> None:
+    it = item(1, fetched_at=NOW, title=EVIL, url="javascript:alert(1)")
+    content = build_digest(profile(), DAY, candidates=[candidate(it, 0.9)])
+    msg = build_message(content, sender="curator@example.com", now=NOW)
+    raw = msg.as_bytes()
+    parsed = message_from_bytes(raw, policy=default_policy)
+    assert parsed["Bcc"] is None
+    assert all("victim" not in str(v) for v in parsed.values())
+    html_part = _part(parsed, "text/html")
+    assert "<script" not in html_part
+    assert "&lt;script&gt;" in html_part
+    assert "javascript:" not in html_part
+    text_part = _part(parsed, "text/plain")
+    assert "Bcc: victim@example.com body" in text_part  # one line, harmless in a body
+
+
+def test_message_id_is_deterministic_and_safe() -> None:
+    assert message_id("alice", DAY) == "<digest.alice.2026-03-28@curator>"
+    odd = message_id("équipe\r\nBcc: y", DAY)
+    assert re.fullmatch(r"<digest\._quipe__Bcc__y-[0-9a-f]{8}\.2026-03-28@curator>", odd)
+    assert odd != message_id("èquipe\r\nBcc: y", DAY)
+
+
+def test_message_structure_and_headers() -> None:
+    msg = build_message(sample(), sender="Curator <digest@example.com>", now=NOW)
+    _assert_digest_message(msg)
+
+
+def test_a_recipient_is_required() -> None:
+    content = replace(sample(), recipients=())
+    with pytest.raises(ConfigError):
+        build_message(content, sender="digest@example.com", now=NOW)
+
+
+def _part(msg: EmailMessage, ctype: str) -> str:
+    for part in msg.walk():
+        if part.get_content_type() == ctype:
+            content = part.get_content()
+            assert isinstance(content, str)
+            return content
+    raise AssertionError(f"no {ctype} part")
+
+
+def _assert_digest_message(msg: EmailMessage) -> None:
+    assert msg.get_content_type() == "multipart/alternative"
+    parts = [p.get_content_type() for p in msg.iter_parts()]
+    assert parts == ["text/plain", "text/html"]  # plain first: clients show the last they can
+    assert msg["Message-ID"] == "<digest.alice.2026-03-28@curator>"
+    assert msg["Auto-Submitted"] == "auto-generated"
+    assert msg["List-Unsubscribe"].startswith("<mailto:digest@example.com?")
+    assert msg["Date"] == "Sat, 28 Mar 2026 06:30:00 +0000"
+    assert msg["To"] == "alice@example.com"
+    assert "Curator digest Sat 28 Mar" in msg["Subject"]
+    assert "Article number" not in msg["Subject"]
+    assert "Article number 1" in _part(msg, "text/plain")
+    assert "Article number 1" in _part(msg, "text/html")
+
+
+# -- SMTP -------------------------------------------------------------------------------------
+
+
+def _settings(server: SmtpServer, **kw: object) -> SmtpSettings:
+    base = SmtpSettings(
+        host=server.host, port=server.port, sender="digest@example.com", timeout_seconds=5
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def _message() -> EmailMessage:
+    return build_message(sample(), sender="Curator <digest@example.com>", now=NOW)
+
+
+def test_smtp_delivers_the_message_as_built() -> None:
+    with smtp_server() as server:
+        smtp.send(_message(), _settings(server))
+    assert len(server.messages) == 1
+    _assert_digest_message(server.messages[0])
+    assert server.handler.envelopes == [("digest@example.com", ["alice@example.com"])]
+
+
+@pytest.mark.parametrize(
+    ("script", "permanent", "code"),
+    [
+        ({"data": ["550 5.7.1 rejected as spam"]}, True, 550),
+        ({"data": ["451 4.3.0 greylisted"]}, False, 451),
+        ({"rcpt": ["550 5.1.1 no such user"]}, True, 550),
+        ({"rcpt": ["452 4.2.2 mailbox full"]}, False, 452),
+    ],
+)
+def test_smtp_failures_are_classified(script: dict, permanent: bool, code: int) -> None:
+    with smtp_server(**script) as server, pytest.raises(DeliveryError) as info:
+        smtp.send(_message(), _settings(server))
+    assert info.value.permanent is permanent
+    assert info.value.code == code
+    assert str(code) in str(info.value)
+    assert server.messages == []
+
+
+_NO_TLS_AUTH = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
+
+@_NO_TLS_AUTH
+def test_smtp_login() -> None:
+    with smtp_server(user="bob", password="s3cret") as server:
+        smtp.send(_message(), _settings(server, user="bob", password="s3cret"))
+        with pytest.raises(DeliveryError) as info:
+            smtp.send(_message(), _settings(server, user="bob", password="wrong"))
+    assert info.value.permanent and info.value.code == 535
+    assert len(server.messages) == 1
+
+
+@_NO_TLS_AUTH
+def test_smtp_user_without_password_is_a_config_error() -> None:
+    with smtp_server(user="bob", password="s3cret") as server, pytest.raises(ConfigError):
+        smtp.send(_message(), _settings(server, user="bob"))
+
+
+def test_unreachable_server_is_temporary() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # bound but not listening: connection refused
+        settings = SmtpSettings(host="127.0.0.1", port=port, timeout_seconds=2)
+        with pytest.raises(DeliveryError) as info:
+            smtp.send(_message(), settings)
+    assert not info.value.permanent and info.value.code is None
+
+
+def test_tls_against_a_plain_server_fails_temporarily() -> None:
+    with smtp_server() as server, pytest.raises(DeliveryError) as info:
+        smtp.send(_message(), _settings(server, security="ssl", timeout_seconds=2))
+    assert not info.value.permanent
+
+
+def test_starttls_required_but_not_offered_is_permanent() -> None:
+    with smtp_server() as server, pytest.raises(DeliveryError) as info:
+        smtp.send(_message(), _settings(server, security="starttls"))
+    assert info.value.permanent
+
+
+def test_connection_lost_after_data_is_in_doubt() -> None:
+    with smtp_server(data=[DROP]) as server, pytest.raises(DeliveryInDoubt):
+        smtp.send(_message(), _settings(server))
+
+
+# -- outbox -----------------------------------------------------------------------------------
+
+
+def _row(state: DigestState, **kw: object) -> Digest:
+    return Digest(profile="alice", day=DAY, state=state, message_id="<m>", **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("row", "manual", "force", "action"),
+    [
+        (None, False, False, Action.SEND),
+        (_row(DigestState.SENT), False, False, Action.ALREADY_SENT),
+        (_row(DigestState.SENT), True, False, Action.ALREADY_SENT),
+        (_row(DigestState.SENT), True, True, Action.SEND),
+        (_row(DigestState.SENDING), True, False, Action.IN_DOUBT),
+        (_row(DigestState.FAILED), False, False, Action.GAVE_UP),
+        (_row(DigestState.FAILED), True, False, Action.SEND),
+        (_row(DigestState.PENDING, next_attempt_at=NOW + timedelta(1)), False, False, Action.WAIT),
+        (_row(DigestState.PENDING, next_attempt_at=NOW + timedelta(1)), True, False, Action.SEND),
+        (_row(DigestState.PENDING, next_attempt_at=NOW), False, False, Action.SEND),
+        (_row(DigestState.EMPTY), False, False, Action.SEND),
+    ],
+)
+def test_outbox_decisions(row: Digest | None, manual: bool, force: bool, action: Action) -> None:
+    assert outbox.decide(row, NOW, manual=manual, force=force) is action
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    delays = [outbox.backoff(n) for n in range(1, 10)]
+    assert delays == sorted(delays)
+    assert delays[0] == outbox.BACKOFF_BASE and delays[-1] == outbox.BACKOFF_MAX
+
+
+def test_too_many_temporary_failures_give_up() -> None:
+    row = _row(DigestState.SENDING, attempts=outbox.MAX_ATTEMPTS)
+    after = outbox.record_failure(row, DeliveryError("451 later", permanent=False), NOW)
+    assert after.state is DigestState.FAILED
+
+
+@pytest.mark.parametrize(
+    ("profile_time", "catchup", "due"),
+    [
+        (time(7, 30), None, True),  # 07:30 local, now 07:30 local (06:30 UTC, UTC+1)
+        (time(7, 31), None, False),
+        (time(1, 0), 6.0, False),  # 6h30 late: past the catch-up window
+        (time(1, 0), None, True),
+    ],
+)
+def test_due_day(profile_time: time, catchup: float | None, due: bool) -> None:
+    p = profile(time=profile_time)
+    assert (outbox.due_day(p, NOW, catchup) == DAY) is due
+
+
+class MemoryOutbox:
+    """The rows as the app stores them, with every saved state kept in order."""
+
+    def __init__(self) -> None:
+        self.row: Digest | None = None
+        self.history: list[DigestState] = []
+
+    def save(self, row: Digest) -> None:
+        self.row = row
+        self.history.append(row.state)
+
+
+def _deliver(box: MemoryOutbox, server: SmtpServer, **kw: object) -> Digest:
+    sleeps: list[float] = []
+    msg = _message()
+    result = outbox.deliver(
+        msg,
+        box.row,
+        profile="alice",
+        day=DAY,
+        item_ids=(1, 2),
+        save=box.save,
+        send=lambda m: smtp.send(m, _settings(server)),
+        clock=lambda: NOW,
+        sleep=sleeps.append,
+        **kw,  # type: ignore[arg-type]
+    )
+    return result
+
+
+def test_451_then_250_sends_exactly_one_message() -> None:
+    box = MemoryOutbox()
+    with smtp_server(data=["451 4.3.0 try again later"]) as server:
+        row = _deliver(box, server)
+    assert len(server.messages) == 1
+    assert server.handler.data_attempts == 2
+    assert row.state is DigestState.SENT and row.attempts == 2
+    assert box.history == ["sending", "pending", "sending", "sent"]
+
+
+def test_repeated_451_leaves_it_pending_with_a_later_attempt() -> None:
+    box = MemoryOutbox()
+    with smtp_server(data=["451 4.3.0 busy"] * 5) as server:
+        row = _deliver(box, server)
+    assert server.messages == []
+    assert row.state is DigestState.PENDING
+    assert row.next_attempt_at is not None and row.next_attempt_at > NOW
+    assert row.last_error is not None and "451" in row.last_error
+    assert outbox.decide(row, NOW) is Action.WAIT
+
+
+def test_550_marks_the_digest_failed_with_the_reply() -> None:
+    box = MemoryOutbox()
+    with smtp_server(data=["550 5.7.1 message refused"]) as server:
+        row = _deliver(box, server)
+    assert server.handler.data_attempts == 1  # never retried
+    assert row.state is DigestState.FAILED
+    assert row.last_error == "DATA: 550 5.7.1 message refused"
+
+
+def test_sending_is_recorded_before_the_smtp_transaction() -> None:
+    """A crash inside send() leaves the row in `sending`, and no later run sends it again."""
+    box = MemoryOutbox()
+
+    class Crash(BaseException):
+        pass
+
+    def crash(_: EmailMessage) -> None:
+        assert box.row is not None and box.row.state is DigestState.SENDING
+        raise Crash
+
+    with pytest.raises(Crash):
+        outbox.deliver(
+            _message(),
+            None,
+            profile="alice",
+            day=DAY,
+            item_ids=(),
+            save=box.save,
+            send=crash,
+            clock=lambda: NOW,
+            sleep=lambda _: None,
+        )
+    assert box.row is not None and box.row.state is DigestState.SENDING
+    assert outbox.decide(box.row, NOW + timedelta(days=1)) is Action.IN_DOUBT
+
+
+def test_in_doubt_delivery_is_not_retried() -> None:
+    box = MemoryOutbox()
+    with smtp_server(data=[DROP]) as server:
+        row = _deliver(box, server)
+    assert server.handler.data_attempts == 1
+    assert row.state is DigestState.SENDING and row.last_error
