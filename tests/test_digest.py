@@ -33,7 +33,7 @@ from curator.outputs.digest import (
 from curator.outputs.outbox import Action
 from curator.types import Digest, DigestState, SlotKind, SlotStatus, SmtpSettings
 from tests.support.digest import at, candidate, failing_feed, item, profile, slot
-from tests.support.smtp import DROP, SmtpServer, smtp_server
+from tests.support.smtp import DROP, SmtpServer, client_context, make_certificate, smtp_server
 
 DATA = Path(__file__).parent / "data"
 REGEN = os.environ.get("CURATOR_REGEN_GOLDEN") == "1"
@@ -412,6 +412,37 @@ def test_tls_against_a_plain_server_fails_temporarily() -> None:
     with smtp_server() as server, pytest.raises(DeliveryError) as info:
         smtp.send(_message(), _settings(server, security="ssl", timeout_seconds=2))
     assert not info.value.permanent
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pem = make_certificate(tmp_path_factory.mktemp("tls"))
+    if pem is None:
+        pytest.skip("openssl is not installed: cannot make a test certificate")
+    return pem
+
+
+@_NO_TLS_AUTH
+def test_starttls_then_login(certificate: Path) -> None:
+    with smtp_server(starttls=certificate, user="bob", password="pw") as server:
+        settings = _settings(server, security="starttls", user="bob", password="pw")
+        smtp.send(_message(), settings, context=client_context(certificate))
+    assert len(server.messages) == 1
+
+
+def test_implicit_tls(certificate: Path) -> None:
+    with smtp_server(implicit_tls=certificate) as server:
+        smtp.send(
+            _message(), _settings(server, security="ssl"), context=client_context(certificate)
+        )
+    assert len(server.messages) == 1
+
+
+def test_an_untrusted_certificate_is_refused(certificate: Path) -> None:
+    with smtp_server(starttls=certificate) as server, pytest.raises(DeliveryError) as info:
+        smtp.send(_message(), _settings(server, security="starttls"))
+    assert "certificate" in str(info.value).lower()
+    assert server.messages == []
 
 
 def test_starttls_required_but_not_offered_is_permanent() -> None:

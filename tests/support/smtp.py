@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import email
 import email.policy
+import shutil
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -80,6 +84,12 @@ class SmtpServer:
         return self.handler.messages
 
 
+def _server_context(pem: Path) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(str(pem))
+    return context
+
+
 def _authenticator(user: str, password: str) -> Any:
     def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
         ok = (
@@ -92,6 +102,29 @@ def _authenticator(user: str, password: str) -> Any:
     return check
 
 
+def make_certificate(directory: Path) -> Path | None:
+    """A self-signed certificate for 127.0.0.1 (cert and key in one PEM); None without openssl."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+    pem = directory / "smtp-127.0.0.1.pem"
+    key = directory / "smtp-127.0.0.1.key"
+    args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"]
+    subprocess.run(
+        [openssl, *args, "-keyout", str(key), "-out", str(pem)]
+        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    pem.write_text(pem.read_text() + key.read_text())
+    return pem
+
+
+def client_context(pem: Path) -> ssl.SSLContext:
+    """What a client that trusts only this test certificate uses."""
+    return ssl.create_default_context(cafile=str(pem))
+
+
 @contextmanager
 def smtp_server(
     *,
@@ -99,9 +132,16 @@ def smtp_server(
     rcpt: list[str] | None = None,
     user: str | None = None,
     password: str | None = None,
+    starttls: Path | None = None,
+    implicit_tls: Path | None = None,
 ) -> Iterator[SmtpServer]:
+    """`starttls`/`implicit_tls`: a PEM from `make_certificate` to offer STARTTLS or speak TLS."""
     handler = ScriptedHandler(data=list(data or []), rcpt=list(rcpt or []))
     kwargs: dict[str, Any] = {}
+    if starttls is not None:
+        kwargs.update(tls_context=_server_context(starttls), require_starttls=True)
+    if implicit_tls is not None:
+        kwargs.update(ssl_context=_server_context(implicit_tls))
     if user is not None:
         kwargs.update(
             authenticator=_authenticator(user, password or ""),
