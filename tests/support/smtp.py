@@ -110,9 +110,9 @@ def make_certificate(directory: Path) -> Path | None:
     pem = directory / "smtp-127.0.0.1.pem"
     key = directory / "smtp-127.0.0.1.key"
     args = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"]
+    san = ["-addext", "subjectAltName=IP:127.0.0.1"]
     subprocess.run(
-        [openssl, *args, "-keyout", str(key), "-out", str(pem)]
-        + ["-addext", "subjectAltName=IP:127.0.0.1"],
+        [openssl, *args, *san, "-keyout", str(key), "-out", str(pem)],
         check=True,
         capture_output=True,
     )
