@@ -10,15 +10,27 @@ from __future__ import annotations
 import logging
 import time as _time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from curator.config import Settings, load_settings, resolve_database_url
-from curator.errors import InvalidAction
-from curator.store import Database, decisions, repo
-from curator.types import Decision, DecisionKind, Feed
+from curator.errors import ConfigError, InvalidAction
+from curator.outputs import outbox, smtp
+from curator.outputs.digest import (
+    DEFAULT_LOOKBACK,
+    Candidate,
+    DigestContent,
+    build_digest,
+    compose,
+    message_id,
+    preview,
+    slot_window,
+)
+from curator.outputs.outbox import DigestOutcome, DigestReport
+from curator.store import Database, decisions, digests, repo
+from curator.types import Decision, DecisionKind, Digest, Feed, Profile
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +134,166 @@ class Curator:
             decisions.record(session, decision)
         return decision
 
+    # --- digest --------------------------------------------------------------------------
+
+    #: How the outbox waits between quick in-run SMTP retries; tests replace it.
+    sleep: Callable[[float], None] = staticmethod(_time.sleep)
+
+    def digest(
+        self,
+        profile: str | None = None,
+        day: date | None = None,
+        mode: str = "send",
+        path: Path | None = None,
+        *,
+        force: bool = False,
+    ) -> DigestReport:
+        """Each profile's digest for its local date (or `day`): sent, written to .eml, or shown.
+
+        `mode="send"` goes through the outbox: never twice for a (profile, day) unless `force`.
+        """
+        if mode not in ("send", "dry-run", "file"):
+            raise InvalidAction(f"unknown digest mode {mode!r}")
+        if mode == "send" and self.settings.smtp is None:
+            raise ConfigError(
+                "no `smtp:` section: cannot send; use --to-file or --dry-run",
+                path=str(self.settings.path),
+                field="smtp",
+            )
+        now = self.now()
+        profiles = self.settings.select_profiles(profile)
+        outcomes = []
+        for p in profiles:
+            d = day or outbox.local_day(p, now)
+            target = None
+            if mode == "file":
+                target = self._digest_path(p.name, d, path, several=len(profiles) > 1)
+            outcomes.append(self._digest_one(p, d, now, mode, target, manual=True, force=force))
+        return DigestReport(tuple(outcomes))
+
+    def digest_status(self, profile: str | None = None, *, limit: int = 30) -> list[Digest]:
+        """The latest outbox rows (newest day first), for `curator status` and the command."""
+        with self.db.session() as session:
+            return digests.recent(session, profile, limit=limit)
+
+    def _digest_stage(self) -> tuple[str, dict[str, Any]]:
+        """Send each due digest when SMTP is set up; otherwise write today's .eml beside the DB."""
+        now = self.now()
+        outcomes = []
+        for p in self.settings.profiles:
+            if self.settings.smtp is not None and p.digest.to:
+                d = outbox.due_day(p, now, self.settings.serve.digest_catchup_hours)
+                if d is not None:
+                    outcomes.append(self._digest_one(p, d, now, "send", None, manual=False))
+            else:
+                d = outbox.local_day(p, now)
+                target = self._digest_path(p.name, d, None, several=False)
+                outcomes.append(self._digest_one(p, d, now, "file", target, manual=False))
+        summary = ", ".join(f"{o.profile}: {o.outcome}" for o in outcomes) or "not due yet"
+        detail = {
+            "outcomes": [[o.profile, o.day.isoformat(), o.outcome, o.detail] for o in outcomes]
+        }
+        return summary, detail
+
+    def _digest_one(
+        self,
+        p: Profile,
+        d: date,
+        now: datetime,
+        mode: str,
+        target: Path | None,
+        *,
+        manual: bool,
+        force: bool = False,
+    ) -> DigestOutcome:
+        with self.db.session() as session:
+            existing = digests.get(session, p.name, d)
+        if mode == "send" and not p.digest.to:
+            return DigestOutcome(
+                profile=p.name,
+                day=d,
+                outcome="skipped",
+                message_id=message_id(p.name, d),
+                detail="no recipient: set digest.to for this profile",
+            )
+        if mode == "send":
+            action = outbox.decide(existing, now, manual=manual, force=force)
+            if action is not outbox.Action.SEND:
+                assert existing is not None
+                return outbox.outcome_of(existing, action=action)
+        content = self._digest_content(p, d, now)
+        if mode == "send" and not content.should_send:
+            row = outbox.record_empty(
+                existing, profile=p.name, day=d, message_id=message_id(p.name, d)
+            )
+            self._save_digest(row)
+            return outbox.outcome_of(row)
+        smtp_settings = self.settings.smtp
+        sender = smtp_settings.sender if smtp_settings else "curator@localhost"
+        content, message = compose(
+            content, sender=sender, now=now, to=content.recipients or [sender]
+        )
+        base = DigestOutcome(
+            profile=p.name,
+            day=d,
+            outcome=mode,
+            message_id=str(message["Message-ID"]),
+            items=len(content.entries),
+            alerts=len(content.alerts),
+        )
+        if mode == "dry-run":
+            return replace(base, text=preview(message))
+        if mode == "file":
+            assert target is not None
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(bytes(message))
+            return replace(base, outcome="written", path=str(target))
+        assert smtp_settings is not None
+        row = outbox.deliver(
+            message,
+            existing,
+            profile=p.name,
+            day=d,
+            item_ids=content.item_ids,
+            save=self._save_digest,
+            send=lambda m: smtp.send(m, smtp_settings),
+            clock=self.now,
+            sleep=self.sleep,
+        )
+        return replace(outbox.outcome_of(row), alerts=len(content.alerts))
+
+    def _digest_content(self, p: Profile, d: date, now: datetime) -> DigestContent:
+        start, end = slot_window(p, d)
+        with self.db.session() as session:
+            before = digests.sent_before(session, p.name, d)
+            since = before[0].sent_at if before and before[0].sent_at else now - DEFAULT_LOOKBACK
+            scored = digests.scored_items(session, p.name, fetched_after=since)
+            slots = digests.slots_between(session, p.name, start, end)
+            slot_items = digests.items_by_id(session, (s.item_id for s in slots if s.item_id))
+            feeds = repo.list_feeds(session)
+        return build_digest(
+            p,
+            d,
+            candidates=[Candidate(item, score, item.feed_name or "") for item, score in scored],
+            slots=slots,
+            slot_items=slot_items,
+            feeds=feeds,
+            since=since,
+            exclude_ids=[i for digest in before for i in digest.item_ids],
+        )
+
+    def _save_digest(self, row: Digest) -> None:
+        # A session of its own: committed on return, so `sending` is durable before SMTP.
+        with self.db.session() as session:
+            digests.save(session, row, self.now())
+
+    def _digest_path(self, profile: str, d: date, path: Path | None, *, several: bool) -> Path:
+        if path is None:
+            return self.settings.data_dir / f"digest-{profile}-{d.isoformat()}.eml"
+        if several:  # one file per profile: out.eml -> out-alice.eml
+            return path.with_name(f"{path.stem}-{profile}{path.suffix or '.eml'}")
+        return path
+
     # --- the main job --------------------------------------------------------------------
 
     def run(self) -> RunReport:
@@ -129,6 +301,7 @@ class Curator:
         report = RunReport()
         stages: list[tuple[str, Callable[[], tuple[str, dict[str, Any]]]]] = [
             # Stages are added here in data-flow order: fetch -> score -> plan -> export -> digest.
+            ("digest", self._digest_stage),
         ]
         for name, stage in stages:
             started = _time.perf_counter()

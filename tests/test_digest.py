@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import socket
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from email import message_from_bytes
@@ -13,7 +14,11 @@ from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from curator.app import Curator
+from curator.cli import main
+from curator.config import Settings, parse_settings
 from curator.errors import ConfigError, DeliveryError, DeliveryInDoubt
 from curator.outputs import outbox, smtp
 from curator.outputs.digest import (
@@ -30,9 +35,20 @@ from curator.outputs.digest import (
     safe_url,
     short_date,
 )
-from curator.outputs.outbox import Action
+from curator.outputs.outbox import Action, DigestOutcome, DigestReport
+from curator.store import Database
 from curator.types import Digest, DigestState, SlotKind, SlotStatus, SmtpSettings
-from tests.support.digest import at, candidate, failing_feed, item, profile, slot
+from tests.support.digest import (
+    app_config,
+    at,
+    candidate,
+    failing_feed,
+    item,
+    profile,
+    seed,
+    seed_slot,
+    slot,
+)
 from tests.support.smtp import DROP, SmtpServer, client_context, make_certificate, smtp_server
 
 DATA = Path(__file__).parent / "data"
@@ -602,3 +618,289 @@ def test_in_doubt_delivery_is_not_retried() -> None:
         row = _deliver(box, server)
     assert server.handler.data_attempts == 1
     assert row.state is DigestState.SENDING and row.last_error
+
+
+# -- the use case: Curator.digest, the run stage and the command ------------------------------
+
+APP_NOW = datetime(2026, 3, 28, 7, 0, tzinfo=UTC)  # 08:00 in Paris: past the 07:30 digest time
+APP_DAY = date(2026, 3, 28)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(APP_NOW)
+
+
+@pytest.fixture
+def make_app(
+    settings_factory: Callable[..., Settings], db: Database, clock: Clock
+) -> Iterator[Callable[..., Curator]]:
+    def make(port: int | None, **kw: str) -> Curator:
+        app = Curator(settings_factory(app_config(port, **kw)), db, clock=clock)
+        app.sleep = lambda _seconds: None  # quick retries without waiting
+        return app
+
+    yield make
+
+
+def _outcome(report: DigestReport) -> DigestOutcome:
+    assert len(report.outcomes) == 1
+    return report.outcomes[0]
+
+
+def test_app_sends_one_digest_per_profile_and_day(make_app: Callable[..., Curator]) -> None:
+    with smtp_server() as server:
+        app = make_app(server.port)
+        ids = seed(app.db, now=APP_NOW)
+        first = _outcome(app.digest())
+        second = _outcome(app.digest())
+    assert first.outcome == "sent" and first.items == 3
+    assert second.outcome == "already-sent"
+    assert len(server.messages) == 1
+    msg = server.messages[0]
+    assert msg["Message-ID"] == "<digest.claire.2026-03-28@curator>"
+    assert "Recrutement data : les salaires de 1" in _part(msg, "text/plain")
+    assert "Digest curator du sam. 28 mars" in msg["Subject"]
+    [row] = app.digest_status()
+    assert row.state is DigestState.SENT and row.item_ids == tuple(ids)
+    assert row.sent_at == APP_NOW
+
+
+def test_app_451_then_250_sends_exactly_one(make_app: Callable[..., Curator]) -> None:
+    with smtp_server(data=["451 4.7.1 greylisted, come back later"]) as server:
+        app = make_app(server.port)
+        seed(app.db, now=APP_NOW)
+        outcome = _outcome(app.digest())
+    assert outcome.outcome == "sent" and outcome.attempts == 2
+    assert len(server.messages) == 1
+
+
+def test_app_550_marks_failed_and_the_reply_is_visible(
+    make_app: Callable[..., Curator], clock: Clock
+) -> None:
+    with smtp_server(data=["550 5.7.1 relaying denied"]) as server:
+        app = make_app(server.port)
+        seed(app.db, now=APP_NOW)
+        outcome = _outcome(app.digest())
+        clock.now += timedelta(hours=1)
+        app.run()  # the scheduled stage does not retry a failed digest by itself
+    assert outcome.outcome == "failed" and not outcome.ok
+    assert outcome.detail == "DATA: 550 5.7.1 relaying denied"
+    assert server.handler.data_attempts == 1
+    [row] = app.digest_status()
+    assert row.state is DigestState.FAILED and "550 5.7.1 relaying denied" in (row.last_error or "")
+
+
+def test_app_temporary_failure_is_retried_by_a_later_run(
+    make_app: Callable[..., Curator], clock: Clock
+) -> None:
+    busy = ["421 4.3.2 busy"] * (len(outbox.QUICK_RETRY_DELAYS) + 1)
+    with smtp_server(data=busy) as server:
+        app = make_app(server.port)
+        seed(app.db, now=APP_NOW)
+        app.run()
+        [row] = app.digest_status()
+        assert row.state is DigestState.PENDING and row.next_attempt_at is not None
+        clock.now = row.next_attempt_at - timedelta(seconds=1)
+        app.run()  # not yet
+        assert server.messages == []
+        clock.now = row.next_attempt_at
+        app.run()
+    assert len(server.messages) == 1
+    assert app.digest_status()[0].state is DigestState.SENT
+
+
+def test_app_two_runs_on_the_same_date_send_one_message(
+    make_app: Callable[..., Curator], clock: Clock
+) -> None:
+    with smtp_server() as server:
+        app = make_app(server.port)
+        seed(app.db, now=APP_NOW)
+        clock.now = datetime(2026, 3, 28, 6, 0, tzinfo=UTC)  # 07:00 Paris: not yet
+        assert "digest" in [s.name for s in app.run().stages]
+        assert server.messages == []
+        clock.now = APP_NOW
+        app.run()
+        clock.now = APP_NOW + timedelta(hours=2)
+        app.run()
+    assert len(server.messages) == 1
+
+
+def test_app_a_crash_mid_send_is_in_doubt_until_forced(
+    make_app: Callable[..., Curator], clock: Clock
+) -> None:
+    with smtp_server() as server:
+        app = make_app(server.port)
+        seed(app.db, now=APP_NOW)
+        # What a process killed inside the SMTP transaction leaves behind.
+        app._save_digest(
+            Digest("claire", APP_DAY, DigestState.SENDING, message_id("claire", APP_DAY), 1)
+        )
+        app.run()
+        doubt = _outcome(app.digest())
+        assert server.messages == []
+        assert doubt.outcome == "in-doubt" and "--force" in (doubt.detail or "")
+        forced = _outcome(app.digest(force=True))
+    assert forced.outcome == "sent"
+    assert len(server.messages) == 1
+    assert server.messages[0]["Message-ID"] == "<digest.claire.2026-03-28@curator>"
+
+
+def test_app_next_day_lists_only_what_is_new(
+    make_app: Callable[..., Curator], clock: Clock
+) -> None:
+    with smtp_server() as server:
+        app = make_app(server.port)
+        seed(app.db, now=APP_NOW, count=2)
+        app.digest()
+        clock.now = APP_NOW + timedelta(days=1)
+        seed(app.db, now=clock.now, count=2, first_id=10)
+        app.digest()
+    assert len(server.messages) == 2
+    second = _part(server.messages[1], "text/plain")
+    assert "salaires de 10" in second and "salaires de 11" in second
+    assert "salaires de 1\n" not in second and "salaires de 2\n" not in second
+
+
+def test_app_nothing_new_and_nothing_due_sends_nothing(
+    make_app: Callable[..., Curator], clock: Clock
+) -> None:
+    with smtp_server() as server:
+        app = make_app(server.port)
+        outcome = _outcome(app.digest())
+        assert outcome.outcome == "empty" and outcome.ok
+        seed_slot(app.db, slot_id="x", starts_at=APP_NOW + timedelta(days=1), item_id=None)
+        later = _outcome(app.digest())  # an open slot is something due: now it is sent
+    assert later.outcome == "sent" and later.alerts == 1
+    assert len(server.messages) == 1
+    assert "COMMENTAIRE MANQUANT" in _part(server.messages[0], "text/plain")
+
+
+def test_app_slots_and_failing_feeds_come_from_the_database(
+    make_app: Callable[..., Curator], db: Database
+) -> None:
+    from curator.store.models import FeedRow
+
+    app = make_app(None)
+    [item_id] = seed(app.db, now=APP_NOW, count=1)
+    seed_slot(app.db, slot_id="a", starts_at=APP_NOW + timedelta(hours=2), item_id=item_id)
+    seed_slot(app.db, slot_id="b", starts_at=APP_NOW + timedelta(days=1), status=SlotStatus.EMPTY)
+    seed_slot(app.db, slot_id="c", starts_at=APP_NOW + timedelta(days=5))  # out of the window
+    with db.session() as session:
+        feed = session.scalars(select(FeedRow)).one()
+        feed.error_count, feed.last_error = 2, "HTTP 500 Internal Server Error"
+    text = _outcome(app.digest(mode="dry-run")).text or ""
+    assert "Subject: Digest curator du sam. 28 mars" in text
+    assert "!! COMMENTAIRE MANQUANT !! Recrutement data : les salaires de 1" in text
+    assert "!! CRÉNEAU VIDE !! rien au-dessus du seuil" in text
+    assert "Local : HTTP 500 Internal Server Error" in text
+    assert text.count("!!") == 4
+    assert app.digest_status() == []  # a dry run records nothing
+
+
+def test_app_without_smtp_run_writes_the_eml_beside_the_database(
+    make_app: Callable[..., Curator], tmp_path: Path
+) -> None:
+    app = make_app(None)
+    seed(app.db, now=APP_NOW)
+    report = app.run()
+    eml = tmp_path / "digest-claire-2026-03-28.eml"
+    assert eml.is_file()
+    assert "written" in " ".join(report.lines())
+    msg = message_from_bytes(eml.read_bytes(), policy=default_policy)
+    assert isinstance(msg, EmailMessage)
+    assert msg.get_content_type() == "multipart/alternative"
+    assert app.digest_status() == []  # writing a file is not sending
+
+
+def test_app_send_without_smtp_is_a_config_error(make_app: Callable[..., Curator]) -> None:
+    with pytest.raises(ConfigError, match="smtp"):
+        make_app(None).digest()
+
+
+def test_app_profile_without_recipient_is_skipped(
+    make_app: Callable[..., Curator],
+) -> None:
+    other = "  - name: bob\n    objective: Data engineering news\n    language: en\n"
+    with smtp_server() as server:
+        app = make_app(server.port, extra_profile=other)
+        seed(app.db, now=APP_NOW)
+        report = app.digest()
+    assert [(o.profile, o.outcome) for o in report.outcomes] == [
+        ("claire", "sent"),
+        ("bob", "skipped"),
+    ]
+    assert not report.ok and len(server.messages) == 1
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[int | None], tuple[Path, str]]:
+    def setup(port: int | None) -> tuple[Path, str]:
+        config = tmp_path / "feeds.yaml"
+        config.write_text(app_config(port), encoding="utf-8")
+        url = f"sqlite:///{tmp_path / 'cli.db'}"
+        app = Curator(parse_settings(config.read_text(), config, env={}), Database.open(url))
+        seed(app.db, now=datetime.now(UTC))
+        app.close()
+        return config, url
+
+    return setup
+
+
+def test_cli_dry_run_file_send_and_status(
+    cli_env: Callable[[int | None], tuple[Path, str]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with smtp_server(data=["550 5.1.1 unknown recipient"]) as server:
+        config, url = cli_env(server.port)
+        base = ["--config", str(config), "--db", url, "digest"]
+
+        assert main([*base, "--dry-run"]) == 0
+        out = capsys.readouterr().out
+        assert "Subject: Digest curator du" in out and "salaires de 1" in out
+
+        target = tmp_path / "out.eml"
+        assert main([*base, "--to-file", str(target)]) == 0
+        assert "written" in capsys.readouterr().out and target.stat().st_size > 0
+
+        assert main([*base, "--send"]) == 1
+        err = capsys.readouterr().err
+        assert "failed" in err and "550 5.1.1 unknown recipient" in err
+
+        assert main([*base, "--status"]) == 0
+        out = capsys.readouterr().out
+        assert "failed" in out and "550 5.1.1 unknown recipient" in out
+
+        assert main([*base, "--send"]) == 0  # asked explicitly: a failed digest is retried
+        assert "sent" in capsys.readouterr().out
+        assert main([*base, "--send"]) == 0
+        assert "already-sent" in capsys.readouterr().out
+    assert len(server.messages) == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [[], ["--dry-run", "--send"], ["--dry-run", "--to-file", "x.eml"], ["--dry-run", "--force"]],
+)
+def test_cli_needs_exactly_one_mode(
+    args: list[str],
+    cli_env: Callable[[int | None], tuple[Path, str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config, url = cli_env(None)
+    code = main(["--config", str(config), "--db", url, "digest", *args])
+    assert code == 2, capsys.readouterr()

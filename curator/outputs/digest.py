@@ -325,9 +325,7 @@ def _entry(c: Candidate) -> Entry:
 def _slot_lines(
     profile: Profile, day: date, slots: Iterable[Slot], items: Mapping[int, Item]
 ) -> tuple[SlotLine, ...]:
-    zone = ZoneInfo(profile.timezone)
-    start = datetime.combine(day, time(0), zone)
-    end = datetime.combine(day + timedelta(days=SLOT_WINDOW_DAYS), time(0), zone)
+    start, end = slot_window(profile, day)
     lines = []
     for slot in sorted(slots, key=lambda s: (s.starts_at, s.id)):
         if not start <= slot.starts_at < end:
@@ -748,7 +746,21 @@ def build_message(
     now: datetime,
     to: Sequence[str] | None = None,
 ) -> EmailMessage:
-    """The email: multipart/alternative with the plain text first and the inlined HTML second."""
+    return compose(content, sender=sender, now=now, to=to)[1]
+
+
+def compose(
+    content: DigestContent,
+    *,
+    sender: str,
+    now: datetime,
+    to: Sequence[str] | None = None,
+) -> tuple[DigestContent, EmailMessage]:
+    """The email: multipart/alternative with the plain text first and the inlined HTML second.
+
+    Returns the content as actually rendered: items dropped to keep the HTML under the clipping
+    limit are counted in "+N more", and only the items shown are recorded as sent.
+    """
     recipients = tuple(to if to is not None else content.recipients)
     if not recipients:
         raise ConfigError("no recipient: set digest.to for this profile", field="digest.to")
@@ -771,7 +783,23 @@ def build_message(
     msg["X-Curator-Profile"] = _header(content.profile)
     msg.set_content(render_text(content), subtype="plain", charset="utf-8")
     msg.add_alternative(page, subtype="html", charset="utf-8")
-    return msg
+    return content, msg
+
+
+def preview(message: EmailMessage) -> str:
+    """The headers a reader sees and the plain-text part: what `--dry-run` prints."""
+    lines = [f"{name}: {message[name]}" for name in ("From", "To", "Subject", "Message-ID")]
+    body = message.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    return "\n".join(lines) + "\n\n" + str(text)
+
+
+def slot_window(profile: Profile, day: date) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of the slots a digest shows: the local day and the next ones."""
+    zone = ZoneInfo(profile.timezone)
+    start = datetime.combine(day, time(0), zone)
+    end = datetime.combine(day + timedelta(days=SLOT_WINDOW_DAYS), time(0), zone)
+    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
 
 
 def _mailto_safe(text: str) -> str:

@@ -191,13 +191,18 @@ def previous(digests: list[Digest], day: date) -> list[Digest]:
     return sorted(sent, key=lambda d: d.day, reverse=True)
 
 
+_NOT_OK = frozenset({"failed", "in-doubt", "retry-later", "skipped"})
+
+
 @dataclass(frozen=True, slots=True)
 class DigestOutcome:
     """What happened to one profile's digest in one call."""
 
     profile: str
     day: date
-    outcome: str  # sent | written | dry-run | empty | already-sent | in-doubt | wait | failed
+    # sent | written | dry-run | empty | already-sent | in-doubt | wait | retry-later | failed
+    # | skipped (no recipient)
+    outcome: str
     message_id: str
     state: DigestState | None = None  # the outbox row's state afterwards; None = not recorded
     detail: str | None = None  # the server's reply, or why nothing was sent
@@ -210,7 +215,7 @@ class DigestOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.outcome not in ("failed", "in-doubt")
+        return self.outcome not in _NOT_OK
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,3 +225,43 @@ class DigestReport:
     @property
     def ok(self) -> bool:
         return all(o.ok for o in self.outcomes)
+
+
+_ACTION_OUTCOME = {
+    Action.ALREADY_SENT: "already-sent",
+    Action.IN_DOUBT: "in-doubt",
+    Action.WAIT: "wait",
+    Action.GAVE_UP: "failed",
+}
+_STATE_OUTCOME = {
+    DigestState.SENT: "sent",
+    DigestState.PENDING: "retry-later",
+    DigestState.FAILED: "failed",
+    DigestState.SENDING: "in-doubt",
+    DigestState.EMPTY: "empty",
+}
+IN_DOUBT_HELP = (
+    "a previous attempt was interrupted after handing the message to the server: check the "
+    "inbox, then `curator digest --send --force` if it did not arrive"
+)
+
+
+def outcome_of(row: Digest, *, action: Action | None = None) -> DigestOutcome:
+    """How a row reads once `deliver` (or a decision not to send) is done with it."""
+    outcome = _ACTION_OUTCOME[action] if action is not None else _STATE_OUTCOME[row.state]
+    detail = row.last_error
+    if outcome == "in-doubt":
+        detail = f"{IN_DOUBT_HELP} ({row.last_error})" if row.last_error else IN_DOUBT_HELP
+    elif outcome == "already-sent" and row.sent_at is not None:
+        detail = f"sent at {row.sent_at:%Y-%m-%d %H:%M} UTC; --force sends it again"
+    return DigestOutcome(
+        profile=row.profile,
+        day=row.day,
+        outcome=outcome,
+        message_id=row.message_id,
+        state=row.state,
+        detail=detail,
+        items=len(row.item_ids),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+    )

@@ -1,0 +1,181 @@
+"""Queries for the digest: the outbox rows, and what a digest reads (scores, slots).
+
+Like `repo`, nothing here commits: the caller's session owns the transaction. The outbox relies
+on that: the app saves each state change in a session of its own, so the `sending` row is
+durable before the SMTP transaction starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from curator.store.models import DecisionRow, DigestRow, FeedRow, ItemRow, ScoreRow, SlotRow
+from curator.store.repo import item_from_row
+from curator.types import (
+    Digest,
+    DigestState,
+    Item,
+    ItemState,
+    Score,
+    Slot,
+    SlotKind,
+    SlotStatus,
+    Term,
+)
+
+
+def digest_from_row(row: DigestRow) -> Digest:
+    return Digest(
+        profile=row.profile,
+        day=row.day,
+        state=DigestState(row.state),
+        message_id=row.message_id,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        sent_at=row.sent_at,
+        next_attempt_at=row.next_attempt_at,
+        item_ids=tuple(int(i) for i in row.item_ids or ()),
+    )
+
+
+def get(session: Session, profile: str, day: date) -> Digest | None:
+    row = _row(session, profile, day)
+    return None if row is None else digest_from_row(row)
+
+
+def save(session: Session, digest: Digest, now: datetime) -> None:
+    """Insert or update the (profile, day) row with `digest`'s state."""
+    row = _row(session, digest.profile, digest.day)
+    if row is None:
+        row = DigestRow(profile=digest.profile, day=digest.day, created_at=now)
+        session.add(row)
+    row.state = digest.state.value
+    row.message_id = digest.message_id
+    row.attempts = digest.attempts
+    row.last_error = digest.last_error
+    row.next_attempt_at = digest.next_attempt_at
+    row.sent_at = digest.sent_at
+    row.item_ids = list(digest.item_ids)
+    row.updated_at = now
+    session.flush()
+
+
+def _row(session: Session, profile: str, day: date) -> DigestRow | None:
+    return session.scalars(
+        select(DigestRow).where(DigestRow.profile == profile, DigestRow.day == day)
+    ).first()
+
+
+def recent(session: Session, profile: str | None = None, *, limit: int = 30) -> list[Digest]:
+    """The latest outbox rows, newest day first."""
+    query = select(DigestRow).order_by(DigestRow.day.desc(), DigestRow.profile).limit(limit)
+    if profile is not None:
+        query = query.where(DigestRow.profile == profile)
+    return [digest_from_row(row) for row in session.scalars(query)]
+
+
+def sent_before(session: Session, profile: str, day: date, *, limit: int = 14) -> list[Digest]:
+    """The digests actually sent for days before `day`, newest first."""
+    rows = session.scalars(
+        select(DigestRow)
+        .where(
+            DigestRow.profile == profile,
+            DigestRow.day < day,
+            DigestRow.state == DigestState.SENT.value,
+        )
+        .order_by(DigestRow.day.desc())
+        .limit(limit)
+    )
+    return [digest_from_row(row) for row in rows]
+
+
+def scored_items(
+    session: Session, profile: str, *, fetched_after: datetime | None
+) -> list[tuple[Item, Score]]:
+    """Active, scored items the user has not decided on yet (a decision means it was seen)."""
+    decided = exists().where(DecisionRow.profile == profile, DecisionRow.item_id == ItemRow.id)
+    query = (
+        select(ScoreRow, ItemRow, FeedRow.name, FeedRow.title, FeedRow.url)
+        .join(ItemRow, ScoreRow.item_id == ItemRow.id)
+        .join(FeedRow, ItemRow.feed_id == FeedRow.id)
+        .where(
+            ScoreRow.profile == profile,
+            ItemRow.state == ItemState.ACTIVE.value,
+            ~decided,
+        )
+    )
+    if fetched_after is not None:
+        query = query.where(ItemRow.fetched_at > fetched_after)
+    return [
+        (item_from_row(item, name or title or url), _score_from_row(score))
+        for score, item, name, title, url in session.execute(query)
+    ]
+
+
+def _score_from_row(row: ScoreRow) -> Score:
+    why = tuple(Term(str(text), float(weight)) for text, weight in row.why or ())
+    return Score(
+        profile=row.profile,
+        item_id=row.item_id,
+        final=row.final,
+        relevance=row.relevance,
+        feedback=row.feedback,
+        freshness=row.freshness,
+        source=row.source,
+        boost=row.boost,
+        blocked=row.blocked,
+        why=why,
+        rank=row.rank,
+    )
+
+
+def slots_between(session: Session, profile: str, start: datetime, end: datetime) -> list[Slot]:
+    """The profile's live (not removed) slots starting in [start, end)."""
+    rows = session.scalars(
+        select(SlotRow)
+        .where(
+            SlotRow.profile == profile,
+            SlotRow.starts_at >= start,
+            SlotRow.starts_at < end,
+            SlotRow.removed_at.is_(None),
+        )
+        .order_by(SlotRow.starts_at, SlotRow.id)
+    )
+    return [_slot_from_row(row) for row in rows]
+
+
+def _slot_from_row(row: SlotRow) -> Slot:
+    return Slot(
+        id=row.id,
+        profile=row.profile,
+        starts_at=row.starts_at,
+        kind=SlotKind(row.kind),
+        status=SlotStatus(row.status),
+        sequence=row.sequence,
+        item_id=row.item_id,
+        topic=row.topic,
+        comment=row.comment,
+        comment_starter=row.comment_starter,
+        empty_reason=row.empty_reason,
+        pinned=row.pinned,
+        minutes=row.minutes,
+        published_at=row.published_at,
+        published_url=row.published_url,
+        updated_at=row.updated_at,
+    )
+
+
+def items_by_id(session: Session, ids: Iterable[int]) -> dict[int, Item]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(ItemRow, FeedRow.name, FeedRow.title)
+        .join(FeedRow, ItemRow.feed_id == FeedRow.id)
+        .where(ItemRow.id.in_(wanted))
+    )
+    return {row.id: item_from_row(row, name or title) for row, name, title in rows}
