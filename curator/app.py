@@ -206,9 +206,34 @@ class Curator:
         manual: bool,
         force: bool = False,
     ) -> DigestOutcome:
-        with self.db.session() as session:
-            existing = digests.get(session, p.name, d)
-        if mode == "send" and not p.digest.to:
+        if mode == "send":
+            return self._send_digest(p, d, now, manual=manual, force=force)
+        content = self._digest_content(p, d, now)
+        sender = self.settings.smtp.sender if self.settings.smtp else "curator@localhost"
+        content, message = compose(
+            content, sender=sender, now=now, to=content.recipients or [sender]
+        )
+        made = DigestOutcome(
+            profile=p.name,
+            day=d,
+            outcome=mode,
+            message_id=message_id(p.name, d),
+            items=len(content.entries),
+            alerts=len(content.alerts),
+        )
+        if mode == "dry-run":
+            return replace(made, text=preview(message))
+        assert target is not None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(bytes(message))
+        return replace(made, outcome="written", path=str(target))
+
+    def _send_digest(
+        self, p: Profile, d: date, now: datetime, *, manual: bool, force: bool
+    ) -> DigestOutcome:
+        smtp_settings = self.settings.smtp
+        assert smtp_settings is not None
+        if not p.digest.to:
             return DigestOutcome(
                 profile=p.name,
                 day=d,
@@ -216,50 +241,40 @@ class Curator:
                 message_id=message_id(p.name, d),
                 detail="no recipient: set digest.to for this profile",
             )
-        if mode == "send":
-            action = outbox.decide(existing, now, manual=manual, force=force)
-            if action is not outbox.Action.SEND:
-                assert existing is not None
-                return outbox.outcome_of(existing, action=action)
+        with self.db.session() as session:
+            existing = digests.get(session, p.name, d)
+        action = outbox.decide(existing, now, manual=manual, force=force)
+        if action is not outbox.Action.SEND:
+            assert existing is not None
+            return outbox.outcome_of(existing, action=action)
         content = self._digest_content(p, d, now)
-        if mode == "send" and not content.should_send:
-            row = outbox.record_empty(
+        if not content.should_send:
+            empty = outbox.record_empty(
                 existing, profile=p.name, day=d, message_id=message_id(p.name, d)
             )
-            self._save_digest(row)
-            return outbox.outcome_of(row)
-        smtp_settings = self.settings.smtp
-        sender = smtp_settings.sender if smtp_settings else "curator@localhost"
-        content, message = compose(
-            content, sender=sender, now=now, to=content.recipients or [sender]
-        )
-        base = DigestOutcome(
-            profile=p.name,
-            day=d,
-            outcome=mode,
-            message_id=str(message["Message-ID"]),
-            items=len(content.entries),
-            alerts=len(content.alerts),
-        )
-        if mode == "dry-run":
-            return replace(base, text=preview(message))
-        if mode == "file":
-            assert target is not None
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(bytes(message))
-            return replace(base, outcome="written", path=str(target))
-        assert smtp_settings is not None
+            self._save_digest(empty)
+            return outbox.outcome_of(empty)
+        content, message = compose(content, sender=smtp_settings.sender, now=now)
         row = outbox.deliver(
             message,
             existing,
             profile=p.name,
             day=d,
             item_ids=content.item_ids,
+            claim=self._claim_digest,
             save=self._save_digest,
             send=lambda m: smtp.send(m, smtp_settings),
             clock=self.now,
             sleep=self.sleep,
         )
+        if row is None:
+            return DigestOutcome(
+                profile=p.name,
+                day=d,
+                outcome="busy",
+                message_id=message_id(p.name, d),
+                detail="another curator process is sending this digest right now",
+            )
         return replace(outbox.outcome_of(row), alerts=len(content.alerts))
 
     def _digest_content(self, p: Profile, d: date, now: datetime) -> DigestContent:
@@ -281,6 +296,10 @@ class Curator:
             since=since,
             exclude_ids=[i for digest in before for i in digest.item_ids],
         )
+
+    def _claim_digest(self, previous: Digest | None, row: Digest) -> bool:
+        with self.db.session() as session:
+            return digests.claim(session, previous, row, self.now())
 
     def _save_digest(self, row: Digest) -> None:
         # A session of its own: committed on return, so `sending` is durable before SMTP.

@@ -536,8 +536,14 @@ class MemoryOutbox:
         self.row = row
         self.history.append(row.state)
 
+    def claim(self, previous: Digest | None, row: Digest) -> bool:
+        if self.row != previous:
+            return False
+        self.save(row)
+        return True
 
-def _deliver(box: MemoryOutbox, server: SmtpServer, **kw: object) -> Digest:
+
+def _deliver(box: MemoryOutbox, server: SmtpServer, **kw: object) -> Digest:  # type: ignore[return]
     sleeps: list[float] = []
     msg = _message()
     result = outbox.deliver(
@@ -546,12 +552,14 @@ def _deliver(box: MemoryOutbox, server: SmtpServer, **kw: object) -> Digest:
         profile="alice",
         day=DAY,
         item_ids=(1, 2),
+        claim=box.claim,
         save=box.save,
         send=lambda m: smtp.send(m, _settings(server)),
         clock=lambda: NOW,
         sleep=sleeps.append,
         **kw,  # type: ignore[arg-type]
     )
+    assert result is not None
     return result
 
 
@@ -603,6 +611,7 @@ def test_sending_is_recorded_before_the_smtp_transaction() -> None:
             profile="alice",
             day=DAY,
             item_ids=(),
+            claim=box.claim,
             save=box.save,
             send=crash,
             clock=lambda: NOW,
@@ -610,6 +619,25 @@ def test_sending_is_recorded_before_the_smtp_transaction() -> None:
         )
     assert box.row is not None and box.row.state is DigestState.SENDING
     assert outbox.decide(box.row, NOW + timedelta(days=1)) is Action.IN_DOUBT
+
+
+def test_a_lost_claim_sends_nothing() -> None:
+    box = MemoryOutbox()
+    box.row = _row(DigestState.SENDING)  # another process got there between read and claim
+    sent: list[EmailMessage] = []
+    result = outbox.deliver(
+        _message(),
+        None,
+        profile="alice",
+        day=DAY,
+        item_ids=(),
+        claim=box.claim,
+        save=box.save,
+        send=sent.append,
+        clock=lambda: NOW,
+        sleep=lambda _: None,
+    )
+    assert result is None and sent == []
 
 
 def test_in_doubt_delivery_is_not_retried() -> None:
@@ -782,6 +810,55 @@ def test_app_nothing_new_and_nothing_due_sends_nothing(
     assert later.outcome == "sent" and later.alerts == 1
     assert len(server.messages) == 1
     assert "COMMENTAIRE MANQUANT" in _part(server.messages[0], "text/plain")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'outbox.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    database = Database.open(url)
+    request.addfinalizer(database.close)
+    return database
+
+
+def test_store_claim_is_a_compare_and_set(
+    any_db: Database, settings_factory: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curator.store import digests
+
+    Curator(settings_factory(app_config(None)), any_db)  # syncs the profile row
+    mid = message_id("claire", APP_DAY)
+    sending = Digest("claire", APP_DAY, DigestState.SENDING, mid, attempts=1)
+    with any_db.session() as session:
+        assert digests.claim(session, None, sending, APP_NOW)
+    with any_db.session() as session:
+        assert not digests.claim(session, None, sending, APP_NOW)  # the row exists already
+    with monkeypatch.context() as m, any_db.session() as session:
+        m.setattr(digests, "_row", lambda *_: None)  # lose the race after the check
+        assert not digests.claim(session, None, sending, APP_NOW)
+    pending = Digest("claire", APP_DAY, DigestState.PENDING, mid, attempts=1)
+    with any_db.session() as session:
+        assert not digests.claim(session, pending, replace(sending, attempts=2), APP_NOW)
+    with any_db.session() as session:
+        assert digests.claim(session, sending, replace(sending, attempts=2), APP_NOW)
+    with any_db.session() as session:
+        assert digests.get(session, "claire", APP_DAY) == replace(sending, attempts=2)
+
+
+def test_app_sends_once_on_any_database(
+    any_db: Database, settings_factory: Callable[..., Settings]
+) -> None:
+    with smtp_server(data=["451 4.3.0 later"]) as server:
+        app = Curator(settings_factory(app_config(server.port)), any_db, clock=lambda: APP_NOW)
+        app.sleep = lambda _seconds: None
+        seed(any_db, now=APP_NOW)
+        outcomes = [_outcome(app.digest()).outcome for _ in range(2)]
+    assert outcomes == ["sent", "already-sent"]
+    assert len(server.messages) == 1
+    [row] = app.digest_status()
+    assert row.attempts == 2 and row.item_ids == (1, 2, 3)
 
 
 def test_app_slots_and_failing_feeds_come_from_the_database(

@@ -130,24 +130,31 @@ def deliver(
     profile: str,
     day: date,
     item_ids: tuple[int, ...],
+    claim: Callable[[Digest | None, Digest], bool],
     save: Callable[[Digest], None],
     send: Callable[[EmailMessage], None],
     clock: Callable[[], datetime],
     sleep: Callable[[float], None],
     delays: Sequence[float] = QUICK_RETRY_DELAYS,
-) -> Digest:
-    """Send one digest through the outbox; return its final row.
+) -> Digest | None:
+    """Send one digest through the outbox; return its final row, or None if another process
+    claimed it first.
 
-    `save` must commit durably before returning: the `sending` row it records before each SMTP
-    transaction is what makes a crash mid-send visible instead of silently re-sent.
+    `claim(previous, row)` must durably commit `row` only if the stored row is still `previous`
+    (compare-and-set), and `save` must commit before returning: the `sending` row recorded
+    before each SMTP transaction is what makes a crash mid-send visible instead of re-sent.
     """
     message_id = str(message["Message-ID"])
     row = existing
     for attempt in range(len(delays) + 1):
         if attempt:
             sleep(delays[attempt - 1])
-        row = start_attempt(row, profile=profile, day=day, message_id=message_id, item_ids=item_ids)
-        save(row)
+        claimed = start_attempt(
+            row, profile=profile, day=day, message_id=message_id, item_ids=item_ids
+        )
+        if not claim(row, claimed):
+            return None
+        row = claimed
         try:
             send(message)
         except DeliveryError as e:
@@ -159,7 +166,6 @@ def deliver(
         row = record_sent(row, clock())
         save(row)
         return row
-    assert row is not None
     return row
 
 
@@ -201,7 +207,7 @@ class DigestOutcome:
     profile: str
     day: date
     # sent | written | dry-run | empty | already-sent | in-doubt | wait | retry-later | failed
-    # | skipped (no recipient)
+    # | skipped (no recipient) | busy (another process is sending it)
     outcome: str
     message_id: str
     state: DigestState | None = None  # the outbox row's state afterwards; None = not recorded

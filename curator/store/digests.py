@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from curator.store.models import DecisionRow, DigestRow, FeedRow, ItemRow, ScoreRow, SlotRow
@@ -62,6 +63,44 @@ def save(session: Session, digest: Digest, now: datetime) -> None:
     row.item_ids = list(digest.item_ids)
     row.updated_at = now
     session.flush()
+
+
+def claim(session: Session, previous: Digest | None, digest: Digest, now: datetime) -> bool:
+    """Save `digest` only if the stored row is still `previous` (compare-and-set).
+
+    Two processes (a cron `curator run` and `curator serve`, say) may both decide to send the
+    same digest; only the one whose claim lands first goes on to talk to the SMTP server.
+    """
+    if previous is None:
+        if _row(session, digest.profile, digest.day) is not None:
+            return False
+        try:
+            with session.begin_nested():
+                save(session, digest, now)
+        except IntegrityError:  # inserted by another process since the check above
+            return False
+        return True
+    result = session.execute(
+        update(DigestRow)
+        .where(
+            DigestRow.profile == digest.profile,
+            DigestRow.day == digest.day,
+            DigestRow.state == previous.state.value,
+            DigestRow.attempts == previous.attempts,
+        )
+        .values(
+            state=digest.state.value,
+            message_id=digest.message_id,
+            attempts=digest.attempts,
+            last_error=digest.last_error,
+            next_attempt_at=digest.next_attempt_at,
+            sent_at=digest.sent_at,
+            item_ids=list(digest.item_ids),
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 def _row(session: Session, profile: str, day: date) -> DigestRow | None:
