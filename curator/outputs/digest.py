@@ -690,16 +690,24 @@ def render_html(content: DigestContent) -> str:
 
 
 def fit_html(content: DigestContent, limit: int = HTML_LIMIT_BYTES) -> tuple[DigestContent, str]:
-    """Render the HTML, dropping items from the end (counted in "+N more") until it fits."""
+    """Render the HTML, dropping items from the end (counted in "+N more") until it fits.
+
+    Each item is bounded (title, excerpt and reasons are capped), so the number that fits is
+    estimated from the average item size, then corrected by at most a few renders.
+    """
     page = render_html(content)
-    while len(page.encode("utf-8")) > limit and content.entries:
-        entries = content.entries
-        keep = len(entries) * 3 // 4
-        if keep == len(entries):
-            keep -= 1
-        content = _keep_first(content, keep)
-        page = render_html(content)
-    return content, page
+    size, count = len(page.encode("utf-8")), len(content.entries)
+    if size <= limit or count == 0:
+        return content, page
+    bare = len(render_html(_keep_first(content, 0)).encode("utf-8"))
+    per_item = max((size - bare) / count, 1.0)
+    keep = min(max(int((limit - bare) / per_item), 0), count - 1)
+    while True:
+        trimmed = _keep_first(content, keep)
+        page = render_html(trimmed)
+        if keep == 0 or len(page.encode("utf-8")) <= limit:
+            return trimmed, page
+        keep = min(keep - 1, keep * 9 // 10)
 
 
 def _keep_first(content: DigestContent, keep: int) -> DigestContent:

@@ -10,7 +10,9 @@ content has been handed over, a lost connection leaves the outcome unknown
 from __future__ import annotations
 
 import contextlib
+import functools
 import smtplib
+import socket
 import ssl
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
@@ -44,7 +46,8 @@ def send(
     sender = parseaddr(settings.sender)[1] or settings.sender
     # SMTP wants CRLF line endings and lines under 998 octets; the SMTP policy guarantees both.
     data = message.as_bytes(policy=SMTP_POLICY)
-    context = context or ssl.create_default_context()
+    if context is None and settings.security != "none":
+        context = _default_context()
 
     try:
         client = _connect(settings, context)
@@ -64,18 +67,33 @@ def send(
             client.close()
 
 
-def _connect(settings: SmtpSettings, context: ssl.SSLContext) -> smtplib.SMTP:
+@functools.cache
+def _default_context() -> ssl.SSLContext:
+    # Loading the system CA store costs tens of milliseconds: once per process is enough.
+    return ssl.create_default_context()
+
+
+def _connect(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
+    client: smtplib.SMTP
     if settings.security == "ssl":
-        return smtplib.SMTP_SSL(
+        client = smtplib.SMTP_SSL(
             settings.host, settings.port, timeout=settings.timeout_seconds, context=context
         )
-    return smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+    else:
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+    # smtplib writes each command separately; with Nagle's algorithm and delayed ACKs every
+    # small write after the first waits ~40 ms for an ACK (measured: 80 ms per message on
+    # loopback). SMTP is request/response, so there is nothing to coalesce.
+    if client.sock is not None:
+        with contextlib.suppress(OSError):
+            client.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return client
 
 
 def _transaction(
     client: smtplib.SMTP,
     settings: SmtpSettings,
-    context: ssl.SSLContext,
+    context: ssl.SSLContext | None,
     sender: str,
     recipients: list[str],
     data: bytes,
