@@ -1,4 +1,4 @@
-"""Queries for the digest: the outbox rows, and what a digest reads (scores, slots).
+"""Queries for the digest: the outbox rows, and the scored items a digest lists.
 
 Like `repo`, nothing here commits: the caller's session owns the transaction. The outbox relies
 on that: the app saves each state change in a session of its own, so the `sending` row is
@@ -14,19 +14,10 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from curator.store.models import DecisionRow, DigestRow, FeedRow, ItemRow, ScoreRow, SlotRow
+from curator.store.models import DecisionRow, DigestRow, FeedRow, ItemRow, ScoreRow
 from curator.store.repo import item_from_row
-from curator.types import (
-    Digest,
-    DigestState,
-    Item,
-    ItemState,
-    Score,
-    Slot,
-    SlotKind,
-    SlotStatus,
-    Term,
-)
+from curator.store.slots import score_from_row
+from curator.types import Digest, DigestState, Item, ItemState, Score
 
 
 def digest_from_row(row: DigestRow) -> Digest:
@@ -150,62 +141,9 @@ def scored_items(
     if fetched_after is not None:
         query = query.where(ItemRow.fetched_at > fetched_after)
     return [
-        (item_from_row(item, name or title or url), _score_from_row(score))
+        (item_from_row(item, name or title or url), score_from_row(score))
         for score, item, name, title, url in session.execute(query)
     ]
-
-
-def _score_from_row(row: ScoreRow) -> Score:
-    why = tuple(Term(str(text), float(weight)) for text, weight in row.why or ())
-    return Score(
-        profile=row.profile,
-        item_id=row.item_id,
-        final=row.final,
-        relevance=row.relevance,
-        feedback=row.feedback,
-        freshness=row.freshness,
-        source=row.source,
-        boost=row.boost,
-        blocked=row.blocked,
-        why=why,
-        rank=row.rank,
-    )
-
-
-def slots_between(session: Session, profile: str, start: datetime, end: datetime) -> list[Slot]:
-    """The profile's live (not removed) slots starting in [start, end)."""
-    rows = session.scalars(
-        select(SlotRow)
-        .where(
-            SlotRow.profile == profile,
-            SlotRow.starts_at >= start,
-            SlotRow.starts_at < end,
-            SlotRow.removed_at.is_(None),
-        )
-        .order_by(SlotRow.starts_at, SlotRow.id)
-    )
-    return [_slot_from_row(row) for row in rows]
-
-
-def _slot_from_row(row: SlotRow) -> Slot:
-    return Slot(
-        id=row.id,
-        profile=row.profile,
-        starts_at=row.starts_at,
-        kind=SlotKind(row.kind),
-        status=SlotStatus(row.status),
-        sequence=row.sequence,
-        item_id=row.item_id,
-        topic=row.topic,
-        comment=row.comment,
-        comment_starter=row.comment_starter,
-        empty_reason=row.empty_reason,
-        pinned=row.pinned,
-        minutes=row.minutes,
-        published_at=row.published_at,
-        published_url=row.published_url,
-        updated_at=row.updated_at,
-    )
 
 
 def items_by_id(session: Session, ids: Iterable[int]) -> dict[int, Item]:
