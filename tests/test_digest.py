@@ -148,6 +148,13 @@ def test_slots_window_and_alerts() -> None:
     assert content.slots[0].title == "Article number 1"
 
 
+def test_a_missing_comment_comes_with_the_planners_starter() -> None:
+    s = replace(slot("s1", at(DAY, 9), item_id=1), comment_starter="Trois chiffres <à retenir>")
+    content = build_digest(profile(language="fr"), DAY, candidates=[], slots=[s], slot_items={})
+    assert "    Pour démarrer : Trois chiffres <à retenir>" in render_text(content)
+    assert "Trois chiffres &lt;à retenir&gt;" in render_html(content)
+
+
 def test_a_written_comment_clears_the_alert() -> None:
     s = slot("s1", at(DAY, 9), item_id=1, comment="x" * 40)
     content = build_digest(profile(), DAY, candidates=[], slots=[s], slot_items={})

@@ -89,6 +89,7 @@ class SlotLine:
     title: str  # the item's title, the topic, or why the slot is empty
     url: str | None = None
     alert: str | None = None  # SlotAlert.*
+    starter: str | None = None  # the planner's suggested opening, when the comment is missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +353,9 @@ def _slot_lines(
                 title=_shorten(_one_line(title), TITLE_CHARS),
                 url=safe_url(item.url) if item else None,
                 alert=alert,
+                starter=_one_line(slot.comment_starter or "") or None
+                if alert == SlotAlert.COMMENT_MISSING
+                else None,
             )
         )
     return tuple(lines)
@@ -426,6 +430,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "slots": "Next {n} days",
         "no_slots": "No slots planned in the next {n} days.",
         "comment_missing": "COMMENT MISSING",
+        "starter": "A way to start",
         "empty": "EMPTY SLOT",
         "failing": "Failing feeds",
         "failing_since": "since {date}",
@@ -457,6 +462,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "slots": "Les {n} prochains jours",
         "no_slots": "Aucun créneau prévu dans les {n} prochains jours.",
         "comment_missing": "COMMENTAIRE MANQUANT",
+        "starter": "Pour démarrer",
         "empty": "CRÉNEAU VIDE",
         "failing": "Flux en erreur",
         "failing_since": "depuis le {date}",
@@ -666,6 +672,8 @@ def render_text(content: DigestContent) -> str:
         )
         if line.url:
             out.append(f"    <{line.url}>")
+        if line.starter:
+            out.append(f"    {s['starter']}{s['colon']}{line.starter}")
     out.append("")
 
     if content.failing:
