@@ -351,6 +351,8 @@ def _assert_digest_message(msg: EmailMessage) -> None:
     assert msg.get_content_type() == "multipart/alternative"
     parts = [p.get_content_type() for p in msg.iter_parts()]
     assert parts == ["text/plain", "text/html"]  # plain first: clients show the last they can
+    assert [p["MIME-Version"] for p in msg.iter_parts()] == [None, None]
+    assert msg["MIME-Version"] == "1.0"
     assert msg["Message-ID"] == "<digest.alice.2026-03-28@curator>"
     assert msg["Auto-Submitted"] == "auto-generated"
     assert msg["List-Unsubscribe"].startswith("<mailto:digest@example.com?")

@@ -799,6 +799,8 @@ def compose(
     msg["X-Curator-Profile"] = _header(content.profile)
     msg.set_content(render_text(content), subtype="plain", charset="utf-8")
     msg.add_alternative(page, subtype="html", charset="utf-8")
+    for part in msg.iter_parts():
+        del part["MIME-Version"]  # the email package repeats it on parts; only the top needs it
     return content, msg
 
 
