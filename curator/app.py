@@ -347,8 +347,10 @@ class Curator:
         with self.db.session() as session:
             return digests.recent(session, profile, limit=limit)
 
-    def _digest_stage(self) -> tuple[str, dict[str, Any]]:
-        """Send each due digest when SMTP is set up; otherwise write today's .eml beside the DB."""
+    def due_digests(self) -> DigestReport:
+        """What the daily job does: send each profile's digest once its local time has passed
+        (within `serve.digest_catchup_hours`) when SMTP and recipients are set up; otherwise
+        write today's digest as an .eml file beside the database."""
         now = self.now()
         outcomes = []
         for p in self.settings.profiles:
@@ -360,11 +362,17 @@ class Curator:
                 d = outbox.local_day(p, now)
                 target = self._digest_path(p.name, d, None, several=False)
                 outcomes.append(self._digest_one(p, d, now, "file", target, manual=False))
-        summary = ", ".join(f"{o.profile}: {o.outcome}" for o in outcomes) or "not due yet"
+        return DigestReport(tuple(outcomes))
+
+    def _digest_stage(self) -> tuple[str, dict[str, Any]]:
+        report = self.due_digests()
+        summary = ", ".join(f"{o.profile}: {o.outcome}" for o in report.outcomes)
         detail = {
-            "outcomes": [[o.profile, o.day.isoformat(), o.outcome, o.detail] for o in outcomes]
+            "outcomes": [
+                [o.profile, o.day.isoformat(), o.outcome, o.detail] for o in report.outcomes
+            ]
         }
-        return summary, detail
+        return summary or "not due yet", detail
 
     def _digest_one(
         self,

@@ -771,6 +771,18 @@ def test_app_two_runs_on_the_same_date_send_one_message(
     assert len(server.messages) == 1
 
 
+def test_app_a_digest_missed_for_too_long_is_not_sent_late(
+    make_app: Callable[..., Curator], clock: Clock
+) -> None:
+    with smtp_server() as server:
+        app = make_app(server.port)
+        seed(app.db, now=APP_NOW)
+        clock.now = datetime(2026, 3, 28, 21, 0, tzinfo=UTC)  # 22:00 Paris, 14h30 late
+        report = app.due_digests()
+    assert report.outcomes == ()
+    assert server.messages == []
+
+
 def test_app_a_crash_mid_send_is_in_doubt_until_forced(
     make_app: Callable[..., Curator], clock: Clock
 ) -> None:
