@@ -11,19 +11,20 @@ Choices worth knowing (issue 7):
   reader recognises at a glance, while "themes" from TF-IDF terms fragment into singletons.
 - Nothing new and nothing due (no open slot in the next three days) means no email, unless
   `send_when_empty`. Failing feeds alone do not trigger an email: they would nag every day; they
-  ride along with the next real digest and show in `curator status`.
+  ride along with the next real digest and show in `curator feeds list`.
 - Item titles never go into a header; the subject is built from counts and the date only, and
   every header value is stripped of control characters on top of the email package's own check.
 """
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import html
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -75,7 +76,7 @@ class Group:
     entries: tuple[Entry, ...]
 
 
-class SlotAlert:
+class SlotAlert(enum.StrEnum):
     COMMENT_MISSING = "comment_missing"
     EMPTY = "empty"
 
@@ -88,7 +89,7 @@ class SlotLine:
     status: SlotStatus
     title: str  # the item's title, the topic, or why the slot is empty
     url: str | None = None
-    alert: str | None = None  # SlotAlert.*
+    alert: SlotAlert | None = None
     starter: str | None = None  # the planner's suggested opening, when the comment is missing
 
 
@@ -114,7 +115,7 @@ class DigestContent:
     failing: tuple[FeedAlert, ...] = ()
     more_failing: int = 0
     send_when_empty: bool = False
-    recipients: tuple[str, ...] = field(default=())
+    recipients: tuple[str, ...] = ()
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -313,7 +314,7 @@ def _entry(c: Candidate) -> Entry:
             break
     return Entry(
         item_id=item.id,
-        title=_shorten(_one_line(item.title), TITLE_CHARS) or "(untitled)",
+        title=_shorten(_one_line(item.title), TITLE_CHARS),  # "" renders as "(untitled)"
         source=_one_line(c.source),
         url=safe_url(item.url),
         published=item.published_at or item.fetched_at,
@@ -332,7 +333,7 @@ def _slot_lines(
         if not start <= slot.starts_at < end:
             continue
         item = items.get(slot.item_id) if slot.item_id is not None else None
-        alert = None
+        alert: SlotAlert | None = None
         if slot.status == SlotStatus.EMPTY:
             alert = SlotAlert.EMPTY
             title = slot.empty_reason or ""
@@ -627,7 +628,7 @@ class _View:
     @property
     def preheader(self) -> str:
         first = self.c.entries[0].title if self.c.entries else ""
-        return f"{self.summary}. {first}".strip().rstrip(".") if first else self.summary
+        return f"{self.summary}. {first}" if first else self.summary
 
 
 # -- rendering ----------------------------------------------------------------------------------
@@ -645,7 +646,7 @@ def render_text(content: DigestContent) -> str:
     for group in content.groups:
         out += [f"-- {group.label} --", ""]
         for e in group.entries:
-            out.append(f"* {e.title}")
+            out.append(f"* {e.title or s['untitled']}")
             meta = [e.source]
             if e.published:
                 meta.append(v.date_short(e.published))
