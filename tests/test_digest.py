@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -14,6 +16,8 @@ from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from curator.app import Curator
@@ -320,6 +324,48 @@ def test_hostile_title_is_escaped_and_cannot_inject_a_header() -> None:
     assert "Bcc: victim@example.com body" in text_part  # one line, harmless in a body
 
 
+HEADERS = [
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "Auto-Submitted",
+    "X-Auto-Response-Suppress",
+    "List-Unsubscribe",
+    "X-Curator-Profile",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Language",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=st.text(), summary=st.text(), term=st.text(max_size=30))
+def test_no_feed_text_can_add_a_header_or_markup(title: str, summary: str, term: str) -> None:
+    it = item(1, fetched_at=NOW, title=title + "<b>x</b>", summary=summary)
+    c = candidate(it, 0.9, why=(term, "<i>y</i>"))
+    msg = build_message(build_digest(profile(), DAY, candidates=[c]), sender="d@e.org", now=NOW)
+    parsed = message_from_bytes(msg.as_bytes(), policy=default_policy)
+    assert list(parsed.keys()) == HEADERS
+    page = _part(parsed, "text/html")
+    assert "<b>x</b>" not in page and "<i>y</i>" not in page
+    assert "&lt;b&gt;x&lt;/b&gt;" in page
+
+
+def test_the_pure_modules_stay_pure() -> None:
+    code = (
+        "import sys, curator.outputs.digest, curator.outputs.outbox; "
+        "bad = {'sqlalchemy', 'smtplib', 'click', 'jinja2.sandbox'} & set(sys.modules); "
+        "print(sorted(bad))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
 def test_message_id_is_deterministic_and_safe() -> None:
     assert message_id("alice", DAY) == "<digest.alice.2026-03-28@curator>"
     odd = message_id("équipe\r\nBcc: y", DAY)
@@ -353,6 +399,7 @@ def _assert_digest_message(msg: EmailMessage) -> None:
     assert parts == ["text/plain", "text/html"]  # plain first: clients show the last they can
     assert [p["MIME-Version"] for p in msg.iter_parts()] == [None, None]
     assert msg["MIME-Version"] == "1.0"
+    assert msg["Content-Language"] == "en"
     assert msg["Message-ID"] == "<digest.alice.2026-03-28@curator>"
     assert msg["Auto-Submitted"] == "auto-generated"
     assert msg["List-Unsubscribe"].startswith("<mailto:digest@example.com?")

@@ -796,12 +796,14 @@ def compose(
     msg["List-Unsubscribe"] = (
         f"<mailto:{sender_address.addr_spec}?subject=unsubscribe%20{_mailto_safe(content.profile)}>"
     )
-    msg["Content-Language"] = view.lang
     msg["X-Curator-Profile"] = _header(content.profile)
     msg.set_content(render_text(content), subtype="plain", charset="utf-8")
     msg.add_alternative(page, subtype="html", charset="utf-8")
     for part in msg.iter_parts():
         del part["MIME-Version"]  # the email package repeats it on parts; only the top needs it
+        del part["Content-Language"]
+    # Set last: turning the message multipart moves every Content-* header onto the first part.
+    msg["Content-Language"] = view.lang
     return content, msg
 
 
