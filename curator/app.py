@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import threading
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -31,7 +32,7 @@ from curator.outputs.digest import (
     slot_window,
 )
 from curator.outputs.outbox import DigestOutcome, DigestReport
-from curator.store import Database, decisions, digests, repo
+from curator.store import Database, decisions, digests, jobs, repo
 from curator.store import slots as slot_store
 from curator.types import (
     Decision,
@@ -118,6 +119,7 @@ class CalendarView:
     slots: list[Slot]
     items: dict[int, Item]
     log: list[planner.WeekLog] = field(default_factory=list)
+    week_minutes: dict[date, int] = field(default_factory=dict)  # by local Monday
 
 
 class Curator:
@@ -127,6 +129,9 @@ class Curator:
         self.settings = settings
         self.db = db
         self._clock = clock
+        # Set by the service on SIGTERM: long use cases stop at their next unit of work
+        # (the current feed's transaction completes or rolls back, never half written).
+        self.stopping = threading.Event()
         with db.session() as session:
             now = self.now()
             repo.sync_profiles(session, settings.profiles, now)
@@ -147,6 +152,42 @@ class Curator:
 
     def close(self) -> None:
         self.db.close()
+
+    def request_stop(self) -> None:
+        self.stopping.set()
+
+    # --- service bookkeeping -------------------------------------------------------------
+
+    def record_job_run(
+        self,
+        job: str,
+        started_at: datetime,
+        finished_at: datetime,
+        status: str,
+        detail: dict[str, Any],
+    ) -> None:
+        with self.db.session() as session:
+            jobs.record_run(session, job, started_at, finished_at, status, detail)
+
+    def health(self, next_runs: dict[str, datetime | None]) -> dict[str, Any]:
+        """What `/healthz` answers: each job's last and next run, and failing feeds."""
+        with self.db.session() as session:
+            last = jobs.last_runs(session)
+            feeds = repo.list_feeds(session)
+        names = sorted(set(last) | set(next_runs))
+        return {
+            "status": "ok",
+            "now": self.now().isoformat(),
+            "jobs": {
+                name: {
+                    "last_run": last[name].as_dict() if name in last else None,
+                    "next_run": (run.isoformat() if (run := next_runs.get(name)) else None),
+                }
+                for name in names
+            },
+            "feeds": len(feeds),
+            "failing_feeds": sum(1 for f in feeds if f.error_count > 0 or f.status != "active"),
+        }
 
     # --- feeds ---------------------------------------------------------------------------
 
@@ -246,31 +287,31 @@ class Curator:
     def calendar(
         self, profile: str | None = None, *, weeks: int = 2, past: bool = False
     ) -> CalendarView:
-        """The plan from the start of this local week for `weeks` weeks, or the results log."""
+        """The plan for `weeks` weeks from today (local), or with `past` the results log."""
         p = self._profiles(profile)[0] if profile or self.settings.profiles else None
         if p is None:
             raise ConfigError("no profile configured: add one under `profiles:`")
         now = self.now()
         tz = planner.zone(p.timezone)
-        monday = planner.local_week(now, tz)
-        start = datetime.combine(monday, datetime.min.time(), tzinfo=tz).astimezone(UTC)
-        end = start + timedelta(days=7 * weeks + 1)  # a day of slack for a DST week
+        today = now.astimezone(tz).date()
+        start = planner.local_midnight(today, tz)
+        end = planner.local_midnight(today + timedelta(days=7 * weeks), tz)
+        # whole weeks around the window, so each week's minutes count every slot of the week
+        first = planner.local_midnight(planner.local_week(now, tz), tz)
+        last = planner.local_midnight(planner.local_week(end, tz) + timedelta(days=7), tz)
+        log: list[planner.WeekLog] = []
         with self.db.session() as session:
             if past:
-                slots = [s for s in slot_store.list_slots(session, p.name, until=end)]
-                log = planner.results_log(slots, tz, p.schedule, now)
-                slots = [s for s in slots if s.starts_at <= now or s.published_at is not None]
+                around = slot_store.list_slots(session, p.name, until=last)
+                log = planner.results_log(around, tz, p.schedule, now)
+                slots = [s for s in around if s.starts_at <= now or s.published_at is not None]
             else:
-                slots = slot_store.list_slots(session, p.name, since=start, until=end)
-                slots = [
-                    s
-                    for s in slots
-                    if planner.local_week(s.starts_at, tz) < monday + timedelta(days=7 * weeks)
-                ]
-                log = []
+                around = slot_store.list_slots(session, p.name, since=first, until=last)
+                slots = [s for s in around if start <= s.starts_at < end]
             ids = {s.item_id for s in slots if s.item_id is not None}
             items = {i.id: i for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
-        return CalendarView(p, start, end, now, slots, items, log)
+        minutes = planner.week_minutes(around, tz)
+        return CalendarView(p, start, end, now, slots, items, log, minutes)
 
     def _slot_action(self, slot_id: str, act: Callable[[Slot, Schedule, datetime], Slot]) -> Slot:
         now = self.now()
@@ -348,21 +389,32 @@ class Curator:
             return digests.recent(session, profile, limit=limit)
 
     def due_digests(self) -> DigestReport:
-        """What the daily job does: send each profile's digest once its local time has passed
-        (within `serve.digest_catchup_hours`) when SMTP and recipients are set up; otherwise
-        write today's digest as an .eml file beside the database."""
-        now = self.now()
-        outcomes = []
-        for p in self.settings.profiles:
-            if self.settings.smtp is not None and p.digest.to:
-                d = outbox.due_day(p, now, self.settings.serve.digest_catchup_hours)
-                if d is not None:
-                    outcomes.append(self._digest_one(p, d, now, "send", None, manual=False))
-            else:
-                d = outbox.local_day(p, now)
-                target = self._digest_path(p.name, d, None, several=False)
-                outcomes.append(self._digest_one(p, d, now, "file", target, manual=False))
+        """What the main job does for every profile: see `send_due_digest`."""
+        outcomes = [
+            o for p in self.settings.profiles for o in self.send_due_digest(p.name).outcomes
+        ]
         return DigestReport(tuple(outcomes))
+
+    def send_due_digest(self, profile: str, *, catch_up: bool = True) -> DigestReport:
+        """The daily job of one profile: send its digest once its local time has passed, when
+        SMTP and recipients are set up; otherwise write today's digest as an .eml file beside
+        the database. The outbox makes a repeated or late call harmless.
+
+        `catch_up=True` (a run, or the service starting) only sends within
+        `serve.digest_catchup_hours` of the digest time; `catch_up=False` is the scheduler's
+        own trigger at that time.
+        """
+        p = self.settings.profile(profile)
+        now = self.now()
+        if self.settings.smtp is None or not p.digest.to:
+            d = outbox.local_day(p, now)
+            target = self._digest_path(p.name, d, None, several=False)
+            return DigestReport((self._digest_one(p, d, now, "file", target, manual=False),))
+        catchup = self.settings.serve.digest_catchup_hours if catch_up else None
+        due = outbox.due_day(p, now, catchup)
+        if due is None:
+            return DigestReport(())
+        return DigestReport((self._digest_one(p, due, now, "send", None, manual=False),))
 
     def _digest_stage(self) -> tuple[str, dict[str, Any]]:
         report = self.due_digests()
@@ -552,7 +604,7 @@ def _starters(
             sentences = [str(s) for s in helpers[0](profile, item, 2)]
             terms = [str(t) for t in helpers[1](profile, item)]
         else:
-            sentences = planner.lead_sentences(item.text or item.title)
+            sentences = planner.lead_sentences(item.text or item.title, title=item.title)
             terms = [t.text for t in score.why] if score is not None else []
         language = profile.language if profile.language in ("fr", "en") else item.language
         return planner.comment_starter(sentences, terms, language=language or "en")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -828,6 +829,28 @@ def test_app_a_digest_missed_for_too_long_is_not_sent_late(
         report = app.due_digests()
     assert report.outcomes == ()
     assert server.messages == []
+
+
+def test_app_the_schedulers_daily_job_sends_once(
+    make_app: Callable[..., Curator], clock: Clock
+) -> None:
+    with smtp_server() as server:
+        app = make_app(server.port)
+        seed(app.db, now=APP_NOW)
+        clock.now = datetime(2026, 3, 28, 6, 30, tzinfo=UTC)  # 07:30 Paris, the digest time
+        first = app.send_due_digest("claire", catch_up=False)
+        again = app.send_due_digest("claire", catch_up=True)  # the start-up catch-up job
+    assert [o.outcome for o in first.outcomes + again.outcomes] == ["sent", "already-sent"]
+    assert len(server.messages) == 1
+    detail = json.loads(json.dumps(first.as_dict()))
+    assert detail["digests"][0] == {
+        "profile": "claire",
+        "day": "2026-03-28",
+        "outcome": "sent",
+        "detail": None,
+        "items": 3,
+        "attempts": 1,
+    }
 
 
 def test_app_a_crash_mid_send_is_in_doubt_until_forced(

@@ -232,6 +232,22 @@ class DigestReport:
     def ok(self) -> bool:
         return all(o.ok for o in self.outcomes)
 
+    def as_dict(self) -> dict[str, object]:
+        """For the service's job log."""
+        return {
+            "digests": [
+                {
+                    "profile": o.profile,
+                    "day": o.day.isoformat(),
+                    "outcome": o.outcome,
+                    "detail": o.detail,
+                    "items": o.items,
+                    "attempts": o.attempts,
+                }
+                for o in self.outcomes
+            ]
+        }
+
 
 _ACTION_OUTCOME = {
     Action.ALREADY_SENT: "already-sent",
