@@ -83,7 +83,7 @@ def sample(language: str = "en", timezone: str = "Europe/Paris", day: date = DAY
         for it in items
     ]
     old = item(50, fetched_at=since - timedelta(hours=3))
-    cands.append(candidate(old, 0.99, rank=None))  # fetched before the previous digest
+    cands.append(candidate(old, 0.99, rank=0))  # fetched before the previous digest
     slots = [
         slot("s1", at(day, 8), item_id=1, comment="too short"),
         slot("s2", at(day + timedelta(days=1), 8), status=SlotStatus.EMPTY, empty_reason="no item"),
@@ -126,12 +126,14 @@ def test_selection_caps_groups_and_counts_the_rest() -> None:
 def test_selection_skips_blocked_low_excluded_and_orders_by_rank() -> None:
     p = profile(max_items=10, min_score=0.3)
     its = [item(i, fetched_at=NOW) for i in range(1, 6)]
+    extra = item(6, fetched_at=NOW)
     cands = [
         candidate(its[0], 0.9, rank=3),
         candidate(its[1], 0.95, rank=1),
         candidate(its[2], 0.99, blocked=True),
         candidate(its[3], 0.29),
         candidate(its[4], 0.5, rank=2),
+        candidate(extra, 0.97, rank=None),  # a near-duplicate's lesser copy, or decided
     ]
     content = build_digest(p, DAY, candidates=cands, exclude_ids=[5])
     assert content.item_ids == (2, 1)

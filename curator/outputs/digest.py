@@ -240,24 +240,23 @@ def select_candidates(
     since: datetime | None,
     exclude_ids: Iterable[int] = (),
 ) -> list[Candidate]:
-    """The eligible items, best first: new, not blocked, above the floor, never sent before."""
+    """The eligible items, best first: new, pending, above the floor, never sent before.
+
+    Only ranked items are pending: the scorer gives no rank to blocked or already decided items
+    nor to the lesser copies of a near-duplicate cluster, none of which belong in a digest.
+    """
     excluded = set(exclude_ids)
     eligible = [
         c
         for c in candidates
-        if not c.score.blocked
+        if c.score.rank is not None
+        and not c.score.blocked
         and c.score.final >= min_score
         and c.item.id not in excluded
         and (since is None or c.item.fetched_at > since)
     ]
-    # The queue's rank already balances relevance and diversity; fall back on the score.
-    eligible.sort(
-        key=lambda c: (
-            c.score.rank if c.score.rank is not None else 1 << 30,
-            -c.score.final,
-            c.item.id,
-        )
-    )
+    # The queue's rank already balances relevance and diversity (MMR, per-source cap).
+    eligible.sort(key=lambda c: (c.score.rank or 0, -c.score.final, c.item.id))
     return eligible
 
 

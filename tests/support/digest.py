@@ -73,7 +73,7 @@ def candidate(
     final: float,
     *,
     source: str = "Example News",
-    rank: int | None = None,
+    rank: int | None = 1,  # None = not pending (decided, blocked, a cluster's lesser copy)
     why: tuple[str, ...] = ("pipelines", "small business"),
     blocked: bool = False,
     profile_name: str = "alice",
