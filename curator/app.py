@@ -606,14 +606,15 @@ class Curator:
         with self.db.session() as session:
             before = digests.sent_before(session, p.name, d)
             since = before[0].sent_at if before and before[0].sent_at else now - DEFAULT_LOOKBACK
-            scored = digests.scored_items(session, p.name, fetched_after=since)
+            queue = queue_store.pending(session, p.name, now)
             slots = slot_store.list_slots(session, p.name, since=start, until=end)
-            slot_items = digests.items_by_id(session, (s.item_id for s in slots if s.item_id))
+            held = {s.item_id for s in slots if s.item_id is not None}
+            slot_items = {i.id: i for i in repo.list_items(session, state=None, ids=held)}
             feeds = repo.list_feeds(session)
         return build_digest(
             p,
             d,
-            candidates=[Candidate(item, score, item.feed_name or "") for item, score in scored],
+            candidates=[Candidate(e.item, e.score, e.item.feed_name or "") for e in queue],
             slots=slots,
             slot_items=slot_items,
             feeds=feeds,

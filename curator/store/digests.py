@@ -1,4 +1,4 @@
-"""Queries for the digest: the outbox rows, and the scored items a digest lists.
+"""The digest outbox: one row per (profile, local day), and the few queries around it.
 
 Like `repo`, nothing here commits: the caller's session owns the transaction. The outbox relies
 on that: the app saves each state change in a session of its own, so the `sending` row is
@@ -7,17 +7,14 @@ durable before the SMTP transaction starts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from curator.store.models import DecisionRow, DigestRow, FeedRow, ItemRow, ScoreRow
-from curator.store.repo import item_from_row
-from curator.store.slots import score_from_row
-from curator.types import Digest, DigestState, Item, ItemState, Score
+from curator.store.models import DigestRow
+from curator.types import Digest, DigestState
 
 
 def digest_from_row(row: DigestRow) -> Digest:
@@ -121,38 +118,3 @@ def sent_before(session: Session, profile: str, day: date, *, limit: int = 14) -
         .limit(limit)
     )
     return [digest_from_row(row) for row in rows]
-
-
-def scored_items(
-    session: Session, profile: str, *, fetched_after: datetime | None
-) -> list[tuple[Item, Score]]:
-    """Active, scored items the user has not decided on yet (a decision means it was seen)."""
-    decided = exists().where(DecisionRow.profile == profile, DecisionRow.item_id == ItemRow.id)
-    query = (
-        select(ScoreRow, ItemRow, FeedRow.name, FeedRow.title, FeedRow.url)
-        .join(ItemRow, ScoreRow.item_id == ItemRow.id)
-        .join(FeedRow, ItemRow.feed_id == FeedRow.id)
-        .where(
-            ScoreRow.profile == profile,
-            ItemRow.state == ItemState.ACTIVE.value,
-            ~decided,
-        )
-    )
-    if fetched_after is not None:
-        query = query.where(ItemRow.fetched_at > fetched_after)
-    return [
-        (item_from_row(item, name or title or url), score_from_row(score))
-        for score, item, name, title, url in session.execute(query)
-    ]
-
-
-def items_by_id(session: Session, ids: Iterable[int]) -> dict[int, Item]:
-    wanted = list(set(ids))
-    if not wanted:
-        return {}
-    rows = session.execute(
-        select(ItemRow, FeedRow.name, FeedRow.title)
-        .join(FeedRow, ItemRow.feed_id == FeedRow.id)
-        .where(ItemRow.id.in_(wanted))
-    )
-    return {row.id: item_from_row(row, name or title) for row, name, title in rows}
