@@ -584,6 +584,21 @@ def test_due_day(profile_time: time, catchup: float | None, due: bool) -> None:
     assert (outbox.due_day(p, NOW, catchup) == DAY) is due
 
 
+@pytest.mark.parametrize(
+    ("now", "due"),
+    [
+        (datetime(2026, 3, 29, 0, 59, tzinfo=UTC), False),  # 01:59 CET, before the gap
+        (datetime(2026, 3, 29, 1, 29, tzinfo=UTC), False),  # 03:29 CEST
+        (datetime(2026, 3, 29, 1, 30, tzinfo=UTC), True),  # 03:30 CEST: 02:30 + the hour skipped
+    ],
+)
+def test_a_digest_time_inside_the_spring_gap_is_due_once_the_gap_is_over(
+    now: datetime, due: bool
+) -> None:
+    p = profile(time=time(2, 30), timezone="Europe/Paris")
+    assert (outbox.due_day(p, now) == date(2026, 3, 29)) is due
+
+
 class MemoryOutbox:
     """The rows as the app stores them, with every saved state kept in order."""
 
@@ -989,6 +1004,21 @@ def test_app_without_smtp_run_writes_the_eml_beside_the_database(
     assert isinstance(msg, EmailMessage)
     assert msg.get_content_type() == "multipart/alternative"
     assert app.digest_status() == []  # writing a file is not sending
+
+
+def test_app_to_file_writes_one_file_per_profile(
+    make_app: Callable[..., Curator], tmp_path: Path
+) -> None:
+    other = "  - name: bob\n    objective: Data engineering news\n    language: en\n"
+    app = make_app(None, extra_profile=other)
+    report = app.digest(mode="file", path=tmp_path / "out.eml")
+    assert [Path(o.path or "").name for o in report.outcomes] == [
+        "out-claire.eml",
+        "out-bob.eml",
+    ]
+    bob = message_from_bytes((tmp_path / "out-bob.eml").read_bytes(), policy=default_policy)
+    assert bob["Message-ID"] == "<digest.bob.2026-03-28@curator>"
+    assert bob["Content-Language"] == "en"
 
 
 def test_app_send_without_smtp_is_a_config_error(make_app: Callable[..., Curator]) -> None:
