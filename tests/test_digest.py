@@ -140,6 +140,22 @@ def test_selection_skips_blocked_low_excluded_and_orders_by_rank() -> None:
     assert content.more == 0
 
 
+def test_rank_chooses_the_items_and_score_orders_them() -> None:
+    its = [item(i, fetched_at=NOW) for i in range(1, 5)]
+    cands = [
+        candidate(its[0], 0.5, rank=1, source="X"),
+        candidate(its[1], 0.9, rank=2, source="Y"),
+        candidate(its[2], 0.6, rank=3, source="X"),
+        candidate(its[3], 0.95, rank=4, source="X"),  # past the cap: the queue ranked it last
+    ]
+    content = build_digest(profile(max_items=3), DAY, candidates=cands)
+    assert [(g.label, [e.item_id for e in g.entries]) for g in content.groups] == [
+        ("Y", [2]),
+        ("X", [3, 1]),
+    ]
+    assert content.more == 1
+
+
 def test_reasons_are_the_why_terms_deduplicated_and_capped() -> None:
     it = item(1, fetched_at=NOW)
     c = candidate(it, 0.8, why=("a", "b", "a", "c\r\nd", "e", "f"))

@@ -296,10 +296,14 @@ def build_digest(
 
 
 def _group(chosen: Sequence[Candidate]) -> tuple[Group, ...]:
+    """The queue's rank chose the items (diversified); the reader scans by score, so each
+    source lists its items best first and the source with the best item comes first."""
     groups: dict[str, list[Entry]] = {}
-    for c in chosen:  # already best first: dict order = order of each source's best item
+    for c in chosen:
         groups.setdefault(c.source, []).append(_entry(c))
-    return tuple(Group(label=label, entries=tuple(entries)) for label, entries in groups.items())
+    ordered = [sorted(entries, key=lambda e: -e.score) for entries in groups.values()]
+    ordered.sort(key=lambda entries: -entries[0].score)
+    return tuple(Group(label=entries[0].source, entries=tuple(entries)) for entries in ordered)
 
 
 def _entry(c: Candidate) -> Entry:
