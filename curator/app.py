@@ -55,6 +55,7 @@ from curator.types import (
     DecisionKind,
     Digest,
     Feed,
+    FeedStatus,
     Item,
     Profile,
     QueueEntry,
@@ -243,6 +244,53 @@ class Curator:
             },
             "feeds": len(feeds),
             "failing_feeds": sum(1 for f in feeds if f.error_count > 0 or f.status != "active"),
+        }
+
+    def status(self) -> dict[str, Any]:
+        """What `curator status` shows: jobs, failing feeds, queue sizes, next slots, digests."""
+        now = self.now()
+        with self.db.session() as session:
+            last = jobs.last_runs(session)
+            feeds = repo.list_feeds(session)
+            profiles = {}
+            for p in self.settings.profiles:
+                upcoming = slot_store.list_slots(session, p.name, since=now)[:5]
+                recent = digests.recent(session, p.name, limit=1)
+                profiles[p.name] = {
+                    "queue": len(queue_store.pending(session, p.name, now)),
+                    "next_slots": [
+                        {
+                            "id": s.id,
+                            "start": s.starts_at.astimezone(planner.zone(p.timezone)).isoformat(),
+                            "kind": s.kind.value,
+                            "status": s.status.value,
+                        }
+                        for s in upcoming
+                    ],
+                    "last_digest": (
+                        {
+                            "day": recent[0].day.isoformat(),
+                            "state": recent[0].state.value,
+                            "sent_at": recent[0].sent_at.isoformat() if recent[0].sent_at else None,
+                            "last_error": recent[0].last_error,
+                        }
+                        if recent
+                        else None
+                    ),
+                }
+        failing = [
+            {"url": f.url, "name": f.display_name, "status": f.status.value,
+             "errors": f.error_count, "last_error": f.disabled_reason or f.last_error}
+            for f in feeds
+            if f.error_count > 0 or f.status is not FeedStatus.ACTIVE
+        ]  # fmt: skip
+        return {
+            "now": now.isoformat(),
+            "database": self.db.display_url,
+            "jobs": {name: run.as_dict() for name, run in sorted(last.items())},
+            "feeds": len(feeds),
+            "failing_feeds": failing,
+            "profiles": profiles,
         }
 
     # --- feeds ---------------------------------------------------------------------------

@@ -137,7 +137,10 @@ class Service:
             digest_time = profile.digest.time
             name = profile.name
             self._scheduler.add_job(
-                self._job(f"digest:{name}", functools.partial(self.app.send_due_digest, name)),
+                self._job(
+                    f"digest:{name}",
+                    functools.partial(self.app.send_due_digest, name, catch_up=False),
+                ),
                 CronTrigger(
                     hour=digest_time.hour,
                     minute=digest_time.minute,
