@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import logging
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from curator import review
 from curator.config import Settings, load_settings, resolve_database_url
-from curator.errors import InvalidAction
+from curator.errors import ConfigError, CuratorError, InvalidAction
 from curator.store import Database, decisions, repo
-from curator.types import Decision, DecisionKind, Feed
+from curator.store import review as review_store
+from curator.types import Decision, DecisionKind, Feed, Item, Profile, Score, Slot
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,111 @@ class Curator:
             decisions.record(session, decision)
         return decision
 
+    # --- the review queue (issue 6) -------------------------------------------------------
+
+    def review_profile(self, name: str | None) -> Profile:
+        """The profile named, else the only one; with several, an error listing them."""
+        if name:
+            return self.settings.profile(name)
+        if len(self.settings.profiles) == 1:
+            return self.settings.profiles[0]
+        if not self.settings.profiles:
+            raise ConfigError(f"no profile in {self.settings.path}: add one under `profiles:`")
+        names = ", ".join(p.name for p in self.settings.profiles)
+        raise InvalidAction(f"several profiles ({names}): choose one with --profile")
+
+    def review_queue(self, profile: str, *, ids: list[int] | None = None) -> list[review.Entry]:
+        """The items waiting for review, best first, as the review screens show them."""
+        p = self.settings.profile(profile)
+        with self.db.session() as session:
+            rows = review_store.pending(session, profile, self.now(), ids=ids)
+        return [
+            review.entry_for(item, score, folded, _starter(p, item, score))
+            for item, score, folded in rows
+        ]
+
+    def review_item(self, profile: str, item_id: int) -> tuple[review.Entry, Decision | None]:
+        """One item as the review shows it, and its current decision, whatever its state."""
+        p = self.settings.profile(profile)
+        with self.db.session() as session:
+            item, score, folded = review_store.item_with_score(session, profile, item_id)
+            current = decisions.current_for(session, profile, item_id)
+        score = score or Score(profile, item_id, final=0.0, relevance=0.0)
+        return review.entry_for(item, score, folded, _starter(p, item, score)), current
+
+    def approve(self, profile: str, item_id: int, comment: str | None = None) -> review.Outcome:
+        """Approve a pending item with the user's comment; the plan takes it at once."""
+        comment = review.clean_comment(comment or "")
+        schedule = self.settings.profile(profile).schedule
+        note = review.comment_note(comment, schedule.min_comment_chars)
+        return self._review(profile, item_id, DecisionKind.APPROVE, note, comment=comment)
+
+    def reject(self, profile: str, item_id: int, reason: str | None = None) -> review.Outcome:
+        return self._review(profile, item_id, DecisionKind.REJECT, None, reason=reason or None)
+
+    def snooze(self, profile: str, item_id: int, until: datetime) -> review.Outcome:
+        return self._review(profile, item_id, DecisionKind.SNOOZE, None, snooze_until=until)
+
+    def _review(
+        self, profile: str, item_id: int, kind: DecisionKind, note: str | None, **fields: Any
+    ) -> review.Outcome:
+        """The rules shared by the review screen and the queue commands, then the re-plan."""
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            item = repo.get_item(session, item_id)
+            current = decisions.current_for(session, profile, item_id)
+        review.check_pending(item, current, self.now())
+        decision = self.decide(profile, item_id, kind, **fields)
+        slot = self._replan_for(profile, item_id)
+        return review.Outcome(decision, slot, (note,) if note else ())
+
+    def undo_decision(self, profile: str) -> Decision | None:
+        """Take back the profile's most recent decision; the plan follows."""
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            undone = decisions.undo_last(session, profile)
+        if undone is not None:
+            self._replan_for(profile, undone.item_id)
+        return undone
+
+    def apply_decisions(self, profile: str, lines: Iterable[str]) -> list[review.LineResult]:
+        """Apply a decisions file line by line: every line gets its outcome, none stops the rest."""
+        tz = self.settings.profile(profile).timezone
+        results: list[review.LineResult] = []
+        for number, text in enumerate(lines, start=1):
+            try:
+                request = review.parse_request(text, number, self.now(), tz)
+                if request is not None:
+                    results.append(review.LineResult(number, self._request(profile, request)))
+            except CuratorError as e:
+                message = str(e) if str(e).startswith(f"line {number}:") else f"line {number}: {e}"
+                results.append(review.LineResult(number, None, message))
+        return results
+
+    def _request(self, profile: str, request: review.Request) -> review.Outcome:
+        if request.kind is DecisionKind.APPROVE:
+            return self.approve(profile, request.item_id, request.comment)
+        if request.kind is DecisionKind.REJECT:
+            return self.reject(profile, request.item_id, request.reason)
+        assert request.until is not None, "parse_request gives every snooze a date"
+        return self.snooze(profile, request.item_id, request.until)
+
+    def plan_fill(self, profile: str) -> str | None:
+        """How this local week's plan is filling, for the review footer."""
+        p = self.settings.profile(profile)
+        start, end = review.week_bounds(self.now(), p.timezone)
+        with self.db.session() as session:
+            return review.week_fill(review_store.slot_counts(session, profile, start, end))
+
+    def _replan_for(self, profile: str, item_id: int) -> Slot | None:
+        """Re-plan after a decision, so the calendar shows it; the slot the item now takes."""
+        replan = getattr(self, "plan", None)
+        if replan is None:  # no planner in this build
+            return None
+        report = replan(profile)
+        slots = [s for p in report.plans for s in p.slots if s.item_id == item_id]
+        return slots[0] if slots else None
+
     # --- the main job --------------------------------------------------------------------
 
     def run(self) -> RunReport:
@@ -135,3 +242,9 @@ class Curator:
             summary, detail = stage()
             report.stages.append(StageResult(name, _time.perf_counter() - started, summary, detail))
         return report
+
+
+def _starter(profile: Profile, item: Item, score: Score) -> str | None:
+    """A comment starter for an item under review: its lead sentences and its matched terms."""
+    language = profile.language if profile.language in ("fr", "en") else item.language
+    return review.starter_from(item.text or item.title, [t.text for t in score.why], language)

@@ -33,7 +33,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from curator.errors import InvalidAction
-from curator.types import DecisionKind, Term
+from curator.types import Decision, DecisionKind, Item, ItemState, Score, Slot, SlotStatus, Term
 
 DEFAULT_SNOOZE = "+3d"
 EXCERPT_CHARS = 600
@@ -397,7 +397,7 @@ def _decided(state: ReviewState, entry: Entry, kind: DecisionKind, effect: Effec
         entries=entries,
         undo=(*state.undo, Done(entry, index, kind)),
         decided=counts,
-        message=f"{_PAST[kind]}: {entry.title}",
+        message=f"{PAST[kind]}: {entry.title}",
     )
     new = _clamp(new)
     if new.mode is Mode.DETAIL and new.current() is None:
@@ -405,7 +405,7 @@ def _decided(state: ReviewState, entry: Entry, kind: DecisionKind, effect: Effec
     return new, (effect,)
 
 
-_PAST = {
+PAST = {
     DecisionKind.APPROVE: "approved",
     DecisionKind.REJECT: "rejected",
     DecisionKind.SNOOZE: "snoozed",
@@ -496,7 +496,7 @@ def footer(state: ReviewState, plan_fill: str | None = None) -> str:
     parts = [
         f"{left} left" if shown == left else f"{shown} of {left} shown (filter: {state.filter})"
     ]
-    counts = [f"{n} {_PAST[k]}" for k, n in state.decided.items() if n]
+    counts = [f"{n} {PAST[k]}" for k, n in state.decided.items() if n]
     if counts:
         parts.append(", ".join(counts))
     if plan_fill:
@@ -689,3 +689,174 @@ def parse_request(text: str, line: int, now: datetime, timezone: str = "UTC") ->
         until=until,
         line=line,
     )
+
+
+# -- outcomes of the facade's review use cases --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a decision did: the decision saved, the slot an approved item takes, what to know."""
+
+    decision: Decision
+    slot: Slot | None = None
+    notes: tuple[str, ...] = ()
+
+
+def describe(outcome: Outcome, timezone: str = "UTC") -> str:
+    """One line for the user: what was saved and, for an approval, where it lands in the plan."""
+    d = outcome.decision
+    text = f"{PAST[d.kind]} #{d.item_id}"
+    if d.kind is DecisionKind.SNOOZE and d.snooze_until is not None:
+        text += f" until {_local(d.snooze_until, timezone):%a %d %b %Y %H:%M}"
+    if d.kind is DecisionKind.APPROVE:
+        slot = outcome.slot
+        if slot is None:
+            text += ": no free slot in the plan yet (it waits for the next one)"
+        else:
+            text += f": {slot.kind.value} slot {_local(slot.starts_at, timezone):%a %d %b %H:%M}"
+            text += f" ({slot.status.value})"
+    return "; ".join([text, *outcome.notes])
+
+
+def comment_note(comment: str | None, min_chars: int) -> str | None:
+    """Why an approved item's slot will stay "planned", if it will."""
+    if not comment:
+        return "no comment yet: the slot stays planned until you write one"
+    if len(comment) < min_chars:
+        return (
+            f"comment shorter than {min_chars} characters: the slot stays planned until it is "
+            "completed"
+        )
+    return None
+
+
+def week_fill(slots: Sequence[tuple[str, str]]) -> str | None:
+    """How this week's plan is filling, from the (kind, status) of its slots."""
+    counted = [status for _, status in slots if status != SlotStatus.SKIPPED.value]
+    if not counted:
+        return None
+    filled = sum(1 for s in counted if s != SlotStatus.EMPTY.value)
+    ready = sum(1 for s in counted if s in (SlotStatus.READY.value, SlotStatus.PUBLISHED.value))
+    return f"this week: {filled}/{len(counted)} slots filled, {ready} ready"
+
+
+def _local(moment: datetime, timezone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+@dataclass(frozen=True, slots=True)
+class LineResult:
+    """The outcome of one line of a decisions file: an Outcome, or the error that line met."""
+
+    line: int
+    outcome: Outcome | None
+    error: str | None = None
+
+
+def entry_for(item: Item, score: Score, duplicates: int, starter: str | None) -> Entry:
+    return Entry(
+        id=item.id,
+        title=" ".join(item.title.split()) or "(untitled)",
+        feed=item.feed_name or f"feed {item.feed_id}",
+        url=item.url,
+        published=item.published_at or item.fetched_at,
+        language=item.language,
+        score=score.final,
+        why=score.why,
+        excerpt=excerpt(item.text or item.summary),
+        duplicates=duplicates,
+        starter=starter,
+        rank=score.rank,
+    )
+
+
+def check_pending(item: Item, current: Decision | None, now: datetime) -> None:
+    """Only items waiting for review can be decided; anything else gets a message saying why."""
+    if item.state is ItemState.DELETED:
+        raise InvalidAction(f"item {item.id} was deleted: it can no longer be reviewed")
+    if current is None:
+        return
+    if current.kind is DecisionKind.SNOOZE and (
+        current.snooze_until is None or current.snooze_until <= now
+    ):
+        return
+    when = f"{current.decided_at:%Y-%m-%d %H:%M} UTC"
+    if current.kind is DecisionKind.SNOOZE and current.snooze_until is not None:
+        when += f", until {current.snooze_until:%Y-%m-%d %H:%M} UTC"
+    raise InvalidAction(
+        f"item {item.id} is already {PAST[current.kind]} ({when}); "
+        "`curator queue undo` takes back your last decision"
+    )
+
+
+def week_bounds(now: datetime, timezone: str) -> tuple[datetime, datetime]:
+    """This local week (Monday 00:00 to next Monday 00:00) in the profile's zone, as UTC."""
+    tz = ZoneInfo(timezone)
+    local = now.astimezone(tz).date()
+    monday = local - timedelta(days=local.weekday())
+    start, end = _midnight(monday, tz), _midnight(monday + timedelta(days=7), tz)
+    return start.astimezone(now.tzinfo), end.astimezone(now.tzinfo)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def starter_from(text: str, terms: Sequence[str], language: str | None) -> str | None:
+    """A guide for the user's comment: the item's lead sentence and the objective terms it meets."""
+    flat = " ".join(text.split())
+    sentences = [s for s in _SENTENCE_END.split(flat) if len(s) > 20][:1]
+    lines = [f"> {excerpt(s, 240)}" for s in sentences]
+    words = [t for t in dict.fromkeys(terms) if t][:5]
+    if words:
+        label = "Votre objectif : " if language == "fr" else "Your objective: "
+        lines.append(label + ", ".join(words))
+    return "\n".join(lines) or None
+
+
+def decision_text(decision: Decision | None, timezone: str = "UTC") -> str:
+    """A decision in a few words, e.g. "approved on Fri 27 Mar 10:00 with a comment"."""
+    if decision is None:
+        return "pending"
+    text = f"{PAST[decision.kind]} on {_local(decision.decided_at, timezone):%a %d %b %Y %H:%M}"
+    if decision.kind is DecisionKind.SNOOZE and decision.snooze_until is not None:
+        text += f" until {_local(decision.snooze_until, timezone):%a %d %b %Y %H:%M}"
+    if decision.comment:
+        text += f", comment: {decision.comment!r}"
+    if decision.reason:
+        text += f", reason: {decision.reason!r}"
+    return text
+
+
+def reasons_text(entry: Entry, limit: int = 6) -> str:
+    terms = ", ".join(f"{t.text} {t.weight:.2f}" for t in entry.why[:limit])
+    return (
+        f"{entry.score:.2f}"
+        + (f" (rank {entry.rank})" if entry.rank else "")
+        + (f" · why: {terms}" if terms else "")
+    )
+
+
+def detail_lines(entry: Entry, timezone: str = "UTC", width: int = 100) -> list[str]:
+    """The detail of an item as plain lines (the `queue show` command; the screen adds colour)."""
+    import textwrap
+
+    when = (
+        _local(entry.published, timezone).strftime("%a %d %b %Y %H:%M") if entry.published else "?"
+    )
+    lines = [
+        f"#{entry.id}  {entry.title}",
+        f"Source:    {entry.feed}",
+        f"Date:      {when} ({timezone})",
+        f"Language:  {entry.language or '?'}",
+        f"Score:     {reasons_text(entry)}",
+    ]
+    if entry.duplicates:
+        lines.append(f"Folded:    {entry.duplicates} duplicate(s) of this item")
+    lines.append(f"Link:      {entry.url or '-'}")
+    if entry.excerpt:
+        lines += ["", *textwrap.wrap(entry.excerpt, width)]
+    if entry.starter:
+        lines += ["", "Comment starter (a guide, not to post as is):", *entry.starter.splitlines()]
+    lines.append("")
+    return lines

@@ -12,8 +12,8 @@ from curator.review import (
     DEFAULT_SNOOZE,
     Applied,
     Approve,
-    EditExternally,
     Edited,
+    EditExternally,
     EditorClosed,
     Effect,
     Entry,
@@ -38,7 +38,7 @@ from curator.review import (
     step,
     strip_template,
 )
-from curator.types import DecisionKind, Term
+from curator.types import DecisionKind
 
 NOW = datetime(2026, 3, 27, 10, 0, tzinfo=UTC)  # a Friday, two days before Europe's DST change
 
@@ -140,10 +140,10 @@ def test_backspace_on_the_guide_clears_it_and_editing_keeps_going() -> None:
 
 
 def test_saving_the_untouched_starter_approves_without_comment() -> None:
-    state, effects = press(queue(), "a", "enter")
+    _, effects = press(queue(), "a", "enter")
     assert effects == [Approve(entry(1), None)]
     # same through a widget that submits its text
-    state, effects = press(queue(), "a", Submit("> key sentence of item 1\n"))
+    _, effects = press(queue(), "a", Submit("> key sentence of item 1\n"))
     assert effects == [Approve(entry(1), None)]
 
 
@@ -304,7 +304,10 @@ def test_no_match_explains_itself() -> None:
 def test_footer_counts() -> None:
     state, _ = press(queue(), "a", "enter", "r", "enter", "/", "3", "enter")
     text = footer(state, "plan this week: 2/3 slots filled")
-    assert text == "1 of 3 shown (filter: 3) · 1 approved, 1 rejected · plan this week: 2/3 slots filled"
+    assert (
+        text
+        == "1 of 3 shown (filter: 3) · 1 approved, 1 rejected · plan this week: 2/3 slots filled"
+    )
 
 
 # -- text helpers ------------------------------------------------------------------------------
