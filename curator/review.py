@@ -534,16 +534,17 @@ def fold(text: str) -> str:
 
 
 HELP = """\
-j / k, ↓ / ↑   move            enter   open / close the detail
-a              approve and write your comment (enter saves, ctrl+j new line,
-               ctrl+e opens $EDITOR, escape cancels; the starter is a guide:
-               typing replaces it, saving it untouched approves with no comment)
+j / k, ↓ / ↑   move                          enter   open / close the detail
+a              approve and write your comment: enter saves, ctrl+j new line,
+               ctrl+e opens $EDITOR, escape cancels. The starter is a guide:
+               typing replaces it; saved untouched, the item is approved with no comment
 e              approve, writing the comment in $EDITOR
-r              reject (optional reason)      s   snooze until a date
-               (+3d, 2w, tomorrow, friday, 2026-12-24)
-o              open the link in the browser  u   undo the last decision
-/              filter (escape clears)         ?   this help      q   quit
-Each decision is saved as you make it."""
+r              reject (optional reason)      s       snooze until a date
+                                                     (+3d, 2w, tomorrow, friday, 2026-12-24)
+o              open the link in the browser  u       undo the last decision
+/              filter (escape clears it)     ?       this help
+q              quit                          Each decision is saved as you make it.\
+"""
 
 
 # -- dates -------------------------------------------------------------------------------------

@@ -32,8 +32,8 @@ PROMPTS = {
     Mode.FILTER: "Filter — enter keeps it, escape clears it",
 }
 COMMENT_HELP = (
-    "Your comment — enter saves · ctrl+j new line · ctrl+e $EDITOR · escape cancels · "
-    "the starter is a guide: typing replaces it"
+    "Your comment (typing replaces the starter) — enter saves · ctrl+j new line · "
+    "ctrl+e $EDITOR · escape cancels"
 )
 
 
@@ -62,7 +62,7 @@ class CommentArea(TextArea):
 class ReviewApp(App[ReviewState]):
     CSS = """
     #panes { height: 1fr; }
-    #list { width: 45%; border-right: solid $primary-darken-2; padding: 0 1; }
+    #list { width: 45%; height: 100%; border-right: solid $primary-darken-2; padding: 0 1; }
     #detail { width: 1fr; padding: 0 1; }
     #help { display: none; height: auto; border: round $primary; padding: 0 1; }
     #prompt-label { display: none; height: 1; padding: 0 1; text-style: bold; }
@@ -234,7 +234,8 @@ class ReviewApp(App[ReviewState]):
         shown = state.visible()
         if not shown:
             return Text("Nothing left to review." if not state.entries else "No item matches.")
-        height = max(3, self.query_one("#list").size.height or 20)
+        size = self.query_one("#list").content_size
+        height, width = max(3, size.height or 20), max(20, size.width or 60)
         top = max(0, min(state.cursor - height // 2, len(shown) - height))
         text = Text(no_wrap=True, overflow="ellipsis")
         for index, entry in enumerate(shown[top : top + height], start=top):
@@ -245,6 +246,7 @@ class ReviewApp(App[ReviewState]):
             line.append(f"  {entry.feed}", style="dim")
             if entry.duplicates:
                 line.append(f" +{entry.duplicates}", style="dim")
+            line.truncate(width, overflow="ellipsis")
             line.append("\n")
             text.append_text(line)
         return text
