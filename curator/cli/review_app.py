@@ -62,7 +62,10 @@ class CommentArea(TextArea):
 class ReviewApp(App[ReviewState]):
     CSS = """
     #panes { height: 1fr; }
-    #list { width: 45%; height: 100%; border-right: solid $primary-darken-2; padding: 0 1; }
+    #list {
+        width: 45%; height: 100%; border-right: solid $primary-darken-2; padding: 0 1;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     #detail { width: 1fr; padding: 0 1; }
     #help { display: none; height: auto; border: round $primary; padding: 0 1; }
     #prompt-label { display: none; height: 1; padding: 0 1; text-style: bold; }
@@ -234,8 +237,7 @@ class ReviewApp(App[ReviewState]):
         shown = state.visible()
         if not shown:
             return Text("Nothing left to review." if not state.entries else "No item matches.")
-        size = self.query_one("#list").content_size
-        height, width = max(3, size.height or 20), max(20, size.width or 60)
+        height = max(3, self.query_one("#list").content_size.height or 20)
         top = max(0, min(state.cursor - height // 2, len(shown) - height))
         text = Text(no_wrap=True, overflow="ellipsis")
         for index, entry in enumerate(shown[top : top + height], start=top):
@@ -246,7 +248,6 @@ class ReviewApp(App[ReviewState]):
             line.append(f"  {entry.feed}", style="dim")
             if entry.duplicates:
                 line.append(f" +{entry.duplicates}", style="dim")
-            line.truncate(width, overflow="ellipsis")
             line.append("\n")
             text.append_text(line)
         return text
