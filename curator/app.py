@@ -7,20 +7,23 @@ case reads the clock once (`self.now()`) and passes that instant down, so tests 
 
 from __future__ import annotations
 
+import importlib
 import logging
 import time as _time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from curator import plan as planner
 from curator import review
 from curator.config import Settings, load_settings, resolve_database_url
 from curator.errors import ConfigError, CuratorError, InvalidAction
 from curator.store import Database, decisions, repo
 from curator.store import review as review_store
-from curator.types import Decision, DecisionKind, Feed, Item, Profile, Score, Slot
+from curator.store import slots as slot_store
+from curator.types import Decision, DecisionKind, Feed, Item, Profile, Schedule, Score, Slot
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,54 @@ class RunReport:
 
     def lines(self) -> list[str]:
         return [f"{s.name:>8}: {s.summary} ({s.seconds:.1f}s)" for s in self.stages]
+
+
+@dataclass(slots=True)
+class ProfilePlan:
+    """What planning did for one profile."""
+
+    profile: str
+    slots: list[Slot]  # every live slot after planning
+    created: int
+    updated: int
+    removed: int
+    notes: list[str]
+
+    def upcoming(self, now: datetime) -> list[Slot]:
+        return [s for s in self.slots if s.starts_at > now]
+
+
+@dataclass(slots=True)
+class PlanReport:
+    plans: list[ProfilePlan] = field(default_factory=list)
+    now: datetime | None = None
+
+    def summary(self) -> str:
+        parts = []
+        for p in self.plans:
+            upcoming = p.upcoming(self.now) if self.now else p.slots
+            empty = sum(1 for s in upcoming if s.status.value == "empty")
+            todo = sum(
+                1 for s in upcoming if s.kind.value == "relay" and s.status.value == "planned"
+            )
+            parts.append(
+                f"{p.profile}: {len(upcoming)} upcoming slots ({p.created} new, {p.updated} "
+                f"changed, {p.removed} removed), {todo} need a comment, {empty} empty"
+            )
+        return "; ".join(parts) or "no profile to plan"
+
+
+@dataclass(slots=True)
+class CalendarView:
+    """A profile's slots over a window, with the items they relay, for the calendar commands."""
+
+    profile: Profile
+    start: datetime
+    end: datetime
+    now: datetime
+    slots: list[Slot]
+    items: dict[int, Item]
+    log: list[planner.WeekLog] = field(default_factory=list)
 
 
 class Curator:
@@ -142,9 +193,10 @@ class Curator:
         p = self.settings.profile(profile)
         with self.db.session() as session:
             rows = review_store.pending(session, profile, self.now(), ids=ids)
+        # the same starter the planner puts on the slot, so the guide never changes under the user
+        starter = _starters(p, {item.id: (item, score) for item, score, _ in rows})
         return [
-            review.entry_for(item, score, folded, _starter(p, item, score))
-            for item, score, folded in rows
+            review.entry_for(item, score, folded, starter(item.id)) for item, score, folded in rows
         ]
 
     def review_item(self, profile: str, item_id: int) -> tuple[review.Entry, Decision | None]:
@@ -153,8 +205,9 @@ class Curator:
         with self.db.session() as session:
             item, score, folded = review_store.item_with_score(session, profile, item_id)
             current = decisions.current_for(session, profile, item_id)
+        starter = _starters(p, {item_id: (item, score)})(item_id)
         score = score or Score(profile, item_id, final=0.0, relevance=0.0)
-        return review.entry_for(item, score, folded, _starter(p, item, score)), current
+        return review.entry_for(item, score, folded, starter), current
 
     def approve(self, profile: str, item_id: int, comment: str | None = None) -> review.Outcome:
         """Approve a pending item with the user's comment; the plan takes it at once."""
@@ -222,12 +275,119 @@ class Curator:
 
     def _replan_for(self, profile: str, item_id: int) -> Slot | None:
         """Re-plan after a decision, so the calendar shows it; the slot the item now takes."""
-        replan = getattr(self, "plan", None)
-        if replan is None:  # no planner in this build
-            return None
-        report = replan(profile)
+        report = self.plan(profile)
         slots = [s for p in report.plans for s in p.slots if s.item_id == item_id]
         return slots[0] if slots else None
+
+    # --- editorial plan (issue 5) -------------------------------------------------------------
+
+    def plan(self, profile: str | None = None) -> PlanReport:
+        """Re-plan each profile's slots from its approved items, scores and existing slots."""
+        now = self.now()
+        report = PlanReport(now=now)
+        for p in self._profiles(profile):
+            report.plans.append(self._plan_profile(p, now))
+        return report
+
+    def _profiles(self, name: str | None) -> list[Profile]:
+        if name is not None:
+            return [self.settings.profile(name)]
+        return list(self.settings.profiles)
+
+    def _plan_profile(self, profile: Profile, now: datetime) -> ProfilePlan:
+        tz = planner.zone(profile.timezone)
+        with self.db.session() as session:
+            approved = slot_store.approved_items(session, profile.name)
+            existing = slot_store.list_slots(session, profile.name)
+            held = {s.item_id for s in existing if s.item_id is not None}
+            known = slot_store.items_with_scores(session, profile.name, held)
+            top = slot_store.recent_top_scores(session, profile.name, since=now - _THEME_WINDOW)
+            result = planner.plan_slots(
+                profile.name,
+                profile.schedule,
+                tz,
+                candidates=[_candidate(a.item, a.score, a.comment) for a in approved],
+                known=[_candidate(item, score, None) for item, score in known],
+                existing=existing,
+                now=now,
+                themes=planner.themes_from(top, titles=_titles(session, top)),
+                objective=profile.objective,
+                cancelled=slot_store.removed_sequences(session, profile.name),
+                starter_for=_starters(profile, {a.item.id: (a.item, a.score) for a in approved}),
+            )
+            slot_store.save_slots(session, result.changed, tz, now)
+            slot_store.remove_slots(session, result.removed, now)
+        fresh = {s.id for s in existing}
+        return ProfilePlan(
+            profile=profile.name,
+            slots=list(result.slots),
+            created=sum(1 for s in result.changed if s.id not in fresh),
+            updated=sum(1 for s in result.changed if s.id in fresh),
+            removed=len(result.removed),
+            notes=list(result.notes),
+        )
+
+    def calendar(
+        self, profile: str | None = None, *, weeks: int = 2, past: bool = False
+    ) -> CalendarView:
+        """The plan from the start of this local week for `weeks` weeks, or the results log."""
+        p = self._profiles(profile)[0] if profile or self.settings.profiles else None
+        if p is None:
+            raise ConfigError("no profile configured: add one under `profiles:`")
+        now = self.now()
+        tz = planner.zone(p.timezone)
+        monday = planner.local_week(now, tz)
+        start = datetime.combine(monday, datetime.min.time(), tzinfo=tz).astimezone(UTC)
+        end = start + timedelta(days=7 * weeks + 1)  # a day of slack for a DST week
+        with self.db.session() as session:
+            if past:
+                slots = [s for s in slot_store.list_slots(session, p.name, until=end)]
+                log = planner.results_log(slots, tz, p.schedule, now)
+                slots = [s for s in slots if s.starts_at <= now or s.published_at is not None]
+            else:
+                slots = slot_store.list_slots(session, p.name, since=start, until=end)
+                slots = [
+                    s
+                    for s in slots
+                    if planner.local_week(s.starts_at, tz) < monday + timedelta(days=7 * weeks)
+                ]
+                log = []
+            ids = {s.item_id for s in slots if s.item_id is not None}
+            items = {i.id: i for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
+        return CalendarView(p, start, end, now, slots, items, log)
+
+    def _slot_action(self, slot_id: str, act: Callable[[Slot, Schedule, datetime], Slot]) -> Slot:
+        now = self.now()
+        with self.db.session() as session:
+            slot = slot_store.get_slot(session, slot_id)
+            profile = self.settings.profile(slot.profile)
+            updated = act(slot, profile.schedule, now)
+            if updated != slot:
+                slot_store.save_slots(session, [updated], planner.zone(profile.timezone), now)
+        return updated
+
+    def comment_slot(self, slot_id: str, text: str) -> Slot:
+        """Write the user's comment on a slot; a relay slot is ready once it is long enough."""
+        return self._slot_action(
+            slot_id, lambda s, sch, now: planner.comment_slot(s, text, sch, now)
+        )
+
+    def pin_slot(self, slot_id: str, *, pinned: bool = True) -> Slot:
+        return self._slot_action(slot_id, lambda s, _, now: planner.pin_slot(s, now, pinned=pinned))
+
+    def slot_done(self, slot_id: str, *, url: str | None = None) -> Slot:
+        """Record that a slot was published now (and where)."""
+        return self._slot_action(slot_id, lambda s, _, now: planner.mark_done(s, now, url=url))
+
+    def skip_slot(self, slot_id: str) -> Slot:
+        """Skip a slot; its item is planned again at the next free fitting slot."""
+        slot = self._slot_action(slot_id, lambda s, _, now: planner.skip_slot(s, now))
+        self.plan(slot.profile)
+        return slot
+
+    def get_slot(self, slot_id: str) -> Slot:
+        with self.db.session() as session:
+            return slot_store.get_slot(session, slot_id)
 
     # --- the main job --------------------------------------------------------------------
 
@@ -236,6 +396,7 @@ class Curator:
         report = RunReport()
         stages: list[tuple[str, Callable[[], tuple[str, dict[str, Any]]]]] = [
             # Stages are added here in data-flow order: fetch -> score -> plan -> export -> digest.
+            ("plan", self._plan_stage),
         ]
         for name, stage in stages:
             started = _time.perf_counter()
@@ -243,8 +404,53 @@ class Curator:
             report.stages.append(StageResult(name, _time.perf_counter() - started, summary, detail))
         return report
 
+    def _plan_stage(self) -> tuple[str, dict[str, Any]]:
+        report = self.plan()
+        notes = [n for p in report.plans for n in p.notes]
+        return report.summary(), {"notes": notes}
 
-def _starter(profile: Profile, item: Item, score: Score) -> str | None:
-    """A comment starter for an item under review: its lead sentences and its matched terms."""
-    language = profile.language if profile.language in ("fr", "en") else item.language
-    return review.starter_from(item.text or item.title, [t.text for t in score.why], language)
+
+_THEME_WINDOW = timedelta(days=14)  # "recent" high-scoring themes for original posts
+
+
+def _titles(session: Any, scores: list[Score]) -> dict[int, str]:
+    ids = [s.item_id for s in scores]
+    return {i.id: i.title for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
+
+
+def _candidate(item: Item, score: Score | None, comment: str | None) -> planner.Candidate:
+    usable = score is not None and not score.blocked
+    return planner.Candidate(
+        item_id=item.id,
+        score=score.final if score is not None and usable else 0.0,
+        feed_id=item.feed_id,
+        cluster_id=item.cluster_id,
+        reference_at=item.published_at or item.fetched_at,
+        comment=comment,
+        topics=tuple(t.text.casefold() for t in score.why[:3]) if score is not None else (),
+    )
+
+
+def _starters(
+    profile: Profile, items: dict[int, tuple[Item, Score | None]]
+) -> Callable[[int], str | None]:
+    """Comment starters: the scorer's key sentences and matched terms when it offers them."""
+    helpers: tuple[Callable[..., Any], Callable[..., Any]] | None
+    try:
+        score_module = importlib.import_module("curator.score")
+        helpers = (score_module.key_sentences, score_module.matched_terms)
+    except (ImportError, AttributeError):  # the planner works without the scorer's helpers
+        helpers = None
+
+    def starter(item_id: int) -> str | None:
+        item, score = items[item_id]
+        if helpers is not None:
+            sentences = [str(s) for s in helpers[0](profile, item, 2)]
+            terms = [str(t) for t in helpers[1](profile, item)]
+        else:
+            sentences = planner.lead_sentences(item.text or item.title)
+            terms = [t.text for t in score.why] if score is not None else []
+        language = profile.language if profile.language in ("fr", "en") else item.language
+        return planner.comment_starter(sentences, terms, language=language or "en")
+
+    return starter

@@ -800,21 +800,6 @@ def week_bounds(now: datetime, timezone: str) -> tuple[datetime, datetime]:
     return start.astimezone(now.tzinfo), end.astimezone(now.tzinfo)
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
-
-
-def starter_from(text: str, terms: Sequence[str], language: str | None) -> str | None:
-    """A guide for the user's comment: the item's lead sentence and the objective terms it meets."""
-    flat = " ".join(text.split())
-    sentences = [s for s in _SENTENCE_END.split(flat) if len(s) > 20][:1]
-    lines = [f"> {excerpt(s, 240)}" for s in sentences]
-    words = [t for t in dict.fromkeys(terms) if t][:5]
-    if words:
-        label = "Votre objectif : " if language == "fr" else "Your objective: "
-        lines.append(label + ", ".join(words))
-    return "\n".join(lines) or None
-
-
 def decision_text(decision: Decision | None, timezone: str = "UTC") -> str:
     """A decision in a few words, e.g. "approved on Fri 27 Mar 10:00 with a comment"."""
     if decision is None:
