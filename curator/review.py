@@ -713,7 +713,7 @@ def describe(outcome: Outcome, timezone: str = "UTC") -> str:
     if d.kind is DecisionKind.APPROVE:
         slot = outcome.slot
         if slot is None:
-            text += ": no free slot in the plan yet (it waits for the next one)"
+            text += ": not in the plan yet, no open slot fits it (see `curator calendar`)"
         else:
             text += f": {slot.kind.value} slot {_local(slot.starts_at, timezone):%a %d %b %H:%M}"
             text += f" ({slot.status.value})"

@@ -97,3 +97,32 @@ def _grey_index(n: int) -> bool:
         r, g, b = (n - 16) // 36, (n - 16) // 6 % 6, (n - 16) % 6
         return r == g == b
     return False
+
+
+@pytest.mark.slow
+def test_approve_with_the_external_editor(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    # An "editor" that writes the comment above the template's `#` lines, as a user would.
+    editor = tmp_path / "editor.sh"
+    editor.write_text(
+        '#!/bin/sh\n{ printf "Écrit dans mon éditeur, avec du recul.\\n"; cat "$1"; } > "$1.new"\n'
+        'mv "$1.new" "$1"\n',
+        encoding="utf-8",
+    )
+    editor.chmod(0o755)
+    child = spawn(world.config, world.db_url, VISUAL=str(editor))
+    try:
+        child.expect("5 left")
+        child.send("j")
+        child.send("e")
+        child.expect("approved #2")
+        child.send("q")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close(force=True)
+    app = world.open()
+    with app.db.session() as session:
+        decision = decisions.current_for(session, "claire", 2)
+    app.close()
+    assert decision is not None and decision.kind is DecisionKind.APPROVE
+    assert decision.comment == "Écrit dans mon éditeur, avec du recul."
