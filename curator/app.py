@@ -267,11 +267,13 @@ class Curator:
         return self.snooze(profile, request.item_id, request.until)
 
     def plan_fill(self, profile: str) -> str | None:
-        """How this local week's plan is filling, for the review footer."""
-        p = self.settings.profile(profile)
-        start, end = review.week_bounds(self.now(), p.timezone)
+        """How the coming week of the plan is filling, for the review footer."""
+        self.settings.profile(profile)
+        # A rolling week, not the calendar one: on a Friday, next week is what the user fills.
+        start = self.now()
         with self.db.session() as session:
-            return review.week_fill(review_store.slot_counts(session, profile, start, end))
+            rows = review_store.slot_counts(session, profile, start, start + timedelta(days=7))
+        return review.week_fill(rows)
 
     def _replan_for(self, profile: str, item_id: int) -> Slot | None:
         """Re-plan after a decision, so the calendar shows it; the slot the item now takes."""

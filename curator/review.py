@@ -733,13 +733,13 @@ def comment_note(comment: str | None, min_chars: int) -> str | None:
 
 
 def week_fill(slots: Sequence[tuple[str, str]]) -> str | None:
-    """How this week's plan is filling, from the (kind, status) of its slots."""
+    """How the coming week's plan is filling, from the (kind, status) of its slots."""
     counted = [status for _, status in slots if status != SlotStatus.SKIPPED.value]
     if not counted:
         return None
     filled = sum(1 for s in counted if s != SlotStatus.EMPTY.value)
     ready = sum(1 for s in counted if s in (SlotStatus.READY.value, SlotStatus.PUBLISHED.value))
-    return f"this week: {filled}/{len(counted)} slots filled, {ready} ready"
+    return f"next 7 days: {filled}/{len(counted)} slots filled, {ready} ready"
 
 
 def _local(moment: datetime, timezone: str) -> datetime:
@@ -789,15 +789,6 @@ def check_pending(item: Item, current: Decision | None, now: datetime) -> None:
         f"item {item.id} is already {PAST[current.kind]} ({when}); "
         "`curator queue undo` takes back your last decision"
     )
-
-
-def week_bounds(now: datetime, timezone: str) -> tuple[datetime, datetime]:
-    """This local week (Monday 00:00 to next Monday 00:00) in the profile's zone, as UTC."""
-    tz = ZoneInfo(timezone)
-    local = now.astimezone(tz).date()
-    monday = local - timedelta(days=local.weekday())
-    start, end = _midnight(monday, tz), _midnight(monday + timedelta(days=7), tz)
-    return start.astimezone(now.tzinfo), end.astimezone(now.tzinfo)
 
 
 def decision_text(decision: Decision | None, timezone: str = "UTC") -> str:

@@ -27,6 +27,7 @@ from curator.review import (
     Snooze,
     Submit,
     Undo,
+    comment_note,
     excerpt,
     external_template,
     fold,
@@ -37,6 +38,7 @@ from curator.review import (
     start,
     step,
     strip_template,
+    week_fill,
 )
 from curator.types import DecisionKind
 
@@ -303,10 +305,9 @@ def test_no_match_explains_itself() -> None:
 
 def test_footer_counts() -> None:
     state, _ = press(queue(), "a", "enter", "r", "enter", "/", "3", "enter")
-    text = footer(state, "plan this week: 2/3 slots filled")
+    text = footer(state, "next 7 days: 2/3 slots filled")
     assert (
-        text
-        == "1 of 3 shown (filter: 3) · 1 approved, 1 rejected · plan this week: 2/3 slots filled"
+        text == "1 of 3 shown (filter: 3) · 1 approved, 1 rejected · next 7 days: 2/3 slots filled"
     )
 
 
@@ -404,3 +405,22 @@ def test_parse_request_lines() -> None:
 def test_parse_request_names_the_line(line: str, message: str) -> None:
     with pytest.raises(InvalidAction, match=f"^line 7: .*{message}"):
         parse_request(line, 7, NOW)
+
+
+# -- what the facade reports -------------------------------------------------------------------
+
+
+def test_week_fill_counts_filled_and_ready_and_ignores_skipped() -> None:
+    rows = [("relay", "ready"), ("relay", "planned"), ("relay", "empty"), ("original", "skipped")]
+    assert week_fill(rows) == "next 7 days: 2/3 slots filled, 1 ready"
+    assert week_fill([("relay", "skipped")]) is None
+    assert week_fill([]) is None
+
+
+@pytest.mark.parametrize(
+    ("comment", "note"),
+    [(None, "no comment yet"), ("court", "shorter than 40"), ("x" * 40, None)],
+)
+def test_comment_note(comment: str | None, note: str | None) -> None:
+    result = comment_note(comment, 40)
+    assert (result is None) if note is None else (result is not None and note in result)

@@ -297,13 +297,13 @@ def test_parse_until_in_the_profile_zone_matches_the_cli(world: ReviewWorld) -> 
 
 def test_approving_takes_a_slot_and_the_footer_shows_the_week_filling(world: ReviewWorld) -> None:
     app = world.open()  # Friday 10:00 in Paris: the Friday 12:00 slot is still ahead
-    assert app.plan_fill("claire") is None  # nothing planned yet
+    assert app.plan_fill("claire") is None  # never planned yet
     outcome = app.approve("claire", 1, "Un avis de plus de vingt signes, prêt à publier.")
     assert outcome.slot is not None and outcome.slot.item_id == 1
     assert outcome.slot.status is SlotStatus.READY
     assert outcome.slot.comment == "Un avis de plus de vingt signes, prêt à publier."
     assert describe(outcome, "Europe/Paris") == "approved #1: relay slot Fri 27 Nov 12:00 (ready)"
-    assert app.plan_fill("claire") == "this week: 1/1 slots filled, 1 ready"
+    assert app.plan_fill("claire") == "next 7 days: 1/3 slots filled, 1 ready"
     short = app.approve("claire", 2, "Court")
     assert short.slot is not None and short.slot.status is SlotStatus.PLANNED
     assert short.notes == (
@@ -312,5 +312,5 @@ def test_approving_takes_a_slot_and_the_footer_shows_the_week_filling(world: Rev
     # undoing the approval frees the slot at once
     app.undo_decision("claire")
     app.undo_decision("claire")
-    assert app.plan_fill("claire") == "this week: 0/1 slots filled, 0 ready"
+    assert app.plan_fill("claire") == "next 7 days: 0/3 slots filled, 0 ready"
     app.close()
