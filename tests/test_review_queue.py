@@ -314,3 +314,26 @@ def test_approving_takes_a_slot_and_the_footer_shows_the_week_filling(world: Rev
     app.undo_decision("claire")
     assert app.plan_fill("claire") == "next 7 days: 0/3 slots filled, 0 ready"
     app.close()
+
+
+@pytest.mark.postgres
+def test_the_review_use_cases_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    world = make_world(tmp_path, db_url=pg_url)
+    app = world.open()
+    try:
+        entries = app.review_queue("claire")
+        assert [e.id for e in entries] == world.ids and entries[0].duplicates == 1
+        approved = app.approve("claire", world.ids[0], "Un avis de plus de vingt signes.")
+        assert approved.slot is not None and approved.slot.status is SlotStatus.READY
+        app.reject("claire", world.ids[1], "hors sujet")
+        results = app.apply_decisions(
+            "claire",
+            [json.dumps({"id": world.ids[2], "action": "snooze", "until": "+2d"}), "nope"],
+        )
+        assert [r.error is None for r in results] == [True, False]
+        assert [e.id for e in app.review_queue("claire")] == world.ids[3:]
+        undone = app.undo_decision("claire")
+        assert undone is not None and undone.item_id == world.ids[2]
+        assert app.plan_fill("claire") == "next 7 days: 1/3 slots filled, 1 ready"
+    finally:
+        app.close()

@@ -62,10 +62,10 @@ class ReviewWorld:
         return Curator(load_settings(self.config), Database.open(self.db_url), clock=lambda: now)
 
 
-def make_world(folder: Path, *, config: str = CONFIG) -> ReviewWorld:
+def make_world(folder: Path, *, config: str = CONFIG, db_url: str | None = None) -> ReviewWorld:
     path = folder / "feeds.yaml"
     path.write_text(config, encoding="utf-8")
-    db_url = f"sqlite:///{folder / 'curator.db'}"
+    db_url = db_url or f"sqlite:///{folder / 'curator.db'}"
     curator = Curator(load_settings(path), Database.open(db_url), clock=lambda: NOW)
     ids: list[int] = []
     with curator.db.session() as session:
