@@ -24,6 +24,7 @@ Rules worth knowing:
 from __future__ import annotations
 
 import enum
+import functools
 import json
 import re
 import unicodedata
@@ -524,8 +525,12 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     return cut + " …"
 
 
+@functools.lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Lowercase without accents, keeping every character in place (same length as `text`)."""
+    """Lowercase without accents, keeping every character in place (same length as `text`).
+
+    Cached: the filter folds every entry's text on each keystroke.
+    """
     out = []
     for ch in text:
         base = unicodedata.normalize("NFD", ch)[0].lower()
