@@ -100,7 +100,7 @@ def _grey_index(n: int) -> bool:
 
 
 @pytest.mark.slow
-def test_approve_with_the_external_editor(tmp_path: Path) -> None:
+def test_open_the_link_and_approve_in_the_external_editor(tmp_path: Path) -> None:
     world = make_world(tmp_path)
     # An "editor" that writes the comment above the template's `#` lines, as a user would.
     editor = tmp_path / "editor.sh"
@@ -110,9 +110,16 @@ def test_approve_with_the_external_editor(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     editor.chmod(0o755)
-    child = spawn(world.config, world.db_url, VISUAL=str(editor))
+    # A "browser" that records the link it is asked to open.
+    browser = tmp_path / "browser.sh"
+    opened = tmp_path / "opened.txt"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n', encoding="utf-8")
+    browser.chmod(0o755)
+    child = spawn(world.config, world.db_url, VISUAL=str(editor), BROWSER=str(browser))
     try:
         child.expect("5 left")
+        child.send("o")
+        child.expect("opening https://example.org/")
         child.send("j")
         child.send("e")
         child.expect("approved #2")
@@ -126,3 +133,4 @@ def test_approve_with_the_external_editor(tmp_path: Path) -> None:
     app.close()
     assert decision is not None and decision.kind is DecisionKind.APPROVE
     assert decision.comment == "Écrit dans mon éditeur, avec du recul."
+    assert opened.read_text(encoding="utf-8").startswith("https://example.org/")

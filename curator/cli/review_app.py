@@ -11,6 +11,8 @@ import os
 import shlex
 import subprocess
 import tempfile
+import webbrowser
+from dataclasses import replace
 from pathlib import Path
 
 from rich.text import Text
@@ -136,18 +138,13 @@ class ReviewApp(App[ReviewState]):
 
     def dispatch(self, key: Key) -> None:
         before = self.state.mode
-        self.state = self.state_at_now(key)
+        # Snooze dates are read against the current time, not the time the screen opened.
+        self.state = replace(self.state, now=self.curator.now())
         effects: tuple[Effect, ...]
         self.state, effects = review.step(self.state, key)
         for effect in effects:
             self.run_effect(effect)
         self.draw(opened=self.state.mode if self.state.mode is not before else None)
-
-    def state_at_now(self, key: Key) -> ReviewState:
-        # Snooze dates are read against the current time, not the time the screen opened.
-        from dataclasses import replace
-
-        return replace(self.state, now=self.curator.now())
 
     def run_effect(self, effect: Effect) -> None:
         name = self.profile.name
@@ -156,7 +153,7 @@ class ReviewApp(App[ReviewState]):
             self.exit(self.state)
             return
         if isinstance(effect, review.OpenUrl):
-            self.open_url(effect.url)
+            self.open_link(effect.url)
             return
         if isinstance(effect, review.EditExternally):
             self.feed(self.edit_externally(effect.text))
@@ -187,6 +184,23 @@ class ReviewApp(App[ReviewState]):
         self.state, effects = review.step(self.state, event)
         for effect in effects:
             self.run_effect(effect)
+
+    def open_link(self, url: str) -> None:
+        try:
+            browser = webbrowser.get()
+        except webbrowser.Error:
+            self.feed(review.Applied(f"no web browser found; the link: {url}"))
+            return
+        # A console browser (lynx, w3m, www-browser) needs the terminal: hand it over meanwhile.
+        console = type(browser) is webbrowser.GenericBrowser
+        try:
+            if console and self._driver is not None and self._driver.can_suspend:
+                with self.suspend():
+                    browser.open(url)
+            else:
+                browser.open(url)
+        except (OSError, webbrowser.Error) as e:
+            self.feed(review.Applied(f"could not open {url}: {e}"))
 
     def edit_externally(self, text: str) -> review.EditorClosed:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
