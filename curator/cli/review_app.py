@@ -78,6 +78,7 @@ class ReviewApp(App[ReviewState]):
     """
     TITLE = "curator review"
     ENABLE_COMMAND_PALETTE = False
+    AUTO_FOCUS = None  # keys belong to the review until a prompt opens (and focuses its widget)
 
     def __init__(self, curator: Curator, profile: Profile) -> None:
         super().__init__()
@@ -100,6 +101,7 @@ class ReviewApp(App[ReviewState]):
         yield Static(id="footer")
 
     def on_mount(self) -> None:
+        self.set_focus(None)
         self.draw()
 
     def on_resize(self, event: events.Resize) -> None:
