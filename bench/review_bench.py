@@ -2,7 +2,8 @@
 
     python bench/review_bench.py [--items 400]
 
-* opening the queue: the pending query alone vs the facade's `review_queue` (adds starters);
+* opening the queue: the pending query alone vs the facade's `review_queue`, and what one
+  comment starter costs (why the screen fetches them on demand);
 * one keystroke through `review.step` (the pure logic) in microseconds;
 * one decision: `Curator.decide` alone vs `Curator.approve` (rules + re-plan, what a key costs).
 Nothing here is asserted: the test suite never times anything.
@@ -127,7 +128,13 @@ def main() -> None:
         full = timed(lambda: app.review_queue("bench"), 5)
         print(f"open the queue ({args.items} items):")
         print(f"  pending query      {base * 1000:8.1f} ms")
-        print(f"  review_queue       {full * 1000:8.1f} ms   x{full / base:.1f} (with starters)")
+        print(f"  review_queue       {full * 1000:8.1f} ms   x{full / base:.1f} (no starters)")
+        first = app.review_queue("bench")[0].id
+        one = timed(lambda: app.comment_starter("bench", first), 5)
+        print(
+            f"  one comment starter{one * 1000:8.1f} ms   (fetched on demand: all {args.items} "
+            f"up front would take ~{one * args.items:.1f} s)"
+        )
 
         state = review.start(app.review_queue("bench"), now, "Europe/Paris")
         keys = ["j", "j", "k", "enter", "j", "escape", "/", "d", "a", "escape", "escape"] * 500

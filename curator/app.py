@@ -190,14 +190,21 @@ class Curator:
 
     def review_queue(self, profile: str, *, ids: list[int] | None = None) -> list[review.Entry]:
         """The items waiting for review, best first, as the review screens show them."""
-        p = self.settings.profile(profile)
+        self.settings.profile(profile)
         with self.db.session() as session:
             rows = review_store.pending(session, profile, self.now(), ids=ids)
-        # the same starter the planner puts on the slot, so the guide never changes under the user
-        starter = _starters(p, {item.id: (item, score) for item, score, _ in rows})
+        # Starters cost tens of milliseconds each: the screen asks for one when it is needed.
         return [
-            review.entry_for(item, score, folded, starter(item.id)) for item, score, folded in rows
+            review.entry_for(item, score, folded, None, loaded=False)
+            for item, score, folded in rows
         ]
+
+    def comment_starter(self, profile: str, item_id: int) -> str | None:
+        """The guide for the user's comment: the same starter the planner puts on the slot."""
+        p = self.settings.profile(profile)
+        with self.db.session() as session:
+            item, score, _ = review_store.item_with_score(session, profile, item_id)
+        return _starters(p, {item_id: (item, score)})(item_id)
 
     def review_item(self, profile: str, item_id: int) -> tuple[review.Entry, Decision | None]:
         """One item as the review shows it, and its current decision, whatever its state."""

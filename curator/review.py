@@ -70,6 +70,7 @@ class Entry:
     duplicates: int = 0  # near-duplicates folded into this item
     starter: str | None = None  # the comment starter: a guide for the user's own comment
     rank: int | None = None
+    starter_loaded: bool = True  # False: the screen fetches the starter when it is needed
 
     def matches(self, needle: str) -> bool:
         """Case- and accent-insensitive search over what the list shows."""
@@ -205,6 +206,19 @@ class ReviewState:
 
 def start(entries: Sequence[Entry], now: datetime, timezone: str = "UTC") -> ReviewState:
     return ReviewState(entries=tuple(entries), now=now, timezone=timezone)
+
+
+def with_starter(state: ReviewState, item_id: int, starter: str | None) -> ReviewState:
+    """The state once an entry's comment starter has been fetched (it is computed lazily)."""
+
+    def load(entry: Entry) -> Entry:
+        if entry.id != item_id:
+            return entry
+        return replace(entry, starter=starter, starter_loaded=True)
+
+    entries = tuple(load(e) for e in state.entries)
+    undo = tuple(replace(d, entry=load(d.entry)) for d in state.undo)
+    return replace(state, entries=entries, undo=undo)
 
 
 Result = tuple[ReviewState, tuple[Effect, ...]]
@@ -760,7 +774,9 @@ class LineResult:
     error: str | None = None
 
 
-def entry_for(item: Item, score: Score, duplicates: int, starter: str | None) -> Entry:
+def entry_for(
+    item: Item, score: Score, duplicates: int, starter: str | None, *, loaded: bool = True
+) -> Entry:
     return Entry(
         id=item.id,
         title=" ".join(item.title.split()) or "(untitled)",
@@ -774,6 +790,7 @@ def entry_for(item: Item, score: Score, duplicates: int, starter: str | None) ->
         duplicates=duplicates,
         starter=starter,
         rank=score.rank,
+        starter_loaded=loaded,
     )
 
 

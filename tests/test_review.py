@@ -39,6 +39,7 @@ from curator.review import (
     step,
     strip_template,
     week_fill,
+    with_starter,
 )
 from curator.types import DecisionKind
 
@@ -424,3 +425,12 @@ def test_week_fill_counts_filled_and_ready_and_ignores_skipped() -> None:
 def test_comment_note(comment: str | None, note: str | None) -> None:
     result = comment_note(comment, 40)
     assert (result is None) if note is None else (result is not None and note in result)
+
+
+def test_with_starter_fills_the_entry_everywhere_it_is_kept() -> None:
+    lazy = [entry(1, starter=None, starter_loaded=False), entry(2, starter=None)]
+    state, _ = press(start(lazy, NOW), "r", "enter", "u")
+    state = with_starter(state, 1, "> guide")
+    assert state.entries[0].starter == "> guide" and state.entries[0].starter_loaded
+    state, _ = press(state, "a")
+    assert state.draft == "> guide" and state.guide

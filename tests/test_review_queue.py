@@ -50,7 +50,10 @@ def test_the_queue_is_ranked_and_folds_duplicates(world: ReviewWorld) -> None:
     assert entries[0].duplicates == 1 and entries[1].duplicates == 0
     assert entries[0].feed == "Emploi Tech"
     assert [t.text for t in entries[0].why] == ["recrutement", "data"]
-    assert entries[0].starter is not None and "Votre objectif : recrutement" in entries[0].starter
+    assert entries[0].starter is None and not entries[0].starter_loaded  # fetched when needed
+    starter = app.comment_starter("claire", world.ids[0])
+    assert starter is not None and starter.startswith("> Le recrutement des data engineers")
+    assert "Votre objectif : recrutement" in starter
     app.approve("claire", world.ids[0], "Un commentaire assez long pour être prêt.")
     app.reject("claire", world.ids[1])
     app.snooze("claire", world.ids[2], NOW + timedelta(days=2))

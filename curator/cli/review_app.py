@@ -20,6 +20,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Input, Static, TextArea
 
 from curator import review
@@ -87,6 +88,7 @@ class ReviewApp(App[ReviewState]):
         entries = curator.review_queue(profile.name)
         self.state = review.start(entries, curator.now(), profile.timezone)
         self.fill = curator.plan_fill(profile.name)
+        self._starter_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -103,6 +105,7 @@ class ReviewApp(App[ReviewState]):
     def on_mount(self) -> None:
         self.set_focus(None)
         self.draw()
+        self.schedule_starter()
 
     def on_resize(self, event: events.Resize) -> None:
         self.draw()
@@ -119,6 +122,8 @@ class ReviewApp(App[ReviewState]):
         key = event.character if event.is_printable and event.character else event.key
         event.stop()
         event.prevent_default()
+        if key in ("a", "e"):
+            self.load_starter()  # the editor opens with it
         self.dispatch(key)
 
     def on_input_changed(self, event: Input.Changed) -> None:
@@ -147,6 +152,7 @@ class ReviewApp(App[ReviewState]):
         for effect in effects:
             self.run_effect(effect)
         self.draw(opened=self.state.mode if self.state.mode is not before else None)
+        self.schedule_starter()
 
     def run_effect(self, effect: Effect) -> None:
         name = self.profile.name
@@ -181,6 +187,31 @@ class ReviewApp(App[ReviewState]):
             return
         self.feed(review.Applied(review.describe(outcome, tz)))
         self.fill = self.curator.plan_fill(name)
+
+    def load_starter(self) -> None:
+        """Fetch the current entry's comment starter if it is not there yet (tens of ms)."""
+        entry = self.state.current()
+        if entry is None or entry.starter_loaded:
+            return
+        try:
+            starter = self.curator.comment_starter(self.profile.name, entry.id)
+        except CuratorError:
+            starter = None
+        self.state = review.with_starter(self.state, entry.id, starter)
+
+    def schedule_starter(self) -> None:
+        """Load the starter once the cursor rests, so moving through the list stays instant."""
+        if self._starter_timer is not None:
+            self._starter_timer.stop()
+        entry = self.state.current()
+        if entry is not None and not entry.starter_loaded:
+            self._starter_timer = self.set_timer(0.3, self._starter_loaded)
+
+    def _starter_loaded(self) -> None:
+        self._starter_timer = None
+        if self.state.mode in (Mode.LIST, Mode.DETAIL):
+            self.load_starter()
+            self.query_one("#detail-text", Static).update(self.detail_text())
 
     def feed(self, event: Key) -> None:
         self.state, effects = review.step(self.state, event)
