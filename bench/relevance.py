@@ -41,8 +41,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from curator import score as sc  # noqa: E402
-from curator.types import (  # noqa: E402
+from curator import score as sc
+from curator.types import (
     Decision,
     DecisionKind,
     Item,

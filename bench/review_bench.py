@@ -27,7 +27,7 @@ from curator import review
 from curator.app import Curator
 from curator.config import load_settings
 from curator.store import Database
-from curator.store import review as review_store
+from curator.store import queue as queue_store
 from curator.store.models import ItemRow, ScoreRow
 from curator.types import DecisionKind
 
@@ -95,7 +95,7 @@ def build(folder: Path, n: int, now: datetime) -> Curator:
                     final=1.0 - i / n,
                     relevance=0.5,
                     why=why,
-                    rank=i + 1 if i < 50 else None,
+                    rank=i + 1,
                     computed_at=now,
                 )
             )
@@ -122,7 +122,7 @@ def main() -> None:
 
         def query() -> object:
             with app.db.session() as session:
-                return review_store.pending(session, "bench", now)
+                return queue_store.pending(session, "bench", now)
 
         base = timed(query, 5)
         full = timed(lambda: app.review_queue("bench"), 5)

@@ -18,12 +18,25 @@ from typing import Any
 
 from curator import plan as planner
 from curator import review
+from curator import score as scoring
 from curator.config import Settings, load_settings, resolve_database_url
 from curator.errors import ConfigError, CuratorError, InvalidAction
 from curator.store import Database, decisions, repo
+from curator.store import queue as queue_store
 from curator.store import review as review_store
+from curator.store import scores as score_store
 from curator.store import slots as slot_store
-from curator.types import Decision, DecisionKind, Feed, Item, Profile, Schedule, Score, Slot
+from curator.types import (
+    Decision,
+    DecisionKind,
+    Feed,
+    Item,
+    Profile,
+    QueueEntry,
+    Schedule,
+    Score,
+    Slot,
+)
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +111,28 @@ class CalendarView:
     slots: list[Slot]
     items: dict[int, Item]
     log: list[planner.WeekLog] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ProfileScores:
+    profile: str
+    scored: int
+    pending: int  # ranked items waiting for review
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ScoreReport:
+    items: int  # items in the scoring window
+    profiles: list[ProfileScores] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for p in self.profiles for w in p.warnings]
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{p.profile} {p.pending} pending" for p in self.profiles)
+        return f"{self.items} items scored" + (f" ({parts})" if parts else "")
 
 
 class Curator:
@@ -188,15 +223,16 @@ class Curator:
         names = ", ".join(p.name for p in self.settings.profiles)
         raise InvalidAction(f"several profiles ({names}): choose one with --profile")
 
-    def review_queue(self, profile: str, *, ids: list[int] | None = None) -> list[review.Entry]:
-        """The items waiting for review, best first, as the review screens show them."""
+    def review_queue(self, profile: str) -> list[review.Entry]:
+        """The pending queue (the same as `queue list`), as the review screens show it."""
         self.settings.profile(profile)
         with self.db.session() as session:
-            rows = review_store.pending(session, profile, self.now(), ids=ids)
+            entries = queue_store.pending(session, profile, self.now())
+            folded = review_store.duplicate_counts(session, [e.item for e in entries])
         # Starters cost tens of milliseconds each: the screen asks for one when it is needed.
         return [
-            review.entry_for(item, score, folded, None, loaded=False)
-            for item, score, folded in rows
+            review.entry_for(e.item, e.score, folded.get(e.item.id, 0), None, loaded=False)
+            for e in entries
         ]
 
     def comment_starter(self, profile: str, item_id: int) -> str | None:
@@ -398,6 +434,73 @@ class Curator:
         with self.db.session() as session:
             return slot_store.get_slot(session, slot_id)
 
+    # --- scoring and the review queue ------------------------------------------------------
+
+    def score(self, profile: str | None = None) -> ScoreReport:
+        """Re-score the items of the rolling window for one profile (or all) and store ranks."""
+        profiles = self.settings.select_profiles(profile)
+        now = self.now()
+        since = now - timedelta(days=scoring.WINDOW_DAYS)
+        with self.db.session() as session:
+            items = repo.list_items(session, since=since)
+            stats = self._corpus_stats(session, since, now)
+            weights = score_store.feed_weights(session)
+            matrix = scoring.vectorize(items, stats)
+            report = ScoreReport(items=len(items))
+            for p in profiles:
+                history = decisions.history(session, p.name)
+                decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
+                examples = score_store.items_by_url(session, p.examples)
+                result = scoring.score_items(
+                    p,
+                    items,
+                    decisions=history,
+                    decided_items=decided,
+                    stats=stats,
+                    feed_weights=weights,
+                    now=now,
+                    example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
+                    matrix=matrix,
+                )
+                score_store.replace_scores(session, p.name, result.scores, now)
+                pending = sum(1 for s in result.scores if s.rank is not None)
+                report.profiles.append(ProfileScores(p.name, len(items), pending, result.warnings))
+        return report
+
+    def _corpus_stats(self, session: Any, since: datetime, now: datetime) -> scoring.CorpusStats:
+        """Document frequencies of the window, updated with what arrived and what left since
+        the last pass, or refitted when there is nothing usable stored."""
+        stored = repo.get_meta(session, score_store.STATS_KEY)
+        stats = scoring.CorpusStats.from_json(stored) if isinstance(stored, dict) else None
+        if stats is None or stats.since is None or stats.through is None or stats.through < since:
+            stats = scoring.CorpusStats.fit(
+                repo.list_items(session, since=since, state=None), since=since, through=now
+            )
+        else:
+            added = score_store.items_fetched_between(session, stats.through, now)
+            added = [i for i in added if i.fetched_at > stats.through]
+            removed: list[Item] = (
+                score_store.items_fetched_between(session, stats.since, since)
+                if stats.since < since
+                else []
+            )
+            stats = stats.updated(added=added, removed=removed, since=since, through=now)
+        repo.set_meta(session, score_store.STATS_KEY, stats.to_json(), now)
+        return stats
+
+    def queue(self, profile: str, *, limit: int | None = None) -> list[QueueEntry]:
+        """The profile's pending review queue, best first (see `store.queue.pending`)."""
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            return queue_store.pending(session, profile, self.now(), limit=limit)
+
+    def _score_stage(self) -> tuple[str, dict[str, Any]]:
+        report = self.score()
+        detail = {
+            p.profile: {"pending": p.pending, "warnings": p.warnings} for p in report.profiles
+        }
+        return report.summary(), detail
+
     # --- the main job --------------------------------------------------------------------
 
     def run(self) -> RunReport:
@@ -405,6 +508,7 @@ class Curator:
         report = RunReport()
         stages: list[tuple[str, Callable[[], tuple[str, dict[str, Any]]]]] = [
             # Stages are added here in data-flow order: fetch -> score -> plan -> export -> digest.
+            ("score", self._score_stage),
             ("plan", self._plan_stage),
         ]
         for name, stage in stages:

@@ -35,6 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 import snowballstemmer
@@ -49,6 +50,7 @@ from sklearn.utils import murmurhash3_32
 from curator.types import Decision, DecisionKind, Item, Profile, Score, Term
 
 N_FEATURES = 1 << 20
+WINDOW_DAYS = 30  # items fetched this recently are scored and make the idf (a rolling window)
 TITLE_REPEAT = 2  # a title word counts as much as two body words
 BODY_CHARS = 3000  # the first page of an article says what it is about; analysis is linear in it
 RELEVANCE_SCALE = 0.12  # cosine -> [0, 1): squash(0.12) = 0.63
@@ -60,17 +62,19 @@ PRF_WEIGHT = 0.7
 ROCCHIO_POS = 0.8
 ROCCHIO_NEG = 0.3
 MIN_CLASS_FOR_MODEL = 3  # a linear model needs a few decisions on both sides
+MODEL_C = 4.0  # inverse regularisation of the logistic model
+MODEL_HALF = 20.0  # the model weighs n / (n + MODEL_HALF) after n decisions ...
+MODEL_MAX = 0.7  # ... at most this much: the objective keeps a say
 MMR_POOL = 300  # MMR re-ranks only the head of the queue
 PAGE = 10  # the per-source cap applies to each page of this many ranks
 EXPLAIN_LIMIT = 300  # explanations (original words) for the head of the queue only
 WHY_TERMS = 5
 
 # Content words the maintained stop lists contain but that carry a topic for our users.
-_KEEP = frozenset(
-    """bill fire mill interest system empty fill found front full move part serious show side
-    sincere thick thin top bottom detail describe call name keep con cry
-    état droite valeur force essai pièce parole mine haut""".split()
-)
+_KEEP_WORDS = """bill fire mill interest system empty fill found front full move part serious show
+side sincere thick thin top bottom detail describe call name keep con cry
+état droite valeur force essai pièce parole mine haut"""
+_KEEP = frozenset(_KEEP_WORDS.split())
 _WORD = re.compile(r"[^\W_]{2,}")
 _TAG = re.compile(r"<[^>]+>")
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"«“(]?[A-ZÀ-ÖØ-Þ0-9])")
@@ -167,7 +171,7 @@ def _stems(text: str, lang: str) -> list[str]:
 
 def _terms(stems: list[str]) -> list[str]:
     """Word unigrams and bigrams (over the stop-word-free sequence)."""
-    return stems + [a + " " + b for a, b in zip(stems, stems[1:], strict=False)]
+    return stems + [a + " " + b for a, b in pairwise(stems)]
 
 
 def analyze(title: str, body: str, lang: str) -> list[str]:
@@ -210,26 +214,35 @@ class CorpusStats:
     """Document frequencies of hashed terms over the stored corpus (a rolling window).
 
     `updated` adds new items and removes those that left the window without refitting; the app
-    keeps it in the `meta` table as `to_json()`. `through` is the newest `fetched_at` counted.
+    keeps it in the `meta` table as `to_json()`. The window counted is the items fetched from
+    `since` (inclusive) to `through` (inclusive), as the caller chose them.
     """
 
     n_docs: int
     df: np.ndarray  # int32, one count per hashed term
     through: datetime | None = None
+    since: datetime | None = None
 
     @classmethod
     def empty(cls) -> CorpusStats:
         return cls(0, np.zeros(N_FEATURES, dtype=np.int32))
 
     @classmethod
-    def fit(cls, items: Sequence[Item], *, through: datetime | None = None) -> CorpusStats:
-        return cls.empty().updated(added=items, through=through)
+    def fit(
+        cls,
+        items: Sequence[Item],
+        *,
+        since: datetime | None = None,
+        through: datetime | None = None,
+    ) -> CorpusStats:
+        return cls.empty().updated(added=items, since=since, through=through)
 
     def updated(
         self,
         *,
         added: Sequence[Item] = (),
         removed: Sequence[Item] = (),
+        since: datetime | None = None,
         through: datetime | None = None,
     ) -> CorpusStats:
         df = self.df.copy()
@@ -242,7 +255,12 @@ class CorpusStats:
             n -= len(removed)
             np.maximum(df, 0, out=df)
             n = max(n, 0)
-        return CorpusStats(n, df, through if through is not None else self.through)
+        return CorpusStats(
+            n,
+            df,
+            through if through is not None else self.through,
+            since if since is not None else self.since,
+        )
 
     def idf(self) -> np.ndarray:
         """Smoothed idf; with an empty corpus every term weighs 1."""
@@ -259,6 +277,7 @@ class CorpusStats:
             "n_docs": self.n_docs,
             "nnz": int(nz.size),
             "through": self.through.isoformat() if self.through else None,
+            "since": self.since.isoformat() if self.since else None,
             "df": base64.b64encode(zlib.compress(blob, 6)).decode("ascii"),
         }
 
@@ -274,15 +293,15 @@ class CorpusStats:
             counts = np.frombuffer(raw[4 * nnz :], dtype=np.int32)
             df = np.zeros(N_FEATURES, dtype=np.int32)
             df[nz] = counts
-            through = data.get("through")
-            return cls(
-                int(str(data["n_docs"])),
-                df,
-                datetime.fromisoformat(through) if isinstance(through, str) else None,
-            )
+            return cls(int(str(data["n_docs"])), df, _when(data, "through"), _when(data, "since"))
         except (KeyError, ValueError, zlib.error) as e:
             del e  # a damaged blob is refitted, not fatal
             return None
+
+
+def _when(data: Mapping[str, object], key: str) -> datetime | None:
+    value = data.get(key)
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 def _doc_freq(x: sparse.csr_matrix) -> np.ndarray:
@@ -392,9 +411,7 @@ def _contains(seq: Sequence[str], sub: tuple[str, ...]) -> bool:
         return False
     n = len(sub)
     first = sub[0]
-    return any(
-        seq[i] == first and tuple(seq[i : i + n]) == sub for i in range(len(seq) - n + 1)
-    )
+    return any(seq[i] == first and tuple(seq[i : i + n]) == sub for i in range(len(seq) - n + 1))
 
 
 def _item_stem_seqs(item: Item) -> tuple[list[str], ...]:
@@ -592,12 +609,12 @@ def _feedback(
     # the user's own words, not from a handful of examples alone.
     xt = sparse.vstack([xd, q]).tocsr()
     yt = np.append(y, 1)
-    model = LogisticRegression(C=4.0, class_weight="balanced", max_iter=200, solver="liblinear")
+    model = LogisticRegression(C=MODEL_C, class_weight="balanced", max_iter=200, solver="liblinear")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(xt, yt)
     prob = model.predict_proba(x)[:, 1]
-    m = min(0.7, len(labelled) / (len(labelled) + 20.0))
+    m = min(MODEL_MAX, len(labelled) / (len(labelled) + MODEL_HALF))
     return (1.0 - m) * rocchio + m * prob, q_fb
 
 

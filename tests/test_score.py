@@ -175,9 +175,7 @@ def test_linear_model_with_hundreds_of_decisions() -> None:
         )
         for n, i in enumerate(extra)
     ]
-    result = sc.score_items(
-        HR_EN, items + extra, decisions=decisions, decided_items=extra, now=NOW
-    )
+    result = sc.score_items(HR_EN, items + extra, decisions=decisions, decided_items=extra, now=NOW)
     s = by_id(result.scores)
     assert all(math.isfinite(x.final) for x in result.scores)
     assert min(s[i].final for i in (1, 2, 3)) > max(s[i].final for i in (7, 8, 9))
@@ -194,7 +192,9 @@ def test_decision_history_latest_wins_and_expired_snooze_is_pending() -> None:
         ),
         Decision("hr", 3, DecisionKind.SNOOZE, NOW, snooze_until=NOW + timedelta(days=1)),
     ]
-    s = by_id(sc.score_items(HR_EN, items, decisions=decisions, decided_items=items, now=NOW).scores)
+    s = by_id(
+        sc.score_items(HR_EN, items, decisions=decisions, decided_items=items, now=NOW).scores
+    )
     assert s[1].rank is None  # withdrawn: decided, not pending
     assert s[2].rank is not None  # snooze expired
     assert s[3].rank is None  # still snoozed
@@ -205,9 +205,7 @@ def test_per_source_cap_holds() -> None:
     for k in range(8):  # one prolific feed, all very relevant
         items.append(make_item(k + 1, f"Recruitment and hiring managers guide part {k}", feed_id=7))
     for k in range(8):
-        items.append(
-            make_item(50 + k, f"New employees, note {k}", feed_id=10 + k % 4)
-        )
+        items.append(make_item(50 + k, f"New employees, note {k}", feed_id=10 + k % 4))
     profile = replace(HR_EN, scoring=ScoringSettings(max_per_source=3, diversity=0.0))
     scores = sc.score_items(profile, items, now=NOW).scores
     top10 = [s for s in scores if s.rank and s.rank <= 10]
@@ -238,7 +236,9 @@ def test_cluster_counts_once() -> None:
     items = [
         *corpus("en"),
         make_item(1, "Recruitment news: hiring managers struggle", feed_id=1),
-        make_item(2, "Recruitment news: hiring managers struggle to find talent", feed_id=2, cluster_id=1),
+        make_item(
+            2, "Recruitment news: hiring managers struggle to find talent", feed_id=2, cluster_id=1
+        ),
         make_item(3, "Recruitment: hiring managers", feed_id=3, cluster_id=1),
     ]
     s = by_id(sc.score_items(HR_EN, items, now=NOW).scores)
