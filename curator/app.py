@@ -252,21 +252,38 @@ class Curator:
         score = score or Score(profile, item_id, final=0.0, relevance=0.0)
         return review.entry_for(item, score, folded, starter), current
 
-    def approve(self, profile: str, item_id: int, comment: str | None = None) -> review.Outcome:
+    # A decision re-plans at once (milliseconds), so the calendar shows it. With `learn`, the
+    # scorer first re-scores with it as feedback (about a second for a few hundred items): the
+    # queue commands do so after each decision, the review screen and `queue apply` once at the
+    # end, so the list does not reshuffle under the user's keys.
+
+    def approve(
+        self, profile: str, item_id: int, comment: str | None = None, *, learn: bool = True
+    ) -> review.Outcome:
         """Approve a pending item with the user's comment; the plan takes it at once."""
         comment = review.clean_comment(comment or "")
         schedule = self.settings.profile(profile).schedule
         note = review.comment_note(comment, schedule.min_comment_chars)
-        return self._review(profile, item_id, DecisionKind.APPROVE, note, comment=comment)
+        return self._review(profile, item_id, DecisionKind.APPROVE, note, learn, comment=comment)
 
-    def reject(self, profile: str, item_id: int, reason: str | None = None) -> review.Outcome:
-        return self._review(profile, item_id, DecisionKind.REJECT, None, reason=reason or None)
+    def reject(
+        self, profile: str, item_id: int, reason: str | None = None, *, learn: bool = True
+    ) -> review.Outcome:
+        return self._review(profile, item_id, DecisionKind.REJECT, None, learn, reason=reason)
 
-    def snooze(self, profile: str, item_id: int, until: datetime) -> review.Outcome:
-        return self._review(profile, item_id, DecisionKind.SNOOZE, None, snooze_until=until)
+    def snooze(
+        self, profile: str, item_id: int, until: datetime, *, learn: bool = True
+    ) -> review.Outcome:
+        return self._review(profile, item_id, DecisionKind.SNOOZE, None, learn, snooze_until=until)
 
     def _review(
-        self, profile: str, item_id: int, kind: DecisionKind, note: str | None, **fields: Any
+        self,
+        profile: str,
+        item_id: int,
+        kind: DecisionKind,
+        note: str | None,
+        learn: bool,
+        **fields: Any,
     ) -> review.Outcome:
         """The rules shared by the review screen and the queue commands, then the re-plan."""
         self.settings.profile(profile)
@@ -275,17 +292,27 @@ class Curator:
             current = decisions.current_for(session, profile, item_id)
         review.check_pending(item, current, self.now())
         decision = self.decide(profile, item_id, kind, **fields)
+        if learn:
+            self.score(profile)
         slot = self._replan_for(profile, item_id)
         return review.Outcome(decision, slot, (note,) if note else ())
 
-    def undo_decision(self, profile: str) -> Decision | None:
-        """Take back the profile's most recent decision; the plan follows."""
+    def undo_decision(self, profile: str, *, learn: bool = True) -> Decision | None:
+        """Take back the profile's most recent decision; the scores and the plan follow."""
         self.settings.profile(profile)
         with self.db.session() as session:
             undone = decisions.undo_last(session, profile)
         if undone is not None:
+            if learn:
+                self.score(profile)
             self._replan_for(profile, undone.item_id)
         return undone
+
+    def learn(self, profile: str) -> str:
+        """Re-score with the decisions made so far as feedback, then re-plan with the scores."""
+        report = self.score(profile)
+        self.plan(profile)
+        return report.summary()
 
     def apply_decisions(self, profile: str, lines: Iterable[str]) -> list[review.LineResult]:
         """Apply a decisions file line by line: every line gets its outcome, none stops the rest."""
@@ -299,15 +326,17 @@ class Curator:
             except CuratorError as e:
                 message = str(e) if str(e).startswith(f"line {number}:") else f"line {number}: {e}"
                 results.append(review.LineResult(number, None, message))
+        if any(r.outcome is not None for r in results):
+            self.learn(profile)
         return results
 
     def _request(self, profile: str, request: review.Request) -> review.Outcome:
         if request.kind is DecisionKind.APPROVE:
-            return self.approve(profile, request.item_id, request.comment)
+            return self.approve(profile, request.item_id, request.comment, learn=False)
         if request.kind is DecisionKind.REJECT:
-            return self.reject(profile, request.item_id, request.reason)
+            return self.reject(profile, request.item_id, request.reason, learn=False)
         assert request.until is not None, "parse_request gives every snooze a date"
-        return self.snooze(profile, request.item_id, request.until)
+        return self.snooze(profile, request.item_id, request.until, learn=False)
 
     def plan_fill(self, profile: str) -> str | None:
         """How the coming week of the plan is filling, for the review footer."""

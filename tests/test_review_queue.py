@@ -4,16 +4,18 @@ against a real migrated SQLite file (items inserted through the store)."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlalchemy import select
 
 from curator.cli import cli
 from curator.errors import InvalidAction, NotFound
 from curator.review import describe, parse_until
 from curator.store import decisions
+from curator.store.models import ScoreRow
 from curator.types import DecisionKind, SlotStatus
 from tests.support.review import CONFIG, NOW, SECOND_PROFILE, ReviewWorld, make_world
 
@@ -54,9 +56,10 @@ def test_the_queue_is_ranked_and_folds_duplicates(world: ReviewWorld) -> None:
     starter = app.comment_starter("claire", world.ids[0])
     assert starter is not None and starter.startswith("> Le recrutement des data engineers")
     assert "Votre objectif : recrutement" in starter
-    app.approve("claire", world.ids[0], "Un commentaire assez long pour être prêt.")
-    app.reject("claire", world.ids[1])
-    app.snooze("claire", world.ids[2], NOW + timedelta(days=2))
+    # learn=False keeps the hand-made scores (the review screen re-scores once, at the end)
+    app.approve("claire", world.ids[0], "Un commentaire assez long pour être prêt.", learn=False)
+    app.reject("claire", world.ids[1], learn=False)
+    app.snooze("claire", world.ids[2], NOW + timedelta(days=2), learn=False)
     assert [e.id for e in app.review_queue("claire")] == world.ids[3:]
     app.close()
     # the snooze runs out: the item is back
@@ -82,7 +85,7 @@ def test_show_json(world: ReviewWorld) -> None:
     run(world, "queue", "reject", str(world.ids[1]), "--reason", "déjà vu")
     result = run(world, "queue", "show", str(world.ids[1]), "--json")
     data = json.loads(result.output)
-    assert data["id"] == world.ids[1] and data["score"] == 0.82
+    assert data["id"] == world.ids[1] and data["title"].startswith("Salaires des développeurs")
     assert data["decision"]["kind"] == "reject" and data["decision"]["reason"] == "déjà vu"
 
 
@@ -326,17 +329,32 @@ def test_the_review_use_cases_on_postgresql(pg_url: str, tmp_path: Path) -> None
     try:
         entries = app.review_queue("claire")
         assert [e.id for e in entries] == world.ids and entries[0].duplicates == 1
-        approved = app.approve("claire", world.ids[0], "Un avis de plus de vingt signes.")
+        text = "Un avis de plus de vingt signes."
+        approved = app.approve("claire", world.ids[0], text, learn=False)
         assert approved.slot is not None and approved.slot.status is SlotStatus.READY
-        app.reject("claire", world.ids[1], "hors sujet")
-        results = app.apply_decisions(
+        app.reject("claire", world.ids[1], "hors sujet", learn=False)
+        assert [e.id for e in app.review_queue("claire")] == world.ids[2:]
+        results = app.apply_decisions(  # ends with a re-score, on PostgreSQL too
             "claire",
             [json.dumps({"id": world.ids[2], "action": "snooze", "until": "+2d"}), "nope"],
         )
         assert [r.error is None for r in results] == [True, False]
-        assert [e.id for e in app.review_queue("claire")] == world.ids[3:]
+        assert set(world.ids[:3]).isdisjoint(e.id for e in app.review_queue("claire"))
         undone = app.undo_decision("claire")
         assert undone is not None and undone.item_id == world.ids[2]
         assert app.plan_fill("claire") == "next 7 days: 1/3 slots filled, 1 ready"
     finally:
         app.close()
+
+
+def test_a_decision_command_rescores_with_it_as_feedback(world: ReviewWorld) -> None:
+    def computed() -> set[datetime]:
+        app = world.open()
+        with app.db.session() as session:
+            stamps = set(session.scalars(select(ScoreRow.computed_at)))
+        app.close()
+        return stamps
+
+    assert computed() == {NOW}  # the hand-made scores
+    assert run(world, "queue", "reject", "2", "--reason", "hors sujet").exit_code == 0
+    assert all(stamp > NOW for stamp in computed())  # re-scored by the command, just now

@@ -32,8 +32,9 @@ def review_command(app: Curator, profile_name: str | None) -> None:
     from curator.cli.review_app import ReviewApp  # Textual is imported only for this command
 
     final = ReviewApp(app, profile).run()
-    if final is not None:
-        counts = ", ".join(f"{n} {review.PAST[k]}" for k, n in final.decided.items() if n)
-        click.echo(
-            f"{len(final.entries)} item(s) left to review" + (f"; {counts}" if counts else "")
-        )
+    if final is None:
+        return
+    counts = ", ".join(f"{n} {review.PAST[k]}" for k, n in final.decided.items() if n)
+    click.echo(f"{len(final.entries)} item(s) left to review" + (f"; {counts}" if counts else ""))
+    if final.undo:  # decisions stand: the scorer learns from them now, not at the next run
+        click.echo(f"Scores updated with your decisions: {app.learn(profile.name)}")

@@ -168,13 +168,13 @@ class ReviewApp(App[ReviewState]):
             return
         try:
             if isinstance(effect, review.Approve):
-                outcome = self.curator.approve(name, effect.item.id, effect.comment)
+                outcome = self.curator.approve(name, effect.item.id, effect.comment, learn=False)
             elif isinstance(effect, review.Reject):
-                outcome = self.curator.reject(name, effect.item.id, effect.reason)
+                outcome = self.curator.reject(name, effect.item.id, effect.reason, learn=False)
             elif isinstance(effect, review.Snooze):
-                outcome = self.curator.snooze(name, effect.item.id, effect.until)
+                outcome = self.curator.snooze(name, effect.item.id, effect.until, learn=False)
             else:
-                undone = self.curator.undo_decision(name)
+                undone = self.curator.undo_decision(name, learn=False)
                 text = f"undone: #{effect.item.id} {effect.item.title} is back in the queue"
                 if undone is None or undone.item_id != effect.item.id:
                     text = "nothing was undone: the last decision was made elsewhere"
