@@ -55,6 +55,7 @@ def test_triage_in_a_terminal_then_check_the_database(tmp_path: Path) -> None:
         child.expect("4 left")
         child.send("q")
         child.expect("4 item\\(s\\) left to review; 1 approved")
+        child.expect("Scores updated with your decisions")  # the scorer learns on the way out
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
