@@ -9,19 +9,33 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import threading
 import time as _time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
+
+from sqlalchemy.engine import make_url
 
 from curator import plan as planner
 from curator import review
 from curator import score as scoring
 from curator.config import Settings, load_settings, resolve_database_url
-from curator.errors import ConfigError, CuratorError, InvalidAction
-from curator.store import Database, decisions, repo
+from curator.errors import ConfigError, CuratorError, ExportError, InvalidAction
+from curator.outputs.ics import render_calendar
+from curator.outputs.ics_http import (
+    CalendarResponse,
+    calendar_response,
+    forbidden,
+    not_found,
+    token_ok,
+)
+from curator.store import Database, decisions, jobs, repo
+from curator.store import ics as store_ics
 from curator.store import queue as queue_store
 from curator.store import review as review_store
 from curator.store import scores as score_store
@@ -63,6 +77,23 @@ class RunReport:
 
     def lines(self) -> list[str]:
         return [f"{s.name:>8}: {s.summary} ({s.seconds:.1f}s)" for s in self.stages]
+
+
+def write_if_changed(path: Path, body: bytes) -> None:
+    """Replace a file atomically, and leave it untouched (mtime included) when nothing changed.
+
+    A file:// subscriber or a sync client never sees half a calendar, and an unchanged plan
+    does not look like an update to tools that watch the file.
+    """
+    try:
+        if path.is_file() and path.read_bytes() == body:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(body)
+        os.replace(partial, path)
+    except OSError as e:
+        raise ExportError(f"cannot write the calendar: {e.strerror or e}", path=str(path)) from e
 
 
 @dataclass(slots=True)
@@ -111,6 +142,7 @@ class CalendarView:
     slots: list[Slot]
     items: dict[int, Item]
     log: list[planner.WeekLog] = field(default_factory=list)
+    week_minutes: dict[date, int] = field(default_factory=dict)  # by local Monday
 
 
 @dataclass(slots=True)
@@ -142,6 +174,9 @@ class Curator:
         self.settings = settings
         self.db = db
         self._clock = clock
+        # Set by the service on SIGTERM: long use cases stop at their next unit of work
+        # (the current feed's transaction completes or rolls back, never half written).
+        self.stopping = threading.Event()
         with db.session() as session:
             now = self.now()
             repo.sync_profiles(session, settings.profiles, now)
@@ -162,6 +197,42 @@ class Curator:
 
     def close(self) -> None:
         self.db.close()
+
+    def request_stop(self) -> None:
+        self.stopping.set()
+
+    # --- service bookkeeping -------------------------------------------------------------
+
+    def record_job_run(
+        self,
+        job: str,
+        started_at: datetime,
+        finished_at: datetime,
+        status: str,
+        detail: dict[str, Any],
+    ) -> None:
+        with self.db.session() as session:
+            jobs.record_run(session, job, started_at, finished_at, status, detail)
+
+    def health(self, next_runs: dict[str, datetime | None]) -> dict[str, Any]:
+        """What `/healthz` answers: each job's last and next run, and failing feeds."""
+        with self.db.session() as session:
+            last = jobs.last_runs(session)
+            feeds = repo.list_feeds(session)
+        names = sorted(set(last) | set(next_runs))
+        return {
+            "status": "ok",
+            "now": self.now().isoformat(),
+            "jobs": {
+                name: {
+                    "last_run": last[name].as_dict() if name in last else None,
+                    "next_run": (run.isoformat() if (run := next_runs.get(name)) else None),
+                }
+                for name in names
+            },
+            "feeds": len(feeds),
+            "failing_feeds": sum(1 for f in feeds if f.error_count > 0 or f.status != "active"),
+        }
 
     # --- feeds ---------------------------------------------------------------------------
 
@@ -353,6 +424,75 @@ class Curator:
         slots = [s for p in report.plans for s in p.slots if s.item_id == item_id]
         return slots[0] if slots else None
 
+    # --- calendar ------------------------------------------------------------------------
+
+    def calendar_ics(self, profile: str, *, keep_cancelled: bool = False) -> bytes:
+        """A profile's calendar; what subscribers get (removed slots simply absent)."""
+        chosen = self.settings.profile(profile)
+        settings = replace(self.settings.calendar, keep_cancelled=keep_cancelled)
+        now = self.now()
+        with self.db.session() as session:
+            data = store_ics.calendar_data(session, chosen.name, with_cancelled=keep_cancelled)
+        return render_calendar(
+            chosen,
+            data.slots,
+            data.items,
+            data.scores,
+            settings,
+            now=now,
+            cancelled=data.cancelled,
+        )
+
+    def calendar_http(
+        self, profile: str, *, token: str | None, if_none_match: str | None
+    ) -> CalendarResponse:
+        """Answer GET /calendar/<profile>.ics (profile as found in the URL path)."""
+        if not token_ok(self.settings.serve.token, token):
+            return forbidden()
+        name = unquote(profile)
+        if name not in {p.name for p in self.settings.profiles}:
+            return not_found()
+        return calendar_response(
+            self.calendar_ics(name), if_none_match=if_none_match, filename=f"calendar-{name}.ics"
+        )
+
+    def calendar_dir(self) -> Path:
+        """Where exported calendars go: `calendar.output_dir`, else beside the SQLite file."""
+        if self.settings.calendar.output_dir:
+            return Path(self.settings.calendar.output_dir)
+        if self.db.dialect == "sqlite":
+            database = make_url(self.db.url).database
+            if database and database != ":memory:":
+                return Path(database).resolve().parent
+        return self.settings.data_dir
+
+    def export_ics(
+        self,
+        profile: str | None = None,
+        path: Path | None = None,
+        keep_cancelled: bool | None = None,
+    ) -> list[Path]:
+        """Write calendar-<profile>.ics for one profile or all; `path` is a file or a folder."""
+        profiles = self.settings.select_profiles(profile)
+        keep = self.settings.calendar.keep_cancelled if keep_cancelled is None else keep_cancelled
+        if path is not None and not path.is_dir() and len(profiles) > 1:
+            raise InvalidAction(
+                f"{path} is one file but there are {len(profiles)} profiles: "
+                "name a folder, or choose one with --profile"
+            )
+        written = []
+        for chosen in profiles:
+            folder = path if path is not None and path.is_dir() else self.calendar_dir()
+            target = path if path is not None and not path.is_dir() else None
+            target = target or folder / f"calendar-{chosen.name}.ics"
+            write_if_changed(target, self.calendar_ics(chosen.name, keep_cancelled=keep))
+            written.append(target)
+        return written
+
+    def _export_stage(self) -> tuple[str, dict[str, Any]]:
+        paths = self.export_ics()
+        return f"wrote {len(paths)} calendar(s)", {"paths": [str(p) for p in paths]}
+
     # --- editorial plan (issue 5) -------------------------------------------------------------
 
     def plan(self, profile: str | None = None) -> PlanReport:
@@ -404,31 +544,31 @@ class Curator:
     def calendar(
         self, profile: str | None = None, *, weeks: int = 2, past: bool = False
     ) -> CalendarView:
-        """The plan from the start of this local week for `weeks` weeks, or the results log."""
+        """The plan for `weeks` weeks from today (local), or with `past` the results log."""
         p = self._profiles(profile)[0] if profile or self.settings.profiles else None
         if p is None:
             raise ConfigError("no profile configured: add one under `profiles:`")
         now = self.now()
         tz = planner.zone(p.timezone)
-        monday = planner.local_week(now, tz)
-        start = datetime.combine(monday, datetime.min.time(), tzinfo=tz).astimezone(UTC)
-        end = start + timedelta(days=7 * weeks + 1)  # a day of slack for a DST week
+        today = now.astimezone(tz).date()
+        start = planner.local_midnight(today, tz)
+        end = planner.local_midnight(today + timedelta(days=7 * weeks), tz)
+        # whole weeks around the window, so each week's minutes count every slot of the week
+        first = planner.local_midnight(planner.local_week(now, tz), tz)
+        last = planner.local_midnight(planner.local_week(end, tz) + timedelta(days=7), tz)
+        log: list[planner.WeekLog] = []
         with self.db.session() as session:
             if past:
-                slots = [s for s in slot_store.list_slots(session, p.name, until=end)]
-                log = planner.results_log(slots, tz, p.schedule, now)
-                slots = [s for s in slots if s.starts_at <= now or s.published_at is not None]
+                around = slot_store.list_slots(session, p.name, until=last)
+                log = planner.results_log(around, tz, p.schedule, now)
+                slots = [s for s in around if s.starts_at <= now or s.published_at is not None]
             else:
-                slots = slot_store.list_slots(session, p.name, since=start, until=end)
-                slots = [
-                    s
-                    for s in slots
-                    if planner.local_week(s.starts_at, tz) < monday + timedelta(days=7 * weeks)
-                ]
-                log = []
+                around = slot_store.list_slots(session, p.name, since=first, until=last)
+                slots = [s for s in around if start <= s.starts_at < end]
             ids = {s.item_id for s in slots if s.item_id is not None}
             items = {i.id: i for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
-        return CalendarView(p, start, end, now, slots, items, log)
+        minutes = planner.week_minutes(around, tz)
+        return CalendarView(p, start, end, now, slots, items, log, minutes)
 
     def _slot_action(self, slot_id: str, act: Callable[[Slot, Schedule, datetime], Slot]) -> Slot:
         now = self.now()
@@ -539,6 +679,7 @@ class Curator:
             # Stages are added here in data-flow order: fetch -> score -> plan -> export -> digest.
             ("score", self._score_stage),
             ("plan", self._plan_stage),
+            ("export", self._export_stage),
         ]
         for name, stage in stages:
             started = _time.perf_counter()
@@ -590,7 +731,7 @@ def _starters(
             sentences = [str(s) for s in helpers[0](profile, item, 2)]
             terms = [str(t) for t in helpers[1](profile, item)]
         else:
-            sentences = planner.lead_sentences(item.text or item.title)
+            sentences = planner.lead_sentences(item.text or item.title, title=item.title)
             terms = [t.text for t in score.why] if score is not None else []
         language = profile.language if profile.language in ("fr", "en") else item.language
         return planner.comment_starter(sentences, terms, language=language or "en")

@@ -48,6 +48,7 @@ __all__ = [
     "comment_slot",
     "comment_starter",
     "lead_sentences",
+    "local_midnight",
     "local_week",
     "mark_done",
     "occurrences",
@@ -58,6 +59,7 @@ __all__ = [
     "skip_slot",
     "slot_id",
     "themes_from",
+    "week_minutes",
     "zone",
 ]
 
@@ -171,6 +173,22 @@ def local_week(moment: datetime, tz: tzinfo) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The UTC instant a local date starts (00:00 exists on every date in the tz database
+    zones curator expects; where a change happens at midnight the UTC round trip moves it)."""
+    return resolve_local(day, time(0, 0), tz)
+
+
+def week_minutes(slots: Iterable[Slot], tz: tzinfo) -> dict[date, int]:
+    """Planned minutes per local week (by its Monday): every slot that is not skipped."""
+    weeks: dict[date, int] = {}
+    for s in slots:
+        if s.status is not SlotStatus.SKIPPED:
+            wk = local_week(s.starts_at, tz)
+            weeks[wk] = weeks.get(wk, 0) + s.minutes
+    return weeks
+
+
 # -- planning -----------------------------------------------------------------------------------
 
 
@@ -222,7 +240,8 @@ def plan_slots(
     relay slot when its candidate carries none (computed only for the items actually planned).
     """
     tz = zone(timezone)
-    approved = {c.item_id: c for c in sorted(candidates, key=lambda c: c.item_id)}
+    # best first (ties: lower id), so filling can stop early and never depends on input order
+    approved = {c.item_id: c for c in sorted(candidates, key=lambda c: (-c.score, c.item_id))}
     info: dict[int, Candidate] = {c.item_id: c for c in known}
     info.update(approved)
     notes: list[str] = []
@@ -404,9 +423,12 @@ def _conflict(a: Candidate | None, b: Candidate | None) -> bool:
 
 
 def _fresh(c: Candidate, at: datetime, schedule: Schedule) -> bool:
-    if c.reference_at is None:
-        return True
-    return at - c.reference_at <= timedelta(days=schedule.max_age_days)
+    return c.reference_at is None or c.reference_at >= _oldest(at, schedule)
+
+
+def _oldest(at: datetime, schedule: Schedule) -> datetime:
+    """The oldest an item may be to be relayed at `at`."""
+    return at - timedelta(days=schedule.max_age_days)
 
 
 def _overlap(a: Sequence[str], b: Sequence[str]) -> float:
@@ -473,12 +495,14 @@ def _fill_once(
             if _eligible(sticky, slot.starts_at, schedule, prev_c, next_c):
                 choice = slot.sticky_item
         if choice is None:
-            free = [c for c in approved.values() if c.item_id not in taken | reserved.keys()]
+            free = (
+                c for c in approved.values() if c.item_id not in taken and c.item_id not in reserved
+            )
             choice = _best(free, slot.starts_at, schedule, prev_c, next_c)
         if choice is None:
             # Rather than leave a gap before a queued item, pull the best one forward (a freed
             # slot takes the next best approved item); the slot it leaves is refilled in turn.
-            queued = [approved[i] for i in reserved]
+            queued = sorted((approved[i] for i in reserved), key=lambda c: (-c.score, c.item_id))
             choice = _best(queued, slot.starts_at, schedule, prev_c, next_c)
             if choice is not None:
                 owners[reserved.pop(choice)].sticky_item = None
@@ -495,8 +519,14 @@ def _best(
     prev_c: Candidate | None,
     next_c: Candidate | None,
 ) -> int | None:
+    """The best eligible candidate of a pool sorted by score, best first."""
     best: tuple[float, int] | None = None
+    oldest = _oldest(at, schedule)
     for c in pool:
+        if c.score < schedule.min_score or (best is not None and c.score < best[0]):
+            break  # sorted: no later candidate can beat this (a penalty only lowers a score)
+        if c.reference_at is not None and c.reference_at < oldest:
+            continue
         if not _eligible(c, at, schedule, prev_c, next_c):
             continue
         penalty = _overlap(c.topics, prev_c.topics) if prev_c is not None else 0.0
@@ -611,9 +641,20 @@ def _render(
         status=_status_for(o.kind, comment, schedule.min_comment_chars),
         item_id=o.item,
         comment=comment,
-        comment_starter=c.starter if c.starter or starter_for is None else starter_for(c.item_id),
+        comment_starter=_starter(o, c, starter_for),
         minutes=minutes,
     )
+
+
+def _starter(o: _Open, c: Candidate, starter_for: Callable[[int], str | None] | None) -> str | None:
+    if c.starter:
+        return c.starter
+    prev = o.previous
+    if prev is not None and prev.item_id == c.item_id and prev.comment_starter:
+        # keep the starter the user may have already read; recomputing it (the scorer's corpus
+        # statistics move) would bump the slot's sequence for nothing
+        return prev.comment_starter
+    return starter_for(c.item_id) if starter_for is not None else None
 
 
 def _empty_reason(
@@ -644,16 +685,18 @@ def _empty_reason(
             old += 1
         elif any(_conflict(c, n) for n in neighbours):
             spaced += 1
+    # Categories, not counts: a reason that changed with every new approval would bump the
+    # slot's sequence and churn subscribed calendars for nothing.
     parts = []
     if weak:
-        parts.append(f"{weak} below the quality floor ({schedule.min_score:g})")
+        parts.append(f"below the quality floor ({schedule.min_score:g})")
     if old:
-        parts.append(f"{old} older than {schedule.max_age_days:g} days at this time")
+        parts.append(f"older than {schedule.max_age_days:g} days at this time")
     if spaced:
-        parts.append(f"{spaced} from the same source or cluster as a neighbouring relay")
+        parts.append("same source or cluster as a neighbouring relay")
     if not parts:  # cannot happen after a converged fill; say something true anyway
         return "no approved item fits this slot"
-    return "no approved item fits: " + ", ".join(parts)
+    return "no approved item fits: " + "; ".join(parts)
 
 
 def themes_from(
@@ -692,12 +735,14 @@ def themes_from(
 # -- comment starters ---------------------------------------------------------------------------
 
 
-def lead_sentences(text: str, n: int = 2, *, max_chars: int = 240) -> list[str]:
-    """The first sentences of a text: a fallback when no smarter sentence picker is available."""
+def lead_sentences(text: str, n: int = 2, *, title: str = "", max_chars: int = 240) -> list[str]:
+    """The first sentences of a text that are not just its title: a fallback starter when no
+    smarter sentence picker is available."""
     flat = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    skip = " ".join(title.split()).rstrip(".!?…").casefold()
     found = []
     for sentence in re.split(r"(?<=[.!?…])\s+", flat):
-        if len(sentence) < 20:
+        if len(sentence) < 20 or (skip and sentence.rstrip(".!?…").casefold() == skip):
             continue
         found.append(sentence if len(sentence) <= max_chars else sentence[: max_chars - 1] + "…")
         if len(found) == n:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +21,7 @@ from curator.plan import (
     PlanResult,
     comment_slot,
     comment_starter,
+    lead_sentences,
     local_week,
     mark_done,
     pin_slot,
@@ -283,6 +285,27 @@ def test_comment_starter_is_carried_and_formatted() -> None:
     assert "Votre objectif" in (comment_starter([], ["x"], language="fr") or "")
     (slot,) = plan(sched(rule(MON, "08:30"), horizon_days=7), [cand(1, 0.9, starter="> s")]).slots
     assert slot.comment_starter == "> s"
+
+
+def test_lead_sentences_skip_the_title_and_markup() -> None:
+    text = "<p>Recruter en 2026.</p> <p>Les délais ont doublé en un an selon l'étude.</p> Court."
+    assert lead_sentences(text, title="Recruter en 2026") == [
+        "Les délais ont doublé en un an selon l'étude."
+    ]
+
+
+def test_a_kept_item_keeps_its_starter() -> None:
+    schedule = sched(rule(MON, "08:30"), horizon_days=7)
+    calls: list[int] = []
+
+    def starter(item_id: int) -> str:
+        calls.append(item_id)
+        return f"> starter {len(calls)}"
+
+    first = plan(schedule, [cand(1, 0.9)], starter_for=starter)
+    assert first.slots[0].comment_starter == "> starter 1"
+    again = plan(schedule, [cand(1, 0.9)], first.slots, starter_for=starter)
+    assert again.changed == () and calls == [1]
 
 
 def test_original_slots_get_topics_from_themes_then_the_objective() -> None:
@@ -688,3 +711,39 @@ def test_properties_of_a_replan_with_user_actions(
             assert s.item_id in keep, "a withdrawn item is still planned"
     again = plan(schedule, still, result.slots, now=later, tz=tz, themes=["a"], known=cands)
     assert again.slots == result.slots and again.changed == () and again.removed == ()
+
+
+# -- feeds.yaml schedule checks the planner relies on --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("slots", "expected"),
+    [
+        (
+            "{day: sun, time: '23:50', kind: original}, {day: mon, time: '00:10'}",
+            "(profiles[0].schedule.slots[1]): slot mon 00:10 overlaps the slot at line",
+        ),
+        ("{day: mon, time: '08:30'}, {day: mon, time: '08:40'}", "mon 08:30 lasts 15 minutes"),
+        ("{day: mon, time: '08:30'}, {day: mon, time: '08:30'}", "duplicate slot mon 08:30"),
+        ("{day: mondy, time: '08:30'}", "unknown weekday 'mondy'"),
+        ("{day: mon, time: '25:00'}", "(profiles[0].schedule.slots[0].time)"),
+    ],
+)
+def test_schedule_mistakes_name_the_field(slots: str, expected: str, tmp_path: Path) -> None:
+    from curator.config import parse_settings
+
+    text = f"profiles:\n  - name: a\n    objective: x\n    schedule:\n      slots: [{slots}]\n"
+    with pytest.raises(ConfigError) as err:
+        parse_settings(text, tmp_path / "feeds.yaml", env={})
+    assert expected in str(err.value)
+
+
+def test_adjacent_slots_across_midnight_are_fine(tmp_path: Path) -> None:
+    from curator.config import parse_settings
+
+    text = (
+        "profiles:\n  - name: a\n    objective: x\n    schedule:\n      slots: "
+        "[{day: sun, time: '23:00', kind: original}, {day: mon, time: '00:00'}]\n"
+    )
+    (profile,) = parse_settings(text, tmp_path / "feeds.yaml", env={}).profiles
+    assert len(profile.schedule.slots) == 2

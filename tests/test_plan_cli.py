@@ -16,7 +16,7 @@ from sqlalchemy import select
 from curator.cli import cli, main
 from curator.store.models import SlotRow
 from curator.types import DecisionKind, SlotStatus
-from tests.support.plan import COMMENT, NOW, World, world
+from tests.support.plan import COMMENT, NOW, World, make_world, world
 
 __all__ = ["world"]  # the fixture, imported for pytest
 
@@ -80,6 +80,7 @@ def test_calendar_grid_flags_missing_comments_and_empty_slots(world: World) -> N
     assert "Week of Mon 30 Nov 2026" in out and "Week of Mon 07 Dec 2026" in out
     assert "comment needed" in out and "empty" in out and "ready" in out
     assert "Recruter des data engineers" in out
+    assert "starter:" in out and "💬 Exactement ce que je vois" in out
     assert "need your comment" in out
     assert "claire-2026-11-30-0830-relay" in out
 
@@ -255,3 +256,36 @@ def test_demo_review_approves_top_items_and_shows_every_slot_state(
     print_calendar(view, weeks=2)
     out = capsys.readouterr().out
     assert "Week of Mon 30 Nov 2026" in out and "Week of Mon 07 Dec 2026" in out
+
+
+def test_calendar_starts_today_and_counts_whole_weeks(world: World) -> None:
+    invoke(world, "plan")
+    world.clock[0] = NOW + timedelta(days=4)  # Friday 4 December, 07:00 in Paris
+    out = invoke(world, "calendar", "--weeks", "1").output
+    assert "Fri 04" in out and "Thu 10" in out
+    assert "│ Mon 30" not in out and "Fri 11" not in out
+    # the week's minutes still count Monday to Thursday's slots (3 relays + 1 original)
+    assert "Week of Mon 30 Nov 2026 — 90 minutes planned" in out
+    starts = [s["start"][:10] for s in calendar_json(world, "--weeks", "1")]
+    assert starts[0] == "2026-12-04" and max(starts) <= "2026-12-10"
+
+
+@pytest.mark.postgres
+def test_plan_and_slot_actions_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    w = make_world(tmp_path, pg_url)
+    app = w.app()
+    try:
+        first = app.plan().plans[0]
+        assert first.created == 8
+        mon = "claire-2026-11-30-0830-relay"
+        slot = app.comment_slot(mon, "Un commentaire assez long pour être prêt, sur PostgreSQL.")
+        assert slot.status is SlotStatus.READY and slot.sequence == 1
+        app.decide("claire", w.item_ids[1], DecisionKind.WITHDRAW)
+        again = app.plan().plans[0]
+        assert again.updated >= 1 and all(s.item_id != w.item_ids[1] for s in again.slots)
+        w.clock[0] = NOW + timedelta(hours=3)
+        assert app.slot_done(mon, url="https://example.net/p").status is SlotStatus.PUBLISHED
+        view = app.calendar("claire", past=True)
+        assert view.log[0].published == 1
+    finally:
+        app.close()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 import click
 
 from curator.app import CalendarView, Curator
 from curator.cli import cli, echo_json, pass_app
-from curator.plan import WeekLog, local_week, zone
+from curator.plan import WeekLog, zone
 from curator.types import Item, Slot, SlotKind, SlotStatus
 
 _STATUS_MARK = {
@@ -61,6 +61,10 @@ def calendar(app: Curator, profile: str | None, weeks: int, as_json: bool, past:
         _print_log(view, tz)
     else:
         _print_grid(view, tz, weeks)
+
+
+def local_week_of(day: date) -> date:
+    return day - timedelta(days=day.weekday())
 
 
 def _iso(moment: datetime | None, tz: tzinfo) -> str | None:
@@ -137,22 +141,40 @@ def print_calendar(view: CalendarView, *, weeks: int) -> None:
     _print_grid(view, zone(view.profile.timezone), weeks)
 
 
+def _short(text: str, limit: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _notes(slot: Slot) -> str:
+    """The user's comment when written, else the comment starter: help, never a ready answer."""
+    from rich.markup import escape
+
+    if slot.comment:
+        return f"\n[green]💬 {escape(_short(slot.comment))}[/green]"
+    if slot.kind is SlotKind.RELAY and slot.comment_starter:
+        lines = [escape(_short(line, 120)) for line in slot.comment_starter.splitlines()]
+        return "\n[italic dim]starter:[/italic dim] " + "\n".join(
+            f"[italic dim]{line}[/italic dim]" for line in lines
+        )
+    return ""
+
+
 def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     console = Console(soft_wrap=False)
-    monday = local_week(view.now, tz)
+    today = view.now.astimezone(tz).date()
     schedule = view.profile.schedule
     console.print(f"[bold]{escape(view.profile.name)}[/bold] — times in {view.profile.timezone}")
-    for w in range(weeks):
-        start = monday + timedelta(days=7 * w)
-        members = [s for s in view.slots if local_week(s.starts_at, tz) == start]
-        minutes = sum(s.minutes for s in members if s.status is not SlotStatus.SKIPPED)
+    days = [today + timedelta(days=n) for n in range(7 * weeks)]
+    for monday in sorted({local_week_of(d) for d in days}):
+        minutes = view.week_minutes.get(monday, 0)
         budget = f" / {schedule.weekly_minutes}" if schedule.weekly_minutes else ""
         table = Table(
-            title=f"Week of {start:%a %d %b %Y} — {minutes}{budget} minutes",
+            title=f"Week of {monday:%a %d %b %Y} — {minutes}{budget} minutes planned",
             title_justify="left",
             expand=True,
         )
@@ -160,9 +182,8 @@ def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
         table.add_column("time", no_wrap=True, min_width=5)
         table.add_column("status", no_wrap=True)
         table.add_column("what  [dim](slot id)[/dim]", overflow="fold", ratio=1)
-        for day in range(7):
-            date_ = start + timedelta(days=day)
-            todays = [s for s in members if s.starts_at.astimezone(tz).date() == date_]
+        for date_ in (d for d in days if local_week_of(d) == monday):
+            todays = [s for s in view.slots if s.starts_at.astimezone(tz).date() == date_]
             if not todays:
                 table.add_row(f"{date_:%a %d}", "", "", "[dim]—[/dim]")
                 continue
@@ -175,7 +196,7 @@ def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
                     f"{date_:%a %d}" if i == 0 else "",
                     f"{local:%H:%M}",
                     mark,
-                    f"{_what(s, view.items)}\n[dim]{s.id}[/dim]",
+                    f"{_what(s, view.items)}{_notes(s)}\n[dim]{s.id}[/dim]",
                 )
         console.print(table)
     todo = [

@@ -66,8 +66,8 @@ class World:
         )
 
 
-@pytest.fixture
-def world(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+def make_world(tmp_path: Path, db_url: str) -> World:
+    """Write the config, and store feeds, scored items and the profile's approvals."""
     config = tmp_path / "feeds.yaml"
     config.write_text(CONFIG, encoding="utf-8")
     clock = [NOW]
@@ -110,6 +110,13 @@ def world(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Itera
         app.decide("claire", ids[4], DecisionKind.APPROVE)  # below the quality floor
     finally:
         app.close()
+    return w
+
+
+@pytest.fixture
+def world(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    w = make_world(tmp_path, db_url)
+    clock = w.clock
     # the CLI opens its own facade: give it the same clock
     original = Curator.open.__func__  # type: ignore[attr-defined]
 
