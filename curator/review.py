@@ -828,7 +828,8 @@ def decision_text(decision: Decision | None, timezone: str = "UTC") -> str:
 
 
 def reasons_text(entry: Entry, limit: int = 6) -> str:
-    terms = ", ".join(f"{t.text} {t.weight:.2f}" for t in entry.why[:limit])
+    # The terms, not their weights: the weights only make sense next to each other (--json).
+    terms = ", ".join(t.text for t in entry.why[:limit])
     return (
         f"{entry.score:.2f}"
         + (f" (rank {entry.rank})" if entry.rank else "")

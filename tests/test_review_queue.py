@@ -77,7 +77,7 @@ def test_show_prints_the_detail(world: ReviewWorld) -> None:
     out = result.output
     assert "#1  Le recrutement des data engineers en 2026" in out
     assert "Source:    Emploi Tech" in out
-    assert "Score:     0.91 (rank 1) · why: recrutement 0.40, data 0.30" in out
+    assert "Score:     0.91 (rank 1) · why: recrutement, data" in out
     assert "1 duplicate(s)" in out and "Decision:  pending" in out
 
 
