@@ -368,10 +368,22 @@ class Curator:
         slot = self._replan_for(profile, item_id)
         return review.Outcome(decision, slot, (note,) if note else ())
 
-    def undo_decision(self, profile: str, *, learn: bool = True) -> Decision | None:
-        """Take back the profile's most recent decision; the scores and the plan follow."""
+    def undo_decision(
+        self, profile: str, *, item_id: int | None = None, learn: bool = True
+    ) -> Decision | None:
+        """Take back the profile's most recent decision; the scores and the plan follow.
+
+        With `item_id`, only if that decision is about this item: the review screen undoes its
+        own last decision, never one made meanwhile by another command.
+        """
         self.settings.profile(profile)
         with self.db.session() as session:
+            last = review_store.last_decision(session, profile)
+            if item_id is not None and (last is None or last.item_id != item_id):
+                raise InvalidAction(
+                    f"nothing undone: the last decision for {profile} is not the one on item "
+                    f"{item_id} (another command decided meanwhile)"
+                )
             undone = decisions.undo_last(session, profile)
         if undone is not None:
             if learn:

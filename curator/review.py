@@ -208,6 +208,11 @@ def start(entries: Sequence[Entry], now: datetime, timezone: str = "UTC") -> Rev
     return ReviewState(entries=tuple(entries), now=now, timezone=timezone)
 
 
+def reload(state: ReviewState, entries: Sequence[Entry], message: str) -> ReviewState:
+    """Start over from the database's queue (after it disagreed with the screen)."""
+    return _clamp(replace(state, entries=tuple(entries), undo=(), message=message))
+
+
 def with_starter(state: ReviewState, item_id: int, starter: str | None) -> ReviewState:
     """The state once an entry's comment starter has been fetched (it is computed lazily)."""
 

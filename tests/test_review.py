@@ -35,6 +35,7 @@ from curator.review import (
     highlight_spans,
     parse_request,
     parse_until,
+    reload,
     start,
     step,
     strip_template,
@@ -434,3 +435,10 @@ def test_with_starter_fills_the_entry_everywhere_it_is_kept() -> None:
     assert state.entries[0].starter == "> guide" and state.entries[0].starter_loaded
     state, _ = press(state, "a")
     assert state.draft == "> guide" and state.guide
+
+
+def test_reload_takes_the_databases_queue_and_forgets_the_undo_stack() -> None:
+    state, _ = press(queue(), "G", "r", "enter")
+    state = reload(state, [entry(7), entry(8)], "nothing undone")
+    assert ids(state) == [7, 8] and state.cursor == 1 and state.undo == ()
+    assert state.message == "nothing undone"

@@ -358,3 +358,13 @@ def test_a_decision_command_rescores_with_it_as_feedback(world: ReviewWorld) -> 
     assert computed() == {NOW}  # the hand-made scores
     assert run(world, "queue", "reject", "2", "--reason", "hors sujet").exit_code == 0
     assert all(stamp > NOW for stamp in computed())  # re-scored by the command, just now
+
+
+def test_the_screen_never_undoes_a_decision_made_elsewhere(world: ReviewWorld) -> None:
+    app = world.open()
+    app.reject("claire", 1, learn=False)  # the screen's decision
+    app.reject("claire", 2, learn=False)  # meanwhile, another command
+    with pytest.raises(InvalidAction, match="another command decided meanwhile"):
+        app.undo_decision("claire", item_id=1, learn=False)
+    app.close()
+    assert current(world, 1) is not None and current(world, 2) is not None

@@ -174,16 +174,18 @@ class ReviewApp(App[ReviewState]):
             elif isinstance(effect, review.Snooze):
                 outcome = self.curator.snooze(name, effect.item.id, effect.until, learn=False)
             else:
-                undone = self.curator.undo_decision(name, learn=False)
+                self.curator.undo_decision(name, item_id=effect.item.id, learn=False)
                 text = f"undone: #{effect.item.id} {effect.item.title} is back in the queue"
-                if undone is None or undone.item_id != effect.item.id:
-                    text = "nothing was undone: the last decision was made elsewhere"
                 self.feed(review.Applied(text))
                 self.fill = self.curator.plan_fill(name)
                 return
         except CuratorError as e:
-            item_id = None if isinstance(effect, review.Undo) else effect.item.id
-            self.feed(review.Failed(item_id, str(e)))
+            if isinstance(effect, review.Undo):
+                # The list put the item back, the database did not: show the database's queue.
+                entries = self.curator.review_queue(name)
+                self.state = review.reload(self.state, entries, str(e))
+            else:
+                self.feed(review.Failed(effect.item.id, str(e)))
             return
         self.feed(review.Applied(review.describe(outcome, tz)))
         self.fill = self.curator.plan_fill(name)
