@@ -205,7 +205,8 @@ class ReviewState:
 
 
 def start(entries: Sequence[Entry], now: datetime, timezone: str = "UTC") -> ReviewState:
-    return ReviewState(entries=tuple(entries), now=now, timezone=timezone)
+    message = "" if entries else "nothing waiting for review: `curator run` fetches and scores"
+    return ReviewState(entries=tuple(entries), now=now, timezone=timezone, message=message)
 
 
 def reload(state: ReviewState, entries: Sequence[Entry], message: str) -> ReviewState:

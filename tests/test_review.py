@@ -238,6 +238,11 @@ def test_open_link() -> None:
     assert effects == [] and "no link" in state.message
 
 
+def test_an_empty_queue_says_what_to_run() -> None:
+    assert "curator run" in start([], NOW).message
+    assert start([entry(1)], NOW).message == ""
+
+
 def test_decision_keys_on_an_empty_queue_say_so() -> None:
     state, effects = press(start([], NOW), "j", "enter", "a", "r", "s", "o")
     assert effects == [] and state.mode is Mode.LIST
