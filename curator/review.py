@@ -1,6 +1,6 @@
 """The review queue's logic (issue 6) as pure functions: `step(state, key) -> (state, effects)`.
 
-The terminal UI (`curator.cli.review`) only draws a `ReviewState` and executes the `Effect`
+The terminal UI (`curator.cli.review_app`) only draws a `ReviewState` and executes the `Effect`
 values this module returns, through the facade; the scriptable `curator queue ...` commands share
 the parsers below (snooze dates, decision files). Nothing here touches a database, a terminal or
 the clock: `now` travels in the state, so the tests drive every path with plain values.
