@@ -82,6 +82,8 @@ class ReviewApp(App[ReviewState]):
     AUTO_FOCUS = None  # keys belong to the review until a prompt opens (and focuses its widget)
 
     def __init__(self, curator: Curator, profile: Profile) -> None:
+        # Textual takes NO_COLOR out of the environment; $EDITOR and the browser still get it.
+        self.child_env = dict(os.environ)
         super().__init__()
         self.curator = curator
         self.profile = profile
@@ -244,7 +246,8 @@ class ReviewApp(App[ReviewState]):
             path.write_text(text, encoding="utf-8")
             try:
                 with self.suspend():
-                    result = subprocess.run([*shlex.split(editor), str(path)], check=False)
+                    command = [*shlex.split(editor), str(path)]
+                    result = subprocess.run(command, check=False, env=self.child_env)
             except (OSError, ValueError) as e:
                 return review.EditorClosed(None, f"{editor}: {e}")
             if result.returncode != 0:
