@@ -115,6 +115,8 @@ from curator.cli import digest as _digest  # noqa: E402,F401
 from curator.cli import export as _export  # noqa: E402,F401
 from curator.cli import plan as _plan  # noqa: E402,F401
 from curator.cli import queue as _queue  # noqa: E402,F401
+from curator.cli import queue_actions as _queue_actions  # noqa: E402,F401
+from curator.cli import review as _review  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:
