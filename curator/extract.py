@@ -63,9 +63,9 @@ def _codec(label: str | bytes | None, *, from_markup: bool = False) -> str | Non
 
 def decode_html(body: bytes, headers: Mapping[str, str]) -> tuple[str, str]:
     """The page as text and the codec used to decode it."""
-    for bom, codec in _BOMS:
+    for bom, bom_codec in _BOMS:
         if body.startswith(bom):
-            return body.decode(codec, "replace"), codec.removesuffix("-sig")
+            return body.decode(bom_codec, "replace"), bom_codec.removesuffix("-sig")
     content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
     declared = _HEADER_CHARSET.search(content_type)
     codec = _codec(declared.group(1)) if declared else None
