@@ -2,8 +2,9 @@
 
 feedparser gets the downloaded bytes and the response headers, never a URL: fetching is
 `curator.ingest.fetch`'s job alone. The headers give the charset (Content-Type) and the base for
-relative links (Content-Location, defaulting to the URL the body came from). JSON Feed 1.0/1.1,
-which feedparser 6 does not read, is parsed here.
+relative links (Content-Location, defaulting to the URL the body came from), applied by us so
+that guids stay as the feed wrote them. JSON Feed 1.0/1.1, which feedparser 6 does not read, is
+parsed here.
 
 feedparser runs with HTML sanitising and relative-URI rewriting inside content switched off: we
 keep only the text of titles, summaries and contents (see `htmltext`), so sanitising markup that
@@ -73,9 +74,13 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str]) -> ParsedFe
 
 
 def _parse_xml_feed(body: bytes, *, url: str, headers: dict[str, str]) -> ParsedFeed:
-    response_headers = {k: v for k, v in headers.items() if k not in _TRANSFER_HEADERS}
-    base = urljoin(url, response_headers.get("content-location", "")) or url
-    response_headers["content-location"] = base
+    # feedparser is not told where the document came from: it would resolve permalink guids
+    # ("1234") against that URL, and a feed that moves would then change every identity. It
+    # still applies xml:base; what stays relative is resolved here against the document URL.
+    response_headers = {
+        k: v for k, v in headers.items() if k not in _TRANSFER_HEADERS and k != "content-location"
+    }
+    base = urljoin(url, headers.get("content-location", "")) or url
     try:
         parsed = feedparser.parse(
             body,
@@ -160,7 +165,12 @@ def _describe_bozo(exc: object) -> str | None:
     return f"{name}: {exc}"
 
 
-def _xml_entry(e: Mapping[str, Any], *, base: str, feed_language: str | None) -> ParsedEntry:
+def _xml_entry(
+    parsed_entry: Mapping[str, Any], *, base: str, feed_language: str | None
+) -> ParsedEntry:
+    # A plain dict: FeedParserDict.get maps keys on every access (slow), and it answers
+    # "updated_parsed" with the published date when the entry has no update date.
+    e = dict(parsed_entry)
     guid = _str(e.get("id")) or None
     link = _str(e.get("link"))
     if e.get("guidislink") and link == guid and not _is_web_url(link):
