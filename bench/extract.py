@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import httpx
 import trafilatura
@@ -109,7 +110,7 @@ def serve(pages: list[Page]) -> Iterator[str]:
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def do_GET(self) -> None:
-            body = bodies.get(self.path)
+            body = bodies.get(unquote(self.path))
             if body is None:
                 self.send_error(404)
                 return
@@ -160,7 +161,8 @@ def run_ours(pages: list[Page], workers: int) -> Run:
         ):
             futures: dict[str, Future[Extracted]] = {}
             for page in pages:
-                response = client.get(f"{base}/{page.key}")
+                response = client.get(f"{base}/{quote(page.key)}")
+                response.raise_for_status()
                 headers = dict(response.headers)
                 futures[page.key] = pool.submit(
                     extract_article, response.content, page.url, headers

@@ -10,8 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from curator.errors import ParseError
+from curator.ingest.htmltext import html_to_text
 from curator.ingest.parse import ParsedFeed, parse_feed
 from tests.support.content import DATA, corpus_path, manifest_rows
 
@@ -347,3 +350,33 @@ def test_dates_are_aware_utc() -> None:
     assert first.published_at == datetime(2024, 10, 27, 0, 30, tzinfo=UTC)  # updated fills in
     assert first.updated_at == first.published_at
     assert second.published_at is None
+
+
+# --- fuzzing: anything in, a ParsedFeed or a ParseError out ---------------------------------
+
+_FRAGMENTS = [
+    b'<?xml version="1.0"?>', b"<rss version='2.0'>", b"<channel>", b"<item>", b"</item>",
+    b"<title>", b"</title>", b"<link>", b"</link>", b"<guid>", b"</guid>", b"<feed>",
+    b'<entry xmlns="http://www.w3.org/2005/Atom">', b"</entry>", b"<![CDATA[", b"]]>", b"&amp;",
+    b"&undefined;", b"<!DOCTYPE x [<!ENTITY e 'v'>]>", b"{", b"}", b'"version"', b":", b"\xff",
+    b"\x00", "é".encode("latin-1"), "日本".encode(), b"<content:encoded>", b"<p>text</p>",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_FRAGMENTS) | st.binary(max_size=8), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_arbitrary_bytes_give_a_feed_or_a_parse_error(pieces: list[bytes]) -> None:
+    body = b"".join(pieces)
+    try:
+        feed = parse(body)
+    except ParseError:
+        return
+    for entry in feed.entries:
+        assert isinstance(entry.title, str) and isinstance(entry.content, str)
+
+
+@given(st.text(alphabet=st.sampled_from(list("<>/&;#ab pdiv=\"'!-\n\x00é")), max_size=80))
+@settings(max_examples=300, deadline=None)
+def test_html_to_text_never_raises(fragment: str) -> None:
+    text = html_to_text(fragment)
+    assert text == text.strip() and "\n\n\n" not in text
