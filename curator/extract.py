@@ -4,8 +4,9 @@
 top-level function over plain values, so the fetch pipeline can run it in a process pool
 (extraction is CPU-bound: a page takes 10-500 ms). Decoding is ours, not trafilatura's, because
 only we have the HTTP headers: BOM, then the Content-Type charset, then a <meta> or XML
-declaration in the first bytes, then UTF-8 if the bytes are valid UTF-8, then statistical
-detection (charset_normalizer, which trafilatura depends on), then windows-1252.
+declaration in the first bytes, then UTF-8 (each kept despite a few stray bytes, as browsers
+do), then statistical detection (charset_normalizer, which trafilatura depends on), then
+windows-1252.
 
 `looks_truncated(entry)` is the `full_text: auto` policy: is the feed's text only an excerpt?
 """
@@ -56,6 +57,7 @@ def _codec(label: str | bytes | None, *, from_markup: bool = False) -> str | Non
     name = label.decode("ascii", "ignore") if isinstance(label, bytes) else label
     try:
         codec = codecs.lookup(name.strip().lower()).name
+        b"".decode(codec)  # "base64", "rot13"... are codecs but not text encodings
     except LookupError:
         return None
     if from_markup and codec in _NOT_FROM_MARKUP:

@@ -70,6 +70,9 @@ PAGE = "<html><head><title>Été</title></head><body><p>Café crème, déjà vu,
         ),
         # A page claiming UTF-16 in ASCII-readable markup is not UTF-16.
         (PAGE.replace("<head>", '<head><meta charset="utf-16">').encode(), {}, "utf-8"),
+        # Codecs that are not text encodings are ignored.
+        (PAGE.encode(), {"Content-Type": "text/html; charset=base64"}, "utf-8"),
+        (PAGE.replace("<head>", '<head><meta charset="rot13">').encode(), {}, "utf-8"),
         # Nothing declared: valid UTF-8 is UTF-8, anything else is detected.
         (PAGE.encode(), {"Content-Type": "text/html"}, "utf-8"),
     ],
