@@ -57,7 +57,9 @@ def _codec(label: str | bytes | None, *, from_markup: bool = False) -> str | Non
     name = label.decode("ascii", "ignore") if isinstance(label, bytes) else label
     try:
         codec = codecs.lookup(name.strip().lower()).name
-        b"".decode(codec)  # "base64", "rot13"... are codecs but not text encodings
+        b"a".decode(codec)  # "base64", "rot13"... are codecs but not text encodings
+    except UnicodeDecodeError:
+        pass  # a text encoding all right ("a" alone is not valid UTF-16)
     except LookupError:
         return None
     if from_markup and codec in _NOT_FROM_MARKUP:
