@@ -202,15 +202,23 @@ class Service:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
+                self._answer(send_body=True)
+
+            def do_HEAD(self) -> None:
+                self._answer(send_body=False)
+
+            def _answer(self, *, send_body: bool) -> None:
                 status, headers, body = service.handle_get(
                     self.path, {k.lower(): v for k, v in self.headers.items()}
                 )
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
+                if status != 304:  # RFC 9110 15.4.5: a 304 carries no Content-Length of its own
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if send_body and status != 304:
+                    self.wfile.write(body)
 
             def log_message(self, format: str, *args: object) -> None:
                 log.debug("http %s", format % args)
