@@ -7,21 +7,64 @@ case reads the clock once (`self.now()`) and passes that instant down, so tests 
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
+import threading
 import time as _time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
+from sqlalchemy.engine import make_url
+
+from curator import plan as planner
+from curator import review
 from curator import score as scoring
 from curator.config import Settings, load_settings, resolve_database_url
-from curator.errors import InvalidAction
-from curator.store import Database, decisions, repo
+from curator.errors import ConfigError, CuratorError, ExportError, InvalidAction
+from curator.outputs import outbox, smtp
+from curator.outputs.digest import (
+    DEFAULT_LOOKBACK,
+    Candidate,
+    DigestContent,
+    build_digest,
+    compose,
+    message_id,
+    preview,
+    slot_window,
+)
+from curator.outputs.ics import render_calendar
+from curator.outputs.ics_http import (
+    CalendarResponse,
+    calendar_response,
+    forbidden,
+    not_found,
+    token_ok,
+)
+from curator.outputs.outbox import DigestOutcome, DigestReport
+from curator.store import Database, decisions, digests, jobs, repo
+from curator.store import ics as store_ics
 from curator.store import queue as queue_store
+from curator.store import review as review_store
 from curator.store import scores as score_store
-from curator.types import Decision, DecisionKind, Feed, Item, QueueEntry
+from curator.store import slots as slot_store
+from curator.types import (
+    Decision,
+    DecisionKind,
+    Digest,
+    Feed,
+    FeedStatus,
+    Item,
+    Profile,
+    QueueEntry,
+    Schedule,
+    Score,
+    Slot,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +91,72 @@ class RunReport:
 
     def lines(self) -> list[str]:
         return [f"{s.name:>8}: {s.summary} ({s.seconds:.1f}s)" for s in self.stages]
+
+
+def write_if_changed(path: Path, body: bytes) -> None:
+    """Replace a file atomically, and leave it untouched (mtime included) when nothing changed.
+
+    A file:// subscriber or a sync client never sees half a calendar, and an unchanged plan
+    does not look like an update to tools that watch the file.
+    """
+    try:
+        if path.is_file() and path.read_bytes() == body:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(body)
+        os.replace(partial, path)
+    except OSError as e:
+        raise ExportError(f"cannot write the calendar: {e.strerror or e}", path=str(path)) from e
+
+
+@dataclass(slots=True)
+class ProfilePlan:
+    """What planning did for one profile."""
+
+    profile: str
+    slots: list[Slot]  # every live slot after planning
+    created: int
+    updated: int
+    removed: int
+    notes: list[str]
+
+    def upcoming(self, now: datetime) -> list[Slot]:
+        return [s for s in self.slots if s.starts_at > now]
+
+
+@dataclass(slots=True)
+class PlanReport:
+    plans: list[ProfilePlan] = field(default_factory=list)
+    now: datetime | None = None
+
+    def summary(self) -> str:
+        parts = []
+        for p in self.plans:
+            upcoming = p.upcoming(self.now) if self.now else p.slots
+            empty = sum(1 for s in upcoming if s.status.value == "empty")
+            todo = sum(
+                1 for s in upcoming if s.kind.value == "relay" and s.status.value == "planned"
+            )
+            parts.append(
+                f"{p.profile}: {len(upcoming)} upcoming slots ({p.created} new, {p.updated} "
+                f"changed, {p.removed} removed), {todo} need a comment, {empty} empty"
+            )
+        return "; ".join(parts) or "no profile to plan"
+
+
+@dataclass(slots=True)
+class CalendarView:
+    """A profile's slots over a window, with the items they relay, for the calendar commands."""
+
+    profile: Profile
+    start: datetime
+    end: datetime
+    now: datetime
+    slots: list[Slot]
+    items: dict[int, Item]
+    log: list[planner.WeekLog] = field(default_factory=list)
+    week_minutes: dict[date, int] = field(default_factory=dict)  # by local Monday
 
 
 @dataclass(slots=True)
@@ -79,6 +188,9 @@ class Curator:
         self.settings = settings
         self.db = db
         self._clock = clock
+        # Set by the service on SIGTERM: long use cases stop at their next unit of work
+        # (the current feed's transaction completes or rolls back, never half written).
+        self.stopping = threading.Event()
         with db.session() as session:
             now = self.now()
             repo.sync_profiles(session, settings.profiles, now)
@@ -99,6 +211,89 @@ class Curator:
 
     def close(self) -> None:
         self.db.close()
+
+    def request_stop(self) -> None:
+        self.stopping.set()
+
+    # --- service bookkeeping -------------------------------------------------------------
+
+    def record_job_run(
+        self,
+        job: str,
+        started_at: datetime,
+        finished_at: datetime,
+        status: str,
+        detail: dict[str, Any],
+    ) -> None:
+        with self.db.session() as session:
+            jobs.record_run(session, job, started_at, finished_at, status, detail)
+
+    def health(self, next_runs: dict[str, datetime | None]) -> dict[str, Any]:
+        """What `/healthz` answers: each job's last and next run, and failing feeds."""
+        with self.db.session() as session:
+            last = jobs.last_runs(session)
+            feeds = repo.list_feeds(session)
+        names = sorted(set(last) | set(next_runs))
+        return {
+            "status": "ok",
+            "now": self.now().isoformat(),
+            "jobs": {
+                name: {
+                    "last_run": last[name].as_dict() if name in last else None,
+                    "next_run": (run.isoformat() if (run := next_runs.get(name)) else None),
+                }
+                for name in names
+            },
+            "feeds": len(feeds),
+            "failing_feeds": sum(1 for f in feeds if f.error_count > 0 or f.status != "active"),
+        }
+
+    def status(self) -> dict[str, Any]:
+        """What `curator status` shows: jobs, failing feeds, queue sizes, next slots, digests."""
+        now = self.now()
+        with self.db.session() as session:
+            last = jobs.last_runs(session)
+            feeds = repo.list_feeds(session)
+            profiles = {}
+            for p in self.settings.profiles:
+                upcoming = slot_store.list_slots(session, p.name, since=now)[:5]
+                recent = digests.recent(session, p.name, limit=1)
+                profiles[p.name] = {
+                    "queue": len(queue_store.pending(session, p.name, now)),
+                    "next_slots": [
+                        {
+                            "id": s.id,
+                            "start": s.starts_at.astimezone(planner.zone(p.timezone)).isoformat(),
+                            "kind": s.kind.value,
+                            "status": s.status.value,
+                        }
+                        for s in upcoming
+                    ],
+                    "last_digest": (
+                        {
+                            "day": recent[0].day.isoformat(),
+                            "state": recent[0].state.value,
+                            "sent_at": recent[0].sent_at.isoformat() if recent[0].sent_at else None,
+                            "last_error": recent[0].last_error,
+                        }
+                        if recent
+                        else None
+                    ),
+                }
+        failing = [
+            {"url": f.url, "name": f.display_name, "status": f.status.value,
+             "errors": f.error_count, "last_error": f.disabled_reason or f.last_error}
+            for f in feeds
+            if f.error_count > 0 or f.status is not FeedStatus.ACTIVE
+        ]  # fmt: skip
+        return {
+            "now": now.isoformat(),
+            "database": self.db.display_url,
+            "jobs": {name: run.as_dict() for name, run in sorted(last.items())},
+            "feeds": len(feeds),
+            "failing_feeds": failing,
+            "profiles": profiles,
+        }
 
     # --- feeds ---------------------------------------------------------------------------
 
@@ -146,6 +341,161 @@ class Curator:
             )
             decisions.record(session, decision)
         return decision
+
+    # --- the review queue -------------------------------------------------------------
+
+    def review_profile(self, name: str | None) -> Profile:
+        """The profile named, else the only one; with several, an error listing them."""
+        if name:
+            return self.settings.profile(name)
+        if len(self.settings.profiles) == 1:
+            return self.settings.profiles[0]
+        if not self.settings.profiles:
+            raise ConfigError(f"no profile in {self.settings.path}: add one under `profiles:`")
+        names = ", ".join(p.name for p in self.settings.profiles)
+        raise InvalidAction(f"several profiles ({names}): choose one with --profile")
+
+    def review_queue(self, profile: str) -> list[review.Entry]:
+        """The pending queue (the same as `queue list`), as the review screens show it."""
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            entries = queue_store.pending(session, profile, self.now())
+            folded = review_store.duplicate_counts(session, [e.item for e in entries])
+        # Starters cost tens of milliseconds each: the screen asks for one when it is needed.
+        return [
+            review.entry_for(e.item, e.score, folded.get(e.item.id, 0), None, loaded=False)
+            for e in entries
+        ]
+
+    def comment_starter(self, profile: str, item_id: int) -> str | None:
+        """The guide for the user's comment: the same starter the planner puts on the slot."""
+        p = self.settings.profile(profile)
+        with self.db.session() as session:
+            item, score, _ = review_store.item_with_score(session, profile, item_id)
+        return _starters(p, {item_id: (item, score)})(item_id)
+
+    def review_item(self, profile: str, item_id: int) -> tuple[review.Entry, Decision | None]:
+        """One item as the review shows it, and its current decision, whatever its state."""
+        p = self.settings.profile(profile)
+        with self.db.session() as session:
+            item, score, folded = review_store.item_with_score(session, profile, item_id)
+            current = decisions.current_for(session, profile, item_id)
+        starter = _starters(p, {item_id: (item, score)})(item_id)
+        score = score or Score(profile, item_id, final=0.0, relevance=0.0)
+        return review.entry_for(item, score, folded, starter), current
+
+    # A decision re-plans at once (milliseconds), so the calendar shows it. With `learn`, the
+    # scorer first re-scores with it as feedback (about a second for a few hundred items): the
+    # queue commands do so after each decision, the review screen and `queue apply` once at the
+    # end, so the list does not reshuffle under the user's keys.
+
+    def approve(
+        self, profile: str, item_id: int, comment: str | None = None, *, learn: bool = True
+    ) -> review.Outcome:
+        """Approve a pending item with the user's comment; the plan takes it at once."""
+        comment = review.clean_comment(comment or "")
+        schedule = self.settings.profile(profile).schedule
+        note = review.comment_note(comment, schedule.min_comment_chars)
+        return self._review(profile, item_id, DecisionKind.APPROVE, note, learn, comment=comment)
+
+    def reject(
+        self, profile: str, item_id: int, reason: str | None = None, *, learn: bool = True
+    ) -> review.Outcome:
+        return self._review(profile, item_id, DecisionKind.REJECT, None, learn, reason=reason)
+
+    def snooze(
+        self, profile: str, item_id: int, until: datetime, *, learn: bool = True
+    ) -> review.Outcome:
+        return self._review(profile, item_id, DecisionKind.SNOOZE, None, learn, snooze_until=until)
+
+    def _review(
+        self,
+        profile: str,
+        item_id: int,
+        kind: DecisionKind,
+        note: str | None,
+        learn: bool,
+        **fields: Any,
+    ) -> review.Outcome:
+        """The rules shared by the review screen and the queue commands, then the re-plan."""
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            item = repo.get_item(session, item_id)
+            current = decisions.current_for(session, profile, item_id)
+        review.check_pending(item, current, self.now())
+        decision = self.decide(profile, item_id, kind, **fields)
+        if learn:
+            self.score(profile)
+        slot = self._replan_for(profile, item_id)
+        return review.Outcome(decision, slot, (note,) if note else ())
+
+    def undo_decision(
+        self, profile: str, *, item_id: int | None = None, learn: bool = True
+    ) -> Decision | None:
+        """Take back the profile's most recent decision; the scores and the plan follow.
+
+        With `item_id`, only if that decision is about this item: the review screen undoes its
+        own last decision, never one made meanwhile by another command.
+        """
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            last = review_store.last_decision(session, profile)
+            if item_id is not None and (last is None or last.item_id != item_id):
+                raise InvalidAction(
+                    f"nothing undone: the last decision for {profile} is not the one on item "
+                    f"{item_id} (another command decided meanwhile)"
+                )
+            undone = decisions.undo_last(session, profile)
+        if undone is not None:
+            if learn:
+                self.score(profile)
+            self._replan_for(profile, undone.item_id)
+        return undone
+
+    def learn(self, profile: str) -> str:
+        """Re-score with the decisions made so far as feedback, then re-plan with the scores."""
+        report = self.score(profile)
+        self.plan(profile)
+        return report.summary()
+
+    def apply_decisions(self, profile: str, lines: Iterable[str]) -> list[review.LineResult]:
+        """Apply a decisions file line by line: every line gets its outcome, none stops the rest."""
+        tz = self.settings.profile(profile).timezone
+        results: list[review.LineResult] = []
+        for number, text in enumerate(lines, start=1):
+            try:
+                request = review.parse_request(text, number, self.now(), tz)
+                if request is not None:
+                    results.append(review.LineResult(number, self._request(profile, request)))
+            except CuratorError as e:
+                message = str(e) if str(e).startswith(f"line {number}:") else f"line {number}: {e}"
+                results.append(review.LineResult(number, None, message))
+        if any(r.outcome is not None for r in results):
+            self.learn(profile)
+        return results
+
+    def _request(self, profile: str, request: review.Request) -> review.Outcome:
+        if request.kind is DecisionKind.APPROVE:
+            return self.approve(profile, request.item_id, request.comment, learn=False)
+        if request.kind is DecisionKind.REJECT:
+            return self.reject(profile, request.item_id, request.reason, learn=False)
+        assert request.until is not None, "parse_request gives every snooze a date"
+        return self.snooze(profile, request.item_id, request.until, learn=False)
+
+    def plan_fill(self, profile: str) -> str | None:
+        """How the coming week of the plan is filling, for the review footer."""
+        self.settings.profile(profile)
+        # A rolling week, not the calendar one: on a Friday, next week is what the user fills.
+        start = self.now()
+        with self.db.session() as session:
+            rows = review_store.slot_counts(session, profile, start, start + timedelta(days=7))
+        return review.week_fill(rows)
+
+    def _replan_for(self, profile: str, item_id: int) -> Slot | None:
+        """Re-plan after a decision, so the calendar shows it; the slot the item now takes."""
+        report = self.plan(profile)
+        slots = [s for p in report.plans for s in p.slots if s.item_id == item_id]
+        return slots[0] if slots else None
 
     # --- scoring and the review queue ------------------------------------------------------
 
@@ -214,6 +564,389 @@ class Curator:
         }
         return report.summary(), detail
 
+    # --- calendar ------------------------------------------------------------------------
+
+    def calendar_ics(self, profile: str, *, keep_cancelled: bool = False) -> bytes:
+        """A profile's calendar; what subscribers get (removed slots simply absent)."""
+        chosen = self.settings.profile(profile)
+        settings = replace(self.settings.calendar, keep_cancelled=keep_cancelled)
+        now = self.now()
+        with self.db.session() as session:
+            data = store_ics.calendar_data(session, chosen.name, with_cancelled=keep_cancelled)
+        return render_calendar(
+            chosen,
+            data.slots,
+            data.items,
+            data.scores,
+            settings,
+            now=now,
+            cancelled=data.cancelled,
+        )
+
+    def calendar_http(
+        self, profile: str, *, token: str | None, if_none_match: str | None
+    ) -> CalendarResponse:
+        """Answer GET /calendar/<profile>.ics (profile as found in the URL path)."""
+        if not token_ok(self.settings.serve.token, token):
+            return forbidden()
+        name = unquote(profile)
+        if name not in {p.name for p in self.settings.profiles}:
+            return not_found()
+        return calendar_response(
+            self.calendar_ics(name), if_none_match=if_none_match, filename=f"calendar-{name}.ics"
+        )
+
+    def calendar_dir(self) -> Path:
+        """Where exported calendars go: `calendar.output_dir`, else beside the SQLite file."""
+        if self.settings.calendar.output_dir:
+            return Path(self.settings.calendar.output_dir)
+        if self.db.dialect == "sqlite":
+            database = make_url(self.db.url).database
+            if database and database != ":memory:":
+                return Path(database).resolve().parent
+        return self.settings.data_dir
+
+    def export_ics(
+        self,
+        profile: str | None = None,
+        path: Path | None = None,
+        keep_cancelled: bool | None = None,
+    ) -> list[Path]:
+        """Write calendar-<profile>.ics for one profile or all; `path` is a file or a folder."""
+        profiles = self.settings.select_profiles(profile)
+        keep = self.settings.calendar.keep_cancelled if keep_cancelled is None else keep_cancelled
+        if path is not None and not path.is_dir() and len(profiles) > 1:
+            raise InvalidAction(
+                f"{path} is one file but there are {len(profiles)} profiles: "
+                "name a folder, or choose one with --profile"
+            )
+        written = []
+        for chosen in profiles:
+            folder = path if path is not None and path.is_dir() else self.calendar_dir()
+            target = path if path is not None and not path.is_dir() else None
+            target = target or folder / f"calendar-{chosen.name}.ics"
+            write_if_changed(target, self.calendar_ics(chosen.name, keep_cancelled=keep))
+            written.append(target)
+        return written
+
+    def _export_stage(self) -> tuple[str, dict[str, Any]]:
+        paths = self.export_ics()
+        return f"wrote {len(paths)} calendar(s)", {"paths": [str(p) for p in paths]}
+
+    # --- editorial plan (issue 5) -------------------------------------------------------------
+
+    def plan(self, profile: str | None = None) -> PlanReport:
+        """Re-plan each profile's slots from its approved items, scores and existing slots."""
+        now = self.now()
+        report = PlanReport(now=now)
+        for p in self._profiles(profile):
+            report.plans.append(self._plan_profile(p, now))
+        return report
+
+    def _profiles(self, name: str | None) -> list[Profile]:
+        if name is not None:
+            return [self.settings.profile(name)]
+        return list(self.settings.profiles)
+
+    def _plan_profile(self, profile: Profile, now: datetime) -> ProfilePlan:
+        tz = planner.zone(profile.timezone)
+        with self.db.session() as session:
+            approved = slot_store.approved_items(session, profile.name)
+            existing = slot_store.list_slots(session, profile.name)
+            held = {s.item_id for s in existing if s.item_id is not None}
+            known = slot_store.items_with_scores(session, profile.name, held)
+            top = slot_store.recent_top_scores(session, profile.name, since=now - _THEME_WINDOW)
+            result = planner.plan_slots(
+                profile.name,
+                profile.schedule,
+                tz,
+                candidates=[_candidate(a.item, a.score, a.comment) for a in approved],
+                known=[_candidate(item, score, None) for item, score in known],
+                existing=existing,
+                now=now,
+                themes=planner.themes_from(top, titles=_titles(session, top)),
+                objective=profile.objective,
+                cancelled=slot_store.removed_sequences(session, profile.name),
+                starter_for=_starters(profile, {a.item.id: (a.item, a.score) for a in approved}),
+            )
+            slot_store.save_slots(session, result.changed, tz, now)
+            slot_store.remove_slots(session, result.removed, now)
+        fresh = {s.id for s in existing}
+        return ProfilePlan(
+            profile=profile.name,
+            slots=list(result.slots),
+            created=sum(1 for s in result.changed if s.id not in fresh),
+            updated=sum(1 for s in result.changed if s.id in fresh),
+            removed=len(result.removed),
+            notes=list(result.notes),
+        )
+
+    def calendar(
+        self, profile: str | None = None, *, weeks: int = 2, past: bool = False
+    ) -> CalendarView:
+        """The plan for `weeks` weeks from today (local), or with `past` the results log."""
+        p = self._profiles(profile)[0] if profile or self.settings.profiles else None
+        if p is None:
+            raise ConfigError("no profile configured: add one under `profiles:`")
+        now = self.now()
+        tz = planner.zone(p.timezone)
+        today = now.astimezone(tz).date()
+        start = planner.local_midnight(today, tz)
+        end = planner.local_midnight(today + timedelta(days=7 * weeks), tz)
+        # whole weeks around the window, so each week's minutes count every slot of the week
+        first = planner.local_midnight(planner.local_week(now, tz), tz)
+        last = planner.local_midnight(planner.local_week(end, tz) + timedelta(days=7), tz)
+        log: list[planner.WeekLog] = []
+        with self.db.session() as session:
+            if past:
+                around = slot_store.list_slots(session, p.name, until=last)
+                log = planner.results_log(around, tz, p.schedule, now)
+                slots = [s for s in around if s.starts_at <= now or s.published_at is not None]
+            else:
+                around = slot_store.list_slots(session, p.name, since=first, until=last)
+                slots = [s for s in around if start <= s.starts_at < end]
+            ids = {s.item_id for s in slots if s.item_id is not None}
+            items = {i.id: i for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
+        minutes = planner.week_minutes(around, tz)
+        return CalendarView(p, start, end, now, slots, items, log, minutes)
+
+    def _slot_action(self, slot_id: str, act: Callable[[Slot, Schedule, datetime], Slot]) -> Slot:
+        now = self.now()
+        with self.db.session() as session:
+            slot = slot_store.get_slot(session, slot_id)
+            profile = self.settings.profile(slot.profile)
+            updated = act(slot, profile.schedule, now)
+            if updated != slot:
+                slot_store.save_slots(session, [updated], planner.zone(profile.timezone), now)
+        return updated
+
+    def comment_slot(self, slot_id: str, text: str) -> Slot:
+        """Write the user's comment on a slot; a relay slot is ready once it is long enough."""
+        return self._slot_action(
+            slot_id, lambda s, sch, now: planner.comment_slot(s, text, sch, now)
+        )
+
+    def pin_slot(self, slot_id: str, *, pinned: bool = True) -> Slot:
+        return self._slot_action(slot_id, lambda s, _, now: planner.pin_slot(s, now, pinned=pinned))
+
+    def slot_done(self, slot_id: str, *, url: str | None = None) -> Slot:
+        """Record that a slot was published now (and where)."""
+        return self._slot_action(slot_id, lambda s, _, now: planner.mark_done(s, now, url=url))
+
+    def skip_slot(self, slot_id: str) -> Slot:
+        """Skip a slot; its item is planned again at the next free fitting slot."""
+        slot = self._slot_action(slot_id, lambda s, _, now: planner.skip_slot(s, now))
+        self.plan(slot.profile)
+        return slot
+
+    def get_slot(self, slot_id: str) -> Slot:
+        with self.db.session() as session:
+            return slot_store.get_slot(session, slot_id)
+
+    # --- digest --------------------------------------------------------------------------
+
+    #: How the outbox waits between quick in-run SMTP retries; tests replace it.
+    sleep: Callable[[float], None] = staticmethod(_time.sleep)
+
+    def digest(
+        self,
+        profile: str | None = None,
+        day: date | None = None,
+        mode: str = "send",
+        path: Path | None = None,
+        *,
+        force: bool = False,
+    ) -> DigestReport:
+        """Each profile's digest for its local date (or `day`): sent, written to .eml, or shown.
+
+        `mode="send"` goes through the outbox: never twice for a (profile, day) unless `force`.
+        """
+        if mode not in ("send", "dry-run", "file"):
+            raise InvalidAction(f"unknown digest mode {mode!r}")
+        if mode == "send" and self.settings.smtp is None:
+            raise ConfigError(
+                "no `smtp:` section: cannot send; use --to-file or --dry-run",
+                path=str(self.settings.path),
+                field="smtp",
+            )
+        now = self.now()
+        profiles = self.settings.select_profiles(profile)
+        outcomes = []
+        for p in profiles:
+            d = day or outbox.local_day(p, now)
+            target = None
+            if mode == "file":
+                target = self._digest_path(p.name, d, path, several=len(profiles) > 1)
+            outcomes.append(self._digest_one(p, d, now, mode, target, manual=True, force=force))
+        return DigestReport(tuple(outcomes))
+
+    def digest_status(self, profile: str | None = None, *, limit: int = 30) -> list[Digest]:
+        """The latest outbox rows (newest day first), for `curator status` and the command."""
+        with self.db.session() as session:
+            return digests.recent(session, profile, limit=limit)
+
+    def due_digests(self) -> DigestReport:
+        """What the main job does for every profile: see `send_due_digest`."""
+        outcomes = [
+            o for p in self.settings.profiles for o in self.send_due_digest(p.name).outcomes
+        ]
+        return DigestReport(tuple(outcomes))
+
+    def send_due_digest(self, profile: str, *, catch_up: bool = True) -> DigestReport:
+        """The daily job of one profile: send its digest once its local time has passed, when
+        SMTP and recipients are set up; otherwise write today's digest as an .eml file beside
+        the database. The outbox makes a repeated or late call harmless.
+
+        `catch_up=True` (a run, or the service starting) only sends within
+        `serve.digest_catchup_hours` of the digest time; `catch_up=False` is the scheduler's
+        own trigger at that time.
+        """
+        p = self.settings.profile(profile)
+        now = self.now()
+        if self.settings.smtp is None or not p.digest.to:
+            d = outbox.local_day(p, now)
+            target = self._digest_path(p.name, d, None, several=False)
+            return DigestReport((self._digest_one(p, d, now, "file", target, manual=False),))
+        catchup = self.settings.serve.digest_catchup_hours if catch_up else None
+        due = outbox.due_day(p, now, catchup)
+        if due is None:
+            return DigestReport(())
+        return DigestReport((self._digest_one(p, due, now, "send", None, manual=False),))
+
+    def _digest_stage(self) -> tuple[str, dict[str, Any]]:
+        report = self.due_digests()
+        summary = ", ".join(f"{o.profile}: {o.outcome}" for o in report.outcomes)
+        detail = {
+            "outcomes": [
+                [o.profile, o.day.isoformat(), o.outcome, o.detail] for o in report.outcomes
+            ]
+        }
+        return summary or "not due yet", detail
+
+    def _digest_one(
+        self,
+        p: Profile,
+        d: date,
+        now: datetime,
+        mode: str,
+        target: Path | None,
+        *,
+        manual: bool,
+        force: bool = False,
+    ) -> DigestOutcome:
+        if mode == "send":
+            return self._send_digest(p, d, now, manual=manual, force=force)
+        content = self._digest_content(p, d, now)
+        sender = self.settings.smtp.sender if self.settings.smtp else "curator@localhost"
+        content, message = compose(
+            content, sender=sender, now=now, to=content.recipients or [sender]
+        )
+        made = DigestOutcome(
+            profile=p.name,
+            day=d,
+            outcome=mode,
+            message_id=message_id(p.name, d),
+            items=len(content.entries),
+            alerts=len(content.alerts),
+        )
+        if mode == "dry-run":
+            return replace(made, text=preview(message))
+        assert target is not None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(bytes(message))
+        return replace(made, outcome="written", path=str(target))
+
+    def _send_digest(
+        self, p: Profile, d: date, now: datetime, *, manual: bool, force: bool
+    ) -> DigestOutcome:
+        smtp_settings = self.settings.smtp
+        assert smtp_settings is not None
+        if not p.digest.to:
+            return DigestOutcome(
+                profile=p.name,
+                day=d,
+                outcome="skipped",
+                message_id=message_id(p.name, d),
+                detail="no recipient: set digest.to for this profile",
+            )
+        with self.db.session() as session:
+            existing = digests.get(session, p.name, d)
+        action = outbox.decide(existing, now, manual=manual, force=force)
+        if action is not outbox.Action.SEND:
+            assert existing is not None
+            return outbox.outcome_of(existing, action=action)
+        content = self._digest_content(p, d, now)
+        if not content.should_send:
+            empty = outbox.record_empty(
+                existing, profile=p.name, day=d, message_id=message_id(p.name, d)
+            )
+            self._save_digest(empty)
+            return outbox.outcome_of(empty)
+        content, message = compose(content, sender=smtp_settings.sender, now=now)
+        row = outbox.deliver(
+            message,
+            existing,
+            profile=p.name,
+            day=d,
+            item_ids=content.item_ids,
+            claim=self._claim_digest,
+            save=self._save_digest,
+            send=lambda m: smtp.send(m, smtp_settings),
+            clock=self.now,
+            sleep=self.sleep,
+        )
+        if row is None:
+            return DigestOutcome(
+                profile=p.name,
+                day=d,
+                outcome="busy",
+                message_id=message_id(p.name, d),
+                detail="another curator process is sending this digest right now",
+            )
+        return replace(outbox.outcome_of(row), alerts=len(content.alerts))
+
+    def _digest_content(self, p: Profile, d: date, now: datetime) -> DigestContent:
+        start, end = slot_window(p, d)
+        with self.db.session() as session:
+            before = digests.sent_before(session, p.name, d)
+            since = before[0].sent_at if before and before[0].sent_at else now - DEFAULT_LOOKBACK
+            queue = queue_store.pending(session, p.name, now)
+            slots = slot_store.list_slots(session, p.name, since=start, until=end)
+            held = {s.item_id for s in slots if s.item_id is not None}
+            slot_items = {i.id: i for i in repo.list_items(session, state=None, ids=held)}
+            feeds = repo.list_feeds(session)
+        return build_digest(
+            p,
+            d,
+            candidates=[Candidate(e.item, e.score, e.item.feed_name or "") for e in queue],
+            slots=slots,
+            slot_items=slot_items,
+            feeds=feeds,
+            since=since,
+            exclude_ids=[i for digest in before for i in digest.item_ids],
+        )
+
+    def _claim_digest(self, previous: Digest | None, row: Digest) -> bool:
+        with self.db.session() as session:
+            return digests.claim(session, previous, row, self.now())
+
+    def _save_digest(self, row: Digest) -> None:
+        # A session of its own: committed on return, so `sending` is durable before SMTP.
+        with self.db.session() as session:
+            digests.save(session, row, self.now())
+
+    def _digest_path(self, profile: str, d: date, path: Path | None, *, several: bool) -> Path:
+        if path is None:
+            folder = self.settings.data_dir
+            if self.db.dialect == "sqlite":  # beside the database file, like the calendars
+                database = make_url(self.db.url).database
+                if database and database != ":memory:":
+                    folder = Path(database).resolve().parent
+            return folder / f"digest-{profile}-{d.isoformat()}.eml"
+        if several:  # one file per profile: out.eml -> out-alice.eml
+            return path.with_name(f"{path.stem}-{profile}{path.suffix or '.eml'}")
+        return path
+
     # --- the main job --------------------------------------------------------------------
 
     def run(self) -> RunReport:
@@ -222,9 +955,63 @@ class Curator:
         stages: list[tuple[str, Callable[[], tuple[str, dict[str, Any]]]]] = [
             # Stages are added here in data-flow order: fetch -> score -> plan -> export -> digest.
             ("score", self._score_stage),
+            ("plan", self._plan_stage),
+            ("export", self._export_stage),
+            ("digest", self._digest_stage),
         ]
         for name, stage in stages:
             started = _time.perf_counter()
             summary, detail = stage()
             report.stages.append(StageResult(name, _time.perf_counter() - started, summary, detail))
         return report
+
+    def _plan_stage(self) -> tuple[str, dict[str, Any]]:
+        report = self.plan()
+        notes = [n for p in report.plans for n in p.notes]
+        return report.summary(), {"notes": notes}
+
+
+_THEME_WINDOW = timedelta(days=14)  # "recent" high-scoring themes for original posts
+
+
+def _titles(session: Any, scores: list[Score]) -> dict[int, str]:
+    ids = [s.item_id for s in scores]
+    return {i.id: i.title for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
+
+
+def _candidate(item: Item, score: Score | None, comment: str | None) -> planner.Candidate:
+    usable = score is not None and not score.blocked
+    return planner.Candidate(
+        item_id=item.id,
+        score=score.final if score is not None and usable else 0.0,
+        feed_id=item.feed_id,
+        cluster_id=item.cluster_id,
+        reference_at=item.published_at or item.fetched_at,
+        comment=comment,
+        topics=tuple(t.text.casefold() for t in score.why[:3]) if score is not None else (),
+    )
+
+
+def _starters(
+    profile: Profile, items: dict[int, tuple[Item, Score | None]]
+) -> Callable[[int], str | None]:
+    """Comment starters: the scorer's key sentences and matched terms when it offers them."""
+    helpers: tuple[Callable[..., Any], Callable[..., Any]] | None
+    try:
+        score_module = importlib.import_module("curator.score")
+        helpers = (score_module.key_sentences, score_module.matched_terms)
+    except (ImportError, AttributeError):  # the planner works without the scorer's helpers
+        helpers = None
+
+    def starter(item_id: int) -> str | None:
+        item, score = items[item_id]
+        if helpers is not None:
+            sentences = [str(s) for s in helpers[0](profile, item, 2)]
+            terms = [str(t) for t in helpers[1](profile, item)]
+        else:
+            sentences = planner.lead_sentences(item.text or item.title, title=item.title)
+            terms = [t.text for t in score.why] if score is not None else []
+        language = profile.language if profile.language in ("fr", "en") else item.language
+        return planner.comment_starter(sentences, terms, language=language or "en")
+
+    return starter

@@ -11,7 +11,7 @@ import difflib
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from pathlib import Path
 from typing import Any, TypeVar
@@ -89,6 +89,16 @@ class Settings:
     def data_dir(self) -> Path:
         """Where curator writes what it makes by default (database, calendars, digests)."""
         return self.path.parent
+
+
+def _relative_to(config: Path, calendar: CalendarSettings) -> CalendarSettings:
+    """A relative calendar folder in the file is relative to the file, like the database."""
+    if calendar.output_dir is None:
+        return calendar
+    folder = Path(calendar.output_dir).expanduser()
+    if not folder.is_absolute():
+        folder = (config.parent / folder).resolve()
+    return replace(calendar, output_dir=str(folder))
 
 
 def resolve_config_path(flag: str | None, env: Mapping[str, str] = os.environ) -> Path:
@@ -328,7 +338,9 @@ class _Reader:
             feeds=tuple(feeds),
             fetch=self.optional(fields, "fetch", self.fetch, FetchSettings()),
             smtp=self.optional(fields, "smtp", self.smtp, None),
-            calendar=self.optional(fields, "calendar", self.calendar, CalendarSettings()),
+            calendar=_relative_to(
+                path, self.optional(fields, "calendar", self.calendar, CalendarSettings())
+            ),
             serve=self.optional(fields, "serve", self.serve, ServeSettings()),
             database=database,
             locations=locations,
@@ -425,25 +437,23 @@ class _Reader:
         for slot_node in self.sequence(fields["slots"]) if "slots" in fields else []:
             rule = self.slot_rule(slot_node)
             for other, other_node in zip(rules, rule_nodes, strict=True):
-                if other.weekday != rule.weekday:
-                    continue
-                first, second = sorted([other, rule], key=lambda r: r.time)
-                gap = (second.time.hour * 60 + second.time.minute) - (
-                    first.time.hour * 60 + first.time.minute
-                )
-                length = relay_minutes if first.kind is SlotKind.RELAY else original_minutes
-                if gap == 0:
+                if _week_minute(other) == _week_minute(rule):
                     raise slot_node.error(
                         f"duplicate slot {WEEKDAY_NAMES[rule.weekday]} {rule.time:%H:%M} "
                         f"(also at line {other_node.line})"
                     )
-                if gap < length:
-                    raise slot_node.error(
-                        f"slot {WEEKDAY_NAMES[rule.weekday]} {rule.time:%H:%M} overlaps the "
-                        f"slot at line {other_node.line} "
-                        f"({WEEKDAY_NAMES[other.weekday]} {other.time:%H:%M}, "
-                        f"{length} minutes long)"
-                    )
+                # Minutes of the week, cyclically: Sunday 23:50 and Monday 00:10 are 20 apart.
+                for first, second in ((other, rule), (rule, other)):
+                    gap = (_week_minute(second) - _week_minute(first)) % (7 * 24 * 60)
+                    length = relay_minutes if first.kind is SlotKind.RELAY else original_minutes
+                    if gap < length:
+                        raise slot_node.error(
+                            f"slot {WEEKDAY_NAMES[rule.weekday]} {rule.time:%H:%M} overlaps the "
+                            f"slot at line {other_node.line} "
+                            f"({WEEKDAY_NAMES[other.weekday]} {other.time:%H:%M}): "
+                            f"{WEEKDAY_NAMES[first.weekday]} {first.time:%H:%M} lasts "
+                            f"{length} minutes"
+                        )
             rules.append(rule)
             rule_nodes.append(slot_node)
         blackout = []
@@ -641,7 +651,9 @@ class _Reader:
         )
 
     def calendar(self, node: _Node) -> CalendarSettings:
-        fields = self.mapping(node, ("alarm_minutes", "refresh_minutes", "keep_cancelled"))
+        fields = self.mapping(
+            node, ("alarm_minutes", "refresh_minutes", "keep_cancelled", "output_dir")
+        )
         d = CalendarSettings()
         alarm_node = fields.get("alarm_minutes")
         alarm = d.alarm_minutes
@@ -653,6 +665,7 @@ class _Reader:
                 fields, "refresh_minutes", lambda n: self.integer(n, minimum=5), d.refresh_minutes
             ),
             keep_cancelled=self.optional(fields, "keep_cancelled", self.boolean, d.keep_cancelled),
+            output_dir=self.optional(fields, "output_dir", self.string, d.output_dir),
         )
 
     def serve(self, node: _Node) -> ServeSettings:
@@ -680,3 +693,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, int | float):
         return f"{value} (a number)"
     return repr(str(value))
+
+
+def _week_minute(rule: SlotRule) -> int:
+    return rule.weekday * 24 * 60 + rule.time.hour * 60 + rule.time.minute

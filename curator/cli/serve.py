@@ -1,0 +1,81 @@
+"""`curator serve` and `curator status`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from curator.app import Curator
+from curator.cli import cli, echo_json, pass_app
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on [default: serve.host, 127.0.0.1].")
+@click.option("--port", type=int, help="Port to listen on [default: serve.port, 8421].")
+@click.option(
+    "--tick",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Seconds between looks for due feeds.",
+)
+@pass_app
+def serve(app: Curator, host: str | None, port: int | None, tick: float) -> None:
+    """Run the service: fetch, score and plan on time, send digests, serve calendars.
+
+    Stops cleanly on SIGTERM or Ctrl-C. Only one service may run per database.
+    """
+    from curator.scheduler import Service, ServiceOptions
+
+    options = ServiceOptions(
+        host=host or app.settings.serve.host,
+        port=app.settings.serve.port if port is None else port,
+        tick_seconds=tick,
+    )
+    service = Service(app, options)
+    click.echo(
+        f"curator serve: {app.db.display_url}, HTTP on {options.host}:{options.port}", err=True
+    )
+    service.run_until_signalled()
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def status(app: Curator, as_json: bool) -> None:
+    """Last and next runs, failing feeds, queue size, next slots and the last digest."""
+    report = app.status()
+    if as_json:
+        echo_json(report)
+        return
+    for line in status_lines(report):
+        click.echo(line)
+
+
+def status_lines(report: dict[str, Any]) -> list[str]:
+    lines = [f"curator status at {report['now']} ({report['database']})", "", "Jobs:"]
+    if not report["jobs"]:
+        lines.append("  no job has run yet (start `curator serve`, or run `curator run`)")
+    for name, run in report["jobs"].items():
+        error = f": {run['detail']['error']}" if "error" in run["detail"] else ""
+        lines.append(f"  {name:<28} {run['status']:<8} last {run['started_at']}{error}")
+    failing = report["failing_feeds"]
+    lines += ["", f"Feeds: {report['feeds']}, failing: {len(failing)}"]
+    for feed in failing:
+        lines.append(
+            f"  {feed['name']} [{feed['status']}, {feed['errors']} errors]: {feed['last_error']}"
+        )
+    for name, profile in report["profiles"].items():
+        lines += ["", f"Profile {name}: {profile['queue']} items waiting in the review queue"]
+        for slot in profile["next_slots"]:
+            lines.append(f"  {slot['start']}  {slot['kind']:<8} {slot['status']}")
+        if not profile["next_slots"]:
+            lines.append("  no upcoming slot (check `schedule:` and run `curator plan`)")
+        digest = profile["last_digest"]
+        if digest:
+            error = f" ({digest['last_error']})" if digest["last_error"] else ""
+            lines.append(f"  last digest: {digest['day']} {digest['state']}{error}")
+        else:
+            lines.append("  no digest yet")
+    return lines
