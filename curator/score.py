@@ -412,13 +412,13 @@ def vectorize(items: Sequence[Item], stats: CorpusStats | None) -> ItemMatrix:
     return ItemMatrix(tuple(i.id for i in items), _tfidf(counts, idf), idf)
 
 
-def _text_vector(texts: Sequence[tuple[str, str]], idf: np.ndarray) -> sparse.csr_matrix:
-    """One normalised row per (title, body) text, analysed in its own language."""
-    return _tfidf(_count_texts([(t, b, guess_language(t + " " + b)) for t, b in texts]), idf)
-
-
-def _row(v: np.ndarray) -> sparse.csr_matrix:
-    return sparse.csr_matrix(v.reshape(1, -1))
+def _text_vector(
+    texts: Sequence[tuple[str, str]], idf: np.ndarray, declared: str | None = None
+) -> sparse.csr_matrix:
+    """One normalised row per (title, body) text, analysed in its own language (the declared
+    one when it is fr or en)."""
+    rows = [(t, b, guess_language(t + " " + b, declared)) for t, b in texts]
+    return _tfidf(_count_texts(rows), idf)
 
 
 def _unit(v: sparse.csr_matrix) -> sparse.csr_matrix:
@@ -439,10 +439,11 @@ def profile_vector(
     the caller (a URL example is replaced by the stored item's title and text)."""
     notes: list[str] = []
     objective = profile.objective.strip()
-    obj_stems = _stems(objective, guess_language(objective))
+    lang = profile.language if profile.language in ("fr", "en") else None
+    obj_stems = _stems(objective, guess_language(objective, lang))
     parts: list[sparse.csr_matrix] = []
     if obj_stems:
-        parts.append(_text_vector([("", objective)], idf))
+        parts.append(_text_vector([("", objective)], idf, lang))
     if len(set(obj_stems)) <= 1:
         notes.append(
             f"profile {profile.name!r}: the objective is "
@@ -451,7 +452,7 @@ def profile_vector(
             + ("" if obj_stems or profile.keywords.boost else " (ranking by freshness only)")
         )
     if profile.keywords.boost:
-        kw = _text_vector([("", k) for k in profile.keywords.boost], idf)
+        kw = _text_vector([("", k) for k in profile.keywords.boost], idf, lang)
         parts.append(_unit(sparse.csr_matrix(kw.sum(axis=0))) * 0.7)
     examples = [e for e in (*example_texts, *_free_text_examples(profile)) if e.strip()]
     if examples:
