@@ -56,6 +56,7 @@ RELEVANCE_SCALE = 0.12  # cosine -> [0, 1): squash(0.12) = 0.63
 FRESHNESS_FLOOR = 0.5  # an old item keeps half its score: relevance matters more than age
 BOOST_STEP = 0.1
 BOOST_MAX = 0.3
+BLOCK_CHECK = 1000  # items checked word by word for block rules over their whole text
 PRF_DOCS = 20  # pseudo-relevance feedback: the top items expand the profile vector
 PRF_WEIGHT = 0.7
 ROCCHIO_POS = 0.8
@@ -484,7 +485,7 @@ def _contains(seq: Sequence[str], sub: tuple[str, ...]) -> bool:
 
 def _item_stem_seqs(item: Item) -> tuple[list[str], ...]:
     """The item's stems under both stemmers: a keyword matches whatever language it is in."""
-    text = _clean(item.title) + " \n " + _clean(item.text[:BODY_CHARS])
+    text = _clean(item.title) + " \n " + _clean(item.text)
     return (_stems(text, "fr"), _stems(text, "en"))
 
 
@@ -493,6 +494,47 @@ def _matches(seqs: tuple[list[str], ...], keyword: str) -> bool:
         _contains(seq, tuple(_stems(keyword, lang)))
         for seq, lang in zip(seqs, ("fr", "en"), strict=True)
     )
+
+
+def _keyword_rows(x: sparse.csr_matrix, keyword: str) -> np.ndarray:
+    """Rows of the analysed items that contain the keyword (its stems in a row, in French or
+    English), read from the matrix: fast, but it only sees what was analysed."""
+    n = x.shape[0]
+    found = np.zeros(n, dtype=bool)
+    for lang in ("fr", "en"):
+        stems = _stems(keyword, lang)
+        if not stems:
+            continue
+        terms = stems if len(stems) == 1 else list(map(" ".join, pairwise(stems)))
+        rows_with_all = np.ones(n, dtype=bool)
+        for term in set(terms):
+            hits = np.flatnonzero(x.indices == term_index(term))
+            has = np.zeros(n, dtype=bool)
+            has[np.searchsorted(x.indptr, hits, side="right") - 1] = True
+            rows_with_all &= has
+        found |= rows_with_all
+    return found
+
+
+def _keyword_rules(
+    profile: Profile, items: Sequence[Item], x: sparse.csr_matrix, score: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(blocked, boost) per item. Blocking must not miss: the items that could reach the head
+    of the queue are also checked word by word over their whole text."""
+    n = len(items)
+    blocked = np.zeros(n, dtype=bool)
+    hits = np.zeros(n)
+    for keyword in profile.keywords.boost:
+        hits += _keyword_rows(x, keyword)
+    block = profile.keywords.block
+    for keyword in block:
+        blocked |= _keyword_rows(x, keyword)
+    if block:
+        for k in _top_indices(np.where(blocked, -1.0, score), BLOCK_CHECK):
+            if not blocked[k]:
+                seqs = _item_stem_seqs(items[int(k)])
+                blocked[k] = any(_matches(seqs, b) for b in block)
+    return blocked, np.minimum(BOOST_MAX, BOOST_STEP * hits)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -598,17 +640,9 @@ def score_items(
         base, q_fb = _feedback(latest, decided_items, idf, x, q, relevance, undecided)
     feedback = base - relevance
 
-    n = len(items)
     fresh = _freshness(items, now, profile.scoring.freshness_half_life_hours)
     source = np.array([max(0.0, weights.get(i.feed_id, 1.0)) for i in items], dtype=np.float64)
-    boost = np.zeros(n)
-    blocked = np.zeros(n, dtype=bool)
-    if profile.keywords.boost or profile.keywords.block:
-        for k, item in enumerate(items):
-            seqs = _item_stem_seqs(item)
-            blocked[k] = any(_matches(seqs, b) for b in profile.keywords.block)
-            hits = sum(1 for b in profile.keywords.boost if _matches(seqs, b))
-            boost[k] = min(BOOST_MAX, BOOST_STEP * hits)
+    blocked, boost = _keyword_rules(profile, items, x, base)
     final = base * source * (FRESHNESS_FLOOR + (1.0 - FRESHNESS_FLOOR) * fresh) + boost
     final = np.clip(np.nan_to_num(final, nan=0.0), 0.0, 1.0)
     final[blocked] = 0.0

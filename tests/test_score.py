@@ -112,6 +112,15 @@ def test_block_matches_french_inflections_and_phrases() -> None:
     assert s[1].blocked and s[2].blocked and not s[3].blocked
 
 
+def test_block_word_deep_in_a_long_article_still_blocks() -> None:
+    profile = replace(HR_FR, keywords=Keywords(block=("publireportage",)))
+    long_body = "Le recrutement des salariés évolue. " * 120 + "Ceci est un publireportage."
+    items = [*corpus("fr"), make_item(1, "Recrutement : le grand dossier", long_body)]
+    assert len(long_body) > sc.BODY_CHARS
+    s = by_id(sc.score_items(profile, items, now=NOW).scores)
+    assert s[1].blocked and s[1].rank is None
+
+
 def test_boost_raises_item() -> None:
     items = [
         *corpus("en"),
