@@ -57,7 +57,7 @@ class NotFound(CuratorError, LookupError):
 
 
 class InvalidAction(CuratorError, ValueError):
-    """A request that is well-formed but not allowed now (deciding twice, snoozing into the past)."""
+    """A request that is well-formed but not allowed now (deciding twice, snoozing to the past)."""
 
 
 class FeedError(CuratorError):

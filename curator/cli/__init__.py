@@ -1,0 +1,138 @@
+"""The command line: parse, then call one facade method. No policy lives here.
+
+`main()` is the one error boundary: a CuratorError becomes one line on stderr and exit code 1;
+click's usage errors exit 2; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import click
+
+from curator import __version__
+from curator.app import Curator
+from curator.config import resolve_config_path
+from curator.errors import CuratorError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass
+class CliState:
+    config: str | None
+    db: str | None
+    verbosity: int
+    _app: Curator | None = None
+
+    @property
+    def config_path(self) -> Path:
+        return resolve_config_path(self.config)
+
+    def app(self) -> Curator:
+        if self._app is None:
+            self._app = Curator.open(self.config_path, self.db)
+        return self._app
+
+    def close(self) -> None:
+        if self._app is not None:
+            self._app.close()
+
+
+def pass_app(f: Callable[Concatenate[Curator, P], R]) -> Callable[P, R]:
+    """Give a command the facade, opened (and the database migrated) on first use."""
+
+    @functools.wraps(f)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        state = click.get_current_context().find_object(CliState)
+        assert state is not None, "commands run under the curator group"
+        return f(state.app(), *args, **kwargs)
+
+    return wrapper
+
+
+def pass_state(f: Callable[Concatenate[CliState, P], R]) -> Callable[P, R]:
+    @functools.wraps(f)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        state = click.get_current_context().find_object(CliState)
+        assert state is not None
+        return f(state, *args, **kwargs)
+
+    return wrapper
+
+
+def _configure_logging(verbosity: int) -> None:
+    level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--config",
+    metavar="FILE",
+    help="Configuration file [env CURATOR_CONFIG; default ./feeds.yaml].",
+)
+@click.option(
+    "--db",
+    metavar="URL",
+    help="Database URL, e.g. sqlite:///curator.db or postgresql+psycopg://host/db "
+    "[env CURATOR_DB; default: `database` in the file, else curator.db beside it].",
+)
+@click.option("-v", "--verbose", count=True, help="More detail (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors.")
+@click.version_option(__version__, prog_name="curator")
+@click.pass_context
+def cli(ctx: click.Context, config: str | None, db: str | None, verbose: int, quiet: bool) -> None:
+    """Curate what your field publishes and keep a steady, commented publishing rhythm.
+
+    Start with `curator demo` to see everything on sample data, or `curator init` to write
+    your own feeds.yaml.
+    """
+    verbosity = -1 if quiet else verbose
+    _configure_logging(verbosity)
+    state = CliState(config=config, db=db, verbosity=verbosity)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+def echo_json(value: Any) -> None:
+    import json
+
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+
+
+# Command modules register themselves on `cli` when imported.
+from curator.cli import core as _core  # noqa: E402,F401
+from curator.cli import demo as _demo  # noqa: E402,F401
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        # Without standalone mode click returns an exit code (from ctx.exit) instead of exiting.
+        result = cli.main(args=argv, prog_name="curator", standalone_mode=False)
+    except CuratorError as e:
+        click.echo(f"curator: error: {e}", err=True)
+        return 1
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,98 @@
+"""Commands about the installation itself: init, db, feeds list, run."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from importlib import resources
+
+import click
+
+from curator.app import Curator
+from curator.cli import CliState, cli, echo_json, pass_app, pass_state
+from curator.config import load_settings
+from curator.errors import ConfigError
+from curator.store import Database
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@pass_state
+def init(state: CliState, force: bool) -> None:
+    """Write a starter feeds.yaml (at --config, else ./feeds.yaml)."""
+    path = state.config_path
+    if path.exists() and not force:
+        raise ConfigError(f"{path} already exists; use --force to overwrite it")
+    path.write_text(
+        resources.files("curator").joinpath("templates/starter_feeds.yaml").read_text("utf-8"),
+        encoding="utf-8",
+    )
+    load_settings(path)  # the starter must always be valid
+    click.echo(f"Wrote {path}. Edit your objective and feeds, then run `curator run`.")
+
+
+@cli.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command("upgrade")
+@pass_state
+def db_upgrade(state: CliState) -> None:
+    """Create the database or migrate it to the latest schema."""
+    from curator.config import resolve_database_url
+
+    settings = load_settings(state.config_path) if state.config_path.exists() else None
+    database = Database.open(resolve_database_url(state.db, settings), migrate=False)
+    try:
+        before = database.current_revision()
+        database.upgrade()
+        after = database.current_revision()
+    finally:
+        database.close()
+    if before == after:
+        click.echo(f"{database.display_url} is up to date (revision {after}).")
+    else:
+        click.echo(f"Migrated {database.display_url} from {before or 'empty'} to {after}.")
+
+
+@cli.group()
+def feeds() -> None:
+    """The feeds you follow."""
+
+
+@feeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def feeds_list(app: Curator, as_json: bool) -> None:
+    """List stored feeds with their health."""
+    rows = app.feeds()
+    if as_json:
+        echo_json([asdict(feed) | {"display_name": feed.display_name} for feed in rows])
+        return
+    if not rows:
+        click.echo(f"No feeds yet: add some under `feeds:` in {app.settings.path}.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "feed", "status", "last fetch", "errors", "note"):
+        table.add_column(column)
+    for feed in rows:
+        last = feed.last_fetched_at.strftime("%Y-%m-%d %H:%M") if feed.last_fetched_at else "never"
+        note = feed.disabled_reason or feed.last_error or ""
+        table.add_row(
+            str(feed.id), feed.display_name, feed.status.value, last, str(feed.error_count), note
+        )
+    Console(soft_wrap=True).print(table)
+
+
+@cli.command()
+@pass_app
+def run(app: Curator) -> None:
+    """Run one full cycle of the main job: fetch, score, plan, export, digest."""
+    report = app.run()
+    for line in report.lines():
+        click.echo(line)
+    if not report.stages:
+        click.echo("Nothing to do yet.")

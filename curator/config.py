@@ -1,0 +1,682 @@
+"""feeds.yaml + environment -> validated, frozen `Settings`.
+
+Every mistake is reported as a ConfigError naming the file, the line and the field, with a
+suggestion for misspelt keys. Precedence for the two things that can come from several places:
+command-line flag > environment (CURATOR_CONFIG, CURATOR_DB) > file > default.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from curator.errors import ConfigError, ConfigNotFound, NotFound
+from curator.types import (
+    CalendarSettings,
+    DigestSettings,
+    FeedSource,
+    FetchSettings,
+    FullTextMode,
+    Keywords,
+    Profile,
+    Schedule,
+    ScoringSettings,
+    ServeSettings,
+    SlotKind,
+    SlotRule,
+    SmtpSettings,
+)
+
+DEFAULT_CONFIG_NAME = "feeds.yaml"
+ENV_CONFIG = "CURATOR_CONFIG"
+ENV_DB = "CURATOR_DB"
+ENV_SMTP_PASSWORD = "CURATOR_SMTP_PASSWORD"
+
+WEEKDAYS = {
+    name: index
+    for index, names in enumerate(
+        [
+            ("mon", "monday", "lun", "lundi"),
+            ("tue", "tuesday", "mar", "mardi"),
+            ("wed", "wednesday", "mer", "mercredi"),
+            ("thu", "thursday", "jeu", "jeudi"),
+            ("fri", "friday", "ven", "vendredi"),
+            ("sat", "saturday", "sam", "samedi"),
+            ("sun", "sunday", "dim", "dimanche"),
+        ]
+    )
+    for name in names
+}
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    path: Path
+    profiles: tuple[Profile, ...] = ()
+    feeds: tuple[FeedSource, ...] = ()
+    fetch: FetchSettings = FetchSettings()
+    smtp: SmtpSettings | None = None
+    calendar: CalendarSettings = CalendarSettings()
+    serve: ServeSettings = ServeSettings()
+    database: str | None = None  # as written in the file; see `database_url`
+    # where each profile / feed was declared ("file:line"), for messages that point back there
+    locations: Mapping[str, str] = field(default_factory=dict)
+
+    def profile(self, name: str) -> Profile:
+        for profile in self.profiles:
+            if profile.name == name:
+                return profile
+        known = ", ".join(p.name for p in self.profiles) or "none"
+        raise NotFound("profile", f"{name} (profiles in {self.path}: {known})")
+
+    def select_profiles(self, name: str | None) -> tuple[Profile, ...]:
+        """The one profile named, or all of them when `name` is None."""
+        return (self.profile(name),) if name else self.profiles
+
+    @property
+    def data_dir(self) -> Path:
+        """Where curator writes what it makes by default (database, calendars, digests)."""
+        return self.path.parent
+
+
+def resolve_config_path(flag: str | None, env: Mapping[str, str] = os.environ) -> Path:
+    return Path(flag or env.get(ENV_CONFIG) or DEFAULT_CONFIG_NAME)
+
+
+def resolve_database_url(
+    flag: str | None, settings: Settings | None, env: Mapping[str, str] = os.environ
+) -> str:
+    if flag:
+        return flag
+    if env.get(ENV_DB):
+        return env[ENV_DB]
+    if settings is not None and settings.database:
+        return settings.database
+    base = settings.data_dir if settings is not None else Path.cwd()
+    return f"sqlite:///{(base / 'curator.db').resolve()}"
+
+
+def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
+    if not path.is_file():
+        if path.name != DEFAULT_CONFIG_NAME or env.get(ENV_CONFIG):
+            why = f"named by --config or {ENV_CONFIG}"
+        else:
+            why = "the default name, in the current folder"
+        hint = (
+            f"no configuration file at {path.resolve()} ({why});"
+            " create one with `curator init`, or point to yours with --config FILE"
+        )
+        raise ConfigNotFound(hint)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"not UTF-8 text ({e.reason} at byte {e.start})", path=str(path)) from e
+    return parse_settings(text, path, env)
+
+
+def parse_settings(text: str, path: Path, env: Mapping[str, str] = os.environ) -> Settings:
+    yaml = YAML(typ="rt")
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        problem = e.problem or e.context or "invalid YAML"
+        raise ConfigError(f"YAML syntax error: {problem}", path=str(path), line=line) from e
+    if data is None:
+        data = CommentedMap()
+    root = _Node(data, str(path), "", 1)
+    return _Reader(str(path), env).settings(root, path)
+
+
+# --- a small typed reader over ruamel's round-trip nodes, which remember line numbers -------
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class _Node:
+    value: Any
+    path: str  # the file
+    field: str  # dotted field, e.g. profiles[0].schedule.slots[1].time
+    line: int | None
+
+    def error(self, message: str) -> ConfigError:
+        return ConfigError(message, path=self.path, line=self.line, field=self.field or None)
+
+
+def _child_line(container: Any, key: Any) -> int | None:
+    try:
+        if isinstance(container, CommentedMap):
+            return int(container.lc.key(key)[0]) + 1
+        if isinstance(container, CommentedSeq):
+            return int(container.lc.item(key)[0]) + 1
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return None
+
+
+class _Reader:
+    def __init__(self, path: str, env: Mapping[str, str]) -> None:
+        self.path = path
+        self.env = env
+
+    # primitives ----------------------------------------------------------------------------
+
+    def mapping(self, node: _Node, known: tuple[str, ...]) -> dict[str, _Node]:
+        if not isinstance(node.value, Mapping):
+            raise node.error(f"expected a mapping of keys, got {_describe(node.value)}")
+        out: dict[str, _Node] = {}
+        for key, value in node.value.items():
+            name = str(key)
+            field_name = f"{node.field}.{name}" if node.field else name
+            child = _Node(value, node.path, field_name, _child_line(node.value, key) or node.line)
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+                hint = (
+                    f"; did you mean {close[0]!r}?"
+                    if close
+                    else f"; known keys: {', '.join(known)}"
+                )
+                raise child.error(f"unknown key {name!r}{hint}")
+            out[name] = child
+        return out
+
+    def sequence(self, node: _Node) -> list[_Node]:
+        if node.value is None:
+            return []
+        if not isinstance(node.value, list):
+            raise node.error(f"expected a list, got {_describe(node.value)}")
+        return [
+            _Node(v, node.path, f"{node.field}[{i}]", _child_line(node.value, i) or node.line)
+            for i, v in enumerate(node.value)
+        ]
+
+    def string(self, node: _Node, *, allow_empty: bool = False) -> str:
+        if not isinstance(node.value, str) or (not allow_empty and not node.value.strip()):
+            raise node.error(f"expected text, got {_describe(node.value)}")
+        return str(node.value)
+
+    def integer(self, node: _Node, *, minimum: int = 0) -> int:
+        if isinstance(node.value, bool) or not isinstance(node.value, int):
+            raise node.error(f"expected a whole number, got {_describe(node.value)}")
+        if node.value < minimum:
+            raise node.error(f"must be at least {minimum}, got {node.value}")
+        return int(node.value)
+
+    def number(self, node: _Node, *, minimum: float = 0.0, maximum: float | None = None) -> float:
+        if isinstance(node.value, bool) or not isinstance(node.value, int | float):
+            raise node.error(f"expected a number, got {_describe(node.value)}")
+        value = float(node.value)
+        if value < minimum or (maximum is not None and value > maximum):
+            bounds = (
+                f"between {minimum:g} and {maximum:g}" if maximum is not None else f">= {minimum:g}"
+            )
+            raise node.error(f"must be {bounds}, got {node.value}")
+        return value
+
+    def boolean(self, node: _Node) -> bool:
+        if not isinstance(node.value, bool):
+            raise node.error(f"expected true or false, got {_describe(node.value)}")
+        return bool(node.value)
+
+    def choice(self, node: _Node, choices: tuple[str, ...]) -> str:
+        value = self.string(node)
+        if value not in choices:
+            raise node.error(f"{value!r} is not one of {', '.join(choices)}")
+        return value
+
+    def minutes(self, node: _Node) -> int:
+        """A duration in minutes: a number (minutes) or text such as '90m', '2h', '1d'."""
+        if isinstance(node.value, int) and not isinstance(node.value, bool):
+            return self.integer(node, minimum=1)
+        match = re.fullmatch(r"\s*(\d+)\s*(m|min|h|d)\s*", str(node.value))
+        if not match:
+            raise node.error(
+                f"expected a duration like 30, '30m', '2h' or '1d', got {node.value!r}"
+            )
+        factor = {"m": 1, "min": 1, "h": 60, "d": 1440}[match.group(2)]
+        return max(1, int(match.group(1)) * factor)
+
+    def size(self, node: _Node) -> int:
+        """A size in bytes: a number or text such as '10MB', '512KB'."""
+        if isinstance(node.value, int) and not isinstance(node.value, bool):
+            return self.integer(node, minimum=1024)
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)\s*", str(node.value), re.I)
+        if not match:
+            raise node.error(f"expected a size like 10MB or 512KB, got {node.value!r}")
+        factor = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}[match.group(2).lower()]
+        return int(float(match.group(1)) * factor)
+
+    def clock_time(self, node: _Node) -> time:
+        raw = node.value
+        # YAML 1.1 reads an unquoted 08:30 as a sexagesimal number (510); accept it kindly.
+        if isinstance(raw, int) and not isinstance(raw, bool) and 0 <= raw < 24 * 60:
+            return time(raw // 60, raw % 60)
+        match = re.fullmatch(r"\s*(\d{1,2})[:h](\d{2})\s*", str(raw))
+        if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+            raise node.error(f'expected a time of day like "08:30", got {raw!r}')
+        return time(int(match.group(1)), int(match.group(2)))
+
+    def day(self, node: _Node, text: str) -> date:
+        try:
+            return date.fromisoformat(text.strip())
+        except ValueError:
+            raise node.error(f"expected a date like 2026-12-24, got {text.strip()!r}") from None
+
+    def optional(
+        self, fields: dict[str, _Node], key: str, read: Callable[[_Node], T], default: T
+    ) -> T:
+        node = fields.get(key)
+        return default if node is None or node.value is None else read(node)
+
+    # sections ------------------------------------------------------------------------------
+
+    def settings(self, root: _Node, path: Path) -> Settings:
+        fields = self.mapping(
+            root, ("database", "profiles", "feeds", "fetch", "smtp", "calendar", "serve")
+        )
+        locations: dict[str, str] = {}
+        profiles = []
+        seen_profiles: dict[str, _Node] = {}
+        for node in self.sequence(fields["profiles"]) if "profiles" in fields else []:
+            profile = self.profile(node)
+            if profile.name in seen_profiles:
+                first = seen_profiles[profile.name]
+                raise node.error(
+                    f"duplicate profile name {profile.name!r} (also at {first.path}:{first.line})"
+                )
+            seen_profiles[profile.name] = node
+            locations[f"profile:{profile.name}"] = f"{node.path}:{node.line}"
+            profiles.append(profile)
+        feeds = []
+        seen_feeds: dict[str, _Node] = {}
+        for node in self.sequence(fields["feeds"]) if "feeds" in fields else []:
+            feed = self.feed(node)
+            if feed.url in seen_feeds:
+                first = seen_feeds[feed.url]
+                raise node.error(
+                    f"duplicate feed URL {feed.url} (also at {first.path}:{first.line})"
+                )
+            seen_feeds[feed.url] = node
+            locations[f"feed:{feed.url}"] = f"{node.path}:{node.line}"
+            feeds.append(feed)
+        database = self.optional(fields, "database", self.string, None)
+        if (
+            database
+            and database.startswith("sqlite:///")
+            and not database.startswith("sqlite:////")
+        ):
+            # A relative SQLite path in the file is relative to the file, not to the cwd.
+            relative = database.removeprefix("sqlite:///")
+            database = f"sqlite:///{(path.parent / relative).resolve()}"
+        return Settings(
+            path=path,
+            profiles=tuple(profiles),
+            feeds=tuple(feeds),
+            fetch=self.optional(fields, "fetch", self.fetch, FetchSettings()),
+            smtp=self.optional(fields, "smtp", self.smtp, None),
+            calendar=self.optional(fields, "calendar", self.calendar, CalendarSettings()),
+            serve=self.optional(fields, "serve", self.serve, ServeSettings()),
+            database=database,
+            locations=locations,
+        )
+
+    def profile(self, node: _Node) -> Profile:
+        fields = self.mapping(
+            node,
+            (
+                "name",
+                "objective",
+                "language",
+                "timezone",
+                "keywords",
+                "examples",
+                "schedule",
+                "digest",
+                "scoring",
+            ),
+        )
+        for required in ("name", "objective"):
+            if required not in fields:
+                raise node.error(f"a profile needs {required!r}")
+        name = self.string(fields["name"]).strip()
+        if not re.fullmatch(r"[\w.-]{1,100}", name):
+            raise fields["name"].error(
+                f"profile name {name!r} may use letters, digits, '.', '-' and '_' only"
+            )
+        timezone = self.optional(fields, "timezone", self.timezone, "UTC")
+        schedule = self.optional(fields, "schedule", self.schedule, Schedule())
+        return Profile(
+            name=name,
+            objective=self.string(fields["objective"], allow_empty=True).strip(),
+            language=self.optional(
+                fields, "language", lambda n: self.choice(n, ("fr", "en", "auto")), "auto"
+            ),
+            timezone=timezone,
+            keywords=self.optional(fields, "keywords", self.keywords, Keywords()),
+            examples=tuple(self.string(n).strip() for n in self.sequence(fields["examples"]))
+            if "examples" in fields
+            else (),
+            schedule=schedule,
+            digest=self.optional(fields, "digest", self.digest, DigestSettings()),
+            scoring=self.optional(fields, "scoring", self.scoring, ScoringSettings()),
+        )
+
+    def timezone(self, node: _Node) -> str:
+        name = self.string(node).strip()
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise node.error(
+                f"unknown time zone {name!r}: use an IANA name such as Europe/Paris"
+            ) from None
+        return name
+
+    def keywords(self, node: _Node) -> Keywords:
+        fields = self.mapping(node, ("boost", "block"))
+
+        def words(key: str) -> tuple[str, ...]:
+            if key not in fields:
+                return ()
+            return tuple(self.string(n).strip() for n in self.sequence(fields[key]))
+
+        return Keywords(boost=words("boost"), block=words("block"))
+
+    def schedule(self, node: _Node) -> Schedule:
+        fields = self.mapping(
+            node,
+            (
+                "slots",
+                "horizon_days",
+                "blackout",
+                "weekly_minutes",
+                "min_score",
+                "max_age_days",
+                "relay_minutes",
+                "original_minutes",
+                "min_comment_chars",
+            ),
+        )
+        default = Schedule()
+        relay_minutes = self.optional(
+            fields, "relay_minutes", lambda n: self.integer(n, minimum=1), default.relay_minutes
+        )
+        original_minutes = self.optional(
+            fields,
+            "original_minutes",
+            lambda n: self.integer(n, minimum=1),
+            default.original_minutes,
+        )
+        rules: list[SlotRule] = []
+        rule_nodes: list[_Node] = []
+        for slot_node in self.sequence(fields["slots"]) if "slots" in fields else []:
+            rule = self.slot_rule(slot_node)
+            for other, other_node in zip(rules, rule_nodes, strict=True):
+                if other.weekday != rule.weekday:
+                    continue
+                first, second = sorted([other, rule], key=lambda r: r.time)
+                gap = (second.time.hour * 60 + second.time.minute) - (
+                    first.time.hour * 60 + first.time.minute
+                )
+                length = relay_minutes if first.kind is SlotKind.RELAY else original_minutes
+                if gap == 0:
+                    raise slot_node.error(
+                        f"duplicate slot {WEEKDAY_NAMES[rule.weekday]} {rule.time:%H:%M} "
+                        f"(also at line {other_node.line})"
+                    )
+                if gap < length:
+                    raise slot_node.error(
+                        f"slot {WEEKDAY_NAMES[rule.weekday]} {rule.time:%H:%M} overlaps the "
+                        f"slot at line {other_node.line} "
+                        f"({WEEKDAY_NAMES[other.weekday]} {other.time:%H:%M}, "
+                        f"{length} minutes long)"
+                    )
+            rules.append(rule)
+            rule_nodes.append(slot_node)
+        blackout = []
+        for range_node in self.sequence(fields["blackout"]) if "blackout" in fields else []:
+            text = str(range_node.value)
+            start_text, _, end_text = text.partition("..")
+            start = self.day(range_node, start_text)
+            end = self.day(range_node, end_text) if end_text else start
+            if end < start:
+                raise range_node.error(f"blackout range {text!r} ends before it starts")
+            blackout.append((start, end))
+        weekly_minutes = self.optional(
+            fields, "weekly_minutes", lambda n: self.integer(n, minimum=1), None
+        )
+        if weekly_minutes is not None and weekly_minutes < min(relay_minutes, original_minutes):
+            raise fields["weekly_minutes"].error(
+                f"a budget of {weekly_minutes} minutes a week is smaller than one post "
+                f"(relay {relay_minutes} min, original {original_minutes} min)"
+            )
+        return Schedule(
+            slots=tuple(rules),
+            horizon_days=self.optional(
+                fields, "horizon_days", lambda n: self.integer(n, minimum=1), default.horizon_days
+            ),
+            blackout=tuple(blackout),
+            weekly_minutes=weekly_minutes,
+            min_score=self.optional(
+                fields, "min_score", lambda n: self.number(n, maximum=1.0), default.min_score
+            ),
+            max_age_days=self.optional(
+                fields, "max_age_days", lambda n: self.number(n, minimum=0.1), default.max_age_days
+            ),
+            relay_minutes=relay_minutes,
+            original_minutes=original_minutes,
+            min_comment_chars=self.optional(
+                fields,
+                "min_comment_chars",
+                lambda n: self.integer(n, minimum=1),
+                default.min_comment_chars,
+            ),
+        )
+
+    def slot_rule(self, node: _Node) -> SlotRule:
+        fields = self.mapping(node, ("day", "time", "kind"))
+        for required in ("day", "time"):
+            if required not in fields:
+                raise node.error(f"a slot needs {required!r}")
+        day_name = self.string(fields["day"]).strip().lower()
+        if day_name not in WEEKDAYS:
+            raise fields["day"].error(
+                f"unknown weekday {day_name!r}: use one of {', '.join(WEEKDAY_NAMES)}"
+            )
+        kind = self.optional(
+            fields, "kind", lambda n: self.choice(n, ("relay", "original")), "relay"
+        )
+        return SlotRule(
+            weekday=WEEKDAYS[day_name], time=self.clock_time(fields["time"]), kind=SlotKind(kind)
+        )
+
+    def digest(self, node: _Node) -> DigestSettings:
+        fields = self.mapping(node, ("time", "max_items", "min_score", "send_when_empty", "to"))
+        default = DigestSettings()
+        to = self.optional(fields, "to", lambda n: n, None)
+        recipients: tuple[str, ...] = ()
+        if to is not None:
+            items = [to] if isinstance(to.value, str) else self.sequence(to)
+            for n in items:
+                address = self.string(n).strip()
+                if "@" not in address or any(c in address for c in "\r\n"):
+                    raise n.error(f"not an email address: {address!r}")
+                recipients += (address,)
+        return DigestSettings(
+            time=self.optional(fields, "time", self.clock_time, default.time),
+            max_items=self.optional(
+                fields, "max_items", lambda n: self.integer(n, minimum=1), default.max_items
+            ),
+            min_score=self.optional(
+                fields, "min_score", lambda n: self.number(n, maximum=1.0), default.min_score
+            ),
+            send_when_empty=self.optional(
+                fields, "send_when_empty", self.boolean, default.send_when_empty
+            ),
+            to=recipients,
+        )
+
+    def scoring(self, node: _Node) -> ScoringSettings:
+        fields = self.mapping(node, ("freshness_half_life_hours", "max_per_source", "diversity"))
+        default = ScoringSettings()
+        return ScoringSettings(
+            freshness_half_life_hours=self.optional(
+                fields,
+                "freshness_half_life_hours",
+                lambda n: self.number(n, minimum=1.0),
+                default.freshness_half_life_hours,
+            ),
+            max_per_source=self.optional(
+                fields,
+                "max_per_source",
+                lambda n: self.integer(n, minimum=1),
+                default.max_per_source,
+            ),
+            diversity=self.optional(
+                fields, "diversity", lambda n: self.number(n, maximum=1.0), default.diversity
+            ),
+        )
+
+    def feed(self, node: _Node) -> FeedSource:
+        if isinstance(node.value, str):  # the short form: just the URL
+            node = _Node({"url": node.value}, node.path, node.field, node.line)
+        fields = self.mapping(node, ("url", "name", "interval", "weight", "full_text"))
+        if "url" not in fields:
+            raise node.error("a feed needs 'url'")
+        url = self.string(fields["url"]).strip()
+        if not re.match(r"https?://[^/\s]+", url):
+            raise fields["url"].error(f"feed URL must start with http:// or https://, got {url!r}")
+        return FeedSource(
+            url=url,
+            name=self.optional(fields, "name", lambda n: self.string(n).strip(), None),
+            interval_minutes=self.optional(fields, "interval", self.minutes, None),
+            weight=self.optional(fields, "weight", lambda n: self.number(n, maximum=10.0), 1.0),
+            full_text=FullTextMode(
+                self.optional(
+                    fields,
+                    "full_text",
+                    lambda n: self.choice(n, ("auto", "always", "never")),
+                    "auto",
+                )
+            ),
+        )
+
+    def fetch(self, node: _Node) -> FetchSettings:
+        fields = self.mapping(
+            node,
+            (
+                "interval",
+                "timeout",
+                "max_body",
+                "max_redirects",
+                "concurrency",
+                "per_host",
+                "max_backoff",
+                "disable_after_days",
+                "allow_private_addresses",
+                "user_agent",
+            ),
+        )
+        d = FetchSettings()
+        return FetchSettings(
+            default_interval_minutes=self.optional(
+                fields, "interval", self.minutes, d.default_interval_minutes
+            ),
+            timeout_seconds=self.optional(
+                fields, "timeout", lambda n: self.number(n, minimum=0.1), d.timeout_seconds
+            ),
+            max_body_bytes=self.optional(fields, "max_body", self.size, d.max_body_bytes),
+            max_redirects=self.optional(fields, "max_redirects", self.integer, d.max_redirects),
+            concurrency=self.optional(
+                fields, "concurrency", lambda n: self.integer(n, minimum=1), d.concurrency
+            ),
+            per_host=self.optional(
+                fields, "per_host", lambda n: self.integer(n, minimum=1), d.per_host
+            ),
+            max_backoff_minutes=self.optional(
+                fields, "max_backoff", self.minutes, d.max_backoff_minutes
+            ),
+            disable_after_days=self.optional(
+                fields,
+                "disable_after_days",
+                lambda n: self.number(n, minimum=0.01),
+                d.disable_after_days,
+            ),
+            allow_private_addresses=self.optional(
+                fields, "allow_private_addresses", self.boolean, d.allow_private_addresses
+            ),
+            user_agent=self.optional(fields, "user_agent", self.string, d.user_agent),
+        )
+
+    def smtp(self, node: _Node) -> SmtpSettings:
+        fields = self.mapping(node, ("host", "port", "security", "user", "from", "timeout"))
+        d = SmtpSettings()
+        security = self.optional(
+            fields, "security", lambda n: self.choice(n, ("starttls", "ssl", "none")), d.security
+        )
+        default_port = {"ssl": 465, "starttls": 587, "none": 25}[security]
+        return SmtpSettings(
+            host=self.optional(fields, "host", self.string, d.host),
+            port=self.optional(fields, "port", lambda n: self.integer(n, minimum=1), default_port),
+            security=security,
+            user=self.optional(fields, "user", self.string, None),
+            password=self.env.get(ENV_SMTP_PASSWORD) or None,
+            sender=self.optional(fields, "from", self.string, d.sender),
+            timeout_seconds=self.optional(
+                fields, "timeout", lambda n: self.number(n, minimum=0.1), d.timeout_seconds
+            ),
+        )
+
+    def calendar(self, node: _Node) -> CalendarSettings:
+        fields = self.mapping(node, ("alarm_minutes", "refresh_minutes", "keep_cancelled"))
+        d = CalendarSettings()
+        alarm_node = fields.get("alarm_minutes")
+        alarm = d.alarm_minutes
+        if alarm_node is not None:
+            alarm = None if alarm_node.value in (None, False) else self.integer(alarm_node)
+        return CalendarSettings(
+            alarm_minutes=alarm,
+            refresh_minutes=self.optional(
+                fields, "refresh_minutes", lambda n: self.integer(n, minimum=5), d.refresh_minutes
+            ),
+            keep_cancelled=self.optional(fields, "keep_cancelled", self.boolean, d.keep_cancelled),
+        )
+
+    def serve(self, node: _Node) -> ServeSettings:
+        fields = self.mapping(node, ("host", "port", "token", "digest_catchup_hours"))
+        d = ServeSettings()
+        return ServeSettings(
+            host=self.optional(fields, "host", self.string, d.host),
+            port=self.optional(fields, "port", lambda n: self.integer(n, minimum=1), d.port),
+            token=self.optional(fields, "token", self.string, None),
+            digest_catchup_hours=self.optional(
+                fields, "digest_catchup_hours", self.number, d.digest_catchup_hours
+            ),
+        )
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (a boolean)"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, int | float):
+        return f"{value} (a number)"
+    return repr(str(value))

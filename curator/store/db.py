@@ -1,0 +1,161 @@
+"""Opening, migrating and talking to the database.
+
+SQLite is the embedded default (WAL journal so readers never block the writer, foreign keys on,
+a busy timeout so the service and a CLI command can share the file); PostgreSQL runs the same
+code through `postgresql+psycopg://...`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from curator.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+
+def migrations_dir() -> Path:
+    """The Alembic scripts: `migrations/` beside the package (checkout or editable install)."""
+    here = Path(__file__).resolve().parents[2] / "migrations"
+    if (here / "env.py").is_file():
+        return here
+    raise StorageError(f"cannot find curator's migrations (looked in {here})")
+
+
+def alembic_config() -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    return cfg
+
+
+def _redact(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # NORMAL is durable across application crashes in WAL mode; only a power loss can roll
+    # back the last transactions, never corrupt the file.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    """An engine for `url`, or StorageError naming what is wrong with the URL."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as e:
+        raise StorageError(
+            f"malformed database URL {url!r}: expected e.g. sqlite:///curator.db "
+            "or postgresql+psycopg://user@host/dbname"
+        ) from e
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database
+            if database and database != ":memory:":
+                parent = Path(database).expanduser().resolve().parent
+                if not parent.is_dir():
+                    raise StorageError(
+                        f"cannot open database {_redact(url)}: folder {parent} does not exist"
+                    )
+            engine = create_engine(parsed, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            # pysqlite's own transaction handling defers BEGIN past the first SELECT; let
+            # SQLAlchemy emit BEGIN itself so a transaction is one unit on SQLite too.
+            event.listen(engine, "connect", _disable_pysqlite_begin)
+            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            return engine
+        return create_engine(parsed, pool_pre_ping=True)
+    except NoSuchModuleError as e:
+        raise StorageError(
+            f"unsupported database URL {_redact(url)}: use sqlite:///FILE "
+            "or postgresql+psycopg://..."
+        ) from e
+    except ImportError as e:
+        raise StorageError(
+            f"the driver for {_redact(url)} is not installed ({e.name}): "
+            "for PostgreSQL install curator[postgres]"
+        ) from e
+
+
+def _disable_pysqlite_begin(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+
+
+class Database:
+    """An open, migrated database. Sessions go to the functions in `store.repo`."""
+
+    def __init__(self, engine: Engine, url: str) -> None:
+        self.engine = engine
+        self.url = url
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, *, migrate: bool = True) -> Database:
+        engine = create_db_engine(url)
+        db = cls(engine, url)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError as e:
+            engine.dispose()
+            reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
+            raise StorageError(f"cannot connect to database {_redact(url)}: {reason}") from e
+        if migrate:
+            db.upgrade()
+        return db
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def display_url(self) -> str:
+        return _redact(self.url)
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str | None:
+        return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+    def upgrade(self, revision: str = "head") -> None:
+        if revision == "head" and self.current_revision() == self.head_revision():
+            return
+        cfg = alembic_config()
+        try:
+            with self.engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+        except SQLAlchemyError as e:
+            raise StorageError(f"migrating {self.display_url} failed: {e}") from e
+        log.info("database %s migrated to %s", self.display_url, self.current_revision())
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back if it raises."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()

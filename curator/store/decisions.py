@@ -1,0 +1,80 @@
+"""Review decisions: an append-only history per (profile, item); the latest row is current."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from curator.store.models import DecisionRow
+from curator.types import Decision, DecisionKind
+
+
+def decision_from_row(row: DecisionRow) -> Decision:
+    return Decision(
+        profile=row.profile,
+        item_id=row.item_id,
+        kind=DecisionKind(row.kind),
+        decided_at=row.decided_at,
+        comment=row.comment,
+        reason=row.reason,
+        snooze_until=row.snooze_until,
+    )
+
+
+def record(session: Session, decision: Decision) -> None:
+    session.add(
+        DecisionRow(
+            profile=decision.profile,
+            item_id=decision.item_id,
+            kind=decision.kind.value,
+            comment=decision.comment,
+            reason=decision.reason,
+            snooze_until=decision.snooze_until,
+            decided_at=decision.decided_at,
+        )
+    )
+    session.flush()
+
+
+def current(session: Session, profile: str) -> dict[int, Decision]:
+    """The current decision of each item the profile has decided on."""
+    latest = (
+        select(DecisionRow.item_id, func.max(DecisionRow.id).label("last_id"))
+        .where(DecisionRow.profile == profile)
+        .group_by(DecisionRow.item_id)
+        .subquery()
+    )
+    rows = session.scalars(select(DecisionRow).join(latest, DecisionRow.id == latest.c.last_id))
+    return {row.item_id: decision_from_row(row) for row in rows}
+
+
+def current_for(session: Session, profile: str, item_id: int) -> Decision | None:
+    row = session.scalars(
+        select(DecisionRow)
+        .where(DecisionRow.profile == profile, DecisionRow.item_id == item_id)
+        .order_by(DecisionRow.id.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else decision_from_row(row)
+
+
+def history(session: Session, profile: str, *, since: datetime | None = None) -> list[Decision]:
+    query = select(DecisionRow).where(DecisionRow.profile == profile)
+    if since is not None:
+        query = query.where(DecisionRow.decided_at >= since)
+    return [decision_from_row(r) for r in session.scalars(query.order_by(DecisionRow.id))]
+
+
+def undo_last(session: Session, profile: str) -> Decision | None:
+    """Remove the profile's most recent decision (the previous one becomes current again)."""
+    row = session.scalars(
+        select(DecisionRow).where(DecisionRow.profile == profile).order_by(DecisionRow.id.desc())
+    ).first()
+    if row is None:
+        return None
+    decision = decision_from_row(row)
+    session.delete(row)
+    session.flush()
+    return decision

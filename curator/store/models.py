@@ -1,0 +1,253 @@
+"""SQLAlchemy 2.0 tables for the whole domain.
+
+Feeds and items are shared by every profile; scores, decisions, slots and digests belong to one
+profile. Every datetime column is stored as aware UTC (see `UTCDateTime`): SQLite keeps no zone,
+so the type decorator re-attaches UTC on the way out and refuses naive values on the way in.
+
+Never edit a migration that has landed: change these models, then add a migration
+(`alembic revision --autogenerate`), review it, and keep `tests/test_migrations.py` green.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# A naming convention makes constraint names deterministic, which Alembic needs to alter them
+# on SQLite (batch mode) and to compare models with migrations.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: curator stores aware UTC times only")
+        value = value.astimezone(UTC)
+        # SQLite stores text: drop the zone so every stored value sorts and compares alike.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class ProfileRow(Base):
+    __tablename__ = "profiles"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class FeedRow(Base):
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    name: Mapped[str | None] = mapped_column(String(300))
+    title: Mapped[str | None] = mapped_column(Text)
+    site_url: Mapped[str | None] = mapped_column(String(2048))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    weight: Mapped[float] = mapped_column(Float, default=1.0)
+    full_text: Mapped[str] = mapped_column(String(10), default="auto")
+    interval_minutes: Mapped[int | None] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_fetched_at: Mapped[datetime | None]
+    next_fetch_at: Mapped[datetime | None] = mapped_column(index=True)
+    error_count: Mapped[int] = mapped_column(Integer, default=0)
+    first_error_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    disabled_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class FeedUrlRow(Base):
+    """A feed's former URLs: a permanent redirect rewrites `feeds.url` and keeps the old one."""
+
+    __tablename__ = "feed_urls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    reason: Mapped[str] = mapped_column(String(100))
+    replaced_at: Mapped[datetime]
+
+
+class ItemRow(Base):
+    __tablename__ = "items"
+    __table_args__ = (
+        # Identity within a feed: a crash mid-fetch followed by a re-run can never store an item
+        # twice, whatever the feed repeats.
+        UniqueConstraint("feed_id", "identity", name="uq_items_feed_id_identity"),
+        Index("ix_items_published_at", "published_at"),
+        Index("ix_items_fetched_at", "fetched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    # "guid:<guid>" | "url:<canonical url>" | "hash:<title+content hash>"
+    identity: Mapped[str] = mapped_column(String(2100))
+    guid: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2048), index=True)  # canonical
+    link: Mapped[str | None] = mapped_column(String(2048))  # as the publisher wrote it
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    content_source: Mapped[str] = mapped_column(String(10), default="feed")
+    author: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(10))
+    published_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    fetched_at: Mapped[datetime]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    cluster_id: Mapped[int | None] = mapped_column(
+        ForeignKey("items.id", ondelete="SET NULL"), index=True
+    )
+    # "deleted" keeps the row as a tombstone so the identity is never stored again.
+    state: Mapped[str] = mapped_column(String(10), default="active")
+    full_text_status: Mapped[str] = mapped_column(String(10), default="none")
+    full_text_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ScoreRow(Base):
+    __tablename__ = "scores"
+    __table_args__ = (Index("ix_scores_profile_final", "profile", "final"),)
+
+    profile: Mapped[str] = mapped_column(
+        ForeignKey("profiles.name", ondelete="CASCADE"), primary_key=True
+    )
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    final: Mapped[float] = mapped_column(Float)
+    relevance: Mapped[float] = mapped_column(Float)
+    feedback: Mapped[float] = mapped_column(Float, default=0.0)
+    freshness: Mapped[float] = mapped_column(Float, default=1.0)
+    source: Mapped[float] = mapped_column(Float, default=1.0)
+    boost: Mapped[float] = mapped_column(Float, default=0.0)
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    why: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[text, weight], ...]
+    rank: Mapped[int | None] = mapped_column(Integer)
+    computed_at: Mapped[datetime]
+
+
+class DecisionRow(Base):
+    """Every review decision, kept as history: the latest per (profile, item) is the current one."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_profile_item", "profile", "item_id", "decided_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile: Mapped[str] = mapped_column(ForeignKey("profiles.name", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    comment: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+    snooze_until: Mapped[datetime | None]
+    decided_at: Mapped[datetime]
+
+
+class SlotRow(Base):
+    __tablename__ = "slots"
+    __table_args__ = (Index("ix_slots_profile_starts_at", "profile", "starts_at"),)
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    profile: Mapped[str] = mapped_column(ForeignKey("profiles.name", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    local_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10))
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
+    topic: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+    comment_starter: Mapped[str | None] = mapped_column(Text)
+    empty_reason: Mapped[str | None] = mapped_column(Text)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    minutes: Mapped[int] = mapped_column(Integer, default=15)
+    published_at: Mapped[datetime | None]
+    published_url: Mapped[str | None] = mapped_column(String(2048))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    # Set when the plan no longer has this slot: kept so calendars can show it cancelled.
+    removed_at: Mapped[datetime | None]
+
+
+class DigestRow(Base):
+    """The digest outbox: one row per profile and local day, so a digest is never sent twice."""
+
+    __tablename__ = "digests"
+    __table_args__ = (UniqueConstraint("profile", "day", name="uq_digests_profile_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile: Mapped[str] = mapped_column(ForeignKey("profiles.name", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(10))
+    message_id: Mapped[str] = mapped_column(String(300))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    item_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class JobRunRow(Base):
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job_started_at", "job", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class MetaRow(Base):
+    """Small key/value state (fitted corpus statistics, service bookkeeping)."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime]

@@ -1,0 +1,138 @@
+"""The command line: one error boundary, help for every command, the foundation commands."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from curator.cli import cli, main
+
+
+def _walk(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for name, command in sorted(group.commands.items()):
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from _walk(command, (*prefix, name))
+
+
+ALL_COMMANDS = list(_walk(cli))
+
+
+@pytest.mark.parametrize("path", ALL_COMMANDS, ids=" ".join)
+def test_every_command_has_help(path: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+    command = cli
+    for name in path:
+        command = command.commands[name]  # type: ignore[attr-defined]
+    assert command.help, f"`curator {' '.join(path)}` has no help text"
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    missing = [" ".join(p) for p in ALL_COMMANDS if f"curator {' '.join(p)}" not in readme]
+    assert not missing, f"commands missing from README.md: {missing}"
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_missing_config_is_one_line_and_exit_1(capsys, tmp_path: Path) -> None:
+    code, _, err = run_main(capsys, "--config", str(tmp_path / "nope.yaml"), "feeds", "list")
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert "nope.yaml" in err and "curator init" in err
+
+
+def test_bad_config_names_file_and_line(capsys, write_config) -> None:
+    path = write_config("profiles:\n  - name: a\n    objectiv: x\n")
+    code, _, err = run_main(capsys, "--config", str(path), "feeds", "list")
+    assert code == 1
+    assert f"{path}:3" in err and "did you mean 'objective'" in err
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("not a url", "malformed database URL"),
+        ("mysql+nodriver://x/y", "unsupported database URL"),
+        ("sqlite:////no/such/folder/x.db", "folder /no/such/folder does not exist"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", "cannot connect to database"),
+    ],
+)
+def test_bad_database_url_is_one_clear_line(capsys, write_config, url: str, expected: str) -> None:
+    path = write_config()
+    code, _, err = run_main(capsys, "--config", str(path), "--db", url, "feeds", "list")
+    assert code == 1, err
+    assert expected in err and err.count("\n") == 1
+
+
+def test_usage_error_exits_2(capsys) -> None:
+    code, _, err = run_main(capsys, "feeds", "list", "--no-such-flag")
+    assert code == 2
+    assert "No such option" in err
+
+
+def test_version(capsys) -> None:
+    code, out, _ = run_main(capsys, "--version")
+    assert code == 0 and "curator" in out
+
+
+def test_init_writes_a_valid_starter_and_refuses_to_overwrite(capsys, tmp_path: Path) -> None:
+    path = tmp_path / "feeds.yaml"
+    code, out, _ = run_main(capsys, "--config", str(path), "init")
+    assert code == 0 and path.is_file() and "Wrote" in out
+    code, _, err = run_main(capsys, "--config", str(path), "init")
+    assert code == 1 and "already exists" in err
+
+
+def test_db_upgrade_creates_a_migrated_sqlite_file(capsys, write_config, tmp_path: Path) -> None:
+    path = write_config()
+    db_file = tmp_path / "fresh.db"
+    code, out, _ = run_main(
+        capsys, "--config", str(path), "--db", f"sqlite:///{db_file}", "db", "upgrade"
+    )
+    assert code == 0 and db_file.is_file() and "Migrated" in out
+    code, out, _ = run_main(
+        capsys, "--config", str(path), "--db", f"sqlite:///{db_file}", "db", "upgrade"
+    )
+    assert code == 0 and "up to date" in out
+
+
+def test_feeds_list_json_shows_configured_feeds(capsys, write_config, tmp_path: Path) -> None:
+    path = write_config()
+    code, out, _ = run_main(capsys, "--config", str(path), "feeds", "list", "--json")
+    assert code == 0
+    feeds = json.loads(out)
+    assert [f["url"] for f in feeds] == ["http://127.0.0.1:9/feed.xml"]
+    assert feeds[0]["status"] == "active" and feeds[0]["display_name"] == "Local"
+    # the default database sits beside the configuration file
+    assert (tmp_path / "curator.db").is_file()
+
+
+def test_environment_selects_config_and_database(
+    write_config: Callable[..., Path], tmp_path: Path
+) -> None:
+    path = write_config()
+    env_db = tmp_path / "env.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "curator", "feeds", "list", "--json"],
+        env={"CURATOR_CONFIG": str(path), "CURATOR_DB": f"sqlite:///{env_db}", "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert env_db.is_file() and not (tmp_path / "curator.db").exists()
