@@ -1,0 +1,241 @@
+"""The fetch pipeline: due feeds -> fetch concurrently -> parse (worker processes) -> store.
+
+Network work runs on one asyncio loop (`Fetcher`), CPU work (feedparser, language detection,
+trafilatura) in an executor of worker processes so both cores work, and storage in one writer
+thread behind a `Sink`, so SQLite sees a single writer and the loop never blocks on it. Each
+feed flows through on its own: a slow or broken feed delays nobody, and an exception in one
+feed's path becomes that feed's error, never the run's.
+
+Storage is behind the `Sink` protocol so this module knows nothing of SQLAlchemy: the
+database side of the use case is `curator.ingest.service`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from curator.errors import CuratorError
+from curator.ingest.fetch import Fetcher, FetchResult, FetchStatus
+from curator.ingest.report import FeedOutcome, FeedReport, PageJob
+from curator.types import Feed, FetchSettings, ParsedEntry
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Progress = Callable[[FeedReport, int, int], None]  # (feed report, done, total)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDocument:
+    """A feed document as the worker parsed it (picklable: it crosses process boundaries)."""
+
+    title: str | None = None
+    site_url: str | None = None
+    ttl_minutes: int | None = None
+    warning: str | None = None
+    entries: tuple[ParsedEntry, ...] = ()
+    languages: tuple[str | None, ...] = ()  # detected, aligned with entries
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """An article page's extracted text and metadata, or why there is none."""
+
+    text: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+    error: str | None = None
+
+
+def entry_text(entry: ParsedEntry) -> str:
+    return f"{entry.title}\n{entry.content or entry.summary}"
+
+
+def parse_document(body: bytes, url: str, headers: dict[str, str]) -> ParsedDocument:
+    """Worker side: bytes -> entries and their languages. Never raises (a parser bug must
+    not take the run down; it becomes this feed's error)."""
+    from curator.ingest.parse import parse_feed
+    from curator.lang import detect_language
+
+    try:
+        parsed = parse_feed(body, url=url, headers=headers)
+    except CuratorError as e:
+        return ParsedDocument(error=getattr(e, "message", str(e)))
+    except Exception as e:  # noqa: BLE001 - see docstring
+        return ParsedDocument(error=f"parser failed: {type(e).__name__}: {e}")
+    languages: list[str | None] = []
+    for entry in parsed.entries:
+        try:
+            languages.append(detect_language(entry_text(entry), hint=entry.language))
+        except Exception:  # noqa: BLE001 - a language is a nicety, never a reason to fail
+            languages.append(None)
+    return ParsedDocument(
+        title=parsed.title,
+        site_url=parsed.site_url,
+        ttl_minutes=parsed.ttl_minutes,
+        warning=parsed.warning,
+        entries=parsed.entries,
+        languages=tuple(languages),
+    )
+
+
+def extract_page(
+    body: bytes, url: str, content_type: str | None, charset: str | None, hint: str | None
+) -> PageText:
+    """Worker side: an article page -> its main text (trafilatura) and language."""
+    from curator.extract import extract_article
+    from curator.lang import detect_language
+
+    try:
+        article = extract_article(body, url=url, content_type=content_type, charset=charset)
+    except CuratorError as e:
+        return PageText(error=str(e))
+    except Exception as e:  # noqa: BLE001 - one odd page must not stop the run
+        return PageText(error=f"extraction failed: {type(e).__name__}: {e}")
+    if not article.text:
+        return PageText(error="no article text found on the page")
+    try:
+        language = detect_language(f"{article.title or ''}\n{article.text}", hint=hint)
+    except Exception:  # noqa: BLE001
+        language = None
+    return PageText(
+        text=article.text,
+        author=article.author,
+        published_at=article.published_at,
+        language=language,
+    )
+
+
+class Sink(Protocol):
+    """The storage side of the pipeline; every call runs in the single writer thread."""
+
+    def store_feed(
+        self, feed: Feed, result: FetchResult, document: ParsedDocument | None
+    ) -> tuple[FeedReport, list[PageJob]]: ...
+
+    def store_page(self, job: PageJob, page: PageText) -> bool: ...
+
+
+def make_workers(jobs: int) -> Executor:
+    """Worker processes for CPU-bound parsing, or a thread when there is too little to share.
+
+    fork is used where available: workers inherit the already imported parser instead of
+    importing it again (half a second each), and they are started here, before the event loop
+    and the writer thread exist, so no lock can be inherited held.
+    """
+    cpus = os.cpu_count() or 1
+    if jobs < 4 or cpus < 2:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="curator-parse")
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    pool = ProcessPoolExecutor(max_workers=min(cpus, jobs), mp_context=context)
+    pool.submit(int).result()  # start the processes now (see above)
+    return pool
+
+
+async def _call(executor: Executor, fn: Callable[..., T], *args: object) -> T:
+    return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: FetchSettings,
+        sink: Sink,
+        *,
+        workers: Executor,
+        writer: Executor,
+        now: datetime,
+        full_text: bool = True,
+        progress: Progress | None = None,
+    ) -> None:
+        self.settings = settings
+        self.sink = sink
+        self.workers = workers
+        self.writer = writer
+        self.now = now
+        self.full_text = full_text
+        self.progress = progress
+        self.pages_ok = 0
+        self.pages_failed = 0
+        self._done = 0
+        self._total = 0
+
+    async def run(
+        self, feeds: Sequence[Feed], leftover_pages: Sequence[PageJob] = ()
+    ) -> list[FeedReport]:
+        self._total = len(feeds)
+        async with Fetcher(self.settings) as fetcher:
+            leftovers = asyncio.gather(*(self._page(fetcher, job) for job in leftover_pages))
+            reports = await asyncio.gather(*(self._feed(fetcher, feed) for feed in feeds))
+            await leftovers
+        return list(reports)
+
+    async def _feed(self, fetcher: Fetcher, feed: Feed) -> FeedReport:
+        try:
+            result = await fetcher.fetch_feed(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified, now=self.now
+            )
+            document = None
+            if result.status is FetchStatus.OK:
+                document = await _call(
+                    self.workers, parse_document, result.body, result.final_url, result.headers
+                )
+            report, jobs = await _call(self.writer, self.sink.store_feed, feed, result, document)
+        except Exception as e:  # noqa: BLE001 - one feed's bug must not stop the others
+            log.exception("fetching %s failed", feed.url)
+            report, jobs = (
+                FeedReport(
+                    feed.id,
+                    feed.url,
+                    feed.display_name,
+                    FeedOutcome.FAILED,
+                    error=f"internal error: {type(e).__name__}: {e}",
+                ),
+                [],
+            )
+        self._done += 1
+        if self.progress is not None:
+            self.progress(report, self._done, self._total)
+        if jobs and self.full_text:
+            await asyncio.gather(*(self._page(fetcher, job) for job in jobs))
+        return report
+
+    async def _page(self, fetcher: Fetcher, job: PageJob) -> None:
+        try:
+            result = await fetcher.fetch_page(job.url, now=self.now)
+            if result.ok:
+                page = await _call(
+                    self.workers,
+                    extract_page,
+                    result.body,
+                    result.final_url,
+                    result.content_type,
+                    result.charset,
+                    job.language_hint,
+                )
+            else:
+                page = PageText(error=result.error or f"HTTP {result.http_status}")
+            ok = await _call(self.writer, self.sink.store_page, job, page)
+        except Exception as e:  # noqa: BLE001 - full text is best effort, never fatal
+            log.exception("full text of %s failed", job.url)
+            ok = False
+            try:
+                error = PageText(error=f"internal error: {type(e).__name__}: {e}")
+                await _call(self.writer, self.sink.store_page, job, error)
+            except Exception:  # noqa: BLE001
+                log.exception("recording the full-text failure of %s failed", job.url)
+        if ok:
+            self.pages_ok += 1
+        else:
+            self.pages_failed += 1

@@ -1,0 +1,250 @@
+"""The fetch use case's database side, called by `Curator.fetch` only.
+
+`Curator.fetch` stays a few lines; this module holds what it wires: which feeds to fetch, the
+`Sink` that turns each fetched document into stored items and a new feed state (one
+transaction per feed), the full-text outcome, and near-duplicate clustering at the end.
+Decisions are the pure functions of `policy` and `dedupe`; this is only plumbing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+
+from curator.ingest import dedupe, policy
+from curator.ingest.fetch import FetchResult, FetchStatus
+from curator.ingest.pipeline import ParsedDocument, PageText, Pipeline, Progress, make_workers
+from curator.ingest.report import FeedOutcome, FeedReport, FetchReport, PageJob
+from curator.store import Database, repo
+from curator.store import ingest as store
+from curator.types import Feed, FeedSource, FeedStatus, FetchSettings
+
+log = logging.getLogger(__name__)
+
+CLUSTER_LOOKBACK = timedelta(days=30)  # never compare with items older than this: keeps it cheap
+LEFTOVER_PAGES = 500  # full-text pages resumed per run after an interrupted one
+
+
+class DatabaseSink:
+    """Stores each fetched feed in its own transaction (runs in the pipeline's writer thread)."""
+
+    def __init__(
+        self, db: Database, settings: FetchSettings, now: datetime, rng: policy.RandomSource
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.now = now
+        self.rng = rng
+        self.new_ids: list[int] = []
+
+    def store_feed(
+        self, feed: Feed, result: FetchResult, document: ParsedDocument | None
+    ) -> tuple[FeedReport, list[PageJob]]:
+        now, settings = self.now, self.settings
+        base = {"feed_id": feed.id, "url": feed.url, "name": feed.display_name}
+        with self.db.session() as session:
+            if result.status is FetchStatus.GONE:
+                state = policy.after_gone(feed, now)
+                store.save_feed_state(session, feed.id, state, now)
+                return FeedReport(
+                    **base, outcome=FeedOutcome.GONE, http_status=410, error=state.last_error
+                ), []
+            error = result.error if result.status is FetchStatus.ERROR else None
+            if document is not None and document.error:
+                error = document.error
+            if error is not None:
+                state = policy.after_error(
+                    feed, settings, now, error=error, rng=self.rng, retry_after=result.retry_after
+                )
+                store.save_feed_state(session, feed.id, state, now)
+                outcome = (
+                    FeedOutcome.DISABLED
+                    if state.status is FeedStatus.DISABLED
+                    else FeedOutcome.FAILED
+                )
+                return FeedReport(
+                    **base, outcome=outcome, http_status=result.http_status, error=error
+                ), []
+            if result.status is FetchStatus.NOT_MODIFIED or document is None:
+                state = policy.after_success(
+                    feed,
+                    settings,
+                    now,
+                    etag=result.etag,
+                    last_modified=result.last_modified,
+                    new_url=result.permanent_url,
+                    max_age_seconds=result.max_age_seconds,
+                    not_modified=True,
+                )
+                moved = store.save_feed_state(session, feed.id, state, now)
+                return FeedReport(
+                    **base,
+                    outcome=FeedOutcome.NOT_MODIFIED,
+                    http_status=result.http_status,
+                    moved_to=moved,
+                ), []
+            return self._store_document(session, feed, result, document, base)
+
+    def _store_document(
+        self,
+        session: store.Session,
+        feed: Feed,
+        result: FetchResult,
+        document: ParsedDocument,
+        base: dict[str, object],
+    ) -> tuple[FeedReport, list[PageJob]]:
+        entries = document.entries
+        identities, urls = dedupe.keys_for(entries)
+        known = store.known_items(session, feed.id, identities, urls)
+        reconciled = dedupe.reconcile(entries, known)
+        pending = [
+            policy.wants_full_text(
+                feed.full_text, url=r.entry.url, content=r.entry.content, summary=r.entry.summary
+            )
+            for r in reconciled
+        ]
+        languages = document.languages or tuple(None for _ in entries)
+        stored = store.store_items(
+            session, feed.id, reconciled, languages, self.now, pending=pending
+        )
+        state = policy.after_success(
+            feed,
+            self.settings,
+            self.now,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            new_url=result.permanent_url,
+            max_age_seconds=result.max_age_seconds,
+            ttl_minutes=document.ttl_minutes,
+        )
+        moved = store.save_feed_state(
+            session,
+            feed.id,
+            state,
+            self.now,
+            title=document.title,
+            site_url=document.site_url,
+        )
+        self.new_ids += [item_id for item_id, _ in stored.new]
+        jobs = store.page_jobs(session, [item_id for item_id, url in stored.new if url])
+        report = FeedReport(
+            **base,  # type: ignore[arg-type]
+            outcome=FeedOutcome.FETCHED,
+            http_status=result.http_status,
+            entries=len(entries),
+            new_items=len(stored.new),
+            updated_items=stored.updated,
+            duplicates=stored.duplicates,
+            warning=document.warning,
+            moved_to=moved,
+        )
+        return report, jobs
+
+    def store_page(self, job: PageJob, page: PageText) -> bool:
+        with self.db.session() as session:
+            if page.error or not page.text:
+                store.save_full_text(
+                    session, job.item_id, status="failed", error=page.error or "no text"
+                )
+                return False
+            if len(page.text) <= len(job.text):
+                # The feed already had at least as much: keep it, but take the metadata.
+                store.save_full_text(
+                    session,
+                    job.item_id,
+                    status="skipped",
+                    author=page.author,
+                    published_at=page.published_at,
+                    error="the page text is not longer than the feed's",
+                )
+                return True
+            store.save_full_text(
+                session,
+                job.item_id,
+                status="ok",
+                content=page.text,
+                author=page.author,
+                published_at=page.published_at,
+                language=page.language,
+            )
+            return True
+
+
+def select_feeds(
+    db: Database,
+    sources: Sequence[FeedSource],
+    now: datetime,
+    *,
+    everything: bool = False,
+    only: str | None = None,
+) -> list[Feed]:
+    """Configured feeds to fetch: one by URL or name (whatever its state: a manual retry),
+    every active one (`everything`), or the active ones that are due."""
+    with db.session() as session:
+        configured = repo.sync_feeds(session, sources, now)
+        if only is not None:
+            wanted = repo.find_feed(session, only)
+            return [wanted]
+    if everything:
+        return [f for f in configured if f.status is FeedStatus.ACTIVE]
+    return policy.due_feeds(configured, now)
+
+
+def fetch(
+    db: Database,
+    settings: FetchSettings,
+    feeds: Sequence[Feed],
+    now: datetime,
+    *,
+    progress: Progress | None = None,
+    rng: policy.RandomSource | None = None,
+    full_text: bool = True,
+) -> FetchReport:
+    started = time.perf_counter()
+    sink = DatabaseSink(db, settings, now, rng or random.Random())
+    leftovers: list[PageJob] = []
+    if full_text:
+        with db.session() as session:
+            leftovers = store.page_jobs(session)[:LEFTOVER_PAGES]
+    # Workers first: forked before any thread exists (see make_workers).
+    with (
+        make_workers(len(feeds) + len(leftovers)) as workers,
+        ThreadPoolExecutor(1, thread_name_prefix="curator-store") as writer,
+    ):
+        pipeline = Pipeline(
+            settings,
+            sink,
+            workers=workers,
+            writer=writer,
+            now=now,
+            full_text=full_text,
+            progress=progress,
+        )
+        reports = asyncio.run(pipeline.run(feeds, leftovers))
+    clustered = cluster(db, sink.new_ids, now)
+    return FetchReport(
+        feeds=tuple(reports),
+        full_text_ok=pipeline.pages_ok,
+        full_text_failed=pipeline.pages_failed,
+        clustered=clustered,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def cluster(db: Database, new_ids: Sequence[int], now: datetime) -> int:
+    """Attach new items to near-duplicate stories of other feeds (dedupe.assign_clusters)."""
+    if not new_ids:
+        return 0
+    with db.session() as session:
+        new, recent = store.cluster_docs(
+            session, new_ids, window=dedupe.DEFAULT_WINDOW, floor=now - CLUSTER_LOOKBACK
+        )
+        if not new:
+            return 0
+        clustering = dedupe.assign_clusters(new, recent)
+        return store.apply_clustering(session, clustering)
