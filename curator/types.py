@@ -157,7 +157,11 @@ class Feed:
 
 @dataclass(frozen=True, slots=True)
 class ParsedEntry:
-    """One entry as the parser reads it from a feed, before identity and dedupe."""
+    """One entry as the parser reads it from a feed, before identity and dedupe.
+
+    `title`, `summary` and `content` are plain text: the parser removes the markup (paragraphs
+    become blank lines). `content` is "" when the feed only gives a summary. `url` is absolute.
+    """
 
     guid: str | None
     url: str | None
@@ -167,6 +171,7 @@ class ParsedEntry:
     author: str | None
     published_at: datetime | None
     updated_at: datetime | None
+    language: str | None = None  # as declared by the entry or its feed ("fr-FR"), not detected
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,217 @@
+"""Article pages -> main text and metadata. The only trafilatura import of curator; never fetches.
+
+`extract_article(html, url, headers)` takes the bytes and headers the fetcher downloaded and is a
+top-level function over plain values, so the fetch pipeline can run it in a process pool
+(extraction is CPU-bound: a page takes 10-500 ms). Decoding is ours, not trafilatura's, because
+only we have the HTTP headers: BOM, then the Content-Type charset, then a <meta> or XML
+declaration in the first bytes, then UTF-8 if the bytes are valid UTF-8, then statistical
+detection (charset_normalizer, which trafilatura depends on), then windows-1252.
+
+`looks_truncated(entry)` is the `full_text: auto` policy: is the feed's text only an excerpt?
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from curator.errors import ExtractError
+from curator.lang import detect_language
+from curator.types import ParsedEntry
+
+# --- charset sniffing ----------------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16 LE, whose BOM is its prefix
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Encodings browsers read as another (WHATWG Encoding Standard): Latin-1 and ASCII pages are
+# decoded as windows-1252, a superset that gives curly quotes instead of C1 control codes.
+_SUPERSETS = {"iso8859-1": "cp1252", "ascii": "cp1252"}
+# A UTF-16 label found by reading the bytes as ASCII cannot be true.
+_NOT_FROM_MARKUP = frozenset(
+    {"utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"}
+)
+_PRESCAN_BYTES = 4096  # WHATWG says 1024; real pages put long comments or scripts first
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE
+)
+_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([a-zA-Z0-9_.:-]+)""")
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def _codec(label: str | bytes | None, *, from_markup: bool = False) -> str | None:
+    """A Python codec name for an encoding label, or None if unknown."""
+    if not label:
+        return None
+    name = label.decode("ascii", "ignore") if isinstance(label, bytes) else label
+    try:
+        codec = codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return None
+    if from_markup and codec in _NOT_FROM_MARKUP:
+        return "utf-8"
+    return _SUPERSETS.get(codec, codec)
+
+
+def decode_html(body: bytes, headers: Mapping[str, str]) -> tuple[str, str]:
+    """The page as text and the codec used to decode it."""
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return body.decode(codec, "replace"), codec.removesuffix("-sig")
+    content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    declared = _HEADER_CHARSET.search(content_type)
+    codec = _codec(declared.group(1)) if declared else None
+    if codec is None:
+        head = body[:_PRESCAN_BYTES]
+        found = _XML_ENCODING.search(head) or _META_CHARSET.search(head)
+        codec = _codec(found.group(1), from_markup=True) if found else None
+    if codec is not None:
+        try:
+            return body.decode(codec), codec
+        except UnicodeDecodeError:
+            # A wrong declaration (very often "utf-8" on a Latin-1 page): detect instead, unless
+            # nothing better turns up.
+            pass
+    try:
+        return body.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    detected = _detect(body)
+    if detected is not None:
+        return body.decode(detected, "replace"), detected
+    fallback = codec or "cp1252"
+    return body.decode(fallback, "replace"), fallback
+
+
+def _detect(body: bytes) -> str | None:
+    from charset_normalizer import from_bytes  # imported late: only undeclared pages need it
+
+    best = from_bytes(body[:200_000]).best()
+    return _codec(best.encoding) if best is not None else None
+
+
+# --- extraction ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """The main text of an article page and what the page says about itself."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None  # midnight UTC when the page gives only a date
+    language: str | None = None  # fr | en | other, detected from the text
+    encoding: str = "utf-8"  # how the page was decoded
+
+
+_HTML_LANG = re.compile(r"""<html[^>]*?\slang\s*=\s*["']?([a-zA-Z_-]+)""", re.IGNORECASE)
+_DATE_PARAMS = {
+    "original_date": True,  # the publication date, not the last modification
+    "extensive_search": True,
+    "outputformat": "%Y-%m-%dT%H:%M:%S%z",  # keep the time when the page gives it
+}
+
+
+def extract_article(html: bytes, url: str, headers: Mapping[str, str]) -> Extracted:
+    """Extract the main text of an article page. Raises ExtractError if there is none.
+
+    Pure CPU work on plain values (pass `headers` as a dict): safe to run in a process pool.
+    """
+    page, encoding = decode_html(html, headers)
+    try:
+        import trafilatura
+
+        document: Any = trafilatura.bare_extraction(
+            page,
+            url=url,
+            with_metadata=True,
+            include_comments=False,  # readers' comments are not the article
+            include_tables=True,
+            date_extraction_params=_DATE_PARAMS,
+        )
+    except Exception as e:  # trafilatura and lxml raise many kinds; all mean "no text"
+        raise ExtractError(f"{url}: extraction failed: {type(e).__name__}: {e}") from e
+    text = (getattr(document, "text", None) or "").strip() if document is not None else ""
+    if not text:
+        raise ExtractError(f"{url}: no article text found in the page")
+    lang_attr = _HTML_LANG.search(page[:_PRESCAN_BYTES])
+    title = (document.title or "").strip() or None
+    return Extracted(
+        text=text,
+        title=title,
+        author=(document.author or "").strip() or None,
+        published_at=_parse_date(document.date),
+        language=detect_language(
+            f"{title or ''}\n{text}", hint=lang_attr.group(1) if lang_attr else None
+        ),
+        encoding=encoding,
+    )
+
+
+def _parse_date(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def fill_from_extracted(entry: ParsedEntry, extracted: Extracted) -> ParsedEntry:
+    """The entry with the article's text, and its author and date where the feed had none.
+
+    The feed's own metadata wins: it is what the publisher declared for this entry, while the
+    page's may belong to a different version (a date found in a sidebar, a site-wide author).
+    """
+    current = entry.content or entry.summary
+    return replace(
+        entry,
+        content=extracted.text if len(extracted.text) > len(current) else entry.content,
+        title=entry.title or (extracted.title or ""),
+        author=entry.author or extracted.author,
+        published_at=entry.published_at or extracted.published_at,
+    )
+
+
+# --- truncation heuristic ------------------------------------------------------------------
+
+SHORT_WORDS = 120  # fewer words than this: an excerpt, or a link post worth reading in full
+SUMMARY_ONLY_WORDS = 200  # a feed with only a summary this short is giving an excerpt
+_FOOTER = re.compile(
+    r"(^|\n)\s*(the post .{1,300} appeared first on .{1,200}"
+    r"|l[’']article .{1,300} est apparu en premier sur .{1,200}"
+    r"|cet article .{1,300} est apparu en premier sur .{1,200})\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_TRUNCATION_MARK = re.compile(
+    r"(…|\.\.\.|\[…]|\[\.\.\.]|\(…\)|\(\.\.\.\)|&hellip;|\bread more|\bcontinue reading"
+    r"|\bkeep reading|\bread the (full|whole|rest)|\bfull (article|story)|\(more…?\)"
+    r"|\blire la suite|\blire plus|\blire l[’']article|\bla suite\b|\bsuite de l[’']article"
+    r"|\ben savoir plus|\bvoir plus|\bcontinuer la lecture)"
+    r"\W{0,6}$",
+    re.IGNORECASE,
+)
+
+
+def looks_truncated(entry: ParsedEntry) -> bool:
+    """Whether the feed gives only part of the article (the `full_text: auto` policy)."""
+    text = entry.content or entry.summary
+    text = _FOOTER.sub("", text).rstrip()
+    if not text:
+        return True
+    if _TRUNCATION_MARK.search(text[-120:]):
+        return True
+    words = len(text.split())
+    if words < SHORT_WORDS:
+        return True
+    return not entry.content and words < SUMMARY_ONLY_WORDS

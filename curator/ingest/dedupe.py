@@ -1,0 +1,449 @@
+"""Identity and deduplication of feed entries. Pure: plain values in, plain values out.
+
+Three questions, three tools:
+
+- Is this entry one we already stored for this feed? `identity()` gives the key stored in
+  UNIQUE(feed_id, identity): the guid, else the canonical URL, else a hash of title and text.
+  `reconcile()` decides, for a whole fetched document at once, which entries are new, which are
+  publisher edits of stored items (same identity, new `content_hash`: updated in place), which
+  are unchanged, which are tombstoned (deleted by the user: never stored again), and it catches
+  feeds that change their guids while keeping their URLs.
+- Is this URL the same page as that one? `canonical_url()`.
+- Is this item the same story as one from another feed (an aggregator and the original blog, a
+  press release reposted)? `assign_clusters()`: word shingles, candidate pairs found through an
+  index of a consistent sample of shingles (so the work grows with the number of items, not its
+  square), then exact containment on each candidate pair. Containment rather than Jaccard,
+  because an aggregator's excerpt is a small part of the original article.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+import numpy.typing as npt
+from w3lib.url import canonicalize_url
+
+from curator.types import ItemState, ParsedEntry
+
+# --- canonical URLs ------------------------------------------------------------------------
+
+# Query parameters that only say where a click came from (from the ClearURLs and AdGuard
+# tracking-parameter lists). Explicit on purpose: a broad rule such as courlan's, which drops
+# any parameter merely containing "ref", "source" or "uid", can drop what tells two articles
+# apart ("?sourceid=12") and merge them into one identity.
+_TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "ysclid",
+        "twclid", "ttclid", "li_fat_id", "igshid", "igsh", "mc_cid", "mc_eid", "mkt_tok",
+        "_hsenc", "_hsmi", "__hstc", "__hssc", "__hsfp", "hsctatracking", "_ga", "_gl",
+        "_openstat", "oly_anon_id", "oly_enc_id", "vero_conv", "vero_id", "wickedid", "ref_src",
+        "ref_url", "xtor", "cmpid", "ocid", "ncid", "sr_share", "s_cid", "wt.mc_id", "wt_mc_id",
+        "spm", "scid", "rss", "feed_id", "fb_action_ids", "fb_action_types", "fb_source",
+        "fb_ref", "action_object_map", "action_type_map", "action_ref_map", "guccounter",
+        "guce_referrer", "guce_referrer_sig", "mbid", "cvid", "_branch_match_id",
+    }
+)  # fmt: skip
+_TRACKING_PREFIXES = ("utm_", "mtm_", "pk_", "piwik_", "matomo_", "hsa_", "ns_", "at_", "itm_")
+# "?source=rss" (Medium), "?ref=rss" (Ghost): trackers only with such a value.
+_FEED_MARKER_PARAMS = frozenset({"source", "ref", "from", "src", "origin"})
+_FEED_MARKER_VALUE = re.compile(
+    r"^(rss|atom|feed|newsletter|email|twitter|facebook|linkedin)", re.I
+)
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _is_tracking(name: str, value: str) -> bool:
+    key = name.lower()
+    if key in _TRACKING_PARAMS or key.startswith(_TRACKING_PREFIXES):
+        return True
+    return key in _FEED_MARKER_PARAMS and bool(_FEED_MARKER_VALUE.match(value))
+
+
+def canonical_url(url: str) -> str:
+    """The form of `url` used to recognise the same page.
+
+    Scheme and host lowercased, IDN hosts in punycode, default port dropped, percent-escapes
+    normalised and dot segments resolved (RFC 3986 section 6), fragment removed, tracking
+    parameters removed, remaining parameters sorted, the trailing slash of a non-root path
+    removed. Non-web URLs come back stripped but otherwise as is.
+    """
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return url
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not _is_tracking(k, v)
+        ]
+    )
+    # w3lib (Scrapy's URL canonicaliser) does the RFC work; courlan would also rewrite reserved
+    # characters ("/@user" -> "/%40user"), which changes the page some servers return.
+    try:
+        normal = urlsplit(
+            canonicalize_url(urlunsplit((scheme, parts.netloc, parts.path, query, "")))
+        )
+    except ValueError:
+        return url
+    netloc = normal.netloc
+    if port is not None and port == _DEFAULT_PORTS[scheme]:
+        netloc = netloc.rsplit(":", 1)[0]
+    path = normal.path
+    if len(path) > 1 and path.endswith("/"):
+        path = path.rstrip("/") or "/"
+    return urlunsplit((scheme, netloc, path or "/", normal.query, ""))
+
+
+# --- identity and content hash -------------------------------------------------------------
+
+_MAX_KEY = 512  # identities are indexed: an absurdly long guid or URL is stored hashed
+
+
+def _bounded(prefix: str, value: str) -> str:
+    if len(value) <= _MAX_KEY:
+        return f"{prefix}:{value}"
+    return f"{prefix}:sha256:{hashlib.sha256(value.encode()).hexdigest()}"
+
+
+def content_hash(title: str, text: str) -> str:
+    """Fingerprint of what a reader sees; a change means the publisher edited the item.
+
+    Whitespace and Unicode normalisation differences do not count: feeds often re-render the
+    same text with different spacing, which is not an edit.
+    """
+    normal = unicodedata.normalize("NFC", f"{title}\n{text}")
+    normal = " ".join(normal.split())
+    return hashlib.sha256(normal.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
+def identity(entry: ParsedEntry, canonical_url: str | None) -> str:
+    """The key that says "this is the same item" within one feed.
+
+    "guid:<guid>" when the feed gives one, else "url:<canonical url>", else
+    "hash:<content hash>" (such an item edited by its publisher looks new: nothing else is
+    left to recognise it by).
+    """
+    if entry.guid and entry.guid.strip():
+        return _bounded("guid", entry.guid.strip())
+    if canonical_url:
+        return _bounded("url", canonical_url)
+    return "hash:" + content_hash(entry.title, entry.content or entry.summary)
+
+
+# --- reconciling a fetched document with stored items ---------------------------------------
+
+
+class Action(enum.StrEnum):
+    NEW = "new"  # insert
+    UPDATE = "update"  # same item, edited by the publisher (or re-keyed): update in place
+    UNCHANGED = "unchanged"
+    TOMBSTONED = "tombstoned"  # deleted by the user: never stored again
+    DUPLICATE = "duplicate"  # the same item appears earlier in this very document
+
+
+@dataclass(frozen=True, slots=True)
+class KnownItem:
+    """What reconcile needs to know of a stored item of the feed."""
+
+    id: int
+    identity: str
+    url: str | None  # canonical
+    content_hash: str
+    state: ItemState = ItemState.ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    entry: ParsedEntry
+    identity: str
+    url: str | None  # canonical URL of the entry
+    content_hash: str
+    action: Action
+    item_id: int | None = None  # the stored item, for every action but NEW and DUPLICATE
+    rekeyed: bool = False  # matched by URL although its identity changed: store the new one
+
+
+def keys_for(entries: Iterable[ParsedEntry]) -> tuple[set[str], set[str]]:
+    """Identities and canonical URLs to look up among stored items before `reconcile`."""
+    identities: set[str] = set()
+    urls: set[str] = set()
+    for entry in entries:
+        url = canonical_url(entry.url) if entry.url else None
+        identities.add(identity(entry, url))
+        if url:
+            urls.add(url)
+    return identities, urls
+
+
+def reconcile(entries: Sequence[ParsedEntry], known: Iterable[KnownItem]) -> list[Reconciled]:
+    """Decide what to do with each entry of one fetched document of one feed.
+
+    `known` are the feed's stored items whose identity or URL is among the entries' (see
+    `keys_for`), tombstones included. An entry whose identity is unknown but whose URL is the
+    URL of a stored item that has vanished from the document is that item with a changed guid
+    (feeds do that when they move to another CMS): it is matched, not duplicated. A URL shared
+    by several entries of the document (a podcast linking every episode to its home page)
+    never matches that way.
+    """
+    by_identity: dict[str, KnownItem] = {}
+    by_url: dict[str, list[KnownItem]] = {}
+    for item in known:
+        by_identity[item.identity] = item
+        if item.url:
+            by_url.setdefault(item.url, []).append(item)
+
+    prepared = []
+    for entry in entries:
+        url = canonical_url(entry.url) if entry.url else None
+        prepared.append(
+            (
+                entry,
+                identity(entry, url),
+                url,
+                content_hash(entry.title, entry.content or entry.summary),
+            )
+        )
+    present = {key for _, key, _, _ in prepared}
+    url_counts = Counter(url for _, _, url, _ in prepared if url)
+
+    results: list[Reconciled] = []
+    seen: set[str] = set()
+    claimed: set[int] = set()
+    for entry, key, url, digest in prepared:
+        if key in seen:
+            results.append(Reconciled(entry, key, url, digest, Action.DUPLICATE))
+            continue
+        seen.add(key)
+        match = by_identity.get(key)
+        rekeyed = False
+        if match is None and url and url_counts[url] == 1:
+            movable = [
+                item
+                for item in by_url.get(url, ())
+                if item.identity not in present and item.id not in claimed
+            ]
+            if len(movable) == 1:
+                match, rekeyed = movable[0], True
+        if match is None:
+            results.append(Reconciled(entry, key, url, digest, Action.NEW))
+            continue
+        claimed.add(match.id)
+        if match.state is ItemState.DELETED:
+            action = Action.TOMBSTONED
+        elif rekeyed or match.content_hash != digest:
+            action = Action.UPDATE
+        else:
+            action = Action.UNCHANGED
+        results.append(Reconciled(entry, key, url, digest, action, match.id, rekeyed))
+    return results
+
+
+# --- near-duplicate clustering across feeds -------------------------------------------------
+
+SHINGLE_WORDS = 5
+MIN_WORDS = 40  # shorter texts are never clustered: too little to tell a story from boilerplate
+MAX_WORDS = 1500  # the start of an article is enough to recognise it, and keeps this cheap
+CONTAINMENT = 0.7  # share of the shorter text's shingles found in the longer one
+SAMPLE_MASK = np.uint64(3)  # index one shingle in four (consistently: by hash value)
+COMMON_SHINGLE = 50  # a sampled shingle in more documents than this is boilerplate: not a clue
+DEFAULT_WINDOW = timedelta(days=3)
+
+_WORD = re.compile(r"\w+")
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterDoc:
+    """An item as clustering sees it."""
+
+    id: int
+    feed_id: int
+    text: str  # the item's best text (content, else summary)
+    when: datetime  # published_at, else fetched_at
+    cluster_id: int | None = None  # the item's current cluster, for items already stored
+
+
+@dataclass(frozen=True, slots=True)
+class Clustering:
+    # item id -> cluster id (None = alone), for every new item and every stored item whose
+    # cluster changes. A cluster id is the id of its representative, which is in the cluster.
+    assignments: dict[int, int | None]
+    # existing cluster id -> the cluster it was merged into: the caller re-points members of
+    # the old cluster that were not among the candidates.
+    merged: dict[int, int]
+
+
+class _Shingled:
+    __slots__ = ("doc", "is_new", "sample", "shingles", "words")
+
+    def __init__(
+        self, doc: ClusterDoc, is_new: bool, words: int, shingles: npt.NDArray[np.uint64]
+    ) -> None:
+        self.doc = doc
+        self.is_new = is_new
+        self.words = words
+        self.shingles = shingles  # sorted, unique
+        self.sample = shingles[(shingles & SAMPLE_MASK) == 0]
+
+
+def _shingle(
+    text: str, vocabulary: dict[str, int], width: int, max_words: int
+) -> tuple[int, npt.NDArray[np.uint64]]:
+    words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())[:max_words]
+    if len(words) < width:
+        return len(words), np.empty(0, dtype=np.uint64)
+    ids = np.fromiter(
+        (vocabulary.setdefault(w, len(vocabulary) + 1) for w in words),
+        dtype=np.uint64,
+        count=len(words),
+    )
+    # A polynomial hash of each window of `width` word ids, then a multiplicative mix so the
+    # low bits used for sampling are well spread. uint64 arithmetic wraps, as intended.
+    n = len(ids) - width + 1
+    hashes = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(width):
+            hashes = hashes * np.uint64(1_000_003) + ids[offset : offset + n]
+        hashes = hashes * _MIX
+        hashes ^= hashes >> np.uint64(29)
+    return len(words), np.unique(hashes)
+
+
+def assign_clusters(
+    new: Sequence[ClusterDoc],
+    recent: Sequence[ClusterDoc],
+    *,
+    window: timedelta = DEFAULT_WINDOW,
+    containment: float = CONTAINMENT,
+    min_words: int = MIN_WORDS,
+    across_feeds_only: bool = True,
+) -> Clustering:
+    """Group `new` items with near-duplicates among themselves and among `recent` stored ones.
+
+    `recent` are stored items within `window` of the new ones (they were clustered when they
+    were new; they are not compared with each other again). Two items are the same story when
+    both have at least `min_words` words, they are at most `window` apart, come from different
+    feeds (unless `across_feeds_only` is False) and at least `containment` of the shorter
+    text's word 5-grams appear in the longer one.
+
+    The representative of a new cluster is its earliest item (ties: the longest text, then
+    the lowest id): usually the original rather than a copy. A cluster that already exists
+    keeps its id; when a new item bridges two existing clusters, the older id wins.
+    """
+    vocabulary: dict[str, int] = {}
+    docs: list[_Shingled] = []
+    new_ids = {d.id for d in new}
+    for doc, is_new in [(d, True) for d in new] + [
+        (d, False) for d in recent if d.id not in new_ids
+    ]:
+        words, shingles = _shingle(doc.text, vocabulary, SHINGLE_WORDS, MAX_WORDS)
+        docs.append(_Shingled(doc, is_new, words, shingles))
+
+    edges = _similar_pairs(docs, window, containment, min_words, across_feeds_only)
+    return _components(docs, edges)
+
+
+def _similar_pairs(
+    docs: Sequence[_Shingled],
+    window: timedelta,
+    containment: float,
+    min_words: int,
+    across_feeds_only: bool,
+) -> list[tuple[int, int]]:
+    eligible = [i for i, d in enumerate(docs) if d.words >= min_words and len(d.shingles)]
+    if not any(docs[i].is_new for i in eligible):
+        return []
+    # Inverted index over sampled shingles, built with one sort instead of a dict of lists.
+    hashes = np.concatenate([docs[i].sample for i in eligible] or [np.empty(0, np.uint64)])
+    owners = np.concatenate(
+        [np.full(len(docs[i].sample), i, dtype=np.int64) for i in eligible]
+        or [np.empty(0, np.int64)]
+    )
+    order = np.argsort(hashes, kind="stable")
+    hashes, owners = hashes[order], owners[order]
+    starts = np.flatnonzero(np.r_[True, hashes[1:] != hashes[:-1]])
+    sizes = np.diff(np.r_[starts, len(hashes)])
+    shared: Counter[tuple[int, int]] = Counter()
+    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+        if size > COMMON_SHINGLE:
+            continue
+        group = owners[start : start + size].tolist()
+        for a_pos, a in enumerate(group):
+            for b in group[a_pos + 1 :]:
+                if docs[a].is_new or docs[b].is_new:
+                    shared[(a, b) if a < b else (b, a)] += 1
+
+    edges = []
+    for (a, b), count in shared.items():
+        da, db = docs[a], docs[b]
+        smaller = min(len(da.sample), len(db.sample))
+        if count < min(2, smaller):
+            continue
+        if across_feeds_only and da.doc.feed_id == db.doc.feed_id:
+            continue
+        if abs(da.doc.when - db.doc.when) > window:
+            continue
+        common = len(np.intersect1d(da.shingles, db.shingles, assume_unique=True))
+        if common >= containment * min(len(da.shingles), len(db.shingles)):
+            edges.append((a, b))
+    return edges
+
+
+def _representative_order(doc: ClusterDoc) -> tuple[datetime, int, int]:
+    return (doc.when, -len(doc.text), doc.id)  # earliest, then longest, then oldest row
+
+
+def _components(docs: Sequence[_Shingled], edges: Iterable[tuple[int, int]]) -> Clustering:
+    parent = list(range(len(docs)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in edges:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    groups: dict[int, list[int]] = {}
+    for i in range(len(docs)):
+        groups.setdefault(find(i), []).append(i)
+
+    assignments: dict[int, int | None] = {d.doc.id: None for d in docs if d.is_new}
+    merged: dict[int, int] = {}
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        existing = sorted({c for i in members if (c := docs[i].doc.cluster_id) is not None})
+        if existing:
+            cluster_id = existing[0]
+            merged.update({old: cluster_id for old in existing[1:]})
+        else:
+            first = min(
+                members, key=lambda i: (docs[i].doc.when, -len(docs[i].doc.text), docs[i].doc.id)
+            )
+            cluster_id = docs[first].doc.id
+        for i in members:
+            doc = docs[i].doc
+            if docs[i].is_new or doc.cluster_id != cluster_id:
+                assignments[doc.id] = cluster_id
+    return Clustering(assignments=assignments, merged=merged)
