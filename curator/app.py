@@ -13,12 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curator.config import Settings, load_settings, resolve_database_url
 from curator.errors import InvalidAction
 from curator.store import Database, decisions, repo
 from curator.types import Decision, DecisionKind, Feed
+
+if TYPE_CHECKING:
+    from curator.ingest.pipeline import Progress
+    from curator.ingest.report import FetchReport
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,30 @@ class Curator:
         with self.db.session() as session:
             return repo.list_feeds(session)
 
+    # --- ingestion ------------------------------------------------------------------------
+
+    def fetch(
+        self,
+        *,
+        all: bool = False,
+        feed: str | None = None,
+        progress: Progress | None = None,
+    ) -> FetchReport:
+        """Fetch the feeds that are due (every active one with `all`, or one by URL or name),
+        store their new and edited items, fetch full text where wanted, cluster duplicates."""
+        # Imported here: httpx, numpy and the parsers cost startup time other commands need not pay.
+        from curator.ingest import service as ingest_service
+
+        now = self.now()
+        feeds = ingest_service.select_feeds(
+            self.db, self.settings.feeds, now, everything=all, only=feed
+        )
+        return ingest_service.fetch(self.db, self.settings.fetch, feeds, now, progress=progress)
+
+    def _fetch_stage(self) -> tuple[str, dict[str, Any]]:
+        report = self.fetch()
+        return report.summary(), report.to_dict(per_feed=False)
+
     # --- review decisions ------------------------------------------------------------------
 
     def decide(
@@ -129,6 +157,7 @@ class Curator:
         report = RunReport()
         stages: list[tuple[str, Callable[[], tuple[str, dict[str, Any]]]]] = [
             # Stages are added here in data-flow order: fetch -> score -> plan -> export -> digest.
+            ("fetch", self._fetch_stage),
         ]
         for name, stage in stages:
             started = _time.perf_counter()

@@ -71,13 +71,13 @@ def parse_document(body: bytes, url: str, headers: dict[str, str]) -> ParsedDocu
         parsed = parse_feed(body, url=url, headers=headers)
     except CuratorError as e:
         return ParsedDocument(error=getattr(e, "message", str(e)))
-    except Exception as e:  # noqa: BLE001 - see docstring
+    except Exception as e:
         return ParsedDocument(error=f"parser failed: {type(e).__name__}: {e}")
     languages: list[str | None] = []
     for entry in parsed.entries:
         try:
             languages.append(detect_language(entry_text(entry), hint=entry.language))
-        except Exception:  # noqa: BLE001 - a language is a nicety, never a reason to fail
+        except Exception:
             languages.append(None)
     return ParsedDocument(
         title=parsed.title,
@@ -89,30 +89,21 @@ def parse_document(body: bytes, url: str, headers: dict[str, str]) -> ParsedDocu
     )
 
 
-def extract_page(
-    body: bytes, url: str, content_type: str | None, charset: str | None, hint: str | None
-) -> PageText:
-    """Worker side: an article page -> its main text (trafilatura) and language."""
+def extract_page(body: bytes, url: str, headers: dict[str, str]) -> PageText:
+    """Worker side: an article page -> its main text and metadata (curator.extract)."""
     from curator.extract import extract_article
-    from curator.lang import detect_language
 
     try:
-        article = extract_article(body, url=url, content_type=content_type, charset=charset)
+        article = extract_article(body, url, headers)
     except CuratorError as e:
         return PageText(error=str(e))
-    except Exception as e:  # noqa: BLE001 - one odd page must not stop the run
+    except Exception as e:
         return PageText(error=f"extraction failed: {type(e).__name__}: {e}")
-    if not article.text:
-        return PageText(error="no article text found on the page")
-    try:
-        language = detect_language(f"{article.title or ''}\n{article.text}", hint=hint)
-    except Exception:  # noqa: BLE001
-        language = None
     return PageText(
         text=article.text,
         author=article.author,
         published_at=article.published_at,
-        language=language,
+        language=article.language,
     )
 
 
@@ -192,7 +183,7 @@ class Pipeline:
                     self.workers, parse_document, result.body, result.final_url, result.headers
                 )
             report, jobs = await _call(self.writer, self.sink.store_feed, feed, result, document)
-        except Exception as e:  # noqa: BLE001 - one feed's bug must not stop the others
+        except Exception as e:
             log.exception("fetching %s failed", feed.url)
             report, jobs = (
                 FeedReport(
@@ -216,24 +207,18 @@ class Pipeline:
             result = await fetcher.fetch_page(job.url, now=self.now)
             if result.ok:
                 page = await _call(
-                    self.workers,
-                    extract_page,
-                    result.body,
-                    result.final_url,
-                    result.content_type,
-                    result.charset,
-                    job.language_hint,
+                    self.workers, extract_page, result.body, result.final_url, result.headers
                 )
             else:
                 page = PageText(error=result.error or f"HTTP {result.http_status}")
             ok = await _call(self.writer, self.sink.store_page, job, page)
-        except Exception as e:  # noqa: BLE001 - full text is best effort, never fatal
+        except Exception as e:
             log.exception("full text of %s failed", job.url)
             ok = False
             try:
                 error = PageText(error=f"internal error: {type(e).__name__}: {e}")
                 await _call(self.writer, self.sink.store_page, job, error)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("recording the full-text failure of %s failed", job.url)
         if ok:
             self.pages_ok += 1

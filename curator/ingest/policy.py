@@ -223,26 +223,10 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
 
 # ---- full text -------------------------------------------------------------------------------
 
-SHORT_TEXT_CHARS = 600  # below this a feed entry is a teaser, not the article
-# Endings that announce a cut: "…", "[...]", "Read more", "Lire la suite", WordPress footers.
-_TRUNCATION_MARKS = re.compile(
-    r"(…|\.\.\.|\[…\]|\[\.\.\.\]|\[&hellip;\]|read more|continue reading|lire la suite"
-    r"|la suite|en savoir plus|appeared first on .{0,200}|est apparu en premier sur .{0,200})"
-    r"\W*$",
-    re.IGNORECASE,
-)
 
-
-def looks_truncated(text: str) -> bool:
-    """Does a feed entry's text look like a teaser of a longer article?"""
-    stripped = text.strip()
-    return len(stripped) < SHORT_TEXT_CHARS or bool(_TRUNCATION_MARKS.search(stripped[-300:]))
-
-
-def wants_full_text(mode: FullTextMode, *, url: str | None, content: str, summary: str) -> bool:
-    """Should the article page of a new entry be fetched? (per-feed `full_text`)."""
+def wants_full_text(mode: FullTextMode, *, url: str | None, truncated: bool) -> bool:
+    """Should the article page of a new entry be fetched? (per-feed `full_text`; `truncated`
+    is `curator.extract.looks_truncated` of the entry)."""
     if not url or mode is FullTextMode.NEVER:
         return False
-    if mode is FullTextMode.ALWAYS:
-        return True
-    return looks_truncated(content or summary)
+    return mode is FullTextMode.ALWAYS or truncated

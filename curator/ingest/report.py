@@ -109,4 +109,3 @@ class PageJob:
     text: str  # the feed's text, kept if the page yields less
     author: str | None
     published_at: datetime | None
-    language_hint: str | None

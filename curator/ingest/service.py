@@ -15,10 +15,14 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any
 
+from sqlalchemy.orm import Session
+
+from curator.extract import looks_truncated
 from curator.ingest import dedupe, policy
 from curator.ingest.fetch import FetchResult, FetchStatus
-from curator.ingest.pipeline import ParsedDocument, PageText, Pipeline, Progress, make_workers
+from curator.ingest.pipeline import PageText, ParsedDocument, Pipeline, Progress, make_workers
 from curator.ingest.report import FeedOutcome, FeedReport, FetchReport, PageJob
 from curator.store import Database, repo
 from curator.store import ingest as store
@@ -46,14 +50,11 @@ class DatabaseSink:
         self, feed: Feed, result: FetchResult, document: ParsedDocument | None
     ) -> tuple[FeedReport, list[PageJob]]:
         now, settings = self.now, self.settings
-        base = {"feed_id": feed.id, "url": feed.url, "name": feed.display_name}
         with self.db.session() as session:
             if result.status is FetchStatus.GONE:
                 state = policy.after_gone(feed, now)
                 store.save_feed_state(session, feed.id, state, now)
-                return FeedReport(
-                    **base, outcome=FeedOutcome.GONE, http_status=410, error=state.last_error
-                ), []
+                return _report(feed, FeedOutcome.GONE, http_status=410, error=state.last_error), []
             error = result.error if result.status is FetchStatus.ERROR else None
             if document is not None and document.error:
                 error = document.error
@@ -67,9 +68,7 @@ class DatabaseSink:
                     if state.status is FeedStatus.DISABLED
                     else FeedOutcome.FAILED
                 )
-                return FeedReport(
-                    **base, outcome=outcome, http_status=result.http_status, error=error
-                ), []
+                return _report(feed, outcome, http_status=result.http_status, error=error), []
             if result.status is FetchStatus.NOT_MODIFIED or document is None:
                 state = policy.after_success(
                     feed,
@@ -82,29 +81,29 @@ class DatabaseSink:
                     not_modified=True,
                 )
                 moved = store.save_feed_state(session, feed.id, state, now)
-                return FeedReport(
-                    **base,
-                    outcome=FeedOutcome.NOT_MODIFIED,
+                return _report(
+                    feed,
+                    FeedOutcome.NOT_MODIFIED,
                     http_status=result.http_status,
                     moved_to=moved,
                 ), []
-            return self._store_document(session, feed, result, document, base)
+            return self._store_document(session, feed, result, document)
 
     def _store_document(
         self,
-        session: store.Session,
+        session: Session,
         feed: Feed,
         result: FetchResult,
         document: ParsedDocument,
-        base: dict[str, object],
     ) -> tuple[FeedReport, list[PageJob]]:
         entries = document.entries
         identities, urls = dedupe.keys_for(entries)
         known = store.known_items(session, feed.id, identities, urls)
         reconciled = dedupe.reconcile(entries, known)
         pending = [
-            policy.wants_full_text(
-                feed.full_text, url=r.entry.url, content=r.entry.content, summary=r.entry.summary
+            r.action is dedupe.Action.NEW
+            and policy.wants_full_text(
+                feed.full_text, url=r.entry.url, truncated=looks_truncated(r.entry)
             )
             for r in reconciled
         ]
@@ -132,9 +131,9 @@ class DatabaseSink:
         )
         self.new_ids += [item_id for item_id, _ in stored.new]
         jobs = store.page_jobs(session, [item_id for item_id, url in stored.new if url])
-        report = FeedReport(
-            **base,  # type: ignore[arg-type]
-            outcome=FeedOutcome.FETCHED,
+        report = _report(
+            feed,
+            FeedOutcome.FETCHED,
             http_status=result.http_status,
             entries=len(entries),
             new_items=len(stored.new),
@@ -173,6 +172,10 @@ class DatabaseSink:
                 language=page.language,
             )
             return True
+
+
+def _report(feed: Feed, outcome: FeedOutcome, **details: Any) -> FeedReport:
+    return FeedReport(feed.id, feed.url, feed.display_name, outcome, **details)
 
 
 def select_feeds(

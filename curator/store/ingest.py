@@ -155,9 +155,10 @@ def save_feed_state(
     if state.url != row.url:
         clash = session.scalar(select(FeedRow.id).where(FeedRow.url == state.url))
         if clash is None:
-            session.add(
-                FeedUrlRow(feed_id=feed_id, url=row.url, reason="permanent redirect", replaced_at=now)
+            history = FeedUrlRow(
+                feed_id=feed_id, url=row.url, reason="permanent redirect", replaced_at=now
             )
+            session.add(history)
             row.url = moved = state.url
     row.status = state.status.value
     row.etag = state.etag
@@ -198,7 +199,6 @@ def page_jobs(session: Session, item_ids: Iterable[int] | None = None) -> list[P
             text=row.content or row.summary,
             author=row.author,
             published_at=row.published_at,
-            language_hint=row.language,
         )
         for row in session.scalars(query.order_by(ItemRow.id))
     ]
