@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from curator.config import Settings, load_settings, resolve_database_url
 from curator.errors import InvalidAction
 from curator.store import Database, decisions, repo
-from curator.types import Decision, DecisionKind, Feed
+from curator.types import Decision, DecisionKind, Feed, FeedSource
 
 if TYPE_CHECKING:
     from curator.ingest.pipeline import Progress
@@ -104,6 +104,40 @@ class Curator:
             self.db, self.settings.feeds, now, everything=all, only=feed
         )
         return ingest_service.fetch(self.db, self.settings.fetch, feeds, now, progress=progress)
+
+    def add_feed(self, url: str, *, name: str | None = None) -> FeedSource:
+        """Follow the feed at `url`, or the one its page leads to; appended to feeds.yaml."""
+        from curator.ingest import service as ingest_service
+
+        found = ingest_service.discover_feed(self.settings.fetch, url, self.now())
+        source = FeedSource(found.url, name=name or found.title)
+        if not self._add_sources([source]):
+            raise InvalidAction(f"{found.url} is already in {self.settings.path}")
+        return source
+
+    def import_opml(self, data: bytes, *, source: str = "OPML") -> list[FeedSource]:
+        """Add every feed of an OPML subscription list not followed yet; returns those added."""
+        from curator.ingest.discover import parse_opml
+
+        return self._add_sources(parse_opml(data, source=source))
+
+    def export_opml(self) -> str:
+        from curator.ingest import service as ingest_service
+        from curator.ingest.discover import export_opml
+
+        with self.db.session() as session:
+            feeds = repo.sync_feeds(session, self.settings.feeds, self.now())
+        return export_opml(ingest_service.opml_feeds(feeds), now=self.now())
+
+    def _add_sources(self, sources: list[FeedSource]) -> list[FeedSource]:
+        from curator.config_edit import add_feeds
+
+        added = add_feeds(self.settings.path, sources)
+        if added:
+            self.settings = load_settings(self.settings.path)
+            with self.db.session() as session:
+                repo.sync_feeds(session, self.settings.feeds, self.now())
+        return added
 
     def _fetch_stage(self) -> tuple[str, dict[str, Any]]:
         report = self.fetch()

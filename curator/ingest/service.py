@@ -14,14 +14,18 @@ import random
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from curator.extract import looks_truncated
-from curator.ingest import dedupe, policy
-from curator.ingest.fetch import FetchResult, FetchStatus
+from curator.errors import CuratorError, FeedError, FetchError
+from curator.extract import decode_html, looks_truncated
+from curator.ingest import dedupe, discover, policy
+from curator.ingest.fetch import Fetcher, FetchResult, FetchStatus
+from curator.ingest.parse import ParsedFeed, parse_feed
 from curator.ingest.pipeline import PageText, ParsedDocument, Pipeline, Progress, make_workers
 from curator.ingest.report import FeedOutcome, FeedReport, FetchReport, PageJob
 from curator.store import Database, repo
@@ -229,7 +233,12 @@ def fetch(
             progress=progress,
         )
         reports = asyncio.run(pipeline.run(feeds, leftovers))
-    clustered = cluster(db, sink.new_ids, now)
+    try:
+        clustered = cluster(db, sink.new_ids, now)
+    except Exception:
+        # Clustering only groups stored items: if it fails they are still there, unclustered.
+        log.exception("near-duplicate clustering failed")
+        clustered = 0
     return FetchReport(
         feeds=tuple(reports),
         full_text_ok=pipeline.pages_ok,
@@ -251,3 +260,71 @@ def cluster(db: Database, new_ids: Sequence[int], now: datetime) -> int:
             return 0
         clustering = dedupe.assign_clusters(new, recent)
         return store.apply_clustering(session, clustering)
+
+
+# ---- discovery --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Discovered:
+    url: str  # the feed's URL, after permanent redirects
+    title: str | None
+    via: str  # "feed" (the URL itself), "link" (<link rel=alternate>), "well-known" (/feed...)
+
+
+def _as_feed(result: FetchResult) -> ParsedFeed | None:
+    if not result.ok:
+        return None
+    try:
+        return parse_feed(result.body, url=result.final_url, headers=result.headers)
+    except CuratorError:
+        return None
+
+
+async def _discover(fetcher: Fetcher, url: str, now: datetime) -> Discovered:
+    first = await fetcher.fetch_any(url, now=now)
+    if not first.ok:
+        raise FetchError(url, first.error or "cannot fetch", status=first.http_status)
+    parsed = _as_feed(first)
+    if parsed is not None:
+        return Discovered(first.permanent_url or url, parsed.title, "feed")
+    candidates: list[tuple[str, str]] = []
+    if discover.looks_like_html(first.body, first.content_type):
+        page, _ = decode_html(first.body, first.headers)
+        candidates += [
+            (link.url, "link") for link in discover.find_feed_links(page, first.final_url)
+        ]
+    candidates += [(c, "well-known") for c in discover.well_known_candidates(first.final_url)]
+    user_host = urlsplit(url).hostname
+    tried: set[str] = set()
+    for candidate, via in candidates:
+        if candidate in tried:
+            continue
+        tried.add(candidate)
+        # Links on the page the user named may point anywhere: only its own host is trusted
+        # as much as the URL the user typed.
+        same_host = urlsplit(candidate).hostname == user_host
+        result = await fetcher.fetch_any(candidate, now=now, user_given=same_host)
+        parsed = _as_feed(result)
+        if parsed is not None:
+            return Discovered(result.permanent_url or candidate, parsed.title, via)
+    raise FeedError(
+        url,
+        'no feed found: the page announces none (<link rel="alternate">) and none of '
+        + ", ".join(discover.WELL_KNOWN_PATHS)
+        + " is a feed",
+    )
+
+
+def discover_feed(settings: FetchSettings, url: str, now: datetime) -> Discovered:
+    """The feed at `url`, or the one a blog/home page leads to (autodiscovery)."""
+
+    async def run() -> Discovered:
+        async with Fetcher(settings) as fetcher:
+            return await _discover(fetcher, url.strip(), now)
+
+    return asyncio.run(run())
+
+
+def opml_feeds(feeds: Sequence[Feed]) -> list[discover.OpmlFeed]:
+    return [discover.OpmlFeed(f.url, f.display_name, f.site_url) for f in feeds]

@@ -260,7 +260,8 @@ def cluster_docs(
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         new += docs(select(*columns).where(ItemRow.id.in_(chunk)))
-    new = [d for d in new if d.text.strip()]
+    # Items dated before `floor` (old archives, year-1 dates from broken feeds) are not news.
+    new = [d for d in new if d.text.strip() and d.when >= floor]
     if not new:
         return [], []
     since = max(min(d.when for d in new) - window, floor)
