@@ -326,7 +326,9 @@ def test_same_story_in_two_feeds_is_clustered(tmp_path: Path, feed_server: FeedS
     a = feed_server.route("/blog.xml", body=rss(original))
     b = feed_server.route("/agg.xml", body=rss(repost + other))
     app = open_curator(
-        tmp_path, [{"url": a, "full_text": "never"}, {"url": b, "full_text": "never"}]
+        tmp_path,
+        [{"url": a, "full_text": "never"}, {"url": b, "full_text": "never"}],
+        clock=Clock(NOW),
     )
     report = app.fetch()
     assert report.new_items == 3 and report.clustered >= 2

@@ -44,6 +44,7 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.8"
 ACCEPT_ENCODING = "gzip, deflate"
 TOTAL_DEADLINE_FACTOR = 3.0
 _READ_CHUNK = 64 * 1024
+_DRAIN_LIMIT = 64 * 1024
 
 
 class FetchStatus(enum.StrEnum):
@@ -331,6 +332,7 @@ class Fetcher:
             h = {k.lower(): v for k, v in response.headers.items()}
             if code in REDIRECTS:
                 location = h.get("location")
+                await _drain(response)
                 if not location:
                     raise _Refused(f"HTTP {code} without Location", code)
                 raise _Redirect(code, urljoin(current, location.strip()))
@@ -343,6 +345,8 @@ class Fetcher:
                 "permanent_url": permanent,
                 "max_age_seconds": parse_max_age(h.get("cache-control")),
             }
+            if code < 200 or code >= 300 or code == 204:
+                await _drain(response)
             if code == 304:
                 return FetchResult(original, FetchStatus.NOT_MODIFIED, **common)  # type: ignore[arg-type]
             if code == 410:
@@ -383,6 +387,16 @@ class Fetcher:
                 raise _Refused(f"body larger than {limit} bytes")
             inflater.feed(chunk)
         return inflater.finish()
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a small unwanted body (304, redirect, error page) so the connection can be
+    reused; a large one is abandoned with its connection instead."""
+    received = 0
+    async for chunk in response.aiter_raw(_READ_CHUNK):
+        received += len(chunk)
+        if received > _DRAIN_LIMIT:
+            break
 
 
 class _Redirect(Exception):

@@ -18,7 +18,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -42,7 +42,10 @@ class ParsedDocument:
     ttl_minutes: int | None = None
     warning: str | None = None
     entries: tuple[ParsedEntry, ...] = ()
-    languages: tuple[str | None, ...] = ()  # detected, aligned with entries
+    # Keys to look the entries up among stored items (dedupe.keys_for), computed here so the
+    # single writer thread does not canonicalise every URL itself.
+    identities: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
     error: str | None = None
 
 
@@ -57,36 +60,44 @@ class PageText:
     error: str | None = None
 
 
-def entry_text(entry: ParsedEntry) -> str:
-    return f"{entry.title}\n{entry.content or entry.summary}"
-
-
 def parse_document(body: bytes, url: str, headers: dict[str, str]) -> ParsedDocument:
-    """Worker side: bytes -> entries and their languages. Never raises (a parser bug must
-    not take the run down; it becomes this feed's error)."""
+    """Worker side: bytes -> entries. Never raises (a parser bug must not take the run down;
+    it becomes this feed's error)."""
+    from curator.ingest.dedupe import keys_for
     from curator.ingest.parse import parse_feed
-    from curator.lang import detect_language
 
     try:
         parsed = parse_feed(body, url=url, headers=headers)
+        identities, urls = keys_for(parsed.entries)
     except CuratorError as e:
         return ParsedDocument(error=getattr(e, "message", str(e)))
     except Exception as e:
         return ParsedDocument(error=f"parser failed: {type(e).__name__}: {e}")
-    languages: list[str | None] = []
-    for entry in parsed.entries:
-        try:
-            languages.append(detect_language(entry_text(entry), hint=entry.language))
-        except Exception:
-            languages.append(None)
     return ParsedDocument(
         title=parsed.title,
         site_url=parsed.site_url,
         ttl_minutes=parsed.ttl_minutes,
         warning=parsed.warning,
         entries=parsed.entries,
-        languages=tuple(languages),
+        identities=tuple(identities),
+        urls=tuple(urls),
     )
+
+
+def detect_languages(texts: Sequence[tuple[int, str, str | None]]) -> dict[int, str | None]:
+    """Worker side: (item id, text, declared language) -> fr | en | other | None.
+
+    Run on stored new items only, not in `parse_document`: a feed re-downloaded with nothing
+    new then costs no detection at all (and no loading of the ~100 MB model)."""
+    from curator.lang import detect_language
+
+    out: dict[int, str | None] = {}
+    for item_id, text, hint in texts:
+        try:
+            out[item_id] = detect_language(text, hint=hint)
+        except Exception:  # a language is a nicety, never a reason to lose the entries
+            out[item_id] = None
+    return out
 
 
 def extract_page(body: bytes, url: str, headers: dict[str, str]) -> PageText:
@@ -107,17 +118,26 @@ def extract_page(body: bytes, url: str, headers: dict[str, str]) -> PageText:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class StoredFeed:
+    report: FeedReport
+    pages: list[PageJob] = field(default_factory=list)  # full text wanted
+    texts: list[tuple[int, str, str | None]] = field(default_factory=list)  # language wanted
+
+
 class Sink(Protocol):
     """The storage side of the pipeline; every call runs in the single writer thread."""
 
     def store_feed(
         self, feed: Feed, result: FetchResult, document: ParsedDocument | None
-    ) -> tuple[FeedReport, list[PageJob]]: ...
+    ) -> StoredFeed: ...
+
+    def store_languages(self, languages: dict[int, str | None]) -> None: ...
 
     def store_page(self, job: PageJob, page: PageText) -> bool: ...
 
 
-def make_workers(jobs: int) -> Executor:
+def make_workers(jobs: int, *, preload: bool = False) -> Executor:
     """Worker processes for CPU-bound parsing, or a thread when there is too little to share.
 
     fork is used where available: workers inherit the already imported parser instead of
@@ -128,7 +148,17 @@ def make_workers(jobs: int) -> Executor:
     if jobs < 4 or cpus < 2:
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="curator-parse")
     methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    fork = "fork" in methods
+    if fork:
+        from curator.ingest import parse  # noqa: F401
+
+        if preload:
+            # Many new items ahead: load the language model (~100 MB, 0.6 s) once, here, so
+            # forked workers share its pages instead of each loading a copy.
+            from curator.lang import detect_language
+
+            detect_language("warming up the language model, once for every worker")
+    context = multiprocessing.get_context("fork" if fork else None)
     pool = ProcessPoolExecutor(max_workers=min(cpus, jobs), mp_context=context)
     pool.submit(int).result()  # start the processes now (see above)
     return pool
@@ -182,25 +212,34 @@ class Pipeline:
                 document = await _call(
                     self.workers, parse_document, result.body, result.final_url, result.headers
                 )
-            report, jobs = await _call(self.writer, self.sink.store_feed, feed, result, document)
+            stored = await _call(self.writer, self.sink.store_feed, feed, result, document)
         except Exception as e:
             log.exception("fetching %s failed", feed.url)
-            report, jobs = (
+            stored = StoredFeed(
                 FeedReport(
                     feed.id,
                     feed.url,
                     feed.display_name,
                     FeedOutcome.FAILED,
                     error=f"internal error: {type(e).__name__}: {e}",
-                ),
-                [],
+                )
             )
         self._done += 1
         if self.progress is not None:
-            self.progress(report, self._done, self._total)
-        if jobs and self.full_text:
-            await asyncio.gather(*(self._page(fetcher, job) for job in jobs))
-        return report
+            self.progress(stored.report, self._done, self._total)
+        await self._languages(stored.texts)
+        if stored.pages and self.full_text:
+            await asyncio.gather(*(self._page(fetcher, job) for job in stored.pages))
+        return stored.report
+
+    async def _languages(self, texts: list[tuple[int, str, str | None]]) -> None:
+        if not texts:
+            return
+        try:
+            languages = await _call(self.workers, detect_languages, texts)
+            await _call(self.writer, self.sink.store_languages, languages)
+        except Exception:  # the items are stored; only their language stays the declared one
+            log.exception("language detection failed")
 
     async def _page(self, fetcher: Fetcher, job: PageJob) -> None:
         try:

@@ -26,11 +26,19 @@ from curator.extract import decode_html, looks_truncated
 from curator.ingest import dedupe, discover, policy
 from curator.ingest.fetch import Fetcher, FetchResult, FetchStatus
 from curator.ingest.parse import ParsedFeed, parse_feed
-from curator.ingest.pipeline import PageText, ParsedDocument, Pipeline, Progress, make_workers
+from curator.ingest.pipeline import (
+    PageText,
+    ParsedDocument,
+    Pipeline,
+    Progress,
+    StoredFeed,
+    make_workers,
+)
 from curator.ingest.report import FeedOutcome, FeedReport, FetchReport, PageJob
+from curator.lang import language_from_hint
 from curator.store import Database, repo
 from curator.store import ingest as store
-from curator.types import Feed, FeedSource, FeedStatus, FetchSettings
+from curator.types import Feed, FeedSource, FeedStatus, FetchSettings, FullTextMode
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +60,15 @@ class DatabaseSink:
 
     def store_feed(
         self, feed: Feed, result: FetchResult, document: ParsedDocument | None
-    ) -> tuple[FeedReport, list[PageJob]]:
+    ) -> StoredFeed:
         now, settings = self.now, self.settings
         with self.db.session() as session:
             if result.status is FetchStatus.GONE:
                 state = policy.after_gone(feed, now)
                 store.save_feed_state(session, feed.id, state, now)
-                return _report(feed, FeedOutcome.GONE, http_status=410, error=state.last_error), []
+                return StoredFeed(
+                    _report(feed, FeedOutcome.GONE, http_status=410, error=state.last_error)
+                )
             error = result.error if result.status is FetchStatus.ERROR else None
             if document is not None and document.error:
                 error = document.error
@@ -72,7 +82,9 @@ class DatabaseSink:
                     if state.status is FeedStatus.DISABLED
                     else FeedOutcome.FAILED
                 )
-                return _report(feed, outcome, http_status=result.http_status, error=error), []
+                return StoredFeed(
+                    _report(feed, outcome, http_status=result.http_status, error=error)
+                )
             if result.status is FetchStatus.NOT_MODIFIED or document is None:
                 state = policy.after_success(
                     feed,
@@ -85,12 +97,14 @@ class DatabaseSink:
                     not_modified=True,
                 )
                 moved = store.save_feed_state(session, feed.id, state, now)
-                return _report(
-                    feed,
-                    FeedOutcome.NOT_MODIFIED,
-                    http_status=result.http_status,
-                    moved_to=moved,
-                ), []
+                return StoredFeed(
+                    _report(
+                        feed,
+                        FeedOutcome.NOT_MODIFIED,
+                        http_status=result.http_status,
+                        moved_to=moved,
+                    )
+                )
             return self._store_document(session, feed, result, document)
 
     def _store_document(
@@ -99,19 +113,27 @@ class DatabaseSink:
         feed: Feed,
         result: FetchResult,
         document: ParsedDocument,
-    ) -> tuple[FeedReport, list[PageJob]]:
+    ) -> StoredFeed:
         entries = document.entries
-        identities, urls = dedupe.keys_for(entries)
-        known = store.known_items(session, feed.id, identities, urls)
+        if entries and not document.identities:
+            identities, urls = dedupe.keys_for(entries)
+        else:
+            identities, urls = set(document.identities), set(document.urls)
+        known = (
+            store.known_items(session, feed.id, identities, urls)
+            if feed.last_fetched_at is not None  # never fetched: nothing stored to compare
+            else []
+        )
         reconciled = dedupe.reconcile(entries, known)
         pending = [
             r.action is dedupe.Action.NEW
+            and feed.full_text is not FullTextMode.NEVER  # spares the truncation regexes
             and policy.wants_full_text(
                 feed.full_text, url=r.entry.url, truncated=looks_truncated(r.entry)
             )
             for r in reconciled
         ]
-        languages = document.languages or tuple(None for _ in entries)
+        languages = [language_from_hint(r.entry.language) for r in reconciled]
         stored = store.store_items(
             session, feed.id, reconciled, languages, self.now, pending=pending
         )
@@ -146,7 +168,11 @@ class DatabaseSink:
             warning=document.warning,
             moved_to=moved,
         )
-        return report, jobs
+        return StoredFeed(report, jobs, stored.texts)
+
+    def store_languages(self, languages: dict[int, str | None]) -> None:
+        with self.db.session() as session:
+            store.save_languages(session, languages)
 
     def store_page(self, job: PageJob, page: PageText) -> bool:
         with self.db.session() as session:
@@ -220,7 +246,7 @@ def fetch(
             leftovers = store.page_jobs(session)[:LEFTOVER_PAGES]
     # Workers first: forked before any thread exists (see make_workers).
     with (
-        make_workers(len(feeds) + len(leftovers)) as workers,
+        make_workers(len(feeds) + len(leftovers), preload=_many_new(feeds)) as workers,
         ThreadPoolExecutor(1, thread_name_prefix="curator-store") as writer,
     ):
         pipeline = Pipeline(
@@ -246,6 +272,12 @@ def fetch(
         clustered=clustered,
         seconds=time.perf_counter() - started,
     )
+
+
+def _many_new(feeds: Sequence[Feed]) -> bool:
+    """Will this run likely store many new items? Feeds never fetched before have no
+    validators and answer with all their entries; fetched ones mostly answer 304."""
+    return sum(1 for f in feeds if f.last_fetched_at is None) >= 4
 
 
 def cluster(db: Database, new_ids: Sequence[int], now: datetime) -> int:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, or_, select, update
+from sqlalchemy import Insert, Table, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from curator.ingest.dedupe import Action, ClusterDoc, Clustering, KnownItem, Rec
 from curator.ingest.policy import FeedState
 from curator.ingest.report import PageJob
 from curator.store.models import FeedRow, FeedUrlRow, ItemRow
-from curator.types import ItemState
+from curator.types import ItemState, ParsedEntry
 
 _CHUNK = 400  # bound parameters per IN (...) query; SQLite allows 32766, PostgreSQL 65535
 
@@ -32,6 +32,8 @@ class StoredItems:
     unchanged: int = 0
     tombstoned: int = 0
     duplicates: int = 0
+    # (item id, text, declared language) of new and edited items, for language detection
+    texts: list[tuple[int, str, str | None]] = field(default_factory=list)
 
 
 def known_items(
@@ -41,12 +43,15 @@ def known_items(
     ids, links = list(identities), list(urls)
     rows: dict[int, KnownItem] = {}
     columns = (ItemRow.id, ItemRow.identity, ItemRow.url, ItemRow.content_hash, ItemRow.state)
-    for keys, column in ((ids, ItemRow.identity), (links, ItemRow.url)):
-        for start in range(0, len(keys), _CHUNK):
-            chunk = keys[start : start + _CHUNK]
-            query = select(*columns).where(ItemRow.feed_id == feed_id, column.in_(chunk))
-            for item_id, identity, url, digest, state in session.execute(query):
-                rows[item_id] = KnownItem(item_id, identity, url, digest, ItemState(state))
+    # One query per chunk of both key lists (a feed document rarely has more than a chunk).
+    for start in range(0, max(len(ids), len(links)), _CHUNK):
+        id_chunk, link_chunk = ids[start : start + _CHUNK], links[start : start + _CHUNK]
+        query = select(*columns).where(
+            ItemRow.feed_id == feed_id,
+            or_(ItemRow.identity.in_(id_chunk), ItemRow.url.in_(link_chunk)),
+        )
+        for item_id, identity, url, digest, state in session.execute(query):
+            rows[item_id] = KnownItem(item_id, identity, url, digest, ItemState(state))
     return list(rows.values())
 
 
@@ -100,6 +105,8 @@ def store_items(
             for key, value in values.items():
                 setattr(row, key, value)
             result.updated += 1
+            if row.content_source != "extracted":
+                result.texts.append((row.id, _sample(entry), entry.language))
         elif rec.action is Action.NEW:
             rows.append(
                 {
@@ -124,16 +131,45 @@ def store_items(
             )
     if rows:
         # One multi-row INSERT; DO NOTHING makes a concurrent or repeated fetch harmless.
-        statement: Insert = _insert(session)(ItemRow).on_conflict_do_nothing(
+        # The Core table, not the ORM class: the ORM's bulk path costs more than the SQL itself.
+        statement: Insert = _insert(session)(ItemRow.__table__).on_conflict_do_nothing(
             index_elements=["feed_id", "identity"]
         )
-        wanted = {r["identity"]: r for r in rows if r["full_text_status"] == "pending"}
-        inserted = session.execute(statement.returning(ItemRow.id, ItemRow.identity), rows)
+        by_identity = {r["identity"]: r for r in rows}
+        samples = {
+            rec.identity: (_sample(rec.entry), rec.entry.language)
+            for rec in reconciled
+            if rec.action is Action.NEW
+        }
+        table = cast(Table, ItemRow.__table__)
+        inserted = session.execute(statement.returning(table.c.id, table.c.identity), rows)
         for item_id, identity in inserted:
-            row_values = wanted.get(identity)
-            result.new.append((item_id, row_values["link"] if row_values else None))
+            row_values = by_identity[identity]
+            wanted = row_values["full_text_status"] == "pending"
+            result.new.append((item_id, row_values["link"] if wanted else None))
+            result.texts.append((item_id, *samples[identity]))
     session.flush()
     return result
+
+
+LANGUAGE_SAMPLE = 600  # characters: the title and the start of the text tell fr from en
+
+
+def _sample(entry: ParsedEntry) -> str:
+    return f"{entry.title}\n{entry.content or entry.summary}"[:LANGUAGE_SAMPLE]
+
+
+def save_languages(session: Session, languages: dict[int, str | None]) -> None:
+    """Detected languages, in one executemany."""
+    table = cast(Table, ItemRow.__table__)
+    values = [{"b_id": i, "b_language": lang} for i, lang in languages.items() if lang]
+    if values:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(language=bindparam("b_language"))
+        )
+        session.connection().execute(statement, values)
 
 
 def save_feed_state(
