@@ -7,18 +7,32 @@ case reads the clock once (`self.now()`) and passes that instant down, so tests 
 
 from __future__ import annotations
 
+import importlib
 import logging
+import threading
 import time as _time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from curator import plan as planner
 from curator.config import Settings, load_settings, resolve_database_url
-from curator.errors import InvalidAction
-from curator.store import Database, decisions, repo
-from curator.types import Decision, DecisionKind, Feed, FeedSource
+from curator.errors import ConfigError, InvalidAction
+from curator.store import Database, decisions, jobs, repo
+from curator.store import slots as slot_store
+from curator.types import (
+    Decision,
+    DecisionKind,
+    Feed,
+    FeedSource,
+    Item,
+    Profile,
+    Schedule,
+    Score,
+    Slot,
+)
 
 if TYPE_CHECKING:
     from curator.ingest.pipeline import Progress
@@ -51,6 +65,55 @@ class RunReport:
         return [f"{s.name:>8}: {s.summary} ({s.seconds:.1f}s)" for s in self.stages]
 
 
+@dataclass(slots=True)
+class ProfilePlan:
+    """What planning did for one profile."""
+
+    profile: str
+    slots: list[Slot]  # every live slot after planning
+    created: int
+    updated: int
+    removed: int
+    notes: list[str]
+
+    def upcoming(self, now: datetime) -> list[Slot]:
+        return [s for s in self.slots if s.starts_at > now]
+
+
+@dataclass(slots=True)
+class PlanReport:
+    plans: list[ProfilePlan] = field(default_factory=list)
+    now: datetime | None = None
+
+    def summary(self) -> str:
+        parts = []
+        for p in self.plans:
+            upcoming = p.upcoming(self.now) if self.now else p.slots
+            empty = sum(1 for s in upcoming if s.status.value == "empty")
+            todo = sum(
+                1 for s in upcoming if s.kind.value == "relay" and s.status.value == "planned"
+            )
+            parts.append(
+                f"{p.profile}: {len(upcoming)} upcoming slots ({p.created} new, {p.updated} "
+                f"changed, {p.removed} removed), {todo} need a comment, {empty} empty"
+            )
+        return "; ".join(parts) or "no profile to plan"
+
+
+@dataclass(slots=True)
+class CalendarView:
+    """A profile's slots over a window, with the items they relay, for the calendar commands."""
+
+    profile: Profile
+    start: datetime
+    end: datetime
+    now: datetime
+    slots: list[Slot]
+    items: dict[int, Item]
+    log: list[planner.WeekLog] = field(default_factory=list)
+    week_minutes: dict[date, int] = field(default_factory=dict)  # by local Monday
+
+
 class Curator:
     """One configured curator over one database."""
 
@@ -58,6 +121,9 @@ class Curator:
         self.settings = settings
         self.db = db
         self._clock = clock
+        # Set by the service on SIGTERM: long use cases stop at their next unit of work
+        # (the current feed's transaction completes or rolls back, never half written).
+        self.stopping = threading.Event()
         with db.session() as session:
             now = self.now()
             repo.sync_profiles(session, settings.profiles, now)
@@ -78,6 +144,42 @@ class Curator:
 
     def close(self) -> None:
         self.db.close()
+
+    def request_stop(self) -> None:
+        self.stopping.set()
+
+    # --- service bookkeeping -------------------------------------------------------------
+
+    def record_job_run(
+        self,
+        job: str,
+        started_at: datetime,
+        finished_at: datetime,
+        status: str,
+        detail: dict[str, Any],
+    ) -> None:
+        with self.db.session() as session:
+            jobs.record_run(session, job, started_at, finished_at, status, detail)
+
+    def health(self, next_runs: dict[str, datetime | None]) -> dict[str, Any]:
+        """What `/healthz` answers: each job's last and next run, and failing feeds."""
+        with self.db.session() as session:
+            last = jobs.last_runs(session)
+            feeds = repo.list_feeds(session)
+        names = sorted(set(last) | set(next_runs))
+        return {
+            "status": "ok",
+            "now": self.now().isoformat(),
+            "jobs": {
+                name: {
+                    "last_run": last[name].as_dict() if name in last else None,
+                    "next_run": (run.isoformat() if (run := next_runs.get(name)) else None),
+                }
+                for name in names
+            },
+            "feeds": len(feeds),
+            "failing_feeds": sum(1 for f in feeds if f.error_count > 0 or f.status != "active"),
+        }
 
     # --- feeds ---------------------------------------------------------------------------
 
@@ -184,6 +286,116 @@ class Curator:
             decisions.record(session, decision)
         return decision
 
+    # --- editorial plan (issue 5) -------------------------------------------------------------
+
+    def plan(self, profile: str | None = None) -> PlanReport:
+        """Re-plan each profile's slots from its approved items, scores and existing slots."""
+        now = self.now()
+        report = PlanReport(now=now)
+        for p in self._profiles(profile):
+            report.plans.append(self._plan_profile(p, now))
+        return report
+
+    def _profiles(self, name: str | None) -> list[Profile]:
+        if name is not None:
+            return [self.settings.profile(name)]
+        return list(self.settings.profiles)
+
+    def _plan_profile(self, profile: Profile, now: datetime) -> ProfilePlan:
+        tz = planner.zone(profile.timezone)
+        with self.db.session() as session:
+            approved = slot_store.approved_items(session, profile.name)
+            existing = slot_store.list_slots(session, profile.name)
+            held = {s.item_id for s in existing if s.item_id is not None}
+            known = slot_store.items_with_scores(session, profile.name, held)
+            top = slot_store.recent_top_scores(session, profile.name, since=now - _THEME_WINDOW)
+            result = planner.plan_slots(
+                profile.name,
+                profile.schedule,
+                tz,
+                candidates=[_candidate(a.item, a.score, a.comment) for a in approved],
+                known=[_candidate(item, score, None) for item, score in known],
+                existing=existing,
+                now=now,
+                themes=planner.themes_from(top, titles=_titles(session, top)),
+                objective=profile.objective,
+                cancelled=slot_store.removed_sequences(session, profile.name),
+                starter_for=_starters(profile, {a.item.id: (a.item, a.score) for a in approved}),
+            )
+            slot_store.save_slots(session, result.changed, tz, now)
+            slot_store.remove_slots(session, result.removed, now)
+        fresh = {s.id for s in existing}
+        return ProfilePlan(
+            profile=profile.name,
+            slots=list(result.slots),
+            created=sum(1 for s in result.changed if s.id not in fresh),
+            updated=sum(1 for s in result.changed if s.id in fresh),
+            removed=len(result.removed),
+            notes=list(result.notes),
+        )
+
+    def calendar(
+        self, profile: str | None = None, *, weeks: int = 2, past: bool = False
+    ) -> CalendarView:
+        """The plan for `weeks` weeks from today (local), or with `past` the results log."""
+        p = self._profiles(profile)[0] if profile or self.settings.profiles else None
+        if p is None:
+            raise ConfigError("no profile configured: add one under `profiles:`")
+        now = self.now()
+        tz = planner.zone(p.timezone)
+        today = now.astimezone(tz).date()
+        start = planner.local_midnight(today, tz)
+        end = planner.local_midnight(today + timedelta(days=7 * weeks), tz)
+        # whole weeks around the window, so each week's minutes count every slot of the week
+        first = planner.local_midnight(planner.local_week(now, tz), tz)
+        last = planner.local_midnight(planner.local_week(end, tz) + timedelta(days=7), tz)
+        log: list[planner.WeekLog] = []
+        with self.db.session() as session:
+            if past:
+                around = slot_store.list_slots(session, p.name, until=last)
+                log = planner.results_log(around, tz, p.schedule, now)
+                slots = [s for s in around if s.starts_at <= now or s.published_at is not None]
+            else:
+                around = slot_store.list_slots(session, p.name, since=first, until=last)
+                slots = [s for s in around if start <= s.starts_at < end]
+            ids = {s.item_id for s in slots if s.item_id is not None}
+            items = {i.id: i for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
+        minutes = planner.week_minutes(around, tz)
+        return CalendarView(p, start, end, now, slots, items, log, minutes)
+
+    def _slot_action(self, slot_id: str, act: Callable[[Slot, Schedule, datetime], Slot]) -> Slot:
+        now = self.now()
+        with self.db.session() as session:
+            slot = slot_store.get_slot(session, slot_id)
+            profile = self.settings.profile(slot.profile)
+            updated = act(slot, profile.schedule, now)
+            if updated != slot:
+                slot_store.save_slots(session, [updated], planner.zone(profile.timezone), now)
+        return updated
+
+    def comment_slot(self, slot_id: str, text: str) -> Slot:
+        """Write the user's comment on a slot; a relay slot is ready once it is long enough."""
+        return self._slot_action(
+            slot_id, lambda s, sch, now: planner.comment_slot(s, text, sch, now)
+        )
+
+    def pin_slot(self, slot_id: str, *, pinned: bool = True) -> Slot:
+        return self._slot_action(slot_id, lambda s, _, now: planner.pin_slot(s, now, pinned=pinned))
+
+    def slot_done(self, slot_id: str, *, url: str | None = None) -> Slot:
+        """Record that a slot was published now (and where)."""
+        return self._slot_action(slot_id, lambda s, _, now: planner.mark_done(s, now, url=url))
+
+    def skip_slot(self, slot_id: str) -> Slot:
+        """Skip a slot; its item is planned again at the next free fitting slot."""
+        slot = self._slot_action(slot_id, lambda s, _, now: planner.skip_slot(s, now))
+        self.plan(slot.profile)
+        return slot
+
+    def get_slot(self, slot_id: str) -> Slot:
+        with self.db.session() as session:
+            return slot_store.get_slot(session, slot_id)
+
     # --- the main job --------------------------------------------------------------------
 
     def run(self) -> RunReport:
@@ -192,9 +404,61 @@ class Curator:
         stages: list[tuple[str, Callable[[], tuple[str, dict[str, Any]]]]] = [
             # Stages are added here in data-flow order: fetch -> score -> plan -> export -> digest.
             ("fetch", self._fetch_stage),
+            ("plan", self._plan_stage),
         ]
         for name, stage in stages:
             started = _time.perf_counter()
             summary, detail = stage()
             report.stages.append(StageResult(name, _time.perf_counter() - started, summary, detail))
         return report
+
+    def _plan_stage(self) -> tuple[str, dict[str, Any]]:
+        report = self.plan()
+        notes = [n for p in report.plans for n in p.notes]
+        return report.summary(), {"notes": notes}
+
+
+_THEME_WINDOW = timedelta(days=14)  # "recent" high-scoring themes for original posts
+
+
+def _titles(session: Any, scores: list[Score]) -> dict[int, str]:
+    ids = [s.item_id for s in scores]
+    return {i.id: i.title for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
+
+
+def _candidate(item: Item, score: Score | None, comment: str | None) -> planner.Candidate:
+    usable = score is not None and not score.blocked
+    return planner.Candidate(
+        item_id=item.id,
+        score=score.final if score is not None and usable else 0.0,
+        feed_id=item.feed_id,
+        cluster_id=item.cluster_id,
+        reference_at=item.published_at or item.fetched_at,
+        comment=comment,
+        topics=tuple(t.text.casefold() for t in score.why[:3]) if score is not None else (),
+    )
+
+
+def _starters(
+    profile: Profile, items: dict[int, tuple[Item, Score | None]]
+) -> Callable[[int], str | None]:
+    """Comment starters: the scorer's key sentences and matched terms when it offers them."""
+    helpers: tuple[Callable[..., Any], Callable[..., Any]] | None
+    try:
+        score_module = importlib.import_module("curator.score")
+        helpers = (score_module.key_sentences, score_module.matched_terms)
+    except (ImportError, AttributeError):  # the planner works without the scorer's helpers
+        helpers = None
+
+    def starter(item_id: int) -> str | None:
+        item, score = items[item_id]
+        if helpers is not None:
+            sentences = [str(s) for s in helpers[0](profile, item, 2)]
+            terms = [str(t) for t in helpers[1](profile, item)]
+        else:
+            sentences = planner.lead_sentences(item.text or item.title, title=item.title)
+            terms = [t.text for t in score.why] if score is not None else []
+        language = profile.language if profile.language in ("fr", "en") else item.language
+        return planner.comment_starter(sentences, terms, language=language or "en")
+
+    return starter

@@ -425,25 +425,23 @@ class _Reader:
         for slot_node in self.sequence(fields["slots"]) if "slots" in fields else []:
             rule = self.slot_rule(slot_node)
             for other, other_node in zip(rules, rule_nodes, strict=True):
-                if other.weekday != rule.weekday:
-                    continue
-                first, second = sorted([other, rule], key=lambda r: r.time)
-                gap = (second.time.hour * 60 + second.time.minute) - (
-                    first.time.hour * 60 + first.time.minute
-                )
-                length = relay_minutes if first.kind is SlotKind.RELAY else original_minutes
-                if gap == 0:
+                if _week_minute(other) == _week_minute(rule):
                     raise slot_node.error(
                         f"duplicate slot {WEEKDAY_NAMES[rule.weekday]} {rule.time:%H:%M} "
                         f"(also at line {other_node.line})"
                     )
-                if gap < length:
-                    raise slot_node.error(
-                        f"slot {WEEKDAY_NAMES[rule.weekday]} {rule.time:%H:%M} overlaps the "
-                        f"slot at line {other_node.line} "
-                        f"({WEEKDAY_NAMES[other.weekday]} {other.time:%H:%M}, "
-                        f"{length} minutes long)"
-                    )
+                # Minutes of the week, cyclically: Sunday 23:50 and Monday 00:10 are 20 apart.
+                for first, second in ((other, rule), (rule, other)):
+                    gap = (_week_minute(second) - _week_minute(first)) % (7 * 24 * 60)
+                    length = relay_minutes if first.kind is SlotKind.RELAY else original_minutes
+                    if gap < length:
+                        raise slot_node.error(
+                            f"slot {WEEKDAY_NAMES[rule.weekday]} {rule.time:%H:%M} overlaps the "
+                            f"slot at line {other_node.line} "
+                            f"({WEEKDAY_NAMES[other.weekday]} {other.time:%H:%M}): "
+                            f"{WEEKDAY_NAMES[first.weekday]} {first.time:%H:%M} lasts "
+                            f"{length} minutes"
+                        )
             rules.append(rule)
             rule_nodes.append(slot_node)
         blackout = []
@@ -680,3 +678,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, int | float):
         return f"{value} (a number)"
     return repr(str(value))
+
+
+def _week_minute(rule: SlotRule) -> int:
+    return rule.weekday * 24 * 60 + rule.time.hour * 60 + rule.time.minute

@@ -112,6 +112,7 @@ def echo_json(value: Any) -> None:
 from curator.cli import core as _core  # noqa: E402,F401
 from curator.cli import demo as _demo  # noqa: E402,F401
 from curator.cli import fetch as _fetch  # noqa: E402,F401
+from curator.cli import plan as _plan  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:

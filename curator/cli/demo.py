@@ -29,6 +29,10 @@ def demo(directory: Path) -> None:
     result = run_demo(directory, progress=click.echo)
     for line in result.report.lines():
         click.echo(line)
+    from curator.cli.plan import print_calendar
+
+    for view in result.calendars:
+        print_calendar(view, weeks=2)
     click.echo("")
     click.echo(f"Everything is in {result.directory}/:")
     click.echo(f"  {result.config}   the configuration (two profiles, eight feeds)")

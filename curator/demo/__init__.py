@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from curator.app import Curator, RunReport
+from curator.app import CalendarView, Curator, RunReport
 from curator.demo.server import StaticServer
 
 DB_NAME = "curator.db"
@@ -25,6 +25,7 @@ class DemoResult:
     database: Path
     report: RunReport
     outputs: list[Path] = field(default_factory=list)
+    calendars: list[CalendarView] = field(default_factory=list)
 
 
 def _feeds_yaml(profiles_yaml: str, base_url: str, feeds: list[tuple[str, str]]) -> str:
@@ -72,7 +73,17 @@ def run_demo(
         app = Curator.open(config, f"sqlite:///{database.resolve()}")
         try:
             report = app.run()
+            calendars = _review_and_plan(app)
             outputs = sorted(p for p in directory.iterdir() if p.suffix in {".ics", ".eml"})
         finally:
             app.close()
-    return DemoResult(directory, config, database, report, outputs)
+    return DemoResult(directory, config, database, report, outputs, calendars)
+
+
+def _review_and_plan(app: Curator) -> list[CalendarView]:
+    """Play the user at the review queue, then show the two-week plan that results."""
+    from curator.demo.approvals import approve_examples
+
+    if approve_examples(app):
+        app.plan()
+    return [app.calendar(p.name, weeks=2) for p in app.settings.profiles]

@@ -1,0 +1,876 @@
+"""The editorial planner (issue 5): approved items + existing slots + schedule + now -> slots.
+
+Pure policy: no database, no scikit-learn, no click. The app reads the approved items, their
+scores and the slots already stored, calls `plan_slots`, and writes back what changed.
+
+The rules, in the order they apply:
+
+* A schedule rule (weekday + wall-clock time in the profile's zone) becomes one slot per matching
+  local date over the horizon, resolved with zoneinfo and stored in UTC. A time inside the
+  spring-forward gap moves after it (fold=0 takes the offset before the change; the UTC round trip
+  lands after the gap), an ambiguous autumn time takes its first occurrence (fold=0). Slot ids
+  come from profile + local date + rule time + kind, so the same slot keeps its id forever.
+* Past slots (start <= now), published, skipped, pinned and commented slots are *frozen*: the
+  planner never moves or refills them. The one exception is the user's own action: a frozen,
+  unpublished relay whose item was rejected or withdrawn is freed and refilled.
+* Time budget: when a local week (Monday..Sunday) holds more minutes than `weekly_minutes`, slots
+  that are not frozen are dropped, lowest value first (see `_drop_order`), and a note says so.
+* Relay slots are filled in time order with approved items by score, subject to the quality floor
+  (`min_score`), freshness at slot time (`max_age_days`) and spacing (two adjacent relay slots never
+  carry the same feed or the same duplicate cluster; a shared topic is penalised). An item already
+  assigned to a slot keeps it while it stays valid, so a new approval never reshuffles the queue;
+  a slot that would stay empty before a queued item pulls that item forward (no gaps).
+* Original slots get a topic from the recent high-scoring themes, else from the objective.
+* Every slot's `sequence` increases, and `updated_at` becomes now, whenever anything in it changes
+  (iCalendar SEQUENCE, RFC 5545 section 3.8.7.4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from curator.errors import ConfigError, InvalidAction
+from curator.types import Schedule, Score, Slot, SlotKind, SlotRule, SlotStatus
+
+TOPIC_PENALTY = 0.3  # how much a shared topic with the previous relay lowers a candidate
+ORIGINAL_VALUE = 1.0  # budget: an original post is worth as much as a top relay
+MAX_REFILL_ROUNDS = 50  # queued items only move earlier, so rounds are few in practice
+
+__all__ = [
+    "Candidate",
+    "PlanResult",
+    "WeekLog",
+    "comment_slot",
+    "comment_starter",
+    "lead_sentences",
+    "local_midnight",
+    "local_week",
+    "mark_done",
+    "occurrences",
+    "pin_slot",
+    "plan_slots",
+    "resolve_local",
+    "results_log",
+    "skip_slot",
+    "slot_id",
+    "themes_from",
+    "week_minutes",
+    "zone",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An item the planner may relay (approved), or one an existing slot refers to.
+
+    `reference_at` is when the item appeared (published, else fetched): freshness is measured
+    from it at slot time. `comment` is the comment the approval carried, if any; `starter` the
+    precomputed comment starter; `topics` the terms that made it rank (used to spread topics).
+    """
+
+    item_id: int
+    score: float
+    feed_id: int
+    cluster_id: int | None = None
+    reference_at: datetime | None = None
+    comment: str | None = None
+    starter: str | None = None
+    topics: tuple[str, ...] = ()
+
+    @property
+    def cluster_key(self) -> int:
+        # items.cluster_id points at the cluster's representative, whose own cluster_id is NULL
+        return self.cluster_id if self.cluster_id is not None else self.item_id
+
+
+@dataclass(frozen=True, slots=True)
+class PlanResult:
+    slots: tuple[Slot, ...]  # every live slot of the profile after planning, by start time
+    changed: tuple[Slot, ...]  # new or modified slots: what the app writes
+    removed: tuple[str, ...]  # ids of stored slots the plan no longer holds (cancelled)
+    notes: tuple[str, ...]  # what the user should know: dropped slots, freed items
+
+
+# -- time ---------------------------------------------------------------------------------------
+
+
+def zone(name: str | tzinfo) -> tzinfo:
+    if isinstance(name, tzinfo):
+        return name
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as e:
+        raise ConfigError(f"unknown time zone {name!r}", field="timezone") from e
+
+
+def resolve_local(day: date, at: time, tz: tzinfo) -> datetime:
+    """The UTC instant of a wall-clock time on a local date.
+
+    fold=0 everywhere: an ambiguous time is its first occurrence; a time in the spring-forward gap
+    is read with the offset before the change, which the UTC round trip puts after the gap
+    (02:30 in Paris on the last Sunday of March becomes 03:30 CEST = 01:30 UTC).
+    """
+    local = datetime(day.year, day.month, day.day, at.hour, at.minute, tzinfo=tz, fold=0)
+    return local.astimezone(UTC)
+
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def slot_id(profile: str, day: date, rule: SlotRule) -> str:
+    """A readable id that never changes for the same profile, local date, rule time and kind."""
+    who = profile
+    if not _SAFE_ID.match(profile):
+        slug = re.sub(r"[^a-z0-9]+", "-", profile.lower()).strip("-") or "profile"
+        who = f"{slug}.{hashlib.sha1(profile.encode()).hexdigest()[:6]}"
+    return f"{who}-{day.isoformat()}-{rule.time.hour:02d}{rule.time.minute:02d}-{rule.kind.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    id: str
+    starts_at: datetime
+    local_date: date
+    kind: SlotKind
+
+
+def _in_blackout(day: date, schedule: Schedule) -> bool:
+    return any(start <= day <= end for start, end in schedule.blackout)
+
+
+def occurrences(
+    profile: str, schedule: Schedule, tz: tzinfo, now: datetime
+) -> Iterator[Occurrence]:
+    """The schedule's future slots from now over the horizon, outside blackout dates, in order."""
+    today = now.astimezone(tz).date()
+    seen: set[str] = set()
+    found: list[Occurrence] = []
+    for offset in range(max(schedule.horizon_days, 0)):
+        day = today + timedelta(days=offset)
+        if _in_blackout(day, schedule):
+            continue
+        for rule in schedule.slots:
+            if rule.weekday != day.weekday():
+                continue
+            sid = slot_id(profile, day, rule)
+            starts_at = resolve_local(day, rule.time, tz)
+            if sid in seen or starts_at <= now:
+                continue
+            seen.add(sid)
+            found.append(Occurrence(sid, starts_at, day, rule.kind))
+    found.sort(key=lambda o: (o.starts_at, o.id))
+    yield from found
+
+
+def local_week(moment: datetime, tz: tzinfo) -> date:
+    """The Monday of the local week holding `moment`."""
+    day = moment.astimezone(tz).date()
+    return day - timedelta(days=day.weekday())
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """The UTC instant a local date starts (00:00 exists on every date in the tz database
+    zones curator expects; where a change happens at midnight the UTC round trip moves it)."""
+    return resolve_local(day, time(0, 0), tz)
+
+
+def week_minutes(slots: Iterable[Slot], tz: tzinfo) -> dict[date, int]:
+    """Planned minutes per local week (by its Monday): every slot that is not skipped."""
+    weeks: dict[date, int] = {}
+    for s in slots:
+        if s.status is not SlotStatus.SKIPPED:
+            wk = local_week(s.starts_at, tz)
+            weeks[wk] = weeks.get(wk, 0) + s.minutes
+    return weeks
+
+
+# -- planning -----------------------------------------------------------------------------------
+
+
+def _has_comment(slot: Slot) -> bool:
+    return bool(slot.comment and slot.comment.strip())
+
+
+def _status_for(kind: SlotKind, comment: str | None, min_chars: int) -> SlotStatus:
+    del kind  # relays and originals alike are ready once the user's text is long enough
+    if comment is not None and len(comment.strip()) >= min_chars:
+        return SlotStatus.READY
+    return SlotStatus.PLANNED
+
+
+@dataclass(slots=True)
+class _Open:
+    """A slot the planner may fill: a schedule occurrence, possibly already stored."""
+
+    id: str
+    starts_at: datetime
+    kind: SlotKind
+    previous: Slot | None
+    sticky_item: int | None = None
+    sticky_topic: str | None = None
+    item: int | None = None
+
+
+def plan_slots(
+    profile: str,
+    schedule: Schedule,
+    timezone: str | tzinfo,
+    *,
+    candidates: Sequence[Candidate],
+    existing: Sequence[Slot],
+    now: datetime,
+    themes: Sequence[str] = (),
+    objective: str = "",
+    known: Sequence[Candidate] = (),
+    cancelled: Mapping[str, int] | None = None,
+    starter_for: Callable[[int], str | None] | None = None,
+) -> PlanResult:
+    """Plan a profile's slots. Same inputs, same result; planning its own result changes nothing.
+
+    `candidates` are the approved items (latest decision APPROVE); `known` describes other items
+    that existing slots refer to (for spacing next to frozen slots); `existing` are the profile's
+    stored live slots; `themes` are recent high-scoring themes, best first, for original posts.
+    `cancelled` maps the ids of stored but removed slots to their sequence, so a slot that comes
+    back continues its sequence. `starter_for` gives the comment starter of an item placed in a
+    relay slot when its candidate carries none (computed only for the items actually planned).
+    """
+    tz = zone(timezone)
+    # best first (ties: lower id), so filling can stop early and never depends on input order
+    approved = {c.item_id: c for c in sorted(candidates, key=lambda c: (-c.score, c.item_id))}
+    info: dict[int, Candidate] = {c.item_id: c for c in known}
+    info.update(approved)
+    notes: list[str] = []
+    existing = sorted(existing, key=lambda s: (s.starts_at, s.id))
+    by_id = {s.id: s for s in existing}
+
+    frozen: dict[str, Slot] = {}
+    freed: dict[str, Slot] = {}
+    for s in existing:
+        if s.starts_at <= now or s.status in (SlotStatus.PUBLISHED, SlotStatus.SKIPPED):
+            frozen[s.id] = s
+        elif s.pinned or _has_comment(s):
+            if s.kind is SlotKind.RELAY and s.item_id is not None and s.item_id not in approved:
+                freed[s.id] = s
+                lost = f'; its comment was dropped: "{s.comment}"' if _has_comment(s) else ""
+                notes.append(
+                    f"{s.id}: item #{s.item_id} is no longer approved, the slot is refilled{lost}"
+                )
+            else:
+                frozen[s.id] = s
+
+    # Schedule occurrences that are not frozen are open; stored ones bring their current content.
+    opens: list[_Open] = []
+    for occ in occurrences(profile, schedule, tz, now):
+        if occ.id in frozen:
+            continue
+        prev = by_id.get(occ.id)
+        o = _Open(occ.id, occ.starts_at, occ.kind, prev)
+        if prev is not None and prev.kind is occ.kind:
+            if occ.id not in freed and prev.item_id in approved:
+                o.sticky_item = prev.item_id
+            o.sticky_topic = prev.topic
+        opens.append(o)
+
+    opens, dropped_notes = _apply_budget(opens, frozen.values(), schedule, tz, approved)
+    notes.extend(dropped_notes)
+
+    _fill_relays(opens, list(frozen.values()), schedule, approved, info)
+    _assign_topics(opens, list(frozen.values()), themes, objective)
+
+    timeline = _timeline(opens, frozen.values())
+    new_slots: list[Slot] = []
+    changed: list[Slot] = []
+    for o in opens:
+        slot = _render(o, profile, schedule, approved, info, timeline, starter_for)
+        prev = o.previous
+        if prev is None:
+            back = (cancelled or {}).get(o.id)
+            slot = replace(slot, sequence=0 if back is None else back + 1, updated_at=now)
+            changed.append(slot)
+        elif _content(prev) != _content(slot):
+            slot = replace(slot, sequence=prev.sequence + 1, updated_at=now)
+            changed.append(slot)
+        else:
+            slot = prev
+        new_slots.append(slot)
+
+    kept_ids = {o.id for o in opens} | set(frozen)
+    removed = tuple(s.id for s in existing if s.id not in kept_ids)
+    all_slots = sorted([*frozen.values(), *new_slots], key=lambda s: (s.starts_at, s.id))
+    return PlanResult(tuple(all_slots), tuple(changed), removed, tuple(notes))
+
+
+def _content(slot: Slot) -> tuple[object, ...]:
+    # Everything but sequence and updated_at: a change in any of these is a new revision.
+    return (
+        slot.starts_at,
+        slot.kind,
+        slot.status,
+        slot.item_id,
+        slot.topic,
+        slot.comment,
+        slot.comment_starter,
+        slot.empty_reason,
+        slot.pinned,
+        slot.minutes,
+        slot.published_at,
+        slot.published_url,
+    )
+
+
+def _minutes(kind: SlotKind, schedule: Schedule) -> int:
+    return schedule.relay_minutes if kind is SlotKind.RELAY else schedule.original_minutes
+
+
+def _apply_budget(
+    opens: list[_Open],
+    frozen: Iterable[Slot],
+    schedule: Schedule,
+    tz: tzinfo,
+    approved: Mapping[int, Candidate],
+) -> tuple[list[_Open], list[str]]:
+    """Drop open slots from each local week whose planned minutes exceed the budget.
+
+    Drop order (lowest value first), chosen so that planning twice drops the same slots:
+    1. slots not stored yet (a dropped slot comes back as such next time, so it goes first again),
+       taking from the kind that holds more of the week's minutes, so the relay/original mix
+       survives, the latest first;
+    2. stored slots: empty relays, then relays by their item's score, then originals.
+    """
+    budget = schedule.weekly_minutes
+    if budget is None:
+        return opens, []
+    frozen_slots = list(frozen)
+    weeks: dict[date, list[_Open]] = {}
+    for o in opens:
+        weeks.setdefault(local_week(o.starts_at, tz), []).append(o)
+    used: dict[date, int] = {}
+    for s in frozen_slots:
+        if s.status is not SlotStatus.SKIPPED:
+            wk = local_week(s.starts_at, tz)
+            used[wk] = used.get(wk, 0) + s.minutes
+    dropped: set[str] = set()
+    notes: list[str] = []
+    for wk in sorted(weeks):
+        members = list(weeks[wk])
+        fixed = used.get(wk, 0)
+        total = fixed + sum(_minutes(o.kind, schedule) for o in members)
+        if total <= budget:
+            continue
+        before = total
+        count = 0
+        while total > budget and members:
+            victim = min(members, key=lambda o: _drop_key(o, members, schedule, approved))
+            members.remove(victim)
+            dropped.add(victim.id)
+            total -= _minutes(victim.kind, schedule)
+            count += 1
+        note = (
+            f"week of {wk.isoformat()}: dropped {count} slot{'s' if count != 1 else ''} "
+            f"to fit the {budget}-minute budget ({before} minutes planned)"
+        )
+        if total > budget:
+            note += f"; pinned, commented and published slots alone take {total} minutes"
+        notes.append(note)
+    return [o for o in opens if o.id not in dropped], notes
+
+
+def _drop_key(
+    o: _Open, members: Sequence[_Open], schedule: Schedule, approved: Mapping[int, Candidate]
+) -> tuple[int, float, int, float, str]:
+    share = sum(_minutes(m.kind, schedule) for m in members if m.kind is o.kind)
+    if o.previous is None:
+        value = 0.0
+    elif o.kind is SlotKind.ORIGINAL:
+        value = ORIGINAL_VALUE
+    elif o.sticky_item is not None:
+        value = approved[o.sticky_item].score
+    else:
+        value = 0.0
+    stored = 0 if o.previous is None else 1
+    # min() drops: new before stored, low value first, the kind holding more minutes, latest first
+    return (stored, value, -share, -o.starts_at.timestamp(), o.id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One relay slot of the timeline, frozen or open, for spacing checks."""
+
+    starts_at: datetime
+    id: str
+    item: int | None
+    open: _Open | None
+
+
+def _timeline(opens: Sequence[_Open], frozen: Iterable[Slot]) -> list[_Entry]:
+    entries = [
+        _Entry(s.starts_at, s.id, s.item_id, None) for s in frozen if s.kind is SlotKind.RELAY
+    ]
+    entries += [_Entry(o.starts_at, o.id, o.item, o) for o in opens if o.kind is SlotKind.RELAY]
+    entries.sort(key=lambda e: (e.starts_at, e.id))
+    return entries
+
+
+def _conflict(a: Candidate | None, b: Candidate | None) -> bool:
+    if a is None or b is None:
+        return False
+    return a.feed_id == b.feed_id or a.cluster_key == b.cluster_key
+
+
+def _fresh(c: Candidate, at: datetime, schedule: Schedule) -> bool:
+    return c.reference_at is None or c.reference_at >= _oldest(at, schedule)
+
+
+def _oldest(at: datetime, schedule: Schedule) -> datetime:
+    """The oldest an item may be to be relayed at `at`."""
+    return at - timedelta(days=schedule.max_age_days)
+
+
+def _overlap(a: Sequence[str], b: Sequence[str]) -> float:
+    sa, sb = set(a), set(b)
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / len(sa | sb)
+
+
+def _fill_relays(
+    opens: list[_Open],
+    frozen: list[Slot],
+    schedule: Schedule,
+    approved: Mapping[int, Candidate],
+    info: Mapping[int, Candidate],
+) -> None:
+    """Fill open relay slots in time order, keeping valid existing assignments.
+
+    Repeats until nothing changes, feeding each round's result back as the existing assignment:
+    that makes the plan a fixed point, so planning its own output changes nothing.
+    """
+    used = {s.item_id for s in frozen if s.item_id is not None}
+    for _ in range(MAX_REFILL_ROUNDS):
+        before = [(o.id, o.item) for o in opens]
+        _fill_once(opens, frozen, schedule, approved, info, used)
+        for o in opens:
+            o.sticky_item = o.item
+        if [(o.id, o.item) for o in opens] == before:
+            break
+
+
+def _fill_once(
+    opens: list[_Open],
+    frozen: list[Slot],
+    schedule: Schedule,
+    approved: Mapping[int, Candidate],
+    info: Mapping[int, Candidate],
+    used: set[int],
+) -> None:
+    timeline = _timeline(opens, frozen)
+    reserved: dict[int, str] = {}
+    for o in opens:
+        if o.kind is SlotKind.RELAY and o.sticky_item is not None:
+            if o.sticky_item in used or o.sticky_item in reserved:
+                o.sticky_item = None
+            else:
+                reserved[o.sticky_item] = o.id
+    taken: set[int] = set(used)
+    owners = {o.id: o for o in opens}
+    prev_item: int | None = None
+    for idx, entry in enumerate(timeline):
+        slot = entry.open
+        if slot is None:
+            prev_item = entry.item
+            continue
+        nxt = timeline[idx + 1] if idx + 1 < len(timeline) else None
+        next_item = nxt.item if nxt is not None and nxt.open is None else None
+        prev_c = info.get(prev_item) if prev_item is not None else None
+        next_c = info.get(next_item) if next_item is not None else None
+        choice: int | None = None
+        if slot.sticky_item is not None:
+            reserved.pop(slot.sticky_item, None)
+            sticky = approved[slot.sticky_item]
+            if _eligible(sticky, slot.starts_at, schedule, prev_c, next_c):
+                choice = slot.sticky_item
+        if choice is None:
+            free = (
+                c for c in approved.values() if c.item_id not in taken and c.item_id not in reserved
+            )
+            choice = _best(free, slot.starts_at, schedule, prev_c, next_c)
+        if choice is None:
+            # Rather than leave a gap before a queued item, pull the best one forward (a freed
+            # slot takes the next best approved item); the slot it leaves is refilled in turn.
+            queued = sorted((approved[i] for i in reserved), key=lambda c: (-c.score, c.item_id))
+            choice = _best(queued, slot.starts_at, schedule, prev_c, next_c)
+            if choice is not None:
+                owners[reserved.pop(choice)].sticky_item = None
+        slot.item = choice
+        if choice is not None:
+            taken.add(choice)
+        prev_item = choice
+
+
+def _best(
+    pool: Iterable[Candidate],
+    at: datetime,
+    schedule: Schedule,
+    prev_c: Candidate | None,
+    next_c: Candidate | None,
+) -> int | None:
+    """The best eligible candidate of a pool sorted by score, best first."""
+    best: tuple[float, int] | None = None
+    oldest = _oldest(at, schedule)
+    for c in pool:
+        if c.score < schedule.min_score or (best is not None and c.score < best[0]):
+            break  # sorted: no later candidate can beat this (a penalty only lowers a score)
+        if c.reference_at is not None and c.reference_at < oldest:
+            continue
+        if not _eligible(c, at, schedule, prev_c, next_c):
+            continue
+        penalty = _overlap(c.topics, prev_c.topics) if prev_c is not None else 0.0
+        # ties go to the lower item id, so the choice never depends on input order
+        key = (c.score * (1.0 - TOPIC_PENALTY * penalty), -c.item_id)
+        if best is None or key > best:
+            best = key
+    return -best[1] if best is not None else None
+
+
+def _eligible(
+    c: Candidate,
+    at: datetime,
+    schedule: Schedule,
+    prev_c: Candidate | None,
+    next_c: Candidate | None,
+) -> bool:
+    return (
+        c.score >= schedule.min_score
+        and _fresh(c, at, schedule)
+        and not _conflict(c, prev_c)
+        and not _conflict(c, next_c)
+    )
+
+
+def _assign_topics(
+    opens: list[_Open], frozen: list[Slot], themes: Sequence[str], objective: str
+) -> None:
+    pool = [t.strip() for t in themes if t and t.strip()]
+    pool = list(dict.fromkeys(pool))  # unique, order kept
+    fallback = _objective_topic(objective)
+    originals = [o for o in opens if o.kind is SlotKind.ORIGINAL]
+    taken = {s.topic for s in frozen if s.kind is SlotKind.ORIGINAL and s.topic}
+    taken |= {o.sticky_topic for o in originals if o.sticky_topic}
+    fresh = [t for t in pool if t not in taken]
+    cursor = 0
+    for o in originals:
+        if o.sticky_topic:
+            continue
+        if fresh:
+            o.sticky_topic = fresh[cursor % len(fresh)]
+            cursor += 1
+        elif pool:
+            o.sticky_topic = pool[cursor % len(pool)]
+            cursor += 1
+        else:
+            o.sticky_topic = fallback
+
+
+def _objective_topic(objective: str) -> str | None:
+    text = " ".join(objective.split())
+    if not text:
+        return None
+    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+    return first if len(first) <= 120 else first[:117].rstrip() + "…"
+
+
+def _render(
+    o: _Open,
+    profile: str,
+    schedule: Schedule,
+    approved: Mapping[int, Candidate],
+    info: Mapping[int, Candidate],
+    timeline: Sequence[_Entry],
+    starter_for: Callable[[int], str | None] | None,
+) -> Slot:
+    minutes = _minutes(o.kind, schedule)
+    prev = o.previous
+    if o.kind is SlotKind.ORIGINAL:
+        comment = prev.comment if prev is not None and _has_comment(prev) else None
+        pinned = prev.pinned if prev is not None else False
+        if o.sticky_topic is None:
+            return Slot(
+                id=o.id,
+                profile=profile,
+                starts_at=o.starts_at,
+                kind=o.kind,
+                status=SlotStatus.EMPTY,
+                empty_reason="no objective or recent theme to suggest a topic",
+                comment=comment,
+                pinned=pinned,
+                minutes=minutes,
+            )
+        return Slot(
+            id=o.id,
+            profile=profile,
+            starts_at=o.starts_at,
+            kind=o.kind,
+            status=_status_for(o.kind, comment, schedule.min_comment_chars),
+            topic=o.sticky_topic,
+            comment=comment,
+            pinned=pinned,
+            minutes=minutes,
+        )
+    if o.item is None:
+        return Slot(
+            id=o.id,
+            profile=profile,
+            starts_at=o.starts_at,
+            kind=o.kind,
+            status=SlotStatus.EMPTY,
+            empty_reason=_empty_reason(o, schedule, approved, info, timeline),
+            minutes=minutes,
+        )
+    c = approved[o.item]
+    comment = c.comment if c.comment and c.comment.strip() else None
+    return Slot(
+        id=o.id,
+        profile=profile,
+        starts_at=o.starts_at,
+        kind=o.kind,
+        status=_status_for(o.kind, comment, schedule.min_comment_chars),
+        item_id=o.item,
+        comment=comment,
+        comment_starter=_starter(o, c, starter_for),
+        minutes=minutes,
+    )
+
+
+def _starter(o: _Open, c: Candidate, starter_for: Callable[[int], str | None] | None) -> str | None:
+    if c.starter:
+        return c.starter
+    prev = o.previous
+    if prev is not None and prev.item_id == c.item_id and prev.comment_starter:
+        # keep the starter the user may have already read; recomputing it (the scorer's corpus
+        # statistics move) would bump the slot's sequence for nothing
+        return prev.comment_starter
+    return starter_for(c.item_id) if starter_for is not None else None
+
+
+def _empty_reason(
+    o: _Open,
+    schedule: Schedule,
+    approved: Mapping[int, Candidate],
+    info: Mapping[int, Candidate],
+    timeline: Sequence[_Entry],
+) -> str:
+    """Why nothing fits, judged on the final plan so that the reason is stable too."""
+    if not approved:
+        return "no approved item: approve items in the review queue"
+    assigned = {e.item for e in timeline if e.item is not None}
+    spare = [c for c in approved.values() if c.item_id not in assigned]
+    if not spare:
+        return "every approved item is already planned"
+    idx = next(i for i, e in enumerate(timeline) if e.id == o.id)
+    neighbours = [
+        info.get(timeline[j].item)  # type: ignore[arg-type]
+        for j in (idx - 1, idx + 1)
+        if 0 <= j < len(timeline) and timeline[j].item is not None
+    ]
+    weak = old = spaced = 0
+    for c in spare:
+        if c.score < schedule.min_score:
+            weak += 1
+        elif not _fresh(c, o.starts_at, schedule):
+            old += 1
+        elif any(_conflict(c, n) for n in neighbours):
+            spaced += 1
+    # Categories, not counts: a reason that changed with every new approval would bump the
+    # slot's sequence and churn subscribed calendars for nothing.
+    parts = []
+    if weak:
+        parts.append(f"below the quality floor ({schedule.min_score:g})")
+    if old:
+        parts.append(f"older than {schedule.max_age_days:g} days at this time")
+    if spaced:
+        parts.append("same source or cluster as a neighbouring relay")
+    if not parts:  # cannot happen after a converged fill; say something true anyway
+        return "no approved item fits this slot"
+    return "no approved item fits: " + "; ".join(parts)
+
+
+def themes_from(
+    scores: Sequence[Score], *, titles: Mapping[int, str] | None = None, n: int = 6
+) -> list[str]:
+    """Recent high-scoring themes, best first: the why-terms of top items, weighted by score.
+
+    With `titles`, each theme names the best item it came from, so the suggestion reads as an
+    angle ("onboarding · “Onboarding des profils tech”") rather than a bare word.
+    """
+    weight: dict[str, float] = {}
+    shown: dict[str, str] = {}
+    example: dict[str, tuple[float, int]] = {}
+    for score in scores:
+        if score.blocked:
+            continue
+        for term in score.why:
+            key = term.text.casefold().strip()
+            if not key:
+                continue
+            shown.setdefault(key, term.text.strip())
+            weight[key] = weight.get(key, 0.0) + max(score.final, 0.0) * max(term.weight, 0.0)
+            if key not in example or (score.final, -score.item_id) > (
+                example[key][0],
+                -example[key][1],
+            ):
+                example[key] = (score.final, score.item_id)
+    best = [k for k in sorted(weight, key=lambda k: (-weight[k], k)) if weight[k] > 0][:n]
+    themes = []
+    for key in best:
+        title = (titles or {}).get(example[key][1])
+        themes.append(f"{shown[key]} · “{' '.join(title.split())}”" if title else shown[key])
+    return themes
+
+
+# -- comment starters ---------------------------------------------------------------------------
+
+
+def lead_sentences(text: str, n: int = 2, *, title: str = "", max_chars: int = 240) -> list[str]:
+    """The first sentences of a text that are not just its title: a fallback starter when no
+    smarter sentence picker is available."""
+    flat = " ".join(re.sub(r"<[^>]+>", " ", text).split())
+    skip = " ".join(title.split()).rstrip(".!?…").casefold()
+    found = []
+    for sentence in re.split(r"(?<=[.!?…])\s+", flat):
+        if len(sentence) < 20 or (skip and sentence.rstrip(".!?…").casefold() == skip):
+            continue
+        found.append(sentence if len(sentence) <= max_chars else sentence[: max_chars - 1] + "…")
+        if len(found) == n:
+            break
+    return found
+
+
+def comment_starter(
+    sentences: Sequence[str], terms: Sequence[str], *, language: str = "en"
+) -> str | None:
+    """A starter for the user's comment: the item's key sentences and the objective terms it meets.
+
+    It helps the user begin; it is never meant to be posted as is.
+    """
+    lines = [f"> {' '.join(s.split())}" for s in sentences if s and s.strip()]
+    words = [t for t in dict.fromkeys(terms) if t]
+    if words:
+        label = "Votre objectif : " if language == "fr" else "Your objective: "
+        lines.append(label + ", ".join(words))
+    return "\n".join(lines) or None
+
+
+# -- the user's actions -------------------------------------------------------------------------
+
+
+def _revised(slot: Slot, now: datetime, **changes: object) -> Slot:
+    new = replace(slot, **changes)  # type: ignore[arg-type]
+    if _content(new) == _content(slot):
+        return slot
+    return replace(new, sequence=slot.sequence + 1, updated_at=now)
+
+
+def comment_slot(slot: Slot, text: str, schedule: Schedule, now: datetime) -> Slot:
+    """Write (or rewrite) the user's comment; the slot is ready once it is long enough."""
+    if slot.status in (SlotStatus.PUBLISHED, SlotStatus.SKIPPED):
+        raise InvalidAction(f"slot {slot.id} is {slot.status.value}: its comment is final")
+    if slot.kind is SlotKind.RELAY and slot.item_id is None:
+        raise InvalidAction(f"slot {slot.id} has no item to comment on")
+    cleaned = text.strip()
+    comment = cleaned or None
+    return _revised(
+        slot,
+        now,
+        comment=comment,
+        status=_status_for(slot.kind, comment, schedule.min_comment_chars),
+    )
+
+
+def pin_slot(slot: Slot, now: datetime, *, pinned: bool = True) -> Slot:
+    """Pin (or unpin) a slot: a pinned slot keeps its time and content when the plan is redone."""
+    if slot.status in (SlotStatus.PUBLISHED, SlotStatus.SKIPPED):
+        raise InvalidAction(f"slot {slot.id} is {slot.status.value}: it no longer moves")
+    if pinned and slot.status is SlotStatus.EMPTY:
+        raise InvalidAction(f"slot {slot.id} is empty: there is nothing to pin")
+    return _revised(slot, now, pinned=pinned)
+
+
+def mark_done(
+    slot: Slot, now: datetime, *, url: str | None = None, published_at: datetime | None = None
+) -> Slot:
+    """Record that the slot was published: when (default now) and where."""
+    if slot.status is SlotStatus.PUBLISHED:
+        raise InvalidAction(f"slot {slot.id} is already marked published")
+    when = (published_at or now).astimezone(UTC)
+    return _revised(
+        slot, now, status=SlotStatus.PUBLISHED, published_at=when, published_url=url or None
+    )
+
+
+def skip_slot(slot: Slot, now: datetime) -> Slot:
+    """Skip a slot. Its item goes back to the approved pool and takes the next free fitting slot."""
+    if slot.status is SlotStatus.PUBLISHED:
+        raise InvalidAction(f"slot {slot.id} is already published")
+    return _revised(
+        slot, now, status=SlotStatus.SKIPPED, item_id=None, pinned=False, comment_starter=None
+    )
+
+
+# -- results log --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WeekLog:
+    """One local week of the results log: the rhythm actually kept, and the time it took."""
+
+    week: date  # the Monday
+    planned: int  # slots that were due this week (not skipped)
+    published: int
+    published_relays: int
+    published_originals: int
+    skipped: int
+    missed: int  # due before now, neither published nor skipped
+    minutes_spent: int
+    budget: int | None
+    published_slots: tuple[Slot, ...] = ()
+
+
+def results_log(
+    slots: Sequence[Slot], timezone: str | tzinfo, schedule: Schedule, now: datetime
+) -> list[WeekLog]:
+    """Per local week up to now: what was published when, the rhythm, time spent vs budget."""
+    tz = zone(timezone)
+    weeks: dict[date, list[Slot]] = {}
+    for s in slots:
+        if s.starts_at <= now or s.status is SlotStatus.PUBLISHED:
+            weeks.setdefault(local_week(s.published_at or s.starts_at, tz), []).append(s)
+    logs: list[WeekLog] = []
+    for wk in sorted(weeks):
+        members = sorted(weeks[wk], key=lambda s: (s.published_at or s.starts_at, s.id))
+        published = [s for s in members if s.status is SlotStatus.PUBLISHED]
+        skipped = [s for s in members if s.status is SlotStatus.SKIPPED]
+        missed = [
+            s
+            for s in members
+            if s.status not in (SlotStatus.PUBLISHED, SlotStatus.SKIPPED) and s.starts_at <= now
+        ]
+        logs.append(
+            WeekLog(
+                week=wk,
+                planned=len(members) - len(skipped),
+                published=len(published),
+                published_relays=sum(1 for s in published if s.kind is SlotKind.RELAY),
+                published_originals=sum(1 for s in published if s.kind is SlotKind.ORIGINAL),
+                skipped=len(skipped),
+                missed=len(missed),
+                minutes_spent=sum(s.minutes for s in published),
+                budget=schedule.weekly_minutes,
+                published_slots=tuple(published),
+            )
+        )
+    return logs

@@ -1,0 +1,749 @@
+"""The editorial planner's policy (curator.plan), with plain values: no database."""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from curator.errors import ConfigError, InvalidAction
+from curator.plan import (
+    Candidate,
+    PlanResult,
+    comment_slot,
+    comment_starter,
+    lead_sentences,
+    local_week,
+    mark_done,
+    pin_slot,
+    plan_slots,
+    resolve_local,
+    results_log,
+    skip_slot,
+    slot_id,
+)
+from curator.types import Schedule, Slot, SlotKind, SlotRule, SlotStatus
+
+R, ORIG = SlotKind.RELAY, SlotKind.ORIGINAL
+MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
+# A Monday, 06:00 UTC, in a week with no DST change
+NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+
+
+def rule(day: int, hhmm: str, kind: SlotKind = R) -> SlotRule:
+    h, m = hhmm.split(":")
+    return SlotRule(weekday=day, time=time(int(h), int(m)), kind=kind)
+
+
+def sched(*rules: SlotRule, **kw: object) -> Schedule:
+    base: dict[str, object] = {"horizon_days": 14, "min_score": 0.15, "max_age_days": 7.0}
+    base.update(kw)
+    return Schedule(slots=rules, **base)  # type: ignore[arg-type]
+
+
+def cand(item_id: int, score: float, feed: int | None = None, **kw: object) -> Candidate:
+    kw.setdefault("reference_at", NOW - timedelta(hours=12))
+    return Candidate(item_id=item_id, score=score, feed_id=item_id if feed is None else feed, **kw)  # type: ignore[arg-type]
+
+
+def plan(
+    schedule: Schedule,
+    candidates: Sequence[Candidate] = (),
+    existing: Sequence[Slot] = (),
+    *,
+    now: datetime = NOW,
+    tz: str = "Europe/Paris",
+    **kw: object,
+) -> PlanResult:
+    return plan_slots(
+        "claire",
+        schedule,
+        tz,
+        candidates=candidates,
+        existing=existing,
+        now=now,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def relays(result: PlanResult) -> list[Slot]:
+    return [s for s in result.slots if s.kind is R]
+
+
+def local(slot: Slot, tz: str = "Europe/Paris") -> datetime:
+    return slot.starts_at.astimezone(ZoneInfo(tz))
+
+
+# -- time resolution ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("tz", "day", "at", "expected_utc"),
+    [
+        # Europe/Paris spring forward, Sunday 2026-03-29: 02:00 -> 03:00
+        ("Europe/Paris", date(2026, 3, 28), "08:30", datetime(2026, 3, 28, 7, 30, tzinfo=UTC)),
+        ("Europe/Paris", date(2026, 3, 29), "02:30", datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
+        ("Europe/Paris", date(2026, 3, 29), "08:30", datetime(2026, 3, 29, 6, 30, tzinfo=UTC)),
+        # Europe/Paris fall back, Sunday 2026-10-25: 03:00 -> 02:00, 02:30 happens twice
+        ("Europe/Paris", date(2026, 10, 25), "02:30", datetime(2026, 10, 25, 0, 30, tzinfo=UTC)),
+        ("Europe/Paris", date(2026, 10, 25), "08:30", datetime(2026, 10, 25, 7, 30, tzinfo=UTC)),
+        ("Europe/Paris", date(2026, 10, 24), "08:30", datetime(2026, 10, 24, 6, 30, tzinfo=UTC)),
+        # America/New_York spring forward, Sunday 2026-03-08: 02:00 -> 03:00
+        ("America/New_York", date(2026, 3, 8), "02:30", datetime(2026, 3, 8, 7, 30, tzinfo=UTC)),
+        ("America/New_York", date(2026, 3, 8), "08:30", datetime(2026, 3, 8, 12, 30, tzinfo=UTC)),
+        ("America/New_York", date(2026, 3, 7), "08:30", datetime(2026, 3, 7, 13, 30, tzinfo=UTC)),
+        # America/New_York fall back, Sunday 2026-11-01: 01:30 happens twice
+        ("America/New_York", date(2026, 11, 1), "01:30", datetime(2026, 11, 1, 5, 30, tzinfo=UTC)),
+        ("America/New_York", date(2026, 11, 1), "08:30", datetime(2026, 11, 1, 13, 30, tzinfo=UTC)),
+    ],
+)
+def test_resolve_local_across_dst(tz: str, day: date, at: str, expected_utc: datetime) -> None:
+    h, m = map(int, at.split(":"))
+    got = resolve_local(day, time(h, m), ZoneInfo(tz))
+    assert got == expected_utc
+    assert got.tzinfo is UTC
+
+
+def test_gap_time_moves_after_the_gap() -> None:
+    got = resolve_local(date(2026, 3, 29), time(2, 30), ZoneInfo("Europe/Paris"))
+    shown = got.astimezone(ZoneInfo("Europe/Paris"))
+    assert (shown.hour, shown.minute) == (3, 30)
+
+
+def test_ambiguous_time_takes_the_first_occurrence() -> None:
+    tz = ZoneInfo("America/New_York")
+    got = resolve_local(date(2026, 11, 1), time(1, 30), tz)
+    assert got.astimezone(tz).utcoffset() == timedelta(hours=-4)  # EDT, before falling back
+
+
+@pytest.mark.parametrize(
+    ("tz", "now"),
+    [
+        ("Europe/Paris", datetime(2026, 3, 23, 0, 0, tzinfo=UTC)),
+        ("Europe/Paris", datetime(2026, 10, 19, 0, 0, tzinfo=UTC)),
+        ("America/New_York", datetime(2026, 3, 2, 12, 0, tzinfo=UTC)),
+        ("America/New_York", datetime(2026, 10, 26, 12, 0, tzinfo=UTC)),
+    ],
+)
+def test_slots_keep_their_wall_clock_time_through_both_dst_weekends(tz: str, now: datetime) -> None:
+    # The Postiz bug: slots stored as fixed UTC minutes drift an hour at each change.
+    schedule = sched(
+        rule(SAT, "08:30"), rule(SUN, "02:30", ORIG), rule(MON, "08:30"), horizon_days=14
+    )
+    result = plan(schedule, now=now, tz=tz, objective="Recruiting engineers")
+    assert result.slots
+    for s in result.slots:
+        shown = s.starts_at.astimezone(ZoneInfo(tz))
+        expected = (3, 30) if (shown.weekday() == SUN and shown.hour == 3) else None
+        if s.kind is R:
+            assert (shown.hour, shown.minute) == (8, 30), s
+        else:
+            # 02:30 exists every Sunday except in the spring gap, where it moves to 03:30
+            assert (shown.hour, shown.minute) in {(2, 30), expected}, s
+        assert s.starts_at.tzinfo is not None and s.starts_at.utcoffset() == timedelta(0)
+    # the slot ids name the local date and the rule time, whatever the offset
+    assert all("-0830-relay" in s.id or "-0230-original" in s.id for s in result.slots)
+
+
+def test_slot_ids_are_stable_and_readable() -> None:
+    r = rule(MON, "08:30")
+    assert slot_id("claire", date(2026, 12, 7), r) == "claire-2026-12-07-0830-relay"
+    odd = slot_id("Claire Dupont", date(2026, 12, 7), r)
+    assert odd == slot_id("Claire Dupont", date(2026, 12, 7), r)
+    assert " " not in odd and odd.endswith("-2026-12-07-0830-relay")
+
+
+def test_unknown_time_zone_names_the_field() -> None:
+    with pytest.raises(ConfigError, match="timezone"):
+        plan(sched(rule(MON, "08:30")), tz="Mars/Olympus")
+
+
+# -- horizon, blackout --------------------------------------------------------------------------
+
+
+def test_horizon_and_blackout() -> None:
+    schedule = sched(
+        rule(MON, "08:30"),
+        rule(THU, "12:15"),
+        horizon_days=14,
+        blackout=((date(2026, 12, 3), date(2026, 12, 7)),),
+    )
+    result = plan(schedule)
+    days = [local(s).date() for s in result.slots]
+    # Monday 2026-11-30 08:30 Paris = 07:30 UTC, after NOW: included; Dec 3 and Dec 7 blacked out
+    assert days == [date(2026, 11, 30), date(2026, 12, 10)]
+
+
+def test_no_slot_before_now() -> None:
+    now = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # Monday 10:00 in Paris
+    result = plan(sched(rule(MON, "08:30"), horizon_days=7), now=now)
+    assert result.slots == ()
+
+
+# -- filling ------------------------------------------------------------------------------------
+
+
+def test_no_approved_items_gives_empty_slots_with_a_reason() -> None:
+    result = plan(sched(rule(MON, "08:30"), rule(WED, "12:15")))
+    assert result.slots
+    assert all(s.status is SlotStatus.EMPTY for s in result.slots)
+    assert all("no approved item" in (s.empty_reason or "") for s in result.slots)
+
+
+def test_relays_take_items_in_score_order() -> None:
+    cands = [cand(1, 0.3), cand(2, 0.9), cand(3, 0.6)]
+    result = plan(sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7), cands)
+    assert [s.item_id for s in relays(result)] == [2, 3]
+    assert all(s.status is SlotStatus.PLANNED for s in relays(result))
+
+
+def test_spacing_never_puts_the_same_feed_in_consecutive_relays() -> None:
+    cands = [cand(1, 0.9, feed=7), cand(2, 0.8, feed=7), cand(3, 0.5, feed=8)]
+    result = plan(sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7), cands)
+    assert [s.item_id for s in relays(result)] == [1, 3]
+
+
+def test_spacing_applies_to_duplicate_clusters() -> None:
+    # item 2 belongs to the cluster represented by item 1 (items.cluster_id -> items.id)
+    cands = [cand(1, 0.9), cand(2, 0.85, cluster_id=1), cand(3, 0.4)]
+    result = plan(sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7), cands)
+    assert [s.item_id for s in relays(result)] == [1, 3]
+
+
+def test_spacing_against_a_frozen_neighbour() -> None:
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7)
+    wed = plan(schedule, [cand(5, 0.5, feed=7)]).slots[1]
+    pinned = replace(wed, pinned=True, item_id=5)
+    cands = [cand(1, 0.9, feed=7), cand(3, 0.4, feed=8), cand(5, 0.5, feed=7)]
+    result = plan(schedule, cands, [pinned])
+    assert [s.item_id for s in relays(result)] == [3, 5]
+
+
+def test_topics_spread_between_close_scores() -> None:
+    cands = [
+        cand(1, 0.90, topics=("recrutement", "ia")),
+        cand(2, 0.85, topics=("recrutement", "ia")),
+        cand(3, 0.80, topics=("management",)),
+    ]
+    result = plan(sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7), cands)
+    assert [s.item_id for s in relays(result)] == [1, 3]
+
+
+def test_freshness_is_judged_at_slot_time() -> None:
+    # 6.5 days old on Monday, 8.7 days old on Thursday (max 7)
+    old = cand(1, 0.9, reference_at=NOW - timedelta(days=6, hours=12))
+    schedule = sched(rule(MON, "08:30"), rule(THU, "12:15"), horizon_days=7)
+    mon, thu = relays(plan(schedule, [old]))
+    assert mon.item_id == 1
+    assert thu.status is SlotStatus.EMPTY
+    # alone on Thursday, the old item is refused there and the slot says why
+    only_thu = plan(sched(rule(THU, "12:15"), horizon_days=7), [old])
+    (slot,) = only_thu.slots
+    assert slot.status is SlotStatus.EMPTY and slot.item_id is None
+    assert "older than 7 days" in (slot.empty_reason or "")
+
+
+def test_quality_floor_leaves_the_slot_empty_and_flagged() -> None:
+    result = plan(sched(rule(MON, "08:30"), horizon_days=7, min_score=0.3), [cand(1, 0.2)])
+    (slot,) = result.slots
+    assert slot.status is SlotStatus.EMPTY
+    assert slot.item_id is None
+    assert "below the quality floor (0.3)" in (slot.empty_reason or "")
+
+
+def test_every_approved_item_planned_reason() -> None:
+    result = plan(sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7), [cand(1, 0.9)])
+    assert relays(result)[1].empty_reason == "every approved item is already planned"
+
+
+def test_approval_comment_lands_on_the_slot() -> None:
+    text = "Ce retour d'expérience montre pourquoi l'onboarding compte autant que l'offre."
+    cands = [cand(1, 0.9, comment=text), cand(2, 0.8, comment="court")]
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7, min_comment_chars=40)
+    a, b = relays(plan(schedule, cands))
+    assert (a.comment, a.status) == (text, SlotStatus.READY)
+    assert (b.comment, b.status) == ("court", SlotStatus.PLANNED)
+
+
+def test_comment_starter_is_carried_and_formatted() -> None:
+    starter = comment_starter(
+        ["Les entreprises   recrutent plus vite.", ""], ["recrutement", "onboarding", "recrutement"]
+    )
+    assert starter == (
+        "> Les entreprises recrutent plus vite.\nYour objective: recrutement, onboarding"
+    )
+    assert comment_starter([], [], language="fr") is None
+    assert "Votre objectif" in (comment_starter([], ["x"], language="fr") or "")
+    (slot,) = plan(sched(rule(MON, "08:30"), horizon_days=7), [cand(1, 0.9, starter="> s")]).slots
+    assert slot.comment_starter == "> s"
+
+
+def test_lead_sentences_skip_the_title_and_markup() -> None:
+    text = "<p>Recruter en 2026.</p> <p>Les délais ont doublé en un an selon l'étude.</p> Court."
+    assert lead_sentences(text, title="Recruter en 2026") == [
+        "Les délais ont doublé en un an selon l'étude."
+    ]
+
+
+def test_a_kept_item_keeps_its_starter() -> None:
+    schedule = sched(rule(MON, "08:30"), horizon_days=7)
+    calls: list[int] = []
+
+    def starter(item_id: int) -> str:
+        calls.append(item_id)
+        return f"> starter {len(calls)}"
+
+    first = plan(schedule, [cand(1, 0.9)], starter_for=starter)
+    assert first.slots[0].comment_starter == "> starter 1"
+    again = plan(schedule, [cand(1, 0.9)], first.slots, starter_for=starter)
+    assert again.changed == () and calls == [1]
+
+
+def test_original_slots_get_topics_from_themes_then_the_objective() -> None:
+    schedule = sched(rule(TUE, "09:00", ORIG), rule(THU, "09:00", ORIG), horizon_days=14)
+    result = plan(schedule, themes=["IA et recrutement", "marque employeur"], objective="x")
+    assert [s.topic for s in result.slots] == [
+        "IA et recrutement",
+        "marque employeur",
+        "IA et recrutement",
+        "marque employeur",
+    ]
+    assert all(s.status is SlotStatus.PLANNED and s.minutes == 45 for s in result.slots)
+    fallback = plan(schedule, objective="Aider les PME à recruter. Et plus encore.")
+    assert {s.topic for s in fallback.slots} == {"Aider les PME à recruter."}
+    nothing = plan(schedule)
+    assert all(s.status is SlotStatus.EMPTY and s.empty_reason for s in nothing.slots)
+
+
+# -- stability ----------------------------------------------------------------------------------
+
+
+def test_planning_twice_changes_nothing() -> None:
+    schedule = sched(
+        rule(MON, "08:30"), rule(WED, "12:15"), rule(THU, "08:30", ORIG), rule(FRI, "17:00")
+    )
+    cands = [cand(i, 0.1 * i, feed=i % 3, comment="x" * 50 if i == 4 else None) for i in range(9)]
+    first = plan(schedule, cands, themes=["a", "b"])
+    second = plan(schedule, cands, first.slots, themes=["a", "b"])
+    assert second.changed == () and second.removed == ()
+    assert second.slots == first.slots
+    assert all(s.sequence == 0 and s.updated_at == NOW for s in first.slots)
+
+
+def test_same_inputs_same_plan_whatever_the_order() -> None:
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), rule(FRI, "17:00"))
+    cands = [cand(i, 0.5, feed=i % 2) for i in range(1, 7)]
+    a = plan(schedule, cands)
+    b = plan(schedule, list(reversed(cands)))
+    assert a == b
+
+
+def test_a_new_approval_does_not_reshuffle_the_queue() -> None:
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), rule(FRI, "17:00"), horizon_days=7)
+    first = plan(schedule, [cand(1, 0.5), cand(2, 0.4)])
+    assert [s.item_id for s in first.slots] == [1, 2, None]
+    later = NOW + timedelta(minutes=5)
+    second = plan(schedule, [cand(1, 0.5), cand(2, 0.4), cand(3, 0.99)], first.slots, now=later)
+    assert [s.item_id for s in second.slots] == [1, 2, 3]
+    assert [s.id for s in second.changed] == [first.slots[2].id]
+    assert second.changed[0].sequence == 1 and second.changed[0].updated_at == later
+
+
+def test_pinned_commented_and_published_slots_never_move() -> None:
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), rule(FRI, "17:00"), horizon_days=7)
+    first = plan(schedule, [cand(1, 0.3), cand(2, 0.25), cand(3, 0.2)])
+    mon, wed, fri = first.slots
+    later = NOW + timedelta(hours=1)
+    kept = [
+        pin_slot(mon, later),
+        comment_slot(wed, "A comment long enough to be ready to go out.", schedule, later),
+        mark_done(fri, later, url="https://example.org/p/1"),
+    ]
+    # better items arrive, and the schedule itself changes: none of these slots moves
+    changed_schedule = sched(rule(TUE, "09:00"), horizon_days=7)
+    cands = [cand(9, 0.99), cand(8, 0.98), cand(1, 0.3), cand(2, 0.25), cand(3, 0.2)]
+    result = plan(changed_schedule, cands, kept, now=later + timedelta(minutes=1))
+    by_id = {s.id: s for s in result.slots}
+    for s in kept:
+        assert by_id[s.id] == s
+    assert result.removed == ()
+    assert not {s.id for s in result.changed} & {s.id for s in kept}
+
+
+def test_past_slots_are_never_changed() -> None:
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7)
+    first = plan(schedule, [cand(1, 0.9), cand(2, 0.8)])
+    after_monday = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    # item 1 was withdrawn after its slot passed: the past slot stays as it was
+    result = plan(schedule, [cand(2, 0.8)], first.slots, now=after_monday)
+    assert result.slots[0] == first.slots[0]
+    assert result.removed == ()
+
+
+def test_rejection_frees_the_slot_for_the_next_best_item() -> None:
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7)
+    first = plan(schedule, [cand(1, 0.9), cand(2, 0.8), cand(3, 0.7)])
+    assert [s.item_id for s in first.slots] == [1, 2]
+    result = plan(schedule, [cand(2, 0.8), cand(3, 0.7)], first.slots)  # 1 rejected
+    assert [s.item_id for s in result.slots] == [3, 2]
+    (changed,) = result.changed
+    assert changed.id == first.slots[0].id and changed.sequence == 1
+
+
+def test_a_freed_slot_pulls_the_next_queued_item_forward_rather_than_leave_a_gap() -> None:
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), rule(FRI, "17:00"), horizon_days=7)
+    first = plan(schedule, [cand(1, 0.9), cand(2, 0.8), cand(3, 0.7)])
+    assert [s.item_id for s in first.slots] == [1, 2, 3]
+    result = plan(schedule, [cand(2, 0.8), cand(3, 0.7)], first.slots)  # 1 withdrawn
+    assert [s.item_id for s in result.slots] == [2, 3, None]
+    assert [s.sequence for s in result.slots] == [1, 1, 1]
+
+
+def test_withdrawing_a_commented_items_frees_its_slot_and_says_so() -> None:
+    schedule = sched(rule(MON, "08:30"), horizon_days=7)
+    (slot,) = plan(schedule, [cand(1, 0.9)]).slots
+    text = "Un commentaire assez long pour être prêt à publier."
+    commented = comment_slot(slot, text, schedule, NOW)
+    result = plan(schedule, [cand(2, 0.6)], [commented])
+    (new,) = result.slots
+    assert new.item_id == 2 and new.comment is None and new.status is SlotStatus.PLANNED
+    assert new.sequence == commented.sequence + 1
+    assert any("no longer approved" in n and "Un commentaire" in n for n in result.notes)
+
+
+def test_slots_leaving_the_schedule_are_removed() -> None:
+    first = plan(sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7), [cand(1, 0.9)])
+    result = plan(sched(rule(MON, "08:30"), horizon_days=7), [cand(1, 0.9)], first.slots)
+    assert result.removed == (first.slots[1].id,)
+    assert [s.id for s in result.slots] == [first.slots[0].id]
+
+
+def test_time_zone_change_moves_slots_and_bumps_sequence() -> None:
+    schedule = sched(rule(MON, "08:30"), horizon_days=7)
+    first = plan(schedule, [cand(1, 0.9)])
+    moved = plan(schedule, [cand(1, 0.9)], first.slots, tz="America/New_York")
+    (slot,) = moved.slots
+    assert slot.id == first.slots[0].id
+    assert slot.starts_at == datetime(2026, 11, 30, 13, 30, tzinfo=UTC)
+    assert slot.sequence == 1
+
+
+# -- budget -------------------------------------------------------------------------------------
+
+
+def test_budget_drops_slots_and_says_so() -> None:
+    # 4 relays (60 min) + 2 originals (90 min) = 150 min a week against 90
+    schedule = sched(
+        rule(MON, "08:30"),
+        rule(TUE, "08:30"),
+        rule(WED, "08:30"),
+        rule(THU, "08:30"),
+        rule(TUE, "18:00", ORIG),
+        rule(FRI, "18:00", ORIG),
+        horizon_days=7,
+        weekly_minutes=90,
+    )
+    result = plan(schedule, [cand(i, 0.5) for i in range(1, 9)], themes=["t"])
+    assert sum(s.minutes for s in result.slots) <= 90
+    kinds = [s.kind for s in result.slots]
+    assert R in kinds and ORIG in kinds  # the mix survives
+    (note,) = result.notes
+    assert "dropped" in note and "90-minute budget" in note and "150 minutes" in note
+    again = plan(schedule, [cand(i, 0.5) for i in range(1, 9)], result.slots, themes=["t"])
+    assert again.slots == result.slots and again.changed == () and again.removed == ()
+
+
+def test_budget_drops_empty_stored_slots_before_filled_ones() -> None:
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), rule(FRI, "17:00"), horizon_days=7)
+    first = plan(schedule, [cand(1, 0.9), cand(2, 0.2)])
+    assert [s.item_id for s in first.slots] == [1, 2, None]
+    tighter = replace(schedule, weekly_minutes=30)
+    result = plan(tighter, [cand(1, 0.9), cand(2, 0.2)], first.slots)
+    assert [s.item_id for s in result.slots] == [1, 2]
+    assert result.removed == (first.slots[2].id,)
+
+
+# -- the user's actions -------------------------------------------------------------------------
+
+
+def test_comment_makes_a_relay_ready_only_when_long_enough() -> None:
+    schedule = sched(rule(MON, "08:30"), horizon_days=7, min_comment_chars=20)
+    (slot,) = plan(schedule, [cand(1, 0.9)]).slots
+    short = comment_slot(slot, "  trop court ", schedule, NOW)
+    assert short.status is SlotStatus.PLANNED and short.comment == "trop court"
+    assert short.sequence == 1
+    ready = comment_slot(short, "Un commentaire de plus de vingt caractères.", schedule, NOW)
+    assert ready.status is SlotStatus.READY and ready.sequence == 2
+    assert comment_slot(ready, ready.comment or "", schedule, NOW) is ready  # no change
+
+
+def test_actions_refuse_what_makes_no_sense() -> None:
+    schedule = sched(rule(MON, "08:30"), horizon_days=7)
+    (empty,) = plan(schedule).slots
+    with pytest.raises(InvalidAction):
+        comment_slot(empty, "x" * 50, schedule, NOW)
+    with pytest.raises(InvalidAction):
+        pin_slot(empty, NOW)
+    done = mark_done(empty, NOW)
+    with pytest.raises(InvalidAction):
+        mark_done(done, NOW)
+    with pytest.raises(InvalidAction):
+        skip_slot(done, NOW)
+
+
+def test_done_records_when_and_where() -> None:
+    schedule = sched(rule(MON, "08:30"), horizon_days=7)
+    (slot,) = plan(schedule, [cand(1, 0.9)]).slots
+    at = datetime(2026, 11, 30, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    done = mark_done(slot, NOW, url="https://www.linkedin.com/feed/update/1", published_at=at)
+    assert done.status is SlotStatus.PUBLISHED
+    assert done.published_at == at and done.published_at.tzinfo is UTC
+    assert done.published_url == "https://www.linkedin.com/feed/update/1"
+    assert done.sequence == slot.sequence + 1
+
+
+def test_skip_frees_the_item_for_the_next_slot() -> None:
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), rule(FRI, "17:00"), horizon_days=7)
+    first = plan(schedule, [cand(1, 0.9), cand(2, 0.5)])
+    assert [s.item_id for s in first.slots] == [1, 2, None]
+    skipped = skip_slot(first.slots[0], NOW)
+    assert skipped.status is SlotStatus.SKIPPED and skipped.item_id is None
+    result = plan(schedule, [cand(1, 0.9), cand(2, 0.5)], [skipped, *first.slots[1:]])
+    # item 2 keeps its slot (no reshuffle); item 1 takes the next free one
+    assert [s.item_id for s in result.slots] == [None, 2, 1]
+    assert result.slots[0] == skipped
+
+
+def test_results_log_shows_rhythm_and_time_against_budget() -> None:
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), rule(THU, "09:00", ORIG))
+    schedule = replace(schedule, weekly_minutes=90)
+    first = plan(schedule, [cand(1, 0.9), cand(2, 0.8), cand(3, 0.7)], themes=["t"])
+    s = list(first.slots)
+    s[0] = mark_done(s[0], s[0].starts_at + timedelta(minutes=3))
+    s[1] = skip_slot(s[1], NOW)
+    s[2] = mark_done(s[2], s[2].starts_at)
+    much_later = NOW + timedelta(days=8)
+    logs = results_log(s, "Europe/Paris", schedule, much_later)
+    first_week = logs[0]
+    assert first_week.week == date(2026, 11, 30)
+    assert (first_week.published, first_week.skipped) == (2, 1)
+    assert (first_week.published_relays, first_week.published_originals) == (1, 1)
+    assert first_week.minutes_spent == 15 + 45 and first_week.budget == 90
+    assert first_week.missed == 0
+    second_week = logs[1]
+    assert second_week.missed == second_week.planned > 0 and second_week.published == 0
+
+
+def test_local_week_starts_on_monday_in_the_profile_zone() -> None:
+    sunday_late_utc = datetime(2026, 12, 6, 23, 30, tzinfo=UTC)  # Monday 00:30 in Paris
+    assert local_week(sunday_late_utc, ZoneInfo("Europe/Paris")) == date(2026, 12, 7)
+    assert local_week(sunday_late_utc, ZoneInfo("America/New_York")) == date(2026, 11, 30)
+
+
+def test_plan_imports_no_database_ml_or_cli_library() -> None:
+    code = (
+        "import sys, curator.plan\n"
+        "bad = [m for m in ('sqlalchemy', 'sklearn', 'click', 'apscheduler') if m in sys.modules]\n"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == ""
+
+
+# -- properties ---------------------------------------------------------------------------------
+
+times = st.sampled_from(["07:00", "08:30", "12:15", "17:45", "21:00", "02:30"])
+rules_st = st.lists(
+    st.builds(
+        lambda d, t, k: rule(d, t, k),
+        st.integers(0, 6),
+        times,
+        st.sampled_from([R, R, ORIG]),
+    ),
+    min_size=1,
+    max_size=8,
+    unique_by=lambda r: (r.weekday, r.time),
+)
+candidates_st = st.lists(
+    st.builds(
+        lambda i, score, feed, cluster, age: Candidate(
+            item_id=i,
+            score=score,
+            feed_id=feed,
+            cluster_id=cluster,
+            reference_at=NOW - timedelta(hours=age),
+        ),
+        st.integers(1, 60),
+        st.floats(0.0, 1.0),
+        st.integers(1, 4),
+        st.one_of(st.none(), st.integers(1, 60)),
+        st.integers(0, 24 * 12),
+    ),
+    max_size=25,
+    unique_by=lambda c: c.item_id,
+)
+
+
+@st.composite
+def schedules(draw: st.DrawFn) -> Schedule:
+    start = date(2026, 11, 30) + timedelta(days=draw(st.integers(-3, 20)))
+    length = draw(st.integers(0, 6))
+    blackout = ((start, start + timedelta(days=length)),) if draw(st.booleans()) else ()
+    return sched(
+        *draw(rules_st),
+        horizon_days=draw(st.integers(1, 28)),
+        blackout=blackout,
+        weekly_minutes=draw(st.one_of(st.none(), st.integers(45, 200))),
+        min_score=draw(st.floats(0.0, 0.5)),
+        max_age_days=draw(st.floats(1.0, 10.0)),
+    )
+
+
+def check_invariants(schedule: Schedule, result: PlanResult, tz: str, frozen: set[str]) -> None:
+    zone = ZoneInfo(tz)
+    items = [s.item_id for s in result.slots if s.item_id is not None]
+    assert len(items) == len(set(items)), "an item planned twice"
+    for s in result.slots:
+        d = s.starts_at.astimezone(zone).date()
+        if s.id not in frozen:
+            assert not any(a <= d <= b for a, b in schedule.blackout), f"{s.id} in a blackout"
+    weeks: dict[date, int] = {}
+    for s in result.slots:
+        if s.status is not SlotStatus.SKIPPED:
+            wk = local_week(s.starts_at, zone)
+            weeks[wk] = weeks.get(wk, 0) + s.minutes
+    if schedule.weekly_minutes is not None:
+        assert all(m <= schedule.weekly_minutes for m in weeks.values()), weeks
+
+
+def check_spacing(result: PlanResult, by_id: dict[int, Candidate], frozen: set[str]) -> None:
+    rel = [s for s in result.slots if s.kind is R]
+    for a, b in itertools.pairwise(rel):
+        if a.item_id is None or b.item_id is None or (a.id in frozen and b.id in frozen):
+            continue
+        ca, cb = by_id[a.item_id], by_id[b.item_id]
+        assert ca.feed_id != cb.feed_id, (a, b)
+        assert ca.cluster_key != cb.cluster_key, (a, b)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    schedule=schedules(),
+    cands=candidates_st,
+    tz=st.sampled_from(["Europe/Paris", "America/New_York", "UTC", "Asia/Kolkata"]),
+)
+def test_properties_of_a_fresh_plan(schedule: Schedule, cands: list[Candidate], tz: str) -> None:
+    result = plan(schedule, cands, tz=tz, themes=["a", "b"])
+    by_id = {c.item_id: c for c in cands}
+    check_invariants(schedule, result, tz, set())
+    check_spacing(result, by_id, set())
+    for s in result.slots:
+        assert s.starts_at > NOW
+        if s.item_id is not None:
+            c = by_id[s.item_id]
+            assert c.score >= schedule.min_score
+            assert c.reference_at is not None
+            assert s.starts_at - c.reference_at <= timedelta(days=schedule.max_age_days)
+        if s.status is SlotStatus.EMPTY:
+            assert s.empty_reason
+    again = plan(schedule, cands, result.slots, tz=tz, themes=["a", "b"])
+    assert again.slots == result.slots and again.changed == () and again.removed == ()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    schedule=schedules(),
+    cands=candidates_st,
+    data=st.data(),
+    hours=st.integers(0, 24 * 5),
+)
+def test_properties_of_a_replan_with_user_actions(
+    schedule: Schedule, cands: list[Candidate], data: st.DataObject, hours: int
+) -> None:
+    tz = "Europe/Paris"
+    first = plan(schedule, cands, tz=tz, themes=["a"])
+    later = NOW + timedelta(hours=hours)
+    acted: list[Slot] = []
+    frozen: set[str] = set()
+    for s in first.slots:
+        action = data.draw(st.sampled_from(["none", "none", "pin", "comment", "done", "skip"]))
+        if s.starts_at <= later:
+            frozen.add(s.id)
+        if action == "pin" and s.status is not SlotStatus.EMPTY:
+            s = pin_slot(s, NOW)
+        elif action == "comment" and not (s.kind is R and s.item_id is None):
+            s = comment_slot(s, "x" * 60, schedule, NOW)
+        elif action == "done":
+            s = mark_done(s, NOW)
+        elif action == "skip":
+            s = skip_slot(s, NOW)
+        if s.pinned or s.comment or s.status in (SlotStatus.PUBLISHED, SlotStatus.SKIPPED):
+            frozen.add(s.id)
+        acted.append(s)
+    # some approvals are withdrawn, the rest stay
+    keep = data.draw(st.sets(st.sampled_from([c.item_id for c in cands]))) if cands else set()
+    still = [c for c in cands if c.item_id in keep]
+    result = plan(schedule, still, acted, now=later, tz=tz, themes=["a"], known=cands)
+    by_id = {c.item_id: c for c in cands}
+    items = [s.item_id for s in result.slots if s.item_id is not None]
+    assert len(items) == len(set(items)), "an item planned twice"
+    check_spacing(result, by_id, frozen)
+    by_slot = {s.id: s for s in result.slots}
+    for s in acted:
+        withdrawn = s.item_id is not None and s.item_id not in keep
+        if s.starts_at <= later or s.status in (SlotStatus.PUBLISHED, SlotStatus.SKIPPED):
+            assert by_slot[s.id] == s, "a past, published or skipped slot changed"
+        elif (s.pinned or s.comment) and not (s.kind is R and withdrawn):
+            assert by_slot[s.id] == s, "a pinned or commented slot moved"
+    for s in result.slots:
+        if s.id not in frozen and s.item_id is not None:
+            assert s.item_id in keep, "a withdrawn item is still planned"
+    again = plan(schedule, still, result.slots, now=later, tz=tz, themes=["a"], known=cands)
+    assert again.slots == result.slots and again.changed == () and again.removed == ()
+
+
+# -- feeds.yaml schedule checks the planner relies on --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("slots", "expected"),
+    [
+        (
+            "{day: sun, time: '23:50', kind: original}, {day: mon, time: '00:10'}",
+            "(profiles[0].schedule.slots[1]): slot mon 00:10 overlaps the slot at line",
+        ),
+        ("{day: mon, time: '08:30'}, {day: mon, time: '08:40'}", "mon 08:30 lasts 15 minutes"),
+        ("{day: mon, time: '08:30'}, {day: mon, time: '08:30'}", "duplicate slot mon 08:30"),
+        ("{day: mondy, time: '08:30'}", "unknown weekday 'mondy'"),
+        ("{day: mon, time: '25:00'}", "(profiles[0].schedule.slots[0].time)"),
+    ],
+)
+def test_schedule_mistakes_name_the_field(slots: str, expected: str, tmp_path: Path) -> None:
+    from curator.config import parse_settings
+
+    text = f"profiles:\n  - name: a\n    objective: x\n    schedule:\n      slots: [{slots}]\n"
+    with pytest.raises(ConfigError) as err:
+        parse_settings(text, tmp_path / "feeds.yaml", env={})
+    assert expected in str(err.value)
+
+
+def test_adjacent_slots_across_midnight_are_fine(tmp_path: Path) -> None:
+    from curator.config import parse_settings
+
+    text = (
+        "profiles:\n  - name: a\n    objective: x\n    schedule:\n      slots: "
+        "[{day: sun, time: '23:00', kind: original}, {day: mon, time: '00:00'}]\n"
+    )
+    (profile,) = parse_settings(text, tmp_path / "feeds.yaml", env={}).profiles
+    assert len(profile.schedule.slots) == 2
