@@ -13,7 +13,9 @@ Three questions, three tools:
   press release reposted)? `assign_clusters()`: word shingles, candidate pairs found through an
   index of a consistent sample of shingles (so the work grows with the number of items, not its
   square), then exact containment on each candidate pair. Containment rather than Jaccard,
-  because an aggregator's excerpt is a small part of the original article.
+  because an aggregator's excerpt is a small part of the original article; but a much shorter
+  text must match the article's opening, so an explainer box quoted inside a long article is
+  not taken for a copy of it.
 """
 
 from __future__ import annotations
@@ -261,6 +263,8 @@ SHINGLE_WORDS = 5
 MIN_WORDS = 40  # shorter texts are never clustered: too little to tell a story from boilerplate
 MAX_WORDS = 1500  # the start of an article is enough to recognise it, and keeps this cheap
 CONTAINMENT = 0.7  # share of the shorter text's shingles found in the longer one
+SIMILAR_SIZE = 0.5  # texts at least this close in length may match anywhere, not only at the start
+LEAD_SLACK = 1.5  # an excerpt may skip a little of the article's opening (a standfirst, a photo)
 SAMPLE_MASK = np.uint64(3)  # index one shingle in four (consistently: by hash value)
 COMMON_SHINGLE = 50  # a sampled shingle in more documents than this is boilerplate: not a clue
 DEFAULT_WINDOW = timedelta(days=3)
@@ -291,21 +295,23 @@ class Clustering:
 
 
 class _Shingled:
-    __slots__ = ("doc", "is_new", "sample", "shingles", "words")
+    __slots__ = ("doc", "is_new", "ordered", "sample", "shingles", "words")
 
     def __init__(
-        self, doc: ClusterDoc, is_new: bool, words: int, shingles: npt.NDArray[np.uint64]
+        self, doc: ClusterDoc, is_new: bool, words: int, ordered: npt.NDArray[np.uint64]
     ) -> None:
         self.doc = doc
         self.is_new = is_new
         self.words = words
-        self.shingles = shingles  # sorted, unique
-        self.sample = shingles[(shingles & SAMPLE_MASK) == 0]
+        self.ordered = ordered  # shingle hashes in text order
+        self.shingles = np.unique(ordered)  # sorted, unique
+        self.sample = self.shingles[(self.shingles & SAMPLE_MASK) == 0]
 
 
 def _shingle(
     text: str, vocabulary: dict[str, int], width: int, max_words: int
 ) -> tuple[int, npt.NDArray[np.uint64]]:
+    """Word count and the hashes of the word `width`-grams of `text`, in text order."""
     words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())[:max_words]
     if len(words) < width:
         return len(words), np.empty(0, dtype=np.uint64)
@@ -323,7 +329,24 @@ def _shingle(
             hashes = hashes * np.uint64(1_000_003) + ids[offset : offset + n]
         hashes = hashes * _MIX
         hashes ^= hashes >> np.uint64(29)
-    return len(words), np.unique(hashes)
+    return len(words), hashes
+
+
+def _same_story(a: _Shingled, b: _Shingled, containment: float) -> bool:
+    """Whether the shorter text is a copy of the longer one, or its opening (an excerpt).
+
+    Containment alone is not enough: newspapers embed a whole short explainer inside a long
+    article, and that box is not a copy of the article. So a much shorter text must match the
+    *start* of the longer one, which is what an aggregator's excerpt or a summary does.
+    """
+    small, large = (a, b) if len(a.shingles) <= len(b.shingles) else (b, a)
+    needed = containment * len(small.shingles)
+    if len(np.intersect1d(small.shingles, large.shingles, assume_unique=True)) < needed:
+        return False
+    if len(small.shingles) >= SIMILAR_SIZE * len(large.shingles):
+        return True  # two versions of one text: a repost, an edited press release
+    lead = np.unique(large.ordered[: int(len(small.ordered) * LEAD_SLACK) + SHINGLE_WORDS * 4])
+    return len(np.intersect1d(small.shingles, lead, assume_unique=True)) >= needed
 
 
 def assign_clusters(
@@ -341,7 +364,8 @@ def assign_clusters(
     were new; they are not compared with each other again). Two items are the same story when
     both have at least `min_words` words, they are at most `window` apart, come from different
     feeds (unless `across_feeds_only` is False) and at least `containment` of the shorter
-    text's word 5-grams appear in the longer one.
+    text's word 5-grams appear in the longer one: anywhere when the texts are of similar
+    length, in its opening when the shorter is much shorter (an excerpt).
 
     The representative of a new cluster is its earliest item (ties: the longest text, then
     the lowest id): usually the original rather than a copy. A cluster that already exists
@@ -353,8 +377,8 @@ def assign_clusters(
     for doc, is_new in [(d, True) for d in new] + [
         (d, False) for d in recent if d.id not in new_ids
     ]:
-        words, shingles = _shingle(doc.text, vocabulary, SHINGLE_WORDS, MAX_WORDS)
-        docs.append(_Shingled(doc, is_new, words, shingles))
+        words, ordered = _shingle(doc.text, vocabulary, SHINGLE_WORDS, MAX_WORDS)
+        docs.append(_Shingled(doc, is_new, words, ordered))
 
     edges = _similar_pairs(docs, window, containment, min_words, across_feeds_only)
     return _components(docs, edges)
@@ -400,8 +424,7 @@ def _similar_pairs(
             continue
         if abs(da.doc.when - db.doc.when) > window:
             continue
-        common = len(np.intersect1d(da.shingles, db.shingles, assume_unique=True))
-        if common >= containment * min(len(da.shingles), len(db.shingles)):
+        if _same_story(da, db, containment):
             edges.append((a, b))
     return edges
 

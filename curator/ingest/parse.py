@@ -2,8 +2,9 @@
 
 feedparser gets the downloaded bytes and the response headers, never a URL: fetching is
 `curator.ingest.fetch`'s job alone. The headers give the charset (Content-Type) and the base for
-relative links (Content-Location, defaulting to the URL the body came from). JSON Feed 1.0/1.1,
-which feedparser 6 does not read, is parsed here.
+relative links (Content-Location, defaulting to the URL the body came from), applied by us so
+that guids stay as the feed wrote them. JSON Feed 1.0/1.1, which feedparser 6 does not read, is
+parsed here.
 
 feedparser runs with HTML sanitising and relative-URI rewriting inside content switched off: we
 keep only the text of titles, summaries and contents (see `htmltext`), so sanitising markup that
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -72,9 +74,13 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str]) -> ParsedFe
 
 
 def _parse_xml_feed(body: bytes, *, url: str, headers: dict[str, str]) -> ParsedFeed:
-    response_headers = {k: v for k, v in headers.items() if k not in _TRANSFER_HEADERS}
-    base = urljoin(url, response_headers.get("content-location", "")) or url
-    response_headers["content-location"] = base
+    # feedparser is not told where the document came from: it would resolve permalink guids
+    # ("1234") against that URL, and a feed that moves would then change every identity. It
+    # still applies xml:base; what stays relative is resolved here against the document URL.
+    response_headers = {
+        k: v for k, v in headers.items() if k not in _TRANSFER_HEADERS and k != "content-location"
+    }
+    base = urljoin(url, headers.get("content-location", "")) or url
     try:
         parsed = feedparser.parse(
             body,
@@ -84,6 +90,18 @@ def _parse_xml_feed(body: bytes, *, url: str, headers: dict[str, str]) -> Parsed
         )
     except Exception as e:  # feedparser is not supposed to raise; a bug there must not crash us
         raise ParseError(url, f"the feed parser failed: {type(e).__name__}: {e}") from e
+    repair = None
+    if not parsed.entries and parsed.get("bozo"):
+        repaired = _strip_undeclared_prefixes(body)
+        if repaired is not None:
+            retry = feedparser.parse(
+                repaired,
+                response_headers=response_headers,
+                sanitize_html=False,
+                resolve_relative_uris=False,
+            )
+            if retry.entries:
+                parsed, repair = retry, "undeclared namespace prefixes ignored"
     version = str(parsed.get("version") or "")
     feed = parsed.get("feed") or {}
     feed_language = _str(feed.get("language")) or headers.get("content-language")
@@ -91,15 +109,38 @@ def _parse_xml_feed(body: bytes, *, url: str, headers: dict[str, str]) -> Parsed
     bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
     if not entries and not version:
         raise ParseError(url, _why_not_a_feed(body, bozo))
+    warning = repair or (_describe_bozo(bozo) if bozo is not None else None)
     return ParsedFeed(
         title=normalize_space(_text_of(feed, "title")) or None,
         site_url=_web_url(feed.get("link"), base),
         ttl_minutes=_positive_int(feed.get("ttl")),
         entries=entries,
-        warning=_describe_bozo(bozo) if bozo is not None else None,
+        warning=warning,
         language=feed_language,
         kind=version,
     )
+
+
+_PREFIXED_TAG = re.compile(rb"<(/?)([A-Za-z][\w.-]*):(rss|channel|item|entry|feed|title|link)\b")
+_BROKEN_DECLARATION = re.compile(rb"<\?xml\?xml[^>]*\?>")
+
+
+def _strip_undeclared_prefixes(body: bytes) -> bytes | None:
+    """Repair "<rss:item>"-style feeds whose prefix is never declared (seen in the wild).
+
+    feedparser drops every element in an undeclared namespace, so such a feed yields nothing;
+    readers like fastfeedparser read it. Returns None when there is nothing to repair.
+    """
+    prefixes = {m.group(2) for m in _PREFIXED_TAG.finditer(body[:65536])}
+    undeclared = [p for p in prefixes if b"xmlns:" + p + b"=" not in body]
+    if not undeclared:
+        return None
+    repaired = _BROKEN_DECLARATION.sub(b"", body)
+    for prefix in undeclared:
+        escaped = re.escape(prefix)
+        repaired = re.sub(rb"<(/?)" + escaped + rb":", rb"<\1", repaired)
+        repaired = re.sub(rb"\s" + escaped + rb":[\w-]+=\S+?(?=[\s>])", b"", repaired)
+    return repaired
 
 
 def _why_not_a_feed(body: bytes, bozo: object) -> str:
@@ -113,8 +154,10 @@ def _why_not_a_feed(body: bytes, bozo: object) -> str:
     return "no RSS, Atom or JSON Feed found in the document"
 
 
-def _describe_bozo(exc: object) -> str:
+def _describe_bozo(exc: object) -> str | None:
     name = type(exc).__name__
+    if name == "NonXMLContentType":
+        return None  # a missing or text/html Content-Type says nothing about the document
     line = getattr(exc, "getLineNumber", None)
     message = getattr(exc, "getMessage", None)
     if callable(line) and callable(message):
@@ -122,7 +165,12 @@ def _describe_bozo(exc: object) -> str:
     return f"{name}: {exc}"
 
 
-def _xml_entry(e: Mapping[str, Any], *, base: str, feed_language: str | None) -> ParsedEntry:
+def _xml_entry(
+    parsed_entry: Mapping[str, Any], *, base: str, feed_language: str | None
+) -> ParsedEntry:
+    # A plain dict: FeedParserDict.get maps keys on every access (slow), and it answers
+    # "updated_parsed" with the published date when the entry has no update date.
+    e = dict(parsed_entry)
     guid = _str(e.get("id")) or None
     link = _str(e.get("link"))
     if e.get("guidislink") and link == guid and not _is_web_url(link):
