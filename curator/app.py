@@ -205,7 +205,9 @@ class Curator:
         feeds = ingest_service.select_feeds(
             self.db, self.settings.feeds, now, everything=all, only=feed
         )
-        return ingest_service.fetch(self.db, self.settings.fetch, feeds, now, progress=progress)
+        return ingest_service.fetch(
+            self.db, self.settings.fetch, feeds, now, progress=progress, stop=self.stopping
+        )
 
     def add_feed(self, url: str, *, name: str | None = None) -> FeedSource:
         """Follow the feed at `url`, or the one its page leads to; appended to feeds.yaml."""

@@ -355,3 +355,13 @@ def test_progress_callback_and_report_json(tmp_path: Path, feed_server: FeedServ
     data = report.to_dict()
     assert data["fetched"] == 5 and data["new_items"] == 10
     assert {f["outcome"] for f in data["per_feed"]} == {"fetched"}
+
+
+def test_a_stop_request_leaves_feeds_due(tmp_path: Path, feed_server: FeedServer) -> None:
+    urls = [feed_server.route(f"/f{i}.xml", body=rss(items(2, f"s{i}"))) for i in range(3)]
+    app = open_curator(tmp_path, urls, clock=Clock(NOW))
+    app.request_stop()  # what the service does on SIGTERM
+    report = app.fetch()
+    assert report.feeds == ()
+    assert all(feed_server.hits(f"/f{i}.xml") == [] for i in range(3))
+    assert all(f.next_fetch_at is not None and f.next_fetch_at <= NOW for f in app.feeds())

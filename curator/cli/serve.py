@@ -32,7 +32,9 @@ def serve(app: Curator, host: str | None, port: int | None, tick: float) -> None
         tick_seconds=tick,
     )
     service = Service(app, options)
-    click.echo(f"curator serve: {app.db.display_url}, HTTP on {options.host}:{options.port}", err=True)
+    click.echo(
+        f"curator serve: {app.db.display_url}, HTTP on {options.host}:{options.port}", err=True
+    )
     service.run_until_signalled()
 
 

@@ -21,6 +21,7 @@ import asyncio
 import enum
 import ipaddress
 import socket
+import threading
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,6 +53,7 @@ class FetchStatus(enum.StrEnum):
     NOT_MODIFIED = "not_modified"  # 304: the stored validators still hold
     GONE = "gone"  # 410: never fetch again
     ERROR = "error"  # network error, timeout, 4xx/5xx, too large, blocked, bad redirect
+    CANCELLED = "cancelled"  # not attempted: a stop was requested (the service shuts down)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +180,14 @@ class Fetcher:
     """
 
     def __init__(
-        self, settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        settings: FetchSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.settings = settings
+        self._stop = stop
         t = settings.timeout_seconds
         self._client = httpx.AsyncClient(
             follow_redirects=False,
@@ -250,6 +257,8 @@ class Fetcher:
             return FetchResult(url, FetchStatus.ERROR, url, error=e.reason)
         deadline = self.settings.timeout_seconds * TOTAL_DEADLINE_FACTOR
         async with self._overall, self._host_slot(host):
+            if self._stop is not None and self._stop.is_set():
+                return FetchResult(url, FetchStatus.CANCELLED, url, error="stop requested")
             try:
                 async with asyncio.timeout(deadline):
                     return await self._follow(url, headers, allow_private=allow_private, now=now)

@@ -16,10 +16,12 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from multiprocessing.context import BaseContext
 from typing import Protocol, TypeVar
 
 from curator.errors import CuratorError
@@ -137,19 +139,24 @@ class Sink(Protocol):
     def store_page(self, job: PageJob, page: PageText) -> bool: ...
 
 
+_PRELOAD = ["curator.ingest.pipeline", "curator.ingest.parse", "curator.ingest.dedupe"]
+
+
 def make_workers(jobs: int, *, preload: bool = False) -> Executor:
     """Worker processes for CPU-bound parsing, or a thread when there is too little to share.
 
-    fork is used where available: workers inherit the already imported parser instead of
-    importing it again (half a second each), and they are started here, before the event loop
-    and the writer thread exist, so no lock can be inherited held.
+    fork is used where it is safe: workers inherit the already imported parser (and, with
+    `preload`, the language model) instead of loading them again, and they are started here,
+    before the event loop and the writer thread exist. A process that already runs other
+    threads (the service's scheduler) could hand a child a lock held forever, so it uses a
+    fork server instead, started clean with the parsers imported.
     """
     cpus = os.cpu_count() or 1
     if jobs < 4 or cpus < 2:
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="curator-parse")
     methods = multiprocessing.get_all_start_methods()
-    fork = "fork" in methods
-    if fork:
+    context: BaseContext
+    if "fork" in methods and threading.active_count() == 1:
         from curator.ingest import parse  # noqa: F401
 
         if preload:
@@ -158,7 +165,12 @@ def make_workers(jobs: int, *, preload: bool = False) -> Executor:
             from curator.lang import detect_language
 
             detect_language("warming up the language model, once for every worker")
-    context = multiprocessing.get_context("fork" if fork else None)
+        context = multiprocessing.get_context("fork")
+    elif "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+    else:
+        context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=min(cpus, jobs), mp_context=context)
     pool.submit(int).result()  # start the processes now (see above)
     return pool
@@ -179,8 +191,10 @@ class Pipeline:
         now: datetime,
         full_text: bool = True,
         progress: Progress | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.settings = settings
+        self.stop = stop
         self.sink = sink
         self.workers = workers
         self.writer = writer
@@ -196,17 +210,20 @@ class Pipeline:
         self, feeds: Sequence[Feed], leftover_pages: Sequence[PageJob] = ()
     ) -> list[FeedReport]:
         self._total = len(feeds)
-        async with Fetcher(self.settings) as fetcher:
+        async with Fetcher(self.settings, stop=self.stop) as fetcher:
             leftovers = asyncio.gather(*(self._page(fetcher, job) for job in leftover_pages))
             reports = await asyncio.gather(*(self._feed(fetcher, feed) for feed in feeds))
             await leftovers
-        return list(reports)
+        # Feeds not attempted because of a stop request stay due; they are not reported.
+        return [r for r in reports if r is not None]
 
-    async def _feed(self, fetcher: Fetcher, feed: Feed) -> FeedReport:
+    async def _feed(self, fetcher: Fetcher, feed: Feed) -> FeedReport | None:
         try:
             result = await fetcher.fetch_feed(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified, now=self.now
             )
+            if result.status is FetchStatus.CANCELLED:
+                return None
             document = None
             if result.status is FetchStatus.OK:
                 document = await _call(
@@ -244,6 +261,8 @@ class Pipeline:
     async def _page(self, fetcher: Fetcher, job: PageJob) -> None:
         try:
             result = await fetcher.fetch_page(job.url, now=self.now)
+            if result.status is FetchStatus.CANCELLED:
+                return  # stays pending: the next run resumes it
             if result.ok:
                 page = await _call(
                     self.workers, extract_page, result.body, result.final_url, result.headers

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -237,6 +238,7 @@ def fetch(
     progress: Progress | None = None,
     rng: policy.RandomSource | None = None,
     full_text: bool = True,
+    stop: threading.Event | None = None,
 ) -> FetchReport:
     started = time.perf_counter()
     sink = DatabaseSink(db, settings, now, rng or random.Random())
@@ -257,6 +259,7 @@ def fetch(
             now=now,
             full_text=full_text,
             progress=progress,
+            stop=stop,
         )
         reports = asyncio.run(pipeline.run(feeds, leftovers))
     try:
