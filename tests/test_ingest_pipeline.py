@@ -365,3 +365,25 @@ def test_a_stop_request_leaves_feeds_due(tmp_path: Path, feed_server: FeedServer
     assert report.feeds == ()
     assert all(feed_server.hits(f"/f{i}.xml") == [] for i in range(3))
     assert all(f.next_fetch_at is not None and f.next_fetch_at <= NOW for f in app.feeds())
+
+
+@pytest.mark.postgres
+def test_fetch_on_postgresql(tmp_path: Path, feed_server: FeedServer, pg_url: str) -> None:
+    entries = items(4, text=STORY * 2)
+    urls = [feed_server.route(f"/f{i}.xml", body=rss(entries)) for i in range(5)]
+    app = open_curator(
+        tmp_path, [{"url": u, "full_text": "never"} for u in urls], db_url=pg_url, clock=Clock(NOW)
+    )
+    try:
+        first = app.fetch()
+        assert (first.fetched, first.new_items) == (5, 20)
+        entries[0] = entries[0] | {"title": "Article a0 (corrigé)"}
+        for i in range(5):
+            feed_server.route(f"/f{i}.xml", body=rss(entries))
+        again = app.fetch(all=True)
+        assert (again.new_items, again.updated_items) == (0, 5)
+        assert count_items(app) == 20
+        # the same story in five feeds: one cluster
+        assert first.clustered + again.clustered >= 5
+    finally:
+        app.close()

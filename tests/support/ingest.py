@@ -59,13 +59,14 @@ def open_curator(
     *,
     fetch: dict[str, object] | None = None,
     clock: Clock | None = None,
+    db_url: str | None = None,
 ) -> Curator:
     from curator.store import Database
 
     path = tmp_path / "feeds.yaml"
     path.write_text(config_text(feeds, fetch=fetch), encoding="utf-8")
     settings = parse_settings(path.read_text("utf-8"), path, env={})
-    db = Database.open(f"sqlite:///{tmp_path / 'curator.db'}")
+    db = Database.open(db_url or f"sqlite:///{tmp_path / 'curator.db'}")
     return Curator(settings, db, clock=clock or Clock(datetime.now(UTC)))
 
 
