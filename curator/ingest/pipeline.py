@@ -142,38 +142,63 @@ class Sink(Protocol):
 _PRELOAD = ["curator.ingest.pipeline", "curator.ingest.parse", "curator.ingest.dedupe"]
 
 
-def make_workers(jobs: int, *, preload: bool = False) -> Executor:
-    """Worker processes for CPU-bound parsing, or a thread when there is too little to share.
+@dataclass(frozen=True, slots=True)
+class Workers:
+    """Where CPU work runs: `parse` for feeds and article pages, `languages` for language
+    detection, a process of its own so the ~100 MB language model is loaded once, in one
+    process, while the parse workers stay small."""
 
-    fork is used where it is safe: workers inherit the already imported parser (and, with
-    `preload`, the language model) instead of loading them again, and they are started here,
-    before the event loop and the writer thread exist. A process that already runs other
-    threads (the service's scheduler) could hand a child a lock held forever, so it uses a
-    fork server instead, started clean with the parsers imported.
+    parse: Executor
+    languages: Executor
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.parse.shutdown()
+        if self.languages is not self.parse:
+            self.languages.shutdown()
+
+
+def _warm_up_languages() -> None:
+    from curator.lang import detect_language
+
+    detect_language("warming up the language model before the first new items arrive")
+
+
+def make_workers(jobs: int, *, warm: bool = False) -> Workers:
+    """Worker processes for CPU-bound work, or one thread when there is too little to share.
+
+    fork is used where it is safe: workers inherit the already imported parsers instead of
+    importing them again, and they are started here, before the event loop and the writer
+    thread exist. A process that already runs other threads (the service's scheduler) could
+    hand a child a lock held forever, so it uses a fork server instead, started clean.
+    `warm`: many new items are expected, so the language model starts loading now, in its
+    own process, while the first feeds download.
     """
     cpus = os.cpu_count() or 1
     if jobs < 4 or cpus < 2:
-        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="curator-parse")
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="curator-parse")
+        return Workers(thread, thread)
     methods = multiprocessing.get_all_start_methods()
     context: BaseContext
     if "fork" in methods and threading.active_count() == 1:
-        from curator.ingest import parse  # noqa: F401
+        from curator.ingest import dedupe, parse  # noqa: F401
 
-        if preload:
-            # Many new items ahead: load the language model (~100 MB, 0.6 s) once, here, so
-            # forked workers share its pages instead of each loading a copy.
-            from curator.lang import detect_language
-
-            detect_language("warming up the language model, once for every worker")
         context = multiprocessing.get_context("fork")
     elif "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(_PRELOAD)
     else:
         context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=min(cpus, jobs), mp_context=context)
-    pool.submit(int).result()  # start the processes now (see above)
-    return pool
+    parse_pool = ProcessPoolExecutor(max_workers=min(cpus, jobs), mp_context=context)
+    parse_pool.submit(int).result()  # start the processes now (see above)
+    language_pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+    if warm:
+        language_pool.submit(_warm_up_languages)  # not awaited: it overlaps the downloads
+    else:
+        language_pool.submit(int).result()
+    return Workers(parse_pool, language_pool)
 
 
 async def _call(executor: Executor, fn: Callable[..., T], *args: object) -> T:
@@ -186,7 +211,7 @@ class Pipeline:
         settings: FetchSettings,
         sink: Sink,
         *,
-        workers: Executor,
+        workers: Workers,
         writer: Executor,
         now: datetime,
         full_text: bool = True,
@@ -227,7 +252,11 @@ class Pipeline:
             document = None
             if result.status is FetchStatus.OK:
                 document = await _call(
-                    self.workers, parse_document, result.body, result.final_url, result.headers
+                    self.workers.parse,
+                    parse_document,
+                    result.body,
+                    result.final_url,
+                    result.headers,
                 )
             stored = await _call(self.writer, self.sink.store_feed, feed, result, document)
         except Exception as e:
@@ -253,7 +282,7 @@ class Pipeline:
         if not texts:
             return
         try:
-            languages = await _call(self.workers, detect_languages, texts)
+            languages = await _call(self.workers.languages, detect_languages, texts)
             await _call(self.writer, self.sink.store_languages, languages)
         except Exception:  # the items are stored; only their language stays the declared one
             log.exception("language detection failed")
@@ -265,7 +294,7 @@ class Pipeline:
                 return  # stays pending: the next run resumes it
             if result.ok:
                 page = await _call(
-                    self.workers, extract_page, result.body, result.final_url, result.headers
+                    self.workers.parse, extract_page, result.body, result.final_url, result.headers
                 )
             else:
                 page = PageText(error=result.error or f"HTTP {result.http_status}")

@@ -248,7 +248,7 @@ def fetch(
             leftovers = store.page_jobs(session)[:LEFTOVER_PAGES]
     # Workers first: forked before any thread exists (see make_workers).
     with (
-        make_workers(len(feeds) + len(leftovers), preload=_many_new(feeds)) as workers,
+        make_workers(len(feeds) + len(leftovers), warm=_many_new(feeds)) as workers,
         ThreadPoolExecutor(1, thread_name_prefix="curator-store") as writer,
     ):
         pipeline = Pipeline(
