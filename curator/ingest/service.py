@@ -354,9 +354,13 @@ async def _discover(fetcher: Fetcher, url: str, now: datetime) -> Discovered:
 def discover_feed(settings: FetchSettings, url: str, now: datetime) -> Discovered:
     """The feed at `url`, or the one a blog/home page leads to (autodiscovery)."""
 
+    url = url.strip()
+    if "://" not in url:
+        url = "https://" + url  # "example.org/blog" as people type it
+
     async def run() -> Discovered:
         async with Fetcher(settings) as fetcher:
-            return await _discover(fetcher, url.strip(), now)
+            return await _discover(fetcher, url, now)
 
     return asyncio.run(run())
 
