@@ -9,18 +9,31 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import threading
 import time as _time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from sqlalchemy.engine import make_url
 
 from curator import plan as planner
 from curator.config import Settings, load_settings, resolve_database_url
-from curator.errors import ConfigError, InvalidAction
+from curator.errors import ConfigError, ExportError, InvalidAction
+from curator.outputs.ics import render_calendar
+from curator.outputs.ics_http import (
+    CalendarResponse,
+    calendar_response,
+    forbidden,
+    not_found,
+    token_ok,
+)
 from curator.store import Database, decisions, jobs, repo
+from curator.store import ics as store_ics
 from curator.store import slots as slot_store
 from curator.types import (
     Decision,
@@ -63,6 +76,23 @@ class RunReport:
 
     def lines(self) -> list[str]:
         return [f"{s.name:>8}: {s.summary} ({s.seconds:.1f}s)" for s in self.stages]
+
+
+def write_if_changed(path: Path, body: bytes) -> None:
+    """Replace a file atomically, and leave it untouched (mtime included) when nothing changed.
+
+    A file:// subscriber or a sync client never sees half a calendar, and an unchanged plan
+    does not look like an update to tools that watch the file.
+    """
+    try:
+        if path.is_file() and path.read_bytes() == body:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        partial.write_bytes(body)
+        os.replace(partial, path)
+    except OSError as e:
+        raise ExportError(f"cannot write the calendar: {e.strerror or e}", path=str(path)) from e
 
 
 @dataclass(slots=True)
@@ -288,6 +318,75 @@ class Curator:
             decisions.record(session, decision)
         return decision
 
+    # --- calendar ------------------------------------------------------------------------
+
+    def calendar_ics(self, profile: str, *, keep_cancelled: bool = False) -> bytes:
+        """A profile's calendar; what subscribers get (removed slots simply absent)."""
+        chosen = self.settings.profile(profile)
+        settings = replace(self.settings.calendar, keep_cancelled=keep_cancelled)
+        now = self.now()
+        with self.db.session() as session:
+            data = store_ics.calendar_data(session, chosen.name, with_cancelled=keep_cancelled)
+        return render_calendar(
+            chosen,
+            data.slots,
+            data.items,
+            data.scores,
+            settings,
+            now=now,
+            cancelled=data.cancelled,
+        )
+
+    def calendar_http(
+        self, profile: str, *, token: str | None, if_none_match: str | None
+    ) -> CalendarResponse:
+        """Answer GET /calendar/<profile>.ics (profile as found in the URL path)."""
+        if not token_ok(self.settings.serve.token, token):
+            return forbidden()
+        name = unquote(profile)
+        if name not in {p.name for p in self.settings.profiles}:
+            return not_found()
+        return calendar_response(
+            self.calendar_ics(name), if_none_match=if_none_match, filename=f"calendar-{name}.ics"
+        )
+
+    def calendar_dir(self) -> Path:
+        """Where exported calendars go: `calendar.output_dir`, else beside the SQLite file."""
+        if self.settings.calendar.output_dir:
+            return Path(self.settings.calendar.output_dir)
+        if self.db.dialect == "sqlite":
+            database = make_url(self.db.url).database
+            if database and database != ":memory:":
+                return Path(database).resolve().parent
+        return self.settings.data_dir
+
+    def export_ics(
+        self,
+        profile: str | None = None,
+        path: Path | None = None,
+        keep_cancelled: bool | None = None,
+    ) -> list[Path]:
+        """Write calendar-<profile>.ics for one profile or all; `path` is a file or a folder."""
+        profiles = self.settings.select_profiles(profile)
+        keep = self.settings.calendar.keep_cancelled if keep_cancelled is None else keep_cancelled
+        if path is not None and not path.is_dir() and len(profiles) > 1:
+            raise InvalidAction(
+                f"{path} is one file but there are {len(profiles)} profiles: "
+                "name a folder, or choose one with --profile"
+            )
+        written = []
+        for chosen in profiles:
+            folder = path if path is not None and path.is_dir() else self.calendar_dir()
+            target = path if path is not None and not path.is_dir() else None
+            target = target or folder / f"calendar-{chosen.name}.ics"
+            write_if_changed(target, self.calendar_ics(chosen.name, keep_cancelled=keep))
+            written.append(target)
+        return written
+
+    def _export_stage(self) -> tuple[str, dict[str, Any]]:
+        paths = self.export_ics()
+        return f"wrote {len(paths)} calendar(s)", {"paths": [str(p) for p in paths]}
+
     # --- editorial plan (issue 5) -------------------------------------------------------------
 
     def plan(self, profile: str | None = None) -> PlanReport:
@@ -407,6 +506,7 @@ class Curator:
             # Stages are added here in data-flow order: fetch -> score -> plan -> export -> digest.
             ("fetch", self._fetch_stage),
             ("plan", self._plan_stage),
+            ("export", self._export_stage),
         ]
         for name, stage in stages:
             started = _time.perf_counter()

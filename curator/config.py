@@ -11,7 +11,7 @@ import difflib
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time
 from pathlib import Path
 from typing import Any, TypeVar
@@ -89,6 +89,16 @@ class Settings:
     def data_dir(self) -> Path:
         """Where curator writes what it makes by default (database, calendars, digests)."""
         return self.path.parent
+
+
+def _relative_to(config: Path, calendar: CalendarSettings) -> CalendarSettings:
+    """A relative calendar folder in the file is relative to the file, like the database."""
+    if calendar.output_dir is None:
+        return calendar
+    folder = Path(calendar.output_dir).expanduser()
+    if not folder.is_absolute():
+        folder = (config.parent / folder).resolve()
+    return replace(calendar, output_dir=str(folder))
 
 
 def resolve_config_path(flag: str | None, env: Mapping[str, str] = os.environ) -> Path:
@@ -328,7 +338,9 @@ class _Reader:
             feeds=tuple(feeds),
             fetch=self.optional(fields, "fetch", self.fetch, FetchSettings()),
             smtp=self.optional(fields, "smtp", self.smtp, None),
-            calendar=self.optional(fields, "calendar", self.calendar, CalendarSettings()),
+            calendar=_relative_to(
+                path, self.optional(fields, "calendar", self.calendar, CalendarSettings())
+            ),
             serve=self.optional(fields, "serve", self.serve, ServeSettings()),
             database=database,
             locations=locations,
@@ -639,7 +651,9 @@ class _Reader:
         )
 
     def calendar(self, node: _Node) -> CalendarSettings:
-        fields = self.mapping(node, ("alarm_minutes", "refresh_minutes", "keep_cancelled"))
+        fields = self.mapping(
+            node, ("alarm_minutes", "refresh_minutes", "keep_cancelled", "output_dir")
+        )
         d = CalendarSettings()
         alarm_node = fields.get("alarm_minutes")
         alarm = d.alarm_minutes
@@ -651,6 +665,7 @@ class _Reader:
                 fields, "refresh_minutes", lambda n: self.integer(n, minimum=5), d.refresh_minutes
             ),
             keep_cancelled=self.optional(fields, "keep_cancelled", self.boolean, d.keep_cancelled),
+            output_dir=self.optional(fields, "output_dir", self.string, d.output_dir),
         )
 
     def serve(self, node: _Node) -> ServeSettings:

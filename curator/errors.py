@@ -96,3 +96,12 @@ class DeliveryError(CuratorError):
 
 class AlreadyRunning(CuratorError):
     """Another `curator serve` holds the lock on this database."""
+
+
+class ExportError(CuratorError):
+    """A calendar or another export could not be rendered or written. Carries the path if any."""
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        self.message = message
+        self.path = path
+        super().__init__(f"{path}: {message}" if path else message)

@@ -298,6 +298,7 @@ class CalendarSettings:
     alarm_minutes: int | None = 15  # VALARM before each slot; None = no reminder
     refresh_minutes: int = 60  # REFRESH-INTERVAL / X-PUBLISHED-TTL for subscribers
     keep_cancelled: bool = False  # file export keeps removed slots as STATUS:CANCELLED
+    output_dir: str | None = None  # where `run` writes calendar-<profile>.ics; None = beside the db
 
 
 @dataclass(frozen=True, slots=True)

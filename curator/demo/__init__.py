@@ -86,4 +86,5 @@ def _review_and_plan(app: Curator) -> list[CalendarView]:
 
     if approve_examples(app):
         app.plan()
+        app.export_ics()  # the calendar files show the plan that results, not the one before
     return [app.calendar(p.name, weeks=2) for p in app.settings.profiles]
