@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from curator.ingest.dedupe import (
@@ -339,3 +339,9 @@ def test_lemonde_corpus_real_articles_with_planted_copies() -> None:
         assert (
             alone.assignments[small] is None or alone.assignments[small] != alone.assignments[large]
         )
+
+
+@given(st.text(max_size=60) | st.builds(lambda s: "http://" + s, st.text(max_size=60)))
+@settings(max_examples=300, deadline=None)
+def test_canonical_url_never_raises(url: str) -> None:
+    assert isinstance(canonical_url(url), str)

@@ -70,6 +70,9 @@ PAGE = "<html><head><title>Été</title></head><body><p>Café crème, déjà vu,
         ),
         # A page claiming UTF-16 in ASCII-readable markup is not UTF-16.
         (PAGE.replace("<head>", '<head><meta charset="utf-16">').encode(), {}, "utf-8"),
+        # Codecs that are not text encodings are ignored.
+        (PAGE.encode(), {"Content-Type": "text/html; charset=base64"}, "utf-8"),
+        (PAGE.replace("<head>", '<head><meta charset="rot13">').encode(), {}, "utf-8"),
         # Nothing declared: valid UTF-8 is UTF-8, anything else is detected.
         (PAGE.encode(), {"Content-Type": "text/html"}, "utf-8"),
     ],
@@ -79,6 +82,16 @@ def test_decode_html_order_of_evidence(body: bytes, headers: dict[str, str], cod
     assert used == codec
     if codec != "koi8-r":
         assert "Café crème, déjà vu" in text
+
+
+@pytest.mark.parametrize("headers", [{}, {"Content-Type": "text/html; charset=utf-8"}])
+def test_a_stray_byte_does_not_make_a_utf8_page_latin1(headers: dict[str, str]) -> None:
+    article = "<p>So schön winterlich ist es – déjà vu.</p>" * 200
+    # One Latin-1 byte (\xfc) in an attribute, as found on a real page of the corpus.
+    body = b"<html><body><img alt='K\xfcchen'>" + article.encode() + b"</body></html>"
+    text, used = decode_html(body, headers)
+    assert used == "utf-8"
+    assert "So schön winterlich ist es – déjà vu." in text
 
 
 def test_undeclared_cyrillic_page_is_detected() -> None:
@@ -233,7 +246,8 @@ def entry(content: str = "", summary: str = "") -> ParsedEntry:
         (LONG + "\n\nThe post Hiring appeared first on The Blog.", "", False),
         ("Un lien intéressant à lire.", "", True),  # short: a link post
         ("", " ".join(["mot"] * 150), True),  # summary only and short
-        (" ".join(["mot"] * 150), "", False),  # full content, merely short-ish
+        (" ".join(["mot"] * 60), "", False),  # full content, merely short
+        (" ".join(["mot"] * 40), LONG, True),  # a content field this short is a teaser
     ],
 )
 def test_looks_truncated(content: str, summary: str, truncated: bool) -> None:

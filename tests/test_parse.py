@@ -198,6 +198,13 @@ def test_json_that_is_not_a_feed(body: bytes, reason: str) -> None:
         parse(body, {"Content-Type": "application/feed+json"})
 
 
+def test_deeply_nested_json_is_refused_not_crashing() -> None:
+    body = b'{"version": "https://jsonfeed.org/version/1.1", "items": '
+    body += b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(ParseError, match="nested"):
+        parse(body)
+
+
 # --- relative links -------------------------------------------------------------------------
 
 

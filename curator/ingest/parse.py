@@ -246,6 +246,8 @@ def _parse_json_feed(body: bytes, *, url: str, headers: dict[str, str]) -> Parse
         raise ParseError(url, f"JSON feed is not UTF-8: {e}") from e
     except json.JSONDecodeError as e:
         raise ParseError(url, f"malformed JSON at line {e.lineno}: {e.msg}") from e
+    except RecursionError as e:  # "[[[[...]]]]": a hostile document, not a feed
+        raise ParseError(url, "JSON nested too deeply") from e
     version = document.get("version") if isinstance(document, dict) else None
     if not isinstance(version, str) or not version.startswith(_JSON_FEED_PREFIXES):
         raise ParseError(url, "a JSON document but not a JSON Feed (no jsonfeed.org version)")
