@@ -300,3 +300,12 @@ def test_per_host_limit(feed_server: FeedServer) -> None:
 def test_fetch_sync(feed_server: FeedServer) -> None:
     url = feed_server.route("/feed", body=gzip.compress(RSS), headers={"Content-Encoding": "gzip"})
     assert fetch_sync(FAST, url, now=NOW).body == RSS
+
+
+def test_fetch_sync_inside_a_running_event_loop(feed_server: FeedServer) -> None:
+    url = feed_server.route("/feed", body=RSS)
+
+    async def caller() -> FetchResult:
+        return fetch_sync(FAST, url, now=NOW)  # e.g. called from a TUI's handler
+
+    assert asyncio.run(caller()).body == RSS

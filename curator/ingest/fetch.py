@@ -23,16 +23,20 @@ import ipaddress
 import socket
 import threading
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from curator.ingest.policy import parse_max_age, parse_retry_after
 from curator.types import FetchSettings
+
+T = TypeVar("T")
 
 PERMANENT_REDIRECTS = frozenset({301, 308})
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -454,6 +458,17 @@ def _error(
     )
 
 
+def run_sync(factory: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion from synchronous code, even when the calling thread
+    already runs an event loop (a TUI, a notebook): then it runs on a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(factory())
+    with ThreadPoolExecutor(1, thread_name_prefix="curator-fetch") as thread:
+        return thread.submit(lambda: asyncio.run(factory())).result()
+
+
 def fetch_sync(settings: FetchSettings, url: str, *, now: datetime) -> FetchResult:
     """One user-given URL, outside any event loop (CLI helpers such as `feeds add`)."""
 
@@ -461,4 +476,4 @@ def fetch_sync(settings: FetchSettings, url: str, *, now: datetime) -> FetchResu
         async with Fetcher(settings) as fetcher:
             return await fetcher.fetch_any(url, now=now)
 
-    return asyncio.run(run())
+    return run_sync(run)

@@ -8,7 +8,6 @@ Decisions are the pure functions of `policy` and `dedupe`; this is only plumbing
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import threading
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session
 from curator.errors import CuratorError, FeedError, FetchError
 from curator.extract import decode_html, looks_truncated
 from curator.ingest import dedupe, discover, policy
-from curator.ingest.fetch import Fetcher, FetchResult, FetchStatus
+from curator.ingest.fetch import Fetcher, FetchResult, FetchStatus, run_sync
 from curator.ingest.parse import ParsedFeed, parse_feed
 from curator.ingest.pipeline import (
     PageText,
@@ -261,7 +260,7 @@ def fetch(
             progress=progress,
             stop=stop,
         )
-        reports = asyncio.run(pipeline.run(feeds, leftovers))
+        reports = run_sync(lambda: pipeline.run(feeds, leftovers))
     try:
         clustered = cluster(db, sink.new_ids, now)
     except Exception:
@@ -362,7 +361,7 @@ def discover_feed(settings: FetchSettings, url: str, now: datetime) -> Discovere
         async with Fetcher(settings) as fetcher:
             return await _discover(fetcher, url, now)
 
-    return asyncio.run(run())
+    return run_sync(run)
 
 
 def opml_feeds(feeds: Sequence[Feed]) -> list[discover.OpmlFeed]:
