@@ -22,8 +22,20 @@ from urllib.parse import unquote
 from sqlalchemy.engine import make_url
 
 from curator import plan as planner
+from curator import score as scoring
 from curator.config import Settings, load_settings, resolve_database_url
 from curator.errors import ConfigError, ExportError, InvalidAction
+from curator.outputs import outbox, smtp
+from curator.outputs.digest import (
+    DEFAULT_LOOKBACK,
+    Candidate,
+    DigestContent,
+    build_digest,
+    compose,
+    message_id,
+    preview,
+    slot_window,
+)
 from curator.outputs.ics import render_calendar
 from curator.outputs.ics_http import (
     CalendarResponse,
@@ -32,16 +44,22 @@ from curator.outputs.ics_http import (
     not_found,
     token_ok,
 )
-from curator.store import Database, decisions, jobs, repo
+from curator.outputs.outbox import DigestOutcome, DigestReport
+from curator.store import Database, decisions, digests, jobs, repo
 from curator.store import ics as store_ics
+from curator.store import queue as queue_store
+from curator.store import scores as score_store
 from curator.store import slots as slot_store
 from curator.types import (
     Decision,
     DecisionKind,
+    Digest,
     Feed,
     FeedSource,
+    FeedStatus,
     Item,
     Profile,
+    QueueEntry,
     Schedule,
     Score,
     Slot,
@@ -144,6 +162,28 @@ class CalendarView:
     week_minutes: dict[date, int] = field(default_factory=dict)  # by local Monday
 
 
+@dataclass(slots=True)
+class ProfileScores:
+    profile: str
+    scored: int
+    pending: int  # ranked items waiting for review
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class ScoreReport:
+    items: int  # items in the scoring window
+    profiles: list[ProfileScores] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [w for p in self.profiles for w in p.warnings]
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{p.profile} {p.pending} pending" for p in self.profiles)
+        return f"{self.items} items scored" + (f" ({parts})" if parts else "")
+
+
 class Curator:
     """One configured curator over one database."""
 
@@ -209,6 +249,53 @@ class Curator:
             },
             "feeds": len(feeds),
             "failing_feeds": sum(1 for f in feeds if f.error_count > 0 or f.status != "active"),
+        }
+
+    def status(self) -> dict[str, Any]:
+        """What `curator status` shows: jobs, failing feeds, queue sizes, next slots, digests."""
+        now = self.now()
+        with self.db.session() as session:
+            last = jobs.last_runs(session)
+            feeds = repo.list_feeds(session)
+            profiles = {}
+            for p in self.settings.profiles:
+                upcoming = slot_store.list_slots(session, p.name, since=now)[:5]
+                recent = digests.recent(session, p.name, limit=1)
+                profiles[p.name] = {
+                    "queue": len(queue_store.pending(session, p.name, now)),
+                    "next_slots": [
+                        {
+                            "id": s.id,
+                            "start": s.starts_at.astimezone(planner.zone(p.timezone)).isoformat(),
+                            "kind": s.kind.value,
+                            "status": s.status.value,
+                        }
+                        for s in upcoming
+                    ],
+                    "last_digest": (
+                        {
+                            "day": recent[0].day.isoformat(),
+                            "state": recent[0].state.value,
+                            "sent_at": recent[0].sent_at.isoformat() if recent[0].sent_at else None,
+                            "last_error": recent[0].last_error,
+                        }
+                        if recent
+                        else None
+                    ),
+                }
+        failing = [
+            {"url": f.url, "name": f.display_name, "status": f.status.value,
+             "errors": f.error_count, "last_error": f.disabled_reason or f.last_error}
+            for f in feeds
+            if f.error_count > 0 or f.status is not FeedStatus.ACTIVE
+        ]  # fmt: skip
+        return {
+            "now": now.isoformat(),
+            "database": self.db.display_url,
+            "jobs": {name: run.as_dict() for name, run in sorted(last.items())},
+            "feeds": len(feeds),
+            "failing_feeds": failing,
+            "profiles": profiles,
         }
 
     # --- feeds ---------------------------------------------------------------------------
@@ -317,6 +404,73 @@ class Curator:
             )
             decisions.record(session, decision)
         return decision
+
+    # --- scoring and the review queue ------------------------------------------------------
+
+    def score(self, profile: str | None = None) -> ScoreReport:
+        """Re-score the items of the rolling window for one profile (or all) and store ranks."""
+        profiles = self.settings.select_profiles(profile)
+        now = self.now()
+        since = now - timedelta(days=scoring.WINDOW_DAYS)
+        with self.db.session() as session:
+            items = repo.list_items(session, since=since)
+            stats = self._corpus_stats(session, since, now)
+            weights = score_store.feed_weights(session)
+            matrix = scoring.vectorize(items, stats)
+            report = ScoreReport(items=len(items))
+            for p in profiles:
+                history = decisions.history(session, p.name)
+                decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
+                examples = score_store.items_by_url(session, p.examples)
+                result = scoring.score_items(
+                    p,
+                    items,
+                    decisions=history,
+                    decided_items=decided,
+                    stats=stats,
+                    feed_weights=weights,
+                    now=now,
+                    example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
+                    matrix=matrix,
+                )
+                score_store.replace_scores(session, p.name, result.scores, now)
+                pending = sum(1 for s in result.scores if s.rank is not None)
+                report.profiles.append(ProfileScores(p.name, len(items), pending, result.warnings))
+        return report
+
+    def _corpus_stats(self, session: Any, since: datetime, now: datetime) -> scoring.CorpusStats:
+        """Document frequencies of the window, updated with what arrived and what left since
+        the last pass, or refitted when there is nothing usable stored."""
+        stored = repo.get_meta(session, score_store.STATS_KEY)
+        stats = scoring.CorpusStats.from_json(stored) if isinstance(stored, dict) else None
+        if stats is None or stats.since is None or stats.through is None or stats.through < since:
+            stats = scoring.CorpusStats.fit(
+                repo.list_items(session, since=since, state=None), since=since, through=now
+            )
+        else:
+            added = score_store.items_fetched_between(session, stats.through, now)
+            added = [i for i in added if i.fetched_at > stats.through]
+            removed: list[Item] = (
+                score_store.items_fetched_between(session, stats.since, since)
+                if stats.since < since
+                else []
+            )
+            stats = stats.updated(added=added, removed=removed, since=since, through=now)
+        repo.set_meta(session, score_store.STATS_KEY, stats.to_json(), now)
+        return stats
+
+    def queue(self, profile: str, *, limit: int | None = None) -> list[QueueEntry]:
+        """The profile's pending review queue, best first (see `store.queue.pending`)."""
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            return queue_store.pending(session, profile, self.now(), limit=limit)
+
+    def _score_stage(self) -> tuple[str, dict[str, Any]]:
+        report = self.score()
+        detail = {
+            p.profile: {"pending": p.pending, "warnings": p.warnings} for p in report.profiles
+        }
+        return report.summary(), detail
 
     # --- calendar ------------------------------------------------------------------------
 
@@ -497,6 +651,210 @@ class Curator:
         with self.db.session() as session:
             return slot_store.get_slot(session, slot_id)
 
+    # --- digest --------------------------------------------------------------------------
+
+    #: How the outbox waits between quick in-run SMTP retries; tests replace it.
+    sleep: Callable[[float], None] = staticmethod(_time.sleep)
+
+    def digest(
+        self,
+        profile: str | None = None,
+        day: date | None = None,
+        mode: str = "send",
+        path: Path | None = None,
+        *,
+        force: bool = False,
+    ) -> DigestReport:
+        """Each profile's digest for its local date (or `day`): sent, written to .eml, or shown.
+
+        `mode="send"` goes through the outbox: never twice for a (profile, day) unless `force`.
+        """
+        if mode not in ("send", "dry-run", "file"):
+            raise InvalidAction(f"unknown digest mode {mode!r}")
+        if mode == "send" and self.settings.smtp is None:
+            raise ConfigError(
+                "no `smtp:` section: cannot send; use --to-file or --dry-run",
+                path=str(self.settings.path),
+                field="smtp",
+            )
+        now = self.now()
+        profiles = self.settings.select_profiles(profile)
+        outcomes = []
+        for p in profiles:
+            d = day or outbox.local_day(p, now)
+            target = None
+            if mode == "file":
+                target = self._digest_path(p.name, d, path, several=len(profiles) > 1)
+            outcomes.append(self._digest_one(p, d, now, mode, target, manual=True, force=force))
+        return DigestReport(tuple(outcomes))
+
+    def digest_status(self, profile: str | None = None, *, limit: int = 30) -> list[Digest]:
+        """The latest outbox rows (newest day first), for `curator status` and the command."""
+        with self.db.session() as session:
+            return digests.recent(session, profile, limit=limit)
+
+    def due_digests(self) -> DigestReport:
+        """What the main job does for every profile: see `send_due_digest`."""
+        outcomes = [
+            o for p in self.settings.profiles for o in self.send_due_digest(p.name).outcomes
+        ]
+        return DigestReport(tuple(outcomes))
+
+    def send_due_digest(self, profile: str, *, catch_up: bool = True) -> DigestReport:
+        """The daily job of one profile: send its digest once its local time has passed, when
+        SMTP and recipients are set up; otherwise write today's digest as an .eml file beside
+        the database. The outbox makes a repeated or late call harmless.
+
+        `catch_up=True` (a run, or the service starting) only sends within
+        `serve.digest_catchup_hours` of the digest time; `catch_up=False` is the scheduler's
+        own trigger at that time.
+        """
+        p = self.settings.profile(profile)
+        now = self.now()
+        if self.settings.smtp is None or not p.digest.to:
+            d = outbox.local_day(p, now)
+            target = self._digest_path(p.name, d, None, several=False)
+            return DigestReport((self._digest_one(p, d, now, "file", target, manual=False),))
+        catchup = self.settings.serve.digest_catchup_hours if catch_up else None
+        due = outbox.due_day(p, now, catchup)
+        if due is None:
+            return DigestReport(())
+        return DigestReport((self._digest_one(p, due, now, "send", None, manual=False),))
+
+    def _digest_stage(self) -> tuple[str, dict[str, Any]]:
+        report = self.due_digests()
+        summary = ", ".join(f"{o.profile}: {o.outcome}" for o in report.outcomes)
+        detail = {
+            "outcomes": [
+                [o.profile, o.day.isoformat(), o.outcome, o.detail] for o in report.outcomes
+            ]
+        }
+        return summary or "not due yet", detail
+
+    def _digest_one(
+        self,
+        p: Profile,
+        d: date,
+        now: datetime,
+        mode: str,
+        target: Path | None,
+        *,
+        manual: bool,
+        force: bool = False,
+    ) -> DigestOutcome:
+        if mode == "send":
+            return self._send_digest(p, d, now, manual=manual, force=force)
+        content = self._digest_content(p, d, now)
+        sender = self.settings.smtp.sender if self.settings.smtp else "curator@localhost"
+        content, message = compose(
+            content, sender=sender, now=now, to=content.recipients or [sender]
+        )
+        made = DigestOutcome(
+            profile=p.name,
+            day=d,
+            outcome=mode,
+            message_id=message_id(p.name, d),
+            items=len(content.entries),
+            alerts=len(content.alerts),
+        )
+        if mode == "dry-run":
+            return replace(made, text=preview(message))
+        assert target is not None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(bytes(message))
+        return replace(made, outcome="written", path=str(target))
+
+    def _send_digest(
+        self, p: Profile, d: date, now: datetime, *, manual: bool, force: bool
+    ) -> DigestOutcome:
+        smtp_settings = self.settings.smtp
+        assert smtp_settings is not None
+        if not p.digest.to:
+            return DigestOutcome(
+                profile=p.name,
+                day=d,
+                outcome="skipped",
+                message_id=message_id(p.name, d),
+                detail="no recipient: set digest.to for this profile",
+            )
+        with self.db.session() as session:
+            existing = digests.get(session, p.name, d)
+        action = outbox.decide(existing, now, manual=manual, force=force)
+        if action is not outbox.Action.SEND:
+            assert existing is not None
+            return outbox.outcome_of(existing, action=action)
+        content = self._digest_content(p, d, now)
+        if not content.should_send:
+            empty = outbox.record_empty(
+                existing, profile=p.name, day=d, message_id=message_id(p.name, d)
+            )
+            self._save_digest(empty)
+            return outbox.outcome_of(empty)
+        content, message = compose(content, sender=smtp_settings.sender, now=now)
+        row = outbox.deliver(
+            message,
+            existing,
+            profile=p.name,
+            day=d,
+            item_ids=content.item_ids,
+            claim=self._claim_digest,
+            save=self._save_digest,
+            send=lambda m: smtp.send(m, smtp_settings),
+            clock=self.now,
+            sleep=self.sleep,
+        )
+        if row is None:
+            return DigestOutcome(
+                profile=p.name,
+                day=d,
+                outcome="busy",
+                message_id=message_id(p.name, d),
+                detail="another curator process is sending this digest right now",
+            )
+        return replace(outbox.outcome_of(row), alerts=len(content.alerts))
+
+    def _digest_content(self, p: Profile, d: date, now: datetime) -> DigestContent:
+        start, end = slot_window(p, d)
+        with self.db.session() as session:
+            before = digests.sent_before(session, p.name, d)
+            since = before[0].sent_at if before and before[0].sent_at else now - DEFAULT_LOOKBACK
+            queue = queue_store.pending(session, p.name, now)
+            slots = slot_store.list_slots(session, p.name, since=start, until=end)
+            held = {s.item_id for s in slots if s.item_id is not None}
+            slot_items = {i.id: i for i in repo.list_items(session, state=None, ids=held)}
+            feeds = repo.list_feeds(session)
+        return build_digest(
+            p,
+            d,
+            candidates=[Candidate(e.item, e.score, e.item.feed_name or "") for e in queue],
+            slots=slots,
+            slot_items=slot_items,
+            feeds=feeds,
+            since=since,
+            exclude_ids=[i for digest in before for i in digest.item_ids],
+        )
+
+    def _claim_digest(self, previous: Digest | None, row: Digest) -> bool:
+        with self.db.session() as session:
+            return digests.claim(session, previous, row, self.now())
+
+    def _save_digest(self, row: Digest) -> None:
+        # A session of its own: committed on return, so `sending` is durable before SMTP.
+        with self.db.session() as session:
+            digests.save(session, row, self.now())
+
+    def _digest_path(self, profile: str, d: date, path: Path | None, *, several: bool) -> Path:
+        if path is None:
+            folder = self.settings.data_dir
+            if self.db.dialect == "sqlite":  # beside the database file, like the calendars
+                database = make_url(self.db.url).database
+                if database and database != ":memory:":
+                    folder = Path(database).resolve().parent
+            return folder / f"digest-{profile}-{d.isoformat()}.eml"
+        if several:  # one file per profile: out.eml -> out-alice.eml
+            return path.with_name(f"{path.stem}-{profile}{path.suffix or '.eml'}")
+        return path
+
     # --- the main job --------------------------------------------------------------------
 
     def run(self) -> RunReport:
@@ -505,8 +863,10 @@ class Curator:
         stages: list[tuple[str, Callable[[], tuple[str, dict[str, Any]]]]] = [
             # Stages are added here in data-flow order: fetch -> score -> plan -> export -> digest.
             ("fetch", self._fetch_stage),
+            ("score", self._score_stage),
             ("plan", self._plan_stage),
             ("export", self._export_stage),
+            ("digest", self._digest_stage),
         ]
         for name, stage in stages:
             started = _time.perf_counter()

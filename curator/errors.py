@@ -94,6 +94,16 @@ class DeliveryError(CuratorError):
         super().__init__(message)
 
 
+class DeliveryInDoubt(DeliveryError):
+    """The connection was lost after the message was handed over: it may have been delivered.
+
+    Retrying could deliver it twice, so the outbox keeps such a digest for the user to decide.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=False)
+
+
 class AlreadyRunning(CuratorError):
     """Another `curator serve` holds the lock on this database."""
 

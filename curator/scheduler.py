@@ -137,7 +137,10 @@ class Service:
             digest_time = profile.digest.time
             name = profile.name
             self._scheduler.add_job(
-                self._job(f"digest:{name}", functools.partial(self.app.send_due_digest, name)),
+                self._job(
+                    f"digest:{name}",
+                    functools.partial(self.app.send_due_digest, name, catch_up=False),
+                ),
                 CronTrigger(
                     hour=digest_time.hour,
                     minute=digest_time.minute,
@@ -202,15 +205,23 @@ class Service:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:
+                self._answer(send_body=True)
+
+            def do_HEAD(self) -> None:
+                self._answer(send_body=False)
+
+            def _answer(self, *, send_body: bool) -> None:
                 status, headers, body = service.handle_get(
                     self.path, {k.lower(): v for k, v in self.headers.items()}
                 )
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
+                if status != 304:  # RFC 9110 15.4.5: a 304 carries no Content-Length of its own
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if send_body and status != 304:
+                    self.wfile.write(body)
 
             def log_message(self, format: str, *args: object) -> None:
                 log.debug("http %s", format % args)

@@ -220,6 +220,20 @@ class Score:
     rank: int | None = None  # position in the diversified queue, 1 = top
 
 
+class QueueStatus(enum.StrEnum):
+    PENDING = "pending"  # never decided
+    SNOOZED = "snoozed"  # snoozed, and the snooze date has passed: back in the queue
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """One item of a profile's pending review queue, with its latest score."""
+
+    item: Item
+    score: Score
+    status: QueueStatus = QueueStatus.PENDING
+
+
 @dataclass(frozen=True, slots=True)
 class Decision:
     profile: str

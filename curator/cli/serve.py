@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from curator.app import Curator
@@ -47,5 +49,33 @@ def status(app: Curator, as_json: bool) -> None:
     if as_json:
         echo_json(report)
         return
-    for line in app.status_lines(report):
+    for line in status_lines(report):
         click.echo(line)
+
+
+def status_lines(report: dict[str, Any]) -> list[str]:
+    lines = [f"curator status at {report['now']} ({report['database']})", "", "Jobs:"]
+    if not report["jobs"]:
+        lines.append("  no job has run yet (start `curator serve`, or run `curator run`)")
+    for name, run in report["jobs"].items():
+        error = f": {run['detail']['error']}" if "error" in run["detail"] else ""
+        lines.append(f"  {name:<28} {run['status']:<8} last {run['started_at']}{error}")
+    failing = report["failing_feeds"]
+    lines += ["", f"Feeds: {report['feeds']}, failing: {len(failing)}"]
+    for feed in failing:
+        lines.append(
+            f"  {feed['name']} [{feed['status']}, {feed['errors']} errors]: {feed['last_error']}"
+        )
+    for name, profile in report["profiles"].items():
+        lines += ["", f"Profile {name}: {profile['queue']} items waiting in the review queue"]
+        for slot in profile["next_slots"]:
+            lines.append(f"  {slot['start']}  {slot['kind']:<8} {slot['status']}")
+        if not profile["next_slots"]:
+            lines.append("  no upcoming slot (check `schedule:` and run `curator plan`)")
+        digest = profile["last_digest"]
+        if digest:
+            error = f" ({digest['last_error']})" if digest["last_error"] else ""
+            lines.append(f"  last digest: {digest['day']} {digest['state']}{error}")
+        else:
+            lines.append("  no digest yet")
+    return lines

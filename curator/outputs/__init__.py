@@ -1,0 +1,1 @@
+"""What curator hands to the user: the digest email and the calendar."""

@@ -1,0 +1,111 @@
+"""`curator digest`: show, write or send the daily digest email."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from curator.app import Curator
+from curator.cli import cli, pass_app
+from curator.outputs.outbox import DigestOutcome
+
+
+@cli.command()
+@click.option("--profile", metavar="NAME", help="Only this profile (default: every profile).")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The digest of this local date, YYYY-MM-DD (default: today in the profile's zone).",
+)
+@click.option("--dry-run", is_flag=True, help="Print it; send and record nothing.")
+@click.option(
+    "--to-file",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.eml",
+    help="Write the message to a .eml file (one per profile when there are several).",
+)
+@click.option("--send", is_flag=True, help="Send it through the smtp: settings.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --send: send again even if already sent or in doubt (same Message-ID).",
+)
+@click.option("--status", is_flag=True, help="Show the outbox: what was sent, what failed.")
+@pass_app
+def digest(
+    app: Curator,
+    profile: str | None,
+    day: datetime | None,
+    dry_run: bool,
+    path: Path | None,
+    send: bool,
+    force: bool,
+    status: bool,
+) -> None:
+    """The daily digest email: new items worth your time and the slots of the next 3 days.
+
+    Exactly one of --dry-run, --to-file, --send or --status. A digest is sent at most once per
+    profile and date; a send interrupted mid-way is reported as "in doubt" and only resent
+    with --force.
+    """
+    chosen = [
+        mode
+        for mode, wanted in (
+            ("dry-run", dry_run),
+            ("file", path is not None),
+            ("send", send),
+            ("status", status),
+        )
+        if wanted
+    ]
+    if len(chosen) != 1:
+        raise click.UsageError("choose exactly one of --dry-run, --to-file FILE, --send, --status")
+    mode = chosen[0]
+    if force and mode != "send":
+        raise click.UsageError("--force only applies to --send")
+    if mode == "status":
+        _status(app, profile)
+        return
+    the_day = day.date() if day is not None else None  # click hands a datetime
+    report = app.digest(profile, the_day, mode, path, force=force)
+    for outcome in report.outcomes:
+        _show(outcome)
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+def _show(o: DigestOutcome) -> None:
+    if o.text is not None:
+        click.echo(o.text)
+        return
+    line = f"{o.profile} {o.day.isoformat()}: {o.outcome}"
+    if o.outcome in ("sent", "written", "retry-later", "failed"):
+        line += f" ({o.items} items, {o.alerts} slot alerts, {o.message_id})"
+    if o.path:
+        line += f" -> {o.path}"
+    if o.next_attempt_at and o.outcome == "retry-later":
+        line += f"; next attempt after {o.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+    click.echo(line, err=not o.ok)
+    if o.detail:
+        click.echo(f"  {o.detail}", err=not o.ok)
+
+
+def _status(app: Curator, profile: str | None) -> None:
+    rows = app.digest_status(profile)
+    if not rows:
+        click.echo("No digest recorded yet.")
+        return
+    for d in rows:
+        when = f" at {d.sent_at:%Y-%m-%d %H:%M} UTC" if d.sent_at else ""
+        click.echo(
+            f"{d.day.isoformat()} {d.profile}: {d.state.value}{when}, "
+            f"{d.attempts} attempt(s), {len(d.item_ids)} items"
+        )
+        if d.last_error:
+            click.echo(f"  last error: {d.last_error}")
+        if d.next_attempt_at:
+            click.echo(f"  next attempt after {d.next_attempt_at:%Y-%m-%d %H:%M} UTC")

@@ -1,0 +1,96 @@
+"""Commands about relevance: `curator score` and the pending review queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from curator.app import Curator
+from curator.cli import cli, echo_json, pass_app
+from curator.types import QueueEntry
+
+
+@cli.command()
+@click.option("--profile", metavar="NAME", help="Only this profile (default: all).")
+@pass_app
+def score(app: Curator, profile: str | None) -> None:
+    """Re-score recent items against each profile's objective and decisions."""
+    report = app.score(profile)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(report.summary())
+
+
+@cli.group()
+def queue() -> None:
+    """The review queue: items waiting for your decision, best first."""
+
+
+def _profile_name(app: Curator, name: str | None) -> str:
+    if name:
+        return app.settings.profile(name).name
+    if len(app.settings.profiles) == 1:
+        return app.settings.profiles[0].name
+    known = ", ".join(p.name for p in app.settings.profiles) or "none"
+    raise click.UsageError(f"several profiles are configured, choose one with --profile ({known})")
+
+
+def entry_json(entry: QueueEntry) -> dict[str, Any]:
+    item, s = entry.item, entry.score
+    return {
+        "id": item.id,
+        "rank": s.rank,
+        "title": item.title,
+        "url": item.url,
+        "feed": item.feed_name,
+        "published": item.published_at.isoformat() if item.published_at else None,
+        "language": item.language,
+        "score": s.final,
+        "relevance": s.relevance,
+        "feedback": s.feedback,
+        "freshness": s.freshness,
+        "source": s.source,
+        "boost": s.boost,
+        "why": [t.text for t in s.why],
+        "status": entry.status.value,
+    }
+
+
+@queue.command("list")
+@click.option("--profile", metavar="NAME", help="Profile (needed when several are configured).")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--all", "show_all", is_flag=True, help="Every pending item, no limit.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def queue_list(
+    app: Curator, profile: str | None, limit: int, show_all: bool, as_json: bool
+) -> None:
+    """Pending items ranked by score (run `curator score` or `curator run` first)."""
+    name = _profile_name(app, profile)
+    entries = app.queue(name, limit=None if show_all else limit)
+    if as_json:
+        echo_json([entry_json(e) for e in entries])
+        return
+    if not entries:
+        click.echo(f"Nothing waiting for {name}: run `curator run` (or `curator score`).")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for column in ("#", "id", "score", "title", "feed", "published", "why"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        published = e.item.published_at.strftime("%Y-%m-%d") if e.item.published_at else ""
+        mark = " (snoozed)" if e.status.value == "snoozed" else ""
+        table.add_row(
+            str(e.score.rank or ""),
+            str(e.item.id),
+            f"{e.score.final:.2f}",
+            e.item.title + mark,
+            e.item.feed_name or "",
+            published,
+            ", ".join(t.text for t in e.score.why[:3]),
+        )
+    Console(soft_wrap=True).print(table)

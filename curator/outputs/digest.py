@@ -1,0 +1,830 @@
+"""The daily digest email, as pure functions: what goes in it, and how it reads.
+
+`build_digest` decides the content (which items, which slots, which feeds) from plain values;
+`render_text`, `render_html` and `build_message` turn that content into an email. Nothing here
+reads the clock, the database or the network: the app passes `now` and the rows in.
+
+Choices worth knowing (issue 7):
+- "New" means fetched after the previous digest and never listed in an earlier one, so a digest
+  that was missed for a few days catches up instead of skipping items.
+- Items are grouped by source (feed), groups ordered by their best item: a source is what the
+  reader recognises at a glance, while "themes" from TF-IDF terms fragment into singletons.
+- Nothing new and nothing due (no open slot in the next three days) means no email, unless
+  `send_when_empty`. Failing feeds alone do not trigger an email: they would nag every day; they
+  ride along with the next real digest and show in `curator feeds list`.
+- Item titles never go into a header; the subject is built from counts and the date only, and
+  every header value is stripped of control characters on top of the email package's own check.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo
+
+from curator.errors import ConfigError
+from curator.outputs.templating import inline_css, render
+from curator.types import Feed, FeedStatus, Item, Profile, Score, Slot, SlotKind, SlotStatus
+
+HTML_LIMIT_BYTES = 90 * 1024  # Gmail clips HTML parts past ~102 KB; keep a margin.
+SLOT_WINDOW_DAYS = 3
+EXCERPT_CHARS = 280
+TITLE_CHARS = 200
+MAX_REASONS = 4
+MAX_FAILING_FEEDS = 15
+DEFAULT_LOOKBACK = timedelta(days=1)  # "new" for a first digest: fetched in the last day
+MESSAGE_ID_DOMAIN = "curator"
+
+
+# -- content ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An item with its score for the digest's profile, as the store hands it over."""
+
+    item: Item
+    score: Score
+    source: str  # the feed's display name
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    item_id: int
+    title: str
+    source: str
+    url: str | None  # only http(s) URLs survive: a link is never `javascript:`
+    published: datetime | None  # UTC
+    reasons: tuple[str, ...]
+    excerpt: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    label: str
+    entries: tuple[Entry, ...]
+
+
+class SlotAlert(enum.StrEnum):
+    COMMENT_MISSING = "comment_missing"
+    EMPTY = "empty"
+
+
+@dataclass(frozen=True, slots=True)
+class SlotLine:
+    slot_id: str
+    starts_at: datetime  # UTC
+    kind: SlotKind
+    status: SlotStatus
+    title: str  # the item's title, the topic, or why the slot is empty
+    url: str | None = None
+    alert: SlotAlert | None = None
+    starter: str | None = None  # the planner's suggested opening, when the comment is missing
+
+
+@dataclass(frozen=True, slots=True)
+class FeedAlert:
+    name: str
+    url: str
+    error: str
+    since: datetime | None
+    disabled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DigestContent:
+    profile: str
+    day: date  # the profile's local date
+    language: str  # fr | en
+    timezone: str
+    since: datetime | None  # items fetched after this; None = the first digest
+    groups: tuple[Group, ...] = ()
+    more: int = 0  # eligible items past the cap ("+N more")
+    slots: tuple[SlotLine, ...] = ()
+    failing: tuple[FeedAlert, ...] = ()
+    more_failing: int = 0
+    send_when_empty: bool = False
+    recipients: tuple[str, ...] = ()
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return tuple(e for g in self.groups for e in g.entries)
+
+    @property
+    def item_ids(self) -> tuple[int, ...]:
+        return tuple(e.item_id for e in self.entries)
+
+    @property
+    def open_slots(self) -> tuple[SlotLine, ...]:
+        return tuple(s for s in self.slots if s.status in _OPEN)
+
+    @property
+    def alerts(self) -> tuple[SlotLine, ...]:
+        return tuple(s for s in self.slots if s.alert)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing new and nothing due: no email is needed (unless `send_when_empty`)."""
+        return not self.entries and not self.more and not self.open_slots
+
+    @property
+    def should_send(self) -> bool:
+        return not self.is_empty or self.send_when_empty
+
+
+_OPEN = frozenset({SlotStatus.EMPTY, SlotStatus.PLANNED, SlotStatus.READY})
+
+_FR_WORDS = frozenset(
+    [
+        "le",
+        "la",
+        "les",
+        "des",
+        "du",
+        "de",
+        "un",
+        "une",
+        "et",
+        "ou",
+        "en",
+        "au",
+        "aux",
+        "pour",
+        "sur",
+        "dans",
+        "avec",
+        "par",
+        "est",
+        "sont",
+        "qui",
+        "que",
+        "mon",
+        "ma",
+        "mes",
+        "nos",
+        "notre",
+        "je",
+        "nous",
+        "vous",
+        "être",
+        "sans",
+        "chez",
+        "entre",
+        "vers",
+    ]
+)
+_EN_WORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "for",
+        "on",
+        "with",
+        "by",
+        "is",
+        "are",
+        "who",
+        "that",
+        "my",
+        "our",
+        "we",
+        "you",
+        "be",
+        "without",
+        "at",
+        "from",
+        "about",
+        "into",
+    ]
+)
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def detect_language(text: str) -> str:
+    """French or English, from function words and accents: objectives are a sentence or two."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    fr = sum(w in _FR_WORDS for w in words)
+    en = sum(w in _EN_WORDS for w in words)
+    fr += sum(ch in "éèêàçùôîâœ" for ch in text.lower())
+    return "fr" if fr > en else "en"
+
+
+def profile_language(profile: Profile) -> str:
+    lang = profile.language.lower()
+    if lang in ("fr", "en"):
+        return lang
+    return detect_language(profile.objective)
+
+
+def select_candidates(
+    candidates: Iterable[Candidate],
+    *,
+    min_score: float,
+    since: datetime | None,
+    exclude_ids: Iterable[int] = (),
+) -> list[Candidate]:
+    """The eligible items, best first: new, pending, above the floor, never sent before.
+
+    Only ranked items are pending: the scorer gives no rank to blocked or already decided items
+    nor to the lesser copies of a near-duplicate cluster, none of which belong in a digest.
+    """
+    excluded = set(exclude_ids)
+    eligible = [
+        c
+        for c in candidates
+        if c.score.rank is not None
+        and not c.score.blocked
+        and c.score.final >= min_score
+        and c.item.id not in excluded
+        and (since is None or c.item.fetched_at > since)
+    ]
+    # The queue's rank already balances relevance and diversity (MMR, per-source cap).
+    eligible.sort(key=lambda c: (c.score.rank or 0, -c.score.final, c.item.id))
+    return eligible
+
+
+def build_digest(
+    profile: Profile,
+    day: date,
+    *,
+    candidates: Iterable[Candidate],
+    slots: Iterable[Slot] = (),
+    slot_items: Mapping[int, Item] | None = None,
+    feeds: Iterable[Feed] = (),
+    since: datetime | None = None,
+    exclude_ids: Iterable[int] = (),
+) -> DigestContent:
+    """Decide the content of one profile's digest for one local date."""
+    settings = profile.digest
+    failing = list(_feed_alerts(feeds))
+    chosen = select_candidates(
+        candidates, min_score=settings.min_score, since=since, exclude_ids=exclude_ids
+    )
+    cap = max(settings.max_items, 0)
+    shown, more = chosen[:cap], max(len(chosen) - cap, 0)
+    return DigestContent(
+        profile=profile.name,
+        day=day,
+        language=profile_language(profile),
+        timezone=profile.timezone,
+        since=since,
+        groups=_group(shown),
+        more=more,
+        slots=_slot_lines(profile, day, slots, slot_items or {}),
+        failing=tuple(failing[:MAX_FAILING_FEEDS]),
+        more_failing=max(len(failing) - MAX_FAILING_FEEDS, 0),
+        send_when_empty=settings.send_when_empty,
+        recipients=settings.to,
+    )
+
+
+def _group(chosen: Sequence[Candidate]) -> tuple[Group, ...]:
+    """The queue's rank chose the items (diversified); the reader scans by score, so each
+    source lists its items best first and the source with the best item comes first."""
+    groups: dict[str, list[Entry]] = {}
+    for c in chosen:
+        groups.setdefault(c.source, []).append(_entry(c))
+    ordered = [sorted(entries, key=lambda e: -e.score) for entries in groups.values()]
+    ordered.sort(key=lambda entries: -entries[0].score)
+    return tuple(Group(label=entries[0].source, entries=tuple(entries)) for entries in ordered)
+
+
+def _entry(c: Candidate) -> Entry:
+    item = c.item
+    reasons: list[str] = []
+    for term in c.score.why:
+        text = _one_line(term.text)
+        if text and text not in reasons:
+            reasons.append(text)
+        if len(reasons) == MAX_REASONS:
+            break
+    return Entry(
+        item_id=item.id,
+        title=_shorten(_one_line(item.title), TITLE_CHARS),  # "" renders as "(untitled)"
+        source=_one_line(c.source),
+        url=safe_url(item.url),
+        published=item.published_at or item.fetched_at,
+        reasons=tuple(reasons),
+        excerpt=excerpt(item.summary or item.content),
+        score=c.score.final,
+    )
+
+
+def _slot_lines(
+    profile: Profile, day: date, slots: Iterable[Slot], items: Mapping[int, Item]
+) -> tuple[SlotLine, ...]:
+    start, end = slot_window(profile, day)
+    lines = []
+    for slot in sorted(slots, key=lambda s: (s.starts_at, s.id)):
+        if not start <= slot.starts_at < end:
+            continue
+        item = items.get(slot.item_id) if slot.item_id is not None else None
+        alert: SlotAlert | None = None
+        if slot.status == SlotStatus.EMPTY:
+            alert = SlotAlert.EMPTY
+            title = slot.empty_reason or ""
+        else:
+            title = item.title if item else (slot.topic or "")
+            if (
+                slot.kind == SlotKind.RELAY
+                and slot.status == SlotStatus.PLANNED
+                and len((slot.comment or "").strip()) < profile.schedule.min_comment_chars
+            ):
+                alert = SlotAlert.COMMENT_MISSING
+        lines.append(
+            SlotLine(
+                slot_id=slot.id,
+                starts_at=slot.starts_at,
+                kind=slot.kind,
+                status=slot.status,
+                title=_shorten(_one_line(title), TITLE_CHARS),
+                url=safe_url(item.url) if item else None,
+                alert=alert,
+                starter=_one_line(slot.comment_starter or "") or None
+                if alert == SlotAlert.COMMENT_MISSING
+                else None,
+            )
+        )
+    return tuple(lines)
+
+
+def _feed_alerts(feeds: Iterable[Feed]) -> Iterable[FeedAlert]:
+    for feed in sorted(feeds, key=lambda f: (f.display_name.lower(), f.id)):
+        failing = feed.error_count > 0 or feed.status != FeedStatus.ACTIVE
+        if not failing:
+            continue
+        error = feed.last_error or feed.disabled_reason or str(feed.status)
+        yield FeedAlert(
+            name=_shorten(_one_line(feed.display_name), 80),
+            url=feed.url,
+            error=_shorten(_one_line(error), 200),
+            since=feed.first_error_at,
+            disabled=feed.status != FeedStatus.ACTIVE,
+        )
+
+
+# -- text helpers -------------------------------------------------------------------------------
+
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_DROP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def _one_line(text: str) -> str:
+    """Collapse whitespace (CR/LF included) and drop control characters."""
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t\n\r")
+    return _SPACE.sub(" ", text).strip()
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """A short plain-text excerpt of a summary that may be HTML."""
+    plain = html.unescape(_TAG.sub(" ", _DROP.sub(" ", text)))
+    return _shorten(_one_line(plain), limit)
+
+
+def safe_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    url = url.strip()
+    if not re.match(r"https?://", url, re.IGNORECASE) or any(ch in url for ch in ' \r\n<>"'):
+        return None
+    return url
+
+
+# -- localisation -------------------------------------------------------------------------------
+
+_STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "colon": ": ",
+        "title": "Your curator digest",
+        "for": "for {date}",
+        "profile": "profile",
+        "new": "New items",
+        "new_since": "New since {since}",
+        "no_new": "Nothing new above your quality floor.",
+        "why": "Why",
+        "more": "+{n} more in your review queue (curator queue list)",
+        "slots": "Next {n} days",
+        "no_slots": "No slots planned in the next {n} days.",
+        "comment_missing": "COMMENT MISSING",
+        "starter": "A way to start",
+        "empty": "EMPTY SLOT",
+        "failing": "Failing feeds",
+        "failing_since": "since {date}",
+        "disabled": "disabled",
+        "more_failing": "+{n} more failing feeds (curator feeds)",
+        "subject": "Curator digest {date}: {summary}",
+        "summary_items": "{n} new items",
+        "summary_item": "1 new item",
+        "summary_alerts": "{n} slots need you",
+        "summary_alert": "1 slot needs you",
+        "summary_nothing": "nothing new",
+        "footer": "Sent by curator, your editorial planner. This message is automatic.",
+        "unsubscribe": "To stop these emails, remove digest.to from this profile in feeds.yaml.",
+        "relay": "relay",
+        "original": "original",
+        "score": "score",
+        "untitled": "(untitled)",
+    },
+    "fr": {
+        "colon": " : ",  # French typography: a space before the colon
+        "title": "Votre digest curator",
+        "for": "du {date}",
+        "profile": "profil",
+        "new": "Nouveautés",
+        "new_since": "Nouveautés depuis le {since}",
+        "no_new": "Rien de nouveau au-dessus de votre seuil de qualité.",
+        "why": "Pourquoi",
+        "more": "+{n} autres dans votre file de revue (curator queue list)",
+        "slots": "Les {n} prochains jours",
+        "no_slots": "Aucun créneau prévu dans les {n} prochains jours.",
+        "comment_missing": "COMMENTAIRE MANQUANT",
+        "starter": "Pour démarrer",
+        "empty": "CRÉNEAU VIDE",
+        "failing": "Flux en erreur",
+        "failing_since": "depuis le {date}",
+        "disabled": "désactivé",
+        "more_failing": "+{n} autres flux en erreur (curator feeds)",
+        "subject": "Digest curator du {date} : {summary}",
+        "summary_items": "{n} nouveautés",
+        "summary_item": "1 nouveauté",
+        "summary_alerts": "{n} créneaux à préparer",
+        "summary_alert": "1 créneau à préparer",
+        "summary_nothing": "rien de neuf",
+        "footer": "Envoyé par curator, votre planificateur éditorial. Message automatique.",
+        "unsubscribe": (
+            "Pour ne plus recevoir ces emails, retirez digest.to de ce profil dans feeds.yaml."
+        ),
+        "relay": "relais",
+        "original": "original",
+        "score": "score",
+        "untitled": "(sans titre)",
+    },
+}
+
+_STATUS = {
+    "en": {
+        SlotStatus.EMPTY: "empty",
+        SlotStatus.PLANNED: "planned",
+        SlotStatus.READY: "ready",
+        SlotStatus.PUBLISHED: "published",
+        SlotStatus.SKIPPED: "skipped",
+    },
+    "fr": {
+        SlotStatus.EMPTY: "vide",
+        SlotStatus.PLANNED: "prévu",
+        SlotStatus.READY: "prêt",
+        SlotStatus.PUBLISHED: "publié",
+        SlotStatus.SKIPPED: "sauté",
+    },
+}
+
+_DAYS = {
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    "fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
+}
+_MONTHS = {
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+}
+
+# The usual French abbreviations (Imprimerie nationale): "mai" and "juin" stay whole.
+_FR_SHORT_MONTHS = [
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+]
+
+
+def long_date(d: date, lang: str) -> str:
+    """'Monday 30 November 2026' / 'lundi 30 novembre 2026'."""
+    return f"{_DAYS[lang][d.weekday()]} {d.day} {_MONTHS[lang][d.month - 1]} {d.year}"
+
+
+def short_date(d: date, lang: str) -> str:
+    """'Mon 30 Nov' / 'lun. 30 nov.' (French abbreviations take a period)."""
+    day = _DAYS[lang][d.weekday()]
+    if lang == "fr":
+        return f"{day[:3]}. {d.day} {_FR_SHORT_MONTHS[d.month - 1]}"
+    return f"{day[:3]} {d.day} {_MONTHS[lang][d.month - 1][:3]}"
+
+
+class _View:
+    """What the templates see: content plus localised, zone-aware formatting."""
+
+    def __init__(self, content: DigestContent) -> None:
+        self.c = content
+        self.lang = content.language if content.language in _STRINGS else "en"
+        self.s = _STRINGS[self.lang]
+        self.zone = ZoneInfo(content.timezone)
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def date_short(self, moment: datetime) -> str:
+        return short_date(self.local(moment).date(), self.lang)
+
+    def when(self, moment: datetime) -> str:
+        local = self.local(moment)
+        return f"{short_date(local.date(), self.lang)} {local:%H:%M}"
+
+    def status(self, status: SlotStatus) -> str:
+        return _STATUS[self.lang][status]
+
+    def kind(self, kind: SlotKind) -> str:
+        return self.s[str(kind)]
+
+    def alert(self, line: SlotLine) -> str:
+        return self.s[line.alert] if line.alert else ""
+
+    @property
+    def heading(self) -> str:
+        return f"{self.s['title']} {self.s['for'].format(date=long_date(self.c.day, self.lang))}"
+
+    @property
+    def new_heading(self) -> str:
+        if self.c.since is None:
+            return self.s["new"]
+        return self.s["new_since"].format(since=self.when(self.c.since))
+
+    @property
+    def summary(self) -> str:
+        parts = []
+        n = len(self.c.entries) + self.c.more
+        if n:
+            parts.append(self.s["summary_item"] if n == 1 else self.s["summary_items"].format(n=n))
+        a = len(self.c.alerts)
+        if a:
+            parts.append(
+                self.s["summary_alert"] if a == 1 else self.s["summary_alerts"].format(n=a)
+            )
+        return ", ".join(parts) or self.s["summary_nothing"]
+
+    @property
+    def subject(self) -> str:
+        return self.s["subject"].format(
+            date=short_date(self.c.day, self.lang), summary=self.summary
+        )
+
+    @property
+    def preheader(self) -> str:
+        first = self.c.entries[0].title if self.c.entries else ""
+        return f"{self.summary}. {first}" if first else self.summary
+
+
+# -- rendering ----------------------------------------------------------------------------------
+
+
+def render_text(content: DigestContent) -> str:
+    """The plain-text part: readable as is in any client, and the golden-file reference."""
+    v = _View(content)
+    s = v.s
+    out = [v.heading, f"{s['profile']}{s['colon']}{content.profile} | {v.summary}", ""]
+
+    out += [f"== {v.new_heading} ==", ""]
+    if not content.entries:
+        out += [s["no_new"], ""]
+    for group in content.groups:
+        out += [f"-- {group.label} --", ""]
+        for e in group.entries:
+            out.append(f"* {e.title or s['untitled']}")
+            meta = [e.source]
+            if e.published:
+                meta.append(v.date_short(e.published))
+            meta.append(f"{s['score']} {e.score:.2f}")
+            out.append("  " + " | ".join(meta))
+            if e.reasons:
+                out.append(f"  {s['why']}{s['colon']}{', '.join(e.reasons)}")
+            if e.excerpt:
+                out.append(f"  {e.excerpt}")
+            if e.url:
+                out.append(f"  <{e.url}>")
+            out.append("")
+    if content.more:
+        out += [s["more"].format(n=content.more), ""]
+
+    out += [f"== {s['slots'].format(n=SLOT_WINDOW_DAYS)} ==", ""]
+    if not content.slots:
+        out.append(s["no_slots"].format(n=SLOT_WINDOW_DAYS))
+    for line in content.slots:
+        flag = f"!! {v.alert(line)} !! " if line.alert else ""
+        out.append(
+            f"{v.when(line.starts_at)}  {v.kind(line.kind)}, {v.status(line.status)}  "
+            f"{flag}{line.title}".rstrip()
+        )
+        if line.url:
+            out.append(f"    <{line.url}>")
+        if line.starter:
+            out.append(f"    {s['starter']}{s['colon']}{line.starter}")
+    out.append("")
+
+    if content.failing:
+        out += [f"== {s['failing']} ==", ""]
+        for f in content.failing:
+            state = f" ({s['disabled']})" if f.disabled else ""
+            since = f", {s['failing_since'].format(date=v.date_short(f.since))}" if f.since else ""
+            out.append(f"- {f.name}{state}{s['colon']}{f.error}{since}")
+            out.append(f"  <{f.url}>")
+        if content.more_failing:
+            out.append(s["more_failing"].format(n=content.more_failing))
+        out.append("")
+
+    out += ["-- ", s["footer"], s["unsubscribe"]]
+    return "\n".join(out) + "\n"
+
+
+def render_html(content: DigestContent) -> str:
+    view = _View(content)
+    raw = render("digest.html.j2", v=view, c=content, window=SLOT_WINDOW_DAYS)
+    return inline_css(raw)
+
+
+def fit_html(content: DigestContent, limit: int = HTML_LIMIT_BYTES) -> tuple[DigestContent, str]:
+    """Render the HTML, dropping items from the end (counted in "+N more") until it fits.
+
+    Each item is bounded (title, excerpt and reasons are capped), so the number that fits is
+    estimated from the average item size, then corrected by at most a few renders.
+    """
+    page = render_html(content)
+    size, count = len(page.encode("utf-8")), len(content.entries)
+    if size <= limit or count == 0:
+        return content, page
+    bare = len(render_html(_keep_first(content, 0)).encode("utf-8"))
+    per_item = max((size - bare) / count, 1.0)
+    keep = min(max(int((limit - bare) / per_item), 0), count - 1)
+    while True:
+        trimmed = _keep_first(content, keep)
+        page = render_html(trimmed)
+        if keep == 0 or len(page.encode("utf-8")) <= limit:
+            return trimmed, page
+        keep = min(keep - 1, keep * 9 // 10)
+
+
+def _keep_first(content: DigestContent, keep: int) -> DigestContent:
+    groups: list[Group] = []
+    left = keep
+    dropped = 0
+    for g in content.groups:
+        taken = g.entries[: max(left, 0)]
+        dropped += len(g.entries) - len(taken)
+        left -= len(taken)
+        if taken:
+            groups.append(Group(g.label, taken))
+    return replace(content, groups=tuple(groups), more=content.more + dropped)
+
+
+def message_id(profile: str, day: date, domain: str = MESSAGE_ID_DOMAIN) -> str:
+    """The same for a profile and date on every run, so a resend is recognisably the same mail."""
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", profile)
+    if safe != profile:  # keep "équipe" and "èquipe" apart once both are flattened
+        safe += "-" + hashlib.sha256(profile.encode()).hexdigest()[:8]
+    return f"<digest.{safe}.{day.isoformat()}@{domain}>"
+
+
+def _header(value: str) -> str:
+    return _one_line(value).replace("\r", " ").replace("\n", " ")
+
+
+def _address(text: str, field_name: str) -> Address:
+    if any(ch in text for ch in "\r\n"):
+        raise ConfigError(f"address {text!r} contains a line break", field=field_name)
+    try:
+        if "<" in text:
+            name, _, rest = text.partition("<")
+            return Address(display_name=name.strip().strip('"'), addr_spec=rest.rstrip(">"))
+        return Address(addr_spec=text.strip())
+    except (ValueError, IndexError) as e:
+        raise ConfigError(f"invalid email address {text!r}: {e}", field=field_name) from e
+
+
+def build_message(
+    content: DigestContent,
+    *,
+    sender: str,
+    now: datetime,
+    to: Sequence[str] | None = None,
+) -> EmailMessage:
+    return compose(content, sender=sender, now=now, to=to)[1]
+
+
+def compose(
+    content: DigestContent,
+    *,
+    sender: str,
+    now: datetime,
+    to: Sequence[str] | None = None,
+) -> tuple[DigestContent, EmailMessage]:
+    """The email: multipart/alternative with the plain text first and the inlined HTML second.
+
+    Returns the content as actually rendered: items dropped to keep the HTML under the clipping
+    limit are counted in "+N more", and only the items shown are recorded as sent.
+    """
+    recipients = tuple(to if to is not None else content.recipients)
+    if not recipients:
+        raise ConfigError("no recipient: set digest.to for this profile", field="digest.to")
+    content, page = fit_html(content)
+    view = _View(content)
+    sender_address = _address(sender, "smtp.from")
+
+    msg = EmailMessage(policy=default_policy)
+    msg["From"] = sender_address
+    msg["To"] = [_address(r, "digest.to") for r in recipients]
+    msg["Subject"] = _header(view.subject)
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = message_id(content.profile, content.day)
+    msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation auto-replies
+    msg["X-Auto-Response-Suppress"] = "All"  # the same, for Exchange
+    msg["List-Unsubscribe"] = (
+        f"<mailto:{sender_address.addr_spec}?subject=unsubscribe%20{_mailto_safe(content.profile)}>"
+    )
+    msg["X-Curator-Profile"] = _header(content.profile)
+    msg.set_content(render_text(content), subtype="plain", charset="utf-8")
+    msg.add_alternative(page, subtype="html", charset="utf-8")
+    for part in msg.iter_parts():
+        del part["MIME-Version"]  # the email package repeats it on parts; only the top needs it
+        del part["Content-Language"]
+    # Set last: turning the message multipart moves every Content-* header onto the first part.
+    msg["Content-Language"] = view.lang
+    return content, msg
+
+
+def preview(message: EmailMessage) -> str:
+    """The headers a reader sees and the plain-text part: what `--dry-run` prints."""
+    lines = [f"{name}: {message[name]}" for name in ("From", "To", "Subject", "Message-ID")]
+    body = message.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    return "\n".join(lines) + "\n\n" + str(text)
+
+
+def slot_window(profile: Profile, day: date) -> tuple[datetime, datetime]:
+    """[start, end) in UTC of the slots a digest shows: the local day and the next ones."""
+    zone = ZoneInfo(profile.timezone)
+    start = datetime.combine(day, time(0), zone)
+    end = datetime.combine(day + timedelta(days=SLOT_WINDOW_DAYS), time(0), zone)
+    return start.astimezone(ZoneInfo("UTC")), end.astimezone(ZoneInfo("UTC"))
+
+
+def _mailto_safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", text)

@@ -1,0 +1,766 @@
+"""Relevance scoring: objective + items (+ review decisions) + now -> ranked, explained scores.
+
+Pure policy: no database, no network, no clock of its own. This is the only module that
+imports scikit-learn (issue 4).
+
+Text analysis (French and English): HTML stripped, lowercased, stop words removed (the
+`stop-words` package for French, scikit-learn's list for English: the `stop-words` English list
+drops content words such as "computer"), Snowball stemming in the text's language so that
+recrutement / recruteur / recruter meet, accents folded after stemming (the French stemmer needs
+them), word 1-2-grams, titles counted twice, sublinear tf. Terms are hashed into a fixed space,
+so the document frequencies (`CorpusStats`) can be updated one item at a time and stored as a
+small blob, without a vocabulary to refit.
+
+Score of an item for a profile:
+    relevance = squash(cosine(profile vector, item))         # profile = objective + keywords +
+                                                              # examples, expanded by pseudo-
+                                                              # relevance feedback
+    base      = relevance, or with decisions a blend of a Rocchio-updated cosine and a logistic
+                model trained on the approve / reject decisions
+    final     = base * source weight * (floor + (1 - floor) * freshness) + boost
+A blocked item gets final 0 and no rank. Only the best item of a near-duplicate cluster is
+ranked; the queue is diversified by MMR and a per-feed cap on each page of ten.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import re
+import unicodedata
+import warnings
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from itertools import pairwise
+
+import numpy as np
+import snowballstemmer
+import stop_words
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.feature_extraction import FeatureHasher
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils import murmurhash3_32
+
+from curator.types import Decision, DecisionKind, Item, Profile, Score, Term
+
+N_FEATURES = 1 << 20
+WINDOW_DAYS = 30  # items fetched this recently are scored and make the idf (a rolling window)
+TITLE_REPEAT = 2  # a title word counts as much as two body words
+BODY_CHARS = 3000  # the first page of an article says what it is about; analysis is linear in it
+RELEVANCE_SCALE = 0.12  # cosine -> [0, 1): squash(0.12) = 0.63
+FRESHNESS_FLOOR = 0.5  # an old item keeps half its score: relevance matters more than age
+BOOST_STEP = 0.1
+BOOST_MAX = 0.3
+PRF_DOCS = 10  # pseudo-relevance feedback: the top items expand the profile vector
+PRF_WEIGHT = 0.7
+ROCCHIO_POS = 0.8
+ROCCHIO_NEG = 0.3
+MIN_CLASS_FOR_MODEL = 3  # a linear model needs a few decisions on both sides
+MODEL_C = 4.0  # inverse regularisation of the logistic model
+MODEL_HALF = 20.0  # the model weighs n / (n + MODEL_HALF) after n decisions ...
+MODEL_MAX = 0.7  # ... at most this much: the objective keeps a say
+MMR_POOL = 300  # MMR re-ranks only the head of the queue
+PAGE = 10  # the per-source cap applies to each page of this many ranks
+EXPLAIN_LIMIT = 300  # explanations (original words) for the head of the queue only
+WHY_TERMS = 5
+
+# Content words the maintained stop lists contain but that carry a topic for our users.
+_KEEP_WORDS = """bill fire mill interest system empty fill found front full move part serious show
+side sincere thick thin top bottom detail describe call name keep con cry
+état droite valeur force essai pièce parole mine haut"""
+_KEEP = frozenset(_KEEP_WORDS.split())
+_WORD = re.compile(r"[^\W_]{2,}")
+_TAG = re.compile(r"<[^>]+>")
+_SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"«“(]?[A-ZÀ-ÖØ-Þ0-9])")
+
+
+def _fold(text: str) -> str:
+    """Lowercase and strip accents: "Économie" -> "economie"."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    words: set[str] = set(ENGLISH_STOP_WORDS)
+    words.update(stop_words.get_stop_words("fr"))
+    # Elisions and common contractions the tokenizer keeps as words.
+    words.update(["qu", "jusqu", "lorsqu", "puisqu", "aujourd", "hui", "don", "doesn", "isn"])
+    return frozenset(_fold(w) for w in words if w not in _KEEP)
+
+
+_STEMMERS = {"fr": snowballstemmer.stemmer("french"), "en": snowballstemmer.stemmer("english")}
+# token -> folded stem, or "" for a stop word; one cache per language. Bounded by the language's
+# vocabulary, which is what makes analysis fast enough for 100,000 items.
+_STEM_CACHE: dict[str, dict[str, str]] = {"fr": {}, "en": {}}
+_FR_HINTS: frozenset[str] = frozenset(
+    _fold(w) for w in stop_words.get_stop_words("fr") if len(w) > 1
+) - frozenset(_fold(w) for w in ENGLISH_STOP_WORDS)
+_EN_HINTS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) - _FR_HINTS - {"de", "en", "un"}
+
+
+def guess_language(text: str, declared: str | None = None) -> str:
+    """fr or en: the declared language when it is one of them, else a stop-word vote."""
+    if declared in ("fr", "en"):
+        return declared
+    fr = en = 0
+    for word in _WORD.findall(text[:2000].lower()):
+        folded = _fold(word)
+        if folded in _FR_HINTS:
+            fr += 1
+        elif folded in _EN_HINTS:
+            en += 1
+    return "fr" if fr > en else "en"
+
+
+def _stem(token: str, lang: str) -> str:
+    cache = _STEM_CACHE[lang]
+    stem = cache.get(token)
+    if stem is None:
+        folded = _fold(token)
+        if folded in _stop_words() or folded.isdigit():
+            stem = ""
+        else:
+            stem = _STEMMERS[lang].stemWord(token)
+            if lang == "fr":
+                stem = _agent_noun(token, stem)
+            stem = _fold(stem)
+        cache[token] = stem
+    return stem
+
+
+_AGENT = re.compile(r"(?:eur|eux|ric)$")
+
+
+def _agent_noun(token: str, stem: str) -> str:
+    """Snowball keeps French agent nouns apart from their verb (recruteur / recrut, directrice /
+    direct): strip -eur, -euse, -rice when a stem of four letters or more remains."""
+    if token.rstrip("s").endswith(("eur", "euse", "rice")):
+        m = _AGENT.search(stem)
+        if m and m.start() >= 4:
+            return stem[: m.start()]
+    return stem
+
+
+def _clean(text: str) -> str:
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return text
+
+
+def _stems(text: str, lang: str) -> list[str]:
+    cache = _STEM_CACHE[lang]
+    tokens = _WORD.findall(text.lower())
+    out = []
+    for token in tokens:
+        stem = cache.get(token)
+        if stem is None:
+            stem = _stem(token, lang)
+        if stem:
+            out.append(stem)
+    return out
+
+
+def _terms(stems: list[str]) -> list[str]:
+    """Word unigrams and bigrams (over the stop-word-free sequence)."""
+    return stems + [a + " " + b for a, b in pairwise(stems)]
+
+
+def analyze(title: str, body: str, lang: str) -> list[str]:
+    """The hashed terms of a document; title terms are repeated so they weigh more."""
+    title_terms = _terms(_stems(_clean(title), lang))
+    body_terms = _terms(_stems(_clean(body[:BODY_CHARS]), lang)) if body else []
+    return title_terms * TITLE_REPEAT + body_terms
+
+
+def term_index(term: str) -> int:
+    """The column of a term: the same hash FeatureHasher uses (murmurhash3, seed 0, abs)."""
+    h = murmurhash3_32(term, seed=0)
+    return (2147483648 if h == -2147483648 else abs(h)) % N_FEATURES
+
+
+_HASHER = FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_sign=False)
+
+
+def _counts(docs: Iterable[list[str]]) -> sparse.csr_matrix:
+    docs = list(docs)
+    if not docs:
+        return sparse.csr_matrix((0, N_FEATURES), dtype=np.float64)
+    x = _HASHER.transform(docs)
+    x.sum_duplicates()
+    return x.tocsr()
+
+
+def _item_terms(item: Item) -> list[str]:
+    body = item.text
+    lang = guess_language(item.title + " " + body[:500], item.language)
+    return analyze(item.title, body, lang)
+
+
+# ---------------------------------------------------------------------------------------------
+# Corpus statistics
+
+
+@dataclass(frozen=True, eq=False)
+class CorpusStats:
+    """Document frequencies of hashed terms over the stored corpus (a rolling window).
+
+    `updated` adds new items and removes those that left the window without refitting; the app
+    keeps it in the `meta` table as `to_json()`. The window counted is the items fetched from
+    `since` (inclusive) to `through` (inclusive), as the caller chose them.
+    """
+
+    n_docs: int
+    df: np.ndarray  # int32, one count per hashed term
+    through: datetime | None = None
+    since: datetime | None = None
+
+    @classmethod
+    def empty(cls) -> CorpusStats:
+        return cls(0, np.zeros(N_FEATURES, dtype=np.int32))
+
+    @classmethod
+    def fit(
+        cls,
+        items: Sequence[Item],
+        *,
+        since: datetime | None = None,
+        through: datetime | None = None,
+    ) -> CorpusStats:
+        return cls.empty().updated(added=items, since=since, through=through)
+
+    def updated(
+        self,
+        *,
+        added: Sequence[Item] = (),
+        removed: Sequence[Item] = (),
+        since: datetime | None = None,
+        through: datetime | None = None,
+    ) -> CorpusStats:
+        df = self.df.copy()
+        n = self.n_docs
+        if added:
+            df += _doc_freq(_counts(_item_terms(i) for i in added))
+            n += len(added)
+        if removed:
+            df -= _doc_freq(_counts(_item_terms(i) for i in removed))
+            n -= len(removed)
+            np.maximum(df, 0, out=df)
+            n = max(n, 0)
+        return CorpusStats(
+            n,
+            df,
+            through if through is not None else self.through,
+            since if since is not None else self.since,
+        )
+
+    def idf(self) -> np.ndarray:
+        """Smoothed idf; with an empty corpus every term weighs 1."""
+        if self.n_docs == 0:
+            return np.ones(N_FEATURES, dtype=np.float64)
+        return np.log((1.0 + self.n_docs) / (1.0 + self.df.astype(np.float64))) + 1.0
+
+    def to_json(self) -> dict[str, object]:
+        nz = np.flatnonzero(self.df).astype(np.int32)
+        blob = nz.tobytes() + self.df[nz].astype(np.int32).tobytes()
+        return {
+            "version": 1,
+            "n_features": N_FEATURES,
+            "n_docs": self.n_docs,
+            "nnz": int(nz.size),
+            "through": self.through.isoformat() if self.through else None,
+            "since": self.since.isoformat() if self.since else None,
+            "df": base64.b64encode(zlib.compress(blob, 6)).decode("ascii"),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> CorpusStats | None:
+        """None when the blob is from another version or hash space: the caller refits."""
+        if data.get("version") != 1 or data.get("n_features") != N_FEATURES:
+            return None
+        try:
+            nnz = int(str(data["nnz"]))
+            raw = zlib.decompress(base64.b64decode(str(data["df"])))
+            nz = np.frombuffer(raw[: 4 * nnz], dtype=np.int32)
+            counts = np.frombuffer(raw[4 * nnz :], dtype=np.int32)
+            df = np.zeros(N_FEATURES, dtype=np.int32)
+            df[nz] = counts
+            return cls(int(str(data["n_docs"])), df, _when(data, "through"), _when(data, "since"))
+        except (KeyError, ValueError, zlib.error) as e:
+            del e  # a damaged blob is refitted, not fatal
+            return None
+
+
+def _when(data: Mapping[str, object], key: str) -> datetime | None:
+    value = data.get(key)
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
+def _doc_freq(x: sparse.csr_matrix) -> np.ndarray:
+    return np.bincount(x.indices, minlength=N_FEATURES).astype(np.int32)
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectors
+
+
+@dataclass(frozen=True, eq=False)
+class ItemMatrix:
+    """Items vectorised once (tf-idf, L2-normalised rows), reusable for every profile."""
+
+    item_ids: tuple[int, ...]
+    x: sparse.csr_matrix
+    idf: np.ndarray
+
+
+def _tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    x = counts.astype(np.float64)
+    np.log(x.data, out=x.data)
+    x.data += 1.0
+    x.data *= idf[x.indices]
+    return _normalize(x)
+
+
+def _normalize(x: sparse.csr_matrix) -> sparse.csr_matrix:
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    norms[norms == 0] = 1.0
+    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ x)
+
+
+def vectorize(items: Sequence[Item], stats: CorpusStats | None) -> ItemMatrix:
+    """Analyse and weight the items. Without stats, the idf is fitted on the items themselves."""
+    counts = _counts(_item_terms(i) for i in items)
+    if stats is None or stats.n_docs == 0:
+        stats = CorpusStats(len(items), _doc_freq(counts))
+    idf = stats.idf()
+    return ItemMatrix(tuple(i.id for i in items), _tfidf(counts, idf), idf)
+
+
+def _text_vector(texts: Sequence[tuple[str, str]], idf: np.ndarray) -> sparse.csr_matrix:
+    """One normalised row per (title, body) text, analysed in its own language."""
+    docs = [analyze(t, b, guess_language(t + " " + b)) for t, b in texts]
+    return _tfidf(_counts(docs), idf)
+
+
+def _row(v: np.ndarray) -> sparse.csr_matrix:
+    return sparse.csr_matrix(v.reshape(1, -1))
+
+
+def _unit(v: sparse.csr_matrix) -> sparse.csr_matrix:
+    norm = math.sqrt(float(v.multiply(v).sum()))
+    return v / norm if norm > 0 else v
+
+
+@dataclass(frozen=True, eq=False)
+class ProfileVector:
+    vector: sparse.csr_matrix  # 1 x N_FEATURES, unit norm (or all zero)
+    warnings: tuple[str, ...] = ()
+
+
+def profile_vector(
+    profile: Profile, idf: np.ndarray, example_texts: Sequence[str] = ()
+) -> ProfileVector:
+    """Objective + boost keywords + examples. `example_texts` are examples resolved to text by
+    the caller (a URL example is replaced by the stored item's title and text)."""
+    notes: list[str] = []
+    objective = profile.objective.strip()
+    obj_stems = _stems(objective, guess_language(objective))
+    parts: list[sparse.csr_matrix] = []
+    if obj_stems:
+        parts.append(_text_vector([("", objective)], idf))
+    if len(set(obj_stems)) <= 1:
+        notes.append(
+            f"profile {profile.name!r}: the objective is "
+            + ("empty" if not obj_stems else "a single word")
+            + "; describe your job and goal in a few sentences for a better ranking"
+            + ("" if obj_stems or profile.keywords.boost else " (ranking by freshness only)")
+        )
+    if profile.keywords.boost:
+        kw = _text_vector([("", k) for k in profile.keywords.boost], idf)
+        parts.append(_unit(sparse.csr_matrix(kw.sum(axis=0))) * 0.7)
+    examples = [e for e in (*example_texts, *_free_text_examples(profile)) if e.strip()]
+    if examples:
+        ex = _text_vector([("", e) for e in examples], idf)
+        parts.append(_unit(sparse.csr_matrix(ex.sum(axis=0))) * 0.8)
+    if not parts:
+        return ProfileVector(sparse.csr_matrix((1, N_FEATURES)), tuple(notes))
+    total = parts[0]
+    for p in parts[1:]:
+        total = total + p
+    return ProfileVector(_unit(sparse.csr_matrix(total)), tuple(notes))
+
+
+def _free_text_examples(profile: Profile) -> list[str]:
+    return [e for e in profile.examples if not e.lower().startswith(("http://", "https://"))]
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyword rules
+
+
+def _contains(seq: Sequence[str], sub: tuple[str, ...]) -> bool:
+    if not sub:
+        return False
+    n = len(sub)
+    first = sub[0]
+    return any(seq[i] == first and tuple(seq[i : i + n]) == sub for i in range(len(seq) - n + 1))
+
+
+def _item_stem_seqs(item: Item) -> tuple[list[str], ...]:
+    """The item's stems under both stemmers: a keyword matches whatever language it is in."""
+    text = _clean(item.title) + " \n " + _clean(item.text[:BODY_CHARS])
+    return (_stems(text, "fr"), _stems(text, "en"))
+
+
+def _matches(seqs: tuple[list[str], ...], keyword: str) -> bool:
+    return any(
+        _contains(seq, tuple(_stems(keyword, lang)))
+        for seq, lang in zip(seqs, ("fr", "en"), strict=True)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreResult:
+    scores: list[Score]
+    warnings: list[str] = field(default_factory=list)
+
+
+def current_decisions(decisions: Sequence[Decision]) -> dict[int, Decision]:
+    """The latest decision per item (history is append-only)."""
+    latest: dict[int, Decision] = {}
+    for d in sorted(decisions, key=lambda d: d.decided_at):
+        latest[d.item_id] = d
+    return latest
+
+
+def is_pending(decision: Decision | None, now: datetime) -> bool:
+    """An item waits for review when it has no decision, or its snooze has expired."""
+    if decision is None:
+        return True
+    if decision.kind == DecisionKind.SNOOZE:
+        return decision.snooze_until is None or decision.snooze_until <= now
+    return False
+
+
+def freshness(item: Item, now: datetime, half_life_hours: float) -> float:
+    when = item.published_at or item.fetched_at
+    age_h = max(0.0, (now - when).total_seconds() / 3600.0)
+    if half_life_hours <= 0:
+        return 1.0
+    return float(0.5 ** (age_h / half_life_hours))
+
+
+def _squash(cos: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 - np.exp(-np.clip(cos, 0.0, None) / RELEVANCE_SCALE))
+
+
+def score_items(
+    profile: Profile,
+    items: Sequence[Item],
+    *,
+    decisions: Sequence[Decision] = (),
+    decided_items: Sequence[Item] = (),
+    stats: CorpusStats | None = None,
+    feed_weights: Mapping[int, float] | None = None,
+    now: datetime,
+    example_texts: Sequence[str] = (),
+    matrix: ItemMatrix | None = None,
+) -> ScoreResult:
+    """Score and rank `items` for `profile`. Deterministic for the same inputs.
+
+    `decisions` are the profile's decision history; `decided_items` the items they are about
+    (they may or may not be in `items`). `matrix` is `vectorize(items, stats)` when the caller
+    scores several profiles over the same items. Items with a current decision get a score but
+    no rank: the rank orders the pending queue.
+    """
+    notes: list[str] = []
+    weights = feed_weights or {}
+    if matrix is None:
+        matrix = vectorize(items, stats)
+    if matrix.item_ids != tuple(i.id for i in items):
+        raise ValueError("matrix was built for other items")
+    x, idf = matrix.x, matrix.idf
+    pv = profile_vector(profile, idf, example_texts)
+    notes.extend(pv.warnings)
+    q0 = pv.vector
+
+    # Relevance: cosine to the profile, expanded by the best few items (pseudo-relevance
+    # feedback: a short objective gains the vocabulary of the items it obviously matches).
+    cos0 = np.asarray((x @ q0.T).toarray()).ravel() if items else np.zeros(0)
+    q = q0
+    if q0.nnz and len(items) > PRF_DOCS * 3:
+        top = _top_indices(cos0, PRF_DOCS)
+        top = top[cos0[top] > 0]
+        if top.size:
+            centroid = _unit(sparse.csr_matrix(x[top].sum(axis=0)))
+            q = _unit(q0 + PRF_WEIGHT * centroid)
+    cos = np.asarray((x @ q.T).toarray()).ravel() if items else np.zeros(0)
+    relevance = _squash(cos)
+
+    # Feedback from decisions: Rocchio on the profile vector, a logistic model once both sides
+    # have a few examples. The model's weight grows with the number of decisions.
+    base = relevance.copy()
+    latest = current_decisions(decisions)
+    q_fb = q
+    if latest and items:
+        base, q_fb = _feedback(latest, decided_items, idf, x, q, relevance)
+    feedback = base - relevance
+
+    n = len(items)
+    fresh = np.array(
+        [freshness(i, now, profile.scoring.freshness_half_life_hours) for i in items],
+        dtype=np.float64,
+    )
+    source = np.array([max(0.0, weights.get(i.feed_id, 1.0)) for i in items], dtype=np.float64)
+    boost = np.zeros(n)
+    blocked = np.zeros(n, dtype=bool)
+    if profile.keywords.boost or profile.keywords.block:
+        for k, item in enumerate(items):
+            seqs = _item_stem_seqs(item)
+            blocked[k] = any(_matches(seqs, b) for b in profile.keywords.block)
+            hits = sum(1 for b in profile.keywords.boost if _matches(seqs, b))
+            boost[k] = min(BOOST_MAX, BOOST_STEP * hits)
+    final = base * source * (FRESHNESS_FLOOR + (1.0 - FRESHNESS_FLOOR) * fresh) + boost
+    final = np.clip(np.nan_to_num(final, nan=0.0), 0.0, 1.0)
+    final[blocked] = 0.0
+
+    ranks = _rank(profile, items, x, final, blocked, latest, now)
+    why = _explain(items, x, q_fb, final, blocked)
+    scores = [
+        Score(
+            profile=profile.name,
+            item_id=item.id,
+            final=_r(final[k]),
+            relevance=_r(relevance[k]),
+            feedback=_r(feedback[k]),
+            freshness=_r(fresh[k]),
+            source=_r(source[k]),
+            boost=_r(boost[k]),
+            blocked=bool(blocked[k]),
+            why=why.get(k, ()),
+            rank=ranks.get(k),
+        )
+        for k, item in enumerate(items)
+    ]
+    return ScoreResult(scores, notes)
+
+
+def _r(v: float) -> float:
+    f = float(v)
+    return 0.0 if math.isnan(f) else round(f, 6)
+
+
+def _top_indices(values: np.ndarray, k: int) -> np.ndarray:
+    # Stable: ties broken by position, so equal inputs give equal outputs.
+    order = np.argsort(-values, kind="stable")
+    return order[:k]
+
+
+def _feedback(
+    latest: Mapping[int, Decision],
+    decided_items: Sequence[Item],
+    idf: np.ndarray,
+    x: sparse.csr_matrix,
+    q: sparse.csr_matrix,
+    relevance: np.ndarray,
+) -> tuple[np.ndarray, sparse.csr_matrix]:
+    by_id = {i.id: i for i in decided_items}
+    labelled: list[tuple[Item, int]] = []
+    for item_id in sorted(latest):
+        d = latest[item_id]
+        item = by_id.get(item_id)
+        if item is None:
+            continue
+        if d.kind == DecisionKind.APPROVE:
+            labelled.append((item, 1))
+        elif d.kind in (DecisionKind.REJECT, DecisionKind.WITHDRAW):
+            labelled.append((item, 0))
+    if not labelled:
+        return relevance, q
+    xd = _tfidf(_counts(_item_terms(i) for i, _ in labelled), idf)
+    y = np.array([label for _, label in labelled])
+    pos, neg = xd[y == 1], xd[y == 0]
+    q_fb = q
+    if pos.shape[0]:
+        q_fb = q_fb + ROCCHIO_POS * _unit(sparse.csr_matrix(pos.sum(axis=0)))
+    if neg.shape[0]:
+        q_fb = q_fb - ROCCHIO_NEG * _unit(sparse.csr_matrix(neg.sum(axis=0)))
+    q_fb = sparse.csr_matrix(q_fb)
+    q_fb.data = np.clip(q_fb.data, 0.0, None)
+    q_fb.eliminate_zeros()
+    q_fb = _unit(q_fb)
+    rocchio = _squash(np.asarray((x @ q_fb.T).toarray()).ravel())
+    n_pos, n_neg = int(y.sum()), int((1 - y).sum())
+    if min(n_pos, n_neg) < MIN_CLASS_FOR_MODEL:
+        return rocchio, q_fb
+    # The profile vector joins the training set as one more positive: the model starts from
+    # the user's own words, not from a handful of examples alone.
+    xt = sparse.vstack([xd, q]).tocsr()
+    yt = np.append(y, 1)
+    model = LogisticRegression(C=MODEL_C, class_weight="balanced", max_iter=200, solver="liblinear")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(xt, yt)
+    prob = model.predict_proba(x)[:, 1]
+    m = min(MODEL_MAX, len(labelled) / (len(labelled) + MODEL_HALF))
+    return (1.0 - m) * rocchio + m * prob, q_fb
+
+
+def _rank(
+    profile: Profile,
+    items: Sequence[Item],
+    x: sparse.csr_matrix,
+    final: np.ndarray,
+    blocked: np.ndarray,
+    latest: Mapping[int, Decision],
+    now: datetime,
+) -> dict[int, int]:
+    """Rank the pending queue: one item per near-duplicate cluster, MMR over the head, and at
+    most `max_per_source` items of one feed on each page of ten."""
+    best_of_cluster: dict[int, int] = {}
+    for k, item in enumerate(items):
+        if blocked[k] or not is_pending(latest.get(item.id), now):
+            continue
+        key = item.cluster_id if item.cluster_id is not None else item.id
+        held = best_of_cluster.get(key)
+        if held is None or (final[k], -item.id) > (final[held], -items[held].id):
+            best_of_cluster[key] = k
+    candidates = sorted(best_of_cluster.values(), key=lambda k: (-final[k], items[k].id))
+    if not candidates:
+        return {}
+    lam = 1.0 - min(1.0, max(0.0, profile.scoring.diversity))
+    cap = profile.scoring.max_per_source
+    head, tail = candidates[:MMR_POOL], candidates[MMR_POOL:]
+    sim = (x[head] @ x[head].T).toarray() if lam < 1.0 else None
+    order: list[int] = []
+    chosen: list[int] = []  # positions in head
+    remaining = list(range(len(head)))
+    per_feed: dict[int, int] = {}
+    while remaining:
+        page_start = len(order) // PAGE * PAGE
+        if len(order) == page_start:
+            per_feed = {}
+        best_pos, best_val, fallback = -1, -math.inf, -1
+        for p in remaining:
+            k = head[p]
+            if fallback < 0:
+                fallback = p
+            if cap > 0 and per_feed.get(items[k].feed_id, 0) >= cap:
+                continue
+            val = final[k]
+            if sim is not None and chosen:
+                val = lam * final[k] - (1.0 - lam) * float(sim[p, chosen].max())
+            if val > best_val:
+                best_pos, best_val = p, val
+        pick = best_pos if best_pos >= 0 else fallback
+        remaining.remove(pick)
+        chosen.append(pick)
+        k = head[pick]
+        order.append(k)
+        per_feed[items[k].feed_id] = per_feed.get(items[k].feed_id, 0) + 1
+    order.extend(tail)
+    return {k: r for r, k in enumerate(order, start=1)}
+
+
+def _explain(
+    items: Sequence[Item],
+    x: sparse.csr_matrix,
+    q: sparse.csr_matrix,
+    final: np.ndarray,
+    blocked: np.ndarray,
+) -> dict[int, tuple[Term, ...]]:
+    """The terms that contributed most, as the words the item uses."""
+    if not items or q.nnz == 0:
+        return {}
+    qd = np.zeros(N_FEATURES)
+    qd[q.indices] = q.data
+    order = _top_indices(np.where(blocked, -1.0, final), EXPLAIN_LIMIT)
+    out: dict[int, tuple[Term, ...]] = {}
+    for k in order:
+        row = x.getrow(int(k))
+        contrib = row.data * qd[row.indices]
+        if not contrib.size or contrib.max() <= 0:
+            continue
+        best = np.argsort(-contrib, kind="stable")[: WHY_TERMS * 2]
+        wanted = {int(row.indices[b]): float(contrib[b]) for b in best if contrib[b] > 0}
+        out[int(k)] = _surface_terms(items[int(k)], wanted)
+    return out
+
+
+def _surface_terms(item: Item, wanted: Mapping[int, float]) -> tuple[Term, ...]:
+    """Find, in the item's own text, the words whose hashed term is in `wanted`."""
+    title, body = _clean(item.title), _clean(item.text[:BODY_CHARS])
+    lang = guess_language(title + " " + body[:500], item.language)
+    found: dict[int, str] = {}
+    for text in (title, body):
+        prev: tuple[str, int, int] | None = None  # stem, start, end of the previous content word
+        for m in _WORD.finditer(text):
+            stem = _stem(m.group().lower(), lang)
+            if not stem:
+                continue
+            idx = term_index(stem)
+            if idx in wanted and idx not in found:
+                found[idx] = m.group()
+            if prev is not None:
+                bidx = term_index(prev[0] + " " + stem)
+                if bidx in wanted and bidx not in found:
+                    found[bidx] = text[prev[1] : m.end()]
+            prev = (stem, m.start(), m.end())
+        if len(found) == len(wanted):
+            break
+    terms = sorted(
+        ((" ".join(found[i].lower().split()), w) for i, w in wanted.items() if i in found),
+        key=lambda t: (-t[1], t[0]),
+    )
+    # A bigram already says its words: drop unigrams it contains, keep the strongest few.
+    kept: list[Term] = []
+    for text, w in terms:
+        if any(text in k.text.split() or k.text in text.split() for k in kept):
+            continue
+        kept.append(Term(text, round(w, 6)))
+        if len(kept) == WHY_TERMS:
+            break
+    return tuple(kept)
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers for the planner (comment starters) and the review queue
+
+
+def matched_terms(profile: Profile, item: Item) -> list[str]:
+    """The profile's words (objective, boost keywords) found in the item, as the item spells
+    them, most telling first."""
+    pv = profile_vector(profile, np.ones(N_FEATURES))
+    if pv.vector.nnz == 0:
+        return []
+    wanted = dict(zip(pv.vector.indices.tolist(), pv.vector.data.tolist(), strict=True))
+    return [t.text for t in _surface_terms(item, wanted)]
+
+
+def key_sentences(profile: Profile, item: Item, n: int = 2) -> list[str]:
+    """The `n` sentences of the item closest to the profile, in reading order."""
+    text = " ".join(_clean(item.text).split())
+    sentences = [s.strip() for s in _SENTENCE.split(text) if len(s.strip()) > 20]
+    if not sentences:
+        return [item.title] if item.title and n > 0 else []
+    pv = profile_vector(profile, np.ones(N_FEATURES))
+    lang = guess_language(text[:500], item.language)
+    rows = _tfidf(_counts(analyze("", s, lang) for s in sentences), np.ones(N_FEATURES))
+    sims = np.asarray((rows @ pv.vector.T).toarray()).ravel() if pv.vector.nnz else None
+    if sims is None or sims.max() <= 0:
+        picked = list(range(min(n, len(sentences))))
+    else:
+        picked = sorted(_top_indices(sims, n).tolist())
+    return [sentences[i] for i in picked]

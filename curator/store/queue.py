@@ -1,0 +1,69 @@
+"""The pending review queue of a profile: what `curator queue list` and review build on.
+
+Pending = an active item that has a score for the profile, is not blocked, and has no current
+decision (or its current decision is a snooze whose date has passed). Ranked by the scorer's
+`rank` (the diversified order), then by final score. Items folded into a better member of their
+near-duplicate cluster have no rank and stay out, except a resurfacing snoozed item, which is
+shown even if it was not ranked when the queue was last scored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from curator.store.models import DecisionRow, FeedRow, ItemRow, ScoreRow
+from curator.store.repo import item_from_row
+from curator.store.scores import score_from_row
+from curator.types import DecisionKind, ItemState, QueueEntry, QueueStatus
+
+
+def pending(
+    session: Session, profile: str, now: datetime, *, limit: int | None = None
+) -> list[QueueEntry]:
+    latest_id = (
+        select(DecisionRow.item_id, func.max(DecisionRow.id).label("last_id"))
+        .where(DecisionRow.profile == profile)
+        .group_by(DecisionRow.item_id)
+        .subquery()
+    )
+    current = (
+        select(DecisionRow.item_id, DecisionRow.kind, DecisionRow.snooze_until)
+        .join(latest_id, DecisionRow.id == latest_id.c.last_id)
+        .subquery()
+    )
+    snooze_over = and_(
+        current.c.kind == DecisionKind.SNOOZE.value,
+        or_(current.c.snooze_until.is_(None), current.c.snooze_until <= now),
+    )
+    query = (
+        select(ItemRow, ScoreRow, FeedRow.name, FeedRow.title, current.c.kind)
+        .join(ScoreRow, and_(ScoreRow.item_id == ItemRow.id, ScoreRow.profile == profile))
+        .join(FeedRow, FeedRow.id == ItemRow.feed_id)
+        .outerjoin(current, current.c.item_id == ItemRow.id)
+        .where(
+            ItemRow.state == ItemState.ACTIVE.value,
+            ScoreRow.blocked.is_(False),
+            or_(
+                and_(current.c.item_id.is_(None), ScoreRow.rank.is_not(None)),
+                snooze_over,
+            ),
+        )
+        # Ranked items first in rank order; resurfaced unranked snoozes after, by score.
+        .order_by(ScoreRow.rank.is_(None), ScoreRow.rank, ScoreRow.final.desc(), ItemRow.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    entries = []
+    for item_row, score_row, feed_name, feed_title, kind in session.execute(query):
+        status = QueueStatus.SNOOZED if kind == DecisionKind.SNOOZE.value else QueueStatus.PENDING
+        entries.append(
+            QueueEntry(
+                item=item_from_row(item_row, feed_name or feed_title),
+                score=score_from_row(score_row),
+                status=status,
+            )
+        )
+    return entries

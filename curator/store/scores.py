@@ -1,0 +1,97 @@
+"""Scores per (profile, item) and the queries the scoring use case needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from curator.store.models import FeedRow, ItemRow, ScoreRow
+from curator.store.repo import item_from_row
+from curator.types import Item, ItemState, Score, Term
+
+STATS_KEY = "score.corpus_stats"  # the meta row holding score.CorpusStats.to_json()
+
+
+def score_from_row(row: ScoreRow) -> Score:
+    return Score(
+        profile=row.profile,
+        item_id=row.item_id,
+        final=row.final,
+        relevance=row.relevance,
+        feedback=row.feedback,
+        freshness=row.freshness,
+        source=row.source,
+        boost=row.boost,
+        blocked=row.blocked,
+        why=tuple(Term(str(t), float(w)) for t, w in (row.why or [])),
+        rank=row.rank,
+    )
+
+
+def replace_scores(session: Session, profile: str, scores: Sequence[Score], now: datetime) -> None:
+    """Store a profile's fresh scores, dropping the ones of items no longer scored."""
+    session.execute(delete(ScoreRow).where(ScoreRow.profile == profile))
+    rows: list[dict[str, Any]] = [
+        {
+            "profile": s.profile,
+            "item_id": s.item_id,
+            "final": s.final,
+            "relevance": s.relevance,
+            "feedback": s.feedback,
+            "freshness": s.freshness,
+            "source": s.source,
+            "boost": s.boost,
+            "blocked": s.blocked,
+            "why": [[t.text, t.weight] for t in s.why],
+            "rank": s.rank,
+            "computed_at": now,
+        }
+        for s in scores
+    ]
+    # Chunks keep each executemany statement reasonable on both SQLite and PostgreSQL.
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(ScoreRow), rows[start : start + 5000])
+    session.flush()
+
+
+def get_scores(session: Session, profile: str, item_ids: Iterable[int]) -> dict[int, Score]:
+    ids = list(item_ids)
+    if not ids:
+        return {}
+    query = select(ScoreRow).where(ScoreRow.profile == profile, ScoreRow.item_id.in_(ids))
+    return {row.item_id: score_from_row(row) for row in session.scalars(query)}
+
+
+def feed_weights(session: Session) -> dict[int, float]:
+    return {fid: w for fid, w in session.execute(select(FeedRow.id, FeedRow.weight))}
+
+
+def items_fetched_between(session: Session, start: datetime, end: datetime) -> list[Item]:
+    """Items fetched in [start, end), whatever their state: they left the idf window."""
+    query = (
+        select(ItemRow)
+        .where(ItemRow.fetched_at >= start, ItemRow.fetched_at < end)
+        .order_by(ItemRow.id)
+    )
+    return [item_from_row(row) for row in session.scalars(query)]
+
+
+def items_by_url(session: Session, urls: Iterable[str]) -> dict[str, Item]:
+    """Stored items whose canonical or published URL is one of `urls` (profile examples)."""
+    wanted = list(urls)
+    if not wanted:
+        return {}
+    query = select(ItemRow).where(
+        (ItemRow.url.in_(wanted) | ItemRow.link.in_(wanted)),
+        ItemRow.state == ItemState.ACTIVE.value,
+    )
+    found: dict[str, Item] = {}
+    for row in session.scalars(query.order_by(ItemRow.id)):
+        for url in (row.url, row.link):
+            if url in wanted and url not in found:
+                found[url] = item_from_row(row)
+    return found
