@@ -175,13 +175,13 @@ def extract_article(
     try:
         import trafilatura
 
-        # The JSON output, not bare_extraction(): its text is the same as extract()'s plain
-        # text, which is what trafilatura's evaluations measure (bare_extraction's `text` loses
-        # a few passages, e.g. in Bengali pages).
+        # extract(), not bare_extraction(): its text is what trafilatura's evaluations measure
+        # (bare_extraction's `text` loses a few passages, e.g. in Bengali pages). JSON carries
+        # the metadata along; plain text is cheaper when there is none to carry.
         output = trafilatura.extract(
             page,
             url=url,
-            output_format="json",
+            output_format="json" if with_metadata else "txt",
             with_metadata=with_metadata,
             include_comments=False,  # readers' comments are not the article
             include_tables=True,
@@ -189,7 +189,9 @@ def extract_article(
         )
     except Exception as e:  # trafilatura and lxml raise many kinds; all mean "no text"
         raise ExtractError(f"{url}: extraction failed: {type(e).__name__}: {e}") from e
-    document: dict[str, Any] = json.loads(output) if output else {}
+    document: dict[str, Any] = {}
+    if output:
+        document = json.loads(output) if with_metadata else {"text": output}
     text = _field(document, "text")
     if not text:
         raise ExtractError(f"{url}: no article text found in the page")

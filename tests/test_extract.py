@@ -149,6 +149,13 @@ def test_extract_article_text_and_metadata() -> None:
     assert result.encoding == "utf-8"
 
 
+def test_extract_article_without_metadata() -> None:
+    result = extract_article(ARTICLE_PAGE.encode(), "https://j.example/1", {}, with_metadata=False)
+    assert PARAGRAPHS[2] in result.text and "Mentions légales" not in result.text
+    assert (result.title, result.author, result.published_at) == (None, None, None)
+    assert result.language == "fr"
+
+
 def test_extract_article_latin1_page_served_without_charset() -> None:
     body = ARTICLE_PAGE.replace('<meta charset="utf-8">', "").encode("cp1252", "replace")
     result = extract_article(body, "https://journal.example.fr/a/1", {"Content-Type": "text/html"})
