@@ -278,7 +278,7 @@ def test_per_host_limit(feed_server: FeedServer) -> None:
         with lock:
             in_flight += 1
             peak = max(peak, in_flight)
-        time.sleep(0.1)
+        time.sleep(0.3)  # long enough for the requests to overlap even on a busy machine
         with lock:
             in_flight -= 1
         return Route(body=RSS)
