@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -387,3 +388,27 @@ def test_fetch_on_postgresql(tmp_path: Path, feed_server: FeedServer, pg_url: st
         assert first.clustered + again.clustered >= 5
     finally:
         app.close()
+
+
+def test_a_dead_worker_does_not_stop_the_run(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curator.ingest import pipeline, service
+
+    made: list[pipeline.Workers] = []
+
+    def killed_workers(jobs: int, *, warm: bool = False) -> pipeline.Workers:
+        workers = pipeline.make_workers(jobs, warm=warm)
+        assert isinstance(workers.parse, ProcessPoolExecutor)
+        for process in list(workers.parse._processes.values()):  # type: ignore[attr-defined]
+            process.kill()  # as the OOM killer would
+            process.join()
+        made.append(workers)
+        return workers
+
+    monkeypatch.setattr(service, "make_workers", killed_workers)
+    urls = [feed_server.route(f"/f{i}.xml", body=rss(items(2, f"k{i}"))) for i in range(5)]
+    app = open_curator(tmp_path, [{"url": u, "full_text": "never"} for u in urls])
+    report = app.fetch()
+    assert (report.fetched, report.failed, report.new_items) == (5, 0, 10)
+    assert made[0].replaced >= 1

@@ -19,6 +19,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from multiprocessing.context import BaseContext
@@ -142,14 +143,22 @@ class Sink(Protocol):
 _PRELOAD = ["curator.ingest.pipeline", "curator.ingest.parse", "curator.ingest.dedupe"]
 
 
-@dataclass(frozen=True, slots=True)
 class Workers:
     """Where CPU work runs: `parse` for feeds and article pages, `languages` for language
     detection, a process of its own so the ~100 MB language model is loaded once, in one
-    process, while the parse workers stay small."""
+    process, while the parse workers stay small.
 
-    parse: Executor
-    languages: Executor
+    A worker that dies (killed for memory, a crash in a C extension on a hostile page) breaks
+    its whole pool; `run` then starts a fresh pool and retries, so one bad document costs its
+    own feed, not the rest of the run.
+    """
+
+    RETRIES = 2
+
+    def __init__(self, parse: Executor, languages: Executor) -> None:
+        self.parse = parse
+        self.languages = languages
+        self.replaced = 0
 
     def __enter__(self) -> Workers:
         return self
@@ -158,6 +167,41 @@ class Workers:
         self.parse.shutdown()
         if self.languages is not self.parse:
             self.languages.shutdown()
+
+    async def run(self, kind: str, fn: Callable[..., T], *args: object) -> T:
+        """`fn(*args)` on the `kind` ("parse" or "languages") executor."""
+        for attempt in range(self.RETRIES + 1):
+            executor: Executor = getattr(self, kind)
+            try:
+                return await _call(executor, fn, *args)
+            except BrokenProcessPool:
+                if attempt == self.RETRIES:
+                    raise
+                self._replace(kind, executor)
+        raise AssertionError("unreachable")
+
+    def _replace(self, kind: str, broken: Executor) -> None:
+        if getattr(self, kind) is not broken or not isinstance(broken, ProcessPoolExecutor):
+            return  # another task replaced it already
+        log.warning("a %s worker died; starting new workers", kind)
+        workers = broken._max_workers  # type: ignore[attr-defined]
+        broken.shutdown(wait=False, cancel_futures=True)
+        # Threads run now (the loop's executors), so no fork: a clean fork server.
+        fresh = ProcessPoolExecutor(max_workers=workers, mp_context=_clean_context())
+        if self.languages is broken:
+            self.languages = fresh
+        if self.parse is broken:
+            self.parse = fresh
+        self.replaced += 1
+
+
+def _clean_context() -> BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def _warm_up_languages() -> None:
@@ -186,11 +230,8 @@ def make_workers(jobs: int, *, warm: bool = False) -> Workers:
         from curator.ingest import dedupe, parse  # noqa: F401
 
         context = multiprocessing.get_context("fork")
-    elif "forkserver" in methods:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD)
     else:
-        context = multiprocessing.get_context("spawn")
+        context = _clean_context()
     parse_pool = ProcessPoolExecutor(max_workers=min(cpus, jobs), mp_context=context)
     parse_pool.submit(int).result()  # start the processes now (see above)
     language_pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
@@ -251,8 +292,8 @@ class Pipeline:
                 return None
             document = None
             if result.status is FetchStatus.OK:
-                document = await _call(
-                    self.workers.parse,
+                document = await self.workers.run(
+                    "parse",
                     parse_document,
                     result.body,
                     result.final_url,
@@ -282,7 +323,7 @@ class Pipeline:
         if not texts:
             return
         try:
-            languages = await _call(self.workers.languages, detect_languages, texts)
+            languages = await self.workers.run("languages", detect_languages, texts)
             await _call(self.writer, self.sink.store_languages, languages)
         except Exception:  # the items are stored; only their language stays the declared one
             log.exception("language detection failed")
@@ -293,8 +334,8 @@ class Pipeline:
             if result.status is FetchStatus.CANCELLED:
                 return  # stays pending: the next run resumes it
             if result.ok:
-                page = await _call(
-                    self.workers.parse, extract_page, result.body, result.final_url, result.headers
+                page = await self.workers.run(
+                    "parse", extract_page, result.body, result.final_url, result.headers
                 )
             else:
                 page = PageText(error=result.error or f"HTTP {result.http_status}")
