@@ -13,6 +13,7 @@ database side of the use case is `curator.ingest.service`.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
@@ -232,13 +233,20 @@ def make_workers(jobs: int, *, warm: bool = False) -> Workers:
         context = multiprocessing.get_context("fork")
     else:
         context = _clean_context()
-    parse_pool = ProcessPoolExecutor(max_workers=min(cpus, jobs), mp_context=context)
-    parse_pool.submit(int).result()  # start the processes now (see above)
-    language_pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-    if warm:
-        language_pool.submit(_warm_up_languages)  # not awaited: it overlaps the downloads
-    else:
-        language_pool.submit(int).result()
+    # Objects alive now are moved out of the collector's reach while forking: a collection in
+    # a child would otherwise write to every object header and copy the parent's memory page
+    # by page (gc.freeze exists for exactly this).
+    gc.freeze()
+    try:
+        parse_pool = ProcessPoolExecutor(max_workers=min(cpus, jobs), mp_context=context)
+        parse_pool.submit(int).result()  # start the processes now (see above)
+        language_pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        if warm:
+            language_pool.submit(_warm_up_languages)  # not awaited: it overlaps the downloads
+        else:
+            language_pool.submit(int).result()
+    finally:
+        gc.unfreeze()
     return Workers(parse_pool, language_pool)
 
 
