@@ -22,7 +22,6 @@ from urllib.parse import unquote
 from sqlalchemy.engine import make_url
 
 from curator import plan as planner
-from curator import score as scoring
 from curator.config import Settings, load_settings, resolve_database_url
 from curator.errors import ConfigError, ExportError, InvalidAction
 from curator.outputs import outbox, smtp
@@ -66,6 +65,7 @@ from curator.types import (
 )
 
 if TYPE_CHECKING:
+    from curator import score as scoring
     from curator.ingest.pipeline import Progress
     from curator.ingest.report import FetchReport
 
@@ -409,6 +409,9 @@ class Curator:
 
     def score(self, profile: str | None = None) -> ScoreReport:
         """Re-score the items of the rolling window for one profile (or all) and store ranks."""
+        # Imported here: scikit-learn costs every other command a second and ~100 MB.
+        from curator import score as scoring
+
         profiles = self.settings.select_profiles(profile)
         now = self.now()
         since = now - timedelta(days=scoring.WINDOW_DAYS)
@@ -441,6 +444,8 @@ class Curator:
     def _corpus_stats(self, session: Any, since: datetime, now: datetime) -> scoring.CorpusStats:
         """Document frequencies of the window, updated with what arrived and what left since
         the last pass, or refitted when there is nothing usable stored."""
+        from curator import score as scoring
+
         stored = repo.get_meta(session, score_store.STATS_KEY)
         stats = scoring.CorpusStats.from_json(stored) if isinstance(stored, dict) else None
         if stats is None or stats.since is None or stats.through is None or stats.through < since:
