@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 import time as _time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -22,8 +22,9 @@ from urllib.parse import unquote
 from sqlalchemy.engine import make_url
 
 from curator import plan as planner
+from curator import review
 from curator.config import Settings, load_settings, resolve_database_url
-from curator.errors import ConfigError, ExportError, InvalidAction
+from curator.errors import ConfigError, CuratorError, ExportError, InvalidAction
 from curator.outputs import outbox, smtp
 from curator.outputs.digest import (
     DEFAULT_LOOKBACK,
@@ -47,6 +48,7 @@ from curator.outputs.outbox import DigestOutcome, DigestReport
 from curator.store import Database, decisions, digests, jobs, repo
 from curator.store import ics as store_ics
 from curator.store import queue as queue_store
+from curator.store import review as review_store
 from curator.store import scores as score_store
 from curator.store import slots as slot_store
 from curator.types import (
@@ -404,6 +406,161 @@ class Curator:
             )
             decisions.record(session, decision)
         return decision
+
+    # --- the review queue -------------------------------------------------------------
+
+    def review_profile(self, name: str | None) -> Profile:
+        """The profile named, else the only one; with several, an error listing them."""
+        if name:
+            return self.settings.profile(name)
+        if len(self.settings.profiles) == 1:
+            return self.settings.profiles[0]
+        if not self.settings.profiles:
+            raise ConfigError(f"no profile in {self.settings.path}: add one under `profiles:`")
+        names = ", ".join(p.name for p in self.settings.profiles)
+        raise InvalidAction(f"several profiles ({names}): choose one with --profile")
+
+    def review_queue(self, profile: str) -> list[review.Entry]:
+        """The pending queue (the same as `queue list`), as the review screens show it."""
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            entries = queue_store.pending(session, profile, self.now())
+            folded = review_store.duplicate_counts(session, [e.item for e in entries])
+        # Starters cost tens of milliseconds each: the screen asks for one when it is needed.
+        return [
+            review.entry_for(e.item, e.score, folded.get(e.item.id, 0), None, loaded=False)
+            for e in entries
+        ]
+
+    def comment_starter(self, profile: str, item_id: int) -> str | None:
+        """The guide for the user's comment: the same starter the planner puts on the slot."""
+        p = self.settings.profile(profile)
+        with self.db.session() as session:
+            item, score, _ = review_store.item_with_score(session, profile, item_id)
+        return _starters(p, {item_id: (item, score)})(item_id)
+
+    def review_item(self, profile: str, item_id: int) -> tuple[review.Entry, Decision | None]:
+        """One item as the review shows it, and its current decision, whatever its state."""
+        p = self.settings.profile(profile)
+        with self.db.session() as session:
+            item, score, folded = review_store.item_with_score(session, profile, item_id)
+            current = decisions.current_for(session, profile, item_id)
+        starter = _starters(p, {item_id: (item, score)})(item_id)
+        score = score or Score(profile, item_id, final=0.0, relevance=0.0)
+        return review.entry_for(item, score, folded, starter), current
+
+    # A decision re-plans at once (milliseconds), so the calendar shows it. With `learn`, the
+    # scorer first re-scores with it as feedback (about a second for a few hundred items): the
+    # queue commands do so after each decision, the review screen and `queue apply` once at the
+    # end, so the list does not reshuffle under the user's keys.
+
+    def approve(
+        self, profile: str, item_id: int, comment: str | None = None, *, learn: bool = True
+    ) -> review.Outcome:
+        """Approve a pending item with the user's comment; the plan takes it at once."""
+        comment = review.clean_comment(comment or "")
+        schedule = self.settings.profile(profile).schedule
+        note = review.comment_note(comment, schedule.min_comment_chars)
+        return self._review(profile, item_id, DecisionKind.APPROVE, note, learn, comment=comment)
+
+    def reject(
+        self, profile: str, item_id: int, reason: str | None = None, *, learn: bool = True
+    ) -> review.Outcome:
+        return self._review(profile, item_id, DecisionKind.REJECT, None, learn, reason=reason)
+
+    def snooze(
+        self, profile: str, item_id: int, until: datetime, *, learn: bool = True
+    ) -> review.Outcome:
+        return self._review(profile, item_id, DecisionKind.SNOOZE, None, learn, snooze_until=until)
+
+    def _review(
+        self,
+        profile: str,
+        item_id: int,
+        kind: DecisionKind,
+        note: str | None,
+        learn: bool,
+        **fields: Any,
+    ) -> review.Outcome:
+        """The rules shared by the review screen and the queue commands, then the re-plan."""
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            item = repo.get_item(session, item_id)
+            current = decisions.current_for(session, profile, item_id)
+        review.check_pending(item, current, self.now())
+        decision = self.decide(profile, item_id, kind, **fields)
+        if learn:
+            self.score(profile)
+        slot = self._replan_for(profile, item_id)
+        return review.Outcome(decision, slot, (note,) if note else ())
+
+    def undo_decision(
+        self, profile: str, *, item_id: int | None = None, learn: bool = True
+    ) -> Decision | None:
+        """Take back the profile's most recent decision; the scores and the plan follow.
+
+        With `item_id`, only if that decision is about this item: the review screen undoes its
+        own last decision, never one made meanwhile by another command.
+        """
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            last = review_store.last_decision(session, profile)
+            if item_id is not None and (last is None or last.item_id != item_id):
+                raise InvalidAction(
+                    f"nothing undone: the last decision for {profile} is not the one on item "
+                    f"{item_id} (another command decided meanwhile)"
+                )
+            undone = decisions.undo_last(session, profile)
+        if undone is not None:
+            if learn:
+                self.score(profile)
+            self._replan_for(profile, undone.item_id)
+        return undone
+
+    def learn(self, profile: str) -> str:
+        """Re-score with the decisions made so far as feedback, then re-plan with the scores."""
+        report = self.score(profile)
+        self.plan(profile)
+        return report.summary()
+
+    def apply_decisions(self, profile: str, lines: Iterable[str]) -> list[review.LineResult]:
+        """Apply a decisions file line by line: every line gets its outcome, none stops the rest."""
+        tz = self.settings.profile(profile).timezone
+        results: list[review.LineResult] = []
+        for number, text in enumerate(lines, start=1):
+            try:
+                request = review.parse_request(text, number, self.now(), tz)
+                if request is not None:
+                    results.append(review.LineResult(number, self._request(profile, request)))
+            except CuratorError as e:
+                message = str(e) if str(e).startswith(f"line {number}:") else f"line {number}: {e}"
+                results.append(review.LineResult(number, None, message))
+        if any(r.outcome is not None for r in results):
+            self.learn(profile)
+        return results
+
+    def _request(self, profile: str, request: review.Request) -> review.Outcome:
+        if request.kind is DecisionKind.APPROVE:
+            return self.approve(profile, request.item_id, request.comment, learn=False)
+        if request.kind is DecisionKind.REJECT:
+            return self.reject(profile, request.item_id, request.reason, learn=False)
+        assert request.until is not None, "parse_request gives every snooze a date"
+        return self.snooze(profile, request.item_id, request.until, learn=False)
+
+    def plan_fill(self, profile: str) -> str | None:
+        """How the coming week of the plan is filling, for the review footer."""
+        self.settings.profile(profile)
+        # A rolling week, not the calendar one: on a Friday, next week is what the user fills.
+        start = self.now()
+        with self.db.session() as session:
+            rows = review_store.slot_counts(session, profile, start, start + timedelta(days=7))
+        return review.week_fill(rows)
+
+    def _replan_for(self, profile: str, item_id: int) -> Slot | None:
+        """Re-plan after a decision, so the calendar shows it; the slot the item now takes."""
+        report = self.plan(profile)
+        slots = [s for p in report.plans for s in p.slots if s.item_id == item_id]
+        return slots[0] if slots else None
 
     # --- scoring and the review queue ------------------------------------------------------
 

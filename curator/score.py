@@ -31,18 +31,17 @@ import re
 import unicodedata
 import warnings
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise
 
 import numpy as np
 import snowballstemmer
 import stop_words
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction import FeatureHasher
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import murmurhash3_32
@@ -52,7 +51,7 @@ from curator.types import Decision, DecisionKind, Item, Profile, Score, Term
 N_FEATURES = 1 << 20
 WINDOW_DAYS = 30  # items fetched this recently are scored and make the idf (a rolling window)
 TITLE_REPEAT = 2  # a title word counts as much as two body words
-BODY_CHARS = 3000  # the first page of an article says what it is about; analysis is linear in it
+BODY_CHARS = 2000  # the first page of an article says what it is about; analysis is linear in it
 RELEVANCE_SCALE = 0.12  # cosine -> [0, 1): squash(0.12) = 0.63
 FRESHNESS_FLOOR = 0.5  # an old item keeps half its score: relevance matters more than age
 BOOST_STEP = 0.1
@@ -67,6 +66,7 @@ MODEL_HALF = 20.0  # the model weighs n / (n + MODEL_HALF) after n decisions ...
 MODEL_MAX = 0.7  # ... at most this much: the objective keeps a say
 MMR_POOL = 300  # MMR re-ranks only the head of the queue
 PAGE = 10  # the per-source cap applies to each page of this many ranks
+CAP_SLACK = 0.6  # ... unless the other feeds only offer items below this share of the score
 EXPLAIN_LIMIT = 300  # explanations (original words) for the head of the queue only
 WHY_TERMS = 5
 
@@ -77,6 +77,7 @@ side sincere thick thin top bottom detail describe call name keep con cry
 _KEEP = frozenset(_KEEP_WORDS.split())
 _WORD = re.compile(r"[^\W_]{2,}")
 _TAG = re.compile(r"<[^>]+>")
+_BREAK = re.compile(r"[.,;:!?()\[\]«»\"“”]")  # a shown bigram does not span punctuation
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"«“(]?[A-ZÀ-ÖØ-Þ0-9])")
 
 
@@ -159,50 +160,115 @@ def _clean(text: str) -> str:
 def _stems(text: str, lang: str) -> list[str]:
     cache = _STEM_CACHE[lang]
     tokens = _WORD.findall(text.lower())
-    out = []
-    for token in tokens:
-        stem = cache.get(token)
-        if stem is None:
-            stem = _stem(token, lang)
-        if stem:
-            out.append(stem)
-    return out
+    stems = list(map(cache.get, tokens))
+    if None in stems:
+        stems = [s if s is not None else _stem(t, lang) for s, t in zip(stems, tokens, strict=True)]
+    return list(filter(None, stems))  # type: ignore[arg-type]
 
 
 def _terms(stems: list[str]) -> list[str]:
     """Word unigrams and bigrams (over the stop-word-free sequence)."""
-    return stems + [a + " " + b for a, b in pairwise(stems)]
+    return stems + list(map(" ".join, pairwise(stems)))
 
 
 def analyze(title: str, body: str, lang: str) -> list[str]:
-    """The hashed terms of a document; title terms are repeated so they weigh more."""
+    """The terms of a document, for reading and tests (the matrices hash the same terms):
+    title terms are repeated so they weigh more."""
     title_terms = _terms(_stems(_clean(title), lang))
     body_terms = _terms(_stems(_clean(body[:BODY_CHARS]), lang)) if body else []
     return title_terms * TITLE_REPEAT + body_terms
 
 
+# Terms are hashed, not looked up in a vocabulary: document frequencies can then be updated item
+# by item and stored as one array. A stem's hash is murmurhash3; a bigram's column is mixed from
+# its two stems' hashes, so bigrams never exist as strings on the hot path.
+_HASH_CACHE: dict[str, dict[str, int]] = {"fr": {}, "en": {}}  # token -> stem hash, 0 = stop
+_MASK32 = 0xFFFFFFFF
+_MIX_A, _MIX_B, _MIX_C = 0x9E3779B1, 0x85EBCA77, 0x165667B1
+
+
+def _stem_hash(stem: str) -> int:
+    return int(murmurhash3_32(stem, seed=0, positive=True)) or 1
+
+
 def term_index(term: str) -> int:
-    """The column of a term: the same hash FeatureHasher uses (murmurhash3, seed 0, abs)."""
-    h = murmurhash3_32(term, seed=0)
-    return (2147483648 if h == -2147483648 else abs(h)) % N_FEATURES
+    """The column of a term ("stem" or "stem stem") in the item matrices."""
+    parts = term.split(" ")
+    if len(parts) == 1:
+        return _stem_hash(term) % N_FEATURES
+    a, b = _stem_hash(parts[0]), _stem_hash(parts[1])
+    return ((a * _MIX_A + b * _MIX_B + _MIX_C) & _MASK32) % N_FEATURES
 
 
-_HASHER = FeatureHasher(n_features=N_FEATURES, input_type="string", alternate_sign=False)
+def _hashes(text: str, lang: str) -> list[int]:
+    """Stem hashes of a text's content words, in order (the hot path of analysis)."""
+    cache = _HASH_CACHE[lang]
+    tokens = _WORD.findall(text.lower())
+    hashes = list(map(cache.get, tokens))
+    if None in hashes:
+        for k, (h, token) in enumerate(zip(hashes, tokens, strict=True)):
+            if h is None:
+                stem = _stem(token, lang)
+                h = cache[token] = _stem_hash(stem) if stem else 0
+                hashes[k] = h
+    return list(filter(None, hashes))  # type: ignore[arg-type]
 
 
-def _counts(docs: Iterable[list[str]]) -> sparse.csr_matrix:
-    docs = list(docs)
-    if not docs:
-        return sparse.csr_matrix((0, N_FEATURES), dtype=np.float64)
-    x = _HASHER.transform(docs)
+def _counts(
+    segments: Sequence[list[int]], rows: Sequence[int], weights: Sequence[float], n_rows: int
+) -> sparse.csr_matrix:
+    """Term counts: each segment (a title, a body) adds its unigrams and in-segment bigrams,
+    times its weight, to its row."""
+    lengths = np.fromiter(map(len, segments), np.int64, len(segments))
+    total = int(lengths.sum())
+    if total == 0:
+        return sparse.csr_matrix((n_rows, N_FEATURES), dtype=np.float64)
+    flat = np.fromiter(chain.from_iterable(segments), np.uint64, total)
+    seg = np.repeat(np.arange(len(segments)), lengths)
+    row = np.asarray(rows, dtype=np.int64)[seg]
+    weight = np.asarray(weights, dtype=np.float64)[seg]
+    same = seg[:-1] == seg[1:]
+    a, b = flat[:-1][same], flat[1:][same]
+    bigram = (
+        (a * np.uint64(_MIX_A) + b * np.uint64(_MIX_B) + np.uint64(_MIX_C)) & np.uint64(_MASK32)
+    ) % np.uint64(N_FEATURES)
+    cols = np.concatenate([flat % np.uint64(N_FEATURES), bigram]).astype(np.int64)
+    x = sparse.coo_matrix(
+        (
+            np.concatenate([weight, weight[:-1][same]]),
+            (np.concatenate([row, row[:-1][same]]), cols),
+        ),
+        shape=(n_rows, N_FEATURES),
+    ).tocsr()
     x.sum_duplicates()
-    return x.tocsr()
+    return x
 
 
-def _item_terms(item: Item) -> list[str]:
-    body = item.text
-    lang = guess_language(item.title + " " + body[:500], item.language)
-    return analyze(item.title, body, lang)
+def _count_texts(texts: Sequence[tuple[str, str, str]]) -> sparse.csr_matrix:
+    """Counts for (title, body, lang) texts, one row each; titles weigh TITLE_REPEAT."""
+    segments: list[list[int]] = []
+    rows: list[int] = []
+    weights: list[float] = []
+    for r, (title, body, lang) in enumerate(texts):
+        if title:
+            segments.append(_hashes(_clean(title), lang))
+            rows.append(r)
+            weights.append(float(TITLE_REPEAT))
+        if body:
+            segments.append(_hashes(_clean(body[:BODY_CHARS]), lang))
+            rows.append(r)
+            weights.append(1.0)
+    return _counts(segments, rows, weights, len(texts))
+
+
+def _item_counts(items: Sequence[Item]) -> sparse.csr_matrix:
+    texts = []
+    for item in items:
+        body = item.text
+        texts.append(
+            (item.title, body, guess_language(item.title + " " + body[:500], item.language))
+        )
+    return _count_texts(texts)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,10 +314,10 @@ class CorpusStats:
         df = self.df.copy()
         n = self.n_docs
         if added:
-            df += _doc_freq(_counts(_item_terms(i) for i in added))
+            df += _doc_freq(_item_counts(added))
             n += len(added)
         if removed:
-            df -= _doc_freq(_counts(_item_terms(i) for i in removed))
+            df -= _doc_freq(_item_counts(removed))
             n -= len(removed)
             np.maximum(df, 0, out=df)
             n = max(n, 0)
@@ -337,7 +403,7 @@ def _normalize(x: sparse.csr_matrix) -> sparse.csr_matrix:
 
 def vectorize(items: Sequence[Item], stats: CorpusStats | None) -> ItemMatrix:
     """Analyse and weight the items. Without stats, the idf is fitted on the items themselves."""
-    counts = _counts(_item_terms(i) for i in items)
+    counts = _item_counts(items)
     if stats is None or stats.n_docs == 0:
         stats = CorpusStats(len(items), _doc_freq(counts))
     idf = stats.idf()
@@ -346,8 +412,7 @@ def vectorize(items: Sequence[Item], stats: CorpusStats | None) -> ItemMatrix:
 
 def _text_vector(texts: Sequence[tuple[str, str]], idf: np.ndarray) -> sparse.csr_matrix:
     """One normalised row per (title, body) text, analysed in its own language."""
-    docs = [analyze(t, b, guess_language(t + " " + b)) for t, b in texts]
-    return _tfidf(_counts(docs), idf)
+    return _tfidf(_count_texts([(t, b, guess_language(t + " " + b)) for t, b in texts]), idf)
 
 
 def _row(v: np.ndarray) -> sparse.csr_matrix:
@@ -462,6 +527,17 @@ def freshness(item: Item, now: datetime, half_life_hours: float) -> float:
     return float(0.5 ** (age_h / half_life_hours))
 
 
+def _freshness(items: Sequence[Item], now: datetime, half_life_hours: float) -> np.ndarray:
+    """`freshness` for many items at once."""
+    if half_life_hours <= 0 or not items:
+        return np.ones(len(items))
+    when = np.fromiter(
+        ((i.published_at or i.fetched_at).timestamp() for i in items), float, len(items)
+    )
+    age_h = np.maximum(0.0, (now.timestamp() - when) / 3600.0)
+    return np.asarray(0.5 ** (age_h / half_life_hours))
+
+
 def _squash(cos: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 - np.exp(-np.clip(cos, 0.0, None) / RELEVANCE_SCALE))
 
@@ -519,10 +595,7 @@ def score_items(
     feedback = base - relevance
 
     n = len(items)
-    fresh = np.array(
-        [freshness(i, now, profile.scoring.freshness_half_life_hours) for i in items],
-        dtype=np.float64,
-    )
+    fresh = _freshness(items, now, profile.scoring.freshness_half_life_hours)
     source = np.array([max(0.0, weights.get(i.feed_id, 1.0)) for i in items], dtype=np.float64)
     boost = np.zeros(n)
     blocked = np.zeros(n, dtype=bool)
@@ -537,29 +610,32 @@ def score_items(
     final[blocked] = 0.0
 
     ranks = _rank(profile, items, x, final, blocked, latest, now)
-    why = _explain(items, x, q_fb, final, blocked)
+    why = _explain(items, x, (q0, q_fb), final, blocked)
+    # Rounded once, in bulk: stored values stay stable and comparable across runs.
+    cols = [
+        np.round(np.nan_to_num(a, nan=0.0), 6).tolist()
+        for a in (final, relevance, feedback, fresh, source, boost)
+    ]
+    blocked_list = blocked.tolist()
     scores = [
         Score(
-            profile=profile.name,
-            item_id=item.id,
-            final=_r(final[k]),
-            relevance=_r(relevance[k]),
-            feedback=_r(feedback[k]),
-            freshness=_r(fresh[k]),
-            source=_r(source[k]),
-            boost=_r(boost[k]),
-            blocked=bool(blocked[k]),
-            why=why.get(k, ()),
-            rank=ranks.get(k),
+            profile.name,
+            item.id,
+            f,
+            r,
+            fb,
+            fr,
+            src,
+            b,
+            bl,
+            why.get(k, ()),
+            ranks.get(k),
         )
-        for k, item in enumerate(items)
+        for k, (item, f, r, fb, fr, src, b, bl) in enumerate(
+            zip(items, *cols, blocked_list, strict=True)
+        )
     ]
     return ScoreResult(scores, notes)
-
-
-def _r(v: float) -> float:
-    f = float(v)
-    return 0.0 if math.isnan(f) else round(f, 6)
 
 
 def _top_indices(values: np.ndarray, k: int) -> np.ndarray:
@@ -589,7 +665,7 @@ def _feedback(
             labelled.append((item, 0))
     if not labelled:
         return relevance, q
-    xd = _tfidf(_counts(_item_terms(i) for i, _ in labelled), idf)
+    xd = _tfidf(_item_counts([i for i, _ in labelled]), idf)
     y = np.array([label for _, label in labelled])
     pos, neg = xd[y == 1], xd[y == 0]
     q_fb = q
@@ -643,33 +719,31 @@ def _rank(
     lam = 1.0 - min(1.0, max(0.0, profile.scoring.diversity))
     cap = profile.scoring.max_per_source
     head, tail = candidates[:MMR_POOL], candidates[MMR_POOL:]
-    sim = (x[head] @ x[head].T).toarray() if lam < 1.0 else None
+    sim = (x[head] @ x[head].T).toarray() if lam < 1.0 else np.zeros((len(head), len(head)))
+    head_final = final[head]
+    feed_of = np.array([items[k].feed_id for k in head])
+    max_sim = np.zeros(len(head))  # similarity of each candidate to the closest one chosen
+    free = np.ones(len(head), dtype=bool)
     order: list[int] = []
-    chosen: list[int] = []  # positions in head
-    remaining = list(range(len(head)))
     per_feed: dict[int, int] = {}
-    while remaining:
-        page_start = len(order) // PAGE * PAGE
-        if len(order) == page_start:
+    while free.any():
+        if len(order) % PAGE == 0:
             per_feed = {}
-        best_pos, best_val, fallback = -1, -math.inf, -1
-        for p in remaining:
-            k = head[p]
-            if fallback < 0:
-                fallback = p
-            if cap > 0 and per_feed.get(items[k].feed_id, 0) >= cap:
-                continue
-            val = final[k]
-            if sim is not None and chosen:
-                val = lam * final[k] - (1.0 - lam) * float(sim[p, chosen].max())
-            if val > best_val:
-                best_pos, best_val = p, val
-        pick = best_pos if best_pos >= 0 else fallback
-        remaining.remove(pick)
-        chosen.append(pick)
-        k = head[pick]
-        order.append(k)
-        per_feed[items[k].feed_id] = per_feed.get(items[k].feed_id, 0) + 1
+        value = np.where(free, lam * head_final - (1.0 - lam) * max_sim, -np.inf)
+        pick = int(np.argmax(value))
+        if cap > 0 and per_feed.get(int(feed_of[pick]), 0) >= cap:
+            full = [f for f, n in per_feed.items() if n >= cap]
+            allowed = free & ~np.isin(feed_of, full)
+            if allowed.any():
+                alt = int(np.argmax(np.where(allowed, value, -np.inf)))
+                # The cap gives way when every other feed only has much weaker items.
+                if head_final[alt] >= CAP_SLACK * head_final[pick]:
+                    pick = alt
+        free[pick] = False
+        if order or lam < 1.0:
+            max_sim = np.maximum(max_sim, sim[:, pick])
+        order.append(head[pick])
+        per_feed[int(feed_of[pick])] = per_feed.get(int(feed_of[pick]), 0) + 1
     order.extend(tail)
     return {k: r for r, k in enumerate(order, start=1)}
 
@@ -677,25 +751,37 @@ def _rank(
 def _explain(
     items: Sequence[Item],
     x: sparse.csr_matrix,
-    q: sparse.csr_matrix,
+    queries: Sequence[sparse.csr_matrix],
     final: np.ndarray,
     blocked: np.ndarray,
 ) -> dict[int, tuple[Term, ...]]:
-    """The terms that contributed most, as the words the item uses."""
-    if not items or q.nnz == 0:
+    """The terms that contributed most, as the words the item uses.
+
+    `queries` are tried in order: the profile's own words first (what the user recognises),
+    then the vector expanded by feedback, for items that only the expansion found.
+    """
+    dense = []
+    for q in queries:
+        if q.nnz:
+            qd = np.zeros(N_FEATURES)
+            qd[q.indices] = q.data
+            dense.append(qd)
+    if not items or not dense:
         return {}
-    qd = np.zeros(N_FEATURES)
-    qd[q.indices] = q.data
     order = _top_indices(np.where(blocked, -1.0, final), EXPLAIN_LIMIT)
     out: dict[int, tuple[Term, ...]] = {}
-    for k in order:
-        row = x.getrow(int(k))
-        contrib = row.data * qd[row.indices]
-        if not contrib.size or contrib.max() <= 0:
-            continue
-        best = np.argsort(-contrib, kind="stable")[: WHY_TERMS * 2]
-        wanted = {int(row.indices[b]): float(contrib[b]) for b in best if contrib[b] > 0}
-        out[int(k)] = _surface_terms(items[int(k)], wanted)
+    for k in (int(k) for k in order):
+        cols = x.indices[x.indptr[k] : x.indptr[k + 1]]
+        vals = x.data[x.indptr[k] : x.indptr[k + 1]]
+        for qd in dense:
+            contrib = vals * qd[cols]
+            if contrib.size and contrib.max() > 0:
+                best = np.argsort(-contrib, kind="stable")[: WHY_TERMS * 2]
+                wanted = {int(cols[b]): float(contrib[b]) for b in best if contrib[b] > 0}
+                terms = _surface_terms(items[k], wanted)
+                if terms:
+                    out[k] = terms
+                    break
     return out
 
 
@@ -715,8 +801,9 @@ def _surface_terms(item: Item, wanted: Mapping[int, float]) -> tuple[Term, ...]:
                 found[idx] = m.group()
             if prev is not None:
                 bidx = term_index(prev[0] + " " + stem)
-                if bidx in wanted and bidx not in found:
-                    found[bidx] = text[prev[1] : m.end()]
+                span = text[prev[1] : m.end()]
+                if bidx in wanted and bidx not in found and not _BREAK.search(span):
+                    found[bidx] = span
             prev = (stem, m.start(), m.end())
         if len(found) == len(wanted):
             break
@@ -757,7 +844,7 @@ def key_sentences(profile: Profile, item: Item, n: int = 2) -> list[str]:
         return [item.title] if item.title and n > 0 else []
     pv = profile_vector(profile, np.ones(N_FEATURES))
     lang = guess_language(text[:500], item.language)
-    rows = _tfidf(_counts(analyze("", s, lang) for s in sentences), np.ones(N_FEATURES))
+    rows = _tfidf(_count_texts([("", s, lang) for s in sentences]), np.ones(N_FEATURES))
     sims = np.asarray((rows @ pv.vector.T).toarray()).ravel() if pv.vector.nnz else None
     if sims is None or sims.max() <= 0:
         picked = list(range(min(n, len(sentences))))

@@ -362,10 +362,17 @@ def test_matrix_can_be_shared_between_profiles() -> None:
         sc.score_items(HR_FR, items[:-1], now=NOW, matrix=matrix)
 
 
-def test_term_index_matches_the_hasher() -> None:
-    for term in ("recrut", "recrut salari", "écon", "x"):
-        row = sc._counts([[term]])
-        assert row.indices.tolist() == [sc.term_index(term)]
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [("Recrutement des salariés et télétravail", "fr"), ("Hiring managers hire", "en")],
+)
+def test_term_index_names_the_matrix_columns(text: str, lang: str) -> None:
+    row = sc._count_texts([("", text, lang)])
+    terms = sc.analyze("", text, lang)
+    assert sorted(row.indices.tolist()) == sorted({sc.term_index(t) for t in terms})
+    assert row.sum() == len(terms)
+    titled = sc._count_texts([(text, "", lang)])
+    assert titled.sum() == sc.TITLE_REPEAT * len(terms)
 
 
 def test_key_sentences_and_matched_terms() -> None:

@@ -1,0 +1,156 @@
+"""`curator queue show|approve|reject|snooze|undo|apply`: the review decisions, scriptable.
+
+Each command resolves the profile, calls one facade method and prints what it did; the rules
+(only pending items, a snooze date in the future, the re-plan) live in `Curator`, shared with
+the `curator review` screen.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import click
+
+from curator import review
+from curator.app import Curator
+from curator.cli import echo_json, pass_app
+from curator.cli.queue import queue
+from curator.errors import InvalidAction
+
+profile_option = click.option(
+    "--profile",
+    "profile_name",
+    metavar="NAME",
+    help="The profile deciding [default: the only profile].",
+)
+
+
+def _tz(app: Curator, profile: str) -> str:
+    return app.settings.profile(profile).timezone
+
+
+@queue.command("show")
+@click.argument("item_id", type=int)
+@profile_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def show(app: Curator, item_id: int, profile_name: str | None, as_json: bool) -> None:
+    """Show one item: source, date, score and its reasons, text, duplicates, decision."""
+    profile = app.review_profile(profile_name).name
+    entry, current = app.review_item(profile, item_id)
+    if as_json:
+        echo_json(asdict(entry) | {"decision": asdict(current) if current else None})
+        return
+    for line in review.detail_lines(entry, _tz(app, profile)):
+        click.echo(line)
+    click.echo(f"Decision:  {review.decision_text(current, _tz(app, profile))}")
+
+
+@queue.command("approve")
+@click.argument("item_id", type=int)
+@profile_option
+@click.option("--comment", metavar="TEXT", help="Your comment, posted with the relay.")
+@click.option(
+    "--comment-file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read the comment from a file ('-' for standard input).",
+)
+@pass_app
+def approve(
+    app: Curator,
+    item_id: int,
+    profile_name: str | None,
+    comment: str | None,
+    comment_file: Any,
+) -> None:
+    """Approve an item for the plan, with your comment.
+
+    Without a comment the item is still planned, but its slot stays "planned" (not "ready")
+    until a comment of at least `schedule.min_comment_chars` characters is written.
+    """
+    if comment is not None and comment_file is not None:
+        raise click.UsageError("give --comment or --comment-file, not both")
+    if comment_file is not None:
+        comment = comment_file.read()
+    profile = app.review_profile(profile_name).name
+    click.echo(review.describe(app.approve(profile, item_id, comment), _tz(app, profile)))
+
+
+@queue.command("reject")
+@click.argument("item_id", type=int)
+@profile_option
+@click.option("--reason", metavar="TEXT", help="Why (kept in the history).")
+@pass_app
+def reject(app: Curator, item_id: int, profile_name: str | None, reason: str | None) -> None:
+    """Reject an item: it leaves the queue and teaches the scorer what you skip."""
+    profile = app.review_profile(profile_name).name
+    click.echo(review.describe(app.reject(profile, item_id, reason), _tz(app, profile)))
+
+
+@queue.command("snooze")
+@click.argument("item_id", type=int)
+@profile_option
+@click.option(
+    "--until",
+    "until_text",
+    required=True,
+    metavar="DATE",
+    help="When it comes back: 2026-12-24, '2026-12-24 09:00', +3d, 2w, +12h, tomorrow, friday.",
+)
+@pass_app
+def snooze(app: Curator, item_id: int, profile_name: str | None, until_text: str) -> None:
+    """Put an item aside until a date (in the profile's time zone)."""
+    profile = app.review_profile(profile_name).name
+    until = review.parse_until(until_text, app.now(), _tz(app, profile))
+    click.echo(review.describe(app.snooze(profile, item_id, until), _tz(app, profile)))
+
+
+@queue.command("undo")
+@profile_option
+@pass_app
+def undo(app: Curator, profile_name: str | None) -> None:
+    """Take back your most recent decision (approve, reject or snooze)."""
+    profile = app.review_profile(profile_name).name
+    undone = app.undo_decision(profile)
+    if undone is None:
+        raise InvalidAction(f"no decision to undo for {profile}")
+    click.echo(f"undone: {review.decision_text(undone, _tz(app, profile))} of #{undone.item_id}")
+
+
+@queue.command("apply")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@profile_option
+@pass_app
+def apply(app: Curator, file: Path, profile_name: str | None) -> None:
+    """Apply decisions from a JSON Lines file ('-' for standard input), one per line:
+
+    \b
+    {"id": 12, "action": "approve", "comment": "Mon avis : ..."}
+    {"id": 13, "action": "reject", "reason": "hors sujet"}
+    {"id": 14, "action": "snooze", "until": "+3d"}
+
+    Every line is applied on its own and reported with its line number; a broken line does not
+    stop the others. The exit code is 1 when any line failed.
+    """
+    profile = app.review_profile(profile_name).name
+    if str(file) == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise InvalidAction(f"cannot read {file}: {e}") from e
+    results = app.apply_decisions(profile, text.splitlines())
+    failed = 0
+    for result in results:
+        if result.outcome is not None:
+            click.echo(f"line {result.line}: {review.describe(result.outcome, _tz(app, profile))}")
+        else:
+            failed += 1
+            click.echo(f"{result.error}", err=True)
+    click.echo(f"{len(results) - failed} applied, {failed} failed", err=failed > 0)
+    if failed:
+        click.get_current_context().exit(1)

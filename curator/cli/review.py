@@ -1,0 +1,40 @@
+"""`curator review`: triage the pending items full-screen, with the keyboard alone."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from curator import review
+from curator.app import Curator
+from curator.cli import cli, pass_app
+from curator.errors import InvalidAction
+
+
+@cli.command("review")
+@click.option("--profile", "profile_name", metavar="NAME", help="The profile reviewing.")
+@pass_app
+def review_command(app: Curator, profile_name: str | None) -> None:
+    """Triage the ranked pending items: approve with your comment, reject, snooze, undo.
+
+    Keys: j/k move, enter opens the detail, a approves (e: comment in $EDITOR), r rejects,
+    s snoozes, o opens the link, u undoes, / filters, ? shows help, q quits. Each decision is
+    saved as it is made. NO_COLOR is honoured.
+    """
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InvalidAction(
+            "`curator review` needs a terminal; in scripts use `curator queue list`, "
+            "`queue show ID`, `queue approve ID --comment TEXT`, `queue reject ID`, "
+            "`queue snooze ID --until DATE`, `queue undo` or `queue apply FILE.jsonl`"
+        )
+    profile = app.review_profile(profile_name)
+    from curator.cli.review_app import ReviewApp  # Textual is imported only for this command
+
+    final = ReviewApp(app, profile).run()
+    if final is None:
+        return
+    counts = ", ".join(f"{n} {review.PAST[k]}" for k, n in final.decided.items() if n)
+    click.echo(f"{len(final.entries)} item(s) left to review" + (f"; {counts}" if counts else ""))
+    if final.undo:  # decisions stand: the scorer learns from them now, not at the next run
+        click.echo(f"Scores updated with your decisions: {app.learn(profile.name)}")
