@@ -366,6 +366,35 @@ class Curator:
         report = self.fetch()
         return report.summary(), report.to_dict(per_feed=False)
 
+    #: Even with nothing new, the service re-scores and re-plans this often: freshness decays and
+    #: the planning horizon moves forward with the calendar.
+    REFRESH_EVERY = timedelta(hours=1)
+    _LAST_FULL_REFRESH = "service.last_full_refresh"
+
+    def refresh(self) -> dict[str, Any]:
+        """The service's tick: fetch the feeds that are due, then re-score, re-plan and re-export
+        the calendars when something changed (or an hour has passed since the last time)."""
+        report = self.fetch()
+        detail: dict[str, Any] = report.to_dict(per_feed=False)
+        now = self.now()
+        with self.db.session() as session:
+            last = repo.get_meta(session, self._LAST_FULL_REFRESH)
+        stale = last is None or now - datetime.fromisoformat(last) >= self.REFRESH_EVERY
+        if not (report.new_items or report.updated_items or report.clustered or stale):
+            return detail
+        for name, stage in (
+            ("score", self._score_stage),
+            ("plan", self._plan_stage),
+            ("export", self._export_stage),
+        ):
+            if self.stopping.is_set():
+                detail["stopped"] = True
+                return detail
+            detail[name], _ = stage()
+        with self.db.session() as session:
+            repo.set_meta(session, self._LAST_FULL_REFRESH, now.isoformat(), now)
+        return detail
+
     # --- review decisions ------------------------------------------------------------------
 
     def decide(
