@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any
@@ -101,7 +101,7 @@ class Service:
             json.dumps({"event": "stopped", "seconds": round(time.monotonic() - started, 2)}),
         )
 
-    def run_until_signalled(self) -> None:
+    def run_until_signalled(self, on_started: Callable[[], None] = lambda: None) -> None:
         """Start, then block until SIGTERM or SIGINT, then stop cleanly."""
         stop_requested = threading.Event()
 
@@ -113,6 +113,7 @@ class Service:
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
             self.start()
+            on_started()
             while not stop_requested.wait(0.5):
                 pass
         finally:
@@ -129,7 +130,7 @@ class Service:
             IntervalTrigger(seconds=tick),
             id=REFRESH_JOB,
             name="fetch due feeds, then score, plan and export what changed",
-            next_run_time=self.app.now(),  # at start, then every tick
+            next_run_time=datetime.now(UTC),  # at start, then every tick (scheduler time is real)
             misfire_grace_time=max(1, int(tick)),
         )
         catchup = int(self.app.settings.serve.digest_catchup_hours * 3600)
@@ -159,7 +160,7 @@ class Service:
                 ),
                 id=f"digest-catchup:{name}",
                 name=f"catch up the digest of {name}",
-                next_run_time=self.app.now(),
+                next_run_time=datetime.now(UTC),
             )
 
     def _job(self, name: str, use_case: Callable[[], Any]) -> Callable[[], None]:

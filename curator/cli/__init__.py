@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import click
 
 from curator import __version__
-from curator.app import Curator
+from curator.app import Curator, utc_now
 from curator.config import resolve_config_path
-from curator.errors import CuratorError
+from curator.errors import ConfigError, CuratorError
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,12 +40,29 @@ class CliState:
 
     def app(self) -> Curator:
         if self._app is None:
-            self._app = Curator.open(self.config_path, self.db)
+            self._app = Curator.open(self.config_path, self.db, clock=_clock_from_environment())
         return self._app
 
     def close(self) -> None:
         if self._app is not None:
             self._app.close()
+
+
+def _clock_from_environment() -> Callable[[], datetime]:
+    """The wall clock, shifted by CURATOR_CLOCK_OFFSET seconds when set.
+
+    For rehearsals and end-to-end tests of the service: "what would happen in two hours".
+    """
+    raw = os.environ.get("CURATOR_CLOCK_OFFSET", "").strip()
+    if not raw:
+        return utc_now
+    try:
+        offset = timedelta(seconds=float(raw))
+    except ValueError:
+        raise ConfigError(
+            f"CURATOR_CLOCK_OFFSET must be a number of seconds, got {raw!r}"
+        ) from None
+    return lambda: utc_now() + offset
 
 
 def pass_app(f: Callable[Concatenate[Curator, P], R]) -> Callable[P, R]:
