@@ -180,7 +180,8 @@ def test_wheel_ships_migrations_and_migrates_a_database(tmp_path: Path) -> None:
     work.mkdir()
     env = _env(PYTHONPATH=str(site))
     config, db_file = work / "feeds.yaml", work / "x.db"
-    curator = [sys.executable, "-m", "curator", "--config", config, "--db", f"sqlite:///{db_file}"]
+    curator: list[str | Path] = [sys.executable, "-m", "curator", "--config", config]
+    curator += ["--db", f"sqlite:///{db_file}"]
 
     where = _run([sys.executable, "-c", WHERE_FROM], cwd=work, env=env).splitlines()
     assert Path(where[0]) == site / "curator" / "__init__.py"
@@ -219,7 +220,11 @@ def test_editable_install_runs_from_anywhere(tmp_path: Path) -> None:
 
     work = tmp_path / "work"
     work.mkdir()
-    for command in ([python, "-m", "curator", "--help"], [venv / "bin" / "curator", "--help"]):
+    commands: list[list[str | Path]] = [
+        [python, "-m", "curator", "--help"],
+        [venv / "bin" / "curator", "--help"],
+    ]
+    for command in commands:
         out = _run(command, cwd=work, env=_env())
         assert "Usage:" in out and "db" in out
 
