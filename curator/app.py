@@ -16,14 +16,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from sqlalchemy.engine import make_url
 
 from curator import plan as planner
 from curator import review
-from curator import score as scoring
 from curator.config import Settings, load_settings, resolve_database_url
 from curator.errors import ConfigError, CuratorError, ExportError, InvalidAction
 from curator.outputs import outbox, smtp
@@ -57,6 +56,7 @@ from curator.types import (
     DecisionKind,
     Digest,
     Feed,
+    FeedSource,
     FeedStatus,
     Item,
     Profile,
@@ -65,6 +65,11 @@ from curator.types import (
     Score,
     Slot,
 )
+
+if TYPE_CHECKING:
+    from curator import score as scoring
+    from curator.ingest.pipeline import Progress
+    from curator.ingest.report import FetchReport
 
 log = logging.getLogger(__name__)
 
@@ -301,6 +306,95 @@ class Curator:
         with self.db.session() as session:
             return repo.list_feeds(session)
 
+    # --- ingestion ------------------------------------------------------------------------
+
+    def fetch(
+        self,
+        *,
+        all: bool = False,
+        feed: str | None = None,
+        progress: Progress | None = None,
+    ) -> FetchReport:
+        """Fetch the feeds that are due (every active one with `all`, or one by URL or name),
+        store their new and edited items, fetch full text where wanted, cluster duplicates."""
+        # Imported here: httpx, numpy and the parsers cost startup time other commands need not pay.
+        from curator.ingest import service as ingest_service
+
+        now = self.now()
+        feeds = ingest_service.select_feeds(
+            self.db, self.settings.feeds, now, everything=all, only=feed
+        )
+        return ingest_service.fetch(
+            self.db, self.settings.fetch, feeds, now, progress=progress, stop=self.stopping
+        )
+
+    def add_feed(self, url: str, *, name: str | None = None) -> FeedSource:
+        """Follow the feed at `url`, or the one its page leads to; appended to feeds.yaml."""
+        from curator.ingest import service as ingest_service
+
+        found = ingest_service.discover_feed(self.settings.fetch, url, self.now())
+        source = FeedSource(found.url, name=name or found.title)
+        if not self._add_sources([source]):
+            raise InvalidAction(f"{found.url} is already in {self.settings.path}")
+        return source
+
+    def import_opml(self, data: bytes, *, source: str = "OPML") -> list[FeedSource]:
+        """Add every feed of an OPML subscription list not followed yet; returns those added."""
+        from curator.ingest.discover import parse_opml
+
+        return self._add_sources(parse_opml(data, source=source))
+
+    def export_opml(self) -> str:
+        from curator.ingest import service as ingest_service
+        from curator.ingest.discover import export_opml
+
+        with self.db.session() as session:
+            feeds = repo.sync_feeds(session, self.settings.feeds, self.now())
+        return export_opml(ingest_service.opml_feeds(feeds), now=self.now())
+
+    def _add_sources(self, sources: list[FeedSource]) -> list[FeedSource]:
+        from curator.config_edit import add_feeds
+
+        added = add_feeds(self.settings.path, sources)
+        if added:
+            self.settings = load_settings(self.settings.path)
+            with self.db.session() as session:
+                repo.sync_feeds(session, self.settings.feeds, self.now())
+        return added
+
+    def _fetch_stage(self) -> tuple[str, dict[str, Any]]:
+        report = self.fetch()
+        return report.summary(), report.to_dict(per_feed=False)
+
+    #: Even with nothing new, the service re-scores and re-plans this often: freshness decays and
+    #: the planning horizon moves forward with the calendar.
+    REFRESH_EVERY = timedelta(hours=1)
+    _LAST_FULL_REFRESH = "service.last_full_refresh"
+
+    def refresh(self) -> dict[str, Any]:
+        """The service's tick: fetch the feeds that are due, then re-score, re-plan and re-export
+        the calendars when something changed (or an hour has passed since the last time)."""
+        report = self.fetch()
+        detail: dict[str, Any] = report.to_dict(per_feed=False)
+        now = self.now()
+        with self.db.session() as session:
+            last = repo.get_meta(session, self._LAST_FULL_REFRESH)
+        stale = last is None or now - datetime.fromisoformat(last) >= self.REFRESH_EVERY
+        if not (report.new_items or report.updated_items or report.clustered or stale):
+            return detail
+        for name, stage in (
+            ("score", self._score_stage),
+            ("plan", self._plan_stage),
+            ("export", self._export_stage),
+        ):
+            if self.stopping.is_set():
+                detail["stopped"] = True
+                return detail
+            detail[name], _ = stage()
+        with self.db.session() as session:
+            repo.set_meta(session, self._LAST_FULL_REFRESH, now.isoformat(), now)
+        return detail
+
     # --- review decisions ------------------------------------------------------------------
 
     def decide(
@@ -501,6 +595,9 @@ class Curator:
 
     def score(self, profile: str | None = None) -> ScoreReport:
         """Re-score the items of the rolling window for one profile (or all) and store ranks."""
+        # Imported here: scikit-learn costs every other command a second and ~100 MB.
+        from curator import score as scoring
+
         profiles = self.settings.select_profiles(profile)
         now = self.now()
         since = now - timedelta(days=scoring.WINDOW_DAYS)
@@ -533,6 +630,8 @@ class Curator:
     def _corpus_stats(self, session: Any, since: datetime, now: datetime) -> scoring.CorpusStats:
         """Document frequencies of the window, updated with what arrived and what left since
         the last pass, or refitted when there is nothing usable stored."""
+        from curator import score as scoring
+
         stored = repo.get_meta(session, score_store.STATS_KEY)
         stats = scoring.CorpusStats.from_json(stored) if isinstance(stored, dict) else None
         if stats is None or stats.since is None or stats.through is None or stats.through < since:
@@ -954,6 +1053,7 @@ class Curator:
         report = RunReport()
         stages: list[tuple[str, Callable[[], tuple[str, dict[str, Any]]]]] = [
             # Stages are added here in data-flow order: fetch -> score -> plan -> export -> digest.
+            ("fetch", self._fetch_stage),
             ("score", self._score_stage),
             ("plan", self._plan_stage),
             ("export", self._export_stage),

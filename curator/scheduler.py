@@ -112,14 +112,16 @@ class Service:
 
         previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
         try:
-            self.start()
-            on_started()
-            while not stop_requested.wait(0.5):
-                pass
+            self.start()  # may refuse (another service holds the lock): nothing to stop then
+            try:
+                on_started()
+                while not stop_requested.wait(0.5):
+                    pass
+            finally:
+                self.stop()
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            self.stop()
 
     # --- jobs ----------------------------------------------------------------------------
 

@@ -90,6 +90,10 @@ def pass_state(f: Callable[Concatenate[CliState, P], R]) -> Callable[P, R]:
 def _configure_logging(verbosity: int) -> None:
     level = {-1: logging.ERROR, 0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", force=True)
+    # Third-party chatter (APScheduler's per-job lines, Alembic's steps, httpx's requests) only
+    # at -vv: curator logs one structured line per job run itself.
+    for noisy in ("apscheduler", "alembic", "httpx"):
+        logging.getLogger(noisy).setLevel(level if verbosity >= 2 else max(level, logging.WARNING))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -132,10 +136,12 @@ from curator.cli import core as _core  # noqa: E402,F401
 from curator.cli import demo as _demo  # noqa: E402,F401
 from curator.cli import digest as _digest  # noqa: E402,F401
 from curator.cli import export as _export  # noqa: E402,F401
+from curator.cli import fetch as _fetch  # noqa: E402,F401
 from curator.cli import plan as _plan  # noqa: E402,F401
 from curator.cli import queue as _queue  # noqa: E402,F401
 from curator.cli import queue_actions as _queue_actions  # noqa: E402,F401
 from curator.cli import review as _review  # noqa: E402,F401
+from curator.cli import serve as _serve  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ from curator.cli import CliState, cli, echo_json, pass_app, pass_state
 from curator.config import load_settings
 from curator.errors import ConfigError
 from curator.store import Database
+from curator.types import FeedStatus
 
 
 @cli.command()
@@ -76,13 +77,22 @@ def feeds_list(app: Curator, as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
-    for column in ("id", "feed", "status", "last fetch", "errors", "note"):
+    for column in ("id", "feed", "status", "last fetch", "next fetch", "errors", "note"):
         table.add_column(column)
     for feed in rows:
         last = feed.last_fetched_at.strftime("%Y-%m-%d %H:%M") if feed.last_fetched_at else "never"
+        upcoming = "—"
+        if feed.status is FeedStatus.ACTIVE:
+            upcoming = f"{feed.next_fetch_at:%Y-%m-%d %H:%M}" if feed.next_fetch_at else "now"
         note = feed.disabled_reason or feed.last_error or ""
         table.add_row(
-            str(feed.id), feed.display_name, feed.status.value, last, str(feed.error_count), note
+            str(feed.id),
+            feed.display_name,
+            feed.status.value,
+            last,
+            upcoming,
+            str(feed.error_count),
+            note,
         )
     Console(soft_wrap=True).print(table)
 

@@ -34,10 +34,11 @@ def serve(app: Curator, host: str | None, port: int | None, tick: float) -> None
         tick_seconds=tick,
     )
     service = Service(app, options)
-    click.echo(
-        f"curator serve: {app.db.display_url}, HTTP on {options.host}:{options.port}", err=True
+    service.run_until_signalled(
+        on_started=lambda: click.echo(
+            f"curator serve: {app.db.display_url}, listening on {service.address}", err=True
+        )
     )
-    service.run_until_signalled()
 
 
 @cli.command()

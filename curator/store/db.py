@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +29,25 @@ log = logging.getLogger(__name__)
 
 
 def migrations_dir() -> Path:
-    """The Alembic scripts: `migrations/` beside the package (checkout or editable install)."""
-    here = Path(__file__).resolve().parents[2] / "migrations"
-    if (here / "env.py").is_file():
-        return here
-    raise StorageError(f"cannot find curator's migrations (looked in {here})")
+    """The Alembic scripts, from a checkout (or editable install) first, else the installed package.
+
+    A checkout keeps them in the top-level `migrations/` folder, where `alembic` and developers
+    expect them; a wheel ships the same folder inside the package as `curator/_migrations`.
+    """
+    root = Path(__file__).resolve().parents[2]
+    checkout = root / "migrations"
+    # pyproject.toml tells our checkout apart from a site-packages folder where some other
+    # distribution happens to have installed a top-level `migrations` package.
+    if (root / "pyproject.toml").is_file() and (checkout / "env.py").is_file():
+        return checkout
+    installed = resources.files("curator") / "_migrations"
+    # Alembic reads its scripts from a real folder: a zipped install cannot provide one.
+    if isinstance(installed, Path) and (installed / "env.py").is_file():
+        return installed
+    raise StorageError(
+        f"cannot find curator's database migrations (looked in {checkout} and {installed}): "
+        "reinstall curator, e.g. pip install --force-reinstall /path/to/curator"
+    )
 
 
 def alembic_config() -> Config:

@@ -1,0 +1,111 @@
+"""`curator fetch` and the feed-list commands that touch the network or feeds.yaml."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from curator.app import Curator
+from curator.cli import cli, echo_json, pass_app
+from curator.cli.core import feeds
+from curator.errors import ConfigError
+from curator.ingest.report import FeedOutcome, FeedReport
+
+ProgressCallback = Callable[[FeedReport, int, int], None]
+
+
+@contextmanager
+def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
+    """A rich progress bar on stderr when it is a terminal; nothing otherwise."""
+    if not enabled or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(
+        TextColumn("fetching"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+        task = bar.add_task("", total=None)
+
+        def update(report: FeedReport, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=report.name[:50])
+
+        yield update
+
+
+@cli.command()
+@click.option("--all", "fetch_all", is_flag=True, help="Fetch every active feed, due or not.")
+@click.option("--feed", metavar="URL|NAME", help="Fetch only this feed (also a manual retry).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON, per feed.")
+@pass_app
+def fetch(app: Curator, fetch_all: bool, feed: str | None, as_json: bool) -> None:
+    """Fetch the feeds that are due and store their new items."""
+    with _progress_bar(not as_json) as progress:
+        report = app.fetch(all=fetch_all, feed=feed, progress=progress)
+    if as_json:
+        echo_json(report.to_dict())
+        return
+    if not report.feeds:
+        click.echo("No feed is due (use --all to fetch them anyway).")
+        return
+    click.echo(report.summary() + f" in {report.seconds:.1f}s")
+    for item in report.feeds:
+        if item.outcome in (FeedOutcome.FAILED, FeedOutcome.GONE, FeedOutcome.DISABLED):
+            click.echo(f"  {item.outcome.value}: {item.name}: {item.error}")
+        elif item.warning:
+            click.echo(f"  warning: {item.name}: {item.warning}")
+        if item.moved_to:
+            click.echo(f"  moved: {item.name} -> {item.moved_to}")
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--name", help="Display name (default: the feed's own title).")
+@pass_app
+def feeds_add(app: Curator, url: str, name: str | None) -> None:
+    """Follow a feed, given its URL or a blog/home page that leads to it (autodiscovery).
+
+    The feed is appended to feeds.yaml; your comments and layout are kept.
+    """
+    source = app.add_feed(url, name=name)
+    label = f" ({source.name})" if source.name else ""
+    click.echo(f"Added {source.url}{label} to {app.settings.path}.")
+
+
+@feeds.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def feeds_import(app: Curator, file: Path) -> None:
+    """Follow every feed of an OPML subscription list (from another feed reader)."""
+    added = app.import_opml(file.read_bytes(), source=str(file))
+    click.echo(f"Added {len(added)} feed(s) to {app.settings.path}.")
+    for source in added:
+        click.echo(f"  {source.url}" + (f" ({source.name})" if source.name else ""))
+
+
+@feeds.command("export")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+)
+@pass_app
+def feeds_export(app: Curator, output: Path | None) -> None:
+    """Write the feeds you follow as OPML 2.0 (to stdout, or to --output FILE)."""
+    text = app.export_opml()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"cannot write {output}: {e.strerror}") from e
+    click.echo(f"Wrote {output}.")

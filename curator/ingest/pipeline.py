@@ -1,0 +1,362 @@
+"""The fetch pipeline: due feeds -> fetch concurrently -> parse (worker processes) -> store.
+
+Network work runs on one asyncio loop (`Fetcher`), CPU work (feedparser, language detection,
+trafilatura) in an executor of worker processes so both cores work, and storage in one writer
+thread behind a `Sink`, so SQLite sees a single writer and the loop never blocks on it. Each
+feed flows through on its own: a slow or broken feed delays nobody, and an exception in one
+feed's path becomes that feed's error, never the run's.
+
+Storage is behind the `Sink` protocol so this module knows nothing of SQLAlchemy: the
+database side of the use case is `curator.ingest.service`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime
+from multiprocessing.context import BaseContext
+from typing import Protocol, TypeVar
+
+from curator.errors import CuratorError
+from curator.ingest.fetch import Fetcher, FetchResult, FetchStatus
+from curator.ingest.report import FeedOutcome, FeedReport, PageJob
+from curator.types import Feed, FetchSettings, ParsedEntry
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Progress = Callable[[FeedReport, int, int], None]  # (feed report, done, total)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDocument:
+    """A feed document as the worker parsed it (picklable: it crosses process boundaries)."""
+
+    title: str | None = None
+    site_url: str | None = None
+    ttl_minutes: int | None = None
+    warning: str | None = None
+    entries: tuple[ParsedEntry, ...] = ()
+    # Keys to look the entries up among stored items (dedupe.keys_for), computed here so the
+    # single writer thread does not canonicalise every URL itself.
+    identities: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """An article page's extracted text and metadata, or why there is none."""
+
+    text: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+    language: str | None = None
+    error: str | None = None
+
+
+def parse_document(body: bytes, url: str, headers: dict[str, str]) -> ParsedDocument:
+    """Worker side: bytes -> entries. Never raises (a parser bug must not take the run down;
+    it becomes this feed's error)."""
+    from curator.ingest.dedupe import keys_for
+    from curator.ingest.parse import parse_feed
+
+    try:
+        parsed = parse_feed(body, url=url, headers=headers)
+        identities, urls = keys_for(parsed.entries)
+    except CuratorError as e:
+        return ParsedDocument(error=getattr(e, "message", str(e)))
+    except Exception as e:
+        return ParsedDocument(error=f"parser failed: {type(e).__name__}: {e}")
+    return ParsedDocument(
+        title=parsed.title,
+        site_url=parsed.site_url,
+        ttl_minutes=parsed.ttl_minutes,
+        warning=parsed.warning,
+        entries=parsed.entries,
+        identities=tuple(identities),
+        urls=tuple(urls),
+    )
+
+
+def detect_languages(texts: Sequence[tuple[int, str, str | None]]) -> dict[int, str | None]:
+    """Worker side: (item id, text, declared language) -> fr | en | other | None.
+
+    Run on stored new items only, not in `parse_document`: a feed re-downloaded with nothing
+    new then costs no detection at all (and no loading of the ~100 MB model)."""
+    from curator.lang import detect_language
+
+    out: dict[int, str | None] = {}
+    for item_id, text, hint in texts:
+        try:
+            out[item_id] = detect_language(text, hint=hint)
+        except Exception:  # a language is a nicety, never a reason to lose the entries
+            out[item_id] = None
+    return out
+
+
+def extract_page(body: bytes, url: str, headers: dict[str, str]) -> PageText:
+    """Worker side: an article page -> its main text and metadata (curator.extract)."""
+    from curator.extract import extract_article
+
+    try:
+        article = extract_article(body, url, headers)
+    except CuratorError as e:
+        return PageText(error=str(e))
+    except Exception as e:
+        return PageText(error=f"extraction failed: {type(e).__name__}: {e}")
+    return PageText(
+        text=article.text,
+        author=article.author,
+        published_at=article.published_at,
+        language=article.language,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFeed:
+    report: FeedReport
+    pages: list[PageJob] = field(default_factory=list)  # full text wanted
+    texts: list[tuple[int, str, str | None]] = field(default_factory=list)  # language wanted
+
+
+class Sink(Protocol):
+    """The storage side of the pipeline; every call runs in the single writer thread."""
+
+    def store_feed(
+        self, feed: Feed, result: FetchResult, document: ParsedDocument | None
+    ) -> StoredFeed: ...
+
+    def store_languages(self, languages: dict[int, str | None]) -> None: ...
+
+    def store_page(self, job: PageJob, page: PageText) -> bool: ...
+
+
+_PRELOAD = ["curator.ingest.pipeline", "curator.ingest.parse", "curator.ingest.dedupe"]
+
+
+class Workers:
+    """Where CPU work runs: `parse` for feeds and article pages, `languages` for language
+    detection, a process of its own so the ~100 MB language model is loaded once, in one
+    process, while the parse workers stay small.
+
+    A worker that dies (killed for memory, a crash in a C extension on a hostile page) breaks
+    its whole pool; `run` then starts a fresh pool and retries, so one bad document costs its
+    own feed, not the rest of the run.
+    """
+
+    RETRIES = 2
+
+    def __init__(self, parse: Executor, languages: Executor) -> None:
+        self.parse = parse
+        self.languages = languages
+        self.replaced = 0
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.parse.shutdown()
+        if self.languages is not self.parse:
+            self.languages.shutdown()
+
+    async def run(self, kind: str, fn: Callable[..., T], *args: object) -> T:
+        """`fn(*args)` on the `kind` ("parse" or "languages") executor."""
+        for attempt in range(self.RETRIES + 1):
+            executor: Executor = getattr(self, kind)
+            try:
+                return await _call(executor, fn, *args)
+            except BrokenProcessPool:
+                if attempt == self.RETRIES:
+                    raise
+                self._replace(kind, executor)
+        raise AssertionError("unreachable")
+
+    def _replace(self, kind: str, broken: Executor) -> None:
+        if getattr(self, kind) is not broken or not isinstance(broken, ProcessPoolExecutor):
+            return  # another task replaced it already
+        log.warning("a %s worker died; starting new workers", kind)
+        workers = broken._max_workers  # type: ignore[attr-defined]
+        broken.shutdown(wait=False, cancel_futures=True)
+        # Threads run now (the loop's executors), so no fork: a clean fork server.
+        fresh = ProcessPoolExecutor(max_workers=workers, mp_context=_clean_context())
+        if self.languages is broken:
+            self.languages = fresh
+        if self.parse is broken:
+            self.parse = fresh
+        self.replaced += 1
+
+
+def _clean_context() -> BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(_PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+def _warm_up_languages() -> None:
+    from curator.lang import detect_language
+
+    detect_language("warming up the language model before the first new items arrive")
+
+
+def make_workers(jobs: int, *, warm: bool = False) -> Workers:
+    """Worker processes for CPU-bound work, or one thread when there is too little to share.
+
+    fork is used where it is safe: workers inherit the already imported parsers instead of
+    importing them again, and they are started here, before the event loop and the writer
+    thread exist. A process that already runs other threads (the service's scheduler) could
+    hand a child a lock held forever, so it uses a fork server instead, started clean.
+    `warm`: many new items are expected, so the language model starts loading now, in its
+    own process, while the first feeds download.
+    """
+    cpus = os.cpu_count() or 1
+    if jobs < 4 or cpus < 2:
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="curator-parse")
+        return Workers(thread, thread)
+    methods = multiprocessing.get_all_start_methods()
+    context: BaseContext
+    if "fork" in methods and threading.active_count() == 1:
+        from curator.ingest import dedupe, parse  # noqa: F401
+
+        context = multiprocessing.get_context("fork")
+    else:
+        context = _clean_context()
+    # Objects alive now are moved out of the collector's reach while forking: a collection in
+    # a child would otherwise write to every object header and copy the parent's memory page
+    # by page (gc.freeze exists for exactly this).
+    gc.freeze()
+    try:
+        parse_pool = ProcessPoolExecutor(max_workers=min(cpus, jobs), mp_context=context)
+        parse_pool.submit(int).result()  # start the processes now (see above)
+        language_pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        if warm:
+            language_pool.submit(_warm_up_languages)  # not awaited: it overlaps the downloads
+        else:
+            language_pool.submit(int).result()
+    finally:
+        gc.unfreeze()
+    return Workers(parse_pool, language_pool)
+
+
+async def _call(executor: Executor, fn: Callable[..., T], *args: object) -> T:
+    return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+
+
+class Pipeline:
+    def __init__(
+        self,
+        settings: FetchSettings,
+        sink: Sink,
+        *,
+        workers: Workers,
+        writer: Executor,
+        now: datetime,
+        full_text: bool = True,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.settings = settings
+        self.stop = stop
+        self.sink = sink
+        self.workers = workers
+        self.writer = writer
+        self.now = now
+        self.full_text = full_text
+        self.progress = progress
+        self.pages_ok = 0
+        self.pages_failed = 0
+        self._done = 0
+        self._total = 0
+
+    async def run(
+        self, feeds: Sequence[Feed], leftover_pages: Sequence[PageJob] = ()
+    ) -> list[FeedReport]:
+        self._total = len(feeds)
+        async with Fetcher(self.settings, stop=self.stop) as fetcher:
+            leftovers = asyncio.gather(*(self._page(fetcher, job) for job in leftover_pages))
+            reports = await asyncio.gather(*(self._feed(fetcher, feed) for feed in feeds))
+            await leftovers
+        # Feeds not attempted because of a stop request stay due; they are not reported.
+        return [r for r in reports if r is not None]
+
+    async def _feed(self, fetcher: Fetcher, feed: Feed) -> FeedReport | None:
+        try:
+            result = await fetcher.fetch_feed(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified, now=self.now
+            )
+            if result.status is FetchStatus.CANCELLED:
+                return None
+            document = None
+            if result.status is FetchStatus.OK:
+                document = await self.workers.run(
+                    "parse",
+                    parse_document,
+                    result.body,
+                    result.final_url,
+                    result.headers,
+                )
+            stored = await _call(self.writer, self.sink.store_feed, feed, result, document)
+        except Exception as e:
+            log.exception("fetching %s failed", feed.url)
+            stored = StoredFeed(
+                FeedReport(
+                    feed.id,
+                    feed.url,
+                    feed.display_name,
+                    FeedOutcome.FAILED,
+                    error=f"internal error: {type(e).__name__}: {e}",
+                )
+            )
+        self._done += 1
+        if self.progress is not None:
+            self.progress(stored.report, self._done, self._total)
+        await self._languages(stored.texts)
+        if stored.pages and self.full_text:
+            await asyncio.gather(*(self._page(fetcher, job) for job in stored.pages))
+        return stored.report
+
+    async def _languages(self, texts: list[tuple[int, str, str | None]]) -> None:
+        if not texts:
+            return
+        try:
+            languages = await self.workers.run("languages", detect_languages, texts)
+            await _call(self.writer, self.sink.store_languages, languages)
+        except Exception:  # the items are stored; only their language stays the declared one
+            log.exception("language detection failed")
+
+    async def _page(self, fetcher: Fetcher, job: PageJob) -> None:
+        try:
+            result = await fetcher.fetch_page(job.url, now=self.now)
+            if result.status is FetchStatus.CANCELLED:
+                return  # stays pending: the next run resumes it
+            if result.ok:
+                page = await self.workers.run(
+                    "parse", extract_page, result.body, result.final_url, result.headers
+                )
+            else:
+                page = PageText(error=result.error or f"HTTP {result.http_status}")
+            ok = await _call(self.writer, self.sink.store_page, job, page)
+        except Exception as e:
+            log.exception("full text of %s failed", job.url)
+            ok = False
+            try:
+                error = PageText(error=f"internal error: {type(e).__name__}: {e}")
+                await _call(self.writer, self.sink.store_page, job, error)
+            except Exception:
+                log.exception("recording the full-text failure of %s failed", job.url)
+        if ok:
+            self.pages_ok += 1
+        else:
+            self.pages_failed += 1

@@ -1,0 +1,368 @@
+"""The fetch use case's database side, called by `Curator.fetch` only.
+
+`Curator.fetch` stays a few lines; this module holds what it wires: which feeds to fetch, the
+`Sink` that turns each fetched document into stored items and a new feed state (one
+transaction per feed), the full-text outcome, and near-duplicate clustering at the end.
+Decisions are the pure functions of `policy` and `dedupe`; this is only plumbing.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from curator.errors import CuratorError, FeedError, FetchError
+from curator.extract import decode_html, looks_truncated
+from curator.ingest import dedupe, discover, policy
+from curator.ingest.fetch import Fetcher, FetchResult, FetchStatus, run_sync
+from curator.ingest.parse import ParsedFeed, parse_feed
+from curator.ingest.pipeline import (
+    PageText,
+    ParsedDocument,
+    Pipeline,
+    Progress,
+    StoredFeed,
+    make_workers,
+)
+from curator.ingest.report import FeedOutcome, FeedReport, FetchReport, PageJob
+from curator.lang import language_from_hint
+from curator.store import Database, repo
+from curator.store import ingest as store
+from curator.types import Feed, FeedSource, FeedStatus, FetchSettings, FullTextMode
+
+log = logging.getLogger(__name__)
+
+CLUSTER_LOOKBACK = timedelta(days=30)  # never compare with items older than this: keeps it cheap
+LEFTOVER_PAGES = 500  # full-text pages resumed per run after an interrupted one
+
+
+class DatabaseSink:
+    """Stores each fetched feed in its own transaction (runs in the pipeline's writer thread)."""
+
+    def __init__(
+        self, db: Database, settings: FetchSettings, now: datetime, rng: policy.RandomSource
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.now = now
+        self.rng = rng
+        self.new_ids: list[int] = []
+
+    def store_feed(
+        self, feed: Feed, result: FetchResult, document: ParsedDocument | None
+    ) -> StoredFeed:
+        now, settings = self.now, self.settings
+        with self.db.session() as session:
+            if result.status is FetchStatus.GONE:
+                state = policy.after_gone(feed, now)
+                store.save_feed_state(session, feed.id, state, now)
+                return StoredFeed(
+                    _report(feed, FeedOutcome.GONE, http_status=410, error=state.last_error)
+                )
+            error = result.error if result.status is FetchStatus.ERROR else None
+            if document is not None and document.error:
+                error = document.error
+            if error is not None:
+                state = policy.after_error(
+                    feed, settings, now, error=error, rng=self.rng, retry_after=result.retry_after
+                )
+                store.save_feed_state(session, feed.id, state, now)
+                outcome = (
+                    FeedOutcome.DISABLED
+                    if state.status is FeedStatus.DISABLED
+                    else FeedOutcome.FAILED
+                )
+                return StoredFeed(
+                    _report(feed, outcome, http_status=result.http_status, error=error)
+                )
+            if result.status is FetchStatus.NOT_MODIFIED or document is None:
+                state = policy.after_success(
+                    feed,
+                    settings,
+                    now,
+                    etag=result.etag,
+                    last_modified=result.last_modified,
+                    new_url=result.permanent_url,
+                    max_age_seconds=result.max_age_seconds,
+                    not_modified=True,
+                )
+                moved = store.save_feed_state(session, feed.id, state, now)
+                return StoredFeed(
+                    _report(
+                        feed,
+                        FeedOutcome.NOT_MODIFIED,
+                        http_status=result.http_status,
+                        moved_to=moved,
+                    )
+                )
+            return self._store_document(session, feed, result, document)
+
+    def _store_document(
+        self,
+        session: Session,
+        feed: Feed,
+        result: FetchResult,
+        document: ParsedDocument,
+    ) -> StoredFeed:
+        entries = document.entries
+        if entries and not document.identities:
+            identities, urls = dedupe.keys_for(entries)
+        else:
+            identities, urls = set(document.identities), set(document.urls)
+        known = (
+            store.known_items(session, feed.id, identities, urls)
+            if feed.last_fetched_at is not None  # never fetched: nothing stored to compare
+            else []
+        )
+        reconciled = dedupe.reconcile(entries, known)
+        pending = [
+            r.action is dedupe.Action.NEW
+            and feed.full_text is not FullTextMode.NEVER  # spares the truncation regexes
+            and policy.wants_full_text(
+                feed.full_text, url=r.entry.url, truncated=looks_truncated(r.entry)
+            )
+            for r in reconciled
+        ]
+        languages = [language_from_hint(r.entry.language) for r in reconciled]
+        stored = store.store_items(
+            session, feed.id, reconciled, languages, self.now, pending=pending
+        )
+        state = policy.after_success(
+            feed,
+            self.settings,
+            self.now,
+            etag=result.etag,
+            last_modified=result.last_modified,
+            new_url=result.permanent_url,
+            max_age_seconds=result.max_age_seconds,
+            ttl_minutes=document.ttl_minutes,
+        )
+        moved = store.save_feed_state(
+            session,
+            feed.id,
+            state,
+            self.now,
+            title=document.title,
+            site_url=document.site_url,
+        )
+        self.new_ids += [item_id for item_id, _ in stored.new]
+        jobs = store.page_jobs(session, [item_id for item_id, url in stored.new if url])
+        report = _report(
+            feed,
+            FeedOutcome.FETCHED,
+            http_status=result.http_status,
+            entries=len(entries),
+            new_items=len(stored.new),
+            updated_items=stored.updated,
+            duplicates=stored.duplicates,
+            warning=document.warning,
+            moved_to=moved,
+        )
+        return StoredFeed(report, jobs, stored.texts)
+
+    def store_languages(self, languages: dict[int, str | None]) -> None:
+        with self.db.session() as session:
+            store.save_languages(session, languages)
+
+    def store_page(self, job: PageJob, page: PageText) -> bool:
+        with self.db.session() as session:
+            if page.error or not page.text:
+                store.save_full_text(
+                    session, job.item_id, status="failed", error=page.error or "no text"
+                )
+                return False
+            if len(page.text) <= len(job.text):
+                # The feed already had at least as much: keep it, but take the metadata.
+                store.save_full_text(
+                    session,
+                    job.item_id,
+                    status="skipped",
+                    author=page.author,
+                    published_at=page.published_at,
+                    error="the page text is not longer than the feed's",
+                )
+                return True
+            store.save_full_text(
+                session,
+                job.item_id,
+                status="ok",
+                content=page.text,
+                author=page.author,
+                published_at=page.published_at,
+                language=page.language,
+            )
+            return True
+
+
+def _report(feed: Feed, outcome: FeedOutcome, **details: Any) -> FeedReport:
+    return FeedReport(feed.id, feed.url, feed.display_name, outcome, **details)
+
+
+def select_feeds(
+    db: Database,
+    sources: Sequence[FeedSource],
+    now: datetime,
+    *,
+    everything: bool = False,
+    only: str | None = None,
+) -> list[Feed]:
+    """Configured feeds to fetch: one by URL or name (whatever its state: a manual retry),
+    every active one (`everything`), or the active ones that are due."""
+    with db.session() as session:
+        configured = repo.sync_feeds(session, sources, now)
+        if only is not None:
+            wanted = repo.find_feed(session, only)
+            return [wanted]
+    if everything:
+        return [f for f in configured if f.status is FeedStatus.ACTIVE]
+    return policy.due_feeds(configured, now)
+
+
+def fetch(
+    db: Database,
+    settings: FetchSettings,
+    feeds: Sequence[Feed],
+    now: datetime,
+    *,
+    progress: Progress | None = None,
+    rng: policy.RandomSource | None = None,
+    full_text: bool = True,
+    stop: threading.Event | None = None,
+) -> FetchReport:
+    started = time.perf_counter()
+    sink = DatabaseSink(db, settings, now, rng or random.Random())
+    leftovers: list[PageJob] = []
+    if full_text:
+        with db.session() as session:
+            leftovers = store.page_jobs(session)[:LEFTOVER_PAGES]
+    # Workers first: forked before any thread exists (see make_workers).
+    with (
+        make_workers(len(feeds) + len(leftovers), warm=_many_new(feeds)) as workers,
+        ThreadPoolExecutor(1, thread_name_prefix="curator-store") as writer,
+    ):
+        pipeline = Pipeline(
+            settings,
+            sink,
+            workers=workers,
+            writer=writer,
+            now=now,
+            full_text=full_text,
+            progress=progress,
+            stop=stop,
+        )
+        reports = run_sync(lambda: pipeline.run(feeds, leftovers))
+    try:
+        clustered = cluster(db, sink.new_ids, now)
+    except Exception:
+        # Clustering only groups stored items: if it fails they are still there, unclustered.
+        log.exception("near-duplicate clustering failed")
+        clustered = 0
+    return FetchReport(
+        feeds=tuple(reports),
+        full_text_ok=pipeline.pages_ok,
+        full_text_failed=pipeline.pages_failed,
+        clustered=clustered,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _many_new(feeds: Sequence[Feed]) -> bool:
+    """Will this run likely store many new items? Feeds never fetched before have no
+    validators and answer with all their entries; fetched ones mostly answer 304."""
+    return sum(1 for f in feeds if f.last_fetched_at is None) >= 4
+
+
+def cluster(db: Database, new_ids: Sequence[int], now: datetime) -> int:
+    """Attach new items to near-duplicate stories of other feeds (dedupe.assign_clusters)."""
+    if not new_ids:
+        return 0
+    with db.session() as session:
+        new, recent = store.cluster_docs(
+            session, new_ids, window=dedupe.DEFAULT_WINDOW, floor=now - CLUSTER_LOOKBACK
+        )
+        if not new:
+            return 0
+        clustering = dedupe.assign_clusters(new, recent)
+        return store.apply_clustering(session, clustering)
+
+
+# ---- discovery --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Discovered:
+    url: str  # the feed's URL, after permanent redirects
+    title: str | None
+    via: str  # "feed" (the URL itself), "link" (<link rel=alternate>), "well-known" (/feed...)
+
+
+def _as_feed(result: FetchResult) -> ParsedFeed | None:
+    if not result.ok:
+        return None
+    try:
+        return parse_feed(result.body, url=result.final_url, headers=result.headers)
+    except CuratorError:
+        return None
+
+
+async def _discover(fetcher: Fetcher, url: str, now: datetime) -> Discovered:
+    first = await fetcher.fetch_any(url, now=now)
+    if not first.ok:
+        raise FetchError(url, first.error or "cannot fetch", status=first.http_status)
+    parsed = _as_feed(first)
+    if parsed is not None:
+        return Discovered(first.permanent_url or url, parsed.title, "feed")
+    candidates: list[tuple[str, str]] = []
+    if discover.looks_like_html(first.body, first.content_type):
+        page, _ = decode_html(first.body, first.headers)
+        candidates += [
+            (link.url, "link") for link in discover.find_feed_links(page, first.final_url)
+        ]
+    candidates += [(c, "well-known") for c in discover.well_known_candidates(first.final_url)]
+    user_host = urlsplit(url).hostname
+    tried: set[str] = set()
+    for candidate, via in candidates:
+        if candidate in tried:
+            continue
+        tried.add(candidate)
+        # Links on the page the user named may point anywhere: only its own host is trusted
+        # as much as the URL the user typed.
+        same_host = urlsplit(candidate).hostname == user_host
+        result = await fetcher.fetch_any(candidate, now=now, user_given=same_host)
+        parsed = _as_feed(result)
+        if parsed is not None:
+            return Discovered(result.permanent_url or candidate, parsed.title, via)
+    raise FeedError(
+        url,
+        'no feed found: the page announces none (<link rel="alternate">) and none of '
+        + ", ".join(discover.WELL_KNOWN_PATHS)
+        + " is a feed",
+    )
+
+
+def discover_feed(settings: FetchSettings, url: str, now: datetime) -> Discovered:
+    """The feed at `url`, or the one a blog/home page leads to (autodiscovery)."""
+
+    url = url.strip()
+    if "://" not in url:
+        url = "https://" + url  # "example.org/blog" as people type it
+
+    async def run() -> Discovered:
+        async with Fetcher(settings) as fetcher:
+            return await _discover(fetcher, url, now)
+
+    return run_sync(run)
+
+
+def opml_feeds(feeds: Sequence[Feed]) -> list[discover.OpmlFeed]:
+    return [discover.OpmlFeed(f.url, f.display_name, f.site_url) for f in feeds]

@@ -1,0 +1,326 @@
+"""Repository functions for ingestion: storing a fetched feed's items and its new state.
+
+Each function works inside the caller's session (one transaction per feed: the items of a
+document and the feed's validators are committed together, so a crash between feeds loses
+nothing and a re-run stores nothing twice; UNIQUE(feed_id, identity) backs that up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Insert, Table, bindparam, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from curator.ingest.dedupe import Action, ClusterDoc, Clustering, KnownItem, Reconciled
+from curator.ingest.policy import FeedState
+from curator.ingest.report import PageJob
+from curator.store.models import FeedRow, FeedUrlRow, ItemRow
+from curator.types import ItemState, ParsedEntry
+
+_CHUNK = 400  # bound parameters per IN (...) query; SQLite allows 32766, PostgreSQL 65535
+
+
+@dataclass(slots=True)
+class StoredItems:
+    new: list[tuple[int, str | None]] = field(default_factory=list)  # (item id, url)
+    updated: int = 0
+    unchanged: int = 0
+    tombstoned: int = 0
+    duplicates: int = 0
+    # (item id, text, declared language) of new and edited items, for language detection
+    texts: list[tuple[int, str, str | None]] = field(default_factory=list)
+
+
+def known_items(
+    session: Session, feed_id: int, identities: Iterable[str], urls: Iterable[str]
+) -> list[KnownItem]:
+    """The feed's stored items (tombstones included) matching any identity or canonical URL."""
+    ids, links = list(identities), list(urls)
+    rows: dict[int, KnownItem] = {}
+    columns = (ItemRow.id, ItemRow.identity, ItemRow.url, ItemRow.content_hash, ItemRow.state)
+    # One query per chunk of both key lists (a feed document rarely has more than a chunk).
+    for start in range(0, max(len(ids), len(links)), _CHUNK):
+        id_chunk, link_chunk = ids[start : start + _CHUNK], links[start : start + _CHUNK]
+        query = select(*columns).where(
+            ItemRow.feed_id == feed_id,
+            or_(ItemRow.identity.in_(id_chunk), ItemRow.url.in_(link_chunk)),
+        )
+        for item_id, identity, url, digest, state in session.execute(query):
+            rows[item_id] = KnownItem(item_id, identity, url, digest, ItemState(state))
+    return list(rows.values())
+
+
+def _insert(session: Session) -> Any:
+    name = session.get_bind().dialect.name
+    return postgresql.insert if name == "postgresql" else sqlite.insert
+
+
+def store_items(
+    session: Session,
+    feed_id: int,
+    reconciled: Sequence[Reconciled],
+    languages: Sequence[str | None],
+    now: datetime,
+    *,
+    pending: Sequence[bool],
+) -> StoredItems:
+    """Insert new entries, update edited ones in place; tombstones and duplicates are skipped.
+
+    `languages` and `pending` (full text wanted) are aligned with `reconciled`.
+    """
+    result = StoredItems()
+    rows: list[dict[str, Any]] = []
+    for rec, language, wants_page in zip(reconciled, languages, pending, strict=True):
+        entry = rec.entry
+        if rec.action is Action.DUPLICATE:
+            result.duplicates += 1
+        elif rec.action is Action.TOMBSTONED:
+            result.tombstoned += 1
+        elif rec.action is Action.UNCHANGED:
+            result.unchanged += 1
+        elif rec.action is Action.UPDATE and rec.item_id is not None:
+            values: dict[str, Any] = {
+                "identity": rec.identity,
+                "guid": entry.guid,
+                "url": rec.url,
+                "link": entry.url,
+                "title": entry.title,
+                "summary": entry.summary,
+                "author": entry.author,
+                "updated_at": entry.updated_at or now,
+                "content_hash": rec.content_hash,
+            }
+            row = session.get(ItemRow, rec.item_id)
+            if row is None:
+                continue
+            if row.content_source != "extracted":
+                values["content"] = entry.content
+            if language and row.content_source != "extracted":
+                values["language"] = language
+            for key, value in values.items():
+                setattr(row, key, value)
+            result.updated += 1
+            if row.content_source != "extracted":
+                result.texts.append((row.id, _sample(entry), entry.language))
+        elif rec.action is Action.NEW:
+            rows.append(
+                {
+                    "feed_id": feed_id,
+                    "identity": rec.identity,
+                    "guid": entry.guid,
+                    "url": rec.url,
+                    "link": entry.url,
+                    "title": entry.title,
+                    "summary": entry.summary,
+                    "content": entry.content,
+                    "content_source": "feed",
+                    "author": entry.author,
+                    "language": language,
+                    "published_at": entry.published_at,
+                    "updated_at": entry.updated_at,
+                    "fetched_at": now,
+                    "content_hash": rec.content_hash,
+                    "state": ItemState.ACTIVE.value,
+                    "full_text_status": "pending" if wants_page and entry.url else "none",
+                }
+            )
+    if rows:
+        # One multi-row INSERT; DO NOTHING makes a concurrent or repeated fetch harmless.
+        # The Core table, not the ORM class: the ORM's bulk path costs more than the SQL itself.
+        statement: Insert = _insert(session)(ItemRow.__table__).on_conflict_do_nothing(
+            index_elements=["feed_id", "identity"]
+        )
+        by_identity = {r["identity"]: r for r in rows}
+        samples = {
+            rec.identity: (_sample(rec.entry), rec.entry.language)
+            for rec in reconciled
+            if rec.action is Action.NEW
+        }
+        table = cast(Table, ItemRow.__table__)
+        inserted = session.execute(statement.returning(table.c.id, table.c.identity), rows)
+        for item_id, identity in inserted:
+            row_values = by_identity[identity]
+            wanted = row_values["full_text_status"] == "pending"
+            result.new.append((item_id, row_values["link"] if wanted else None))
+            result.texts.append((item_id, *samples[identity]))
+    session.flush()
+    return result
+
+
+LANGUAGE_SAMPLE = 300  # characters: enough to tell fr from en (same answers as 2000 on 3,600
+# corpus items, in a third of the time)
+
+
+def _sample(entry: ParsedEntry) -> str:
+    return f"{entry.title}\n{entry.content or entry.summary}"[:LANGUAGE_SAMPLE]
+
+
+def save_languages(session: Session, languages: dict[int, str | None]) -> None:
+    """Detected languages, in one executemany."""
+    table = cast(Table, ItemRow.__table__)
+    values = [{"b_id": i, "b_language": lang} for i, lang in languages.items() if lang]
+    if values:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(language=bindparam("b_language"))
+        )
+        session.connection().execute(statement, values)
+
+
+def save_feed_state(
+    session: Session,
+    feed_id: int,
+    state: FeedState,
+    now: datetime,
+    *,
+    title: str | None = None,
+    site_url: str | None = None,
+) -> str | None:
+    """Write the feed's new state. A changed URL (permanent redirect) is recorded in
+    `feed_urls`; returns the new URL if it was rewritten. A URL already used by another feed
+    is not taken (the two would collide); the old one stays."""
+    row = session.get(FeedRow, feed_id)
+    if row is None:
+        return None
+    moved = None
+    if state.url != row.url:
+        clash = session.scalar(select(FeedRow.id).where(FeedRow.url == state.url))
+        if clash is None:
+            history = FeedUrlRow(
+                feed_id=feed_id, url=row.url, reason="permanent redirect", replaced_at=now
+            )
+            session.add(history)
+            row.url = moved = state.url
+    row.status = state.status.value
+    row.etag = state.etag
+    row.last_modified = state.last_modified
+    row.last_fetched_at = state.last_fetched_at
+    row.next_fetch_at = state.next_fetch_at
+    row.error_count = state.error_count
+    row.first_error_at = state.first_error_at
+    row.last_error = state.last_error
+    row.disabled_reason = state.disabled_reason
+    if title:
+        row.title = title
+    if site_url:
+        row.site_url = site_url
+    row.updated_at = now
+    session.flush()
+    return moved
+
+
+def page_jobs(session: Session, item_ids: Iterable[int] | None = None) -> list[PageJob]:
+    """Items waiting for their full text: the given ones, or all still `pending` (a fetch
+    interrupted after storing items resumes their pages on the next run)."""
+    query = select(ItemRow).where(
+        ItemRow.full_text_status == "pending",
+        ItemRow.state == ItemState.ACTIVE.value,
+        ItemRow.link.is_not(None),
+    )
+    if item_ids is not None:
+        ids = list(item_ids)
+        if not ids:
+            return []
+        query = query.where(ItemRow.id.in_(ids))
+    return [
+        PageJob(
+            item_id=row.id,
+            feed_id=row.feed_id,
+            url=row.link or "",
+            text=row.content or row.summary,
+            author=row.author,
+            published_at=row.published_at,
+        )
+        for row in session.scalars(query.order_by(ItemRow.id))
+    ]
+
+
+def save_full_text(
+    session: Session,
+    item_id: int,
+    *,
+    status: str,
+    content: str | None = None,
+    author: str | None = None,
+    published_at: datetime | None = None,
+    language: str | None = None,
+    error: str | None = None,
+) -> None:
+    """Record the outcome of a full-text fetch; the text replaces the feed's only if given."""
+    row = session.get(ItemRow, item_id)
+    if row is None:
+        return
+    row.full_text_status = status
+    row.full_text_error = error
+    if content:
+        row.content = content
+        row.content_source = "extracted"
+    if author and not row.author:
+        row.author = author
+    if published_at and not row.published_at:
+        row.published_at = published_at
+    if language:
+        row.language = language
+    session.flush()
+
+
+def cluster_docs(
+    session: Session, new_ids: Iterable[int], *, window: timedelta, floor: datetime
+) -> tuple[list[ClusterDoc], list[ClusterDoc]]:
+    """The new items, and the stored ones within `window` of them (but not before `floor`)
+    to compare them with."""
+    columns = (
+        ItemRow.id,
+        ItemRow.feed_id,
+        ItemRow.title,
+        ItemRow.content,
+        ItemRow.summary,
+        ItemRow.published_at,
+        ItemRow.fetched_at,
+        ItemRow.cluster_id,
+    )
+
+    def docs(query: Any) -> list[ClusterDoc]:
+        return [
+            ClusterDoc(i, f, f"{t}\n{c or s}", p or fetched, cl)
+            for i, f, t, c, s, p, fetched, cl in session.execute(query)
+        ]
+
+    ids = list(new_ids)
+    new: list[ClusterDoc] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        new += docs(select(*columns).where(ItemRow.id.in_(chunk)))
+    # Items dated before `floor` (old archives, year-1 dates from broken feeds) are not news.
+    new = [d for d in new if d.text.strip() and d.when >= floor]
+    if not new:
+        return [], []
+    since = max(min(d.when for d in new) - window, floor)
+    fresh = {d.id for d in new}
+    recent = docs(
+        select(*columns).where(
+            ItemRow.state == ItemState.ACTIVE.value,
+            or_(ItemRow.published_at >= since, ItemRow.fetched_at >= since),
+        )
+    )
+    return new, [d for d in recent if d.id not in fresh]
+
+
+def apply_clustering(session: Session, clustering: Clustering) -> int:
+    """Write cluster assignments; returns how many items joined a cluster."""
+    joined = 0
+    for item_id, cluster_id in clustering.assignments.items():
+        if cluster_id is None:
+            continue
+        session.execute(update(ItemRow).where(ItemRow.id == item_id).values(cluster_id=cluster_id))
+        joined += 1
+    for old, new in clustering.merged.items():
+        session.execute(update(ItemRow).where(ItemRow.cluster_id == old).values(cluster_id=new))
+    session.flush()
+    return joined

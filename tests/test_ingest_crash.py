@@ -1,0 +1,100 @@
+"""A `curator fetch` killed with SIGKILL mid-way, then run again: nothing lost, nothing
+stored twice, and the SQLite file passes its integrity check."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.support.http import FeedServer, Route
+from tests.support.ingest import config_text, rss
+
+ROOT = Path(__file__).resolve().parents[1]
+FEEDS = 24
+PER_FEED = 15
+ARTICLE = (
+    "<html><head><title>Article</title></head><body><article>"
+    + "<p>Un long article sur le recrutement des profils data, ses méthodes et ses pièges.</p>" * 40
+    + "</article></body></html>"
+).encode()
+
+
+def count(db: Path, sql: str) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            return int(conn.execute(sql).fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0  # not created or not migrated yet
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_sigkill_mid_fetch_then_rerun(tmp_path: Path) -> None:
+    with FeedServer() as server:
+        feeds = []
+        for f in range(FEEDS):
+            entries = [
+                {
+                    "title": f"Item {f}-{i}",
+                    "link": server.url(f"/page/{f}/{i}"),
+                    "guid": f"{f}-{i}",
+                    "description": "Un début d'article… Lire la suite",
+                }
+                for i in range(PER_FEED)
+            ]
+            # Slow answers so the kill lands while feeds and pages are still in flight.
+            url = server.route(f"/feed{f}.xml", Route(body=rss(entries), delay=0.25))
+            feeds.append({"url": url, "full_text": "always" if f % 2 else "never"})
+            for i in range(PER_FEED):
+                server.route(
+                    f"/page/{f}/{i}",
+                    Route(body=ARTICLE, delay=0.05, headers={"Content-Type": "text/html"}),
+                )
+        config = tmp_path / "feeds.yaml"
+        config.write_text(config_text(feeds, fetch={"timeout": 10}), encoding="utf-8")
+        db = tmp_path / "curator.db"
+        command = [
+            sys.executable,
+            "-m",
+            "curator",
+            "--config",
+            str(config),
+            "--db",
+            f"sqlite:///{db}",
+            "fetch",
+            "--all",
+        ]
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        deadline = time.monotonic() + 60
+        while count(db, "SELECT count(*) FROM items") < 2 * PER_FEED:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the fetch never stored anything"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        if proc.stderr:
+            proc.stderr.close()
+        stored_before = count(db, "SELECT count(*) FROM items")
+        assert 0 < stored_before < FEEDS * PER_FEED, "the kill did not land mid-way"
+
+        rerun = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=120)
+        assert rerun.returncode == 0, rerun.stderr.decode()
+
+    assert count(db, "SELECT count(*) FROM items") == FEEDS * PER_FEED
+    assert count(db, "SELECT count(DISTINCT link) FROM items") == FEEDS * PER_FEED
+    assert count(db, "SELECT count(*) FROM items WHERE full_text_status = 'pending'") == 0
+    extracted = "SELECT count(*) FROM items WHERE content_source = 'extracted'"
+    assert count(db, extracted) == (FEEDS // 2) * PER_FEED
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
