@@ -17,7 +17,8 @@ Score of an item for a profile:
                                                               # relevance feedback
     base      = relevance, or with decisions a blend of a Rocchio-updated cosine and a logistic
                 model trained on the approve / reject decisions
-    final     = base * source weight * (floor + (1 - floor) * freshness) + boost
+    final     = base scaled by freshness (half-life, with a floor), its odds scaled by the
+                source weight, then combined with the keyword boost as 1 - (1 - x)(1 - boost)
 A blocked item gets final 0 and no rank. Only the best item of a near-duplicate cluster is
 ranked; the queue is diversified by MMR and a per-feed cap on each page of ten.
 """
@@ -583,6 +584,18 @@ def _freshness(items: Sequence[Item], now: datetime, half_life_hours: float) -> 
     return np.asarray(0.5 ** (age_h / half_life_hours))
 
 
+def _combine(
+    base: np.ndarray, fresh: np.ndarray, source: np.ndarray, boost: np.ndarray
+) -> np.ndarray:
+    """The final score, kept inside [0, 1) without clipping, so that strong items still differ:
+    freshness scales the base, the source weight scales its odds, boost adds like a chance
+    ("either relevant or boosted")."""
+    x = np.clip(np.nan_to_num(base, nan=0.0), 0.0, 1.0)
+    x = x * (FRESHNESS_FLOOR + (1.0 - FRESHNESS_FLOOR) * fresh)
+    x = x * source / np.maximum(x * source + (1.0 - x), 1e-12)
+    return np.asarray(np.clip(1.0 - (1.0 - x) * (1.0 - boost), 0.0, 1.0))
+
+
 def _squash(cos: np.ndarray) -> np.ndarray:
     return np.asarray(1.0 - np.exp(-np.clip(cos, 0.0, None) / RELEVANCE_SCALE))
 
@@ -643,8 +656,7 @@ def score_items(
     fresh = _freshness(items, now, profile.scoring.freshness_half_life_hours)
     source = np.array([max(0.0, weights.get(i.feed_id, 1.0)) for i in items], dtype=np.float64)
     blocked, boost = _keyword_rules(profile, items, x, base)
-    final = base * source * (FRESHNESS_FLOOR + (1.0 - FRESHNESS_FLOOR) * fresh) + boost
-    final = np.clip(np.nan_to_num(final, nan=0.0), 0.0, 1.0)
+    final = _combine(base, fresh, source, boost)
     final[blocked] = 0.0
 
     ranks = _rank(profile, items, x, final, blocked, latest, now)
