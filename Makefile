@@ -30,7 +30,9 @@ typecheck: setup
 pytest: setup
 	$(BIN)/python -m pytest
 
+# MiniLM (a benchmark baseline only) needs torch: the CPU wheel, never a multi-GB CUDA build.
 bench: setup
+	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
 
