@@ -85,6 +85,8 @@ def _review_and_plan(app: Curator) -> list[CalendarView]:
     from curator.demo.approvals import approve_examples
 
     if approve_examples(app):
+        # As `curator queue approve` does: the queue the user opens next starts at rank 1.
+        app.score()
         app.plan()
         app.export_ics()  # the calendar files show the plan that results, not the one before
     return [app.calendar(p.name, weeks=2) for p in app.settings.profiles]

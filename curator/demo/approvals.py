@@ -24,7 +24,7 @@ EXAMPLE_COMMENTS = {
 }
 
 
-def approve_examples(app: Curator, *, per_profile: int = 5) -> int:
+def approve_examples(app: Curator, *, per_profile: int = 3) -> int:
     """Approve each profile's top undecided items; every second one with an example comment."""
     count = 0
     for profile in app.settings.profiles:

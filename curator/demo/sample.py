@@ -954,6 +954,8 @@ profiles:
       horizon_days: 14
       weekly_minutes: 120
       min_score: 0.05
+      # The sample items span the ten days before the demo: let them fill both weeks.
+      max_age_days: 30
     digest: {time: "07:30", min_score: 0.05, to: [claire@example.org]}
   - name: sam
     objective: |
@@ -975,6 +977,8 @@ profiles:
       horizon_days: 14
       weekly_minutes: 120
       min_score: 0.05
+      # The sample items span the ten days before the demo: let them fill both weeks.
+      max_age_days: 30
     digest: {time: "07:30", min_score: 0.05, to: [sam@example.org]}
 """
 
