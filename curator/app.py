@@ -1059,10 +1059,20 @@ class Curator:
             ("export", self._export_stage),
             ("digest", self._digest_stage),
         ]
-        for name, stage in stages:
-            started = _time.perf_counter()
-            summary, detail = stage()
-            report.stages.append(StageResult(name, _time.perf_counter() - started, summary, detail))
+        began = self.now()
+        try:
+            for name, stage in stages:
+                started = _time.perf_counter()
+                summary, detail = stage()
+                report.stages.append(
+                    StageResult(name, _time.perf_counter() - started, summary, detail)
+                )
+        except CuratorError as e:
+            self.record_job_run(RUN_JOB, began, self.now(), "error", {"error": str(e)})
+            raise
+        # Recorded like the service's jobs, so `curator status` shows cron-driven runs too.
+        stages_done = {s.name: s.summary for s in report.stages}
+        self.record_job_run(RUN_JOB, began, self.now(), "ok", stages_done)
         return report
 
     def _plan_stage(self) -> tuple[str, dict[str, Any]]:
@@ -1070,6 +1080,8 @@ class Curator:
         notes = [n for p in report.plans for n in p.notes]
         return report.summary(), {"notes": notes}
 
+
+RUN_JOB = "run"  # `curator run`, as `curator status` lists it beside the service's jobs
 
 _THEME_WINDOW = timedelta(days=14)  # "recent" high-scoring themes for original posts
 

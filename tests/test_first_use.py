@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from curator.app import Curator
+from curator.cli import cli
 from curator.demo import run_demo
 
 COMMENT = "Exactement ce que je constate chez les PME : un process court et des critères clairs."
@@ -41,3 +44,21 @@ def test_an_approval_after_the_demo_lands_in_the_calendar_with_its_comment(
     slots = [s for s in view.slots if s.item_id == top.item.id]
     assert slots, f"approved #{top.item.id} is in no slot: {outcome}"
     assert slots[0].comment == COMMENT
+
+
+def test_status_lists_the_last_curator_run(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        "profiles:\n  - name: claire\n    objective: recrutement tech\n    language: fr\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    base = ["--config", str(config)]
+    before = json.loads(runner.invoke(cli, [*base, "status", "--json"]).output)
+    assert before["jobs"] == {}
+    assert runner.invoke(cli, [*base, "run"]).exit_code == 0
+    status = runner.invoke(cli, [*base, "status"])
+    assert status.exit_code == 0, status.output
+    assert "no job has run yet" not in status.output
+    after = json.loads(runner.invoke(cli, [*base, "status", "--json"]).output)
+    assert after["jobs"]["run"]["status"] == "ok"

@@ -54,6 +54,10 @@ def status(app: Curator, as_json: bool) -> None:
         click.echo(line)
 
 
+def _errors(count: int) -> str:
+    return "1 error" if count == 1 else f"{count} errors"
+
+
 def status_lines(report: dict[str, Any]) -> list[str]:
     lines = [f"curator status at {report['now']} ({report['database']})", "", "Jobs:"]
     if not report["jobs"]:
@@ -65,7 +69,7 @@ def status_lines(report: dict[str, Any]) -> list[str]:
     lines += ["", f"Feeds: {report['feeds']}, failing: {len(failing)}"]
     for feed in failing:
         lines.append(
-            f"  {feed['name']} [{feed['status']}, {feed['errors']} errors]: {feed['last_error']}"
+            f"  {feed['name']} [{feed['status']}, {_errors(feed['errors'])}]: {feed['last_error']}"
         )
     for name, profile in report["profiles"].items():
         lines += ["", f"Profile {name}: {profile['queue']} items waiting in the review queue"]
