@@ -79,7 +79,7 @@ class Settings:
             if profile.name == name:
                 return profile
         known = ", ".join(p.name for p in self.profiles) or "none"
-        raise NotFound("profile", f"{name} (profiles in {self.path}: {known})")
+        raise NotFound("profile", name, f"profiles in {self.path}: {known}")
 
     def select_profiles(self, name: str | None) -> tuple[Profile, ...]:
         """The one profile named, or all of them when `name` is None."""

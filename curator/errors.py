@@ -50,10 +50,10 @@ class StorageError(CuratorError, RuntimeError):
 class NotFound(CuratorError, LookupError):
     """A feed, item, slot or profile that does not exist."""
 
-    def __init__(self, kind: str, key: object) -> None:
+    def __init__(self, kind: str, key: object, hint: str | None = None) -> None:
         self.kind = kind
         self.key = key
-        super().__init__(f"no {kind} {key!r}")
+        super().__init__(f"no {kind} {key!r}" + (f" ({hint})" if hint else ""))
 
 
 class InvalidAction(CuratorError, ValueError):

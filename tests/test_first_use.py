@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from curator.app import Curator
-from curator.cli import cli
+from curator.cli import cli, main
 from curator.demo import run_demo
 
 COMMENT = "Exactement ce que je constate chez les PME : un process court et des critères clairs."
@@ -62,3 +62,14 @@ def test_status_lists_the_last_curator_run(tmp_path: Path) -> None:
     assert "no job has run yet" not in status.output
     after = json.loads(runner.invoke(cli, [*base, "status", "--json"]).output)
     assert after["jobs"]["run"]["status"] == "ok"
+
+
+def test_an_unknown_profile_is_named_alone_in_quotes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "feeds.yaml"
+    config.write_text("profiles:\n  - name: claire\n    objective: recrutement\n", encoding="utf-8")
+    code = main(["--config", str(config), "queue", "list", "--profile", "bob"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert "no profile 'bob' (profiles in " in err and err.rstrip().endswith(": claire)")

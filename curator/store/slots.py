@@ -84,7 +84,7 @@ def get_slot(session: Session, slot_id: str) -> Slot:
     """A live slot; a removed one is as good as unknown to the user's actions."""
     row = session.get(SlotRow, slot_id)
     if row is None or row.removed_at is not None:
-        raise NotFound("slot", slot_id)
+        raise NotFound("slot", slot_id, "`curator calendar` shows each slot's id")
     return slot_from_row(row)
 
 
