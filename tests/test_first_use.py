@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from curator.app import Curator
 from curator.cli import cli, main
+from curator.cli.demo import explore_lines
 from curator.demo import run_demo
 
 COMMENT = "Exactement ce que je constate chez les PME : un process court et des critères clairs."
@@ -73,3 +74,15 @@ def test_an_unknown_profile_is_named_alone_in_quotes(
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1
     assert "no profile 'bob' (profiles in " in err and err.rstrip().endswith(": claire)")
+
+
+@pytest.mark.parametrize(
+    ("argv0", "program"),
+    [(".venv/bin/curator", ".venv/bin/curator"), ("/x/curator/__main__.py", "curator")],
+)
+def test_demo_suggestions_spell_the_program_as_it_was_started(argv0: str, program: str) -> None:
+    lines = explore_lines(Path("curator-demo/feeds.yaml"), argv0)
+    commands = [line.split("#")[0].strip() for line in lines if "--config" in line]
+    assert len(commands) >= 4
+    assert all(c.startswith(f"{program} --config curator-demo/feeds.yaml ") for c in commands)
+    assert any(c.endswith(" review --profile claire") for c in commands)

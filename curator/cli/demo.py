@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -39,5 +40,22 @@ def demo(directory: Path) -> None:
     click.echo(f"  {result.database}   the SQLite database")
     for output in result.outputs:
         click.echo(f"  {output}")
-    click.echo("Explore it:")
-    click.echo(f"  curator --config {result.config} feeds list")
+    for line in explore_lines(result.config, sys.argv[0]):
+        click.echo(line)
+
+
+def explore_lines(config: Path, argv0: str) -> list[str]:
+    """What to try next, spelled as this program was started: after `make demo` the `curator`
+    command is `.venv/bin/curator`, which is not on the PATH."""
+    program = argv0 if Path(argv0).name == "curator" else "curator"
+    base = f"{program} --config {config}"
+    return [
+        "Explore it:",
+        f"  {base} review --profile claire    # triage the queue",
+        f"  {base} queue list --profile sam   # the queue as a table",
+        f"  {base} calendar --profile claire  # the two-week plan",
+        f"  {base} feeds list                 # each feed's health",
+        "The sample feeds were served only while the demo ran, so `fetch` now reports each",
+        "feed as unreachable. Open the .eml files with a mail client; import the .ics files",
+        "into a calendar.",
+    ]
