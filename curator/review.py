@@ -522,6 +522,7 @@ def footer(state: ReviewState, plan_fill: str | None = None) -> str:
         parts.append(", ".join(counts))
     if plan_fill:
         parts.append(plan_fill)
+    parts.append("? keys")  # a first-time user sees no other hint of the keyboard
     return " · ".join(parts)
 
 

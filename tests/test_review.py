@@ -315,6 +315,7 @@ def test_footer_counts() -> None:
     text = footer(state, "next 7 days: 2/3 slots filled")
     assert (
         text == "1 of 3 shown (filter: 3) · 1 approved, 1 rejected · next 7 days: 2/3 slots filled"
+        " · ? keys"
     )
 
 
