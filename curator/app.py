@@ -512,11 +512,11 @@ class Curator:
         **fields: Any,
     ) -> review.Outcome:
         """The rules shared by the review screen and the queue commands, then the re-plan."""
-        self.settings.profile(profile)
+        tz = self.settings.profile(profile).timezone
         with self.db.session() as session:
             item = repo.get_item(session, item_id)
             current = decisions.current_for(session, profile, item_id)
-        review.check_pending(item, current, self.now())
+        review.check_pending(item, current, self.now(), tz)
         decision = self.decide(profile, item_id, kind, **fields)
         if learn:
             self.score(profile)

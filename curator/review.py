@@ -801,8 +801,12 @@ def entry_for(
     )
 
 
-def check_pending(item: Item, current: Decision | None, now: datetime) -> None:
-    """Only items waiting for review can be decided; anything else gets a message saying why."""
+def check_pending(
+    item: Item, current: Decision | None, now: datetime, timezone: str = "UTC"
+) -> None:
+    """Only items waiting for review can be decided; anything else gets a message saying why.
+
+    Times are the profile's local ones, as everywhere else the user reads them."""
     if item.state is ItemState.DELETED:
         raise InvalidAction(f"item {item.id} was deleted: it can no longer be reviewed")
     if current is None:
@@ -811,9 +815,9 @@ def check_pending(item: Item, current: Decision | None, now: datetime) -> None:
         current.snooze_until is None or current.snooze_until <= now
     ):
         return
-    when = f"{current.decided_at:%Y-%m-%d %H:%M} UTC"
+    when = f"on {_local(current.decided_at, timezone):%a %d %b %Y %H:%M}"
     if current.kind is DecisionKind.SNOOZE and current.snooze_until is not None:
-        when += f", until {current.snooze_until:%Y-%m-%d %H:%M} UTC"
+        when += f", until {_local(current.snooze_until, timezone):%a %d %b %Y %H:%M}"
     raise InvalidAction(
         f"item {item.id} is already {PAST[current.kind]} ({when}); "
         "`curator queue undo` takes back your last decision"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,10 @@ from curator.app import Curator
 from curator.cli import cli, main
 from curator.cli.demo import explore_lines
 from curator.demo import run_demo
+from curator.errors import InvalidAction
+from curator.review import check_pending
+from curator.types import Decision, DecisionKind
+from tests.support.digest import item
 
 COMMENT = "Exactement ce que je constate chez les PME : un process court et des critères clairs."
 
@@ -86,3 +91,12 @@ def test_demo_suggestions_spell_the_program_as_it_was_started(argv0: str, progra
     assert len(commands) >= 4
     assert all(c.startswith(f"{program} --config curator-demo/feeds.yaml ") for c in commands)
     assert any(c.endswith(" review --profile claire") for c in commands)
+
+
+def test_an_already_decided_item_names_the_decision_time_in_the_profiles_zone() -> None:
+    decided = datetime(2026, 11, 27, 13, 48, tzinfo=UTC)
+    approved = Decision("claire", 5, DecisionKind.APPROVE, decided)
+    it = item(5, fetched_at=decided - timedelta(hours=1))
+    with pytest.raises(InvalidAction) as raised:
+        check_pending(it, approved, decided + timedelta(hours=1), "Europe/Paris")
+    assert "item 5 is already approved (on Fri 27 Nov 2026 14:48)" in str(raised.value)
