@@ -258,6 +258,13 @@ def test_only_http_links_survive(url: str | None, safe: bool) -> None:
 # -- rendering --------------------------------------------------------------------------------
 
 
+def test_french_digest_scores_use_a_decimal_comma() -> None:
+    html_fr = render_html(sample("fr", "Europe/Paris", DAY))
+    html_en = render_html(sample("en", "America/New_York", DAY))
+    assert re.search(r"score 0,\d\d<", html_fr) and not re.search(r"score \d\.\d\d<", html_fr)
+    assert re.search(r"score 0\.\d\d<", html_en)
+
+
 @pytest.mark.parametrize(
     ("language", "timezone", "day"),
     [("en", "America/New_York", date(2026, 10, 31)), ("fr", "Europe/Paris", DAY)],

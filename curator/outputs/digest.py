@@ -586,6 +586,11 @@ class _View:
     def date_short(self, moment: datetime) -> str:
         return short_date(self.local(moment).date(), self.lang)
 
+    def score(self, value: float) -> str:
+        """Two decimals, with the decimal comma French readers expect."""
+        text = f"{value:.2f}"
+        return text.replace(".", ",") if self.lang == "fr" else text
+
     def when(self, moment: datetime) -> str:
         local = self.local(moment)
         return f"{short_date(local.date(), self.lang)} {local:%H:%M}"
@@ -653,7 +658,7 @@ def render_text(content: DigestContent) -> str:
             meta = [e.source]
             if e.published:
                 meta.append(v.date_short(e.published))
-            meta.append(f"{s['score']} {e.score:.2f}")
+            meta.append(f"{s['score']} {v.score(e.score)}")
             out.append("  " + " | ".join(meta))
             if e.reasons:
                 out.append(f"  {s['why']}{s['colon']}{', '.join(e.reasons)}")
