@@ -906,8 +906,13 @@ def matched_terms(profile: Profile, item: Item) -> list[str]:
 
 def key_sentences(profile: Profile, item: Item, n: int = 2) -> list[str]:
     """The `n` sentences of the item closest to the profile, in reading order."""
-    text = " ".join(_clean(item.text).split())
-    sentences = [s.strip() for s in _SENTENCE.split(text) if len(s.strip()) > 20]
+    # Line by line: extracted pages start with the title on a line of its own, without a full
+    # stop, and it would otherwise be glued to the first sentence (and repeat the title).
+    title = " ".join(item.title.split()).casefold()
+    lines = [" ".join(line.split()) for line in _clean(item.text).splitlines()]
+    lines = [line for line in lines if line and line.casefold() != title]
+    text = " ".join(lines)
+    sentences = [s.strip() for line in lines for s in _SENTENCE.split(line) if len(s.strip()) > 20]
     if not sentences:
         return [item.title] if item.title and n > 0 else []
     pv = profile_vector(profile, np.ones(N_FEATURES))

@@ -384,6 +384,22 @@ def test_term_index_names_the_matrix_columns(text: str, lang: str) -> None:
     assert titled.sum() == sc.TITLE_REPEAT * len(terms)
 
 
+def test_key_sentences_keep_an_extracted_title_line_apart() -> None:
+    # Extracted pages start with the title on its own line, with no full stop after it.
+    title = "Sourcing sur GitHub et les communautés tech : mode d'emploi"
+    body = (
+        f"{title}\nTrois échanges récents avec des recruteurs nous ont convaincus de revenir sur "
+        "le sourcing technique.\nLes recruteurs qui lisent le code publié obtiennent plus de "
+        "réponses des candidats."
+    )
+    sentences = sc.key_sentences(HR_FR, make_item(1, title, body, language="fr"), n=2)
+    assert sentences == [
+        "Trois échanges récents avec des recruteurs nous ont convaincus de revenir sur le "
+        "sourcing technique.",
+        "Les recruteurs qui lisent le code publié obtiennent plus de réponses des candidats.",
+    ]
+
+
 def test_key_sentences_and_matched_terms() -> None:
     item = make_item(
         1,
