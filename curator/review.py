@@ -538,7 +538,12 @@ def highlight_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
-def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+def excerpt(text: str, limit: int = EXCERPT_CHARS, *, title: str = "") -> str:
+    """The start of the text on one line; a first line repeating the title (as extracted
+    pages have) is left out, the title being shown just above."""
+    first, _, rest = text.strip().partition("\n")
+    if title and rest and " ".join(first.split()).casefold() == " ".join(title.split()).casefold():
+        text = rest
     flat = " ".join(text.split())
     if len(flat) <= limit:
         return flat
@@ -793,7 +798,7 @@ def entry_for(
         language=item.language,
         score=score.final,
         why=score.why,
-        excerpt=excerpt(item.text or item.summary),
+        excerpt=excerpt(item.text or item.summary, title=item.title),
         duplicates=duplicates,
         starter=starter,
         rank=score.rank,

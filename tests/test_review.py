@@ -338,6 +338,15 @@ def test_excerpt_cuts_on_a_word() -> None:
     assert excerpt("alpha beta gamma", 12) == "alpha beta …"
 
 
+def test_excerpt_leaves_out_a_first_line_repeating_the_title() -> None:
+    text = "Seniors : le vivier oublié\nNous avons recueilli des témoignages."
+    assert (
+        excerpt(text, title="Seniors :  le vivier oublié")
+        == "Nous avons recueilli des témoignages."
+    )
+    assert excerpt(text, title="Autre titre").startswith("Seniors : le vivier oublié Nous")
+
+
 # -- snooze dates ------------------------------------------------------------------------------
 
 
