@@ -774,9 +774,15 @@ def _rank(
         (i.cluster_id if i.cluster_id is not None else i.id for i in items), np.int64, n
     )
     pending = ~blocked
+    decided_stories: set[int] = set()
     for k, item in enumerate(items):
         if item.id in latest and not is_pending(latest[item.id], now):
             pending[k] = False
+            decided_stories.add(int(keys[k]))
+    # A story decided through one of its versions (an aggregator's repost, say) is decided:
+    # its other versions must not come back to the queue as if they were new.
+    if decided_stories:
+        pending &= ~np.isin(keys, np.fromiter(decided_stories, np.int64, len(decided_stories)))
     # Best first (ties: lower id); the first item met of each cluster is its representative.
     best = np.lexsort((ids, -final))
     best = best[pending[best]]

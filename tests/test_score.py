@@ -257,6 +257,27 @@ def test_cluster_counts_once() -> None:
     assert ranked_members == [best]
 
 
+def test_a_story_decided_through_one_version_leaves_the_queue_whole() -> None:
+    items = [
+        *corpus("en"),
+        make_item(1, "Recruitment news: hiring managers struggle", feed_id=1),
+        make_item(
+            2, "Recruitment news: hiring managers struggle to find talent", feed_id=2, cluster_id=1
+        ),
+        make_item(3, "Recruitment: hiring managers", feed_id=3, cluster_id=1),
+    ]
+    s = by_id(sc.score_items(HR_EN, items, now=NOW).scores)
+    (shown,) = [i for i in (1, 2, 3) if s[i].rank is not None]
+    for kind in (DecisionKind.APPROVE, DecisionKind.REJECT):
+        decided = [Decision("hr", shown, kind, NOW)]
+        s = by_id(sc.score_items(HR_EN, items, now=NOW, decisions=decided).scores)
+        assert [i for i in (1, 2, 3) if s[i].rank is not None] == []
+    # A snooze that is over brings the story back, once.
+    over = [Decision("hr", shown, DecisionKind.SNOOZE, NOW, snooze_until=NOW)]
+    s = by_id(sc.score_items(HR_EN, items, now=NOW, decisions=over).scores)
+    assert len([i for i in (1, 2, 3) if s[i].rank is not None]) == 1
+
+
 def test_explanation_terms_are_words_of_the_item() -> None:
     items = [
         *corpus("fr"),
