@@ -95,7 +95,11 @@ class RunReport:
     stages: list[StageResult] = field(default_factory=list)
 
     def lines(self) -> list[str]:
-        return [f"{s.name:>8}: {s.summary} ({s.seconds:.1f}s)" for s in self.stages]
+        lines = []
+        for s in self.stages:
+            lines.append(f"{s.name:>8}: {s.summary} ({s.seconds:.1f}s)")
+            lines += [f"          {problem}" for problem in s.detail.get("problems", ())]
+        return lines
 
 
 def write_if_changed(path: Path, body: bytes) -> None:
@@ -364,7 +368,12 @@ class Curator:
 
     def _fetch_stage(self) -> tuple[str, dict[str, Any]]:
         report = self.fetch()
-        return report.summary(), report.to_dict(per_feed=False)
+        detail = report.to_dict(per_feed=False)
+        # `curator run` names each failing feed and why, as `curator fetch` does.
+        detail["problems"] = [
+            f"{f.outcome.value}: {f.name}: {f.error}" for f in report.feeds if f.error
+        ]
+        return report.summary(), detail
 
     #: Even with nothing new, the service re-scores and re-plans this often: freshness decays and
     #: the planning horizon moves forward with the calendar.

@@ -100,3 +100,16 @@ def test_an_already_decided_item_names_the_decision_time_in_the_profiles_zone() 
     with pytest.raises(InvalidAction) as raised:
         check_pending(it, approved, decided + timedelta(hours=1), "Europe/Paris")
     assert "item 5 is already approved (on Fri 27 Nov 2026 14:48)" in str(raised.value)
+
+
+def test_run_names_each_failing_feed_and_why(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        "profiles:\n  - name: claire\n    objective: recrutement tech\n"
+        "feeds:\n  - url: http://127.0.0.1:1/feed.xml\n    name: Mon blog RH\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["--config", str(config), "run"])
+    assert result.exit_code == 0, result.output
+    (line,) = [x for x in result.output.splitlines() if "Mon blog RH" in x]
+    assert line.strip().startswith("failed: Mon blog RH: cannot connect")
