@@ -34,6 +34,7 @@ from curator.outputs.digest import (
     compose,
     message_id,
     preview,
+    profile_language,
     slot_window,
 )
 from curator.outputs.ics import render_calendar
@@ -772,7 +773,9 @@ class Curator:
                 known=[_candidate(item, score, None) for item, score in known],
                 existing=existing,
                 now=now,
-                themes=planner.themes_from(top, titles=_titles(session, top)),
+                themes=planner.themes_from(
+                    top, titles=_titles(session, top), language=profile_language(profile)
+                ),
                 objective=profile.objective,
                 cancelled=slot_store.removed_sequences(session, profile.name),
                 starter_for=_starters(profile, {a.item.id: (a.item, a.score) for a in approved}),

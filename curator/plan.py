@@ -700,7 +700,11 @@ def _empty_reason(
 
 
 def themes_from(
-    scores: Sequence[Score], *, titles: Mapping[int, str] | None = None, n: int = 6
+    scores: Sequence[Score],
+    *,
+    titles: Mapping[int, str] | None = None,
+    n: int = 6,
+    language: str = "en",
 ) -> list[str]:
     """Recent high-scoring themes, best first: the why-terms of top items, weighted by score.
 
@@ -728,7 +732,12 @@ def themes_from(
     themes = []
     for key in best:
         title = (titles or {}).get(example[key][1])
-        themes.append(f"{shown[key]} · “{' '.join(title.split())}”" if title else shown[key])
+        if title:
+            # French typography: « guillemets » with non-breaking spaces inside.
+            opening, closing = ("«\u00a0", "\u00a0»") if language == "fr" else ("“", "”")
+            themes.append(f"{shown[key]} · {opening}{' '.join(title.split())}{closing}")
+        else:
+            themes.append(shown[key])
     return themes
 
 

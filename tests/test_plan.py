@@ -30,8 +30,9 @@ from curator.plan import (
     results_log,
     skip_slot,
     slot_id,
+    themes_from,
 )
-from curator.types import Schedule, Slot, SlotKind, SlotRule, SlotStatus
+from curator.types import Schedule, Score, Slot, SlotKind, SlotRule, SlotStatus, Term
 
 R, ORIG = SlotKind.RELAY, SlotKind.ORIGINAL
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
@@ -747,3 +748,18 @@ def test_adjacent_slots_across_midnight_are_fine(tmp_path: Path) -> None:
     )
     (profile,) = parse_settings(text, tmp_path / "feeds.yaml", env={}).profiles
     assert len(profile.schedule.slots) == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", "onboarding · «\u00a0Onboarding des profils tech\u00a0»"),
+        ("en", "onboarding · “Onboarding des profils tech”"),
+    ],
+)
+def test_original_topics_quote_the_title_as_the_profiles_language_does(
+    language: str, expected: str
+) -> None:
+    top = [Score("claire", 7, 0.8, 0.8, why=(Term("onboarding", 1.0),))]
+    themes = themes_from(top, titles={7: "Onboarding des profils tech"}, language=language)
+    assert themes == [expected]
