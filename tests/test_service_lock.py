@@ -25,9 +25,12 @@ def test_a_second_holder_is_refused_until_the_first_releases(database: Database)
     # Two Database objects stand for two processes: the lock must not depend on sharing one.
     other = Database.open(database.url)
     try:
-        with ServiceLock(database):
-            with pytest.raises(AlreadyRunning, match="already running"), ServiceLock(other):
-                pass
+        with (
+            ServiceLock(database),
+            pytest.raises(AlreadyRunning, match="already running"),
+            ServiceLock(other),
+        ):
+            pass
         with ServiceLock(other):  # released on exit: the next service may start
             pass
     finally:
