@@ -23,6 +23,8 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from curator.errors import ConfigError, ConfigNotFound, NotFound
 from curator.types import (
+    WEEKDAY_ALIASES,
+    WEEKDAY_NAMES,
     CalendarSettings,
     DigestSettings,
     FeedSource,
@@ -43,22 +45,7 @@ ENV_CONFIG = "CURATOR_CONFIG"
 ENV_DB = "CURATOR_DB"
 ENV_SMTP_PASSWORD = "CURATOR_SMTP_PASSWORD"
 
-WEEKDAYS = {
-    name: index
-    for index, names in enumerate(
-        [
-            ("mon", "monday", "lun", "lundi"),
-            ("tue", "tuesday", "mar", "mardi"),
-            ("wed", "wednesday", "mer", "mercredi"),
-            ("thu", "thursday", "jeu", "jeudi"),
-            ("fri", "friday", "ven", "vendredi"),
-            ("sat", "saturday", "sam", "samedi"),
-            ("sun", "sunday", "dim", "dimanche"),
-        ]
-    )
-    for name in names
-}
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAYS = WEEKDAY_ALIASES
 
 
 @dataclass(frozen=True, slots=True)

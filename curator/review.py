@@ -34,7 +34,17 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from curator.errors import InvalidAction
-from curator.types import Decision, DecisionKind, Item, ItemState, Score, Slot, SlotStatus, Term
+from curator.types import (
+    WEEKDAY_ALIASES,
+    Decision,
+    DecisionKind,
+    Item,
+    ItemState,
+    Score,
+    Slot,
+    SlotStatus,
+    Term,
+)
 
 DEFAULT_SNOOZE = "+3d"
 EXCERPT_CHARS = 600
@@ -580,21 +590,7 @@ q              quit                          Each decision is saved as you make 
 
 # -- dates -------------------------------------------------------------------------------------
 
-_WEEKDAYS = {
-    name: index
-    for index, names in enumerate(
-        [
-            ("mon", "monday", "lun", "lundi"),
-            ("tue", "tuesday", "mar", "mardi"),
-            ("wed", "wednesday", "mer", "mercredi"),
-            ("thu", "thursday", "jeu", "jeudi"),
-            ("fri", "friday", "ven", "vendredi"),
-            ("sat", "saturday", "sam", "samedi"),
-            ("sun", "sunday", "dim", "dimanche"),
-        ]
-    )
-    for name in names
-}
+_WEEKDAYS = WEEKDAY_ALIASES
 _RELATIVE = re.compile(r"^\+?\s*(\d+)\s*([hdw]|days?|weeks?|hours?|jours?|semaines?|heures?)$")
 
 

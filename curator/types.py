@@ -14,6 +14,24 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+# Weekday names a user may write (English or French, short or long) -> datetime.weekday().
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_ALIASES = {
+    name: index
+    for index, names in enumerate(
+        [
+            ("mon", "monday", "lun", "lundi"),
+            ("tue", "tuesday", "mar", "mardi"),
+            ("wed", "wednesday", "mer", "mercredi"),
+            ("thu", "thursday", "jeu", "jeudi"),
+            ("fri", "friday", "ven", "vendredi"),
+            ("sat", "saturday", "sam", "samedi"),
+            ("sun", "sunday", "dim", "dimanche"),
+        ]
+    )
+    for name in names
+}
+
 
 class FeedStatus(enum.StrEnum):
     ACTIVE = "active"

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from curator.errors import ConfigError
 from curator.outputs.templating import inline_css, render
+from curator.outputs.words import FR_SHORT_MONTHS
 from curator.types import Feed, FeedStatus, Item, Profile, Score, Slot, SlotKind, SlotStatus
 
 HTML_LIMIT_BYTES = 90 * 1024  # Gmail clips HTML parts past ~102 KB; keep a margin.
@@ -541,21 +542,7 @@ _MONTHS = {
     ],
 }
 
-# The usual French abbreviations (Imprimerie nationale): "mai" and "juin" stay whole.
-_FR_SHORT_MONTHS = [
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-]
+_FR_SHORT_MONTHS = FR_SHORT_MONTHS
 
 
 def long_date(d: date, lang: str) -> str:

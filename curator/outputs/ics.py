@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Alarm, Calendar, Event, vDuration, vText
 
 from curator.errors import ConfigError, ExportError
+from curator.outputs.words import FR_SHORT_MONTHS
 from curator.types import (
     CalendarSettings,
     Item,
@@ -206,20 +207,7 @@ _FR = _Words(
     calendar_name="curator : {profile}",
     reminder="Rappel : {summary}",
     weekdays=("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
-    months=(
-        "janv.",
-        "févr.",
-        "mars",
-        "avr.",
-        "mai",
-        "juin",
-        "juil.",
-        "août",
-        "sept.",
-        "oct.",
-        "nov.",
-        "déc.",
-    ),
+    months=FR_SHORT_MONTHS,
     decimal=",",
 )
 

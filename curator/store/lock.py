@@ -42,6 +42,9 @@ class ServiceLock:
             locked = connection.execute(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": _PG_LOCK_KEY}
             ).scalar()
+            # A session-level lock outlives the transaction: end it so the connection is not
+            # left "idle in transaction" (which servers may time out) for the service's life.
+            connection.commit()
             if not locked:
                 connection.close()
                 raise AlreadyRunning(
@@ -60,5 +63,12 @@ class ServiceLock:
         if self._file_lock is not None:
             self._file_lock.release()
         if self._pg_connection is not None:
-            # Closing the session releases its advisory locks.
+            # Unlock explicitly: closing only returns the connection to the pool, whose session
+            # (and so the advisory lock) would live on. If the process dies instead, PostgreSQL
+            # ends the session and releases the lock itself.
+            self._pg_connection.execute(
+                text("SELECT pg_advisory_unlock(:key)"), {"key": _PG_LOCK_KEY}
+            )
+            self._pg_connection.commit()
             self._pg_connection.close()
+            self._pg_connection = None

@@ -18,7 +18,8 @@ from curator.errors import NotFound
 from curator.store import decisions
 from curator.store.models import FeedRow, ItemRow, ScoreRow, SlotRow
 from curator.store.repo import item_from_row
-from curator.types import DecisionKind, Item, ItemState, Score, Slot, SlotKind, SlotStatus, Term
+from curator.store.scores import score_from_row
+from curator.types import DecisionKind, Item, ItemState, Score, Slot, SlotKind, SlotStatus
 
 
 def slot_from_row(row: SlotRow) -> Slot:
@@ -39,22 +40,6 @@ def slot_from_row(row: SlotRow) -> Slot:
         published_at=row.published_at,
         published_url=row.published_url,
         updated_at=row.updated_at,
-    )
-
-
-def score_from_row(row: ScoreRow) -> Score:
-    return Score(
-        profile=row.profile,
-        item_id=row.item_id,
-        final=row.final,
-        relevance=row.relevance,
-        feedback=row.feedback,
-        freshness=row.freshness,
-        source=row.source,
-        boost=row.boost,
-        blocked=row.blocked,
-        why=tuple(Term(str(text), float(weight)) for text, weight in (row.why or [])),
-        rank=row.rank,
     )
 
 
