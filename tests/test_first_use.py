@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -66,6 +67,10 @@ def test_status_lists_the_last_curator_run(tmp_path: Path) -> None:
     status = runner.invoke(cli, [*base, "status"])
     assert status.exit_code == 0, status.output
     assert "no job has run yet" not in status.output
+    # Times read as times, not as ISO 8601 with microseconds (that is what --json is for).
+    assert "+00:00" not in status.output and re.search(
+        r"last \w{3} \d\d \w{3} \d{4}", status.output
+    )
     after = json.loads(runner.invoke(cli, [*base, "status", "--json"]).output)
     assert after["jobs"]["run"]["status"] == "ok"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import click
@@ -58,13 +59,20 @@ def _errors(count: int) -> str:
     return "1 error" if count == 1 else f"{count} errors"
 
 
+def _when(iso: str) -> str:
+    """An ISO 8601 time as people read it, in its own offset (UTC, or the profile's zone);
+    `--json` keeps the exact value."""
+    moment = datetime.fromisoformat(iso)
+    return f"{moment:%a %d %b %Y %H:%M}" + (" UTC" if moment.utcoffset() == timedelta(0) else "")
+
+
 def status_lines(report: dict[str, Any]) -> list[str]:
-    lines = [f"curator status at {report['now']} ({report['database']})", "", "Jobs:"]
+    lines = [f"curator status at {_when(report['now'])} ({report['database']})", "", "Jobs:"]
     if not report["jobs"]:
         lines.append("  no job has run yet (start `curator serve`, or run `curator run`)")
     for name, run in report["jobs"].items():
         error = f": {run['detail']['error']}" if "error" in run["detail"] else ""
-        lines.append(f"  {name:<28} {run['status']:<8} last {run['started_at']}{error}")
+        lines.append(f"  {name:<28} {run['status']:<8} last {_when(run['started_at'])}{error}")
     failing = report["failing_feeds"]
     lines += ["", f"Feeds: {report['feeds']}, failing: {len(failing)}"]
     for feed in failing:
@@ -74,7 +82,7 @@ def status_lines(report: dict[str, Any]) -> list[str]:
     for name, profile in report["profiles"].items():
         lines += ["", f"Profile {name}: {profile['queue']} items waiting in the review queue"]
         for slot in profile["next_slots"]:
-            lines.append(f"  {slot['start']}  {slot['kind']:<8} {slot['status']}")
+            lines.append(f"  {_when(slot['start'])}  {slot['kind']:<8} {slot['status']}")
         if not profile["next_slots"]:
             lines.append("  no upcoming slot (check `schedule:` and run `curator plan`)")
         digest = profile["last_digest"]
