@@ -25,19 +25,11 @@ from curator import plan as planner
 from curator import review
 from curator.config import Settings, load_settings, resolve_database_url
 from curator.errors import ConfigError, CuratorError, ExportError, InvalidAction
+
+# The digest renderer (jinja2, css-inline) and the calendar writer (icalendar) are imported by
+# the methods that use them: every command loads this module, and `curator fetch` (run from
+# cron every few minutes) should not pay their ~0.15 s of start-up.
 from curator.outputs import outbox, smtp
-from curator.outputs.digest import (
-    DEFAULT_LOOKBACK,
-    Candidate,
-    DigestContent,
-    build_digest,
-    compose,
-    message_id,
-    preview,
-    profile_language,
-    slot_window,
-)
-from curator.outputs.ics import render_calendar
 from curator.outputs.ics_http import (
     CalendarResponse,
     calendar_response,
@@ -71,6 +63,7 @@ if TYPE_CHECKING:
     from curator import score as scoring
     from curator.ingest.pipeline import Progress
     from curator.ingest.report import FetchReport
+    from curator.outputs.digest import DigestContent
 
 log = logging.getLogger(__name__)
 
@@ -677,6 +670,8 @@ class Curator:
 
     def calendar_ics(self, profile: str, *, keep_cancelled: bool = False) -> bytes:
         """A profile's calendar; what subscribers get (removed slots simply absent)."""
+        from curator.outputs.ics import render_calendar
+
         chosen = self.settings.profile(profile)
         settings = replace(self.settings.calendar, keep_cancelled=keep_cancelled)
         now = self.now()
@@ -758,6 +753,8 @@ class Curator:
         return list(self.settings.profiles)
 
     def _plan_profile(self, profile: Profile, now: datetime) -> ProfilePlan:
+        from curator.outputs.digest import profile_language
+
         tz = planner.zone(profile.timezone)
         with self.db.session() as session:
             approved = slot_store.approved_items(session, profile.name)
@@ -945,6 +942,8 @@ class Curator:
         manual: bool,
         force: bool = False,
     ) -> DigestOutcome:
+        from curator.outputs.digest import compose, message_id, preview
+
         if mode == "send":
             return self._send_digest(p, d, now, manual=manual, force=force)
         content = self._digest_content(p, d, now)
@@ -970,6 +969,8 @@ class Curator:
     def _send_digest(
         self, p: Profile, d: date, now: datetime, *, manual: bool, force: bool
     ) -> DigestOutcome:
+        from curator.outputs.digest import compose, message_id
+
         smtp_settings = self.settings.smtp
         assert smtp_settings is not None
         if not p.digest.to:
@@ -1017,6 +1018,13 @@ class Curator:
         return replace(outbox.outcome_of(row), alerts=len(content.alerts))
 
     def _digest_content(self, p: Profile, d: date, now: datetime) -> DigestContent:
+        from curator.outputs.digest import (
+            DEFAULT_LOOKBACK,
+            Candidate,
+            build_digest,
+            slot_window,
+        )
+
         start, end = slot_window(p, d)
         with self.db.session() as session:
             before = digests.sent_before(session, p.name, d)

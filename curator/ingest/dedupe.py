@@ -28,13 +28,19 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import numpy as np
-import numpy.typing as npt
 from w3lib.url import canonicalize_url
 
 from curator.types import ItemState, ParsedEntry
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+# numpy is imported by the clustering functions only (~0.17 s): identity keys and
+# reconciliation run in every fetch and every parse worker, clustering only when items are new.
 
 # --- canonical URLs ------------------------------------------------------------------------
 
@@ -265,12 +271,12 @@ MAX_WORDS = 1500  # the start of an article is enough to recognise it, and keeps
 CONTAINMENT = 0.7  # share of the shorter text's shingles found in the longer one
 SIMILAR_SIZE = 0.5  # texts at least this close in length may match anywhere, not only at the start
 LEAD_SLACK = 1.5  # an excerpt may skip a little of the article's opening (a standfirst, a photo)
-SAMPLE_MASK = np.uint64(3)  # index one shingle in four (consistently: by hash value)
+SAMPLE_MASK = 3  # index one shingle in four (consistently: by hash value)
 COMMON_SHINGLE = 50  # a sampled shingle in more documents than this is boilerplate: not a clue
 DEFAULT_WINDOW = timedelta(days=3)
 
 _WORD = re.compile(r"\w+")
-_MIX = np.uint64(0x9E3779B97F4A7C15)
+_MIX = 0x9E3779B97F4A7C15
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,18 +306,22 @@ class _Shingled:
     def __init__(
         self, doc: ClusterDoc, is_new: bool, words: int, ordered: npt.NDArray[np.uint64]
     ) -> None:
+        import numpy as np
+
         self.doc = doc
         self.is_new = is_new
         self.words = words
         self.ordered = ordered  # shingle hashes in text order
         self.shingles = np.unique(ordered)  # sorted, unique
-        self.sample = self.shingles[(self.shingles & SAMPLE_MASK) == 0]
+        self.sample = self.shingles[(self.shingles & np.uint64(SAMPLE_MASK)) == 0]
 
 
 def _shingle(
     text: str, vocabulary: dict[str, int], width: int, max_words: int
 ) -> tuple[int, npt.NDArray[np.uint64]]:
     """Word count and the hashes of the word `width`-grams of `text`, in text order."""
+    import numpy as np
+
     words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())[:max_words]
     if len(words) < width:
         return len(words), np.empty(0, dtype=np.uint64)
@@ -327,7 +337,7 @@ def _shingle(
     with np.errstate(over="ignore"):
         for offset in range(width):
             hashes = hashes * np.uint64(1_000_003) + ids[offset : offset + n]
-        hashes = hashes * _MIX
+        hashes = hashes * np.uint64(_MIX)
         hashes ^= hashes >> np.uint64(29)
     return len(words), hashes
 
@@ -339,6 +349,8 @@ def _same_story(a: _Shingled, b: _Shingled, containment: float) -> bool:
     article, and that box is not a copy of the article. So a much shorter text must match the
     *start* of the longer one, which is what an aggregator's excerpt or a summary does.
     """
+    import numpy as np
+
     small, large = (a, b) if len(a.shingles) <= len(b.shingles) else (b, a)
     needed = containment * len(small.shingles)
     if len(np.intersect1d(small.shingles, large.shingles, assume_unique=True)) < needed:
@@ -391,6 +403,8 @@ def _similar_pairs(
     min_words: int,
     across_feeds_only: bool,
 ) -> list[tuple[int, int]]:
+    import numpy as np
+
     eligible = [i for i, d in enumerate(docs) if d.words >= min_words and len(d.shingles)]
     if not any(docs[i].is_new for i in eligible):
         return []

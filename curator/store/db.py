@@ -8,22 +8,22 @@ code through `postgresql+psycopg://...`.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from curator.errors import StorageError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +51,41 @@ def migrations_dir() -> Path:
 
 
 def alembic_config() -> Config:
+    # Alembic is imported only when a migration may be needed: it costs ~0.2 s of start-up
+    # that a command on an up-to-date database (every run after the first) need not pay.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir()))
     return cfg
+
+
+_REVISION = re.compile(
+    r"^(down_revision|revision)\b[^=]*=\s*(?:'([^']*)'|\"([^\"]*)\"|None)\s*$", re.M
+)
+
+
+def _quick_head() -> str | None:
+    """The single head revision read from the migration scripts as text, or None when that
+    is not certain (a script it cannot read this way, several heads, merge revisions)."""
+    try:
+        folder = migrations_dir() / "versions"
+        revisions: set[str] = set()
+        parents: set[str] = set()
+        for script in folder.glob("*.py"):
+            found = dict(
+                (m.group(1), m.group(2) or m.group(3))
+                for m in _REVISION.finditer(script.read_text())
+            )
+            if "revision" not in found or not found["revision"]:
+                return None
+            revisions.add(found["revision"])
+            if found.get("down_revision"):
+                parents.add(found["down_revision"])
+        heads = revisions - parents
+    except (OSError, StorageError, UnicodeDecodeError):
+        return None
+    return heads.pop() if len(heads) == 1 else None
 
 
 def _redact(url: str) -> str:
@@ -148,15 +180,21 @@ class Database:
         return _redact(self.url)
 
     def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head_revision(self) -> str | None:
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
     def upgrade(self, revision: str = "head") -> None:
-        if revision == "head" and self.current_revision() == self.head_revision():
+        if revision == "head" and self._at_head():
             return
+        from alembic import command
+
         cfg = alembic_config()
         try:
             with self.engine.begin() as conn:
@@ -165,6 +203,21 @@ class Database:
         except SQLAlchemyError as e:
             raise StorageError(f"migrating {self.display_url} failed: {e}") from e
         log.info("database %s migrated to %s", self.display_url, self.current_revision())
+
+    def _at_head(self) -> bool:
+        """Is the database at the head revision? A cheap check first (the stored revision
+        against the scripts' `revision` / `down_revision` lines read as text), then Alembic's
+        own answer whenever the cheap one cannot tell."""
+        head = _quick_head()
+        if head is not None:
+            try:
+                with self.engine.connect() as conn:
+                    stored = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+            except SQLAlchemyError:
+                stored = None  # no table yet (a new database): Alembic decides
+            if stored is not None and [row[0] for row in stored] == [head]:
+                return True
+        return self.current_revision() == self.head_revision()
 
     @contextmanager
     def session(self) -> Iterator[Session]:
