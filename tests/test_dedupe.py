@@ -17,6 +17,7 @@ from curator.ingest.dedupe import (
     assign_clusters,
     canonical_url,
     content_hash,
+    entry_keys,
     identity,
     keys_for,
     reconcile,
@@ -182,6 +183,27 @@ def test_deleted_items_never_come_back(guid_changed: bool) -> None:
     fetched = replace(stored, guid="renamed") if guid_changed else stored
     (result,) = reconcile([fetched], [known_from(stored, 9, ItemState.DELETED)])
     assert (result.action, result.item_id) == (Action.TOMBSTONED, 9)
+
+
+def test_keys_computed_ahead_give_the_same_reconciliation() -> None:
+    # The parse worker computes entry_keys; the writer reconciles from them.
+    stored = entry(guid="a", url="https://x.com/a?utm_source=feed")
+    fetched = [
+        replace(stored, title="Edited"),
+        entry(guid=None, url="https://x.com/b/#top"),
+        entry(guid=None, url=None, title="No link", content="Only text."),
+    ]
+    keys = entry_keys(fetched)
+    assert keys[1][:2] == ("url:https://x.com/b", "https://x.com/b")
+    assert keys[2][0] == "hash:" + keys[2][2]
+    known = [known_from(stored, 1)]
+    assert reconcile(fetched, known, keys) == reconcile(fetched, known)
+    assert [r.action for r in reconcile(fetched, known, keys)] == [
+        Action.UPDATE,
+        Action.NEW,
+        Action.NEW,
+    ]
+    assert keys_for(fetched, keys) == keys_for(fetched)
 
 
 def test_the_same_entry_twice_in_one_document_is_a_duplicate() -> None:

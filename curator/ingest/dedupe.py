@@ -188,19 +188,35 @@ class Reconciled:
     rekeyed: bool = False  # matched by URL although its identity changed: store the new one
 
 
-def keys_for(entries: Iterable[ParsedEntry]) -> tuple[set[str], set[str]]:
-    """Identities and canonical URLs to look up among stored items before `reconcile`."""
-    identities: set[str] = set()
-    urls: set[str] = set()
+EntryKeys = tuple[str, str | None, str]  # (identity, canonical URL, content hash)
+
+
+def entry_keys(entries: Iterable[ParsedEntry]) -> list[EntryKeys]:
+    """Each entry's identity, canonical URL and content hash, in order: what `reconcile`
+    works from. Computed where the document is parsed (a worker process), so the single
+    writer does not canonicalise and hash every entry again."""
+    keys: list[EntryKeys] = []
     for entry in entries:
         url = canonical_url(entry.url) if entry.url else None
-        identities.add(identity(entry, url))
-        if url:
-            urls.add(url)
-    return identities, urls
+        digest = content_hash(entry.title, entry.content or entry.summary)
+        keys.append((identity(entry, url), url, digest))
+    return keys
 
 
-def reconcile(entries: Sequence[ParsedEntry], known: Iterable[KnownItem]) -> list[Reconciled]:
+def keys_for(
+    entries: Iterable[ParsedEntry], keys: Sequence[EntryKeys] | None = None
+) -> tuple[set[str], set[str]]:
+    """Identities and canonical URLs to look up among stored items before `reconcile`."""
+    if keys is None:
+        keys = entry_keys(entries)
+    return {key for key, _, _ in keys}, {url for _, url, _ in keys if url}
+
+
+def reconcile(
+    entries: Sequence[ParsedEntry],
+    known: Iterable[KnownItem],
+    keys: Sequence[EntryKeys] | None = None,
+) -> list[Reconciled]:
     """Decide what to do with each entry of one fetched document of one feed.
 
     `known` are the feed's stored items whose identity or URL is among the entries' (see
@@ -208,7 +224,7 @@ def reconcile(entries: Sequence[ParsedEntry], known: Iterable[KnownItem]) -> lis
     URL of a stored item that has vanished from the document is that item with a changed guid
     (feeds do that when they move to another CMS): it is matched, not duplicated. A URL shared
     by several entries of the document (a podcast linking every episode to its home page)
-    never matches that way.
+    never matches that way. `keys` are the entries' `entry_keys`, if already computed.
     """
     by_identity: dict[str, KnownItem] = {}
     by_url: dict[str, list[KnownItem]] = {}
@@ -217,17 +233,11 @@ def reconcile(entries: Sequence[ParsedEntry], known: Iterable[KnownItem]) -> lis
         if item.url:
             by_url.setdefault(item.url, []).append(item)
 
-    prepared = []
-    for entry in entries:
-        url = canonical_url(entry.url) if entry.url else None
-        prepared.append(
-            (
-                entry,
-                identity(entry, url),
-                url,
-                content_hash(entry.title, entry.content or entry.summary),
-            )
-        )
+    if keys is None or len(keys) != len(entries):
+        keys = entry_keys(entries)
+    prepared = [
+        (entry, key, url, digest) for entry, (key, url, digest) in zip(entries, keys, strict=True)
+    ]
     present = {key for _, key, _, _ in prepared}
     url_counts = Counter(url for _, _, url, _ in prepared if url)
 

@@ -46,10 +46,10 @@ class ParsedDocument:
     ttl_minutes: int | None = None
     warning: str | None = None
     entries: tuple[ParsedEntry, ...] = ()
-    # Keys to look the entries up among stored items (dedupe.keys_for), computed here so the
-    # single writer thread does not canonicalise every URL itself.
-    identities: tuple[str, ...] = ()
-    urls: tuple[str, ...] = ()
+    # Each entry's (identity, canonical URL, content hash) (dedupe.entry_keys), aligned with
+    # `entries`, computed here so the single writer thread does not canonicalise and hash
+    # every entry itself.
+    keys: tuple[tuple[str, str | None, str], ...] = ()
     error: str | None = None
 
 
@@ -67,12 +67,12 @@ class PageText:
 def parse_document(body: bytes, url: str, headers: dict[str, str]) -> ParsedDocument:
     """Worker side: bytes -> entries. Never raises (a parser bug must not take the run down;
     it becomes this feed's error)."""
-    from curator.ingest.dedupe import keys_for
+    from curator.ingest.dedupe import entry_keys
     from curator.ingest.parse import parse_feed
 
     try:
         parsed = parse_feed(body, url=url, headers=headers)
-        identities, urls = keys_for(parsed.entries)
+        keys = entry_keys(parsed.entries)
     except CuratorError as e:
         return ParsedDocument(error=getattr(e, "message", str(e)))
     except Exception as e:
@@ -83,8 +83,7 @@ def parse_document(body: bytes, url: str, headers: dict[str, str]) -> ParsedDocu
         ttl_minutes=parsed.ttl_minutes,
         warning=parsed.warning,
         entries=parsed.entries,
-        identities=tuple(identities),
-        urls=tuple(urls),
+        keys=tuple(keys),
     )
 
 

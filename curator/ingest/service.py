@@ -115,16 +115,14 @@ class DatabaseSink:
         document: ParsedDocument,
     ) -> StoredFeed:
         entries = document.entries
-        if entries and not document.identities:
-            identities, urls = dedupe.keys_for(entries)
-        else:
-            identities, urls = set(document.identities), set(document.urls)
+        keys = document.keys if len(document.keys) == len(entries) else dedupe.entry_keys(entries)
+        identities, urls = dedupe.keys_for(entries, keys)
         known = (
             store.known_items(session, feed.id, identities, urls)
             if feed.last_fetched_at is not None  # never fetched: nothing stored to compare
             else []
         )
-        reconciled = dedupe.reconcile(entries, known)
+        reconciled = dedupe.reconcile(entries, known, keys)
         pending = [
             r.action is dedupe.Action.NEW
             and feed.full_text is not FullTextMode.NEVER  # spares the truncation regexes
