@@ -87,6 +87,41 @@ def test_fetch_then_not_modified(tmp_path: Path, feed_server: FeedServer) -> Non
     assert count_items(app) == 5
 
 
+def test_every_not_modified_feed_state_is_saved(tmp_path: Path, feed_server: FeedServer) -> None:
+    # More 304s than one batch of held-back states (service.STATE_BATCH), plus a remainder.
+    from curator.ingest.service import STATE_BATCH
+
+    count = STATE_BATCH + 3
+
+    def conditional(n: int) -> object:
+        def answer(request: object) -> Route:
+            if getattr(request, "headers", {}).get("if-none-match") == f'"a{n}"':
+                return Route(status=304, headers={"ETag": f'"b{n}"'})
+            body = rss(items(1, prefix=f"f{n}-"))
+            return Route(body=body, headers={"ETag": f'"a{n}"', "Content-Type": "text/xml"})
+
+        return answer
+
+    urls = [feed_server.route(f"/f{n}.xml", conditional(n)) for n in range(count)]  # type: ignore[arg-type]
+    clock = Clock(NOW)
+    app = open_curator(
+        tmp_path,
+        [{"url": u, "full_text": "never"} for u in urls],
+        fetch={"per_host": 8},
+        clock=clock,
+    )
+    assert app.fetch().fetched == count
+    clock.now = NOW + timedelta(hours=3)
+    second = app.fetch()
+    assert second.not_modified == count
+    with app.db.session() as s:
+        rows = s.execute(select(FeedRow.id, FeedRow.etag, FeedRow.last_fetched_at)).all()
+    assert sorted(etag for _, etag, _ in rows) == sorted(f'"b{n}"' for n in range(count))
+    assert {fetched for _, _, fetched in rows} == {NOW + timedelta(hours=3)}
+    clock.now = NOW + timedelta(hours=3, minutes=1)
+    assert app.fetch().feeds == ()  # their next fetch was pushed back, so none is due
+
+
 def test_permanent_redirect_rewrites_the_stored_url(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:

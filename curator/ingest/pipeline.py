@@ -139,6 +139,9 @@ class Sink(Protocol):
 
     def store_page(self, job: PageJob, page: PageText) -> bool: ...
 
+    def flush(self) -> None:
+        """Write whatever `store_feed` held back; called once the feeds are done."""
+
 
 _PRELOAD = ["curator.ingest.pipeline", "curator.ingest.parse", "curator.ingest.dedupe"]
 
@@ -283,10 +286,13 @@ class Pipeline:
         self, feeds: Sequence[Feed], leftover_pages: Sequence[PageJob] = ()
     ) -> list[FeedReport]:
         self._total = len(feeds)
-        async with Fetcher(self.settings, stop=self.stop) as fetcher:
-            leftovers = asyncio.gather(*(self._page(fetcher, job) for job in leftover_pages))
-            reports = await asyncio.gather(*(self._feed(fetcher, feed) for feed in feeds))
-            await leftovers
+        try:
+            async with Fetcher(self.settings, stop=self.stop) as fetcher:
+                leftovers = asyncio.gather(*(self._page(fetcher, job) for job in leftover_pages))
+                reports = await asyncio.gather(*(self._feed(fetcher, feed) for feed in feeds))
+                await leftovers
+        finally:
+            await _call(self.writer, self.sink.flush)
         # Feeds not attempted because of a stop request stay due; they are not reported.
         return [r for r in reports if r is not None]
 

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 CLUSTER_LOOKBACK = timedelta(days=30)  # never compare with items older than this: keeps it cheap
 LEFTOVER_PAGES = 500  # full-text pages resumed per run after an interrupted one
+STATE_BATCH = 64  # not-modified feeds whose new state is written in one transaction
 
 
 class DatabaseSink:
@@ -57,11 +58,39 @@ class DatabaseSink:
         self.now = now
         self.rng = rng
         self.new_ids: list[int] = []
+        # New states of not-modified feeds, written STATE_BATCH at a time: a transaction per
+        # 304 cost more than the request itself. Losing them in a crash only means those
+        # feeds are asked again next run, with the validators they had.
+        self._unchanged: list[tuple[int, policy.FeedState]] = []
+
+    def flush(self) -> None:
+        """Write the states held back by `store_feed`."""
+        pending, self._unchanged = self._unchanged, []
+        if pending:
+            with self.db.session() as session:
+                for feed_id, state in pending:
+                    store.save_feed_state(session, feed_id, state, self.now)
 
     def store_feed(
         self, feed: Feed, result: FetchResult, document: ParsedDocument | None
     ) -> StoredFeed:
         now, settings = self.now, self.settings
+        if result.status is FetchStatus.NOT_MODIFIED and result.permanent_url is None:
+            state = policy.after_success(
+                feed,
+                settings,
+                now,
+                etag=result.etag,
+                last_modified=result.last_modified,
+                max_age_seconds=result.max_age_seconds,
+                not_modified=True,
+            )
+            self._unchanged.append((feed.id, state))
+            if len(self._unchanged) >= STATE_BATCH:
+                self.flush()
+            return StoredFeed(
+                _report(feed, FeedOutcome.NOT_MODIFIED, http_status=result.http_status)
+            )
         with self.db.session() as session:
             if result.status is FetchStatus.GONE:
                 state = policy.after_gone(feed, now)

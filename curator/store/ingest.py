@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, or_, select, update
+from sqlalchemy import Insert, Table, bindparam, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -185,33 +185,40 @@ def save_feed_state(
     """Write the feed's new state. A changed URL (permanent redirect) is recorded in
     `feed_urls`; returns the new URL if it was rewritten. A URL already used by another feed
     is not taken (the two would collide); the old one stays."""
-    row = session.get(FeedRow, feed_id)
-    if row is None:
+    # Core statements, not the ORM row: this runs for every feed of every fetch, and loading
+    # the row then flushing it was most of the cost of storing a not-modified feed.
+    table = cast(Table, FeedRow.__table__)
+    current = session.execute(select(table.c.url).where(table.c.id == feed_id)).scalar()
+    if current is None:
         return None
     moved = None
-    if state.url != row.url:
-        clash = session.scalar(select(FeedRow.id).where(FeedRow.url == state.url))
+    values: dict[str, Any] = {}
+    if state.url != current:
+        clash = session.scalar(select(table.c.id).where(table.c.url == state.url))
         if clash is None:
-            history = FeedUrlRow(
-                feed_id=feed_id, url=row.url, reason="permanent redirect", replaced_at=now
+            session.execute(
+                insert(cast(Table, FeedUrlRow.__table__)).values(
+                    feed_id=feed_id, url=current, reason="permanent redirect", replaced_at=now
+                )
             )
-            session.add(history)
-            row.url = moved = state.url
-    row.status = state.status.value
-    row.etag = state.etag
-    row.last_modified = state.last_modified
-    row.last_fetched_at = state.last_fetched_at
-    row.next_fetch_at = state.next_fetch_at
-    row.error_count = state.error_count
-    row.first_error_at = state.first_error_at
-    row.last_error = state.last_error
-    row.disabled_reason = state.disabled_reason
+            values["url"] = moved = state.url
+    values |= {
+        "status": state.status.value,
+        "etag": state.etag,
+        "last_modified": state.last_modified,
+        "last_fetched_at": state.last_fetched_at,
+        "next_fetch_at": state.next_fetch_at,
+        "error_count": state.error_count,
+        "first_error_at": state.first_error_at,
+        "last_error": state.last_error,
+        "disabled_reason": state.disabled_reason,
+        "updated_at": now,
+    }
     if title:
-        row.title = title
+        values["title"] = title
     if site_url:
-        row.site_url = site_url
-    row.updated_at = now
-    session.flush()
+        values["site_url"] = site_url
+    session.execute(update(table).where(table.c.id == feed_id).values(**values))
     return moved
 
 
