@@ -15,7 +15,7 @@ from curator.cli import cli, main
 from curator.cli.demo import explore_lines
 from curator.demo import run_demo
 from curator.errors import InvalidAction
-from curator.review import check_pending
+from curator.review import check_pending, describe
 from curator.types import Decision, DecisionKind
 from tests.support.digest import item
 
@@ -43,8 +43,16 @@ def test_an_approval_after_the_demo_lands_in_the_calendar_with_its_comment(
 ) -> None:
     app = Curator.open(demo_dir / "feeds.yaml")
     try:
-        top = app.queue("claire", limit=1)[0]
+        queue = app.queue("claire")
+        # The demo approved the best items, all from the one French HR blog (its aggregator's
+        # reposts fold into the originals), so the planner's spacing may leave no room for a
+        # fourth item of that blog: then the user is told, and an item of another feed lands.
+        top = queue[0]
         outcome = app.approve("claire", top.item.id, COMMENT)
+        if outcome.slot is None:
+            assert "no open slot fits it" in describe(outcome)
+            top = next(e for e in queue[1:] if e.item.feed_id != top.item.feed_id)
+            outcome = app.approve("claire", top.item.id, COMMENT)
         view = app.calendar("claire", weeks=2)
     finally:
         app.close()
