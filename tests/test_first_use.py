@@ -163,3 +163,42 @@ def test_the_demo_digest_and_calendars_show_the_plan_after_its_approvals(tmp_pat
             assert title in text, f"{name}: {title!r} is planned but not in the digest"
         ics = (result.directory / f"calendar-{name}.ics").read_text(encoding="utf-8")
         assert ics.count("BEGIN:VEVENT") >= 3
+
+
+def test_status_shows_a_digest_written_to_file(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        "profiles:\n  - name: claire\n    objective: recrutement tech\n    language: fr\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    base = ["--config", str(config)]
+    assert "no digest yet" in runner.invoke(cli, [*base, "status"]).output
+    # no `smtp:` section: the run writes the day's digest beside the database
+    assert runner.invoke(cli, [*base, "run"]).exit_code == 0
+    [written] = tmp_path.glob("digest-claire-*.eml")
+    status = runner.invoke(cli, [*base, "status"])
+    assert status.exit_code == 0, status.output
+    assert "no digest yet" not in status.output
+    day = written.name.removeprefix("digest-claire-").removesuffix(".eml")
+    assert f"last digest written to file: {day}, {written}" in status.output
+    data = json.loads(runner.invoke(cli, [*base, "status", "--json"]).output)
+    assert data["profiles"]["claire"]["last_digest"] is None  # the outbox holds sent ones only
+    assert data["profiles"]["claire"]["last_digest_file"]["path"] == str(written)
+
+
+def test_last_digest_file_is_the_newest_day_of_that_profile_only(tmp_path: Path) -> None:
+    from curator.app import last_digest_file
+
+    for name in (
+        "digest-ana-2026-11-29.eml",
+        "digest-ana-2026-11-30.eml",
+        "digest-ana-bis-2026-12-05.eml",  # another profile whose name starts alike
+        "digest-ana-notes.eml",
+        "digest-ana-2026-12-09.txt",
+    ):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    found = last_digest_file(tmp_path, "ana")
+    assert found == (datetime(2026, 11, 30).date(), tmp_path / "digest-ana-2026-11-30.eml")
+    assert last_digest_file(tmp_path, "bob") is None
+    assert last_digest_file(tmp_path / "missing", "ana") is None
