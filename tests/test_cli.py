@@ -136,3 +136,13 @@ def test_environment_selects_config_and_database(
     )
     assert result.returncode == 0, result.stderr
     assert env_db.is_file() and not (tmp_path / "curator.db").exists()
+
+
+def test_fetch_exits_1_when_no_feed_could_be_fetched(capsys, write_config) -> None:
+    # MINIMAL_CONFIG's only feed is on a closed port: the failure is named, and the exit code
+    # tells scripts that nothing at all was fetched.
+    path = write_config()
+    code, out, err = run_main(capsys, "--config", str(path), "fetch")
+    assert code == 1
+    assert "failed: Local:" in out
+    assert "no feed could be fetched" in err and "Traceback" not in err

@@ -52,8 +52,14 @@ def fetch(app: Curator, fetch_all: bool, feed: str | None, as_json: bool) -> Non
     """Fetch the feeds that are due and store their new items."""
     with _progress_bar(not as_json) as progress:
         report = app.fetch(all=fetch_all, feed=feed, progress=progress)
+    # One broken feed among many is ordinary life (it is listed, and backs off); when not a
+    # single feed could be fetched something is wrong on this side (network, proxy), and
+    # scripts and cron should see it in the exit code.
+    nothing_fetched = bool(report.feeds) and report.failed == len(report.feeds)
     if as_json:
         echo_json(report.to_dict())
+        if nothing_fetched:
+            click.get_current_context().exit(1)
         return
     if not report.feeds:
         click.echo("No feed is due (use --all to fetch them anyway).")
@@ -66,6 +72,9 @@ def fetch(app: Curator, fetch_all: bool, feed: str | None, as_json: bool) -> Non
             click.echo(f"  warning: {item.name}: {item.warning}")
         if item.moved_to:
             click.echo(f"  moved: {item.name} -> {item.moved_to}")
+    if nothing_fetched:
+        click.echo("curator: error: no feed could be fetched (see above)", err=True)
+        click.get_current_context().exit(1)
 
 
 @feeds.command("add")
