@@ -15,6 +15,7 @@ import time as _time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
@@ -261,6 +262,9 @@ class Curator:
             for p in self.settings.profiles:
                 upcoming = slot_store.list_slots(session, p.name, since=now)[:5]
                 recent = digests.recent(session, p.name, limit=1)
+                written = last_digest_file(
+                    self._digest_path(p.name, now.date(), None).parent, p.name
+                )
                 profiles[p.name] = {
                     "queue": len(queue_store.pending(session, p.name, now)),
                     "next_slots": [
@@ -280,6 +284,19 @@ class Curator:
                             "last_error": recent[0].last_error,
                         }
                         if recent
+                        else None
+                    ),
+                    # Digests written to file (no SMTP, or no recipient) never enter the outbox:
+                    # the newest such file, so status does not claim there is no digest at all.
+                    "last_digest_file": (
+                        {
+                            "day": written[0].isoformat(),
+                            "path": str(written[1]),
+                            "written_at": datetime.fromtimestamp(
+                                written[1].stat().st_mtime, UTC
+                            ).isoformat(),
+                        }
+                        if written
                         else None
                     ),
                 }
@@ -1054,14 +1071,16 @@ class Curator:
         with self.db.session() as session:
             digests.save(session, row, self.now())
 
-    def _digest_path(self, profile: str, d: date, path: Path | None, *, several: bool) -> Path:
+    def _digest_path(
+        self, profile: str, d: date, path: Path | None, *, several: bool = False
+    ) -> Path:
         if path is None:
             folder = self.settings.data_dir
             if self.db.dialect == "sqlite":  # beside the database file, like the calendars
                 database = make_url(self.db.url).database
                 if database and database != ":memory:":
                     folder = Path(database).resolve().parent
-            return folder / f"digest-{profile}-{d.isoformat()}.eml"
+            return folder / digest_file_name(profile, d)
         if several:  # one file per profile: out.eml -> out-alice.eml
             return path.with_name(f"{path.stem}-{profile}{path.suffix or '.eml'}")
         return path
@@ -1099,6 +1118,30 @@ class Curator:
         report = self.plan()
         notes = [n for p in report.plans for n in p.notes]
         return report.summary(), {"notes": notes}
+
+
+def digest_file_name(profile: str, day: date) -> str:
+    """Where the main job writes a digest it does not send: `digest-<profile>-<day>.eml`."""
+    return f"digest-{profile}-{day.isoformat()}.eml"
+
+
+def last_digest_file(folder: Path, profile: str) -> tuple[date, Path] | None:
+    """The newest digest file of `profile` in `folder` (by its day), or None."""
+    prefix, suffix = f"digest-{profile}-", ".eml"
+    found: list[tuple[date, Path]] = []
+    try:
+        paths = list(folder.glob(f"{glob_escape(prefix)}*{suffix}"))
+    except OSError:
+        return None
+    for path in paths:
+        # the day must be all that follows the prefix: "digest-ana-2026-…" is not "ana-bis"'s
+        try:
+            day = date.fromisoformat(path.name[len(prefix) : -len(suffix)])
+        except ValueError:
+            continue
+        if path.is_file():
+            found.append((day, path))
+    return max(found) if found else None
 
 
 RUN_JOB = "run"  # `curator run`, as `curator status` lists it beside the service's jobs

@@ -14,12 +14,16 @@ The rules, in the order they apply:
   planner never moves or refills them. The one exception is the user's own action: a frozen,
   unpublished relay whose item was rejected or withdrawn is freed and refilled.
 * Time budget: when a local week (Monday..Sunday) holds more minutes than `weekly_minutes`, slots
-  that are not frozen are dropped, lowest value first (see `_drop_order`), and a note says so.
+  that are not frozen are dropped, lowest value first (see `_drop_key`), and a note says so.
 * Relay slots are filled in time order with approved items by score, subject to the quality floor
-  (`min_score`), freshness at slot time (`max_age_days`) and spacing (two adjacent relay slots never
-  carry the same feed or the same duplicate cluster; a shared topic is penalised). An item already
-  assigned to a slot keeps it while it stays valid, so a new approval never reshuffles the queue;
+  (`min_score`), freshness at slot time (`max_age_days`) and spacing (two adjacent relay slots
+  never carry the same feed or the same duplicate cluster; a shared topic is penalised). An item
+  already assigned to a slot keeps it while it stays valid, so a new approval never reshuffles
+  the queue;
   a slot that would stay empty before a queued item pulls that item forward (no gaps).
+  When that leaves out an approval carrying a comment of at least `min_comment_chars` (invested
+  effort: its slot is ready at once), the free slots are filled again commented first, then by
+  score; that plan is kept if it places more commented items and no fewer items in all.
 * Original slots get a topic from the recent high-scoring themes, else from the objective.
 * Every slot's `sequence` increases, and `updated_at` becomes now, whenever anything in it changes
   (iCalendar SEQUENCE, RFC 5545 section 3.8.7.4).
@@ -196,6 +200,18 @@ def _has_comment(slot: Slot) -> bool:
     return bool(slot.comment and slot.comment.strip())
 
 
+def _commented(c: Candidate, min_chars: int) -> bool:
+    """Whether the approval carried a comment long enough to make its relay slot ready."""
+    return c.comment is not None and len(c.comment.strip()) >= min_chars
+
+
+def _fill_order(c: Candidate, min_chars: int | None) -> tuple[int, float, int]:
+    """Sort key, best first: with `min_chars`, approved items with a comment that long come
+    first (invested effort, the slot is ready at once); then score, then the lower id."""
+    ready = min_chars is not None and _commented(c, min_chars)
+    return (0 if ready else 1, -c.score, c.item_id)
+
+
 def _status_for(kind: SlotKind, comment: str | None, min_chars: int) -> SlotStatus:
     del kind  # relays and originals alike are ready once the user's text is long enough
     if comment is not None and len(comment.strip()) >= min_chars:
@@ -279,7 +295,7 @@ def plan_slots(
     opens, dropped_notes = _apply_budget(opens, frozen.values(), schedule, tz, approved)
     notes.extend(dropped_notes)
 
-    _fill_relays(opens, list(frozen.values()), schedule, approved, info)
+    _fill_with_comments_first(opens, list(frozen.values()), schedule, approved, info)
     _assign_topics(opens, list(frozen.values()), themes, objective)
 
     timeline = _timeline(opens, frozen.values())
@@ -338,7 +354,8 @@ def _apply_budget(
 
     Drop order (lowest value first), chosen so that planning twice drops the same slots:
     1. slots not stored yet (a dropped slot comes back as such next time, so it goes first again),
-       taking from the kind that holds more of the week's minutes, so the relay/original mix
+       taking from the kind that holds more of the week's minutes (frozen slots included, so a
+       slot frozen by a comment or a pin does not change the answer), so the relay/original mix
        survives, the latest first;
     2. stored slots: empty relays, then relays by their item's score, then originals.
     """
@@ -350,10 +367,12 @@ def _apply_budget(
     for o in opens:
         weeks.setdefault(local_week(o.starts_at, tz), []).append(o)
     used: dict[date, int] = {}
+    held: dict[tuple[date, SlotKind], int] = {}  # frozen minutes per week and kind
     for s in frozen_slots:
         if s.status is not SlotStatus.SKIPPED:
             wk = local_week(s.starts_at, tz)
             used[wk] = used.get(wk, 0) + s.minutes
+            held[wk, s.kind] = held.get((wk, s.kind), 0) + s.minutes
     dropped: set[str] = set()
     notes: list[str] = []
     for wk in sorted(weeks):
@@ -365,7 +384,10 @@ def _apply_budget(
         before = total
         count = 0
         while total > budget and members:
-            victim = min(members, key=lambda o: _drop_key(o, members, schedule, approved))
+            victim = min(
+                members,
+                key=lambda o: _drop_key(o, members, held.get((wk, o.kind), 0), schedule, approved),
+            )
             members.remove(victim)
             dropped.add(victim.id)
             total -= _minutes(victim.kind, schedule)
@@ -381,9 +403,13 @@ def _apply_budget(
 
 
 def _drop_key(
-    o: _Open, members: Sequence[_Open], schedule: Schedule, approved: Mapping[int, Candidate]
+    o: _Open,
+    members: Sequence[_Open],
+    held: int,
+    schedule: Schedule,
+    approved: Mapping[int, Candidate],
 ) -> tuple[int, float, int, float, str]:
-    share = sum(_minutes(m.kind, schedule) for m in members if m.kind is o.kind)
+    share = held + sum(_minutes(m.kind, schedule) for m in members if m.kind is o.kind)
     if o.previous is None:
         value = 0.0
     elif o.kind is SlotKind.ORIGINAL:
@@ -438,12 +464,62 @@ def _overlap(a: Sequence[str], b: Sequence[str]) -> float:
     return len(sa & sb) / len(sa | sb)
 
 
+def _fill_with_comments_first(
+    opens: list[_Open],
+    frozen: list[Slot],
+    schedule: Schedule,
+    approved: Mapping[int, Candidate],
+    info: Mapping[int, Candidate],
+) -> None:
+    """Fill by score; if that leaves a commented approval out, fill again commented first.
+
+    A comment is invested effort that makes the slot ready at once, so it should win a slot
+    over an uncommented item. Filling commented-first unconditionally, though, can cost a slot:
+    in time order it may put two items of one feed in reach of each other and leave a slot
+    empty that the score order filled. So the commented-first plan is kept only when it places
+    more commented items and no fewer items in all. Items kept from the stored plan (sticky)
+    keep their slots in both passes, so a new commented approval never reshuffles the queue.
+    """
+    min_chars = schedule.min_comment_chars
+    initial = [o.sticky_item for o in opens]
+    _fill_relays(opens, frozen, schedule, approved, info, ready_first=False)
+    used = {s.item_id for s in frozen if s.item_id is not None}
+
+    def placed() -> tuple[int, int]:
+        items = [approved[o.item] for o in opens if o.item is not None]
+        return len(items), sum(1 for c in items if _commented(c, min_chars))
+
+    waiting = [
+        c
+        for c in approved.values()
+        if _commented(c, min_chars)
+        and c.item_id not in used
+        and all(o.item != c.item_id for o in opens)
+    ]
+    if not waiting:
+        return
+    by_score = [(o.item, o.sticky_item) for o in opens]
+    total, commented = placed()
+    for o, sticky in zip(opens, initial, strict=True):
+        o.item, o.sticky_item = None, sticky
+    ready_first = {
+        c.item_id: c for c in sorted(approved.values(), key=lambda c: _fill_order(c, min_chars))
+    }
+    _fill_relays(opens, frozen, schedule, ready_first, info, ready_first=True)
+    total2, commented2 = placed()
+    if commented2 <= commented or total2 < total:
+        for o, (item, sticky) in zip(opens, by_score, strict=True):
+            o.item, o.sticky_item = item, sticky
+
+
 def _fill_relays(
     opens: list[_Open],
     frozen: list[Slot],
     schedule: Schedule,
     approved: Mapping[int, Candidate],
     info: Mapping[int, Candidate],
+    *,
+    ready_first: bool,
 ) -> None:
     """Fill open relay slots in time order, keeping valid existing assignments.
 
@@ -453,7 +529,7 @@ def _fill_relays(
     used = {s.item_id for s in frozen if s.item_id is not None}
     for _ in range(MAX_REFILL_ROUNDS):
         before = [(o.id, o.item) for o in opens]
-        _fill_once(opens, frozen, schedule, approved, info, used)
+        _fill_once(opens, frozen, schedule, approved, info, used, ready_first)
         for o in opens:
             o.sticky_item = o.item
         if [(o.id, o.item) for o in opens] == before:
@@ -467,7 +543,10 @@ def _fill_once(
     approved: Mapping[int, Candidate],
     info: Mapping[int, Candidate],
     used: set[int],
+    ready_first: bool,
 ) -> None:
+    """One fill round. `approved` iterates in fill order: by score, or commented first when
+    `ready_first`."""
     timeline = _timeline(opens, frozen)
     reserved: dict[int, str] = {}
     for o in opens:
@@ -498,12 +577,15 @@ def _fill_once(
             free = (
                 c for c in approved.values() if c.item_id not in taken and c.item_id not in reserved
             )
-            choice = _best(free, slot.starts_at, schedule, prev_c, next_c)
+            choice = _best(free, slot.starts_at, schedule, prev_c, next_c, ready_first)
         if choice is None:
             # Rather than leave a gap before a queued item, pull the best one forward (a freed
             # slot takes the next best approved item); the slot it leaves is refilled in turn.
-            queued = sorted((approved[i] for i in reserved), key=lambda c: (-c.score, c.item_id))
-            choice = _best(queued, slot.starts_at, schedule, prev_c, next_c)
+            queued = sorted(
+                (approved[i] for i in reserved),
+                key=lambda c: _fill_order(c, schedule.min_comment_chars if ready_first else None),
+            )
+            choice = _best(queued, slot.starts_at, schedule, prev_c, next_c, ready_first)
             if choice is not None:
                 owners[reserved.pop(choice)].sticky_item = None
         slot.item = choice
@@ -518,23 +600,31 @@ def _best(
     schedule: Schedule,
     prev_c: Candidate | None,
     next_c: Candidate | None,
+    ready_first: bool = False,
 ) -> int | None:
-    """The best eligible candidate of a pool sorted by score, best first."""
-    best: tuple[float, int] | None = None
+    """The best eligible candidate of a pool sorted by `_fill_order`, best first.
+
+    With `ready_first`, commented items come first whatever their score; within each group the
+    topic penalty decides between close scores.
+    """
+    best: tuple[int, float, int] | None = None
     oldest = _oldest(at, schedule)
     for c in pool:
-        if c.score < schedule.min_score or (best is not None and c.score < best[0]):
+        ready = 1 if ready_first and _commented(c, schedule.min_comment_chars) else 0
+        if best is not None and (ready, c.score) < best[:2]:
             break  # sorted: no later candidate can beat this (a penalty only lowers a score)
+        if c.score < schedule.min_score:
+            continue  # an uncommented item further on may still clear the floor
         if c.reference_at is not None and c.reference_at < oldest:
             continue
         if not _eligible(c, at, schedule, prev_c, next_c):
             continue
         penalty = _overlap(c.topics, prev_c.topics) if prev_c is not None else 0.0
         # ties go to the lower item id, so the choice never depends on input order
-        key = (c.score * (1.0 - TOPIC_PENALTY * penalty), -c.item_id)
+        key = (ready, c.score * (1.0 - TOPIC_PENALTY * penalty), -c.item_id)
         if best is None or key > best:
             best = key
-    return -best[1] if best is not None else None
+    return -best[2] if best is not None else None
 
 
 def _eligible(

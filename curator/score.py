@@ -19,8 +19,11 @@ Score of an item for a profile:
                 model trained on the approve / reject decisions
     final     = base scaled by freshness (half-life, with a floor), its odds scaled by the
                 source weight, then combined with the keyword boost as 1 - (1 - x)(1 - boost)
-A blocked item gets final 0 and no rank. Only the best item of a near-duplicate cluster is
-ranked; the queue is diversified by MMR and a per-feed cap on each page of ten.
+A blocked item gets final 0 and no rank. A near-duplicate cluster is one story: it is ranked
+once, under the best score of its pending versions, and shown as its original (the earliest
+published version, ties to the representative ingestion chose), which carries that score; an
+aggregator's repost never leads the queue in place of the article it quotes. The queue is
+diversified by MMR and a per-feed cap on each page of ten.
 """
 
 from __future__ import annotations
@@ -659,7 +662,7 @@ def score_items(
     final = _combine(base, fresh, source, boost)
     final[blocked] = 0.0
 
-    ranks = _rank(profile, items, x, final, blocked, latest, now)
+    ranks, final = _rank(profile, items, x, final, blocked, latest, now)
     why = _explain(items, x, (q0, q_fb), final, blocked)
     # Rounded once, in bulk: stored values stay stable and comparable across runs.
     cols = [
@@ -765,9 +768,14 @@ def _rank(
     blocked: np.ndarray,
     latest: Mapping[int, Decision],
     now: datetime,
-) -> dict[int, int]:
+) -> tuple[dict[int, int], np.ndarray]:
     """Rank the pending queue: one item per near-duplicate cluster, MMR over the head, and at
-    most `max_per_source` items of one feed on each page of ten."""
+    most `max_per_source` items of one feed on each page of ten.
+
+    Returns the ranks by item index and the final scores, where each cluster's shown member
+    carries the best final of the cluster's pending versions (the story's score), so that the
+    digest floor and the planner judge the story, not the version shown.
+    """
     n = len(items)
     ids = np.fromiter((i.id for i in items), np.int64, n)
     keys = np.fromiter(
@@ -783,13 +791,26 @@ def _rank(
     # its other versions must not come back to the queue as if they were new.
     if decided_stories:
         pending &= ~np.isin(keys, np.fromiter(decided_stories, np.int64, len(decided_stories)))
-    # Best first (ties: lower id); the first item met of each cluster is its representative.
+    # Best first (ties: lower id); the first item met of each cluster is its best version,
+    # which places the story in the queue.
     best = np.lexsort((ids, -final))
     best = best[pending[best]]
     _, first = np.unique(keys[best], return_index=True)
-    candidates = best[np.sort(first)].tolist()
-    if not candidates:
-        return {}
+    leaders = best[np.sort(first)]
+    if not leaders.size:
+        return {}, final
+    # The story is shown as its original: users relay the source, not an aggregator's repost.
+    # Earliest published (else fetched), ties to ingestion's representative, then lower id.
+    when = np.array([(i.published_at or i.fetched_at).timestamp() for i in items])
+    earliest = np.lexsort((ids, keys != ids, when))
+    earliest = earliest[pending[earliest]]
+    _, first_seen = np.unique(keys[earliest], return_index=True)
+    face = dict(
+        zip(keys[earliest[first_seen]].tolist(), earliest[first_seen].tolist(), strict=True)
+    )
+    candidates = [face[int(keys[k])] for k in leaders]
+    final = final.copy()
+    final[candidates] = final[leaders]
     lam = 1.0 - min(1.0, max(0.0, profile.scoring.diversity))
     cap = profile.scoring.max_per_source
     head, tail = candidates[:MMR_POOL], candidates[MMR_POOL:]
@@ -819,7 +840,7 @@ def _rank(
         order.append(head[pick])
         per_feed[int(feed_of[pick])] = per_feed.get(int(feed_of[pick]), 0) + 1
     order.extend(tail)
-    return {k: r for r, k in enumerate(order, start=1)}
+    return {k: r for r, k in enumerate(order, start=1)}, final
 
 
 def _explain(

@@ -207,6 +207,58 @@ def test_relays_take_items_in_score_order() -> None:
     assert all(s.status is SlotStatus.PLANNED for s in relays(result))
 
 
+LONG = "Ce retour d'expérience montre pourquoi l'onboarding compte autant que l'offre."
+
+
+def test_a_commented_approval_takes_the_last_free_slot_ahead_of_a_higher_score() -> None:
+    # one free slot, two approvals: the commented one is ready to publish, the other is not
+    schedule = sched(rule(MON, "08:30"), horizon_days=7, min_comment_chars=40)
+    cands = [cand(1, 0.9), cand(2, 0.5, comment=LONG)]
+    (slot,) = relays(plan(schedule, cands))
+    assert (slot.item_id, slot.status, slot.comment) == (2, SlotStatus.READY, LONG)
+
+
+def test_commented_approvals_come_first_then_score() -> None:
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), rule(FRI, "09:00"), horizon_days=7)
+    cands = [cand(1, 0.9), cand(2, 0.4, comment=LONG), cand(3, 0.6, comment=LONG), cand(4, 0.8)]
+    assert [s.item_id for s in relays(plan(schedule, cands))] == [3, 2, 1]
+
+
+def test_comment_priority_never_costs_a_slot_the_score_order_fills() -> None:
+    # commented-first would give Mon B, Wed A1, and leave Fri empty (A2 cannot follow A1);
+    # every item already has a slot in score order, so that plan stays
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), rule(FRI, "17:00"), horizon_days=7)
+    cands = [cand(1, 0.82, feed=7), cand(2, 0.74, feed=7), cand(3, 0.66, feed=8, comment=LONG)]
+    assert [s.item_id for s in relays(plan(schedule, cands))] == [1, 3, 2]
+
+
+def test_a_comment_shorter_than_the_minimum_gives_no_priority() -> None:
+    schedule = sched(rule(MON, "08:30"), horizon_days=7, min_comment_chars=40)
+    cands = [cand(1, 0.9), cand(2, 0.5, comment="court mais sincère")]
+    assert [s.item_id for s in relays(plan(schedule, cands))] == [1]
+
+
+def test_a_comment_does_not_lift_an_item_over_the_rules() -> None:
+    schedule = sched(rule(MON, "08:30"), horizon_days=7, min_score=0.3, max_age_days=3.0)
+    weak = cand(1, 0.2, comment=LONG)
+    old = cand(2, 0.8, comment=LONG, reference_at=NOW - timedelta(days=5))
+    (slot,) = relays(plan(schedule, [weak, old, cand(3, 0.4)]))
+    assert slot.item_id == 3
+    # spacing too: the commented item shares its feed with a frozen neighbour
+    two = sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7)
+    wed = plan(two, [cand(5, 0.5, feed=7)]).slots[1]
+    pinned = replace(wed, pinned=True, item_id=5)
+    cands = [cand(1, 0.3, feed=7, comment=LONG), cand(3, 0.4, feed=8), cand(5, 0.5, feed=7)]
+    assert [s.item_id for s in relays(plan(two, cands, [pinned]))] == [3, 5]
+
+
+def test_a_commented_approval_does_not_take_a_slot_already_planned() -> None:
+    schedule = sched(rule(MON, "08:30"), horizon_days=7)
+    first = plan(schedule, [cand(1, 0.9)])
+    again = plan(schedule, [cand(1, 0.9), cand(2, 0.95, comment=LONG)], first.slots)
+    assert [s.item_id for s in relays(again)] == [1] and again.changed == ()
+
+
 def test_spacing_never_puts_the_same_feed_in_consecutive_relays() -> None:
     cands = [cand(1, 0.9, feed=7), cand(2, 0.8, feed=7), cand(3, 0.5, feed=8)]
     result = plan(sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7), cands)
@@ -463,6 +515,24 @@ def test_budget_drops_slots_and_says_so() -> None:
     assert again.slots == result.slots and again.changed == () and again.removed == ()
 
 
+def test_budget_drops_the_same_slots_when_an_approval_comment_freezes_one() -> None:
+    # the comment freezes Monday's relay on the second run; the relay/original mix must still
+    # count its minutes, or the budget drops the original instead of Tuesday's relay
+    schedule = sched(
+        rule(MON, "07:00"),
+        rule(MON, "08:30", ORIG),
+        rule(MON, "12:15"),
+        rule(TUE, "07:00"),
+        horizon_days=2,
+        weekly_minutes=45,
+        min_score=0.0,
+    )
+    cands = [cand(1, 0.5, reference_at=NOW, comment="court")]
+    first = plan(schedule, cands, tz="America/New_York")
+    again = plan(schedule, cands, first.slots, tz="America/New_York")
+    assert again.slots == first.slots and again.changed == () and again.removed == ()
+
+
 def test_budget_drops_empty_stored_slots_before_filled_ones() -> None:
     schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), rule(FRI, "17:00"), horizon_days=7)
     first = plan(schedule, [cand(1, 0.9), cand(2, 0.2)])
@@ -578,18 +648,20 @@ rules_st = st.lists(
 )
 candidates_st = st.lists(
     st.builds(
-        lambda i, score, feed, cluster, age: Candidate(
+        lambda i, score, feed, cluster, age, comment: Candidate(
             item_id=i,
             score=score,
             feed_id=feed,
             cluster_id=cluster,
             reference_at=NOW - timedelta(hours=age),
+            comment=comment,
         ),
         st.integers(1, 60),
         st.floats(0.0, 1.0),
         st.integers(1, 4),
         st.one_of(st.none(), st.integers(1, 60)),
         st.integers(0, 24 * 12),
+        st.sampled_from([None, None, "court", "x" * 60]),
     ),
     max_size=25,
     unique_by=lambda c: c.item_id,
@@ -638,6 +710,24 @@ def check_spacing(result: PlanResult, by_id: dict[int, Candidate], frozen: set[s
         assert ca.cluster_key != cb.cluster_key, (a, b)
 
 
+def check_commented_first(
+    schedule: Schedule, result: PlanResult, cands: list[Candidate], tz: str
+) -> None:
+    """Comment priority never costs a slot, and never places fewer commented items than the
+    plan that ignores comments."""
+
+    def counts(r: PlanResult) -> tuple[int, int]:
+        items = [by_id[s.item_id] for s in r.slots if s.item_id is not None]
+        ready = [c for c in items if c.comment and len(c.comment) >= schedule.min_comment_chars]
+        return len(items), len(ready)
+
+    by_id = {c.item_id: c for c in cands}
+    blind = plan(schedule, [replace(c, comment=None) for c in cands], tz=tz, themes=["a", "b"])
+    total, ready = counts(result)
+    blind_total, blind_ready = counts(blind)
+    assert total >= blind_total and ready >= blind_ready
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     schedule=schedules(),
@@ -658,6 +748,7 @@ def test_properties_of_a_fresh_plan(schedule: Schedule, cands: list[Candidate], 
             assert s.starts_at - c.reference_at <= timedelta(days=schedule.max_age_days)
         if s.status is SlotStatus.EMPTY:
             assert s.empty_reason
+    check_commented_first(schedule, result, cands, tz)
     again = plan(schedule, cands, result.slots, tz=tz, themes=["a", "b"])
     assert again.slots == result.slots and again.changed == () and again.removed == ()
 

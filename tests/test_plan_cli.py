@@ -77,12 +77,63 @@ def test_plan_twice_changes_nothing(world: World) -> None:
 def test_calendar_grid_flags_missing_comments_and_empty_slots(world: World) -> None:
     invoke(world, "plan")
     out = invoke(world, "calendar", "--weeks", "2").output
-    assert "Week of Mon 30 Nov 2026" in out and "Week of Mon 07 Dec 2026" in out
-    assert "comment needed" in out and "empty" in out and "ready" in out
+    # claire writes in French: the grid speaks French, like her .ics and her comment starters
+    assert "Semaine du lun. 30 nov. 2026" in out and "Semaine du lun. 07 déc. 2026" in out
+    assert "à commenter" in out and "vide" in out and "prêt" in out
     assert "Recruter des data engineers" in out
-    assert "starter:" in out and "💬 Exactement ce que je vois" in out
-    assert "need your comment" in out
+    assert "amorce\u00a0:" in out and "💬 Exactement ce que je vois" in out
+    assert "attendent votre commentaire\u00a0: curator slot comment ID --edit" in out
     assert "claire-2026-11-30-0830-relay" in out
+
+
+def _set_language(w: World, language: str) -> None:
+    text = w.config.read_text(encoding="utf-8").replace("language: fr", f"language: {language}")
+    w.config.write_text(text, encoding="utf-8")
+
+
+FRENCH_WORDS = ["Semaine du", "minutes prévues", "Relais\u00a0:", "Votre post\u00a0:", "lun. 30"]
+ENGLISH_WORDS = ["Week of", "minutes planned", "Relay:", "Your post:", "comment needed", "Mon 30"]
+
+
+@pytest.mark.parametrize(
+    ("language", "present", "absent"),
+    [
+        ("fr", [*FRENCH_WORDS, "à commenter", "créneaux vides\u00a0:"], ENGLISH_WORDS),
+        # "auto" decides as the .ics export does: claire's objective is French
+        ("auto", FRENCH_WORDS, ENGLISH_WORDS),
+        ("en", [*ENGLISH_WORDS, "need your comment: ", "empty slot(s): approve"], FRENCH_WORDS),
+    ],
+)
+def test_calendar_grid_speaks_the_profile_language(
+    world: World, language: str, present: list[str], absent: list[str]
+) -> None:
+    _set_language(world, language)
+    invoke(world, "plan")
+    out = invoke(world, "calendar", "--weeks", "2").output
+    for words in present:
+        assert words in out
+    for words in absent:
+        assert words not in out
+
+
+@pytest.mark.parametrize(
+    ("language", "present"),
+    [
+        ("fr", ["Journal des résultats", "semaine du", "30 nov. 2026", "Publié", "lun. 30 nov."]),
+        ("en", ["Results log", "week of", "30 Nov 2026", "Published", "Mon 30 Nov"]),
+    ],
+)
+def test_results_log_speaks_the_profile_language(
+    world: World, language: str, present: list[str]
+) -> None:
+    _set_language(world, language)
+    invoke(world, "plan")
+    world.clock[0] = NOW + timedelta(hours=3)
+    invoke(world, "slot", "done", "claire-2026-11-30-0830-relay")
+    world.clock[0] = NOW + timedelta(days=9)
+    out = invoke(world, "calendar", "--past").output
+    for words in present:
+        assert words in out
 
 
 def test_slot_comment_pin_done_and_skip(world: World) -> None:
@@ -208,7 +259,8 @@ def test_past_shows_the_results_log(world: World) -> None:
     invoke(world, "slot", "done", mon, "--url", "https://example.net/post")
     world.clock[0] = NOW + timedelta(days=9)
     out = invoke(world, "calendar", "--past").output
-    assert "Results log" in out and "30 Nov 2026" in out and "https://example.net/post" in out
+    assert "Journal des résultats" in out and "30 nov. 2026" in out
+    assert "https://example.net/post" in out
     data = json.loads(invoke(world, "calendar", "--past", "--json").output)
     first = data["weeks"][0]
     assert first["week"] == "2026-11-30" and first["published"] == 1 and first["missed"] == 3
@@ -255,17 +307,17 @@ def test_demo_review_approves_top_items_and_shows_every_slot_state(
     assert world.item_ids[3] not in {s.item_id for s in view.slots}
     print_calendar(view, weeks=2)
     out = capsys.readouterr().out
-    assert "Week of Mon 30 Nov 2026" in out and "Week of Mon 07 Dec 2026" in out
+    assert "Semaine du lun. 30 nov. 2026" in out and "Semaine du lun. 07 déc. 2026" in out
 
 
 def test_calendar_starts_today_and_counts_whole_weeks(world: World) -> None:
     invoke(world, "plan")
     world.clock[0] = NOW + timedelta(days=4)  # Friday 4 December, 07:00 in Paris
     out = invoke(world, "calendar", "--weeks", "1").output
-    assert "Fri 04" in out and "Thu 10" in out
-    assert "│ Mon 30" not in out and "Fri 11" not in out
+    assert "ven. 04" in out and "jeu. 10" in out
+    assert "│ lun. 30" not in out and "ven. 11" not in out
     # the week's minutes still count Monday to Thursday's slots (3 relays + 1 original)
-    assert "Week of Mon 30 Nov 2026 — 90 minutes planned" in out
+    assert "Semaine du lun. 30 nov. 2026 — 90 minutes prévues" in out
     starts = [s["start"][:10] for s in calendar_json(world, "--weeks", "1")]
     assert starts[0] == "2026-12-04" and max(starts) <= "2026-12-10"
 

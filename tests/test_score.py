@@ -252,9 +252,52 @@ def test_cluster_counts_once() -> None:
     ]
     s = by_id(sc.score_items(HR_EN, items, now=NOW).scores)
     ranked_members = [i for i in (1, 2, 3) if s[i].rank is not None]
-    assert len(ranked_members) == 1
-    best = max((1, 2, 3), key=lambda i: s[i].final)
-    assert ranked_members == [best]
+    # one story, shown once: as its representative (all three were published at once)
+    assert ranked_members == [1]
+    assert s[1].final == max(s[i].final for i in (1, 2, 3))
+
+
+ORIGINAL = (
+    "Hiring managers struggle to find talent",
+    "Recruitment teams and hiring managers report longer searches for engineers this year.",
+)
+
+
+def repost_world(cluster: bool) -> list[Item]:
+    # An article, and an aggregator's repost of it two days later: fresher, so it scores higher.
+    return [
+        *corpus("en"),
+        make_item(1, *ORIGINAL, feed_id=1, published_at=NOW - timedelta(days=2)),
+        make_item(
+            2,
+            f"Vu sur Le Blog RH : {ORIGINAL[0]}",
+            ORIGINAL[1],
+            feed_id=2,
+            cluster_id=1 if cluster else None,
+        ),
+        make_item(3, "Onboarding new employees in remote teams", feed_id=3),
+    ]
+
+
+def test_a_cluster_is_shown_as_its_original_under_its_best_score() -> None:
+    alone = by_id(sc.score_items(HR_EN, repost_world(cluster=False), now=NOW).scores)
+    assert alone[2].final > alone[1].final  # the repost is the better-scoring version
+    s = by_id(sc.score_items(HR_EN, repost_world(cluster=True), now=NOW).scores)
+    assert s[1].rank is not None and s[2].rank is None  # the original leads, the repost folds
+    assert s[1].final == alone[2].final  # under the story's best score
+    assert s[2].final == alone[2].final  # the repost keeps its own
+    # the story ranks where its best version would have
+    assert (s[1].rank < s[3].rank) == (alone[2].final > alone[3].final)
+
+
+def test_a_cluster_whose_original_is_blocked_is_shown_as_its_next_version() -> None:
+    blocking = replace(HR_EN, keywords=Keywords(block=("engineers",)))
+    items = repost_world(cluster=True)
+    k = next(n for n, i in enumerate(items) if i.id == 2)
+    items[k] = replace(items[k], summary="Recruitment teams report longer searches this year.")
+    s = by_id(sc.score_items(blocking, items, now=NOW).scores)
+    assert s[1].blocked and s[1].rank is None
+    assert s[2].rank is not None and not s[2].blocked
 
 
 def test_a_story_decided_through_one_version_leaves_the_queue_whole() -> None:

@@ -9,15 +9,16 @@ import click
 
 from curator.app import CalendarView, Curator
 from curator.cli import cli, echo_json, pass_app
+from curator.outputs.words import GridWords, grid_words
 from curator.plan import WeekLog, zone
 from curator.types import Item, Slot, SlotKind, SlotStatus
 
 _STATUS_MARK = {
-    SlotStatus.EMPTY: "[red]∅ empty[/red]",
-    SlotStatus.PLANNED: "[yellow]✎ comment needed[/yellow]",
-    SlotStatus.READY: "[green]✔ ready[/green]",
-    SlotStatus.PUBLISHED: "[blue]● published[/blue]",
-    SlotStatus.SKIPPED: "[dim]– skipped[/dim]",
+    SlotStatus.EMPTY: "[red]∅ {w.empty}[/red]",
+    SlotStatus.PLANNED: "[yellow]✎ {w.comment_needed}[/yellow]",
+    SlotStatus.READY: "[green]✔ {w.ready}[/green]",
+    SlotStatus.PUBLISHED: "[blue]● {w.published}[/blue]",
+    SlotStatus.SKIPPED: "[dim]– {w.skipped}[/dim]",
 }
 EDIT_MARKER = "# Lines starting with '#' are ignored. Write your comment above."
 
@@ -118,22 +119,23 @@ def _published(view: CalendarView) -> list[Slot]:
 _OPEN = (SlotStatus.PLANNED, SlotStatus.READY, SlotStatus.EMPTY)
 
 
-def _mark(slot: Slot) -> str:
+def _mark(slot: Slot, w: GridWords) -> str:
     if slot.kind is SlotKind.ORIGINAL and slot.status is SlotStatus.PLANNED:
-        return "[yellow]✎ to write[/yellow]"
-    return _STATUS_MARK[slot.status]
+        return f"[yellow]✎ {w.to_write}[/yellow]"
+    return _STATUS_MARK[slot.status].format(w=w)
 
 
-def _what(slot: Slot, items: dict[int, Item]) -> str:
+def _what(slot: Slot, items: dict[int, Item], w: GridWords) -> str:
     from rich.markup import escape
 
     if slot.kind is SlotKind.ORIGINAL:
-        return f"[bold]Your post[/bold]: {escape(slot.topic or slot.empty_reason or '')}"
+        topic = escape(slot.topic or slot.empty_reason or "")
+        return f"[bold]{w.your_post}[/bold]{w.colon} {topic}"
     item = items.get(slot.item_id) if slot.item_id is not None else None
     if item is None:
-        return f"Relay: [dim]{escape(slot.empty_reason or '')}[/dim]"
+        return f"{w.relay}{w.colon} [dim]{escape(slot.empty_reason or '')}[/dim]"
     source = f" [dim]({escape(item.feed_name)})[/dim]" if item.feed_name else ""
-    return "Relay: " + escape(item.title) + source
+    return f"{w.relay}{w.colon} " + escape(item.title) + source
 
 
 def print_calendar(view: CalendarView, *, weeks: int) -> None:
@@ -141,12 +143,16 @@ def print_calendar(view: CalendarView, *, weeks: int) -> None:
     _print_grid(view, zone(view.profile.timezone), weeks)
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return (one if n == 1 else many).format(n=n)
+
+
 def _short(text: str, limit: int = 160) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
-def _notes(slot: Slot) -> str:
+def _notes(slot: Slot, w: GridWords) -> str:
     """The user's comment when written, else the comment starter: help, never a ready answer."""
     from rich.markup import escape
 
@@ -154,7 +160,7 @@ def _notes(slot: Slot) -> str:
         return f"\n[green]💬 {escape(_short(slot.comment))}[/green]"
     if slot.kind is SlotKind.RELAY and slot.comment_starter:
         lines = [escape(_short(line, 120)) for line in slot.comment_starter.splitlines()]
-        return "\n[italic dim]starter:[/italic dim] " + "\n".join(
+        return f"\n[italic dim]{w.starter}{w.colon}[/italic dim] " + "\n".join(
             f"[italic dim]{line}[/italic dim]" for line in lines
         )
     return ""
@@ -166,37 +172,39 @@ def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
     from rich.table import Table
 
     console = Console(soft_wrap=False)
+    w = grid_words(view.profile)
     today = view.now.astimezone(tz).date()
     schedule = view.profile.schedule
-    console.print(f"[bold]{escape(view.profile.name)}[/bold] — times in {view.profile.timezone}")
+    where = w.zone.format(zone=view.profile.timezone)
+    console.print(f"[bold]{escape(view.profile.name)}[/bold] — {where}")
     days = [today + timedelta(days=n) for n in range(7 * weeks)]
     for monday in sorted({local_week_of(d) for d in days}):
         minutes = view.week_minutes.get(monday, 0)
         budget = f" / {schedule.weekly_minutes}" if schedule.weekly_minutes else ""
         table = Table(
-            title=f"Week of {monday:%a %d %b %Y} — {minutes}{budget} minutes planned",
+            title=w.week.format(monday=w.date_long(monday), minutes=minutes, budget=budget),
             title_justify="left",
             expand=True,
         )
-        table.add_column("day", no_wrap=True, min_width=6)
-        table.add_column("time", no_wrap=True, min_width=5)
-        table.add_column("status", no_wrap=True)
-        table.add_column("what  [dim](slot id)[/dim]", overflow="fold", ratio=1)
+        table.add_column(w.day, no_wrap=True, min_width=6)
+        table.add_column(w.time, no_wrap=True, min_width=5)
+        table.add_column(w.status, no_wrap=True)
+        table.add_column(f"{w.what}  [dim]({w.slot_id})[/dim]", overflow="fold", ratio=1)
         for date_ in (d for d in days if local_week_of(d) == monday):
             todays = [s for s in view.slots if s.starts_at.astimezone(tz).date() == date_]
             if not todays:
-                table.add_row(f"{date_:%a %d}", "", "", "[dim]—[/dim]")
+                table.add_row(w.day_short(date_), "", "", "[dim]—[/dim]")
                 continue
             for i, s in enumerate(todays):
                 local = s.starts_at.astimezone(tz)
-                mark = _mark(s) + (" 📌" if s.pinned else "")
+                mark = _mark(s, w) + (" 📌" if s.pinned else "")
                 if s.starts_at <= view.now and s.status in _OPEN:
-                    mark += " [red](missed)[/red]"
+                    mark += f" [red]({w.missed})[/red]"
                 table.add_row(
-                    f"{date_:%a %d}" if i == 0 else "",
+                    w.day_short(date_) if i == 0 else "",
                     f"{local:%H:%M}",
                     mark,
-                    f"{_what(s, view.items)}{_notes(s)}\n[dim]{s.id}[/dim]",
+                    f"{_what(s, view.items, w)}{_notes(s, w)}\n[dim]{s.id}[/dim]",
                 )
         console.print(table)
     todo = [
@@ -206,12 +214,11 @@ def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
     ]
     empty = [s for s in view.slots if s.starts_at > view.now and s.status is SlotStatus.EMPTY]
     if todo:
-        console.print(
-            f"[yellow]{len(todo)} relay slot(s) need your comment[/yellow]: "
-            "curator slot comment ID --edit"
-        )
+        need = _count(len(todo), w.need_comment_one, w.need_comment_many)
+        console.print(f"[yellow]{need}[/yellow]{w.colon} curator slot comment ID --edit")
     if empty:
-        console.print(f"[red]{len(empty)} empty slot(s)[/red]: approve items in the review queue")
+        holes = _count(len(empty), w.empty_one, w.empty_many)
+        console.print(f"[red]{holes}[/red]{w.colon} {w.approve_hint}")
 
 
 def _print_log(view: CalendarView, tz: tzinfo) -> None:
@@ -220,35 +227,37 @@ def _print_log(view: CalendarView, tz: tzinfo) -> None:
     from rich.table import Table
 
     console = Console(soft_wrap=False)
+    w = grid_words(view.profile)
     if not view.log:
-        console.print("Nothing published yet: `curator slot done ID` records a publication.")
+        console.print(w.nothing_published)
         return
-    table = Table(title=f"Results log — {escape(view.profile.name)}", title_justify="left")
-    for column in ("week of", "published", "relays", "originals", "skipped", "missed", "minutes"):
-        table.add_column(column, justify="right" if column != "week of" else "left")
-    for w in view.log:
-        budget = f" / {w.budget}" if w.budget else ""
-        rhythm = f"{w.published}/{w.planned}"
+    title = w.log_title.format(profile=escape(view.profile.name))
+    table = Table(title=title, title_justify="left")
+    for n, column in enumerate(w.log_columns):
+        table.add_column(column, justify="left" if n == 0 else "right")
+    for week in view.log:
+        budget = f" / {week.budget}" if week.budget else ""
+        rhythm = f"{week.published}/{week.planned}"
         table.add_row(
-            f"{w.week:%d %b %Y}",
+            w.date_short(week.week),
             rhythm,
-            str(w.published_relays),
-            str(w.published_originals),
-            str(w.skipped),
-            f"[red]{w.missed}[/red]" if w.missed else "0",
-            f"{w.minutes_spent}{budget}",
+            str(week.published_relays),
+            str(week.published_originals),
+            str(week.skipped),
+            f"[red]{week.missed}[/red]" if week.missed else "0",
+            f"{week.minutes_spent}{budget}",
         )
     console.print(table)
     published = _published(view)
     if published:
-        done = Table(title="Published", title_justify="left", expand=True)
-        done.add_column("when", no_wrap=True)
-        done.add_column("what  [dim](where)[/dim]", overflow="fold", ratio=1)
+        done = Table(title=w.published_title, title_justify="left", expand=True)
+        done.add_column(w.when, no_wrap=True)
+        done.add_column(f"{w.what}  [dim]({w.where})[/dim]", overflow="fold", ratio=1)
         for s in published:
             where = f"\n[dim]{escape(s.published_url)}[/dim]" if s.published_url else ""
             done.add_row(
-                f"{(s.published_at or s.starts_at).astimezone(tz):%a %d %b %H:%M}",
-                _what(s, view.items) + where,
+                w.moment((s.published_at or s.starts_at).astimezone(tz)),
+                _what(s, view.items, w) + where,
             )
         console.print(done)
 

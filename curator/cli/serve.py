@@ -86,9 +86,15 @@ def status_lines(report: dict[str, Any]) -> list[str]:
         if not profile["next_slots"]:
             lines.append("  no upcoming slot (check `schedule:` and run `curator plan`)")
         digest = profile["last_digest"]
+        written = profile.get("last_digest_file")
         if digest:
             error = f" ({digest['last_error']})" if digest["last_error"] else ""
             lines.append(f"  last digest: {digest['day']} {digest['state']}{error}")
-        else:
+        if written and (not digest or written["day"] >= digest["day"]):
+            lines.append(
+                f"  last digest written to file: {written['day']}, {written['path']}"
+                f" (at {_when(written['written_at'])})"
+            )
+        if not digest and not written:
             lines.append("  no digest yet")
     return lines

@@ -53,7 +53,14 @@ def run_demo(
 ) -> DemoResult:
     from curator.demo.sample import build_sample
 
-    now = now or datetime.now(UTC)
+    started = datetime.now(UTC)
+    start: datetime = now or started
+    now = start
+
+    def clock() -> datetime:
+        # The demo's own clock starts at `now` and runs: a test can set the day it plays.
+        return start + (datetime.now(UTC) - started)
+
     directory.mkdir(parents=True, exist_ok=True)
     database = directory / DB_NAME
     # A fresh database each time: the sample server's port changes between runs.
@@ -70,7 +77,7 @@ def run_demo(
             ),
             encoding="utf-8",
         )
-        app = Curator.open(config, f"sqlite:///{database.resolve()}")
+        app = Curator.open(config, f"sqlite:///{database.resolve()}", clock=clock)
         try:
             report = app.run()
             calendars = _review_and_plan(app)
@@ -88,5 +95,8 @@ def _review_and_plan(app: Curator) -> list[CalendarView]:
         # As `curator queue approve` does: the queue the user opens next starts at rank 1.
         app.score()
         app.plan()
-        app.export_ics()  # the calendar files show the plan that results, not the one before
+        # The run wrote the calendars and today's digest before these approvals: rewrite both so
+        # the files show the plan that results. Written to file only: the demo never sends.
+        app.export_ics()
+        app.digest(mode="file")
     return [app.calendar(p.name, weeks=2) for p in app.settings.profiles]

@@ -30,7 +30,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Alarm, Calendar, Event, vDuration, vText
 
 from curator.errors import ConfigError, ExportError
-from curator.outputs.words import FR_SHORT_MONTHS
+from curator.outputs.words import (
+    EN_SHORT_MONTHS,
+    EN_SHORT_WEEKDAYS,
+    FR_SHORT_MONTHS,
+    FR_SHORT_WEEKDAYS,
+    calendar_language,
+)
 from curator.types import (
     CalendarSettings,
     Item,
@@ -160,21 +166,8 @@ _EN = _Words(
     cancelled="This slot was removed from the plan.",
     calendar_name="curator: {profile}",
     reminder="Reminder: {summary}",
-    weekdays=("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-    months=(
-        "Jan",
-        "Feb",
-        "Mar",
-        "Apr",
-        "May",
-        "Jun",
-        "Jul",
-        "Aug",
-        "Sep",
-        "Oct",
-        "Nov",
-        "Dec",
-    ),
+    weekdays=EN_SHORT_WEEKDAYS,
+    months=EN_SHORT_MONTHS,
     decimal=".",
 )
 
@@ -206,35 +199,10 @@ _FR = _Words(
     cancelled="Ce créneau a été retiré du planning.",
     calendar_name="curator : {profile}",
     reminder="Rappel : {summary}",
-    weekdays=("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."),
+    weekdays=FR_SHORT_WEEKDAYS,
     months=FR_SHORT_MONTHS,
     decimal=",",
 )
-
-_WORD = re.compile(r"[^\W\d_]+")
-# Function words only: enough to tell a French objective from an English one without a model.
-_FRENCH_HINTS = frozenset(
-    _WORD.findall(
-        "le la les des du de un une et pour dans sur avec en au aux est sont ce cette ces qui que "
-        "mon ma mes nos notre votre vos je nous vous être où ou mais par"
-    )
-)
-_ENGLISH_HINTS = frozenset(
-    _WORD.findall(
-        "the and for of to in with on an is are this that these my our your we you be where or "
-        "but by about"
-    )
-)
-
-
-def calendar_language(profile: Profile) -> str:
-    """Return "fr" or "en": the profile's language, or for "auto" a guess from the objective."""
-    if profile.language in ("fr", "en"):
-        return profile.language
-    words = [w.lower() for w in _WORD.findall(profile.objective)]
-    french = sum(w in _FRENCH_HINTS for w in words)
-    english = sum(w in _ENGLISH_HINTS for w in words)
-    return "fr" if french > english else "en"
 
 
 def _words(language: str) -> _Words:

@@ -24,7 +24,7 @@ def duplicate_counts(session: Session, items: Iterable[Item]) -> dict[int, int]:
     """How many other active items of its near-duplicate cluster each item stands for.
 
     A cluster is keyed by its representative (`cluster_id` of the members, NULL on itself);
-    the queue shows one member, whichever ranks best, and folds the others into it.
+    the queue shows one member, the original (earliest), and folds the others into it.
     """
     keys = {item.id: item.cluster_id or item.id for item in items}
     if not keys:
