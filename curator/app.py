@@ -770,7 +770,7 @@ class Curator:
         return list(self.settings.profiles)
 
     def _plan_profile(self, profile: Profile, now: datetime) -> ProfilePlan:
-        from curator.outputs.digest import profile_language
+        from curator.outputs.words import profile_language
 
         tz = planner.zone(profile.timezone)
         with self.db.session() as session:

@@ -31,7 +31,6 @@ from curator.outputs.digest import (
     SlotAlert,
     build_digest,
     build_message,
-    detect_language,
     excerpt,
     fit_html,
     message_id,
@@ -41,6 +40,7 @@ from curator.outputs.digest import (
     short_date,
 )
 from curator.outputs.outbox import Action, DigestOutcome, DigestReport
+from curator.outputs.words import text_language
 from curator.store import Database
 from curator.types import Digest, DigestState, SlotKind, SlotStatus, SmtpSettings
 from tests.support.digest import (
@@ -218,7 +218,7 @@ def test_nothing_new_and_nothing_due_means_no_email(
     ],
 )
 def test_language_auto_detection(text: str, lang: str) -> None:
-    assert detect_language(text) == lang
+    assert text_language(text) == lang
 
 
 def test_auto_language_follows_the_objective() -> None:

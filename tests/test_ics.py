@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
 from curator.errors import ConfigError, ExportError
-from curator.outputs.ics import calendar_language, escape_text, render_calendar, shorten
+from curator.outputs.ics import escape_text, profile_language, render_calendar, shorten
 from curator.outputs.ics_http import (
     calendar_etag,
     calendar_path,
@@ -343,9 +343,9 @@ def test_french_profile_gets_french_words_and_decimal_commas() -> None:
         ("auto", "", "en"),
     ],
 )
-def test_calendar_language(language: str, objective: str, expected: str) -> None:
+def test_profile_language(language: str, objective: str, expected: str) -> None:
     profile = Profile(name="p", objective=objective, language=language)
-    assert calendar_language(profile) == expected
+    assert profile_language(profile) == expected
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,8 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
 
+from curator.outputs.words import FR_MONTHS
+
 # --- the public contract -------------------------------------------------------------------
 
 
@@ -914,20 +916,6 @@ LOISIRS_CLOSINGS = (
     "Bonne dégustation, et surtout, prenez votre temps.",
 )
 
-FR_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 PROFILES_YAML = """\
 profiles:

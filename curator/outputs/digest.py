@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from curator.errors import ConfigError
 from curator.outputs.templating import inline_css, render
-from curator.outputs.words import FR_SHORT_MONTHS
+from curator.outputs.words import FR_MONTHS, FR_SHORT_MONTHS, profile_language
 from curator.types import Feed, FeedStatus, Item, Profile, Score, Slot, SlotKind, SlotStatus
 
 HTML_LIMIT_BYTES = 90 * 1024  # Gmail clips HTML parts past ~102 KB; keep a margin.
@@ -145,93 +145,6 @@ class DigestContent:
 
 
 _OPEN = frozenset({SlotStatus.EMPTY, SlotStatus.PLANNED, SlotStatus.READY})
-
-_FR_WORDS = frozenset(
-    [
-        "le",
-        "la",
-        "les",
-        "des",
-        "du",
-        "de",
-        "un",
-        "une",
-        "et",
-        "ou",
-        "en",
-        "au",
-        "aux",
-        "pour",
-        "sur",
-        "dans",
-        "avec",
-        "par",
-        "est",
-        "sont",
-        "qui",
-        "que",
-        "mon",
-        "ma",
-        "mes",
-        "nos",
-        "notre",
-        "je",
-        "nous",
-        "vous",
-        "être",
-        "sans",
-        "chez",
-        "entre",
-        "vers",
-    ]
-)
-_EN_WORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "of",
-        "to",
-        "in",
-        "for",
-        "on",
-        "with",
-        "by",
-        "is",
-        "are",
-        "who",
-        "that",
-        "my",
-        "our",
-        "we",
-        "you",
-        "be",
-        "without",
-        "at",
-        "from",
-        "about",
-        "into",
-    ]
-)
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
-def detect_language(text: str) -> str:
-    """French or English, from function words and accents: objectives are a sentence or two."""
-    words = [w.lower() for w in _WORD.findall(text)]
-    fr = sum(w in _FR_WORDS for w in words)
-    en = sum(w in _EN_WORDS for w in words)
-    fr += sum(ch in "éèêàçùôîâœ" for ch in text.lower())
-    return "fr" if fr > en else "en"
-
-
-def profile_language(profile: Profile) -> str:
-    lang = profile.language.lower()
-    if lang in ("fr", "en"):
-        return lang
-    return detect_language(profile.objective)
 
 
 def select_candidates(
@@ -526,23 +439,8 @@ _MONTHS = {
         "November",
         "December",
     ],
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
+    "fr": FR_MONTHS,
 }
-
-_FR_SHORT_MONTHS = FR_SHORT_MONTHS
 
 
 def long_date(d: date, lang: str) -> str:
@@ -554,7 +452,7 @@ def short_date(d: date, lang: str) -> str:
     """'Mon 30 Nov' / 'lun. 30 nov.' (French abbreviations take a period)."""
     day = _DAYS[lang][d.weekday()]
     if lang == "fr":
-        return f"{day[:3]}. {d.day} {_FR_SHORT_MONTHS[d.month - 1]}"
+        return f"{day[:3]}. {d.day} {FR_SHORT_MONTHS[d.month - 1]}"
     return f"{day[:3]} {d.day} {_MONTHS[lang][d.month - 1][:3]}"
 
 

@@ -35,7 +35,7 @@ from curator.outputs.words import (
     EN_SHORT_WEEKDAYS,
     FR_SHORT_MONTHS,
     FR_SHORT_WEEKDAYS,
-    calendar_language,
+    profile_language,
 )
 from curator.types import (
     CalendarSettings,
@@ -404,7 +404,7 @@ def render_calendar(
     calendar learns that an event is gone. `scores` and `items` are keyed by item id.
     """
     now = _utc(now, "now")
-    language = calendar_language(profile)
+    language = profile_language(profile)
     words = _words(language)
     zone = _zone(profile)
     refresh = timedelta(minutes=max(settings.refresh_minutes, 1))

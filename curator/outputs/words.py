@@ -9,6 +9,20 @@ from datetime import date, datetime
 
 from curator.types import Profile
 
+FR_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
 # The usual French abbreviations (Imprimerie nationale): "mai" and "juin" stay whole.
 FR_SHORT_MONTHS = (
     "janv.",
@@ -50,27 +64,34 @@ _WORD = re.compile(r"[^\W\d_]+")
 _FRENCH_HINTS = frozenset(
     _WORD.findall(
         "le la les des du de un une et pour dans sur avec en au aux est sont ce cette ces qui que "
-        "mon ma mes nos notre votre vos je nous vous être où ou mais par"
+        "mon ma mes nos notre votre vos je nous vous être où ou mais par chez entre sans vers"
     )
 )
 _ENGLISH_HINTS = frozenset(
     _WORD.findall(
         "the and for of to in with on an is are this that these my our your we you be where or "
-        "but by about"
+        "but by about a at from into who without"
     )
 )
 
 
-def calendar_language(profile: Profile) -> str:
-    """Return "fr" or "en": the profile's language, or for "auto" a guess from the objective.
-
-    The .ics export and the `curator calendar` grid both use it, so they never disagree."""
-    if profile.language in ("fr", "en"):
-        return profile.language
-    words = [w.lower() for w in _WORD.findall(profile.objective)]
+def text_language(text: str) -> str:
+    """ "fr" or "en" for a sentence or two (an objective), from function words and accents."""
+    words = [w.lower() for w in _WORD.findall(text)]
     french = sum(w in _FRENCH_HINTS for w in words)
+    french += sum(ch in "éèêàçùôîâœ" for ch in text.lower())
     english = sum(w in _ENGLISH_HINTS for w in words)
     return "fr" if french > english else "en"
+
+
+def profile_language(profile: Profile) -> str:
+    """Return "fr" or "en": the profile's language, or for "auto" a guess from the objective.
+
+    The digest, the .ics export and the `curator calendar` grid all use it, so they never
+    disagree."""
+    if profile.language in ("fr", "en"):
+        return profile.language
+    return text_language(profile.objective)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,4 +232,4 @@ GRID_FR = GridWords(
 
 
 def grid_words(profile: Profile) -> GridWords:
-    return GRID_FR if calendar_language(profile) == "fr" else GRID_EN
+    return GRID_FR if profile_language(profile) == "fr" else GRID_EN
