@@ -683,56 +683,43 @@ def _render(
     timeline: Sequence[_Entry],
     starter_for: Callable[[int], str | None] | None,
 ) -> Slot:
-    minutes = _minutes(o.kind, schedule)
+    # Every rendered slot shares its identity and effort; only what fills it differs.
+    base = Slot(
+        id=o.id,
+        profile=profile,
+        starts_at=o.starts_at,
+        kind=o.kind,
+        status=SlotStatus.EMPTY,
+        minutes=_minutes(o.kind, schedule),
+    )
     prev = o.previous
     if o.kind is SlotKind.ORIGINAL:
         comment = prev.comment if prev is not None and _has_comment(prev) else None
         pinned = prev.pinned if prev is not None else False
         if o.sticky_topic is None:
-            return Slot(
-                id=o.id,
-                profile=profile,
-                starts_at=o.starts_at,
-                kind=o.kind,
-                status=SlotStatus.EMPTY,
+            return replace(
+                base,
                 empty_reason="no objective or recent theme to suggest a topic",
                 comment=comment,
                 pinned=pinned,
-                minutes=minutes,
             )
-        return Slot(
-            id=o.id,
-            profile=profile,
-            starts_at=o.starts_at,
-            kind=o.kind,
+        return replace(
+            base,
             status=_status_for(o.kind, comment, schedule.min_comment_chars),
             topic=o.sticky_topic,
             comment=comment,
             pinned=pinned,
-            minutes=minutes,
         )
     if o.item is None:
-        return Slot(
-            id=o.id,
-            profile=profile,
-            starts_at=o.starts_at,
-            kind=o.kind,
-            status=SlotStatus.EMPTY,
-            empty_reason=_empty_reason(o, schedule, approved, info, timeline),
-            minutes=minutes,
-        )
+        return replace(base, empty_reason=_empty_reason(o, schedule, approved, info, timeline))
     c = approved[o.item]
     comment = c.comment if c.comment and c.comment.strip() else None
-    return Slot(
-        id=o.id,
-        profile=profile,
-        starts_at=o.starts_at,
-        kind=o.kind,
+    return replace(
+        base,
         status=_status_for(o.kind, comment, schedule.min_comment_chars),
         item_id=o.item,
         comment=comment,
         comment_starter=_starter(o, c, starter_for),
-        minutes=minutes,
     )
 
 
