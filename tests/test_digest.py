@@ -639,6 +639,21 @@ class MemoryOutbox:
         self.save(row)
         return True
 
+    def deliver(self, send: Callable[[EmailMessage], None]) -> Digest | None:
+        """Deliver the test message from this outbox's row, at NOW, never sleeping."""
+        return outbox.deliver(
+            _message(),
+            None,
+            profile="alice",
+            day=DAY,
+            item_ids=(),
+            claim=self.claim,
+            save=self.save,
+            send=send,
+            clock=lambda: NOW,
+            sleep=lambda _: None,
+        )
+
 
 def _deliver(box: MemoryOutbox, server: SmtpServer, **kw: object) -> Digest:  # type: ignore[return]
     sleeps: list[float] = []
@@ -702,18 +717,7 @@ def test_sending_is_recorded_before_the_smtp_transaction() -> None:
         raise Crash
 
     with pytest.raises(Crash):
-        outbox.deliver(
-            _message(),
-            None,
-            profile="alice",
-            day=DAY,
-            item_ids=(),
-            claim=box.claim,
-            save=box.save,
-            send=crash,
-            clock=lambda: NOW,
-            sleep=lambda _: None,
-        )
+        box.deliver(crash)
     assert box.row is not None and box.row.state is DigestState.SENDING
     assert outbox.decide(box.row, NOW + timedelta(days=1)) is Action.IN_DOUBT
 
@@ -722,18 +726,7 @@ def test_a_lost_claim_sends_nothing() -> None:
     box = MemoryOutbox()
     box.row = _row(DigestState.SENDING)  # another process got there between read and claim
     sent: list[EmailMessage] = []
-    result = outbox.deliver(
-        _message(),
-        None,
-        profile="alice",
-        day=DAY,
-        item_ids=(),
-        claim=box.claim,
-        save=box.save,
-        send=sent.append,
-        clock=lambda: NOW,
-        sleep=lambda _: None,
-    )
+    result = box.deliver(sent.append)
     assert result is None and sent == []
 
 
