@@ -51,7 +51,6 @@ from curator.types import (
     Digest,
     Feed,
     FeedSource,
-    FeedStatus,
     Item,
     Profile,
     QueueEntry,
@@ -249,7 +248,7 @@ class Curator:
                 for name in names
             },
             "feeds": len(feeds),
-            "failing_feeds": sum(1 for f in feeds if f.error_count > 0 or f.status != "active"),
+            "failing_feeds": sum(1 for f in feeds if f.failing),
         }
 
     def status(self) -> dict[str, Any]:
@@ -304,7 +303,7 @@ class Curator:
             {"url": f.url, "name": f.display_name, "status": f.status.value,
              "errors": f.error_count, "last_error": f.disabled_reason or f.last_error}
             for f in feeds
-            if f.error_count > 0 or f.status is not FeedStatus.ACTIVE
+            if f.failing
         ]  # fmt: skip
         return {
             "now": now.isoformat(),

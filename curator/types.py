@@ -172,6 +172,11 @@ class Feed:
     def display_name(self) -> str:
         return self.name or self.title or self.url
 
+    @property
+    def failing(self) -> bool:
+        """In trouble: its last fetches failed, or it was disabled or is gone."""
+        return self.error_count > 0 or self.status is not FeedStatus.ACTIVE
+
 
 @dataclass(frozen=True, slots=True)
 class ParsedEntry:

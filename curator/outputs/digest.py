@@ -281,8 +281,7 @@ def _slot_lines(
 
 def _feed_alerts(feeds: Iterable[Feed]) -> Iterable[FeedAlert]:
     for feed in sorted(feeds, key=lambda f: (f.display_name.lower(), f.id)):
-        failing = feed.error_count > 0 or feed.status != FeedStatus.ACTIVE
-        if not failing:
+        if not feed.failing:
             continue
         error = feed.last_error or feed.disabled_reason or str(feed.status)
         yield FeedAlert(
