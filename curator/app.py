@@ -457,7 +457,7 @@ class Curator:
 
     # --- the review queue -------------------------------------------------------------
 
-    def review_profile(self, name: str | None) -> Profile:
+    def choose_profile(self, name: str | None) -> Profile:
         """The profile named, else the only one; with several, an error listing them."""
         if name:
             return self.settings.profile(name)
@@ -759,14 +759,9 @@ class Curator:
         """Re-plan each profile's slots from its approved items, scores and existing slots."""
         now = self.now()
         report = PlanReport(now=now)
-        for p in self._profiles(profile):
+        for p in self.settings.select_profiles(profile):
             report.plans.append(self._plan_profile(p, now))
         return report
-
-    def _profiles(self, name: str | None) -> list[Profile]:
-        if name is not None:
-            return [self.settings.profile(name)]
-        return list(self.settings.profiles)
 
     def _plan_profile(self, profile: Profile, now: datetime) -> ProfilePlan:
         from curator.outputs.words import profile_language
@@ -809,9 +804,7 @@ class Curator:
         self, profile: str | None = None, *, weeks: int = 2, past: bool = False
     ) -> CalendarView:
         """The plan for `weeks` weeks from today (local), or with `past` the results log."""
-        p = self._profiles(profile)[0] if profile or self.settings.profiles else None
-        if p is None:
-            raise ConfigError("no profile configured: add one under `profiles:`")
+        p = self.choose_profile(profile)
         now = self.now()
         tz = planner.zone(p.timezone)
         today = now.astimezone(tz).date()

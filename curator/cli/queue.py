@@ -8,6 +8,7 @@ import click
 
 from curator.app import Curator
 from curator.cli import cli, echo_json, pass_app
+from curator.errors import InvalidAction
 from curator.types import QueueEntry
 
 
@@ -28,12 +29,11 @@ def queue() -> None:
 
 
 def _profile_name(app: Curator, name: str | None) -> str:
-    if name:
-        return app.settings.profile(name).name
-    if len(app.settings.profiles) == 1:
-        return app.settings.profiles[0].name
-    known = ", ".join(p.name for p in app.settings.profiles) or "none"
-    raise click.UsageError(f"several profiles are configured, choose one with --profile ({known})")
+    """The facade's rule (named, else the only one); a missing --profile is a usage error."""
+    try:
+        return app.choose_profile(name).name
+    except InvalidAction as e:
+        raise click.UsageError(str(e)) from e
 
 
 def entry_json(entry: QueueEntry) -> dict[str, Any]:

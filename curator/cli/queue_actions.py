@@ -39,7 +39,7 @@ def _tz(app: Curator, profile: str) -> str:
 @pass_app
 def show(app: Curator, item_id: int, profile_name: str | None, as_json: bool) -> None:
     """Show one item: source, date, score and its reasons, text, duplicates, decision."""
-    profile = app.review_profile(profile_name).name
+    profile = app.choose_profile(profile_name).name
     entry, current = app.review_item(profile, item_id)
     if as_json:
         echo_json(asdict(entry) | {"decision": asdict(current) if current else None})
@@ -75,7 +75,7 @@ def approve(
         raise click.UsageError("give --comment or --comment-file, not both")
     if comment_file is not None:
         comment = comment_file.read()
-    profile = app.review_profile(profile_name).name
+    profile = app.choose_profile(profile_name).name
     click.echo(review.describe(app.approve(profile, item_id, comment), _tz(app, profile)))
 
 
@@ -86,7 +86,7 @@ def approve(
 @pass_app
 def reject(app: Curator, item_id: int, profile_name: str | None, reason: str | None) -> None:
     """Reject an item: it leaves the queue and teaches the scorer what you skip."""
-    profile = app.review_profile(profile_name).name
+    profile = app.choose_profile(profile_name).name
     click.echo(review.describe(app.reject(profile, item_id, reason), _tz(app, profile)))
 
 
@@ -103,7 +103,7 @@ def reject(app: Curator, item_id: int, profile_name: str | None, reason: str | N
 @pass_app
 def snooze(app: Curator, item_id: int, profile_name: str | None, until_text: str) -> None:
     """Put an item aside until a date (in the profile's time zone)."""
-    profile = app.review_profile(profile_name).name
+    profile = app.choose_profile(profile_name).name
     until = review.parse_until(until_text, app.now(), _tz(app, profile))
     click.echo(review.describe(app.snooze(profile, item_id, until), _tz(app, profile)))
 
@@ -113,7 +113,7 @@ def snooze(app: Curator, item_id: int, profile_name: str | None, until_text: str
 @pass_app
 def undo(app: Curator, profile_name: str | None) -> None:
     """Take back your most recent decision (approve, reject or snooze)."""
-    profile = app.review_profile(profile_name).name
+    profile = app.choose_profile(profile_name).name
     undone = app.undo_decision(profile)
     if undone is None:
         raise InvalidAction(f"no decision to undo for {profile}")
@@ -135,7 +135,7 @@ def apply(app: Curator, file: Path, profile_name: str | None) -> None:
     Every line is applied on its own and reported with its line number; a broken line does not
     stop the others. The exit code is 1 when any line failed.
     """
-    profile = app.review_profile(profile_name).name
+    profile = app.choose_profile(profile_name).name
     if str(file) == "-":
         text = sys.stdin.read()
     else:

@@ -28,7 +28,7 @@ def review_command(app: Curator, profile_name: str | None) -> None:
             "`queue show ID`, `queue approve ID --comment TEXT`, `queue reject ID`, "
             "`queue snooze ID --until DATE`, `queue undo` or `queue apply FILE.jsonl`"
         )
-    profile = app.review_profile(profile_name)
+    profile = app.choose_profile(profile_name)
     from curator.cli.review_app import ReviewApp  # Textual is imported only for this command
 
     final = ReviewApp(app, profile).run()
