@@ -485,9 +485,7 @@ def _components(docs: Sequence[_Shingled], edges: Iterable[tuple[int, int]]) -> 
             cluster_id = existing[0]
             merged.update({old: cluster_id for old in existing[1:]})
         else:
-            first = min(
-                members, key=lambda i: (docs[i].doc.when, -len(docs[i].doc.text), docs[i].doc.id)
-            )
+            first = min(members, key=lambda i: _representative_order(docs[i].doc))
             cluster_id = docs[first].doc.id
         for i in members:
             doc = docs[i].doc

@@ -111,13 +111,6 @@ def list_feeds(session: Session) -> list[Feed]:
     return [feed_from_row(row) for row in session.scalars(select(FeedRow).order_by(FeedRow.id))]
 
 
-def get_feed(session: Session, feed_id: int) -> Feed:
-    row = session.get(FeedRow, feed_id)
-    if row is None:
-        raise NotFound("feed", feed_id)
-    return feed_from_row(row)
-
-
 def find_feed(session: Session, url_or_name: str) -> Feed:
     """A feed by exact URL or by name (case-insensitive)."""
     for row in session.scalars(select(FeedRow).order_by(FeedRow.id)):
