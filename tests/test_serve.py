@@ -132,6 +132,12 @@ serve: {{token: s3cret}}
         try:
             wait_for(lambda: count(db, "SELECT COUNT(*) FROM items") == 2, 30, "the first fetch")
             wait_for(lambda: count(db, "SELECT COUNT(*) FROM scores") == 2, 30, "scoring")
+            # The job's run is recorded once the whole tick (plan, export) is over.
+            wait_for(
+                lambda: count(db, "SELECT COUNT(*) FROM job_runs WHERE job = 'refresh'") >= 1,
+                30,
+                "the first refresh to be recorded",
+            )
 
             health = httpx.get(f"{service.address}/healthz", timeout=5).json()
             assert health["jobs"]["refresh"]["last_run"]["status"] == "ok"
