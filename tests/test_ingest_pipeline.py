@@ -267,6 +267,52 @@ ARTICLE = (
 )
 
 
+LANGUAGE_ENTRIES = {
+    # settled in the parse workers by function words, against the feed's wrong "en-US"
+    "fr-prose": STORY,
+    "en-prose": (
+        "Recruiting teams in Lyon are changing how they hire data engineers: shorter interviews, "
+        "paid technical tests and salaries shown in the job ad, because candidates now turn "
+        "down any process that takes more than a month from the first call to the offer."
+    ),
+    # left to the language model (other language, or a title-length text)
+    "de-prose": (
+        "Die Personalabteilungen in Lyon ändern ihre Verfahren: kürzere Gespräche, bezahlte "
+        "technische Tests und Gehälter schon in der Anzeige, weil die Bewerber lange "
+        "Auswahlverfahren inzwischen ablehnen."
+    ),
+    "fr-title": "Pourquoi les recruteurs tech ne lisent plus les CV en entier",
+    # too short to read: the declared language
+    "short": "B2B SaaS",
+}
+
+
+def test_each_item_gets_its_language_with_or_without_the_model(
+    tmp_path: Path, feed_server: FeedServer
+) -> None:
+    entries = [
+        {"title": key, "guid": key, "description": text, "date": rfc822(NOW)}
+        for key, text in LANGUAGE_ENTRIES.items()
+    ]
+    entries[-1]["title"] = "SaaS"
+    # Four feeds, so the work goes to worker processes as in a real run.
+    urls = [feed_server.route("/lang.xml", body=rss(entries, language="en-US"))]
+    urls += [feed_server.route(f"/f{i}.xml", body=rss(items(2, f"k{i}"))) for i in range(3)]
+    app = open_curator(tmp_path, [{"url": u, "full_text": "never"} for u in urls])
+    app.fetch()
+    with app.db.session() as s:
+        rows = s.execute(select(ItemRow.guid, ItemRow.language).where(ItemRow.feed_id == 1))
+        found = {guid: language for guid, language in rows}
+    assert found == {
+        "fr-prose": "fr",
+        "en-prose": "en",
+        "de-prose": "other",
+        "fr-title": "fr",
+        "short": "en",
+    }
+    app.close()
+
+
 def test_full_text_for_truncated_new_items(tmp_path: Path, feed_server: FeedServer) -> None:
     for i in range(3):
         feed_server.route(
@@ -432,8 +478,8 @@ def test_a_dead_worker_does_not_stop_the_run(
 
     made: list[pipeline.Workers] = []
 
-    def killed_workers(jobs: int, *, warm: bool = False) -> pipeline.Workers:
-        workers = pipeline.make_workers(jobs, warm=warm)
+    def killed_workers(jobs: int) -> pipeline.Workers:
+        workers = pipeline.make_workers(jobs)
         assert isinstance(workers.parse, ProcessPoolExecutor)
         for process in list(workers.parse._processes.values()):  # type: ignore[attr-defined]
             process.kill()  # as the OOM killer would

@@ -50,6 +50,9 @@ class ParsedDocument:
     # `entries`, computed here so the single writer thread does not canonicalise and hash
     # every entry itself.
     keys: tuple[tuple[str, str | None, str], ...] = ()
+    # Each entry's language as far as it is settled without the model (lang.settle_language):
+    # "fr" / "en" / "other" / None, or lang.UNSETTLED where only the model can tell.
+    languages: tuple[str | None, ...] = ()
     error: str | None = None
 
 
@@ -69,10 +72,15 @@ def parse_document(body: bytes, url: str, headers: dict[str, str]) -> ParsedDocu
     it becomes this feed's error)."""
     from curator.ingest.dedupe import entry_keys
     from curator.ingest.parse import parse_feed
+    from curator.lang import language_sample, settle_language
 
     try:
         parsed = parse_feed(body, url=url, headers=headers)
         keys = entry_keys(parsed.entries)
+        languages = tuple(
+            settle_language(language_sample(e.title, e.content or e.summary), hint=e.language)
+            for e in parsed.entries
+        )
     except CuratorError as e:
         return ParsedDocument(error=getattr(e, "message", str(e)))
     except Exception as e:
@@ -84,14 +92,15 @@ def parse_document(body: bytes, url: str, headers: dict[str, str]) -> ParsedDocu
         warning=parsed.warning,
         entries=parsed.entries,
         keys=tuple(keys),
+        languages=languages,
     )
 
 
 def detect_languages(texts: Sequence[tuple[int, str, str | None]]) -> dict[int, str | None]:
     """Worker side: (item id, text, declared language) -> fr | en | other | None.
 
-    Run on stored new items only, not in `parse_document`: a feed re-downloaded with nothing
-    new then costs no detection at all (and no loading of the ~100 MB model)."""
+    Only for the stored new items whose language `parse_document` could not settle without
+    the model: the model (~100 MB, half a second to load) is loaded only when one comes."""
     from curator.lang import detect_language
 
     out: dict[int, str | None] = {}
@@ -207,21 +216,13 @@ def _clean_context() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def _warm_up_languages() -> None:
-    from curator.lang import detect_language
-
-    detect_language("warming up the language model before the first new items arrive")
-
-
-def make_workers(jobs: int, *, warm: bool = False) -> Workers:
+def make_workers(jobs: int) -> Workers:
     """Worker processes for CPU-bound work, or one thread when there is too little to share.
 
     fork is used where it is safe: workers inherit the already imported parsers instead of
     importing them again, and they are started here, before the event loop and the writer
     thread exist. A process that already runs other threads (the service's scheduler) could
     hand a child a lock held forever, so it uses a fork server instead, started clean.
-    `warm`: many new items are expected, so the language model starts loading now, in its
-    own process, while the first feeds download.
     """
     cpus = os.cpu_count() or 1
     if jobs < 4 or cpus < 2:
@@ -230,6 +231,7 @@ def make_workers(jobs: int, *, warm: bool = False) -> Workers:
     methods = multiprocessing.get_all_start_methods()
     context: BaseContext
     if "fork" in methods and threading.active_count() == 1:
+        from curator import lang  # noqa: F401
         from curator.ingest import dedupe, parse  # noqa: F401
 
         context = multiprocessing.get_context("fork")
@@ -243,10 +245,7 @@ def make_workers(jobs: int, *, warm: bool = False) -> Workers:
         parse_pool = ProcessPoolExecutor(max_workers=min(cpus, jobs), mp_context=context)
         parse_pool.submit(int).result()  # start the processes now (see above)
         language_pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
-        if warm:
-            language_pool.submit(_warm_up_languages)  # not awaited: it overlaps the downloads
-        else:
-            language_pool.submit(int).result()
+        language_pool.submit(int).result()
     finally:
         gc.unfreeze()
     return Workers(parse_pool, language_pool)

@@ -35,7 +35,7 @@ from curator.ingest.pipeline import (
     make_workers,
 )
 from curator.ingest.report import FeedOutcome, FeedReport, FetchReport, PageJob
-from curator.lang import language_from_hint
+from curator.lang import UNSETTLED, language_from_hint
 from curator.store import Database, repo
 from curator.store import ingest as store
 from curator.types import Feed, FeedSource, FeedStatus, FetchSettings, FullTextMode
@@ -160,9 +160,22 @@ class DatabaseSink:
             )
             for r in reconciled
         ]
-        languages = [language_from_hint(r.entry.language) for r in reconciled]
+        settled: Sequence[str | None] = document.languages
+        if len(settled) != len(entries):
+            settled = [UNSETTLED] * len(entries)
+        # Until the model answers, an unsettled item carries the language its feed declares.
+        languages = [
+            language_from_hint(r.entry.language) if language == UNSETTLED else language
+            for r, language in zip(reconciled, settled, strict=True)
+        ]
         stored = store.store_items(
-            session, feed.id, reconciled, languages, self.now, pending=pending
+            session,
+            feed.id,
+            reconciled,
+            languages,
+            self.now,
+            pending=pending,
+            unsettled=[language == UNSETTLED for language in settled],
         )
         state = policy.after_success(
             feed,
@@ -274,7 +287,7 @@ def fetch(
             leftovers = store.page_jobs(session)[:LEFTOVER_PAGES]
     # Workers first: forked before any thread exists (see make_workers).
     with (
-        make_workers(len(feeds) + len(leftovers), warm=_many_new(feeds)) as workers,
+        make_workers(len(feeds) + len(leftovers)) as workers,
         ThreadPoolExecutor(1, thread_name_prefix="curator-store") as writer,
     ):
         pipeline = Pipeline(
@@ -301,12 +314,6 @@ def fetch(
         clustered=clustered,
         seconds=time.perf_counter() - started,
     )
-
-
-def _many_new(feeds: Sequence[Feed]) -> bool:
-    """Will this run likely store many new items? Feeds never fetched before have no
-    validators and answer with all their entries; fetched ones mostly answer 304."""
-    return sum(1 for f in feeds if f.last_fetched_at is None) >= 4
 
 
 def cluster(db: Database, new_ids: Sequence[int], now: datetime) -> int:

@@ -76,6 +76,7 @@ def rss(
     title: str = "Feed",
     link: str = "http://example.test/",
     ttl: int | None = None,
+    language: str | None = None,
 ) -> bytes:
     """A small RSS 2.0 document; each item may have title, link, guid, description, date."""
     parts = [
@@ -85,6 +86,8 @@ def rss(
     ]
     if ttl:
         parts.append(f"<ttl>{ttl}</ttl>")
+    if language:
+        parts.append(f"<language>{escape(language)}</language>")
     for item in items:
         parts.append("<item>")
         for key in ("title", "link", "guid", "description", "author"):
