@@ -159,6 +159,7 @@ class Feed:
     interval_minutes: int | None = None
     etag: str | None = None
     last_modified: str | None = None
+    body_digest: str | None = None  # of the last document stored (FetchResult.digest)
     title: str | None = None  # the title the feed gives itself
     site_url: str | None = None
     last_fetched_at: datetime | None = None

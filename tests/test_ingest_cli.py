@@ -49,7 +49,8 @@ def test_fetch_summary_and_json(
     data = json.loads(out)
     assert (data["feeds"], data["failed"], data["new_items"]) == (2, 1, 0)
     outcomes = {f["url"]: f["outcome"] for f in data["per_feed"]}
-    assert outcomes == {good: "fetched", bad: "failed"}  # no validators: downloaded again
+    # No validators: downloaded again, but the very same bytes are not parsed again.
+    assert outcomes == {good: "not_modified", bad: "failed"}
 
     code, out, _ = run(capsys, config, "fetch", "--feed", bad, "--json")
     data = json.loads(out)

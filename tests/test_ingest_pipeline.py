@@ -122,6 +122,37 @@ def test_every_not_modified_feed_state_is_saved(tmp_path: Path, feed_server: Fee
     assert app.fetch().feeds == ()  # their next fetch was pushed back, so none is due
 
 
+def test_the_same_bytes_again_are_not_parsed_again(tmp_path: Path, feed_server: FeedServer) -> None:
+    """A server without validators sends the whole feed every time: identical bytes count as
+    not modified (nothing parsed, nothing written but the feed's state); changed ones are
+    read as usual."""
+    body = rss(items(2))
+    url = feed_server.route("/feed.xml", lambda request: Route(body=body))
+    bad = feed_server.route("/bad.xml", body=b"<html><body>Maintenance</body></html>")
+    clock = Clock(NOW)
+    app = open_curator(
+        tmp_path, [{"url": u, "full_text": "never"} for u in (url, bad)], clock=clock
+    )
+    first = {r.url: r for r in app.fetch().feeds}
+    assert first[url].new_items == 2
+    assert first[bad].outcome is FeedOutcome.FAILED
+
+    clock.now = NOW + timedelta(hours=2)
+    second = {r.url: r for r in app.fetch(all=True).feeds}
+    same = second[url]
+    assert (same.outcome, same.http_status, same.entries) == (FeedOutcome.NOT_MODIFIED, 200, 0)
+    assert feed_row(app).last_fetched_at == NOW + timedelta(hours=2)
+    # A document that failed to parse is not remembered: the same bytes fail again, loudly.
+    assert second[bad].outcome is FeedOutcome.FAILED
+
+    body = rss(items(3))  # one more entry: the bytes differ
+    clock.now = NOW + timedelta(hours=4)
+    third = app.fetch(all=True).feeds[0]
+    assert (third.outcome, third.entries, third.new_items) == (FeedOutcome.FETCHED, 3, 1)
+    assert count_items(app) == 3
+    app.close()
+
+
 def test_permanent_redirect_rewrites_the_stored_url(
     tmp_path: Path, feed_server: FeedServer
 ) -> None:
@@ -134,8 +165,9 @@ def test_permanent_redirect_rewrites_the_stored_url(
     with app.db.session() as s:
         assert [h.url for h in s.scalars(select(FeedUrlRow))] == [old]
     again = app.fetch(all=True)
-    assert again.feeds[0].url == new and again.feeds[0].outcome is FeedOutcome.FETCHED
+    assert again.feeds[0].url == new
     assert len(feed_server.hits("/old.xml")) == 1
+    assert len(feed_server.hits("/new.xml")) == 2
     assert count_items(app) == 2
     # Reopening with the old URL still in feeds.yaml keeps the same feed.
     assert [f.url for f in app.feeds()] == [new]

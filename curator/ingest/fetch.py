@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import hashlib
 import ipaddress
 import socket
 import threading
@@ -77,6 +78,7 @@ class FetchResult:
     retry_after: datetime | None = None  # 429/503 Retry-After as an absolute time
     max_age_seconds: int | None = None  # Cache-Control max-age
     error: str | None = None
+    digest: str | None = None  # of `body`, when there is one: tells a re-sent document apart
 
     @property
     def ok(self) -> bool:
@@ -382,6 +384,7 @@ class Fetcher:
                 original,
                 FetchStatus.OK,
                 body=body,
+                digest=hashlib.blake2b(body, digest_size=16).hexdigest(),
                 content_type=media,
                 charset=charset,
                 **common,  # type: ignore[arg-type]

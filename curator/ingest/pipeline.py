@@ -303,7 +303,10 @@ class Pipeline:
             if result.status is FetchStatus.CANCELLED:
                 return None
             document = None
-            if result.status is FetchStatus.OK:
+            # The very bytes stored last time (a server without validators, or ignoring
+            # them): nothing to parse, the sink records it as not modified.
+            unchanged = feed.body_digest is not None and result.digest == feed.body_digest
+            if result.status is FetchStatus.OK and not unchanged:
                 document = await self.workers.run(
                     "parse",
                     parse_document,

@@ -75,7 +75,11 @@ class DatabaseSink:
         self, feed: Feed, result: FetchResult, document: ParsedDocument | None
     ) -> StoredFeed:
         now, settings = self.now, self.settings
-        if result.status is FetchStatus.NOT_MODIFIED and result.permanent_url is None:
+        # 304, or a 200 with the very document stored last time (the pipeline did not parse it)
+        not_modified = result.status is FetchStatus.NOT_MODIFIED or (
+            result.status is FetchStatus.OK and document is None
+        )
+        if not_modified and result.permanent_url is None:
             state = policy.after_success(
                 feed,
                 settings,
@@ -114,7 +118,7 @@ class DatabaseSink:
                 return StoredFeed(
                     _report(feed, outcome, http_status=result.http_status, error=error)
                 )
-            if result.status is FetchStatus.NOT_MODIFIED or document is None:
+            if not_modified or document is None:
                 state = policy.after_success(
                     feed,
                     settings,
@@ -194,6 +198,7 @@ class DatabaseSink:
             self.now,
             title=document.title,
             site_url=document.site_url,
+            body_digest=result.digest,
         )
         self.new_ids += [item_id for item_id, _ in stored.new]
         jobs = store.page_jobs(session, [item_id for item_id, url in stored.new if url])

@@ -182,6 +182,7 @@ def save_feed_state(
     *,
     title: str | None = None,
     site_url: str | None = None,
+    body_digest: str | None = None,
 ) -> str | None:
     """Write the feed's new state. A changed URL (permanent redirect) is recorded in
     `feed_urls`; returns the new URL if it was rewritten. A URL already used by another feed
@@ -219,6 +220,8 @@ def save_feed_state(
         values["title"] = title
     if site_url:
         values["site_url"] = site_url
+    if body_digest:
+        values["body_digest"] = body_digest
     session.execute(update(table).where(table.c.id == feed_id).values(**values))
     return moved
 

@@ -89,6 +89,9 @@ class FeedRow(Base):
     interval_minutes: Mapped[int | None] = mapped_column(Integer)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
+    # Digest of the last document parsed and stored: a server that sends no validators (or
+    # ignores them) and returns the very same bytes is not parsed again.
+    body_digest: Mapped[str | None] = mapped_column(String(64))
     last_fetched_at: Mapped[datetime | None]
     next_fetch_at: Mapped[datetime | None] = mapped_column(index=True)
     error_count: Mapped[int] = mapped_column(Integer, default=0)

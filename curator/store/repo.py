@@ -28,6 +28,7 @@ def feed_from_row(row: FeedRow) -> Feed:
         interval_minutes=row.interval_minutes,
         etag=row.etag,
         last_modified=row.last_modified,
+        body_digest=row.body_digest,
         title=row.title,
         site_url=row.site_url,
         last_fetched_at=row.last_fetched_at,
