@@ -36,6 +36,26 @@ def count(db: Path, sql: str) -> int:
 
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def descendants(pid: int) -> list[int]:
+    found, stack = [], [pid]
+    while stack:
+        current = stack.pop()
+        for task in Path(f"/proc/{current}/task").iterdir():
+            children = [int(c) for c in (task / "children").read_text().split()]
+            found += children
+            stack += children
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie waiting for its new parent to reap it counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
 def test_sigkill_mid_fetch_then_rerun(tmp_path: Path) -> None:
     with FeedServer() as server:
         feeds = []
@@ -80,8 +100,15 @@ def test_sigkill_mid_fetch_then_rerun(tmp_path: Path) -> None:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             assert time.monotonic() < deadline, "the fetch never stored anything"
             time.sleep(0.02)
+        workers = descendants(proc.pid)
+        assert workers, "the fetch runs no worker process"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
+        # Its workers go with it, instead of waiting forever for work that never comes.
+        deadline = time.monotonic() + 10
+        while any(alive(pid) for pid in workers):
+            assert time.monotonic() < deadline, f"workers outlived their parent: {workers}"
+            time.sleep(0.05)
         if proc.stderr:
             proc.stderr.close()
         stored_before = count(db, "SELECT count(*) FROM items")

@@ -199,12 +199,56 @@ class Workers:
         workers = broken._max_workers  # type: ignore[attr-defined]
         broken.shutdown(wait=False, cancel_futures=True)
         # Threads run now (the loop's executors), so no fork: a clean fork server.
-        fresh = ProcessPoolExecutor(max_workers=workers, mp_context=_clean_context())
+        fresh = _pool(workers, _clean_context())
         if self.languages is broken:
             self.languages = fresh
         if self.parse is broken:
             self.parse = fresh
         self.replaced += 1
+
+
+def _pool(workers: int, context: BaseContext) -> ProcessPoolExecutor:
+    # A forked worker's parent is this process; a fork server's or spawned one's is not known
+    # here (the worker reads it at start-up).
+    parent = os.getpid() if context.get_start_method() == "fork" else None
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_die_with_parent, initargs=(parent,)
+    )
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """Worker start-up: end this worker when the process that started it dies.
+
+    A worker waits for work on a pipe whose write end it inherited itself, so a parent killed
+    outright (SIGKILL, the OOM killer) never gives it end-of-file: without this it would wait
+    forever, holding its memory. Linux ends it at once (PR_SET_PDEATHSIG); elsewhere a
+    watcher thread notices within a second or two.
+    """
+    import signal
+
+    parent = parent or os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:
+                os._exit(1)  # the parent died before the request took effect
+            return
+    except (OSError, AttributeError):  # not Linux
+        pass
+
+    def watch() -> None:
+        import time
+
+        while os.getppid() == parent:
+            time.sleep(1.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="curator-parent-watch", daemon=True).start()
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def _clean_context() -> BaseContext:
@@ -242,9 +286,9 @@ def make_workers(jobs: int) -> Workers:
     # by page (gc.freeze exists for exactly this).
     gc.freeze()
     try:
-        parse_pool = ProcessPoolExecutor(max_workers=min(cpus, jobs), mp_context=context)
+        parse_pool = _pool(min(cpus, jobs), context)
         parse_pool.submit(int).result()  # start the processes now (see above)
-        language_pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        language_pool = _pool(1, context)
         language_pool.submit(int).result()
     finally:
         gc.unfreeze()
