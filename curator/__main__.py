@@ -1,5 +1,3 @@
-import sys
+from curator.cli import run
 
-from curator.cli import main
-
-sys.exit(main())
+run()

@@ -146,3 +146,32 @@ def test_fetch_exits_1_when_no_feed_could_be_fetched(capsys, write_config) -> No
     assert code == 1
     assert "failed: Local:" in out
     assert "no feed could be fetched" in err and "Traceback" not in err
+
+
+def _process(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m curator ...` as a user runs it: a process of its own, output piped."""
+    return subprocess.run(
+        [sys.executable, "-m", "curator", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_the_process_exits_with_the_command_s_code_and_all_its_output(
+    write_config: Callable[..., Path], tmp_path: Path
+) -> None:
+    """The process skips the interpreter's teardown at exit: nothing else may change."""
+    feeds = "".join(f"  - url: http://127.0.0.1:9/feed{i}.xml\n" for i in range(400))
+    path = write_config("profiles:\n  - name: a\n    objective: data jobs\nfeeds:\n" + feeds)
+    listed = _process("--config", str(path), "feeds", "list", "--json", cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert len(json.loads(listed.stdout)) == 400  # every byte of a large output arrives
+    missing = _process("--config", str(tmp_path / "nope.yaml"), "feeds", "list", cwd=tmp_path)
+    assert missing.returncode == 1 and "nope.yaml" in missing.stderr
+    usage = _process("--no-such-option", cwd=tmp_path)
+    assert usage.returncode == 2 and "no-such-option" in usage.stderr
+    # The database was closed properly: SQLite folded its write-ahead log back in.
+    assert (tmp_path / "curator.db").is_file() and not (tmp_path / "curator.db-wal").exists()

@@ -6,15 +6,18 @@ click's usage errors exit 2; anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 import click
 
@@ -165,5 +168,26 @@ def main(argv: list[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def run() -> NoReturn:
+    """The process entry point (`curator`, `python -m curator`): `main()`, then exit.
+
+    The exit skips the interpreter's teardown, which frees every module and object one by one
+    (SQLAlchemy's class graph above all): ~0.2 s on every command, more than many commands
+    take themselves. Everything Python runs at a normal exit still runs first: the command
+    has closed its database, and the atexit handlers flush logs and reap worker processes.
+    Only freeing memory that the operating system reclaims anyway is skipped.
+    """
+    code = main()
+    others = [t for t in threading.enumerate() if t is not threading.main_thread()]
+    if any(t.is_alive() and not t.daemon for t in others):
+        sys.exit(code)  # let the interpreter wait for them, as it normally does
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe (curator ... | head): nothing left to lose.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
