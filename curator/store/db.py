@@ -191,7 +191,7 @@ class Database:
         return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
     def upgrade(self, revision: str = "head") -> None:
-        if revision == "head" and self._at_head():
+        if revision == "head" and (self._create_if_empty() or self._at_head()):
             return
         from alembic import command
 
@@ -203,6 +203,41 @@ class Database:
         except SQLAlchemyError as e:
             raise StorageError(f"migrating {self.display_url} failed: {e}") from e
         log.info("database %s migrated to %s", self.display_url, self.current_revision())
+
+    def _create_if_empty(self) -> bool:
+        """A database without a single table gets today's schema in one go and is stamped at
+        the head revision: Alembic's own recipe for building a database from scratch, and
+        ~0.2 s faster than importing Alembic to replay every migration. False (nothing done)
+        when the database has tables or the head cannot be read cheaply.
+
+        tests/test_migrations.py checks that the result is the schema the migrations build.
+        """
+        head = _quick_head()
+        if head is None:
+            return False
+        from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, String, Table, inspect
+
+        from curator.store.models import Base
+
+        # Alembic's own definition of its version table.
+        version = Table(
+            "alembic_version",
+            MetaData(),
+            Column("version_num", String(32), nullable=False),
+            PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
+        )
+        try:
+            with self.engine.begin() as conn:
+                if inspect(conn).get_table_names():
+                    return False
+                Base.metadata.create_all(conn)
+                version.create(conn, checkfirst=True)
+                if conn.execute(version.select()).first() is None:
+                    conn.execute(version.insert().values(version_num=head))
+        except SQLAlchemyError as e:
+            raise StorageError(f"creating the tables of {self.display_url} failed: {e}") from e
+        log.info("database %s created at revision %s", self.display_url, head)
+        return True
 
     def _at_head(self) -> bool:
         """Is the database at the head revision? A cheap check first (the stored revision

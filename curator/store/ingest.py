@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import Insert, Table, bindparam, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from curator.ingest.dedupe import Action, ClusterDoc, Clustering, KnownItem, Reconciled
@@ -58,8 +57,15 @@ def known_items(
 
 
 def _insert(session: Session) -> Any:
-    name = session.get_bind().dialect.name
-    return postgresql.insert if name == "postgresql" else sqlite.insert
+    # Imported here: the PostgreSQL dialect package pulls in every PostgreSQL driver's module
+    # (~25 ms of start-up) that a SQLite user never needs.
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
 
 
 def store_items(
