@@ -5,7 +5,9 @@ callable that builds one from the request, so a test can script 304s, redirects,
 and misbehaving servers. Every request is logged with its headers.
 
 TCP_NODELAY is set on accepted sockets: without it, small responses stall ~40 ms on Nagle plus
-delayed ACK, which would dominate benchmarks.
+delayed ACK, which would dominate benchmarks. The listen backlog is raised from socketserver's
+5: a client opening more connections at once would see the extra ones dropped and retried by
+TCP a second later.
 """
 
 from __future__ import annotations
@@ -45,6 +47,10 @@ class Route:
 Handler = Callable[[Request], Route]
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128
+
+
 class FeedServer:
     """A threaded HTTP/1.1 server; `routes` can be changed while it runs."""
 
@@ -70,7 +76,7 @@ class FeedServer:
             def do_HEAD(self) -> None:
                 server._serve(self, head=True)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
