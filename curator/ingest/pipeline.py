@@ -29,7 +29,7 @@ from typing import Protocol, TypeVar
 from curator.errors import CuratorError
 from curator.ingest.fetch import Fetcher, FetchResult, FetchStatus
 from curator.ingest.report import FeedOutcome, FeedReport, PageJob
-from curator.types import Feed, FetchSettings, ParsedEntry
+from curator.types import Feed, FetchSettings, FullTextMode, ParsedEntry
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,9 @@ class ParsedDocument:
     # Each entry's language as far as it is settled without the model (lang.settle_language):
     # "fr" / "en" / "other" / None, or lang.UNSETTLED where only the model can tell.
     languages: tuple[str | None, ...] = ()
+    # Whether each entry gives only part of its article (extract.looks_truncated); empty when
+    # the feed never wants full text.
+    truncated: tuple[bool, ...] = ()
     error: str | None = None
 
 
@@ -67,9 +70,14 @@ class PageText:
     error: str | None = None
 
 
-def parse_document(body: bytes, url: str, headers: dict[str, str]) -> ParsedDocument:
-    """Worker side: bytes -> entries. Never raises (a parser bug must not take the run down;
-    it becomes this feed's error)."""
+def parse_document(
+    body: bytes, url: str, headers: dict[str, str], full_text: bool = False
+) -> ParsedDocument:
+    """Worker side: bytes -> entries, with what the writer needs of each entry computed here,
+    in parallel: its keys, its language when settled without the model, and (`full_text`:
+    the feed may want article pages) whether it looks truncated. Never raises (a parser bug
+    must not take the run down; it becomes this feed's error)."""
+    from curator.extract import looks_truncated
     from curator.ingest.dedupe import entry_keys
     from curator.ingest.parse import parse_feed
     from curator.lang import language_sample, settle_language
@@ -81,6 +89,7 @@ def parse_document(body: bytes, url: str, headers: dict[str, str]) -> ParsedDocu
             settle_language(language_sample(e.title, e.content or e.summary), hint=e.language)
             for e in parsed.entries
         )
+        truncated = tuple(looks_truncated(e) for e in parsed.entries) if full_text else ()
     except CuratorError as e:
         return ParsedDocument(error=getattr(e, "message", str(e)))
     except Exception as e:
@@ -93,6 +102,7 @@ def parse_document(body: bytes, url: str, headers: dict[str, str]) -> ParsedDocu
         entries=parsed.entries,
         keys=tuple(keys),
         languages=languages,
+        truncated=truncated,
     )
 
 
@@ -357,6 +367,7 @@ class Pipeline:
                     result.body,
                     result.final_url,
                     result.headers,
+                    feed.full_text is not FullTextMode.NEVER,
                 )
             stored = await _call(self.writer, self.sink.store_feed, feed, result, document)
         except Exception as e:

@@ -156,13 +156,16 @@ class DatabaseSink:
             else []
         )
         reconciled = dedupe.reconcile(entries, known, keys)
+        truncated = document.truncated
+        if len(truncated) != len(entries):
+            truncated = tuple(False for _ in entries)
+            if feed.full_text is not FullTextMode.NEVER:  # spares the truncation regexes
+                truncated = tuple(looks_truncated(entry) for entry in entries)
         pending = [
             r.action is dedupe.Action.NEW
-            and feed.full_text is not FullTextMode.NEVER  # spares the truncation regexes
-            and policy.wants_full_text(
-                feed.full_text, url=r.entry.url, truncated=looks_truncated(r.entry)
-            )
-            for r in reconciled
+            and feed.full_text is not FullTextMode.NEVER
+            and policy.wants_full_text(feed.full_text, url=r.entry.url, truncated=cut)
+            for r, cut in zip(reconciled, truncated, strict=True)
         ]
         settled: Sequence[str | None] = document.languages
         if len(settled) != len(entries):
