@@ -297,9 +297,11 @@ def make_workers(jobs: int) -> Workers:
     gc.freeze()
     try:
         parse_pool = _pool(min(cpus, jobs), context)
-        parse_pool.submit(int).result()  # start the processes now (see above)
+        # With fork, the first submit forks every worker at once (before returning): they
+        # start now, from this thread-free state. Nothing to wait for.
+        parse_pool.submit(int)
         language_pool = _pool(1, context)
-        language_pool.submit(int).result()
+        language_pool.submit(int)
     finally:
         gc.unfreeze()
     return Workers(parse_pool, language_pool)
