@@ -15,6 +15,7 @@ two disagree on the corpora (the figures are in CHANGELOG.md).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -140,9 +141,9 @@ def _load_cached_model(identifier_class: Any, path: Path) -> Any:
 def _save_cached_model(identifier: Any, path: Path) -> None:
     import numpy as np
 
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.tmp")
         with open(partial, "wb") as f:
             np.savez(
                 f,
@@ -154,8 +155,10 @@ def _save_cached_model(identifier: Any, path: Path) -> None:
                 out_feat=np.asarray(identifier.tk_output, dtype=np.int32),
             )
         os.replace(partial, path)  # atomic: a concurrent reader sees all of it or nothing
-    except OSError as e:  # read-only home, full disk: run without the cache
+    except Exception as e:  # read-only home, full disk, another py3langid: run without it
         log.info("cannot cache the language model in %s: %s", path, e)
+        with contextlib.suppress(OSError):
+            partial.unlink(missing_ok=True)
 
 
 LANGUAGE_SAMPLE = 300  # characters: enough to tell fr from en (same answers as 2000 on 3,600

@@ -8,6 +8,7 @@ import threading
 import time
 import zlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -309,3 +310,19 @@ def test_fetch_sync_inside_a_running_event_loop(feed_server: FeedServer) -> None
         return fetch_sync(FAST, url, now=NOW)  # e.g. called from a TUI's handler
 
     assert asyncio.run(caller()).body == RSS
+
+
+def test_https_certificates_are_verified(tmp_path: Path) -> None:
+    """TLS is verified against the usual CA bundle: a feed served with a certificate nobody
+    vouches for is refused, and the error says why."""
+    from tests.support.smtp import make_certificate
+
+    certificate = make_certificate(tmp_path)
+    if certificate is None:
+        pytest.skip("openssl is not installed: cannot make a test certificate")
+    with FeedServer(certificate=certificate) as server:
+        url = server.route("/feed.xml", body=b"<rss version='2.0'><channel></channel></rss>")
+        assert url.startswith("https://")
+        result = fetch(url)
+    assert result.status is FetchStatus.ERROR
+    assert "CERTIFICATE_VERIFY_FAILED" in (result.error or ""), result.error

@@ -212,3 +212,13 @@ def test_the_cache_can_be_turned_off(fresh_model: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("CURATOR_NO_MODEL_CACHE", "1")
     assert lang.classify(FR)[0] == "fr"
     assert not fresh_model.exists()
+
+
+def test_an_unwritable_cache_only_costs_time(
+    fresh_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = fresh_model.parent / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert lang.classify(FR)[0] == "fr"
+    assert blocker.read_text() == "a file where the cache folder would go"

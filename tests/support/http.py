@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -54,7 +55,9 @@ class _Server(ThreadingHTTPServer):
 class FeedServer:
     """A threaded HTTP/1.1 server; `routes` can be changed while it runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, certificate: Path | None = None) -> None:
+        """`certificate` (cert and key in one PEM): serve HTTPS instead."""
+        self.scheme = "https" if certificate else "http"
         self.routes: dict[str, Route | Handler] = {}
         self.requests: list[Request] = []
         self._lock = threading.Lock()
@@ -78,6 +81,10 @@ class FeedServer:
 
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
+        if certificate is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(certificate)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
@@ -87,7 +94,7 @@ class FeedServer:
         return int(self._httpd.server_address[1])
 
     def url(self, path: str = "/") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def route(self, path: str, route: Route | Handler | None = None, **kwargs: object) -> str:
         """Set what `path` answers and return its full URL."""
