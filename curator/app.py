@@ -787,6 +787,7 @@ class Curator:
                 objective=profile.objective,
                 cancelled=slot_store.removed_sequences(session, profile.name),
                 starter_for=_starters(profile, {a.item.id: (a.item, a.score) for a in approved}),
+                language=profile_language(profile),
             )
             slot_store.save_slots(session, result.changed, tz, now)
             slot_store.remove_slots(session, result.removed, now)

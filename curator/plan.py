@@ -245,6 +245,7 @@ def plan_slots(
     known: Sequence[Candidate] = (),
     cancelled: Mapping[str, int] | None = None,
     starter_for: Callable[[int], str | None] | None = None,
+    language: str = "en",
 ) -> PlanResult:
     """Plan a profile's slots. Same inputs, same result; planning its own result changes nothing.
 
@@ -254,6 +255,7 @@ def plan_slots(
     `cancelled` maps the ids of stored but removed slots to their sequence, so a slot that comes
     back continues its sequence. `starter_for` gives the comment starter of an item placed in a
     relay slot when its candidate carries none (computed only for the items actually planned).
+    `language` ("fr" or "en") is the one the profile reads: empty slots say why in it.
     """
     tz = zone(timezone)
     # best first (ties: lower id), so filling can stop early and never depends on input order
@@ -272,10 +274,9 @@ def plan_slots(
         elif s.pinned or _has_comment(s):
             if s.kind is SlotKind.RELAY and s.item_id is not None and s.item_id not in approved:
                 freed[s.id] = s
-                lost = f'; its comment was dropped: "{s.comment}"' if _has_comment(s) else ""
-                notes.append(
-                    f"{s.id}: item #{s.item_id} is no longer approved, the slot is refilled{lost}"
-                )
+                words = _reasons(language)
+                lost = words["comment lost"].format(comment=s.comment) if _has_comment(s) else ""
+                notes.append(words["refilled"].format(slot=s.id, item=s.item_id) + lost)
             else:
                 frozen[s.id] = s
 
@@ -292,7 +293,7 @@ def plan_slots(
             o.sticky_topic = prev.topic
         opens.append(o)
 
-    opens, dropped_notes = _apply_budget(opens, frozen.values(), schedule, tz, approved)
+    opens, dropped_notes = _apply_budget(opens, frozen.values(), schedule, tz, approved, language)
     notes.extend(dropped_notes)
 
     _fill_with_comments_first(opens, list(frozen.values()), schedule, approved, info)
@@ -302,7 +303,7 @@ def plan_slots(
     new_slots: list[Slot] = []
     changed: list[Slot] = []
     for o in opens:
-        slot = _render(o, profile, schedule, approved, info, timeline, starter_for)
+        slot = _render(o, profile, schedule, approved, info, timeline, starter_for, language)
         prev = o.previous
         if prev is None:
             back = (cancelled or {}).get(o.id)
@@ -349,6 +350,7 @@ def _apply_budget(
     schedule: Schedule,
     tz: tzinfo,
     approved: Mapping[int, Candidate],
+    language: str = "en",
 ) -> tuple[list[_Open], list[str]]:
     """Drop open slots from each local week whose planned minutes exceed the budget.
 
@@ -392,12 +394,18 @@ def _apply_budget(
             dropped.add(victim.id)
             total -= _minutes(victim.kind, schedule)
             count += 1
-        note = (
-            f"week of {wk.isoformat()}: dropped {count} slot{'s' if count != 1 else ''} "
-            f"to fit the {budget}-minute budget ({before} minutes planned)"
+        words = _reasons(language)
+        plural = count != 1
+        note = words["dropped"].format(
+            week=wk.strftime("%d/%m/%Y") if language == "fr" else wk.isoformat(),
+            count=count,
+            s="s" if plural else "",
+            x="x" if plural else "",  # créneau -> créneaux
+            budget=budget,
+            before=before,
         )
         if total > budget:
-            note += f"; pinned, commented and published slots alone take {total} minutes"
+            note += words["over budget"].format(total=total)
         notes.append(note)
     return [o for o in opens if o.id not in dropped], notes
 
@@ -682,6 +690,7 @@ def _render(
     info: Mapping[int, Candidate],
     timeline: Sequence[_Entry],
     starter_for: Callable[[int], str | None] | None,
+    language: str,
 ) -> Slot:
     # Every rendered slot shares its identity and effort; only what fills it differs.
     base = Slot(
@@ -699,7 +708,7 @@ def _render(
         if o.sticky_topic is None:
             return replace(
                 base,
-                empty_reason="no objective or recent theme to suggest a topic",
+                empty_reason=_reasons(language)["no topic"],
                 comment=comment,
                 pinned=pinned,
             )
@@ -711,7 +720,8 @@ def _render(
             pinned=pinned,
         )
     if o.item is None:
-        return replace(base, empty_reason=_empty_reason(o, schedule, approved, info, timeline))
+        reason = _empty_reason(o, schedule, approved, info, timeline, language)
+        return replace(base, empty_reason=reason)
     c = approved[o.item]
     comment = c.comment if c.comment and c.comment.strip() else None
     return replace(
@@ -740,14 +750,16 @@ def _empty_reason(
     approved: Mapping[int, Candidate],
     info: Mapping[int, Candidate],
     timeline: Sequence[_Entry],
+    language: str,
 ) -> str:
     """Why nothing fits, judged on the final plan so that the reason is stable too."""
+    words = _reasons(language)
     if not approved:
-        return "no approved item: approve items in the review queue"
+        return words["none approved"]
     assigned = {e.item for e in timeline if e.item is not None}
     spare = [c for c in approved.values() if c.item_id not in assigned]
     if not spare:
-        return "every approved item is already planned"
+        return words["all planned"]
     idx = next(i for i, e in enumerate(timeline) if e.id == o.id)
     neighbours = [
         info.get(timeline[j].item)  # type: ignore[arg-type]
@@ -766,14 +778,71 @@ def _empty_reason(
     # slot's sequence and churn subscribed calendars for nothing.
     parts = []
     if weak:
-        parts.append(f"below the quality floor ({schedule.min_score:g})")
+        parts.append(words["weak"].format(floor=_number(schedule.min_score, language)))
     if old:
-        parts.append(f"older than {schedule.max_age_days:g} days at this time")
+        parts.append(words["old"].format(days=_number(schedule.max_age_days, language)))
     if spaced:
-        parts.append("same source or cluster as a neighbouring relay")
+        parts.append(words["spaced"])
     if not parts:  # cannot happen after a converged fill; say something true anyway
-        return "no approved item fits this slot"
-    return "no approved item fits: " + "; ".join(parts)
+        return words["nothing fits"]
+    return words["fits none"] + words["separator"].join(parts)
+
+
+# Why a slot stays empty, in the profile's language (the grid, the digest and the calendar
+# show it as stored).
+_REASONS = {
+    "en": {
+        "no topic": "no objective or recent theme to suggest a topic",
+        "none approved": "no approved item: approve items in the review queue",
+        "all planned": "every approved item is already planned",
+        "weak": "below the quality floor ({floor})",
+        "old": "older than {days} days at this time",
+        "spaced": "same source or cluster as a neighbouring relay",
+        "nothing fits": "no approved item fits this slot",
+        "fits none": "no approved item fits: ",
+        "separator": "; ",
+        "refilled": "{slot}: item #{item} is no longer approved, the slot is refilled",
+        "comment lost": '; its comment was dropped: "{comment}"',
+        "dropped": (
+            "week of {week}: dropped {count} slot{s} to fit the {budget}-minute budget "
+            "({before} minutes planned)"
+        ),
+        "over budget": "; pinned, commented and published slots alone take {total} minutes",
+    },
+    "fr": {
+        "no topic": "aucun objectif ni thème récent pour suggérer un sujet",
+        "none approved": (
+            "aucun article approuvé\u00a0: approuvez-en dans la file de revue (curator review)"
+        ),
+        "all planned": "tous les articles approuvés sont déjà planifiés",
+        "weak": "sous le seuil de qualité ({floor})",
+        "old": "publiés depuis plus de {days}\u00a0jours à cette date",
+        "spaced": "même source ou même histoire qu’un relais voisin",
+        "nothing fits": "aucun article approuvé ne convient à ce créneau",
+        "fits none": "aucun article approuvé ne convient\u00a0: ",
+        "separator": "\u00a0; ",
+        "refilled": "{slot}\u00a0: l’article n°\u00a0{item} n’est plus approuvé, le créneau est "
+        "rempli à nouveau",
+        "comment lost": "\u00a0; son commentaire est abandonné\u00a0: « {comment}\u00a0»",
+        "dropped": (
+            "semaine du {week}\u00a0: {count}\u00a0créneau{x} retiré{s} pour tenir le budget de "
+            "{budget}\u00a0minutes ({before}\u00a0minutes prévues)"
+        ),
+        "over budget": (
+            "\u00a0; les créneaux épinglés, commentés et publiés prennent à eux seuls "
+            "{total}\u00a0minutes"
+        ),
+    },
+}
+
+
+def _reasons(language: str) -> dict[str, str]:
+    return _REASONS.get(language, _REASONS["en"])
+
+
+def _number(value: float, language: str) -> str:
+    text = f"{value:g}"
+    return text.replace(".", ",") if language == "fr" else text
 
 
 def themes_from(

@@ -318,6 +318,24 @@ def test_every_approved_item_planned_reason() -> None:
     assert relays(result)[1].empty_reason == "every approved item is already planned"
 
 
+def test_a_french_profile_reads_why_in_french() -> None:
+    nothing = plan(sched(rule(MON, "08:30"), horizon_days=7), language="fr")
+    assert nothing.slots[0].empty_reason == (
+        "aucun article approuvé\u00a0: approuvez-en dans la file de revue (curator review)"
+    )
+    weak = plan(sched(rule(MON, "08:30"), horizon_days=7, min_score=0.35), [cand(1, 0.2)],
+                language="fr")  # fmt: skip
+    assert weak.slots[0].empty_reason == (
+        "aucun article approuvé ne convient\u00a0: sous le seuil de qualité (0,35)"
+    )
+    old = cand(1, 0.9, reference_at=NOW - timedelta(days=6, hours=12))
+    late = plan(sched(rule(THU, "12:15"), horizon_days=7), [old], language="fr")
+    assert "publiés depuis plus de 7\u00a0jours" in (late.slots[0].empty_reason or "")
+    both = plan(sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7), [cand(1, 0.9)],
+                language="fr")  # fmt: skip
+    assert relays(both)[1].empty_reason == "tous les articles approuvés sont déjà planifiés"
+
+
 def test_approval_comment_lands_on_the_slot() -> None:
     text = "Ce retour d'expérience montre pourquoi l'onboarding compte autant que l'offre."
     cands = [cand(1, 0.9, comment=text), cand(2, 0.8, comment="court")]
@@ -471,6 +489,11 @@ def test_withdrawing_a_commented_items_frees_its_slot_and_says_so() -> None:
     assert new.item_id == 2 and new.comment is None and new.status is SlotStatus.PLANNED
     assert new.sequence == commented.sequence + 1
     assert any("no longer approved" in n and "Un commentaire" in n for n in result.notes)
+    french = plan(schedule, [cand(2, 0.6)], [commented], language="fr")
+    assert french.notes == (
+        f"{slot.id}\u00a0: l’article n°\u00a01 n’est plus approuvé, le créneau est rempli à "
+        f"nouveau\u00a0; son commentaire est abandonné\u00a0: « {text}\u00a0»",
+    )
 
 
 def test_slots_leaving_the_schedule_are_removed() -> None:
@@ -513,6 +536,12 @@ def test_budget_drops_slots_and_says_so() -> None:
     assert "dropped" in note and "90-minute budget" in note and "150 minutes" in note
     again = plan(schedule, [cand(i, 0.5) for i in range(1, 9)], result.slots, themes=["t"])
     assert again.slots == result.slots and again.changed == () and again.removed == ()
+    french = plan(schedule, [cand(i, 0.5) for i in range(1, 9)], themes=["t"], language="fr")
+    assert french.slots == result.slots  # the language changes the words only
+    assert french.notes == (
+        "semaine du 30/11/2026\u00a0: 2\u00a0créneaux retirés pour tenir le budget de "
+        "90\u00a0minutes (150\u00a0minutes prévues)",
+    )
 
 
 def test_budget_drops_the_same_slots_when_an_approval_comment_freezes_one() -> None:

@@ -58,6 +58,8 @@ def test_plan_fills_slots_by_score_with_spacing_and_comments(world: World) -> No
     # the week after, the approved items are too old or below the floor: empty, with a reason
     later = [s for s in slots[4:] if s["kind"] == "relay"]
     assert later and all(s["status"] == "empty" and s["empty_reason"] for s in later)
+    # Claire's profile is French: so is the reason
+    assert all(s["empty_reason"].startswith("aucun article approuvé") for s in later)
     assert all(s["sequence"] == 0 for s in slots)
     assert mon["id"] == "claire-2026-11-30-0830-relay"
     assert (mon["comment_starter"] or "").startswith("> ")
@@ -218,7 +220,8 @@ def test_withdrawal_refills_the_slot_and_removed_slots_keep_their_sequence(world
             seq = row.sequence
         app.settings = _with_budget(app, 60)
         dropped = app.plan().plans[0]
-        assert dropped.removed > 0 and any("60-minute budget" in n for n in dropped.notes)
+        # Claire reads French: "budget de 60 minutes"
+        assert dropped.removed > 0 and any("budget de 60\u00a0minutes" in n for n in dropped.notes)
         with app.db.session() as session:
             removed = session.scalars(select(SlotRow).where(SlotRow.removed_at.is_not(None))).all()
             assert removed and all(r.removed_at == NOW for r in removed)
