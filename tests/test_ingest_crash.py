@@ -125,3 +125,40 @@ def test_sigkill_mid_fetch_then_rerun(tmp_path: Path) -> None:
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+SERVICE_LIKE = """
+import sys, threading, time
+from curator.ingest.pipeline import make_workers
+
+# A thread already runs (as the service's scheduler does): the workers come from a fork server.
+threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+workers = make_workers(8)
+workers.parse.submit(int).result()
+workers.languages.submit(int).result()
+print("ready", flush=True)
+time.sleep(600)
+"""
+
+
+def test_workers_of_a_service_end_when_it_is_killed() -> None:
+    """The service's workers come from a fork server, not from the service itself: killing the
+    service outright must still leave no worker (nor the fork server) behind."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVICE_LIKE],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        spawned = descendants(proc.pid)
+        assert len(spawned) >= 3, spawned  # the fork server and its workers
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in spawned):
+        assert time.monotonic() < deadline, f"outlived the service: {spawned}"
+        time.sleep(0.05)

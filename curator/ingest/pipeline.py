@@ -218,44 +218,70 @@ class Workers:
 
 
 def _pool(workers: int, context: BaseContext) -> ProcessPoolExecutor:
-    # A forked worker's parent is this process; a fork server's or spawned one's is not known
-    # here (the worker reads it at start-up).
-    parent = os.getpid() if context.get_start_method() == "fork" else None
     return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_die_with_parent, initargs=(parent,)
+        max_workers=workers,
+        mp_context=context,
+        initializer=_die_with_owner,
+        initargs=(os.getpid(),),
     )
 
 
-def _die_with_parent(parent: int | None) -> None:
-    """Worker start-up: end this worker when the process that started it dies.
+def _die_with_owner(owner: int) -> None:
+    """Worker start-up: end this worker when the process that owns the pool dies.
 
-    A worker waits for work on a pipe whose write end it inherited itself, so a parent killed
+    A worker waits for work on a pipe whose write end it holds itself, so an owner killed
     outright (SIGKILL, the OOM killer) never gives it end-of-file: without this it would wait
-    forever, holding its memory. Linux ends it at once (PR_SET_PDEATHSIG); elsewhere a
-    watcher thread notices within a second or two.
+    forever, holding its memory (and, for the service, its fork server with it). A forked
+    worker asks Linux to end it with its parent (PR_SET_PDEATHSIG); one started by a fork
+    server, whose parent is that server, watches the owner itself.
     """
     import signal
 
-    parent = parent or os.getppid()
+    if os.getppid() == owner:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != owner:
+                    os._exit(1)  # the owner died before the request took effect
+                return
+        except (OSError, AttributeError):  # not Linux: watch instead
+            pass
+    threading.Thread(
+        target=_watch_owner, args=(owner,), name="curator-owner-watch", daemon=True
+    ).start()
+
+
+def _watch_owner(owner: int) -> None:
+    """Exit as soon as `owner` has ended (a pidfd wakes us at once; else poll)."""
+    import select
+    import time
+
     try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
-            if os.getppid() != parent:
-                os._exit(1)  # the parent died before the request took effect
-            return
-    except (OSError, AttributeError):  # not Linux
-        pass
-
-    def watch() -> None:
-        import time
-
-        while os.getppid() == parent:
-            time.sleep(1.5)
+        handle = os.pidfd_open(owner)
+    except (AttributeError, OSError):  # not Linux 5.3+, or already gone
+        handle = None
+    if handle is not None:
+        select.select([handle], [], [])  # readable once the process has ended
         os._exit(1)
+    while _running(owner):
+        time.sleep(1.0)
+    os._exit(1)
 
-    threading.Thread(target=watch, name="curator-parent-watch", daemon=True).start()
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # ended but not yet reaped by its own parent: a zombie is gone for us
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
