@@ -1002,7 +1002,7 @@ def test_app_slots_and_failing_feeds_come_from_the_database(
     assert "Subject: Digest curator du sam. 28 mars" in text
     assert "!! COMMENTAIRE MANQUANT !! Recrutement data : les salaires de 1" in text
     assert "!! CRÉNEAU VIDE !! rien au-dessus du seuil" in text
-    assert "Local : HTTP 500 Internal Server Error" in text
+    assert "Local : le site est en panne (HTTP 500)" in text
     assert text.count("!!") == 4
     assert app.digest_status() == []  # a dry run records nothing
 
@@ -1120,3 +1120,33 @@ def test_cli_needs_exactly_one_mode(
     config, url = cli_env(None)
     code = main(["--config", str(config), "--db", url, "digest", *args])
     assert code == 2, capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("error", "french"),
+    [
+        ("HTTP 404 Not Found", "le flux n’existe plus à cette adresse (HTTP 404)"),
+        ("HTTP 503 Service Unavailable", "le site est en panne (HTTP 503)"),
+        ("HTTP 418 I'm a teapot", "réponse inattendue du site (HTTP 418)"),
+        (
+            "cannot connect: [Errno 111] Connection refused",
+            "impossible de joindre le site ([Errno 111] Connection refused)",
+        ),
+        ("timed out after 30 s", "le site ne répond pas à temps"),
+        (
+            "this is an HTML page, not a feed (try `curator feeds add` to discover its feed)",
+            "c’est une page web, pas un flux (curator feeds add trouve le flux d’un site)",
+        ),
+        (
+            "failing since 2026-03-01 08:00 UTC (12 errors); last: HTTP 500 Internal Server Error",
+            "en échec depuis le 2026-03-01 08:00 UTC (12\u00a0erreurs)\u00a0; "
+            "dernière\u00a0: le site est en panne (HTTP 500)",
+        ),
+        ("something nobody planned for", "something nobody planned for"),
+    ],
+)
+def test_feed_errors_read_in_french(error: str, french: str) -> None:
+    from curator.outputs.words import explain_feed_error
+
+    assert explain_feed_error(error, "fr") == french
+    assert explain_feed_error(error, "en") == error

@@ -34,7 +34,12 @@ from zoneinfo import ZoneInfo
 
 from curator.errors import ConfigError
 from curator.outputs.templating import inline_css, render
-from curator.outputs.words import FR_MONTHS, FR_SHORT_MONTHS, profile_language
+from curator.outputs.words import (
+    FR_MONTHS,
+    FR_SHORT_MONTHS,
+    explain_feed_error,
+    profile_language,
+)
 from curator.types import Feed, FeedStatus, Item, Profile, Score, Slot, SlotKind, SlotStatus
 
 HTML_LIMIT_BYTES = 90 * 1024  # Gmail clips HTML parts past ~102 KB; keep a margin.
@@ -187,7 +192,8 @@ def build_digest(
 ) -> DigestContent:
     """Decide the content of one profile's digest for one local date."""
     settings = profile.digest
-    failing = list(_feed_alerts(feeds))
+    language = profile_language(profile)
+    failing = list(_feed_alerts(feeds, language))
     chosen = select_candidates(
         candidates, min_score=settings.min_score, since=since, exclude_ids=exclude_ids
     )
@@ -196,7 +202,7 @@ def build_digest(
     return DigestContent(
         profile=profile.name,
         day=day,
-        language=profile_language(profile),
+        language=language,
         timezone=profile.timezone,
         since=since,
         groups=_group(shown),
@@ -279,11 +285,12 @@ def _slot_lines(
     return tuple(lines)
 
 
-def _feed_alerts(feeds: Iterable[Feed]) -> Iterable[FeedAlert]:
+def _feed_alerts(feeds: Iterable[Feed], language: str) -> Iterable[FeedAlert]:
     for feed in sorted(feeds, key=lambda f: (f.display_name.lower(), f.id)):
         if not feed.failing:
             continue
         error = feed.last_error or feed.disabled_reason or str(feed.status)
+        error = explain_feed_error(error, language)
         yield FeedAlert(
             name=_shorten(_one_line(feed.display_name), 80),
             url=feed.url,

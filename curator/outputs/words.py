@@ -233,3 +233,51 @@ GRID_FR = GridWords(
 
 def grid_words(profile: Profile) -> GridWords:
     return GRID_FR if profile_language(profile) == "fr" else GRID_EN
+
+
+# Why a feed fails, for a French reader: the usual errors (as curator.ingest words them) get a
+# plain-French reading; the technical part stays in parentheses, unknown ones stay as they are.
+_FR_FEED_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), template)
+    for pattern, template in (
+        (r"^HTTP (?P<code>404|410)\b", "le flux n’existe plus à cette adresse (HTTP {code})"),
+        (r"^HTTP (?P<code>401|403)\b", "le site refuse l’accès (HTTP {code})"),
+        (r"^HTTP (?P<code>429)\b", "le site demande de ralentir (HTTP {code})"),
+        (r"^HTTP (?P<code>5\d\d)\b", "le site est en panne (HTTP {code})"),
+        (r"^HTTP (?P<code>\d+)", "réponse inattendue du site (HTTP {code})"),
+        (r"^cannot connect: (?P<detail>.*)", "impossible de joindre le site ({detail})"),
+        (r"^cannot resolve (?P<host>\S+):", "nom de domaine introuvable\u00a0: {host}"),
+        (r"^timed out", "le site ne répond pas à temps"),
+        (r"^(?:network|protocol) error: (?P<detail>.*)", "erreur réseau ({detail})"),
+        (r"^body larger than (?P<size>\d+) bytes",
+         "document trop volumineux (plus de {size}\u00a0octets)"),
+        (r"^redirect loop", "les redirections du site tournent en rond"),
+        (r"^empty body", "le site a envoyé une réponse vide"),
+        (r"^this is an HTML page, not a feed",
+         "c’est une page web, pas un flux (curator feeds add trouve le flux d’un site)"),
+        (r"^malformed XML at line (?P<line>\d+)", "flux illisible (XML mal formé, ligne {line})"),
+        (r"^no RSS, Atom or JSON Feed found", "aucun flux RSS, Atom ou JSON Feed dans la réponse"),
+        (r"^gone since (?P<date>[\d-]+)", "supprimé par le site depuis le {date} (HTTP 410)"),
+        (r"^refused non-public address", "adresse privée refusée (fetch.allow_private_addresses)"),
+    )
+)  # fmt: skip
+_FR_DISABLED = re.compile(
+    r"^failing since (?P<since>.+?) \((?P<count>\d+) errors\); last: (?P<last>.*)$", re.S
+)
+
+
+def explain_feed_error(error: str, language: str) -> str:
+    """A feed's error (or the reason it was disabled) for a reader of `language`."""
+    if language != "fr":
+        return error
+    disabled = _FR_DISABLED.match(error)
+    if disabled:
+        return (
+            f"en échec depuis le {disabled['since']} ({disabled['count']}\u00a0erreurs)\u00a0; "
+            f"dernière\u00a0: {explain_feed_error(disabled['last'], language)}"
+        )
+    for pattern, template in _FR_FEED_ERRORS:
+        found = pattern.match(error)
+        if found:
+            return template.format(**found.groupdict())
+    return error
