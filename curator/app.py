@@ -352,11 +352,18 @@ class Curator:
             raise InvalidAction(f"{found.url} is already in {self.settings.path}")
         return source
 
-    def import_opml(self, data: bytes, *, source: str = "OPML") -> list[FeedSource]:
-        """Add every feed of an OPML subscription list not followed yet; returns those added."""
+    def import_opml(
+        self, data: bytes, *, source: str = "OPML"
+    ) -> tuple[list[FeedSource], list[FeedSource]]:
+        """Add every feed of an OPML subscription list not followed yet; returns those added
+        and those of the list that were already followed."""
         from curator.ingest.discover import parse_opml
 
-        return self._add_sources(parse_opml(data, source=source))
+        listed = parse_opml(data, source=source)
+        added = self._add_sources(listed)
+        new = {s.url for s in added}
+        unique = {s.url: s for s in listed}
+        return added, [s for url, s in unique.items() if url not in new]
 
     def export_opml(self) -> str:
         from curator.ingest import service as ingest_service

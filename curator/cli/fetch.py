@@ -96,8 +96,9 @@ def feeds_add(app: Curator, url: str, name: str | None) -> None:
 @pass_app
 def feeds_import(app: Curator, file: Path) -> None:
     """Follow every feed of an OPML subscription list (from another feed reader)."""
-    added = app.import_opml(file.read_bytes(), source=str(file))
-    click.echo(f"Added {len(added)} feed(s) to {app.settings.path}.")
+    added, followed = app.import_opml(file.read_bytes(), source=str(file))
+    already = f"; {len(followed)} already followed" if followed else ""
+    click.echo(f"Added {len(added)} feed(s) to {app.settings.path}{already}.")
     for source in added:
         click.echo(f"  {source.url}" + (f" ({source.name})" if source.name else ""))
 
