@@ -326,3 +326,29 @@ def test_https_certificates_are_verified(tmp_path: Path) -> None:
         result = fetch(url)
     assert result.status is FetchStatus.ERROR
     assert "CERTIFICATE_VERIFY_FAILED" in (result.error or ""), result.error
+
+
+def test_a_guarded_request_connects_to_the_address_it_checked(
+    feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: a name checked as public must not be resolved again on the connect (a
+    hostile DNS server could then answer with an inside address). Here the name exists only
+    for the guard: the request still arrives, so it went to the checked address."""
+    from curator.ingest import fetch as fetch_module
+
+    checked: list[str] = []
+
+    async def resolve(self: Fetcher, host: str) -> list[str]:
+        checked.append(host)
+        return ["127.0.0.1"]
+
+    monkeypatch.setattr(Fetcher, "_resolve", resolve)
+    monkeypatch.setattr(fetch_module, "is_public_address", lambda address: True)
+    feed_server.route("/article", body=b"<html>the article</html>")
+    url = f"http://news.invalid:{feed_server.port}/article"  # .invalid never resolves (RFC 2606)
+    result = fetch(url, page=True)
+    assert result.ok, result.error
+    assert result.body == b"<html>the article</html>" and result.final_url == url
+    assert checked == ["news.invalid"]
+    (hit,) = feed_server.hits("/article")
+    assert hit.headers["host"] == f"news.invalid:{feed_server.port}"

@@ -293,9 +293,8 @@ class Fetcher:
         for _hop in range(self.settings.max_redirects + 1):
             try:
                 host = check_scheme(current)
-                if not allow_private:
-                    await self._guard(host)
-                return await self._get(current, url, headers, permanent, now)
+                address = None if allow_private else await self._guard(host)
+                return await self._get(current, url, headers, permanent, now, address)
             except _Redirect as r:
                 status = r.status
                 target = r.location
@@ -319,23 +318,25 @@ class Fetcher:
             url, current, f"too many redirects (more than {self.settings.max_redirects})", status
         )
 
-    async def _guard(self, host: str) -> None:
-        """Refuse hosts that resolve to non-public addresses (SSRF guard).
-
-        The name is resolved again when connecting, so a hostile DNS server could still answer
-        differently the second time (rebinding); the window is small and the guard still stops
-        plain private URLs and names that point inside.
-        """
+    async def _guard(self, host: str) -> str:
+        """Refuse hosts that resolve to non-public addresses (SSRF guard); return the checked
+        address, which the request then connects to (`_get`): the name is not resolved a
+        second time, so a DNS server answering differently on the connect (rebinding) cannot
+        steer the request inside."""
         try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                host, None, type=socket.SOCK_STREAM
-            )
+            addresses = await self._resolve(host)
         except OSError as e:
             raise _Refused(f"cannot resolve {host}: {e}") from e
-        for info in infos:
-            address = str(info[4][0])
+        for address in addresses:
             if not is_public_address(address):
                 raise _Refused(f"refused non-public address {address} for {host}")
+        if not addresses:
+            raise _Refused(f"cannot resolve {host}: no address")
+        return addresses[0]
+
+    async def _resolve(self, host: str) -> list[str]:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+        return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
     async def _get(
         self,
@@ -344,8 +345,14 @@ class Fetcher:
         headers: dict[str, str],
         permanent: str | None,
         now: datetime,
+        address: str | None = None,
     ) -> FetchResult:
-        async with self._client.stream("GET", current, headers=headers) as response:
+        target, extensions = current, None
+        if address is not None:  # connect to the address the guard checked, and no other
+            target, headers, extensions = _pinned(current, address, headers)
+        async with self._client.stream(
+            "GET", target, headers=headers, extensions=extensions
+        ) as response:
             code = response.status_code
             h = {k.lower(): v for k, v in response.headers.items()}
             if code in REDIRECTS:
@@ -423,6 +430,19 @@ class _Redirect(Exception):
         super().__init__(location)
         self.status = status
         self.location = location
+
+
+def _pinned(
+    url: str, address: str, headers: dict[str, str]
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """`url` rewritten to reach `address`, with the Host header and the TLS server name
+    (httpx's `sni_hostname` extension: certificates are still checked against the name)
+    of the original host."""
+    original = httpx.URL(url)
+    host = original.raw_host.decode("ascii")  # IDNA-encoded, as on the wire
+    port = f":{original.port}" if original.port else ""
+    pinned = str(original.copy_with(host=address))
+    return pinned, {**headers, "Host": f"{host}{port}"}, {"sni_hostname": host}
 
 
 def _content_type(value: str | None) -> tuple[str | None, str | None]:
