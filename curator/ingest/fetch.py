@@ -320,9 +320,9 @@ class Fetcher:
 
     async def _guard(self, host: str) -> str:
         """Refuse hosts that resolve to non-public addresses (SSRF guard); return the checked
-        address, which the request then connects to (`_get`): the name is not resolved a
-        second time, so a DNS server answering differently on the connect (rebinding) cannot
-        steer the request inside."""
+        address, which a plain-http request then connects to (`_get`): the name is not
+        resolved a second time, so a DNS server answering differently on the connect
+        (rebinding) cannot steer the request inside."""
         try:
             addresses = await self._resolve(host)
         except OSError as e:
@@ -347,12 +347,13 @@ class Fetcher:
         now: datetime,
         address: str | None = None,
     ) -> FetchResult:
-        target, extensions = current, None
-        if address is not None:  # connect to the address the guard checked, and no other
-            target, headers, extensions = _pinned(current, address, headers)
-        async with self._client.stream(
-            "GET", target, headers=headers, extensions=extensions
-        ) as response:
+        target = current
+        if address is not None and current.lower().startswith("http:"):
+            # Connect to the address the guard checked, and no other. (Over https the
+            # certificate already refuses an inside server that a rebinding DNS points to, and
+            # pooled TLS connections must stay tied to the name they were verified for.)
+            target, headers = _pinned(current, address, headers)
+        async with self._client.stream("GET", target, headers=headers) as response:
             code = response.status_code
             h = {k.lower(): v for k, v in response.headers.items()}
             if code in REDIRECTS:
@@ -432,17 +433,12 @@ class _Redirect(Exception):
         self.location = location
 
 
-def _pinned(
-    url: str, address: str, headers: dict[str, str]
-) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """`url` rewritten to reach `address`, with the Host header and the TLS server name
-    (httpx's `sni_hostname` extension: certificates are still checked against the name)
-    of the original host."""
+def _pinned(url: str, address: str, headers: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """`url` rewritten to reach `address`, with the Host header of the original host."""
     original = httpx.URL(url)
     host = original.raw_host.decode("ascii")  # IDNA-encoded, as on the wire
     port = f":{original.port}" if original.port else ""
-    pinned = str(original.copy_with(host=address))
-    return pinned, {**headers, "Host": f"{host}{port}"}, {"sni_hostname": host}
+    return str(original.copy_with(host=address)), {**headers, "Host": f"{host}{port}"}
 
 
 def _content_type(value: str | None) -> tuple[str | None, str | None]:
