@@ -7,6 +7,7 @@ case reads the clock once (`self.now()`) and passes that instant down, so tests 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
@@ -262,7 +263,9 @@ class Curator:
                 upcoming = slot_store.list_slots(session, p.name, since=now)[:5]
                 recent = digests.recent(session, p.name, limit=1)
                 written = last_digest_file(
-                    self._digest_path(p.name, now.date(), None).parent, p.name
+                    self._digest_path(p.name, now.date(), None).parent,
+                    p.name,
+                    recorded=repo.get_meta(session, _DIGEST_FILE_KEY.format(profile=p.name)),
                 )
                 profiles[p.name] = {
                     "queue": len(queue_store.pending(session, p.name, now)),
@@ -981,6 +984,10 @@ class Curator:
         assert target is not None
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(bytes(message))
+        # Remembered, so `curator status` finds it wherever --to-file put it.
+        with self.db.session() as session:
+            record = {"day": d.isoformat(), "path": str(target.resolve())}
+            repo.set_meta(session, _DIGEST_FILE_KEY.format(profile=p.name), record, now)
         return replace(made, outcome="written", path=str(target))
 
     def _send_digest(
@@ -1125,14 +1132,22 @@ def digest_file_name(profile: str, day: date) -> str:
     return f"digest-{profile}-{day.isoformat()}.eml"
 
 
-def last_digest_file(folder: Path, profile: str) -> tuple[date, Path] | None:
-    """The newest digest file of `profile` in `folder` (by its day), or None."""
+def last_digest_file(
+    folder: Path, profile: str, *, recorded: Any = None
+) -> tuple[date, Path] | None:
+    """The newest digest file of `profile`, by its day: the last one written (`recorded`, as
+    `_digest_one` stores it, wherever it went; it wins a tie) or one in `folder`; or None."""
     prefix, suffix = f"digest-{profile}-", ".eml"
-    found: list[tuple[date, Path]] = []
+    found: list[tuple[date, int, Path]] = []
+    if isinstance(recorded, dict):
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            path = Path(recorded["path"])
+            if path.is_file():
+                found.append((date.fromisoformat(recorded["day"]), 1, path))
     try:
         paths = list(folder.glob(f"{glob_escape(prefix)}*{suffix}"))
     except OSError:
-        return None
+        paths = []
     for path in paths:
         # the day must be all that follows the prefix: "digest-ana-2026-…" is not "ana-bis"'s
         try:
@@ -1140,11 +1155,15 @@ def last_digest_file(folder: Path, profile: str) -> tuple[date, Path] | None:
         except ValueError:
             continue
         if path.is_file():
-            found.append((day, path))
-    return max(found) if found else None
+            found.append((day, 0, path))
+    if not found:
+        return None
+    day, _, path = max(found)
+    return day, path
 
 
 RUN_JOB = "run"  # `curator run`, as `curator status` lists it beside the service's jobs
+_DIGEST_FILE_KEY = "digest.last_file.{profile}"  # the meta row of a profile's last .eml
 
 _THEME_WINDOW = timedelta(days=14)  # "recent" high-scoring themes for original posts
 

@@ -193,6 +193,11 @@ def test_status_shows_a_digest_written_to_file(tmp_path: Path) -> None:
     data = json.loads(runner.invoke(cli, [*base, "status", "--json"]).output)
     assert data["profiles"]["claire"]["last_digest"] is None  # the outbox holds sent ones only
     assert data["profiles"]["claire"]["last_digest_file"]["path"] == str(written)
+    # A digest written anywhere else with --to-file is the one status shows next.
+    elsewhere = tmp_path / "sent" / "today.eml"
+    assert runner.invoke(cli, [*base, "digest", "--to-file", str(elsewhere)]).exit_code == 0
+    status = runner.invoke(cli, [*base, "status"])
+    assert f"last digest written to file: {day}, {elsewhere}" in status.output
 
 
 def test_last_digest_file_is_the_newest_day_of_that_profile_only(tmp_path: Path) -> None:
