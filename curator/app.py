@@ -553,22 +553,30 @@ class Curator:
         return review.Outcome(decision, slot, (note,) if note else ())
 
     def undo_decision(
-        self, profile: str, *, item_id: int | None = None, learn: bool = True
+        self,
+        profile: str,
+        *,
+        item_id: int | None = None,
+        learn: bool = True,
+        only_if_last: bool = True,
     ) -> Decision | None:
         """Take back the profile's most recent decision; the scores and the plan follow.
 
-        With `item_id`, only if that decision is about this item: the review screen undoes its
-        own last decision, never one made meanwhile by another command.
+        With `item_id`: the most recent decision on that item. By default only if it is also
+        the profile's most recent one (the review screen undoes its own last decision, never
+        one made meanwhile by another command); `only_if_last=False` takes back an older
+        decision on that item too (`curator queue undo ITEM`).
         """
         self.settings.profile(profile)
         with self.db.session() as session:
-            last = review_store.last_decision(session, profile)
-            if item_id is not None and (last is None or last.item_id != item_id):
-                raise InvalidAction(
-                    f"nothing undone: the last decision for {profile} is not the one on item "
-                    f"{item_id} (another command decided meanwhile)"
-                )
-            undone = decisions.undo_last(session, profile)
+            if item_id is not None and only_if_last:
+                last = review_store.last_decision(session, profile)
+                if last is None or last.item_id != item_id:
+                    raise InvalidAction(
+                        f"nothing undone: the last decision for {profile} is not the one on "
+                        f"item {item_id} (another command decided meanwhile)"
+                    )
+            undone = decisions.undo_last(session, profile, item_id)
         if undone is not None:
             if learn:
                 self.score(profile)

@@ -821,7 +821,7 @@ def check_pending(
         when += f", until {_local(current.snooze_until, timezone):%a %d %b %Y %H:%M}"
     raise InvalidAction(
         f"item {item.id} is already {PAST[current.kind]} ({when}); "
-        "`curator queue undo` takes back your last decision"
+        f"`curator queue undo {item.id}` takes that decision back"
     )
 
 

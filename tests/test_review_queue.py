@@ -221,6 +221,22 @@ def test_undo_takes_back_the_last_decision(world: ReviewWorld) -> None:
     assert result.exit_code == 1 and "no decision to undo" in str(result.exception)
 
 
+def test_undo_of_one_item_takes_back_its_latest_decision_however_old(world: ReviewWorld) -> None:
+    run(world, "queue", "approve", "1", "--comment", "Bon résumé des tendances du marché.")
+    run(world, "queue", "reject", "2")
+    run(world, "queue", "snooze", "3", "--until", "+3d")
+    refused = run(world, "queue", "reject", "1")  # changed my mind: the message says how
+    assert refused.exit_code == 1 and "`curator queue undo 1`" in str(refused.exception)
+    result = run(world, "queue", "undo", "1")
+    assert result.exit_code == 0 and "undone: approved" in result.output and "#1" in result.output
+    assert current(world, 1) is None  # back in the queue
+    assert (current(world, 2) or pytest.fail()).kind is DecisionKind.REJECT  # untouched
+    assert (current(world, 3) or pytest.fail()).kind is DecisionKind.SNOOZE
+    assert run(world, "queue", "reject", "1").exit_code == 0
+    result = run(world, "queue", "undo", "4")
+    assert result.exit_code == 1 and "no decision on item 4 to undo" in str(result.exception)
+
+
 # -- profiles ----------------------------------------------------------------------------------
 
 

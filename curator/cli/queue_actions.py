@@ -109,14 +109,17 @@ def snooze(app: Curator, item_id: int, profile_name: str | None, until_text: str
 
 
 @queue.command("undo")
+@click.argument("item_id", type=int, required=False)
 @profile_option
 @pass_app
-def undo(app: Curator, profile_name: str | None) -> None:
-    """Take back your most recent decision (approve, reject or snooze)."""
+def undo(app: Curator, item_id: int | None, profile_name: str | None) -> None:
+    """Take back your most recent decision (approve, reject or snooze), or with ITEM_ID your
+    latest decision on that item, however old."""
     profile = app.choose_profile(profile_name).name
-    undone = app.undo_decision(profile)
+    undone = app.undo_decision(profile, item_id=item_id, only_if_last=False)
     if undone is None:
-        raise InvalidAction(f"no decision to undo for {profile}")
+        about = f" on item {item_id}" if item_id is not None else ""
+        raise InvalidAction(f"no decision{about} to undo for {profile}")
     click.echo(f"undone: {review.decision_text(undone, _tz(app, profile))} of #{undone.item_id}")
 
 

@@ -67,11 +67,13 @@ def history(session: Session, profile: str, *, since: datetime | None = None) ->
     return [decision_from_row(r) for r in session.scalars(query.order_by(DecisionRow.id))]
 
 
-def undo_last(session: Session, profile: str) -> Decision | None:
-    """Remove the profile's most recent decision (the previous one becomes current again)."""
-    row = session.scalars(
-        select(DecisionRow).where(DecisionRow.profile == profile).order_by(DecisionRow.id.desc())
-    ).first()
+def undo_last(session: Session, profile: str, item_id: int | None = None) -> Decision | None:
+    """Remove the profile's most recent decision, or its most recent one on `item_id` (the
+    previous one becomes current again)."""
+    query = select(DecisionRow).where(DecisionRow.profile == profile)
+    if item_id is not None:
+        query = query.where(DecisionRow.item_id == item_id)
+    row = session.scalars(query.order_by(DecisionRow.id.desc())).first()
     if row is None:
         return None
     decision = decision_from_row(row)
