@@ -160,6 +160,7 @@ class Feed:
     etag: str | None = None
     last_modified: str | None = None
     body_digest: str | None = None  # of the last document stored (FetchResult.digest)
+    ttl_minutes: int | None = None  # the RSS <ttl> of the last document stored
     title: str | None = None  # the title the feed gives itself
     site_url: str | None = None
     last_fetched_at: datetime | None = None

@@ -83,6 +83,8 @@ def test_fetch_then_not_modified(tmp_path: Path, feed_server: FeedServer) -> Non
     second = app.fetch()
     assert second.not_modified == 1 and second.new_items == 0
     assert feed_row(app).etag == '"v2"'  # validators are updated on 304 too
+    # A 304 carries no document: the <ttl> of the stored one still lengthens the interval.
+    assert feed_row(app).next_fetch_at == NOW + timedelta(hours=3, minutes=120)
     assert feed_server.hits("/feed.xml")[-1].headers["if-none-match"] == '"v1"'
     assert count_items(app) == 5
 

@@ -117,10 +117,12 @@ def after_success(
     not_modified: bool = False,
 ) -> FeedState:
     """State after a 200 that parsed, or a 304. On 304 the server may send fresh validators
-    (RFC 9110 §15.4.5); absent ones keep the stored values."""
+    (RFC 9110 §15.4.5); absent ones keep the stored values, and the feed's <ttl> is the one of
+    the document stored last (a 304 carries none)."""
     if not_modified:
         etag = etag or feed.etag
         last_modified = last_modified or feed.last_modified
+        ttl_minutes = ttl_minutes or feed.ttl_minutes
     return FeedState(
         status=FeedStatus.ACTIVE,
         url=new_url or feed.url,

@@ -202,6 +202,8 @@ class DatabaseSink:
             title=document.title,
             site_url=document.site_url,
             body_digest=result.digest,
+            document=True,
+            ttl_minutes=document.ttl_minutes,
         )
         self.new_ids += [item_id for item_id, _ in stored.new]
         jobs = store.page_jobs(session, [item_id for item_id, url in stored.new if url])

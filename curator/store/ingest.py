@@ -189,10 +189,13 @@ def save_feed_state(
     title: str | None = None,
     site_url: str | None = None,
     body_digest: str | None = None,
+    document: bool = False,
+    ttl_minutes: int | None = None,
 ) -> str | None:
     """Write the feed's new state. A changed URL (permanent redirect) is recorded in
     `feed_urls`; returns the new URL if it was rewritten. A URL already used by another feed
-    is not taken (the two would collide); the old one stays."""
+    is not taken (the two would collide); the old one stays. `document`: a document was
+    parsed, so its `ttl_minutes` (None: it has none) replaces the stored one."""
     # Core statements, not the ORM row: this runs for every feed of every fetch, and loading
     # the row then flushing it was most of the cost of storing a not-modified feed.
     table = cast(Table, FeedRow.__table__)
@@ -228,6 +231,8 @@ def save_feed_state(
         values["site_url"] = site_url
     if body_digest:
         values["body_digest"] = body_digest
+    if document:
+        values["ttl_minutes"] = ttl_minutes
     session.execute(update(table).where(table.c.id == feed_id).values(**values))
     return moved
 

@@ -92,6 +92,8 @@ class FeedRow(Base):
     # Digest of the last document parsed and stored: a server that sends no validators (or
     # ignores them) and returns the very same bytes is not parsed again.
     body_digest: Mapped[str | None] = mapped_column(String(64))
+    # The document's RSS <ttl>, kept so that a 304 (which carries no document) still honours it.
+    ttl_minutes: Mapped[int | None] = mapped_column(Integer)
     last_fetched_at: Mapped[datetime | None]
     next_fetch_at: Mapped[datetime | None] = mapped_column(index=True)
     error_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -29,6 +29,7 @@ def feed_from_row(row: FeedRow) -> Feed:
         etag=row.etag,
         last_modified=row.last_modified,
         body_digest=row.body_digest,
+        ttl_minutes=row.ttl_minutes,
         title=row.title,
         site_url=row.site_url,
         last_fetched_at=row.last_fetched_at,

@@ -1,7 +1,8 @@
-"""feeds.body_digest: the digest of the last document stored
+"""feeds.body_digest and feeds.ttl_minutes: what curator keeps of the last document stored
 
-A feed served without validators (or by a server ignoring them) that sends the very same
-bytes again is recognised and not parsed a second time.
+body_digest: a feed served without validators (or by a server ignoring them) that sends the
+very same bytes again is recognised and not parsed a second time. ttl_minutes: the document's
+RSS <ttl>, still honoured after a 304 or an unchanged document (neither is parsed).
 
 Revision ID: 0002
 Revises: 0001
@@ -22,8 +23,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("feeds") as batch_op:
         batch_op.add_column(sa.Column("body_digest", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("ttl_minutes", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("feeds") as batch_op:
+        batch_op.drop_column("ttl_minutes")
         batch_op.drop_column("body_digest")
