@@ -76,24 +76,31 @@ class DatabaseSink:
     ) -> StoredFeed:
         now, settings = self.now, self.settings
         # 304, or a 200 with the very document stored last time (the pipeline did not parse it)
-        not_modified = result.status is FetchStatus.NOT_MODIFIED or (
+        if result.status is FetchStatus.NOT_MODIFIED or (
             result.status is FetchStatus.OK and document is None
-        )
-        if not_modified and result.permanent_url is None:
+        ):
             state = policy.after_success(
                 feed,
                 settings,
                 now,
                 etag=result.etag,
                 last_modified=result.last_modified,
+                new_url=result.permanent_url,
                 max_age_seconds=result.max_age_seconds,
                 not_modified=True,
             )
-            self._unchanged.append((feed.id, state))
-            if len(self._unchanged) >= STATE_BATCH:
-                self.flush()
+            moved = None
+            if result.permanent_url is None:
+                self._unchanged.append((feed.id, state))
+                if len(self._unchanged) >= STATE_BATCH:
+                    self.flush()
+            else:  # the stored URL changes: not a state to hold back
+                with self.db.session() as session:
+                    moved = store.save_feed_state(session, feed.id, state, now)
             return StoredFeed(
-                _report(feed, FeedOutcome.NOT_MODIFIED, http_status=result.http_status)
+                _report(
+                    feed, FeedOutcome.NOT_MODIFIED, http_status=result.http_status, moved_to=moved
+                )
             )
         with self.db.session() as session:
             if result.status is FetchStatus.GONE:
@@ -118,26 +125,7 @@ class DatabaseSink:
                 return StoredFeed(
                     _report(feed, outcome, http_status=result.http_status, error=error)
                 )
-            if not_modified or document is None:
-                state = policy.after_success(
-                    feed,
-                    settings,
-                    now,
-                    etag=result.etag,
-                    last_modified=result.last_modified,
-                    new_url=result.permanent_url,
-                    max_age_seconds=result.max_age_seconds,
-                    not_modified=True,
-                )
-                moved = store.save_feed_state(session, feed.id, state, now)
-                return StoredFeed(
-                    _report(
-                        feed,
-                        FeedOutcome.NOT_MODIFIED,
-                        http_status=result.http_status,
-                        moved_to=moved,
-                    )
-                )
+            assert document is not None  # a 200 without one counts as not modified above
             return self._store_document(session, feed, result, document)
 
     def _store_document(
