@@ -187,11 +187,9 @@ class DatabaseSink:
             feed.id,
             state,
             self.now,
-            title=document.title,
-            site_url=document.site_url,
-            body_digest=result.digest,
-            document=True,
-            ttl_minutes=document.ttl_minutes,
+            document=store.StoredDocument(
+                document.title, document.site_url, document.ttl_minutes, result.digest
+            ),
         )
         self.new_ids += [item_id for item_id, _ in stored.new]
         jobs = store.page_jobs(session, [item_id for item_id, url in stored.new if url])

@@ -180,22 +180,28 @@ def save_languages(session: Session, languages: dict[int, str | None]) -> None:
         session.connection().execute(statement, values)
 
 
+@dataclass(frozen=True, slots=True)
+class StoredDocument:
+    """What a feed keeps of the last document parsed and stored."""
+
+    title: str | None
+    site_url: str | None
+    ttl_minutes: int | None  # RSS <ttl>: still honoured after a 304, which has no document
+    digest: str | None  # FetchResult.digest: the same bytes again are not parsed again
+
+
 def save_feed_state(
     session: Session,
     feed_id: int,
     state: FeedState,
     now: datetime,
     *,
-    title: str | None = None,
-    site_url: str | None = None,
-    body_digest: str | None = None,
-    document: bool = False,
-    ttl_minutes: int | None = None,
+    document: StoredDocument | None = None,
 ) -> str | None:
     """Write the feed's new state. A changed URL (permanent redirect) is recorded in
     `feed_urls`; returns the new URL if it was rewritten. A URL already used by another feed
-    is not taken (the two would collide); the old one stays. `document`: a document was
-    parsed, so its `ttl_minutes` (None: it has none) replaces the stored one."""
+    is not taken (the two would collide); the old one stays. `document`: what the feed keeps
+    of the document just parsed, when there is one."""
     # Core statements, not the ORM row: this runs for every feed of every fetch, and loading
     # the row then flushing it was most of the cost of storing a not-modified feed.
     table = cast(Table, FeedRow.__table__)
@@ -225,14 +231,15 @@ def save_feed_state(
         "disabled_reason": state.disabled_reason,
         "updated_at": now,
     }
-    if title:
-        values["title"] = title
-    if site_url:
-        values["site_url"] = site_url
-    if body_digest:
-        values["body_digest"] = body_digest
-    if document:
-        values["ttl_minutes"] = ttl_minutes
+    if document is not None:
+        # A title or home page missing from this copy keeps the one known; the ttl follows
+        # the document (a feed may drop it).
+        if document.title:
+            values["title"] = document.title
+        if document.site_url:
+            values["site_url"] = document.site_url
+        values["body_digest"] = document.digest
+        values["ttl_minutes"] = document.ttl_minutes
     session.execute(update(table).where(table.c.id == feed_id).values(**values))
     return moved
 
