@@ -116,7 +116,8 @@ def detect_languages(texts: Sequence[tuple[int, str, str | None]]) -> dict[int, 
     out: dict[int, str | None] = {}
     for item_id, text, hint in texts:
         try:
-            out[item_id] = detect_language(text, hint=hint)
+            # Only the texts the function words left unsettled come here: straight to the model.
+            out[item_id] = detect_language(text, hint=hint, quick=False)
         except Exception:  # a language is a nicety, never a reason to lose the entries
             out[item_id] = None
     return out
