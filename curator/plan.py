@@ -274,7 +274,7 @@ def plan_slots(
         elif s.pinned or _has_comment(s):
             if s.kind is SlotKind.RELAY and s.item_id is not None and s.item_id not in approved:
                 freed[s.id] = s
-                words = _reasons(language)
+                words = _words(language)
                 lost = words["comment lost"].format(comment=s.comment) if _has_comment(s) else ""
                 notes.append(words["refilled"].format(slot=s.id, item=s.item_id) + lost)
             else:
@@ -394,7 +394,7 @@ def _apply_budget(
             dropped.add(victim.id)
             total -= _minutes(victim.kind, schedule)
             count += 1
-        words = _reasons(language)
+        words = _words(language)
         plural = count != 1
         note = words["dropped"].format(
             week=wk.strftime("%d/%m/%Y") if language == "fr" else wk.isoformat(),
@@ -708,7 +708,7 @@ def _render(
         if o.sticky_topic is None:
             return replace(
                 base,
-                empty_reason=_reasons(language)["no topic"],
+                empty_reason=_words(language)["no topic"],
                 comment=comment,
                 pinned=pinned,
             )
@@ -753,7 +753,7 @@ def _empty_reason(
     language: str,
 ) -> str:
     """Why nothing fits, judged on the final plan so that the reason is stable too."""
-    words = _reasons(language)
+    words = _words(language)
     if not approved:
         return words["none approved"]
     assigned = {e.item for e in timeline if e.item is not None}
@@ -788,9 +788,9 @@ def _empty_reason(
     return words["fits none"] + words["separator"].join(parts)
 
 
-# Why a slot stays empty, in the profile's language (the grid, the digest and the calendar
-# show it as stored).
-_REASONS = {
+# Why a slot stays empty, and the planner's notes, in the profile's language (the grid, the
+# digest and the calendar show them as stored).
+_WORDS = {
     "en": {
         "no topic": "no objective or recent theme to suggest a topic",
         "none approved": "no approved item: approve items in the review queue",
@@ -836,8 +836,8 @@ _REASONS = {
 }
 
 
-def _reasons(language: str) -> dict[str, str]:
-    return _REASONS.get(language, _REASONS["en"])
+def _words(language: str) -> dict[str, str]:
+    return _WORDS.get(language, _WORDS["en"])
 
 
 def _number(value: float, language: str) -> str:
