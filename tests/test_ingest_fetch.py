@@ -352,3 +352,15 @@ def test_a_guarded_request_connects_to_the_address_it_checked(
     assert checked == ["news.invalid"]
     (hit,) = feed_server.hits("/article")
     assert hit.headers["host"] == f"news.invalid:{feed_server.port}"
+
+
+@pytest.mark.parametrize("status", [300, 305, 204])
+def test_a_status_without_a_document_is_an_error_not_a_crash(
+    feed_server: FeedServer, status: int
+) -> None:
+    """300 Multiple Choices and 305 are 3xx but no redirect we follow; 204 has no body. Each
+    is this feed's error (so it backs off), never an exception out of the fetcher."""
+    url = feed_server.route("/feed", status=status, body=b"" if status == 204 else b"choose")
+    result = fetch(url)
+    assert result.status is FetchStatus.ERROR
+    assert result.error is not None and result.error.startswith(f"HTTP {status}")

@@ -371,13 +371,13 @@ class Fetcher:
                 "permanent_url": permanent,
                 "max_age_seconds": parse_max_age(h.get("cache-control")),
             }
-            if code < 200 or code >= 300 or code == 204:
+            if not 200 <= code < 300 or code == 204:  # no document: whatever it is, not a body
                 await _drain(response)
-            if code == 304:
-                return FetchResult(original, FetchStatus.NOT_MODIFIED, **common)  # type: ignore[arg-type]
-            if code == 410:
-                return FetchResult(original, FetchStatus.GONE, error="HTTP 410 Gone", **common)  # type: ignore[arg-type]
-            if code >= 400 or code < 200 or code == 204:
+                if code == 304:
+                    return FetchResult(original, FetchStatus.NOT_MODIFIED, **common)  # type: ignore[arg-type]
+                if code == 410:
+                    return FetchResult(original, FetchStatus.GONE, error="HTTP 410 Gone", **common)  # type: ignore[arg-type]
+                # 4xx, 5xx, 204, and 3xx that are no redirect (300, 305): errors, backed off
                 retry = None
                 if code in (429, 503):
                     retry = parse_retry_after(h.get("retry-after"), now)
