@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import importlib
 import logging
 import multiprocessing
 import os
@@ -163,7 +164,15 @@ class Sink(Protocol):
         """Write whatever `store_feed` held back; called once the feeds are done."""
 
 
-_PRELOAD = ["curator.ingest.pipeline", "curator.ingest.parse", "curator.ingest.dedupe"]
+# What the workers run (parse_document, detect_languages, extract_page) imports: loaded once
+# before the workers start, by this process (fork) or by the fork server.
+_PRELOAD = [
+    "curator.ingest.pipeline",
+    "curator.ingest.parse",
+    "curator.ingest.dedupe",
+    "curator.lang",
+    "curator.extract",
+]
 
 
 class Workers:
@@ -312,8 +321,8 @@ def make_workers(jobs: int) -> Workers:
     methods = multiprocessing.get_all_start_methods()
     context: BaseContext
     if "fork" in methods and threading.active_count() == 1:
-        from curator import lang  # noqa: F401
-        from curator.ingest import dedupe, parse  # noqa: F401
+        for module in _PRELOAD:
+            importlib.import_module(module)
 
         context = multiprocessing.get_context("fork")
     else:
@@ -347,7 +356,6 @@ class Pipeline:
         workers: Workers,
         writer: Executor,
         now: datetime,
-        full_text: bool = True,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
     ) -> None:
@@ -357,7 +365,6 @@ class Pipeline:
         self.workers = workers
         self.writer = writer
         self.now = now
-        self.full_text = full_text
         self.progress = progress
         self.pages_ok = 0
         self.pages_failed = 0
@@ -414,7 +421,7 @@ class Pipeline:
         if self.progress is not None:
             self.progress(stored.report, self._done, self._total)
         await self._languages(stored.texts)
-        if stored.pages and self.full_text:
+        if stored.pages:
             await asyncio.gather(*(self._page(fetcher, job) for job in stored.pages))
         return stored.report
 

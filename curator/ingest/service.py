@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session
 
 from curator.errors import CuratorError, FeedError, FetchError
-from curator.extract import decode_html, looks_truncated
+from curator.extract import decode_html
 from curator.ingest import dedupe, discover, policy
 from curator.ingest.fetch import Fetcher, FetchResult, FetchStatus, run_sync
 from curator.ingest.parse import ParsedFeed, parse_feed
@@ -38,7 +38,7 @@ from curator.ingest.report import FeedOutcome, FeedReport, FetchReport, PageJob
 from curator.lang import UNSETTLED, language_from_hint
 from curator.store import Database, repo
 from curator.store import ingest as store
-from curator.types import Feed, FeedSource, FeedStatus, FetchSettings, FullTextMode
+from curator.types import Feed, FeedSource, FeedStatus, FetchSettings
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class DatabaseSink:
         document: ParsedDocument,
     ) -> StoredFeed:
         entries = document.entries
-        keys = document.keys if len(document.keys) == len(entries) else dedupe.entry_keys(entries)
+        keys = document.keys  # parse_document computes them, entry by entry
         identities, urls = dedupe.keys_for(entries, keys)
         known = (
             store.known_items(session, feed.id, identities, urls)
@@ -144,20 +144,14 @@ class DatabaseSink:
             else []
         )
         reconciled = dedupe.reconcile(entries, known, keys)
-        truncated = document.truncated
-        if len(truncated) != len(entries):
-            truncated = tuple(False for _ in entries)
-            if feed.full_text is not FullTextMode.NEVER:  # spares the truncation regexes
-                truncated = tuple(looks_truncated(entry) for entry in entries)
+        # Empty when the feed never wants full text (parse_document skipped the test).
+        truncated = document.truncated or (False,) * len(entries)
         pending = [
             r.action is dedupe.Action.NEW
-            and feed.full_text is not FullTextMode.NEVER
             and policy.wants_full_text(feed.full_text, url=r.entry.url, truncated=cut)
             for r, cut in zip(reconciled, truncated, strict=True)
         ]
-        settled: Sequence[str | None] = document.languages
-        if len(settled) != len(entries):
-            settled = [UNSETTLED] * len(entries)
+        settled = document.languages
         # Until the model answers, an unsettled item carries the language its feed declares.
         languages = [
             language_from_hint(r.entry.language) if language == UNSETTLED else language
@@ -191,8 +185,7 @@ class DatabaseSink:
                 document.title, document.site_url, document.ttl_minutes, result.digest
             ),
         )
-        self.new_ids += [item_id for item_id, _ in stored.new]
-        jobs = store.page_jobs(session, [item_id for item_id, url in stored.new if url])
+        self.new_ids += stored.new
         report = _report(
             feed,
             FeedOutcome.FETCHED,
@@ -204,7 +197,7 @@ class DatabaseSink:
             warning=document.warning,
             moved_to=moved,
         )
-        return StoredFeed(report, jobs, stored.texts)
+        return StoredFeed(report, stored.pages, stored.texts)
 
     def store_languages(self, languages: dict[int, str | None]) -> None:
         with self.db.session() as session:
@@ -272,15 +265,12 @@ def fetch(
     *,
     progress: Progress | None = None,
     rng: policy.RandomSource | None = None,
-    full_text: bool = True,
     stop: threading.Event | None = None,
 ) -> FetchReport:
     started = time.perf_counter()
     sink = DatabaseSink(db, settings, now, rng or random.Random())
-    leftovers: list[PageJob] = []
-    if full_text:
-        with db.session() as session:
-            leftovers = store.page_jobs(session)[:LEFTOVER_PAGES]
+    with db.session() as session:
+        leftovers = store.page_jobs(session, limit=LEFTOVER_PAGES)
     # Workers first: forked before any thread exists (see make_workers).
     with (
         make_workers(len(feeds) + len(leftovers)) as workers,
@@ -292,7 +282,6 @@ def fetch(
             workers=workers,
             writer=writer,
             now=now,
-            full_text=full_text,
             progress=progress,
             stop=stop,
         )

@@ -27,10 +27,9 @@ _CHUNK = 400  # bound parameters per IN (...) query; SQLite allows 32766, Postgr
 
 @dataclass(slots=True)
 class StoredItems:
-    new: list[tuple[int, str | None]] = field(default_factory=list)  # (item id, url)
+    new: list[int] = field(default_factory=list)  # ids of the items inserted
+    pages: list[PageJob] = field(default_factory=list)  # new items whose full text is wanted
     updated: int = 0
-    unchanged: int = 0
-    tombstoned: int = 0
     duplicates: int = 0
     # (item id, text, declared language) of the new and edited items whose language is left
     # to the language model
@@ -92,10 +91,6 @@ def store_items(
         entry = rec.entry
         if rec.action is Action.DUPLICATE:
             result.duplicates += 1
-        elif rec.action is Action.TOMBSTONED:
-            result.tombstoned += 1
-        elif rec.action is Action.UNCHANGED:
-            result.unchanged += 1
         elif rec.action is Action.UPDATE and rec.item_id is not None:
             values: dict[str, Any] = {
                 "identity": rec.identity,
@@ -154,9 +149,19 @@ def store_items(
         table = cast(Table, ItemRow.__table__)
         inserted = session.execute(statement.returning(table.c.id, table.c.identity), rows)
         for item_id, identity in inserted:
-            row_values = by_identity[identity]
-            wanted = row_values["full_text_status"] == "pending"
-            result.new.append((item_id, row_values["link"] if wanted else None))
+            values = by_identity[identity]
+            result.new.append(item_id)
+            if values["full_text_status"] == "pending":  # the page job from what was written
+                result.pages.append(
+                    PageJob(
+                        item_id=item_id,
+                        feed_id=feed_id,
+                        url=values["link"],
+                        text=values["content"] or values["summary"],
+                        author=values["author"],
+                        published_at=values["published_at"],
+                    )
+                )
             if identity in samples:
                 result.texts.append((item_id, *samples[identity]))
     session.flush()
@@ -244,19 +249,14 @@ def save_feed_state(
     return moved
 
 
-def page_jobs(session: Session, item_ids: Iterable[int] | None = None) -> list[PageJob]:
-    """Items waiting for their full text: the given ones, or all still `pending` (a fetch
-    interrupted after storing items resumes their pages on the next run)."""
+def page_jobs(session: Session, *, limit: int) -> list[PageJob]:
+    """The first `limit` items still waiting for their full text: a fetch interrupted after
+    storing items resumes their pages on the next run."""
     query = select(ItemRow).where(
         ItemRow.full_text_status == "pending",
         ItemRow.state == ItemState.ACTIVE.value,
         ItemRow.link.is_not(None),
     )
-    if item_ids is not None:
-        ids = list(item_ids)
-        if not ids:
-            return []
-        query = query.where(ItemRow.id.in_(ids))
     return [
         PageJob(
             item_id=row.id,
@@ -266,7 +266,7 @@ def page_jobs(session: Session, item_ids: Iterable[int] | None = None) -> list[P
             author=row.author,
             published_at=row.published_at,
         )
-        for row in session.scalars(query.order_by(ItemRow.id))
+        for row in session.scalars(query.order_by(ItemRow.id).limit(limit))
     ]
 
 
