@@ -1,7 +1,7 @@
 """Feed autodiscovery and OPML 2.0 import/export. Pure: bytes in, values out; no fetching.
 
-The network side of discovery (fetch the page, then each candidate) is a use case in
-`curator.app`; this module only says what to try and whether a body looks like a feed.
+The network side of discovery (fetch the page, then each candidate) is in
+`curator.ingest.service`; this module only says what to try.
 
 OPML comes from other tools and the internet, so it is parsed with expat directly and any
 DOCTYPE entity declaration is refused: no entity expansion ("billion laughs") and no external
@@ -56,7 +56,7 @@ class FeedLink:
 class _LinkParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.links: list[tuple[dict[str, str], int]] = []
+        self.links: list[dict[str, str]] = []
         self.base: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -64,7 +64,7 @@ class _LinkParser(HTMLParser):
         if tag == "base" and values.get("href") and self.base is None:
             self.base = values["href"]
         elif tag == "link":
-            self.links.append((values, len(self.links)))
+            self.links.append(values)
 
     handle_startendtag = handle_starttag
 
@@ -84,7 +84,7 @@ def find_feed_links(html: str, base_url: str) -> list[FeedLink]:
     base = urljoin(base_url, parser.base) if parser.base else base_url
     found: list[FeedLink] = []
     seen: set[str] = set()
-    for attrs, _ in parser.links:
+    for attrs in parser.links:
         rels = attrs.get("rel", "").lower().split()
         media = attrs.get("type", "").split(";")[0].strip().lower()
         href = attrs.get("href", "").strip()

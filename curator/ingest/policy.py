@@ -147,7 +147,6 @@ def after_error(
     error: str,
     rng: RandomSource,
     retry_after: datetime | None = None,
-    new_url: str | None = None,
 ) -> FeedState:
     """State after a failed fetch or a body that is not a feed: back off, maybe disable.
 
@@ -162,7 +161,7 @@ def after_error(
         reason = f"failing since {first:%Y-%m-%d %H:%M} UTC ({count} errors); last: {error}"
     return FeedState(
         status=FeedStatus.DISABLED if disabled else FeedStatus.ACTIVE,
-        url=new_url or feed.url,
+        url=feed.url,
         etag=feed.etag,
         last_modified=feed.last_modified,
         last_fetched_at=now,
@@ -178,7 +177,7 @@ def after_error(
     )
 
 
-def after_gone(feed: Feed, now: datetime, *, error: str = "HTTP 410 Gone") -> FeedState:
+def after_gone(feed: Feed, now: datetime) -> FeedState:
     """410: the publisher says the feed is gone for good; it is never fetched again."""
     return FeedState(
         status=FeedStatus.GONE,
@@ -189,7 +188,7 @@ def after_gone(feed: Feed, now: datetime, *, error: str = "HTTP 410 Gone") -> Fe
         next_fetch_at=None,
         error_count=feed.error_count + 1,
         first_error_at=feed.first_error_at or now,
-        last_error=error,
+        last_error="HTTP 410 Gone",
         disabled_reason=f"gone since {now:%Y-%m-%d} (the server answered 410)",
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +44,6 @@ class FetchReport:
     full_text_failed: int = 0
     clustered: int = 0  # items newly attached to a near-duplicate cluster
     seconds: float = 0.0
-    details: dict[str, Any] = field(default_factory=dict)
 
     def count(self, *outcomes: FeedOutcome) -> int:
         return sum(1 for f in self.feeds if f.outcome in outcomes)

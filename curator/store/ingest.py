@@ -342,14 +342,21 @@ def cluster_docs(
 
 
 def apply_clustering(session: Session, clustering: Clustering) -> int:
-    """Write cluster assignments; returns how many items joined a cluster."""
-    joined = 0
-    for item_id, cluster_id in clustering.assignments.items():
-        if cluster_id is None:
-            continue
-        session.execute(update(ItemRow).where(ItemRow.id == item_id).values(cluster_id=cluster_id))
-        joined += 1
+    """Write cluster assignments (one executemany); returns how many items joined a cluster."""
+    table = cast(Table, ItemRow.__table__)
+    joined = [
+        {"b_id": item_id, "b_cluster": cluster_id}
+        for item_id, cluster_id in clustering.assignments.items()
+        if cluster_id is not None
+    ]
+    if joined:
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(cluster_id=bindparam("b_cluster"))
+        )
+        session.connection().execute(statement, joined)
     for old, new in clustering.merged.items():
         session.execute(update(ItemRow).where(ItemRow.cluster_id == old).values(cluster_id=new))
     session.flush()
-    return joined
+    return len(joined)
