@@ -84,8 +84,11 @@ def removed_sequences(session: Session, profile: str) -> dict[str, int]:
 
 def save_slots(session: Session, slots: Iterable[Slot], tz: tzinfo, now: datetime) -> None:
     """Insert new slots and update changed ones; a slot that comes back is live again."""
+    slots = list(slots)
+    ids = [slot.id for slot in slots]
+    stored = {r.id: r for r in session.scalars(select(SlotRow).where(SlotRow.id.in_(ids)))}
     for slot in slots:
-        row = session.get(SlotRow, slot.id)
+        row = stored.get(slot.id)
         if row is None:
             row = SlotRow(id=slot.id, profile=slot.profile, created_at=now)
             session.add(row)
