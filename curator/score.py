@@ -69,8 +69,6 @@ MIN_CLASS_FOR_MODEL = 3  # a linear model needs a few decisions on both sides
 MODEL_C = 20.0  # inverse regularisation of the logistic model
 MODEL_HALF = 20.0  # the model weighs n / (n + MODEL_HALF) after n decisions ...
 MODEL_MAX = 0.7  # ... at most this much: the objective keeps a say
-FB_PRF_DOCS = 0  # with decisions, the best undecided items expand the profile again
-FB_PRF_WEIGHT = 0.5
 MMR_POOL = 300  # MMR re-ranks only the head of the queue
 PAGE = 10  # the per-source cap applies to each page of this many ranks
 CAP_SLACK = 0.6  # ... unless the other feeds only offer items below this share of the score
@@ -568,16 +566,8 @@ def is_pending(decision: Decision | None, now: datetime) -> bool:
     return False
 
 
-def freshness(item: Item, now: datetime, half_life_hours: float) -> float:
-    when = item.published_at or item.fetched_at
-    age_h = max(0.0, (now - when).total_seconds() / 3600.0)
-    if half_life_hours <= 0:
-        return 1.0
-    return float(0.5 ** (age_h / half_life_hours))
-
-
 def _freshness(items: Sequence[Item], now: datetime, half_life_hours: float) -> np.ndarray:
-    """`freshness` for many items at once."""
+    """Each item's freshness: 1 when just published, halving every `half_life_hours`."""
     if half_life_hours <= 0 or not items:
         return np.ones(len(items))
     when = np.fromiter(
@@ -652,8 +642,7 @@ def score_items(
     latest = current_decisions(decisions)
     q_fb = q
     if latest and items:
-        undecided = np.array([i.id not in latest for i in items], dtype=bool)
-        base, q_fb = _feedback(latest, decided_items, idf, x, q, relevance, undecided)
+        base, q_fb = _feedback(latest, decided_items, idf, x, q, relevance)
     feedback = base - relevance
 
     fresh = _freshness(items, now, profile.scoring.freshness_half_life_hours)
@@ -704,7 +693,6 @@ def _feedback(
     x: sparse.csr_matrix,
     q: sparse.csr_matrix,
     relevance: np.ndarray,
-    undecided: np.ndarray,
 ) -> tuple[np.ndarray, sparse.csr_matrix]:
     by_id = {i.id: i for i in decided_items}
     labelled: list[tuple[Item, int]] = []
@@ -749,14 +737,6 @@ def _feedback(
         prob = model.predict_proba(x)[:, 1]
         m = min(MODEL_MAX, len(labelled) / (len(labelled) + MODEL_HALF))
     blended = rocchio if prob is None else (1.0 - m) * rocchio + m * prob
-    if FB_PRF_DOCS:
-        # Pseudo-relevance feedback again, now from the feedback ranking: the best undecided
-        # items lend their vocabulary, which short texts need most.
-        top = _top_indices(np.where(undecided, blended, -1.0), FB_PRF_DOCS)
-        centroid = _unit(sparse.csr_matrix(x[top].sum(axis=0)))
-        q2 = _unit(sparse.csr_matrix(q_fb + FB_PRF_WEIGHT * centroid))
-        rocchio = _squash(np.asarray((x @ q2.T).toarray()).ravel())
-        blended = rocchio if prob is None else (1.0 - m) * rocchio + m * prob
     return blended, q_fb
 
 

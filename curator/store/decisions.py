@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -60,10 +58,8 @@ def current_for(session: Session, profile: str, item_id: int) -> Decision | None
     return None if row is None else decision_from_row(row)
 
 
-def history(session: Session, profile: str, *, since: datetime | None = None) -> list[Decision]:
+def history(session: Session, profile: str) -> list[Decision]:
     query = select(DecisionRow).where(DecisionRow.profile == profile)
-    if since is not None:
-        query = query.where(DecisionRow.decided_at >= since)
     return [decision_from_row(r) for r in session.scalars(query.order_by(DecisionRow.id))]
 
 

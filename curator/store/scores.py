@@ -58,14 +58,6 @@ def replace_scores(session: Session, profile: str, scores: Sequence[Score], now:
     session.flush()
 
 
-def get_scores(session: Session, profile: str, item_ids: Iterable[int]) -> dict[int, Score]:
-    ids = list(item_ids)
-    if not ids:
-        return {}
-    query = select(ScoreRow).where(ScoreRow.profile == profile, ScoreRow.item_id.in_(ids))
-    return {row.item_id: score_from_row(row) for row in session.scalars(query)}
-
-
 def feed_weights(session: Session) -> dict[int, float]:
     return {fid: w for fid, w in session.execute(select(FeedRow.id, FeedRow.weight))}
 
