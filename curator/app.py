@@ -570,7 +570,7 @@ class Curator:
         self.settings.profile(profile)
         with self.db.session() as session:
             if item_id is not None and only_if_last:
-                last = review_store.last_decision(session, profile)
+                last = decisions.last(session, profile)
                 if last is None or last.item_id != item_id:
                     raise InvalidAction(
                         f"nothing undone: the last decision for {profile} is not the one on "

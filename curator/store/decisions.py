@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.orm import Session
 
 from curator.store.models import DecisionRow
@@ -36,25 +36,38 @@ def record(session: Session, decision: Decision) -> None:
     session.flush()
 
 
-def current(session: Session, profile: str) -> dict[int, Decision]:
-    """The current decision of each item the profile has decided on."""
-    latest = (
+def latest_ids(profile: str) -> Subquery:
+    """(item_id, last_id): the id of each decided item's current (latest) decision."""
+    return (
         select(DecisionRow.item_id, func.max(DecisionRow.id).label("last_id"))
         .where(DecisionRow.profile == profile)
         .group_by(DecisionRow.item_id)
         .subquery()
     )
+
+
+def current(session: Session, profile: str) -> dict[int, Decision]:
+    """The current decision of each item the profile has decided on."""
+    latest = latest_ids(profile)
     rows = session.scalars(select(DecisionRow).join(latest, DecisionRow.id == latest.c.last_id))
     return {row.item_id: decision_from_row(row) for row in rows}
 
 
+def _latest_row(session: Session, profile: str, item_id: int | None) -> DecisionRow | None:
+    query = select(DecisionRow).where(DecisionRow.profile == profile)
+    if item_id is not None:
+        query = query.where(DecisionRow.item_id == item_id)
+    return session.scalars(query.order_by(DecisionRow.id.desc()).limit(1)).first()
+
+
 def current_for(session: Session, profile: str, item_id: int) -> Decision | None:
-    row = session.scalars(
-        select(DecisionRow)
-        .where(DecisionRow.profile == profile, DecisionRow.item_id == item_id)
-        .order_by(DecisionRow.id.desc())
-        .limit(1)
-    ).first()
+    row = _latest_row(session, profile, item_id)
+    return None if row is None else decision_from_row(row)
+
+
+def last(session: Session, profile: str) -> Decision | None:
+    """The profile's most recent decision, the one `undo_last` would remove."""
+    row = _latest_row(session, profile, None)
     return None if row is None else decision_from_row(row)
 
 
@@ -66,10 +79,7 @@ def history(session: Session, profile: str) -> list[Decision]:
 def undo_last(session: Session, profile: str, item_id: int | None = None) -> Decision | None:
     """Remove the profile's most recent decision, or its most recent one on `item_id` (the
     previous one becomes current again)."""
-    query = select(DecisionRow).where(DecisionRow.profile == profile)
-    if item_id is not None:
-        query = query.where(DecisionRow.item_id == item_id)
-    row = session.scalars(query.order_by(DecisionRow.id.desc())).first()
+    row = _latest_row(session, profile, item_id)
     if row is None:
         return None
     decision = decision_from_row(row)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from curator.store import decisions
 from curator.store.models import DecisionRow, FeedRow, ItemRow, ScoreRow
 from curator.store.repo import item_from_row
 from curator.store.scores import score_from_row
@@ -23,12 +24,7 @@ from curator.types import DecisionKind, ItemState, QueueEntry, QueueStatus
 def pending(
     session: Session, profile: str, now: datetime, *, limit: int | None = None
 ) -> list[QueueEntry]:
-    latest_id = (
-        select(DecisionRow.item_id, func.max(DecisionRow.id).label("last_id"))
-        .where(DecisionRow.profile == profile)
-        .group_by(DecisionRow.item_id)
-        .subquery()
-    )
+    latest_id = decisions.latest_ids(profile)
     current = (
         select(DecisionRow.item_id, DecisionRow.kind, DecisionRow.snooze_until)
         .join(latest_id, DecisionRow.id == latest_id.c.last_id)

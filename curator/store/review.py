@@ -13,11 +13,10 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from curator.store.decisions import decision_from_row
-from curator.store.models import DecisionRow, ItemRow, ScoreRow, SlotRow
+from curator.store.models import ItemRow, ScoreRow, SlotRow
 from curator.store.repo import get_item
 from curator.store.scores import score_from_row
-from curator.types import Decision, Item, ItemState, Score
+from curator.types import Item, ItemState, Score
 
 
 def duplicate_counts(session: Session, items: Iterable[Item]) -> dict[int, int]:
@@ -57,11 +56,3 @@ def slot_counts(
         SlotRow.starts_at < until,
     )
     return [(kind, status) for kind, status in session.execute(query)]
-
-
-def last_decision(session: Session, profile: str) -> Decision | None:
-    """The profile's most recent decision, the one `decisions.undo_last` would remove."""
-    row = session.scalars(
-        select(DecisionRow).where(DecisionRow.profile == profile).order_by(DecisionRow.id.desc())
-    ).first()
-    return None if row is None else decision_from_row(row)
