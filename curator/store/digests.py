@@ -8,6 +8,7 @@ durable before the SMTP transaction starts.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -42,15 +43,23 @@ def save(session: Session, digest: Digest, now: datetime) -> None:
     if row is None:
         row = DigestRow(profile=digest.profile, day=digest.day, created_at=now)
         session.add(row)
-    row.state = digest.state.value
-    row.message_id = digest.message_id
-    row.attempts = digest.attempts
-    row.last_error = digest.last_error
-    row.next_attempt_at = digest.next_attempt_at
-    row.sent_at = digest.sent_at
-    row.item_ids = list(digest.item_ids)
-    row.updated_at = now
+    for column, value in _values(digest, now).items():
+        setattr(row, column, value)
     session.flush()
+
+
+def _values(digest: Digest, now: datetime) -> dict[str, Any]:
+    """The columns a digest's state is stored in (`save` and `claim` write the same ones)."""
+    return {
+        "state": digest.state.value,
+        "message_id": digest.message_id,
+        "attempts": digest.attempts,
+        "last_error": digest.last_error,
+        "next_attempt_at": digest.next_attempt_at,
+        "sent_at": digest.sent_at,
+        "item_ids": list(digest.item_ids),
+        "updated_at": now,
+    }
 
 
 def claim(session: Session, previous: Digest | None, digest: Digest, now: datetime) -> bool:
@@ -76,16 +85,7 @@ def claim(session: Session, previous: Digest | None, digest: Digest, now: dateti
             DigestRow.state == previous.state.value,
             DigestRow.attempts == previous.attempts,
         )
-        .values(
-            state=digest.state.value,
-            message_id=digest.message_id,
-            attempts=digest.attempts,
-            last_error=digest.last_error,
-            next_attempt_at=digest.next_attempt_at,
-            sent_at=digest.sent_at,
-            item_ids=list(digest.item_ids),
-            updated_at=now,
-        )
+        .values(**_values(digest, now))
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
