@@ -57,7 +57,7 @@ class Settings:
     smtp: SmtpSettings | None = None
     calendar: CalendarSettings = CalendarSettings()
     serve: ServeSettings = ServeSettings()
-    database: str | None = None  # as written in the file; see `database_url`
+    database: str | None = None  # as written in the file; see `resolve_database_url`
     # where each profile / feed was declared ("file:line"), for messages that point back there
     locations: Mapping[str, str] = field(default_factory=dict)
 
@@ -281,35 +281,41 @@ class _Reader:
 
     # sections ------------------------------------------------------------------------------
 
+    def unique(
+        self,
+        fields: Mapping[str, _Node],
+        key: str,
+        read: Callable[[_Node], T],
+        ident: Callable[[T], str],
+        label: str,
+        locations: dict[str, str],
+    ) -> list[T]:
+        """The entries of the list `key` (profiles, feeds), each read by `read`; two with the same
+        `ident` are refused, naming both places. Each entry's place goes to `locations`."""
+        out: list[T] = []
+        seen: dict[str, _Node] = {}
+        for node in self.sequence(fields[key]) if key in fields else []:
+            value = read(node)
+            name = ident(value)
+            if name in seen:
+                first = seen[name]
+                raise node.error(
+                    f"duplicate {label.format(name)} (also at {first.path}:{first.line})"
+                )
+            seen[name] = node
+            locations[f"{key[:-1]}:{name}"] = f"{node.path}:{node.line}"
+            out.append(value)
+        return out
+
     def settings(self, root: _Node, path: Path) -> Settings:
         fields = self.mapping(
             root, ("database", "profiles", "feeds", "fetch", "smtp", "calendar", "serve")
         )
         locations: dict[str, str] = {}
-        profiles = []
-        seen_profiles: dict[str, _Node] = {}
-        for node in self.sequence(fields["profiles"]) if "profiles" in fields else []:
-            profile = self.profile(node)
-            if profile.name in seen_profiles:
-                first = seen_profiles[profile.name]
-                raise node.error(
-                    f"duplicate profile name {profile.name!r} (also at {first.path}:{first.line})"
-                )
-            seen_profiles[profile.name] = node
-            locations[f"profile:{profile.name}"] = f"{node.path}:{node.line}"
-            profiles.append(profile)
-        feeds = []
-        seen_feeds: dict[str, _Node] = {}
-        for node in self.sequence(fields["feeds"]) if "feeds" in fields else []:
-            feed = self.feed(node)
-            if feed.url in seen_feeds:
-                first = seen_feeds[feed.url]
-                raise node.error(
-                    f"duplicate feed URL {feed.url} (also at {first.path}:{first.line})"
-                )
-            seen_feeds[feed.url] = node
-            locations[f"feed:{feed.url}"] = f"{node.path}:{node.line}"
-            feeds.append(feed)
+        profiles = self.unique(
+            fields, "profiles", self.profile, lambda p: p.name, "profile name {!r}", locations
+        )
+        feeds = self.unique(fields, "feeds", self.feed, lambda f: f.url, "feed URL {}", locations)
         database = self.optional(fields, "database", self.string, None)
         if (
             database
