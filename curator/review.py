@@ -44,6 +44,7 @@ from curator.types import (
     Slot,
     SlotStatus,
     Term,
+    is_pending,
 )
 
 DEFAULT_SNOOZE = "+3d"
@@ -810,12 +811,9 @@ def check_pending(
     Times are the profile's local ones, as everywhere else the user reads them."""
     if item.state is ItemState.DELETED:
         raise InvalidAction(f"item {item.id} was deleted: it can no longer be reviewed")
-    if current is None:
+    if is_pending(current, now):
         return
-    if current.kind is DecisionKind.SNOOZE and (
-        current.snooze_until is None or current.snooze_until <= now
-    ):
-        return
+    assert current is not None  # is_pending says so
     when = f"on {_local(current.decided_at, timezone):%a %d %b %Y %H:%M}"
     if current.kind is DecisionKind.SNOOZE and current.snooze_until is not None:
         when += f", until {_local(current.snooze_until, timezone):%a %d %b %Y %H:%M}"

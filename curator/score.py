@@ -50,7 +50,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import murmurhash3_32
 
-from curator.types import Decision, DecisionKind, Item, Profile, Score, Term
+from curator.types import Decision, DecisionKind, Item, Profile, Score, Term, is_pending
 
 N_FEATURES = 1 << 20
 WINDOW_DAYS = 30  # items fetched this recently are scored and make the idf (a rolling window)
@@ -550,20 +550,9 @@ class ScoreResult:
 
 
 def current_decisions(decisions: Sequence[Decision]) -> dict[int, Decision]:
-    """The latest decision per item (history is append-only)."""
-    latest: dict[int, Decision] = {}
-    for d in sorted(decisions, key=lambda d: d.decided_at):
-        latest[d.item_id] = d
-    return latest
-
-
-def is_pending(decision: Decision | None, now: datetime) -> bool:
-    """An item waits for review when it has no decision, or its snooze has expired."""
-    if decision is None:
-        return True
-    if decision.kind == DecisionKind.SNOOZE:
-        return decision.snooze_until is None or decision.snooze_until <= now
-    return False
+    """The latest decision per item, from the history in the order it was recorded (as
+    `store.decisions.history` gives it: the store's "current" is the last one recorded)."""
+    return {d.item_id: d for d in decisions}
 
 
 def _freshness(items: Sequence[Item], now: datetime, half_life_hours: float) -> np.ndarray:

@@ -270,6 +270,15 @@ class Decision:
     snooze_until: datetime | None = None
 
 
+def is_pending(decision: Decision | None, now: datetime) -> bool:
+    """An item waits for review when it has no decision, or its snooze has ended."""
+    if decision is None:
+        return True
+    if decision.kind is DecisionKind.SNOOZE:
+        return decision.snooze_until is None or decision.snooze_until <= now
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Slot:
     id: str  # stable: derived from profile + rule + local date, never random
