@@ -243,7 +243,7 @@ def fill_from_extracted(entry: ParsedEntry, extracted: Extracted) -> ParsedEntry
     The feed's own metadata wins: it is what the publisher declared for this entry, while the
     page's may belong to a different version (a date found in a sidebar, a site-wide author).
     """
-    current = entry.content or entry.summary
+    current = entry.text
     return replace(
         entry,
         content=extracted.text if len(extracted.text) > len(current) else entry.content,
@@ -278,7 +278,7 @@ _TRUNCATION_MARK = re.compile(
 
 def looks_truncated(entry: ParsedEntry) -> bool:
     """Whether the feed gives only part of the article (the `full_text: auto` policy)."""
-    text = entry.content or entry.summary
+    text = entry.text
     text = _FOOTER.sub("", text).rstrip()
     if not text:
         return True

@@ -198,6 +198,11 @@ class ParsedEntry:
     updated_at: datetime | None
     language: str | None = None  # as declared by the entry or its feed ("fr-FR"), not detected
 
+    @property
+    def text(self) -> str:
+        """The best text the feed gives: its content, else its summary (as `Item.text`)."""
+        return self.content or self.summary
+
 
 @dataclass(frozen=True, slots=True)
 class Item:

@@ -141,18 +141,18 @@ def content_hash(title: str, text: str) -> str:
     return hashlib.sha256(normal.encode("utf-8", "surrogatepass")).hexdigest()[:40]
 
 
-def identity(entry: ParsedEntry, canonical_url: str | None) -> str:
+def identity(entry: ParsedEntry, canonical_url: str | None, digest: str | None = None) -> str:
     """The key that says "this is the same item" within one feed.
 
     "guid:<guid>" when the feed gives one, else "url:<canonical url>", else
     "hash:<content hash>" (such an item edited by its publisher looks new: nothing else is
-    left to recognise it by).
+    left to recognise it by). `digest`: the entry's `content_hash`, if already computed.
     """
     if entry.guid and entry.guid.strip():
         return _bounded("guid", entry.guid.strip())
     if canonical_url:
         return _bounded("url", canonical_url)
-    return "hash:" + content_hash(entry.title, entry.content or entry.summary)
+    return "hash:" + (digest or content_hash(entry.title, entry.text))
 
 
 # --- reconciling a fetched document with stored items ---------------------------------------
@@ -198,8 +198,8 @@ def entry_keys(entries: Iterable[ParsedEntry]) -> list[EntryKeys]:
     keys: list[EntryKeys] = []
     for entry in entries:
         url = canonical_url(entry.url) if entry.url else None
-        digest = content_hash(entry.title, entry.content or entry.summary)
-        keys.append((identity(entry, url), url, digest))
+        digest = content_hash(entry.title, entry.text)
+        keys.append((identity(entry, url, digest), url, digest))
     return keys
 
 

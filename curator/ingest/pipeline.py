@@ -87,7 +87,7 @@ def parse_document(
         parsed = parse_feed(body, url=url, headers=headers)
         keys = entry_keys(parsed.entries)
         languages = tuple(
-            settle_language(language_sample(e.title, e.content or e.summary), hint=e.language)
+            settle_language(language_sample(e.title, e.text), hint=e.language)
             for e in parsed.entries
         )
         truncated = tuple(looks_truncated(e) for e in parsed.entries) if full_text else ()

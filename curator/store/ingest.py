@@ -169,7 +169,7 @@ def store_items(
 
 
 def _sample(entry: ParsedEntry) -> str:
-    return language_sample(entry.title, entry.content or entry.summary)
+    return language_sample(entry.title, entry.text)
 
 
 def save_languages(session: Session, languages: dict[int, str | None]) -> None:
