@@ -387,14 +387,13 @@ def run_quality(datasets: Sequence[Dataset], use_minilm: bool) -> None:
             t0 = time.perf_counter()
             runs["ours-rel"], _ = ours(ds, objective, gain, 0, matrix)
             qtime["ours-rel"] += time.perf_counter() - t0
-            s10, judged10 = ours(ds, objective, gain, 10, matrix)
+            s10, _ = ours(ds, objective, gain, 10, matrix)
             s30, judged30 = ours(ds, objective, gain, 30, matrix)
             for name, fn in builders.items():
                 if fn is not None:
                     t0 = time.perf_counter()
                     runs[name] = fn(objective)
                     qtime[name] += time.perf_counter() - t0
-            rest10 = np.array([k not in judged10 for k in range(len(ds.items))])
             rest30 = np.array([k not in judged30 for k in range(len(ds.items))])
             line = f"   {objective[:34]!r:<38}"
             for s in COLD:
@@ -405,7 +404,7 @@ def run_quality(datasets: Sequence[Dataset], use_minilm: bool) -> None:
                 else:
                     line += f"{'-':>6}"
             line += "  |"
-            warm["ours+10"].append(np.array(metrics(s10[rest10], gain[rest10])))
+            warm["ours+10"].append(np.array(metrics(s10[rest30], gain[rest30])))
             warm["ours+30"].append(np.array(metrics(s30[rest30], gain[rest30])))
             for s in BASELINES:
                 if s in runs:
