@@ -226,6 +226,7 @@ def main() -> None:
         f"(target <= 0.1)   d/b wall {d.wall / b.wall:.3f}   e/b wall {e.wall / b.wall:.3f}   "
         f"peak memory {max(b.rss_mb, c.rss_mb):.0f} MB (target < 300)"
     )
+    print(f"b/a CPU {b.cpu / a.cpu:.2f} (for information: the targets above are in wall time)")
     print(
         "(c) includes starting Python and importing the libraries (e); (d) is the same work "
         "in a process already running (the service)"
