@@ -114,3 +114,15 @@ def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
         return parse_settings(text_, tmp_path / "feeds.yaml", env={})
 
     return make
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """The same test on a fresh migrated SQLite file and on PostgreSQL (skipped without one)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'any_db.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    database = Database.open(url)
+    request.addfinalizer(database.close)
+    return database
