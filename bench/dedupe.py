@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
@@ -28,17 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from curator.ingest import dedupe
 from curator.ingest.dedupe import ClusterDoc, assign_clusters
+from tests.support.content import corpus_root
 
 T0 = datetime(2017, 10, 13, tzinfo=UTC)
-
-
-def find_corpus(explicit: str | None) -> Path:
-    here = Path(__file__).resolve().parents[1]
-    for candidate in (explicit, os.environ.get("CURATOR_CORPUS"), here.parent / "shared" / "corpus",
-                      "/work/shared/corpus"):  # fmt: skip
-        if candidate and Path(candidate, "README.md").is_file():
-            return Path(candidate)
-    sys.exit("corpus not found: pass --corpus or set CURATOR_CORPUS")
 
 
 def load(corpus: Path) -> tuple[list[ClusterDoc], list[ClusterDoc]]:
@@ -105,7 +96,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus")
     args = parser.parse_args()
-    originals, copies = load(find_corpus(args.corpus))
+    corpus = corpus_root(args.corpus, expect="ranking")
+    if corpus is None:
+        sys.exit("corpus not found: pass --corpus or set CURATOR_CORPUS")
+    originals, copies = load(corpus)
 
     print("recall against all pairs (same pair test, every pair compared)")
     subset = originals[:500] + [c for c in copies if c.id - 1_000_000 <= 500]

@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.support.content import corpus_root  # noqa: E402
 from tests.support.http import FeedServer, Request, Route  # noqa: E402
 
 FEEDPARSER_ALONE = """
@@ -64,15 +65,6 @@ print(json.dumps({"wall": wall, "cpu": cpu, "not_modified": report.not_modified,
                   "fetched": report.fetched}))
 app.close()
 """
-
-
-def corpus_folder(flag: str | None) -> Path:
-    candidates = [flag, os.environ.get("CURATOR_CORPUS")]
-    candidates += [str(ROOT.parent / "shared" / "corpus"), "/work/shared/corpus"]
-    for candidate in candidates:
-        if candidate and (Path(candidate) / "feeds").is_dir():
-            return Path(candidate) / "feeds" / "fastfeedparser" / "real_feeds"
-    sys.exit("the shared corpus is not on this machine (set CURATOR_CORPUS)")
 
 
 @dataclass
@@ -147,7 +139,10 @@ def main() -> None:
     parser.add_argument("--corpus", help="the shared corpus folder")
     parser.add_argument("--repeat", type=int, default=1, help="runs of each, best kept")
     args = parser.parse_args()
-    folder = corpus_folder(args.corpus)
+    corpus = corpus_root(args.corpus, expect="feeds")
+    if corpus is None:
+        sys.exit("the shared corpus is not on this machine (pass --corpus or set CURATOR_CORPUS)")
+    folder = corpus / "feeds" / "fastfeedparser" / "real_feeds"
     files = sorted(p for p in folder.iterdir() if p.name != "MANIFEST.tsv")
     python = sys.executable
 
@@ -226,6 +221,7 @@ def main() -> None:
         f"(target <= 0.1)   d/b wall {d.wall / b.wall:.3f}   e/b wall {e.wall / b.wall:.3f}   "
         f"peak memory {max(b.rss_mb, c.rss_mb):.0f} MB (target < 300)"
     )
+    print(f"b/a CPU {b.cpu / a.cpu:.2f} (for information: the targets above are in wall time)")
     print(
         "(c) includes starting Python and importing the libraries (e); (d) is the same work "
         "in a process already running (the service)"

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import sys
 import time
 from collections.abc import Iterator
@@ -25,16 +24,9 @@ sys.path.insert(0, str(ROOT))
 from curator.errors import CuratorError  # noqa: E402
 from curator.ingest.parse import parse_feed  # noqa: E402
 from curator.lang import classify, detect_language, language_sample, quick_language  # noqa: E402
+from tests.support.content import corpus_root  # noqa: E402
 
 Text = tuple[str, str | None, str | None]  # (text, declared language, known language)
-
-
-def corpus_dir(flag: str | None) -> Path:
-    default = str(ROOT.parent / "shared" / "corpus")
-    for candidate in (flag, os.environ.get("CURATOR_CORPUS"), default):
-        if candidate and (Path(candidate) / "feeds").is_dir():
-            return Path(candidate)
-    sys.exit("the shared corpus is not on this machine (set CURATOR_CORPUS)")
 
 
 def feed_items(folder: Path) -> Iterator[Text]:
@@ -78,7 +70,9 @@ def timed(texts: list[Text], quick: bool) -> tuple[list[str | None], float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", help="the shared corpus folder")
-    corpus = corpus_dir(parser.parse_args().corpus)
+    corpus = corpus_root(parser.parse_args().corpus, expect="feeds")
+    if corpus is None:
+        sys.exit("the shared corpus is not on this machine (pass --corpus or set CURATOR_CORPUS)")
     sets = {
         "feeds (all corpus feeds)": list(feed_items(corpus / "feeds")),
         "AG News (en)": list(ag_news(corpus)),

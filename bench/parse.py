@@ -11,7 +11,6 @@ undeclared-prefix repair. Best of `--repeat` runs of each.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 import warnings
@@ -24,15 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from curator.errors import ParseError
 from curator.ingest.parse import parse_feed
-
-
-def find_corpus(explicit: str | None) -> Path:
-    here = Path(__file__).resolve().parents[1]
-    for candidate in (explicit, os.environ.get("CURATOR_CORPUS"), here.parent / "shared" / "corpus",
-                      "/work/shared/corpus"):  # fmt: skip
-        if candidate and Path(candidate, "README.md").is_file():
-            return Path(candidate)
-    sys.exit("corpus not found: pass --corpus or set CURATOR_CORPUS")
+from tests.support.content import corpus_root
 
 
 def feedparser_alone(body: bytes) -> int:
@@ -61,7 +52,10 @@ def main() -> None:
     parser.add_argument("--corpus")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    folder = find_corpus(args.corpus) / "feeds" / "fastfeedparser" / "real_feeds"
+    corpus = corpus_root(args.corpus, expect="feeds")
+    if corpus is None:
+        sys.exit("corpus not found: pass --corpus or set CURATOR_CORPUS")
+    folder = corpus / "feeds" / "fastfeedparser" / "real_feeds"
     bodies = [p.read_bytes() for p in sorted(folder.iterdir()) if p.name != "MANIFEST.tsv"]
     warnings.simplefilter("ignore")  # feedparser's deprecation notices
     base_cpu, base_entries = best_of(args.repeat, bodies, feedparser_alone)

@@ -6,9 +6,10 @@ Run from the repository root:
     python bench/relevance.py --quick          # quality only, no MiniLM
     python bench/relevance.py --speed-only
 
-Uses ../shared/corpus/ranking (or $CURATOR_CORPUS/ranking). Objectives are written as users
-would write them (a paragraph about their job and goal); each maps to the dataset labels it
-wants, graded where the corpus allows (Le Monde: the wanted subsection counts 2, the rubric 1).
+Uses ../shared/corpus/ranking (or --corpus DIR, or $CURATOR_CORPUS). Objectives are written
+as users would write them (a paragraph about their job and goal); each maps to the dataset
+labels it wants, graded where the corpus allows (Le Monde: the wanted subsection counts 2, the
+rubric 1).
 
 Columns:
   ours-rel  our relevance component alone (no decisions)
@@ -49,18 +50,10 @@ from curator.types import (
     Profile,
     ScoringSettings,
 )
+from tests.support.content import corpus_root
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 NO_DIVERSITY = ScoringSettings(max_per_source=0, diversity=0.0)
-
-
-def corpus_dir() -> Path:
-    env = os.environ.get("CURATOR_CORPUS")
-    here = Path(__file__).resolve().parents[1]
-    for c in (Path(env) if env else None, here.parent / "shared" / "corpus"):
-        if c and c.is_dir():
-            return c
-    return Path("/work/shared/corpus")
 
 
 @dataclass
@@ -387,14 +380,13 @@ def run_quality(datasets: Sequence[Dataset], use_minilm: bool) -> None:
             t0 = time.perf_counter()
             runs["ours-rel"], _ = ours(ds, objective, gain, 0, matrix)
             qtime["ours-rel"] += time.perf_counter() - t0
-            s10, judged10 = ours(ds, objective, gain, 10, matrix)
+            s10, _ = ours(ds, objective, gain, 10, matrix)
             s30, judged30 = ours(ds, objective, gain, 30, matrix)
             for name, fn in builders.items():
                 if fn is not None:
                     t0 = time.perf_counter()
                     runs[name] = fn(objective)
                     qtime[name] += time.perf_counter() - t0
-            rest10 = np.array([k not in judged10 for k in range(len(ds.items))])
             rest30 = np.array([k not in judged30 for k in range(len(ds.items))])
             line = f"   {objective[:34]!r:<38}"
             for s in COLD:
@@ -405,7 +397,7 @@ def run_quality(datasets: Sequence[Dataset], use_minilm: bool) -> None:
                 else:
                     line += f"{'-':>6}"
             line += "  |"
-            warm["ours+10"].append(np.array(metrics(s10[rest10], gain[rest10])))
+            warm["ours+10"].append(np.array(metrics(s10[rest30], gain[rest30])))
             warm["ours+30"].append(np.array(metrics(s30[rest30], gain[rest30])))
             for s in BASELINES:
                 if s in runs:
@@ -460,8 +452,7 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def speed_child(kind: str) -> None:
-    root = corpus_dir()
+def speed_child(kind: str, root: Path) -> None:
     # Full Le Monde articles (median ~2,000 characters) and AG News items: feed-shaped items.
     base = load_lemonde(root, chars=100_000).items + load_ag(root).items
     objectives = [o for o, _ in AG_OBJECTIVES] + [o for o, _ in LM_OBJECTIVES]
@@ -503,12 +494,14 @@ def speed_child(kind: str) -> None:
     print(json.dumps({k: round(v, 2) for k, v in out.items()}))
 
 
-def run_speed(use_minilm: bool) -> None:
+def run_speed(use_minilm: bool, root: Path) -> None:
     print("\n== Speed and memory (each in a fresh process) ==")
     kinds = ["new10k", "bm25_10k", *(["minilm_1k"] if use_minilm else []), "stored100k"]
     for kind in kinds:
         out = subprocess.run(
-            [sys.executable, __file__, "--child", kind], capture_output=True, text=True
+            [sys.executable, __file__, "--child", kind, "--corpus", str(root)],
+            capture_output=True,
+            text=True,
         )
         if out.returncode:
             print(f"  {kind}: failed\n{out.stderr[-2000:]}")
@@ -528,14 +521,15 @@ def main() -> None:
     ap.add_argument("--speed-only", action="store_true")
     ap.add_argument("--quality-only", action="store_true")
     ap.add_argument("--only", help="comma-separated dataset names")
+    ap.add_argument("--corpus", help="the shared corpus folder")
     ap.add_argument("--child")
     args = ap.parse_args()
+    root = corpus_root(args.corpus, expect="ranking")
+    if root is None:
+        sys.exit("corpus not found: pass --corpus or set CURATOR_CORPUS")
     if args.child:
-        speed_child(args.child)
+        speed_child(args.child, root)
         return
-    root = corpus_dir()
-    if not (root / "ranking").is_dir():
-        sys.exit(f"corpus not found at {root}; set CURATOR_CORPUS")
     use_minilm = not args.quick
     if not args.speed_only:
         datasets = [load_ag(root), load_lemonde(root), load_sib(root, "fr"), load_sib(root, "en")]
@@ -543,7 +537,7 @@ def main() -> None:
             datasets = [d for d in datasets if d.name in args.only.split(",")]
         run_quality(datasets, use_minilm)
     if not args.quality_only:
-        run_speed(use_minilm)
+        run_speed(use_minilm, root)
 
 
 if __name__ == "__main__":

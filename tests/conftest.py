@@ -14,20 +14,10 @@ from sqlalchemy.engine import make_url
 
 from curator.config import Settings, parse_settings
 from curator.store import Database
+from tests.support.content import corpus_root
 
 # CI points this at the local server; set it to "" to skip PostgreSQL tests on purpose.
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def corpus_root() -> Path | None:
-    """The shared third-party corpus (never copied into the repo), or None where absent."""
-    candidates = [os.environ.get("CURATOR_CORPUS")]
-    here = Path(__file__).resolve().parents[1]
-    candidates += [str(here.parent / "shared" / "corpus"), "/work/shared/corpus"]
-    for candidate in candidates:
-        if candidate and Path(candidate, "README.md").is_file():
-            return Path(candidate)
-    return None
 
 
 @pytest.fixture
@@ -124,3 +114,15 @@ def settings_factory(tmp_path: Path) -> Callable[..., Settings]:
         return parse_settings(text_, tmp_path / "feeds.yaml", env={})
 
     return make
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """The same test on a fresh migrated SQLite file and on PostgreSQL (skipped without one)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'any_db.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    database = Database.open(url)
+    request.addfinalizer(database.close)
+    return database

@@ -936,17 +936,6 @@ def test_app_nothing_new_and_nothing_due_sends_nothing(
     assert "COMMENTAIRE MANQUANT" in _part(server.messages[0], "text/plain")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'outbox.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    database = Database.open(url)
-    request.addfinalizer(database.close)
-    return database
-
-
 def test_store_claim_is_a_compare_and_set(
     any_db: Database, settings_factory: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -30,12 +30,12 @@ from curator.outputs.ics_http import (
     token_ok,
 )
 from curator.types import CalendarSettings, Profile, Slot, SlotKind, SlotStatus
+from tests.support.content import corpus_root
 from tests.support.ics import (
     DATA_DIR,
     NOW,
     Plan,
     content_lines,
-    corpus_root,
     event_by_uid,
     events,
     make_item,

@@ -271,10 +271,13 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 def test_billion_laughs_and_xxe_feed_is_harmless(tmp_path: Path, feed_server: FeedServer) -> None:
     url = feed_server.route("/feed.xml", body=BILLION_LAUGHS)
     app = open_curator(tmp_path, [url])
-    app.fetch()  # must return (no hang, no memory blow-up)
+    report = app.fetch()  # must return (no hang, no memory blow-up)
+    assert report.fetched == 1
     with app.db.session() as s:
-        for title, summary in s.execute(select(ItemRow.title, ItemRow.summary)):
-            assert len(title) < 1000 and "root:" not in summary
+        rows = list(s.execute(select(ItemRow.title, ItemRow.summary)))
+    assert len(rows) == 1
+    for title, summary in rows:
+        assert len(title) < 1000 and "root:" not in summary
 
 
 def test_one_broken_feed_never_stops_the_others(tmp_path: Path, feed_server: FeedServer) -> None:

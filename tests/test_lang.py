@@ -74,6 +74,7 @@ def _sentences(language_folder: str) -> list[str]:
 def test_parallel_sentences_of_the_corpus(folder: str, expected: str) -> None:
     """SIB-200 (Flores) single sentences, the same 204 in both languages: a short-text case."""
     sentences = _sentences(folder)
+    assert len(sentences) == 204
     right = sum(detect_language(s) == expected for s in sentences)
     wrong_language = sum(detect_language(s) not in (expected, None) for s in sentences)
     assert right >= 0.95 * len(sentences)
@@ -163,6 +164,7 @@ def test_function_words_agree_with_the_model_on_real_feeds() -> None:
         texts += [
             (language_sample(e.title, e.content or e.summary), e.language) for e in parsed.entries
         ]
+    assert len(texts) > 3000  # 3,032 entries: the feeds were all read
     settled = [(t, h) for t, h in texts if quick_language(t) is not None]
     assert len(settled) >= 0.6 * len(texts)  # the point: most never need the model
     differ = [

@@ -242,14 +242,7 @@ def test_mmr_spreads_near_identical_stories() -> None:
 
 
 def test_cluster_counts_once() -> None:
-    items = [
-        *corpus("en"),
-        make_item(1, "Recruitment news: hiring managers struggle", feed_id=1),
-        make_item(
-            2, "Recruitment news: hiring managers struggle to find talent", feed_id=2, cluster_id=1
-        ),
-        make_item(3, "Recruitment: hiring managers", feed_id=3, cluster_id=1),
-    ]
+    items = cluster_world()
     s = by_id(sc.score_items(HR_EN, items, now=NOW).scores)
     ranked_members = [i for i in (1, 2, 3) if s[i].rank is not None]
     # one story, shown once: as its representative (all three were published at once)
@@ -279,6 +272,18 @@ def repost_world(cluster: bool) -> list[Item]:
     ]
 
 
+def cluster_world() -> list[Item]:
+    # One story in three versions, all published at once: 2 and 3 carry the cluster of item 1.
+    return [
+        *corpus("en"),
+        make_item(1, "Recruitment news: hiring managers struggle", feed_id=1),
+        make_item(
+            2, "Recruitment news: hiring managers struggle to find talent", feed_id=2, cluster_id=1
+        ),
+        make_item(3, "Recruitment: hiring managers", feed_id=3, cluster_id=1),
+    ]
+
+
 def test_a_cluster_is_shown_as_its_original_under_its_best_score() -> None:
     alone = by_id(sc.score_items(HR_EN, repost_world(cluster=False), now=NOW).scores)
     assert alone[2].final > alone[1].final  # the repost is the better-scoring version
@@ -301,14 +306,7 @@ def test_a_cluster_whose_original_is_blocked_is_shown_as_its_next_version() -> N
 
 
 def test_a_story_decided_through_one_version_leaves_the_queue_whole() -> None:
-    items = [
-        *corpus("en"),
-        make_item(1, "Recruitment news: hiring managers struggle", feed_id=1),
-        make_item(
-            2, "Recruitment news: hiring managers struggle to find talent", feed_id=2, cluster_id=1
-        ),
-        make_item(3, "Recruitment: hiring managers", feed_id=3, cluster_id=1),
-    ]
+    items = cluster_world()
     s = by_id(sc.score_items(HR_EN, items, now=NOW).scores)
     (shown,) = [i for i in (1, 2, 3) if s[i].rank is not None]
     for kind in (DecisionKind.APPROVE, DecisionKind.REJECT):

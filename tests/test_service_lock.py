@@ -9,24 +9,12 @@ from curator.store import Database
 from curator.store.lock import ServiceLock
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database(request: pytest.FixtureRequest, tmp_path) -> Database:
-    url = (
-        f"sqlite:///{tmp_path / 'lock.db'}"
-        if request.param == "sqlite"
-        else request.getfixturevalue("pg_url")
-    )
-    db = Database.open(url)
-    request.addfinalizer(db.close)
-    return db
-
-
-def test_a_second_holder_is_refused_until_the_first_releases(database: Database) -> None:
+def test_a_second_holder_is_refused_until_the_first_releases(any_db: Database) -> None:
     # Two Database objects stand for two processes: the lock must not depend on sharing one.
-    other = Database.open(database.url)
+    other = Database.open(any_db.url)
     try:
         with (
-            ServiceLock(database),
+            ServiceLock(any_db),
             pytest.raises(AlreadyRunning, match="already running"),
             ServiceLock(other),
         ):

@@ -14,17 +14,6 @@ from curator.types import Decision, DecisionKind, FeedSource, FullTextMode, Prof
 NOW = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_db(request: pytest.FixtureRequest, tmp_path) -> Database:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    database = Database.open(url)
-    request.addfinalizer(database.close)
-    return database
-
-
 def _item(feed_id: int, identity: str, fetched_at: datetime) -> ItemRow:
     return ItemRow(
         feed_id=feed_id,

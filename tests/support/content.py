@@ -11,14 +11,23 @@ REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "tests" / "data"
 
 
-def corpus_root() -> Path | None:
-    """CURATOR_CORPUS, else <repo>/../shared/corpus, else /work/shared/corpus; None if absent."""
-    for candidate in (
-        os.environ.get("CURATOR_CORPUS"),
-        str(REPO.parent / "shared" / "corpus"),
-        "/work/shared/corpus",
-    ):
-        if candidate and Path(candidate, "README.md").is_file():
+def corpus_root(explicit: str | Path | None = None, *, expect: str = "README.md") -> Path | None:
+    """The shared third-party corpus (never copied into the repo), or None where absent.
+
+    `explicit` (a bench's --corpus) is the only place looked at when given; otherwise
+    $CURATOR_CORPUS, then <repo>/../shared/corpus, then /work/shared/corpus. A folder counts
+    only if it holds `expect`: README.md, or the subfolder the caller needs (e.g. "feeds").
+    """
+    if explicit:
+        candidates: list[str | Path | None] = [explicit]
+    else:
+        candidates = [
+            os.environ.get("CURATOR_CORPUS"),
+            REPO.parent / "shared" / "corpus",
+            "/work/shared/corpus",
+        ]
+    for candidate in candidates:
+        if candidate and Path(candidate, expect).exists():
             return Path(candidate)
     return None
 

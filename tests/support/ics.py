@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,19 +26,6 @@ from curator.types import (
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = REPO_ROOT / "tests" / "data"
 NOW = datetime(2026, 3, 27, 8, 0, tzinfo=UTC)  # a Friday, two days before the spring DST change
-
-
-def corpus_root() -> Path | None:
-    """The shared test corpus: $CURATOR_CORPUS, else next to the repository, else /work/shared."""
-    candidates = [
-        Path(os.environ["CURATOR_CORPUS"]) if os.environ.get("CURATOR_CORPUS") else None,
-        REPO_ROOT.parent / "shared" / "corpus",
-        Path("/work/shared/corpus"),
-    ]
-    for candidate in candidates:
-        if candidate is not None and candidate.is_dir():
-            return candidate
-    return None
 
 
 def make_item(item_id: int, title: str, *, url: str | None = None, feed: str = "Blog") -> Item:
