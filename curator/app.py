@@ -8,7 +8,6 @@ case reads the clock once (`self.now()`) and passes that instant down, so tests 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import os
 import threading
@@ -1197,22 +1196,18 @@ def _candidate(item: Item, score: Score | None, comment: str | None) -> planner.
 def _starters(
     profile: Profile, items: dict[int, tuple[Item, Score | None]]
 ) -> Callable[[int], str | None]:
-    """Comment starters: the scorer's key sentences and matched terms when it offers them."""
-    helpers: tuple[Callable[..., Any], Callable[..., Any]] | None
-    try:
-        score_module = importlib.import_module("curator.score")
-        helpers = (score_module.key_sentences, score_module.matched_terms)
-    except (ImportError, AttributeError):  # the planner works without the scorer's helpers
-        helpers = None
+    """Comment starters: the scorer's key sentences and matched terms for an item.
+
+    The scorer (numpy, scipy, scikit-learn: about a second to import) is loaded by the first
+    starter asked for, not here: a re-plan builds this for every approved item but seldom places
+    a new one."""
 
     def starter(item_id: int) -> str | None:
-        item, score = items[item_id]
-        if helpers is not None:
-            sentences = [str(s) for s in helpers[0](profile, item, 2)]
-            terms = [str(t) for t in helpers[1](profile, item)]
-        else:
-            sentences = planner.lead_sentences(item.text or item.title, title=item.title)
-            terms = [t.text for t in score.why] if score is not None else []
+        from curator import score as scoring
+
+        item, _ = items[item_id]
+        sentences = scoring.key_sentences(profile, item, 2)
+        terms = scoring.matched_terms(profile, item)
         language = profile.language if profile.language in ("fr", "en") else item.language
         return planner.comment_starter(sentences, terms, language=language or "en")
 

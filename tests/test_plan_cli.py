@@ -4,6 +4,7 @@ on a real migrated SQLite file."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -323,6 +324,24 @@ def test_calendar_starts_today_and_counts_whole_weeks(world: World) -> None:
     assert "Semaine du lun. 30 nov. 2026 — 90 minutes prévues" in out
     starts = [s["start"][:10] for s in calendar_json(world, "--weeks", "1")]
     assert starts[0] == "2026-12-04" and max(starts) <= "2026-12-10"
+
+
+def test_a_replan_that_places_nothing_new_does_not_load_the_scorer(world: World) -> None:
+    invoke(world, "plan")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tests.support.plan import NOW, World\n"
+        f"app = World(Path({str(world.config)!r}), {world.db_url!r}, [], [NOW]).app()\n"
+        "report = app.plan()\n"
+        "app.close()\n"
+        "print(report.plans[0].created, report.plans[0].updated, 'curator.score' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["0", "0", "False"]
 
 
 @pytest.mark.postgres
