@@ -138,9 +138,7 @@ class PlanReport:
         for p in self.plans:
             upcoming = p.upcoming(self.now) if self.now else p.slots
             empty = sum(1 for s in upcoming if s.status.value == "empty")
-            todo = sum(
-                1 for s in upcoming if s.kind.value == "relay" and s.status.value == "planned"
-            )
+            todo = sum(1 for s in upcoming if planner.needs_comment(s))
             parts.append(
                 f"{p.profile}: {len(upcoming)} upcoming slots ({p.created} new, {p.updated} "
                 f"changed, {p.removed} removed), {todo} need a comment, {empty} empty"

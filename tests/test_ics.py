@@ -306,6 +306,17 @@ def test_comment_needed_is_flagged_for_relays_without_enough_comment() -> None:
         assert "COMMENT NEEDED" not in prop(by_uid[f"{uid}@curator"], "DESCRIPTION")[0]
 
 
+def test_comment_needed_follows_the_planners_status() -> None:
+    # a comment written before min_comment_chars was raised: the slot stays ready, as the
+    # calendar and the digest show it
+    plan = small_plan()
+    plan.slots[1] = replace(plan.slots[1], comment="My take")
+    description = prop(
+        event_by_uid(render(plan))["claire-2026-03-30-0900-relay@curator"], "DESCRIPTION"
+    )[0]
+    assert "COMMENT NEEDED" not in description and "Your comment:\\nMy take" in description
+
+
 def test_empty_original_and_published_slots() -> None:
     by_uid = event_by_uid(render(small_plan()))
     empty = by_uid["claire-2026-04-08-0900-relay@curator"]

@@ -10,7 +10,7 @@ import click
 from curator.app import CalendarView, Curator
 from curator.cli import cli, echo_json, pass_app
 from curator.outputs.words import GridWords, grid_words
-from curator.plan import WeekLog, zone
+from curator.plan import WeekLog, needs_comment, zone
 from curator.types import Item, Slot, SlotKind, SlotStatus
 
 _STATUS_MARK = {
@@ -207,11 +207,7 @@ def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
                     f"{_what(s, view.items, w)}{_notes(s, w)}\n[dim]{s.id}[/dim]",
                 )
         console.print(table)
-    todo = [
-        s
-        for s in view.slots
-        if s.starts_at > view.now and s.kind is SlotKind.RELAY and s.status is SlotStatus.PLANNED
-    ]
+    todo = [s for s in view.slots if s.starts_at > view.now and needs_comment(s)]
     empty = [s for s in view.slots if s.starts_at > view.now and s.status is SlotStatus.EMPTY]
     if todo:
         need = _count(len(todo), w.need_comment_one, w.need_comment_many)

@@ -40,6 +40,7 @@ from curator.outputs.words import (
     explain_feed_error,
     profile_language,
 )
+from curator.plan import needs_comment
 from curator.types import Feed, FeedStatus, Item, Profile, Score, Slot, SlotKind, SlotStatus
 
 HTML_LIMIT_BYTES = 90 * 1024  # Gmail clips HTML parts past ~102 KB; keep a margin.
@@ -262,11 +263,7 @@ def _slot_lines(
             title = slot.empty_reason or ""
         else:
             title = item.title if item else (slot.topic or "")
-            if (
-                slot.kind == SlotKind.RELAY
-                and slot.status == SlotStatus.PLANNED
-                and len((slot.comment or "").strip()) < profile.schedule.min_comment_chars
-            ):
+            if needs_comment(slot):
                 alert = SlotAlert.COMMENT_MISSING
         lines.append(
             SlotLine(

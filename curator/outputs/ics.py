@@ -37,6 +37,7 @@ from curator.outputs.words import (
     FR_SHORT_WEEKDAYS,
     profile_language,
 )
+from curator.plan import needs_comment
 from curator.types import (
     CalendarSettings,
     Item,
@@ -264,17 +265,6 @@ def _summary(slot: Slot, item: Item | None, words: _Words, *, limit: int | None)
     return words.original.format(topic=cut(topic)) if topic else words.original_untitled
 
 
-def _comment_needed(slot: Slot, profile: Profile) -> bool:
-    if slot.kind is not SlotKind.RELAY or slot.status in (
-        SlotStatus.PUBLISHED,
-        SlotStatus.SKIPPED,
-        SlotStatus.EMPTY,
-    ):
-        return False
-    comment = (slot.comment or "").strip()
-    return len(comment) < profile.schedule.min_comment_chars
-
-
 def _description(
     slot: Slot,
     item: Item | None,
@@ -313,7 +303,7 @@ def _description(
     if comment:
         label = words.your_comment if slot.kind is SlotKind.RELAY else words.your_draft
         lines += ["", label, comment]
-    if _comment_needed(slot, profile):
+    if needs_comment(slot):
         lines += ["", words.comment_needed.format(chars=profile.schedule.min_comment_chars)]
     starter = clean_text(slot.comment_starter or "").strip()
     if starter:
