@@ -256,11 +256,12 @@ class Curator:
             last = jobs.last_runs(session)
             feeds = repo.list_feeds(session)
             profiles = {}
+            digest_folder = self._beside_database()
             for p in self.settings.profiles:
                 upcoming = slot_store.list_slots(session, p.name, since=now)[:5]
                 recent = digests.recent(session, p.name, limit=1)
                 written = last_digest_file(
-                    self._digest_path(p.name, now.date(), None).parent,
+                    digest_folder,
                     p.name,
                     recorded=repo.get_meta(session, _DIGEST_FILE_KEY.format(profile=p.name)),
                 )
@@ -735,6 +736,11 @@ class Curator:
         """Where exported calendars go: `calendar.output_dir`, else beside the SQLite file."""
         if self.settings.calendar.output_dir:
             return Path(self.settings.calendar.output_dir)
+        return self._beside_database()
+
+    def _beside_database(self) -> Path:
+        """The folder of the SQLite database file, where calendars and digest files go by
+        default; the data folder for PostgreSQL or an in-memory database."""
         if self.db.dialect == "sqlite":
             database = make_url(self.db.url).database
             if database and database != ":memory:":
@@ -1087,12 +1093,7 @@ class Curator:
         self, profile: str, d: date, path: Path | None, *, several: bool = False
     ) -> Path:
         if path is None:
-            folder = self.settings.data_dir
-            if self.db.dialect == "sqlite":  # beside the database file, like the calendars
-                database = make_url(self.db.url).database
-                if database and database != ":memory:":
-                    folder = Path(database).resolve().parent
-            return folder / digest_file_name(profile, d)
+            return self._beside_database() / digest_file_name(profile, d)
         if several:  # one file per profile: out.eml -> out-alice.eml
             return path.with_name(f"{path.stem}-{profile}{path.suffix or '.eml'}")
         return path
