@@ -24,6 +24,7 @@ from curator.outputs.ics import escape_text, profile_language, render_calendar, 
 from curator.outputs.ics_http import (
     calendar_etag,
     calendar_path,
+    calendar_path_profile,
     calendar_response,
     calendar_url,
     etag_matches,
@@ -659,6 +660,13 @@ def test_calendar_url() -> None:
         calendar_url("::1", 80, "jean marc", token="a/b c", scheme="http")
         == "http://[::1]:80/calendar/jean%20marc.ics?token=a%2Fb+c"
     )
+
+
+def test_calendar_path_profile_reads_what_calendar_path_writes() -> None:
+    assert calendar_path_profile(calendar_path("jean marc")) == "jean%20marc"
+    assert calendar_path_profile("/calendar/claire.ics") == "claire"
+    assert calendar_path_profile("/healthz") is None
+    assert calendar_path_profile("/calendar/claire") is None
 
 
 class _CalendarHandler(BaseHTTPRequestHandler):

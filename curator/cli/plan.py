@@ -51,7 +51,7 @@ def calendar(app: Curator, profile: str | None, weeks: int, as_json: bool, past:
             echo_json(
                 {
                     "profile": view.profile.name,
-                    "weeks": [_week_json(w, tz) for w in view.log],
+                    "weeks": [_week_json(w) for w in view.log],
                     "published": [_slot_json(s, view.items, tz) for s in _published(view)],
                 }
             )
@@ -97,8 +97,7 @@ def _slot_json(slot: Slot, items: dict[int, Item], tz: tzinfo) -> dict[str, Any]
     }
 
 
-def _week_json(week: WeekLog, tz: tzinfo) -> dict[str, Any]:
-    del tz
+def _week_json(week: WeekLog) -> dict[str, Any]:
     return {
         "week": week.week.isoformat(),
         "planned": week.planned,
