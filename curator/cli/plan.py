@@ -37,7 +37,7 @@ def plan_command(app: Curator, profile: str | None) -> None:
 
 
 @cli.command()
-@click.option("--profile", metavar="NAME", help="Profile to show (default: the first one).")
+@click.option("--profile", metavar="NAME", help="Profile to show (default: the only profile).")
 @click.option("--weeks", default=2, show_default=True, type=click.IntRange(1, 52))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--past", is_flag=True, help="The results log: what was published, week by week.")
