@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from curator.app import CalendarView, Curator
-from curator.cli import cli, echo_json, pass_app
+from curator.cli import choose_profile, cli, echo_json, pass_app
 from curator.outputs.words import GridWords, grid_words
 from curator.plan import WeekLog, needs_comment, zone
 from curator.types import Item, Slot, SlotKind, SlotStatus
@@ -44,7 +44,7 @@ def plan_command(app: Curator, profile: str | None) -> None:
 @pass_app
 def calendar(app: Curator, profile: str | None, weeks: int, as_json: bool, past: bool) -> None:
     """Show the plan as a week grid, flagging relays without a comment and empty slots."""
-    view = app.calendar(profile, weeks=weeks, past=past)
+    view = app.calendar(choose_profile(app, profile).name, weeks=weeks, past=past)
     tz = zone(view.profile.timezone)
     if as_json:
         if past:
