@@ -700,15 +700,17 @@ class Curator:
 
     # --- calendar ------------------------------------------------------------------------
 
-    def calendar_ics(self, profile: str, *, keep_cancelled: bool = False) -> bytes:
-        """A profile's calendar; what subscribers get (removed slots simply absent)."""
+    def calendar_ics(self, profile: str, *, keep_cancelled: bool | None = None) -> bytes:
+        """A profile's calendar; removed slots kept as cancelled events with `keep_cancelled`
+        (default: `calendar.keep_cancelled`, which is for file exports)."""
         from curator.outputs.ics import render_calendar
 
         chosen = self.settings.profile(profile)
-        settings = replace(self.settings.calendar, keep_cancelled=keep_cancelled)
+        keep = self.settings.calendar.keep_cancelled if keep_cancelled is None else keep_cancelled
+        settings = replace(self.settings.calendar, keep_cancelled=keep)
         now = self.now()
         with self.db.session() as session:
-            data = store_ics.calendar_data(session, chosen.name, with_cancelled=keep_cancelled)
+            data = store_ics.calendar_data(session, chosen.name, with_cancelled=keep)
         return render_calendar(
             chosen,
             data.slots,
@@ -728,8 +730,11 @@ class Curator:
         name = unquote(profile)
         if name not in {p.name for p in self.settings.profiles}:
             return not_found()
+        # Subscribers get removed slots simply absent, whatever file exports keep.
         return calendar_response(
-            self.calendar_ics(name), if_none_match=if_none_match, filename=f"calendar-{name}.ics"
+            self.calendar_ics(name, keep_cancelled=False),
+            if_none_match=if_none_match,
+            filename=f"calendar-{name}.ics",
         )
 
     def calendar_dir(self) -> Path:
@@ -755,7 +760,6 @@ class Curator:
     ) -> list[Path]:
         """Write calendar-<profile>.ics for one profile or all; `path` is a file or a folder."""
         profiles = self.settings.select_profiles(profile)
-        keep = self.settings.calendar.keep_cancelled if keep_cancelled is None else keep_cancelled
         if path is not None and not path.is_dir() and len(profiles) > 1:
             raise InvalidAction(
                 f"{path} is one file but there are {len(profiles)} profiles: "
@@ -766,7 +770,7 @@ class Curator:
             folder = path if path is not None and path.is_dir() else self.calendar_dir()
             target = path if path is not None and not path.is_dir() else None
             target = target or folder / f"calendar-{chosen.name}.ics"
-            write_if_changed(target, self.calendar_ics(chosen.name, keep_cancelled=keep))
+            write_if_changed(target, self.calendar_ics(chosen.name, keep_cancelled=keep_cancelled))
             written.append(target)
         return written
 
