@@ -157,6 +157,12 @@ def test_rank_chooses_the_items_and_score_orders_them() -> None:
     assert content.more == 1
 
 
+def test_titles_keep_emoji_sequences_and_lose_invisible_characters() -> None:
+    it = replace(item(1, fetched_at=NOW), title="Dev\u202e\u200b 👩\u200d💻 —\n" + "mot " * 60)
+    title = build_digest(profile(), DAY, candidates=[candidate(it, 0.8)]).entries[0].title
+    assert title.startswith("Dev 👩\u200d💻 — mot ") and title.endswith("mot…")
+
+
 def test_reasons_are_the_why_terms_deduplicated_and_capped() -> None:
     it = item(1, fetched_at=NOW)
     c = candidate(it, 0.8, why=("a", "b", "a", "c\r\nd", "e", "f"))

@@ -314,6 +314,18 @@ def test_demo_review_approves_top_items_and_shows_every_slot_state(
     assert "Semaine du lun. 30 nov. 2026" in out and "Semaine du lun. 07 déc. 2026" in out
 
 
+def test_grid_shortens_a_long_comment_at_a_word_and_drops_invisible_characters() -> None:
+    from curator.cli.plan import _notes
+    from curator.outputs.words import GRID_EN
+    from curator.types import Slot, SlotKind
+
+    comment = "Mon\u200b avis\u202e : " + "recrutement " * 20
+    slot = Slot("s", "claire", NOW, SlotKind.RELAY, SlotStatus.READY, comment=comment)
+    shown = _notes(slot, GRID_EN).removeprefix("\n[green]💬 ").removesuffix("[/green]")
+    assert shown.startswith("Mon avis : recrutement ") and shown.endswith("recrutement…")
+    assert len(shown) <= 160
+
+
 def test_calendar_starts_today_and_counts_whole_weeks(world: World) -> None:
     invoke(world, "plan")
     world.clock[0] = NOW + timedelta(days=4)  # Friday 4 December, 07:00 in Paris

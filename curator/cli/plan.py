@@ -9,7 +9,7 @@ import click
 
 from curator.app import CalendarView, Curator
 from curator.cli import choose_profile, cli, echo_json, pass_app
-from curator.outputs.words import GridWords, grid_words
+from curator.outputs.words import GridWords, grid_words, one_line, shorten
 from curator.plan import WeekLog, needs_comment, zone
 from curator.types import Item, Slot, SlotKind, SlotStatus
 
@@ -146,19 +146,14 @@ def _count(n: int, one: str, many: str) -> str:
     return (one if n == 1 else many).format(n=n)
 
 
-def _short(text: str, limit: int = 160) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def _notes(slot: Slot, w: GridWords) -> str:
     """The user's comment when written, else the comment starter: help, never a ready answer."""
     from rich.markup import escape
 
     if slot.comment:
-        return f"\n[green]💬 {escape(_short(slot.comment))}[/green]"
+        return f"\n[green]💬 {escape(shorten(one_line(slot.comment), 160))}[/green]"
     if slot.kind is SlotKind.RELAY and slot.comment_starter:
-        lines = [escape(_short(line, 120)) for line in slot.comment_starter.splitlines()]
+        lines = [escape(shorten(one_line(line), 120)) for line in slot.comment_starter.splitlines()]
         return f"\n[italic dim]{w.starter}{w.colon}[/italic dim] " + "\n".join(
             f"[italic dim]{line}[/italic dim]" for line in lines
         )

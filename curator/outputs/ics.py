@@ -35,7 +35,9 @@ from curator.outputs.words import (
     EN_SHORT_WEEKDAYS,
     FR_SHORT_MONTHS,
     FR_SHORT_WEEKDAYS,
+    one_line,
     profile_language,
+    shorten,
 )
 from curator.plan import needs_comment
 from curator.types import (
@@ -89,22 +91,7 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def one_line(text: str) -> str:
-    """A summary is one line in every client: collapse all whitespace, line breaks included."""
-    return _SPACES.sub(" ", clean_text(text)).strip()
-
-
 SUMMARY_CHARS = 90  # calendar grids show a few words; the full text is in the description
-
-
-def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
-    """Cut at a word boundary and mark the cut, so a week view stays readable."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.-–—") + "…"
 
 
 @dataclass(frozen=True, slots=True)
