@@ -8,7 +8,6 @@ case reads the clock once (`self.now()`) and passes that instant down, so tests 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import os
 import threading
@@ -139,9 +138,7 @@ class PlanReport:
         for p in self.plans:
             upcoming = p.upcoming(self.now) if self.now else p.slots
             empty = sum(1 for s in upcoming if s.status.value == "empty")
-            todo = sum(
-                1 for s in upcoming if s.kind.value == "relay" and s.status.value == "planned"
-            )
+            todo = sum(1 for s in upcoming if planner.needs_comment(s))
             parts.append(
                 f"{p.profile}: {len(upcoming)} upcoming slots ({p.created} new, {p.updated} "
                 f"changed, {p.removed} removed), {todo} need a comment, {empty} empty"
@@ -259,11 +256,12 @@ class Curator:
             last = jobs.last_runs(session)
             feeds = repo.list_feeds(session)
             profiles = {}
+            digest_folder = self._beside_database()
             for p in self.settings.profiles:
                 upcoming = slot_store.list_slots(session, p.name, since=now)[:5]
                 recent = digests.recent(session, p.name, limit=1)
                 written = last_digest_file(
-                    self._digest_path(p.name, now.date(), None).parent,
+                    digest_folder,
                     p.name,
                     recorded=repo.get_meta(session, _DIGEST_FILE_KEY.format(profile=p.name)),
                 )
@@ -702,15 +700,17 @@ class Curator:
 
     # --- calendar ------------------------------------------------------------------------
 
-    def calendar_ics(self, profile: str, *, keep_cancelled: bool = False) -> bytes:
-        """A profile's calendar; what subscribers get (removed slots simply absent)."""
+    def calendar_ics(self, profile: str, *, keep_cancelled: bool | None = None) -> bytes:
+        """A profile's calendar; removed slots kept as cancelled events with `keep_cancelled`
+        (default: `calendar.keep_cancelled`, which is for file exports)."""
         from curator.outputs.ics import render_calendar
 
         chosen = self.settings.profile(profile)
-        settings = replace(self.settings.calendar, keep_cancelled=keep_cancelled)
+        keep = self.settings.calendar.keep_cancelled if keep_cancelled is None else keep_cancelled
+        settings = replace(self.settings.calendar, keep_cancelled=keep)
         now = self.now()
         with self.db.session() as session:
-            data = store_ics.calendar_data(session, chosen.name, with_cancelled=keep_cancelled)
+            data = store_ics.calendar_data(session, chosen.name, with_cancelled=keep)
         return render_calendar(
             chosen,
             data.slots,
@@ -730,14 +730,22 @@ class Curator:
         name = unquote(profile)
         if name not in {p.name for p in self.settings.profiles}:
             return not_found()
+        # Subscribers get removed slots simply absent, whatever file exports keep.
         return calendar_response(
-            self.calendar_ics(name), if_none_match=if_none_match, filename=f"calendar-{name}.ics"
+            self.calendar_ics(name, keep_cancelled=False),
+            if_none_match=if_none_match,
+            filename=f"calendar-{name}.ics",
         )
 
     def calendar_dir(self) -> Path:
         """Where exported calendars go: `calendar.output_dir`, else beside the SQLite file."""
         if self.settings.calendar.output_dir:
             return Path(self.settings.calendar.output_dir)
+        return self._beside_database()
+
+    def _beside_database(self) -> Path:
+        """The folder of the SQLite database file, where calendars and digest files go by
+        default; the data folder for PostgreSQL or an in-memory database."""
         if self.db.dialect == "sqlite":
             database = make_url(self.db.url).database
             if database and database != ":memory:":
@@ -752,7 +760,6 @@ class Curator:
     ) -> list[Path]:
         """Write calendar-<profile>.ics for one profile or all; `path` is a file or a folder."""
         profiles = self.settings.select_profiles(profile)
-        keep = self.settings.calendar.keep_cancelled if keep_cancelled is None else keep_cancelled
         if path is not None and not path.is_dir() and len(profiles) > 1:
             raise InvalidAction(
                 f"{path} is one file but there are {len(profiles)} profiles: "
@@ -763,7 +770,7 @@ class Curator:
             folder = path if path is not None and path.is_dir() else self.calendar_dir()
             target = path if path is not None and not path.is_dir() else None
             target = target or folder / f"calendar-{chosen.name}.ics"
-            write_if_changed(target, self.calendar_ics(chosen.name, keep_cancelled=keep))
+            write_if_changed(target, self.calendar_ics(chosen.name, keep_cancelled=keep_cancelled))
             written.append(target)
         return written
 
@@ -1090,12 +1097,7 @@ class Curator:
         self, profile: str, d: date, path: Path | None, *, several: bool = False
     ) -> Path:
         if path is None:
-            folder = self.settings.data_dir
-            if self.db.dialect == "sqlite":  # beside the database file, like the calendars
-                database = make_url(self.db.url).database
-                if database and database != ":memory:":
-                    folder = Path(database).resolve().parent
-            return folder / digest_file_name(profile, d)
+            return self._beside_database() / digest_file_name(profile, d)
         if several:  # one file per profile: out.eml -> out-alice.eml
             return path.with_name(f"{path.stem}-{profile}{path.suffix or '.eml'}")
         return path
@@ -1197,22 +1199,18 @@ def _candidate(item: Item, score: Score | None, comment: str | None) -> planner.
 def _starters(
     profile: Profile, items: dict[int, tuple[Item, Score | None]]
 ) -> Callable[[int], str | None]:
-    """Comment starters: the scorer's key sentences and matched terms when it offers them."""
-    helpers: tuple[Callable[..., Any], Callable[..., Any]] | None
-    try:
-        score_module = importlib.import_module("curator.score")
-        helpers = (score_module.key_sentences, score_module.matched_terms)
-    except (ImportError, AttributeError):  # the planner works without the scorer's helpers
-        helpers = None
+    """Comment starters: the scorer's key sentences and matched terms for an item.
+
+    The scorer (numpy, scipy, scikit-learn: about a second to import) is loaded by the first
+    starter asked for, not here: a re-plan builds this for every approved item but seldom places
+    a new one."""
 
     def starter(item_id: int) -> str | None:
-        item, score = items[item_id]
-        if helpers is not None:
-            sentences = [str(s) for s in helpers[0](profile, item, 2)]
-            terms = [str(t) for t in helpers[1](profile, item)]
-        else:
-            sentences = planner.lead_sentences(item.text or item.title, title=item.title)
-            terms = [t.text for t in score.why] if score is not None else []
+        from curator import score as scoring
+
+        item, _ = items[item_id]
+        sentences = scoring.key_sentences(profile, item, 2)
+        terms = scoring.matched_terms(profile, item)
         language = profile.language if profile.language in ("fr", "en") else item.language
         return planner.comment_starter(sentences, terms, language=language or "en")
 

@@ -55,6 +55,7 @@ __all__ = [
     "local_midnight",
     "local_week",
     "mark_done",
+    "needs_comment",
     "occurrences",
     "pin_slot",
     "plan_slots",
@@ -217,6 +218,12 @@ def _status_for(kind: SlotKind, comment: str | None, min_chars: int) -> SlotStat
     if comment is not None and len(comment.strip()) >= min_chars:
         return SlotStatus.READY
     return SlotStatus.PLANNED
+
+
+def needs_comment(slot: Slot) -> bool:
+    """Whether a relay slot still waits for the user's comment: the planner (and `comment_slot`)
+    keep a filled relay PLANNED until its comment reaches `min_comment_chars`, then READY."""
+    return slot.kind is SlotKind.RELAY and slot.status is SlotStatus.PLANNED
 
 
 @dataclass(slots=True)

@@ -30,6 +30,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from curator.app import Curator
 from curator.errors import CuratorError
+from curator.outputs.ics_http import calendar_path_profile, not_found
 from curator.store.lock import ServiceLock
 
 log = logging.getLogger("curator.service")
@@ -242,13 +243,13 @@ class Service:
             health = self.app.health(next_runs=self.next_runs())
             body = json.dumps(health, default=str, ensure_ascii=False, indent=2).encode()
             return 200, {"Content-Type": "application/json; charset=utf-8"}, body
-        if url.path.startswith("/calendar/") and url.path.endswith(".ics"):
-            profile = url.path.removeprefix("/calendar/").removesuffix(".ics")
+        profile = calendar_path_profile(url.path)
+        if profile is not None:
             token = parse_qs(url.query).get("token", [None])[0]
             return self.app.calendar_http(
                 profile, token=token, if_none_match=headers.get("if-none-match")
             )
-        return 404, {"Content-Type": "text/plain; charset=utf-8"}, b"not found\n"
+        return not_found()
 
 
 def _as_detail(result: Any) -> dict[str, Any]:

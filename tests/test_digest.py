@@ -41,6 +41,7 @@ from curator.outputs.digest import (
 )
 from curator.outputs.outbox import Action, DigestOutcome, DigestReport
 from curator.outputs.words import text_language
+from curator.plan import comment_slot
 from curator.store import Database
 from curator.types import Digest, DigestState, SlotKind, SlotStatus, SmtpSettings
 from tests.support.digest import (
@@ -156,6 +157,12 @@ def test_rank_chooses_the_items_and_score_orders_them() -> None:
     assert content.more == 1
 
 
+def test_titles_keep_emoji_sequences_and_lose_invisible_characters() -> None:
+    it = replace(item(1, fetched_at=NOW), title="Dev\u202e\u200b 👩\u200d💻 —\n" + "mot " * 60)
+    title = build_digest(profile(), DAY, candidates=[candidate(it, 0.8)]).entries[0].title
+    assert title.startswith("Dev 👩\u200d💻 — mot ") and title.endswith("mot…")
+
+
 def test_reasons_are_the_why_terms_deduplicated_and_capped() -> None:
     it = item(1, fetched_at=NOW)
     c = candidate(it, 0.8, why=("a", "b", "a", "c\r\nd", "e", "f"))
@@ -179,9 +186,20 @@ def test_a_missing_comment_comes_with_the_planners_starter() -> None:
 
 
 def test_a_written_comment_clears_the_alert() -> None:
-    s = slot("s1", at(DAY, 9), item_id=1, comment="x" * 40)
-    content = build_digest(profile(), DAY, candidates=[], slots=[s], slot_items={})
+    p = profile()
+    s = comment_slot(slot("s1", at(DAY, 9), item_id=1), "x" * 40, p.schedule, NOW)
+    content = build_digest(p, DAY, candidates=[], slots=[s], slot_items={})
     assert content.slots[0].alert is None
+
+
+def test_the_alert_follows_the_planners_status_not_the_comment_length() -> None:
+    # min_comment_chars changed after these comments were written: the slots keep their status,
+    # and the digest says what the calendar and the .ics say
+    ready = slot("r", at(DAY, 9), item_id=1, status=SlotStatus.READY, comment="Short")
+    planned = slot("p", at(DAY, 10), item_id=2, comment="x" * 40)
+    content = build_digest(profile(), DAY, candidates=[], slots=[ready, planned], slot_items={})
+    alerts = {s.slot_id: s.alert for s in content.slots}
+    assert alerts == {"r": None, "p": SlotAlert.COMMENT_MISSING}
 
 
 def test_failing_feeds_are_listed() -> None:

@@ -170,6 +170,27 @@ def test_output_dir_from_feeds_yaml(tmp_path: Path, write_config: Callable[..., 
     )
 
 
+def test_stdout_follows_keep_cancelled_in_the_file_and_needs_one_profile(
+    setup: tuple[Path, str],
+) -> None:
+    config, _ = setup
+    config.write_text(MINIMAL_CONFIG + "calendar:\n  keep_cancelled: true\n", encoding="utf-8")
+    code, out, _ = invoke(setup, "export", "ics", "-o", "-")
+    assert code == 0 and REMOVED_UID in event_by_uid(out)
+    code, out, _ = invoke(setup, "export", "ics", "-o", "-", "--drop-cancelled")
+    assert code == 0 and REMOVED_UID not in event_by_uid(out)
+    app = open_app(setup)
+    try:  # subscribers get removed slots simply absent, whatever the file exports keep
+        body = app.calendar_http("claire", token=None, if_none_match=None).body
+        assert REMOVED_UID not in event_by_uid(body)
+    finally:
+        app.close()
+    second = "  - name: marc\n    objective: Grow my audience\nfeeds:"
+    config.write_text(MINIMAL_CONFIG.replace("feeds:", second), encoding="utf-8")
+    code, _, err = invoke(setup, "export", "ics", "-o", "-")
+    assert code == 2 and "choose one with --profile" in err
+
+
 def test_one_file_for_several_profiles_is_refused(
     tmp_path: Path, write_config: Callable[..., Path]
 ) -> None:

@@ -20,15 +20,17 @@ from hypothesis import strategies as st
 from ical.calendar_stream import IcsCalendarStream
 
 from curator.errors import ConfigError, ExportError
-from curator.outputs.ics import escape_text, profile_language, render_calendar, shorten
+from curator.outputs.ics import SUMMARY_CHARS, escape_text, profile_language, render_calendar
 from curator.outputs.ics_http import (
     calendar_etag,
     calendar_path,
+    calendar_path_profile,
     calendar_response,
     calendar_url,
     etag_matches,
     token_ok,
 )
+from curator.outputs.words import shorten
 from curator.types import CalendarSettings, Profile, Slot, SlotKind, SlotStatus
 from tests.support.content import corpus_root
 from tests.support.ics import (
@@ -129,13 +131,19 @@ def test_summary_is_one_line_and_control_characters_are_dropped() -> None:
     assert "\\n\\nYour comment:\\nab\\n" in prop(event, "DESCRIPTION")[0]
 
 
+def test_summary_drops_invisible_format_characters_but_keeps_joiners() -> None:
+    title = "Fake\u202e news\u200b here\x85 👩\u200d💻"
+    event = event_by_uid(render(with_title(small_plan(), title)))[RELAY_UID]
+    assert prop(event, "SUMMARY") == ["Relay: Fake news here 👩\u200d💻"]
+
+
 def test_long_titles_are_shortened_in_the_summary_only() -> None:
     title = "Une très longue analyse, " * 8 + "fin"
     body = render(with_title(small_plan(), title))
     event = event_by_uid(body)[RELAY_UID]
     summary = prop(event, "SUMMARY")[0]
     assert summary.endswith("…") and len(summary) < 110
-    assert summary == escape_text("Relay: " + shorten(title.strip()))
+    assert summary == escape_text("Relay: " + shorten(title.strip(), SUMMARY_CHARS))
     assert prop(event, "DESCRIPTION")[0].startswith(escape_text("Relay: " + title.strip()) + "\\n")
 
 
@@ -150,7 +158,7 @@ def test_long_titles_are_shortened_in_the_summary_only() -> None:
     ],
 )
 def test_shorten(text: str, expected: str) -> None:
-    assert shorten(text) == expected
+    assert shorten(text, SUMMARY_CHARS) == expected
 
 
 @given(
@@ -304,6 +312,17 @@ def test_comment_needed_is_flagged_for_relays_without_enough_comment() -> None:
     assert needed in short and "Your comment:\\nToo short" in short
     for uid in ("claire-2026-03-30-0900-relay", "claire-2026-04-08-0900-relay"):
         assert "COMMENT NEEDED" not in prop(by_uid[f"{uid}@curator"], "DESCRIPTION")[0]
+
+
+def test_comment_needed_follows_the_planners_status() -> None:
+    # a comment written before min_comment_chars was raised: the slot stays ready, as the
+    # calendar and the digest show it
+    plan = small_plan()
+    plan.slots[1] = replace(plan.slots[1], comment="My take")
+    description = prop(
+        event_by_uid(render(plan))["claire-2026-03-30-0900-relay@curator"], "DESCRIPTION"
+    )[0]
+    assert "COMMENT NEEDED" not in description and "Your comment:\\nMy take" in description
 
 
 def test_empty_original_and_published_slots() -> None:
@@ -580,9 +599,9 @@ def test_le_monde_titles_survive_both_parsers() -> None:
     for n, article in enumerate(articles, start=1):
         title = " ".join(article["title"].split())
         event = by_uid[f"claire-lemonde-{n}@curator"]
-        assert event.summary == f"Relais : {shorten(title)}"
+        assert event.summary == f"Relais : {shorten(title, SUMMARY_CHARS)}"
         assert event.description is not None
-        if shorten(title) != title:
+        if shorten(title, SUMMARY_CHARS) != title:
             assert event.description.startswith(f"Relais : {title}\n")
 
 
@@ -648,6 +667,13 @@ def test_calendar_url() -> None:
         calendar_url("::1", 80, "jean marc", token="a/b c", scheme="http")
         == "http://[::1]:80/calendar/jean%20marc.ics?token=a%2Fb+c"
     )
+
+
+def test_calendar_path_profile_reads_what_calendar_path_writes() -> None:
+    assert calendar_path_profile(calendar_path("jean marc")) == "jean%20marc"
+    assert calendar_path_profile("/calendar/claire.ics") == "claire"
+    assert calendar_path_profile("/healthz") is None
+    assert calendar_path_profile("/calendar/claire") is None
 
 
 class _CalendarHandler(BaseHTTPRequestHandler):

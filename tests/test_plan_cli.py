@@ -4,6 +4,7 @@ on a real migrated SQLite file."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -313,6 +314,18 @@ def test_demo_review_approves_top_items_and_shows_every_slot_state(
     assert "Semaine du lun. 30 nov. 2026" in out and "Semaine du lun. 07 déc. 2026" in out
 
 
+def test_grid_shortens_a_long_comment_at_a_word_and_drops_invisible_characters() -> None:
+    from curator.cli.plan import _notes
+    from curator.outputs.words import GRID_EN
+    from curator.types import Slot, SlotKind
+
+    comment = "Mon\u200b avis\u202e : " + "recrutement " * 20
+    slot = Slot("s", "claire", NOW, SlotKind.RELAY, SlotStatus.READY, comment=comment)
+    shown = _notes(slot, GRID_EN).removeprefix("\n[green]💬 ").removesuffix("[/green]")
+    assert shown.startswith("Mon avis : recrutement ") and shown.endswith("recrutement…")
+    assert len(shown) <= 160
+
+
 def test_calendar_starts_today_and_counts_whole_weeks(world: World) -> None:
     invoke(world, "plan")
     world.clock[0] = NOW + timedelta(days=4)  # Friday 4 December, 07:00 in Paris
@@ -323,6 +336,24 @@ def test_calendar_starts_today_and_counts_whole_weeks(world: World) -> None:
     assert "Semaine du lun. 30 nov. 2026 — 90 minutes prévues" in out
     starts = [s["start"][:10] for s in calendar_json(world, "--weeks", "1")]
     assert starts[0] == "2026-12-04" and max(starts) <= "2026-12-10"
+
+
+def test_a_replan_that_places_nothing_new_does_not_load_the_scorer(world: World) -> None:
+    invoke(world, "plan")
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from tests.support.plan import NOW, World\n"
+        f"app = World(Path({str(world.config)!r}), {world.db_url!r}, [], [NOW]).app()\n"
+        "report = app.plan()\n"
+        "app.close()\n"
+        "print(report.plans[0].created, report.plans[0].updated, 'curator.score' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["0", "0", "False"]
 
 
 @pytest.mark.postgres

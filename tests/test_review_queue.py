@@ -242,9 +242,11 @@ def test_undo_of_one_item_takes_back_its_latest_decision_however_old(world: Revi
 
 def test_profile_defaults_to_the_only_one_and_is_required_among_several(tmp_path: Path) -> None:
     world = make_world(tmp_path, config=CONFIG.replace("feeds:\n", SECOND_PROFILE + "feeds:\n"))
-    result = run(world, "queue", "reject", "1")
-    assert result.exit_code == 1
-    assert "several profiles (claire, marc): choose one with --profile" in str(result.exception)
+    # a usage error (exit 2), as in `queue list`, `calendar` and `review`
+    for command in (["queue", "reject", "1"], ["queue", "show", "1"], ["calendar"]):
+        result = run(world, *command)
+        assert result.exit_code == 2, command
+        assert "several profiles (claire, marc): choose one with --profile" in result.output
     assert run(world, "queue", "reject", "1", "--profile", "claire").exit_code == 0
     result = run(world, "queue", "reject", "1", "--profile", "nobody")
     assert isinstance(result.exception, NotFound) and "claire, marc" in str(result.exception)

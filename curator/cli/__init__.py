@@ -24,7 +24,8 @@ import click
 from curator import __version__
 from curator.app import Curator, utc_now
 from curator.config import resolve_config_path
-from curator.errors import ConfigError, CuratorError
+from curator.errors import ConfigError, CuratorError, InvalidAction
+from curator.types import Profile
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -126,6 +127,14 @@ def cli(ctx: click.Context, config: str | None, db: str | None, verbose: int, qu
     state = CliState(config=config, db=db, verbosity=verbosity)
     ctx.obj = state
     ctx.call_on_close(state.close)
+
+
+def choose_profile(app: Curator, name: str | None) -> Profile:
+    """The facade's rule (named, else the only one); a missing --profile is a usage error."""
+    try:
+        return app.choose_profile(name)
+    except InvalidAction as e:
+        raise click.UsageError(str(e)) from e
 
 
 def echo_json(value: Any) -> None:

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from curator.app import Curator
-from curator.cli import cli, pass_app
-from curator.errors import InvalidAction
+from curator.cli import choose_profile, cli, pass_app
 
 
 @cli.group()
@@ -40,12 +39,8 @@ def export_ics(
     Import the file into any calendar, or subscribe to the live calendar that `curator serve`
     publishes at /calendar/<profile>.ics so changes show up by themselves.
     """
-    if output == "-":
-        profiles = app.settings.select_profiles(profile)
-        if len(profiles) != 1:
-            raise InvalidAction("standard output takes one calendar: choose it with --profile")
-        keep = app.settings.calendar.keep_cancelled if keep_cancelled is None else keep_cancelled
-        body = app.calendar_ics(profiles[0].name, keep_cancelled=keep)
+    if output == "-":  # one calendar: the profile named, else the only one
+        body = app.calendar_ics(choose_profile(app, profile).name, keep_cancelled=keep_cancelled)
         click.echo(body, nl=False)  # bytes go to the binary stream untouched: CRLF stays CRLF
         return
     paths = app.export_ics(

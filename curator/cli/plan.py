@@ -8,9 +8,9 @@ from typing import Any
 import click
 
 from curator.app import CalendarView, Curator
-from curator.cli import cli, echo_json, pass_app
-from curator.outputs.words import GridWords, grid_words
-from curator.plan import WeekLog, zone
+from curator.cli import choose_profile, cli, echo_json, pass_app
+from curator.outputs.words import GridWords, grid_words, one_line, shorten
+from curator.plan import WeekLog, needs_comment, zone
 from curator.types import Item, Slot, SlotKind, SlotStatus
 
 _STATUS_MARK = {
@@ -37,21 +37,21 @@ def plan_command(app: Curator, profile: str | None) -> None:
 
 
 @cli.command()
-@click.option("--profile", metavar="NAME", help="Profile to show (default: the first one).")
+@click.option("--profile", metavar="NAME", help="Profile to show (default: the only profile).")
 @click.option("--weeks", default=2, show_default=True, type=click.IntRange(1, 52))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--past", is_flag=True, help="The results log: what was published, week by week.")
 @pass_app
 def calendar(app: Curator, profile: str | None, weeks: int, as_json: bool, past: bool) -> None:
     """Show the plan as a week grid, flagging relays without a comment and empty slots."""
-    view = app.calendar(profile, weeks=weeks, past=past)
+    view = app.calendar(choose_profile(app, profile).name, weeks=weeks, past=past)
     tz = zone(view.profile.timezone)
     if as_json:
         if past:
             echo_json(
                 {
                     "profile": view.profile.name,
-                    "weeks": [_week_json(w, tz) for w in view.log],
+                    "weeks": [_week_json(w) for w in view.log],
                     "published": [_slot_json(s, view.items, tz) for s in _published(view)],
                 }
             )
@@ -97,8 +97,7 @@ def _slot_json(slot: Slot, items: dict[int, Item], tz: tzinfo) -> dict[str, Any]
     }
 
 
-def _week_json(week: WeekLog, tz: tzinfo) -> dict[str, Any]:
-    del tz
+def _week_json(week: WeekLog) -> dict[str, Any]:
     return {
         "week": week.week.isoformat(),
         "planned": week.planned,
@@ -147,19 +146,14 @@ def _count(n: int, one: str, many: str) -> str:
     return (one if n == 1 else many).format(n=n)
 
 
-def _short(text: str, limit: int = 160) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
-
-
 def _notes(slot: Slot, w: GridWords) -> str:
     """The user's comment when written, else the comment starter: help, never a ready answer."""
     from rich.markup import escape
 
     if slot.comment:
-        return f"\n[green]💬 {escape(_short(slot.comment))}[/green]"
+        return f"\n[green]💬 {escape(shorten(one_line(slot.comment), 160))}[/green]"
     if slot.kind is SlotKind.RELAY and slot.comment_starter:
-        lines = [escape(_short(line, 120)) for line in slot.comment_starter.splitlines()]
+        lines = [escape(shorten(one_line(line), 120)) for line in slot.comment_starter.splitlines()]
         return f"\n[italic dim]{w.starter}{w.colon}[/italic dim] " + "\n".join(
             f"[italic dim]{line}[/italic dim]" for line in lines
         )
@@ -207,11 +201,7 @@ def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
                     f"{_what(s, view.items, w)}{_notes(s, w)}\n[dim]{s.id}[/dim]",
                 )
         console.print(table)
-    todo = [
-        s
-        for s in view.slots
-        if s.starts_at > view.now and s.kind is SlotKind.RELAY and s.status is SlotStatus.PLANNED
-    ]
+    todo = [s for s in view.slots if s.starts_at > view.now and needs_comment(s)]
     empty = [s for s in view.slots if s.starts_at > view.now and s.status is SlotStatus.EMPTY]
     if todo:
         need = _count(len(todo), w.need_comment_one, w.need_comment_many)

@@ -7,8 +7,7 @@ from typing import Any
 import click
 
 from curator.app import Curator
-from curator.cli import cli, echo_json, pass_app
-from curator.errors import InvalidAction
+from curator.cli import choose_profile, cli, echo_json, pass_app
 from curator.types import QueueEntry
 
 
@@ -26,14 +25,6 @@ def score(app: Curator, profile: str | None) -> None:
 @cli.group()
 def queue() -> None:
     """The review queue: items waiting for your decision, best first."""
-
-
-def _profile_name(app: Curator, name: str | None) -> str:
-    """The facade's rule (named, else the only one); a missing --profile is a usage error."""
-    try:
-        return app.choose_profile(name).name
-    except InvalidAction as e:
-        raise click.UsageError(str(e)) from e
 
 
 def entry_json(entry: QueueEntry) -> dict[str, Any]:
@@ -67,7 +58,7 @@ def queue_list(
     app: Curator, profile: str | None, limit: int, show_all: bool, as_json: bool
 ) -> None:
     """Pending items ranked by score (run `curator score` or `curator run` first)."""
-    name = _profile_name(app, profile)
+    name = choose_profile(app, profile).name
     entries = app.queue(name, limit=None if show_all else limit)
     if as_json:
         echo_json([entry_json(e) for e in entries])

@@ -16,7 +16,7 @@ import click
 
 from curator import review
 from curator.app import Curator
-from curator.cli import echo_json, pass_app
+from curator.cli import choose_profile, echo_json, pass_app
 from curator.cli.queue import queue
 from curator.errors import InvalidAction
 
@@ -39,7 +39,7 @@ def _tz(app: Curator, profile: str) -> str:
 @pass_app
 def show(app: Curator, item_id: int, profile_name: str | None, as_json: bool) -> None:
     """Show one item: source, date, score and its reasons, text, duplicates, decision."""
-    profile = app.choose_profile(profile_name).name
+    profile = choose_profile(app, profile_name).name
     entry, current = app.review_item(profile, item_id)
     if as_json:
         echo_json(asdict(entry) | {"decision": asdict(current) if current else None})
@@ -75,7 +75,7 @@ def approve(
         raise click.UsageError("give --comment or --comment-file, not both")
     if comment_file is not None:
         comment = comment_file.read()
-    profile = app.choose_profile(profile_name).name
+    profile = choose_profile(app, profile_name).name
     click.echo(review.describe(app.approve(profile, item_id, comment), _tz(app, profile)))
 
 
@@ -86,7 +86,7 @@ def approve(
 @pass_app
 def reject(app: Curator, item_id: int, profile_name: str | None, reason: str | None) -> None:
     """Reject an item: it leaves the queue and teaches the scorer what you skip."""
-    profile = app.choose_profile(profile_name).name
+    profile = choose_profile(app, profile_name).name
     click.echo(review.describe(app.reject(profile, item_id, reason), _tz(app, profile)))
 
 
@@ -103,7 +103,7 @@ def reject(app: Curator, item_id: int, profile_name: str | None, reason: str | N
 @pass_app
 def snooze(app: Curator, item_id: int, profile_name: str | None, until_text: str) -> None:
     """Put an item aside until a date (in the profile's time zone)."""
-    profile = app.choose_profile(profile_name).name
+    profile = choose_profile(app, profile_name).name
     until = review.parse_until(until_text, app.now(), _tz(app, profile))
     click.echo(review.describe(app.snooze(profile, item_id, until), _tz(app, profile)))
 
@@ -115,7 +115,7 @@ def snooze(app: Curator, item_id: int, profile_name: str | None, until_text: str
 def undo(app: Curator, item_id: int | None, profile_name: str | None) -> None:
     """Take back your most recent decision (approve, reject or snooze), or with ITEM_ID your
     latest decision on that item, however old."""
-    profile = app.choose_profile(profile_name).name
+    profile = choose_profile(app, profile_name).name
     undone = app.undo_decision(profile, item_id=item_id, only_if_last=False)
     if undone is None:
         about = f" on item {item_id}" if item_id is not None else ""
@@ -138,7 +138,7 @@ def apply(app: Curator, file: Path, profile_name: str | None) -> None:
     Every line is applied on its own and reported with its line number; a broken line does not
     stop the others. The exit code is 1 when any line failed.
     """
-    profile = app.choose_profile(profile_name).name
+    profile = choose_profile(app, profile_name).name
     if str(file) == "-":
         text = sys.stdin.read()
     else:

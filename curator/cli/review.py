@@ -8,7 +8,7 @@ import click
 
 from curator import review
 from curator.app import Curator
-from curator.cli import cli, pass_app
+from curator.cli import choose_profile, cli, pass_app
 from curator.errors import InvalidAction
 
 
@@ -28,7 +28,7 @@ def review_command(app: Curator, profile_name: str | None) -> None:
             "`queue show ID`, `queue approve ID --comment TEXT`, `queue reject ID`, "
             "`queue snooze ID --until DATE`, `queue undo` or `queue apply FILE.jsonl`"
         )
-    profile = app.choose_profile(profile_name)
+    profile = choose_profile(app, profile_name)
     from curator.cli.review_app import ReviewApp  # Textual is imported only for this command
 
     final = ReviewApp(app, profile).run()

@@ -22,7 +22,6 @@ import enum
 import hashlib
 import html
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -38,8 +37,11 @@ from curator.outputs.words import (
     FR_MONTHS,
     FR_SHORT_MONTHS,
     explain_feed_error,
+    one_line,
     profile_language,
+    shorten,
 )
+from curator.plan import needs_comment
 from curator.types import Feed, FeedStatus, Item, Profile, Score, Slot, SlotKind, SlotStatus
 
 HTML_LIMIT_BYTES = 90 * 1024  # Gmail clips HTML parts past ~102 KB; keep a margin.
@@ -230,15 +232,15 @@ def _entry(c: Candidate) -> Entry:
     item = c.item
     reasons: list[str] = []
     for term in c.score.why:
-        text = _one_line(term.text)
+        text = one_line(term.text)
         if text and text not in reasons:
             reasons.append(text)
         if len(reasons) == MAX_REASONS:
             break
     return Entry(
         item_id=item.id,
-        title=_shorten(_one_line(item.title), TITLE_CHARS),  # "" renders as "(untitled)"
-        source=_one_line(c.source),
+        title=shorten(one_line(item.title), TITLE_CHARS),  # "" renders as "(untitled)"
+        source=one_line(c.source),
         url=safe_url(item.url),
         published=item.published_at or item.fetched_at,
         reasons=tuple(reasons),
@@ -262,11 +264,7 @@ def _slot_lines(
             title = slot.empty_reason or ""
         else:
             title = item.title if item else (slot.topic or "")
-            if (
-                slot.kind == SlotKind.RELAY
-                and slot.status == SlotStatus.PLANNED
-                and len((slot.comment or "").strip()) < profile.schedule.min_comment_chars
-            ):
+            if needs_comment(slot):
                 alert = SlotAlert.COMMENT_MISSING
         lines.append(
             SlotLine(
@@ -274,10 +272,10 @@ def _slot_lines(
                 starts_at=slot.starts_at,
                 kind=slot.kind,
                 status=slot.status,
-                title=_shorten(_one_line(title), TITLE_CHARS),
+                title=shorten(one_line(title), TITLE_CHARS),
                 url=safe_url(item.url) if item else None,
                 alert=alert,
-                starter=_one_line(slot.comment_starter or "") or None
+                starter=one_line(slot.comment_starter or "") or None
                 if alert == SlotAlert.COMMENT_MISSING
                 else None,
             )
@@ -292,9 +290,9 @@ def _feed_alerts(feeds: Iterable[Feed], language: str) -> Iterable[FeedAlert]:
         error = feed.last_error or feed.disabled_reason or str(feed.status)
         error = explain_feed_error(error, language)
         yield FeedAlert(
-            name=_shorten(_one_line(feed.display_name), 80),
+            name=shorten(one_line(feed.display_name), 80),
             url=feed.url,
-            error=_shorten(_one_line(error), 200),
+            error=shorten(one_line(error), 200),
             since=feed.first_error_at,
             disabled=feed.status != FeedStatus.ACTIVE,
         )
@@ -303,30 +301,13 @@ def _feed_alerts(feeds: Iterable[Feed], language: str) -> Iterable[FeedAlert]:
 # -- text helpers -------------------------------------------------------------------------------
 
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 _DROP = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-
-
-def _one_line(text: str) -> str:
-    """Collapse whitespace (CR/LF included) and drop control characters."""
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t\n\r")
-    return _SPACE.sub(" ", text).strip()
-
-
-def _shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.-") + "…"
 
 
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
     """A short plain-text excerpt of a summary that may be HTML."""
     plain = html.unescape(_TAG.sub(" ", _DROP.sub(" ", text)))
-    return _shorten(_one_line(plain), limit)
+    return shorten(one_line(plain), limit)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -640,7 +621,7 @@ def message_id(profile: str, day: date, domain: str = MESSAGE_ID_DOMAIN) -> str:
 
 
 def _header(value: str) -> str:
-    return _one_line(value).replace("\r", " ").replace("\n", " ")
+    return one_line(value).replace("\r", " ").replace("\n", " ")
 
 
 def _address(text: str, field_name: str) -> Address:

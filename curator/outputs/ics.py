@@ -35,8 +35,11 @@ from curator.outputs.words import (
     EN_SHORT_WEEKDAYS,
     FR_SHORT_MONTHS,
     FR_SHORT_WEEKDAYS,
+    one_line,
     profile_language,
+    shorten,
 )
+from curator.plan import needs_comment
 from curator.types import (
     CalendarSettings,
     Item,
@@ -88,22 +91,7 @@ def clean_text(text: str) -> str:
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def one_line(text: str) -> str:
-    """A summary is one line in every client: collapse all whitespace, line breaks included."""
-    return _SPACES.sub(" ", clean_text(text)).strip()
-
-
 SUMMARY_CHARS = 90  # calendar grids show a few words; the full text is in the description
-
-
-def shorten(text: str, limit: int = SUMMARY_CHARS) -> str:
-    """Cut at a word boundary and mark the cut, so a week view stays readable."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:.-–—") + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,17 +252,6 @@ def _summary(slot: Slot, item: Item | None, words: _Words, *, limit: int | None)
     return words.original.format(topic=cut(topic)) if topic else words.original_untitled
 
 
-def _comment_needed(slot: Slot, profile: Profile) -> bool:
-    if slot.kind is not SlotKind.RELAY or slot.status in (
-        SlotStatus.PUBLISHED,
-        SlotStatus.SKIPPED,
-        SlotStatus.EMPTY,
-    ):
-        return False
-    comment = (slot.comment or "").strip()
-    return len(comment) < profile.schedule.min_comment_chars
-
-
 def _description(
     slot: Slot,
     item: Item | None,
@@ -313,7 +290,7 @@ def _description(
     if comment:
         label = words.your_comment if slot.kind is SlotKind.RELAY else words.your_draft
         lines += ["", label, comment]
-    if _comment_needed(slot, profile):
+    if needs_comment(slot):
         lines += ["", words.comment_needed.format(chars=profile.schedule.min_comment_chars)]
     starter = clean_text(slot.comment_starter or "").strip()
     if starter:

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from urllib.parse import quote, urlencode
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
+_CALENDAR_PREFIX, _CALENDAR_SUFFIX = "/calendar/", ".ics"
 
 
 class CalendarResponse(NamedTuple):
@@ -99,7 +100,14 @@ def token_ok(expected: str | None, given: str | None) -> bool:
 
 def calendar_path(profile: str) -> str:
     """The path `curator serve` answers for a profile's calendar."""
-    return f"/calendar/{quote(profile, safe='')}.ics"
+    return f"{_CALENDAR_PREFIX}{quote(profile, safe='')}{_CALENDAR_SUFFIX}"
+
+
+def calendar_path_profile(path: str) -> str | None:
+    """The profile part of a `calendar_path` (still percent-encoded), None for another path."""
+    if path.startswith(_CALENDAR_PREFIX) and path.endswith(_CALENDAR_SUFFIX):
+        return path.removeprefix(_CALENDAR_PREFIX).removesuffix(_CALENDAR_SUFFIX)
+    return None
 
 
 def calendar_url(

@@ -191,12 +191,6 @@ def due_day(profile: Profile, now: datetime, catchup_hours: float | None = None)
     return local.date()
 
 
-def previous(digests: list[Digest], day: date) -> list[Digest]:
-    """The profile's digests actually sent for days before `day`, newest first."""
-    sent = [d for d in digests if d.day < day and d.state == DigestState.SENT]
-    return sorted(sent, key=lambda d: d.day, reverse=True)
-
-
 _NOT_OK = frozenset({"failed", "in-doubt", "retry-later", "skipped"})
 
 

@@ -4,10 +4,36 @@ them speak alike, and the one rule that picks a profile's language for them."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from curator.types import Profile
+
+_SPACES = re.compile(r"\s+")
+# Format characters that are part of how text is written, not hidden instructions: the joiners
+# (emoji sequences such as 👩‍💻, Persian and Indic scripts) and the tags of subdivision flags.
+_WRITTEN = frozenset("\t\n\r\u200c\u200d") | frozenset(map(chr, range(0xE0020, 0xE0080)))
+
+
+def one_line(text: str) -> str:
+    """A title, name or reason as one line: control, format (bidi overrides, zero-width
+    spaces...), private-use and unassigned characters (Unicode category C) dropped except the
+    joiners and flag tags, all whitespace (line breaks included) one space."""
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in _WRITTEN)
+    return _SPACES.sub(" ", text).strip()
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters: cut at a word boundary in the second half when there is one,
+    trailing punctuation dropped, and the cut marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-–—") + "…"
+
 
 FR_MONTHS = (
     "janvier",
