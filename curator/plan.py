@@ -11,8 +11,9 @@ The rules, in the order they apply:
   lands after the gap), an ambiguous autumn time takes its first occurrence (fold=0). Slot ids
   come from profile + local date + rule time + kind, so the same slot keeps its id forever.
 * Past slots (start <= now), published, skipped, pinned and commented slots are *frozen*: the
-  planner never moves or refills them. The one exception is the user's own action: a frozen,
-  unpublished relay whose item was rejected or withdrawn is freed and refilled.
+  planner never moves or refills them. The one exception is the user's own action: a future
+  pinned or commented relay whose item is no longer approved (rejected, withdrawn, undone) is
+  freed and refilled.
 * Time budget: when a local week (Monday..Sunday) holds more minutes than `weekly_minutes`, slots
   that are not frozen are dropped, lowest value first (see `_drop_key`), and a note says so.
 * Relay slots are filled in time order with approved items by score, subject to the quality floor
@@ -201,9 +202,13 @@ def _has_comment(slot: Slot) -> bool:
     return bool(slot.comment and slot.comment.strip())
 
 
+def _long_enough(comment: str | None, min_chars: int) -> bool:
+    return comment is not None and len(comment.strip()) >= min_chars
+
+
 def _commented(c: Candidate, min_chars: int) -> bool:
     """Whether the approval carried a comment long enough to make its relay slot ready."""
-    return c.comment is not None and len(c.comment.strip()) >= min_chars
+    return _long_enough(c.comment, min_chars)
 
 
 def _fill_order(c: Candidate, min_chars: int | None) -> tuple[int, float, int]:
@@ -213,11 +218,9 @@ def _fill_order(c: Candidate, min_chars: int | None) -> tuple[int, float, int]:
     return (0 if ready else 1, -c.score, c.item_id)
 
 
-def _status_for(kind: SlotKind, comment: str | None, min_chars: int) -> SlotStatus:
-    del kind  # relays and originals alike are ready once the user's text is long enough
-    if comment is not None and len(comment.strip()) >= min_chars:
-        return SlotStatus.READY
-    return SlotStatus.PLANNED
+def _status_for(comment: str | None, min_chars: int) -> SlotStatus:
+    """Relays and originals alike are ready once the user's text is long enough."""
+    return SlotStatus.READY if _long_enough(comment, min_chars) else SlotStatus.PLANNED
 
 
 def needs_comment(slot: Slot) -> bool:
@@ -623,17 +626,12 @@ def _best(
     topic penalty decides between close scores.
     """
     best: tuple[int, float, int] | None = None
-    oldest = _oldest(at, schedule)
     for c in pool:
         ready = 1 if ready_first and _commented(c, schedule.min_comment_chars) else 0
         if best is not None and (ready, c.score) < best[:2]:
             break  # sorted: no later candidate can beat this (a penalty only lowers a score)
-        if c.score < schedule.min_score:
-            continue  # an uncommented item further on may still clear the floor
-        if c.reference_at is not None and c.reference_at < oldest:
-            continue
         if not _eligible(c, at, schedule, prev_c, next_c):
-            continue
+            continue  # not break: an uncommented item further on may still clear the floor
         penalty = _overlap(c.topics, prev_c.topics) if prev_c is not None else 0.0
         # ties go to the lower item id, so the choice never depends on input order
         key = (ready, c.score * (1.0 - TOPIC_PENALTY * penalty), -c.item_id)
@@ -721,7 +719,7 @@ def _render(
             )
         return replace(
             base,
-            status=_status_for(o.kind, comment, schedule.min_comment_chars),
+            status=_status_for(comment, schedule.min_comment_chars),
             topic=o.sticky_topic,
             comment=comment,
             pinned=pinned,
@@ -733,7 +731,7 @@ def _render(
     comment = c.comment if c.comment and c.comment.strip() else None
     return replace(
         base,
-        status=_status_for(o.kind, comment, schedule.min_comment_chars),
+        status=_status_for(comment, schedule.min_comment_chars),
         item_id=o.item,
         comment=comment,
         comment_starter=_starter(o, c, starter_for),
@@ -949,7 +947,7 @@ def comment_slot(slot: Slot, text: str, schedule: Schedule, now: datetime) -> Sl
         slot,
         now,
         comment=comment,
-        status=_status_for(slot.kind, comment, schedule.min_comment_chars),
+        status=_status_for(comment, schedule.min_comment_chars),
     )
 
 
