@@ -626,12 +626,20 @@ def _best(
     topic penalty decides between close scores.
     """
     best: tuple[int, float, int] | None = None
+    oldest = _oldest(at, schedule)
     for c in pool:
         ready = 1 if ready_first and _commented(c, schedule.min_comment_chars) else 0
         if best is not None and (ready, c.score) < best[:2]:
             break  # sorted: no later candidate can beat this (a penalty only lowers a score)
-        if not _eligible(c, at, schedule, prev_c, next_c):
+        # The first two checks of `_eligible`, done here with `oldest` computed once: this loop
+        # runs for every candidate of every slot, and going through `_eligible` alone makes
+        # planning 5,000 items 2.4x slower (bench/plan.py).
+        if c.score < schedule.min_score:
             continue  # not break: an uncommented item further on may still clear the floor
+        if c.reference_at is not None and c.reference_at < oldest:
+            continue
+        if not _eligible(c, at, schedule, prev_c, next_c):
+            continue
         penalty = _overlap(c.topics, prev_c.topics) if prev_c is not None else 0.0
         # ties go to the lower item id, so the choice never depends on input order
         key = (ready, c.score * (1.0 - TOPIC_PENALTY * penalty), -c.item_id)
