@@ -1069,7 +1069,9 @@ class Curator:
             before = digests.sent_before(session, p.name, d)
             since = before[0].sent_at if before and before[0].sent_at else now - DEFAULT_LOOKBACK
             queue = queue_store.pending(session, p.name, now)
-            slots = slot_store.list_slots(session, p.name, since=start, until=end)
+            # The agenda shows three days; the "to do" block reaches the whole horizon.
+            horizon = max(end, now + timedelta(days=p.schedule.horizon_days))
+            slots = slot_store.list_slots(session, p.name, since=start, until=horizon)
             held = {s.item_id for s in slots if s.item_id is not None}
             slot_items = {i.id: i for i in repo.list_items(session, state=None, ids=held)}
             feeds = repo.list_feeds(session)
@@ -1082,6 +1084,7 @@ class Curator:
             feeds=feeds,
             since=since,
             exclude_ids=[i for digest in before for i in digest.item_ids],
+            now=now,
         )
 
     def _claim_digest(self, previous: Digest | None, row: Digest) -> bool:

@@ -43,7 +43,14 @@ from curator.outputs.outbox import Action, DigestOutcome, DigestReport
 from curator.outputs.words import text_language
 from curator.plan import comment_slot
 from curator.store import Database
-from curator.types import Digest, DigestState, SlotKind, SlotStatus, SmtpSettings
+from curator.types import (
+    Digest,
+    DigestState,
+    ScoringSettings,
+    SlotKind,
+    SlotStatus,
+    SmtpSettings,
+)
 from tests.support.digest import (
     app_config,
     at,
@@ -115,11 +122,11 @@ def sample(language: str = "en", timezone: str = "Europe/Paris", day: date = DAY
 # -- content ----------------------------------------------------------------------------------
 
 
-def test_selection_caps_groups_and_counts_the_rest() -> None:
+def test_selection_keeps_the_queue_order_caps_and_counts_the_rest() -> None:
     content = sample()
     # score = 0.9 - 0.08 * id >= 0.2 keeps ids 1..7 except... 7 -> 0.34: all seven eligible.
-    assert content.item_ids == (1, 3, 2, 4)  # grouped by source, best source first
-    assert [g.label for g in content.groups] == ["Source B", "Source A"]
+    assert content.item_ids == (1, 2, 3, 4)  # the queue's order, whatever the source
+    assert [e.source for e in content.reading] == ["Source B", "Source A"] * 2
     assert content.more == 3
     assert 50 not in content.item_ids  # fetched before `since`
 
@@ -141,20 +148,64 @@ def test_selection_skips_blocked_low_excluded_and_orders_by_rank() -> None:
     assert content.more == 0
 
 
-def test_rank_chooses_the_items_and_score_orders_them() -> None:
+def test_rank_chooses_and_orders_the_items() -> None:
     its = [item(i, fetched_at=NOW) for i in range(1, 5)]
     cands = [
         candidate(its[0], 0.5, rank=1, source="X"),
         candidate(its[1], 0.9, rank=2, source="Y"),
         candidate(its[2], 0.6, rank=3, source="X"),
-        candidate(its[3], 0.95, rank=4, source="X"),  # past the cap: the queue ranked it last
+        candidate(its[3], 0.95, rank=4, source="X"),  # the queue ranked it last
     ]
     content = build_digest(profile(max_items=3), DAY, candidates=cands)
-    assert [(g.label, [e.item_id for e in g.entries]) for g in content.groups] == [
-        ("Y", [2]),
-        ("X", [3, 1]),
-    ]
+    assert content.item_ids == (1, 2, 3)
     assert content.more == 1
+
+
+def test_one_busy_feed_does_not_fill_the_reading_list() -> None:
+    # Seven of the ten best new items come from one feed (the queue spread its top ranks, but
+    # the digest lists new items only): at most max_per_source (3) of them before the others.
+    busy = [item(i, fetched_at=NOW, feed_id=1) for i in range(1, 8)]
+    quiet = [item(i, fetched_at=NOW, feed_id=2) for i in range(8, 12)]
+    cands = [candidate(it, 0.9 - it.id / 100, rank=it.id) for it in busy + quiet]
+    content = build_digest(profile(max_items=6), DAY, candidates=cands)
+    assert content.item_ids == (1, 2, 3, 8, 9, 10)
+    assert content.more == 5
+    uncapped = replace(profile(max_items=6), scoring=ScoringSettings(max_per_source=0))
+    assert build_digest(uncapped, DAY, candidates=cands).item_ids == (1, 2, 3, 4, 5, 6)
+
+
+def test_the_action_comes_first_whatever_its_date_within_the_horizon() -> None:
+    # A comment due in five days and an empty slot next week: nothing in the next three days,
+    # yet the digest opens on both, and the empty slot names the item that would fill it.
+    it = item(1, fetched_at=NOW, title="Salaires data 2026")
+    due = slot("due", at(DAY + timedelta(days=5), 8), item_id=7)
+    empty = slot(
+        "gap", at(DAY + timedelta(days=8), 8), status=SlotStatus.EMPTY, empty_reason="no item"
+    )
+    p = profile(language="fr")
+    content = build_digest(
+        p, DAY, candidates=[candidate(it, 0.8)], slots=[due, empty], slot_items={}, now=NOW
+    )
+    assert content.slots == ()  # the three-day agenda is empty
+    assert [(s.slot_id, s.alert) for s in content.todo] == [
+        ("due", SlotAlert.COMMENT_MISSING),
+        ("gap", SlotAlert.EMPTY),
+    ]
+    assert content.todo[1].suggestion == "Salaires data 2026"
+    assert content.next_slot is not None and content.next_slot.slot_id == "due"
+    text = render_text(content)
+    assert text.index("== À faire ==") < text.index("== À lire")
+    assert "!! COMMENTAIRE MANQUANT !! commentaire avant jeu. 2 avr. 10:00" in text
+    assert "Pour le remplir : Salaires data 2026" in text
+    subject = build_message(content, sender="c@example.com", now=NOW)["Subject"]
+    assert subject == (
+        "1 commentaire à écrire avant jeu. 2 avr. 10:00 · 1 créneau vide · 1 à lire"
+        " · curator du sam. 28 mars"
+    )
+    # the comment due later is enough to send the digest; an empty slot next week alone is not
+    assert not content.is_empty
+    only_empty = build_digest(p, DAY, candidates=[], slots=[empty], slot_items={}, now=NOW)
+    assert only_empty.is_empty
 
 
 def test_titles_keep_emoji_sequences_and_lose_invisible_characters() -> None:
@@ -179,10 +230,16 @@ def test_slots_window_and_alerts() -> None:
 
 
 def test_a_missing_comment_comes_with_the_planners_starter() -> None:
-    s = replace(slot("s1", at(DAY, 9), item_id=1), comment_starter="Trois chiffres <à retenir>")
+    starter = "> Trois chiffres <à retenir>.\n> Le reste suit.\nVotre objectif : recrutement"
+    s = replace(slot("s1", at(DAY, 9), item_id=1), comment_starter=starter)
     content = build_digest(profile(language="fr"), DAY, candidates=[], slots=[s], slot_items={})
-    assert "    Pour démarrer : Trois chiffres <à retenir>" in render_text(content)
-    assert "Trois chiffres &lt;à retenir&gt;" in render_html(content)
+    text = render_text(content)
+    assert "    > Trois chiffres <à retenir>.\n    > Le reste suit.\n" in text
+    assert "    Votre objectif : recrutement\n" in text
+    page = render_html(content)
+    # quotes, not a run-on line with stray ">"
+    assert '<blockquote class="quote"' in page and "Trois chiffres &lt;à retenir&gt;." in page
+    assert "&gt; Trois" not in page and "> Trois" not in page
 
 
 def test_a_written_comment_clears_the_alert() -> None:
@@ -449,7 +506,9 @@ def _assert_digest_message(msg: EmailMessage) -> None:
     assert msg["List-Unsubscribe"].startswith("<mailto:digest@example.com?")
     assert msg["Date"] == "Sat, 28 Mar 2026 06:30:00 +0000"
     assert msg["To"] == "alice@example.com"
-    assert "Curator digest Sat 28 Mar" in msg["Subject"]
+    assert msg["Subject"] == (
+        "2 comments to write by Sat 28 Mar 09:00 · 1 empty slot · 4 to read · curator Sat 28 Mar"
+    )
     assert "Article number" not in msg["Subject"]
     assert "Article number 1" in _part(msg, "text/plain")
     assert "Article number 1" in _part(msg, "text/html")
@@ -804,7 +863,7 @@ def test_app_sends_one_digest_per_profile_and_day(make_app: Callable[..., Curato
     msg = server.messages[0]
     assert msg["Message-ID"] == "<digest.claire.2026-03-28@curator>"
     assert "Recrutement data : les salaires de 1" in _part(msg, "text/plain")
-    assert "Digest curator du sam. 28 mars" in msg["Subject"]
+    assert msg["Subject"].endswith(" à lire · curator du sam. 28 mars")
     [row] = app.digest_status()
     assert row.state is DigestState.SENT and row.item_ids == tuple(ids)
     assert row.sent_at == APP_NOW
@@ -1001,16 +1060,20 @@ def test_app_slots_and_failing_feeds_come_from_the_database(
     [item_id] = seed(app.db, now=APP_NOW, count=1)
     seed_slot(app.db, slot_id="a", starts_at=APP_NOW + timedelta(hours=2), item_id=item_id)
     seed_slot(app.db, slot_id="b", starts_at=APP_NOW + timedelta(days=1), status=SlotStatus.EMPTY)
-    seed_slot(app.db, slot_id="c", starts_at=APP_NOW + timedelta(days=5))  # out of the window
+    # past the three-day agenda, within the horizon: in the "to do" block only
+    seed_slot(app.db, slot_id="c", starts_at=APP_NOW + timedelta(days=5))
     with db.session() as session:
         feed = session.scalars(select(FeedRow)).one()
         feed.error_count, feed.last_error = 2, "HTTP 500 Internal Server Error"
     text = _outcome(app.digest(mode="dry-run")).text or ""
-    assert "Subject: Digest curator du sam. 28 mars" in text
-    assert "!! COMMENTAIRE MANQUANT !! Recrutement data : les salaires de 1" in text
-    assert "!! CRÉNEAU VIDE !! rien au-dessus du seuil" in text
+    assert re.search(r"^Subject: .* · curator du sam\. 28 mars$", text, re.M)
+    todo, agenda = text.split("== À faire ==")[1].split("== Les 3 prochains jours ==")
+    assert "!! COMMENTAIRE MANQUANT !! commentaire avant sam. 28 mars 10:00 : Recrutement" in todo
+    assert "!! CRÉNEAU VIDE !! créneau dim. 29 mars 09:00 : rien au-dessus du seuil" in todo
+    assert "commentaire avant jeu. 2 avr. 09:00" in todo  # slot c, five days ahead
+    assert text.count("!!") == 6 and "!!" not in agenda
+    assert agenda.count("relais,") == 2  # a and b; c is past the agenda's three days
     assert "Local : le site est en panne (HTTP 500)" in text
-    assert text.count("!!") == 4
     assert app.digest_status() == []  # a dry run records nothing
 
 
@@ -1094,7 +1157,7 @@ def test_cli_dry_run_file_send_and_status(
 
         assert main([*base, "--dry-run"]) == 0
         out = capsys.readouterr().out
-        assert "Subject: Digest curator du" in out and "salaires de 1" in out
+        assert re.search(r"^Subject: .* · curator du ", out, re.M) and "salaires de 1" in out
 
         target = tmp_path / "out.eml"
         assert main([*base, "--to-file", str(target)]) == 0

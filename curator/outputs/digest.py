@@ -7,11 +7,17 @@ reads the clock, the database or the network: the app passes `now` and the rows 
 Choices worth knowing (issue 7):
 - "New" means fetched after the previous digest and never listed in an earlier one, so a digest
   that was missed for a few days catches up instead of skipping items.
-- Items are grouped by source (feed), groups ordered by their best item: a source is what the
-  reader recognises at a glance, while "themes" from TF-IDF terms fragment into singletons.
-- Nothing new and nothing due (no open slot in the next three days) means no email, unless
-  `send_when_empty`. Failing feeds alone do not trigger an email: they would nag every day; they
-  ride along with the next real digest and show in `curator feeds list`.
+- The action comes first (issue 16): a "to do" block lists, across the whole planning horizon,
+  the relays that still need a comment (and by when), the empty slots (and the pending item that
+  would fill each), and the next slot; the subject leads with the same counts. A comment due in
+  five days is an action today, whatever the three-day agenda below shows.
+- The reading list keeps the queue's order (the score order the user triages in) and at most
+  `scoring.max_per_source` items of one feed: the digest only lists new items, which can leave
+  one busy feed filling the page even though the queue's own cap spread its top ranks.
+- Nothing new and nothing due (no open slot in the next three days, no comment missing within
+  the horizon) means no email, unless `send_when_empty`. Failing feeds alone do not trigger an
+  email: they would nag every day; they ride along with the next real digest and show in
+  `curator feeds list`.
 - Item titles never go into a header; the subject is built from counts and the date only, and
   every header value is stripped of control characters on top of the email package's own check.
 """
@@ -78,12 +84,6 @@ class Entry:
     score: float
 
 
-@dataclass(frozen=True, slots=True)
-class Group:
-    label: str
-    entries: tuple[Entry, ...]
-
-
 class SlotAlert(enum.StrEnum):
     COMMENT_MISSING = "comment_missing"
     EMPTY = "empty"
@@ -99,6 +99,20 @@ class SlotLine:
     url: str | None = None
     alert: SlotAlert | None = None
     starter: str | None = None  # the planner's suggested opening, when the comment is missing
+    suggestion: str | None = None  # an empty relay slot: the best new item that would fill it
+
+    @property
+    def starter_quotes(self) -> tuple[str, ...]:
+        """The starter's key sentences (its `> ` lines), shown as quotes."""
+        return tuple(
+            line[2:].strip() for line in (self.starter or "").splitlines() if line.startswith("> ")
+        )
+
+    @property
+    def starter_note(self) -> str:
+        """The rest of the starter (the objective terms the item meets), on one line."""
+        rest = [x for x in (self.starter or "").splitlines() if not x.startswith("> ")]
+        return one_line(" ".join(rest))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,9 +131,11 @@ class DigestContent:
     language: str  # fr | en
     timezone: str
     since: datetime | None  # items fetched after this; None = the first digest
-    groups: tuple[Group, ...] = ()
+    reading: tuple[Entry, ...] = ()  # in queue order
     more: int = 0  # eligible items past the cap ("+N more")
-    slots: tuple[SlotLine, ...] = ()
+    slots: tuple[SlotLine, ...] = ()  # the agenda: every slot of the next days
+    todo: tuple[SlotLine, ...] = ()  # what needs the user, soonest first, within the horizon
+    next_slot: SlotLine | None = None  # the next slot still to publish
     failing: tuple[FeedAlert, ...] = ()
     more_failing: int = 0
     send_when_empty: bool = False
@@ -127,7 +143,7 @@ class DigestContent:
 
     @property
     def entries(self) -> tuple[Entry, ...]:
-        return tuple(e for g in self.groups for e in g.entries)
+        return self.reading
 
     @property
     def item_ids(self) -> tuple[int, ...]:
@@ -142,9 +158,17 @@ class DigestContent:
         return tuple(s for s in self.slots if s.alert)
 
     @property
+    def comments_due(self) -> tuple[SlotLine, ...]:
+        return tuple(s for s in self.todo if s.alert == SlotAlert.COMMENT_MISSING)
+
+    @property
+    def empty_slots(self) -> tuple[SlotLine, ...]:
+        return tuple(s for s in self.todo if s.alert == SlotAlert.EMPTY)
+
+    @property
     def is_empty(self) -> bool:
         """Nothing new and nothing due: no email is needed (unless `send_when_empty`)."""
-        return not self.entries and not self.more and not self.open_slots
+        return not self.entries and not self.more and not self.open_slots and not self.comments_due
 
     @property
     def should_send(self) -> bool:
@@ -181,6 +205,23 @@ def select_candidates(
     return eligible
 
 
+def cap_per_source(chosen: Sequence[Candidate], cap: int) -> list[Candidate]:
+    """At most `cap` items of one feed (0 = no cap), the others kept in order after them.
+
+    Items past a feed's cap are not dropped: they move behind the others, so they still count in
+    "+N more" and show when nothing else is left.
+    """
+    if cap <= 0:
+        return list(chosen)
+    seen: dict[int, int] = {}
+    first: list[Candidate] = []
+    later: list[Candidate] = []
+    for c in chosen:
+        seen[c.item.feed_id] = seen.get(c.item.feed_id, 0) + 1
+        (first if seen[c.item.feed_id] <= cap else later).append(c)
+    return first + later
+
+
 def build_digest(
     profile: Profile,
     day: date,
@@ -191,41 +232,49 @@ def build_digest(
     feeds: Iterable[Feed] = (),
     since: datetime | None = None,
     exclude_ids: Iterable[int] = (),
+    now: datetime | None = None,
 ) -> DigestContent:
-    """Decide the content of one profile's digest for one local date."""
+    """Decide the content of one profile's digest for one local date.
+
+    `slots` may reach past the three-day agenda (up to the planning horizon): the agenda shows
+    the next days, the "to do" block every slot that needs the user from `now` (default: the
+    start of the local day) on.
+    """
     settings = profile.digest
     language = profile_language(profile)
     failing = list(_feed_alerts(feeds, language))
     chosen = select_candidates(
         candidates, min_score=settings.min_score, since=since, exclude_ids=exclude_ids
     )
+    chosen = cap_per_source(chosen, profile.scoring.max_per_source)
     cap = max(settings.max_items, 0)
     shown, more = chosen[:cap], max(len(chosen) - cap, 0)
+    slots = sorted(slots, key=lambda s: (s.starts_at, s.id))
+    items = slot_items or {}
+    start, end = slot_window(profile, day)
+    from_ = now or start
+    reading = tuple(_entry(c) for c in shown)
+    upcoming = [s for s in slots if s.starts_at >= from_]
+    todo = _todo(upcoming, items, reading)
+    following = next(
+        (s for s in upcoming if s.status in (SlotStatus.PLANNED, SlotStatus.READY)), None
+    )
     return DigestContent(
         profile=profile.name,
         day=day,
         language=language,
         timezone=profile.timezone,
         since=since,
-        groups=_group(shown),
+        reading=reading,
         more=more,
-        slots=_slot_lines(profile, day, slots, slot_items or {}),
+        slots=tuple(_slot_line(s, items) for s in slots if start <= s.starts_at < end),
+        todo=todo,
+        next_slot=_slot_line(following, items) if following else None,
         failing=tuple(failing[:MAX_FAILING_FEEDS]),
         more_failing=max(len(failing) - MAX_FAILING_FEEDS, 0),
         send_when_empty=settings.send_when_empty,
         recipients=settings.to,
     )
-
-
-def _group(chosen: Sequence[Candidate]) -> tuple[Group, ...]:
-    """The queue's rank chose the items (diversified); the reader scans by score, so each
-    source lists its items best first and the source with the best item comes first."""
-    groups: dict[str, list[Entry]] = {}
-    for c in chosen:
-        groups.setdefault(c.source, []).append(_entry(c))
-    ordered = [sorted(entries, key=lambda e: -e.score) for entries in groups.values()]
-    ordered.sort(key=lambda entries: -entries[0].score)
-    return tuple(Group(label=entries[0].source, entries=tuple(entries)) for entries in ordered)
 
 
 def _entry(c: Candidate) -> Entry:
@@ -249,38 +298,56 @@ def _entry(c: Candidate) -> Entry:
     )
 
 
-def _slot_lines(
-    profile: Profile, day: date, slots: Iterable[Slot], items: Mapping[int, Item]
+TODO_LIMIT = 8  # actions listed at the top; the calendar has the rest
+
+
+def _todo(
+    upcoming: Sequence[Slot], items: Mapping[int, Item], reading: Sequence[Entry]
 ) -> tuple[SlotLine, ...]:
-    start, end = slot_window(profile, day)
-    lines = []
-    for slot in sorted(slots, key=lambda s: (s.starts_at, s.id)):
-        if not start <= slot.starts_at < end:
+    """The slots that need the user, soonest first: relays waiting for their comment and empty
+    slots. An empty relay slot names the best new item that would fill it (each item once)."""
+    lines: list[SlotLine] = []
+    held = {s.item_id for s in upcoming if s.item_id is not None}
+    fillers = iter([e for e in reading if e.item_id not in held])
+    for slot in upcoming:
+        line = _slot_line(slot, items)
+        if line.alert is None:
             continue
-        item = items.get(slot.item_id) if slot.item_id is not None else None
-        alert: SlotAlert | None = None
-        if slot.status == SlotStatus.EMPTY:
-            alert = SlotAlert.EMPTY
-            title = slot.empty_reason or ""
-        else:
-            title = item.title if item else (slot.topic or "")
-            if needs_comment(slot):
-                alert = SlotAlert.COMMENT_MISSING
-        lines.append(
-            SlotLine(
-                slot_id=slot.id,
-                starts_at=slot.starts_at,
-                kind=slot.kind,
-                status=slot.status,
-                title=shorten(one_line(title), TITLE_CHARS),
-                url=safe_url(item.url) if item else None,
-                alert=alert,
-                starter=one_line(slot.comment_starter or "") or None
-                if alert == SlotAlert.COMMENT_MISSING
-                else None,
-            )
-        )
+        if line.alert == SlotAlert.EMPTY and slot.kind is SlotKind.RELAY:
+            filler = next(fillers, None)
+            if filler is not None:
+                line = replace(line, suggestion=filler.title)
+        lines.append(line)
+        if len(lines) == TODO_LIMIT:
+            break
     return tuple(lines)
+
+
+def _slot_line(slot: Slot, items: Mapping[int, Item]) -> SlotLine:
+    item = items.get(slot.item_id) if slot.item_id is not None else None
+    alert: SlotAlert | None = None
+    if slot.status == SlotStatus.EMPTY:
+        alert = SlotAlert.EMPTY
+        title = slot.empty_reason or ""
+    else:
+        title = item.title if item else (slot.topic or "")
+        if needs_comment(slot):
+            alert = SlotAlert.COMMENT_MISSING
+    starter = None
+    if alert == SlotAlert.COMMENT_MISSING and slot.comment_starter:
+        # Kept as lines: its `> ` lines are quotes (rendered as such), the rest a note.
+        kept = [one_line(x) for x in slot.comment_starter.splitlines()]
+        starter = "\n".join(x if not x.startswith(">") else "> " + x[1:].strip() for x in kept if x)
+    return SlotLine(
+        slot_id=slot.id,
+        starts_at=slot.starts_at,
+        kind=slot.kind,
+        status=slot.status,
+        title=shorten(one_line(title), TITLE_CHARS),
+        url=safe_url(item.url) if item else None,
+        alert=alert,
+        starter=starter or None,
+    )
 
 
 def _feed_alerts(feeds: Iterable[Feed], language: str) -> Iterable[FeedAlert]:
@@ -327,8 +394,15 @@ _STRINGS: dict[str, dict[str, str]] = {
         "title": "Your curator digest",
         "for": "for {date}",
         "profile": "profile",
-        "new": "New items",
-        "new_since": "New since {since}",
+        "new": "To read",
+        "new_since": "To read: new since {since}",
+        "todo": "To do",
+        "nothing_to_do": "Nothing to do: every planned relay has its comment.",
+        "due_by": "comment by {when}",
+        "slot_at": "slot {when}",
+        "would_fill": "Would fill it",
+        "next_slot": "Next slot",
+        "no_next_slot": "No slot planned: approve items in your queue to fill the calendar.",
         "no_new": "Nothing new above your quality floor.",
         "why": "Why",
         "more": "+{n} more in your review queue (curator queue list)",
@@ -341,11 +415,13 @@ _STRINGS: dict[str, dict[str, str]] = {
         "failing_since": "since {date}",
         "disabled": "disabled",
         "more_failing": "+{n} more failing feeds (curator feeds)",
-        "subject": "Curator digest {date}: {summary}",
-        "summary_items": "{n} new items",
-        "summary_item": "1 new item",
-        "summary_alerts": "{n} slots need you",
-        "summary_alert": "1 slot needs you",
+        "subject": "{summary} · curator {date}",
+        "summary_items": "{n} to read",
+        "summary_item": "1 to read",
+        "summary_comments": "{n} comments to write by {when}",
+        "summary_comment": "1 comment to write by {when}",
+        "summary_empties": "{n} empty slots",
+        "summary_empty": "1 empty slot",
         "summary_nothing": "nothing new",
         "footer": "Sent by curator, your editorial planner. This message is automatic.",
         "unsubscribe": "To stop these emails, remove digest.to from this profile in feeds.yaml.",
@@ -359,8 +435,17 @@ _STRINGS: dict[str, dict[str, str]] = {
         "title": "Votre digest curator",
         "for": "du {date}",
         "profile": "profil",
-        "new": "Nouveautés",
-        "new_since": "Nouveautés depuis le {since}",
+        "new": "À lire",
+        "new_since": "À lire : nouveautés depuis le {since}",
+        "todo": "À faire",
+        "nothing_to_do": "Rien à faire : chaque relais prévu a son commentaire.",
+        "due_by": "commentaire avant {when}",
+        "slot_at": "créneau {when}",
+        "would_fill": "Pour le remplir",
+        "next_slot": "Prochain créneau",
+        "no_next_slot": (
+            "Aucun créneau prévu : approuvez des éléments de votre file pour remplir le calendrier."
+        ),
         "no_new": "Rien de nouveau au-dessus de votre seuil de qualité.",
         "why": "Pourquoi",
         "more": "+{n} autres dans votre file de revue (curator queue list)",
@@ -373,11 +458,13 @@ _STRINGS: dict[str, dict[str, str]] = {
         "failing_since": "depuis le {date}",
         "disabled": "désactivé",
         "more_failing": "+{n} autres flux en erreur (curator feeds)",
-        "subject": "Digest curator du {date} : {summary}",
-        "summary_items": "{n} nouveautés",
-        "summary_item": "1 nouveauté",
-        "summary_alerts": "{n} créneaux à préparer",
-        "summary_alert": "1 créneau à préparer",
+        "subject": "{summary} · curator du {date}",
+        "summary_items": "{n} à lire",
+        "summary_item": "1 à lire",
+        "summary_comments": "{n} commentaires à écrire avant {when}",
+        "summary_comment": "1 commentaire à écrire avant {when}",
+        "summary_empties": "{n} créneaux vides",
+        "summary_empty": "1 créneau vide",
         "summary_nothing": "rien de neuf",
         "footer": "Envoyé par curator, votre planificateur éditorial. Message automatique.",
         "unsubscribe": (
@@ -488,16 +575,25 @@ class _View:
 
     @property
     def summary(self) -> str:
-        parts = []
-        n = len(self.c.entries) + self.c.more
+        """The action first, then the reading: "1 comment to write by Tue 09:00 · 2 empty slots
+        · 10 to read". The reading count is what the digest lists, not every new item."""
+        s, parts = self.s, []
+        due = self.c.comments_due
+        if due:
+            when = self.when(due[0].starts_at)
+            key = "summary_comment" if len(due) == 1 else "summary_comments"
+            parts.append(s[key].format(n=len(due), when=when))
+        empty = len(self.c.empty_slots)
+        if empty:
+            parts.append(s["summary_empty"] if empty == 1 else s["summary_empties"].format(n=empty))
+        n = len(self.c.entries)
         if n:
-            parts.append(self.s["summary_item"] if n == 1 else self.s["summary_items"].format(n=n))
-        a = len(self.c.alerts)
-        if a:
-            parts.append(
-                self.s["summary_alert"] if a == 1 else self.s["summary_alerts"].format(n=a)
-            )
-        return ", ".join(parts) or self.s["summary_nothing"]
+            parts.append(s["summary_item"] if n == 1 else s["summary_items"].format(n=n))
+        return " · ".join(parts) or s["summary_nothing"]
+
+    def deadline(self, line: SlotLine) -> str:
+        key = "due_by" if line.alert == SlotAlert.COMMENT_MISSING else "slot_at"
+        return self.s[key].format(when=self.when(line.starts_at))
 
     @property
     def subject(self) -> str:
@@ -520,41 +616,60 @@ def render_text(content: DigestContent) -> str:
     s = v.s
     out = [v.heading, f"{s['profile']}{s['colon']}{content.profile} | {v.summary}", ""]
 
+    out += [f"== {s['todo']} ==", ""]
+    if not content.todo:
+        out += [s["nothing_to_do"], ""]
+    for line in content.todo:
+        out.append(f"!! {v.alert(line)} !! {v.deadline(line)}{s['colon']}{line.title}".rstrip())
+        if line.url:
+            out.append(f"    <{line.url}>")
+        for quote in line.starter_quotes:
+            out.append(f"    > {quote}")
+        if line.starter_note:
+            out.append(f"    {line.starter_note}")
+        if line.suggestion:
+            out.append(f"    {s['would_fill']}{s['colon']}{line.suggestion}")
+        out.append("")
+    if content.next_slot:
+        nxt = content.next_slot
+        out.append(
+            f"{s['next_slot']}{s['colon']}{v.when(nxt.starts_at)}, {v.kind(nxt.kind)}, "
+            f"{v.status(nxt.status)}{s['colon']}{nxt.title}".rstrip()
+        )
+    else:
+        out.append(s["no_next_slot"])
+    out.append("")
+
     out += [f"== {v.new_heading} ==", ""]
     if not content.entries:
         out += [s["no_new"], ""]
-    for group in content.groups:
-        out += [f"-- {group.label} --", ""]
-        for e in group.entries:
-            out.append(f"* {e.title or s['untitled']}")
-            meta = [e.source]
-            if e.published:
-                meta.append(v.date_short(e.published))
-            meta.append(f"{s['score']} {v.score(e.score)}")
-            out.append("  " + " | ".join(meta))
-            if e.reasons:
-                out.append(f"  {s['why']}{s['colon']}{', '.join(e.reasons)}")
-            if e.excerpt:
-                out.append(f"  {e.excerpt}")
-            if e.url:
-                out.append(f"  <{e.url}>")
-            out.append("")
+    for e in content.reading:
+        out.append(f"* {e.title or s['untitled']}")
+        meta = [e.source]
+        if e.published:
+            meta.append(v.date_short(e.published))
+        meta.append(f"{s['score']} {v.score(e.score)}")
+        out.append("  " + " | ".join(meta))
+        if e.reasons:
+            out.append(f"  {s['why']}{s['colon']}{', '.join(e.reasons)}")
+        if e.excerpt:
+            out.append(f"  {e.excerpt}")
+        if e.url:
+            out.append(f"  <{e.url}>")
+        out.append("")
     if content.more:
         out += [s["more"].format(n=content.more), ""]
 
     out += [f"== {s['slots'].format(n=SLOT_WINDOW_DAYS)} ==", ""]
     if not content.slots:
         out.append(s["no_slots"].format(n=SLOT_WINDOW_DAYS))
-    for line in content.slots:
-        flag = f"!! {v.alert(line)} !! " if line.alert else ""
+    for line in content.slots:  # what needs the user is flagged in the "to do" block above
         out.append(
             f"{v.when(line.starts_at)}  {v.kind(line.kind)}, {v.status(line.status)}  "
-            f"{flag}{line.title}".rstrip()
+            f"{line.title}".rstrip()
         )
         if line.url:
             out.append(f"    <{line.url}>")
-        if line.starter:
-            out.append(f"    {s['starter']}{s['colon']}{line.starter}")
     out.append("")
 
     if content.failing:
@@ -600,16 +715,9 @@ def fit_html(content: DigestContent, limit: int = HTML_LIMIT_BYTES) -> tuple[Dig
 
 
 def _keep_first(content: DigestContent, keep: int) -> DigestContent:
-    groups: list[Group] = []
-    left = keep
-    dropped = 0
-    for g in content.groups:
-        taken = g.entries[: max(left, 0)]
-        dropped += len(g.entries) - len(taken)
-        left -= len(taken)
-        if taken:
-            groups.append(Group(g.label, taken))
-    return replace(content, groups=tuple(groups), more=content.more + dropped)
+    kept = content.reading[: max(keep, 0)]
+    dropped = len(content.reading) - len(kept)
+    return replace(content, reading=kept, more=content.more + dropped)
 
 
 def message_id(profile: str, day: date, domain: str = MESSAGE_ID_DOMAIN) -> str:
