@@ -120,3 +120,179 @@ def test_an_absurd_horizon_is_one_line_and_exit_1_from_the_command_line(tmp_path
         "must be between 1 and 366, got 1000000000\n"
     )
     assert not (tmp_path / "curator.db").exists()  # refused before anything was touched
+
+
+# --- network ---------------------------------------------------------------------------------
+# Each common network failure is stored on the feed as a plain reason, never as the name of an
+# httpx exception ("ReadError: ReadError" before issue 13). Real sockets on 127.0.0.1 play the
+# misbehaving servers.
+
+
+class _RawServer:
+    """A TCP server on 127.0.0.1 that reads each request, then does `behaviour` to the socket:
+    "reset" (RST, by SO_LINGER 0), "close" (a clean close, no answer), "short" (headers that
+    promise more body than is sent, then close) or "silent" (keep it open, answer nothing)."""
+
+    def __init__(self, behaviour: str) -> None:
+        import socket
+        import threading
+
+        self.behaviour = behaviour
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self._open: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._socket.getsockname()[1]}/feed.xml"
+
+    def _serve(self) -> None:
+        import socket
+        import struct
+
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return  # closed: the test is over
+            connection.recv(65536)
+            if self.behaviour == "reset":
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            elif self.behaviour == "short":
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                    b"Content-Length: 5000\r\n\r\n<rss version='2.0'><channel>"
+                )
+            elif self.behaviour == "silent":
+                self._open.append(connection)
+                continue
+            connection.close()
+
+    def __enter__(self) -> _RawServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._socket.close()
+        for connection in self._open:
+            connection.close()
+
+
+def _fetch_one(url: str, **settings: object) -> str | None:
+    """Fetch `url` as a feed with the real fetcher; the reason it failed (None: it did not)."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from curator.ingest.fetch import Fetcher
+    from curator.types import FetchSettings
+
+    async def run() -> str | None:
+        options = FetchSettings(**{"timeout_seconds": 2.0, **settings})  # type: ignore[arg-type]
+        async with Fetcher(options) as fetcher:
+            result = await fetcher.fetch_feed(url, now=datetime(2026, 3, 1, tzinfo=UTC))
+        return result.error
+
+    return asyncio.run(run())
+
+
+def test_a_connection_reset_is_stored_and_listed_in_plain_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from curator.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")  # the feeds table on one line per feed
+
+    with _RawServer("reset") as server:
+        config = tmp_path / "feeds.yaml"
+        config.write_text(f"feeds:\n  - url: {server.url}\n    name: Blog RH\n")
+        code = main(["--config", str(config), "fetch"])
+        out, _ = capsys.readouterr()
+    assert code == 1  # not a single feed could be fetched
+    assert "  failed: Blog RH: connection reset by the server\n" in out, out
+    assert main(["--config", str(config), "feeds", "list", "--json"]) == 0
+    (feed,) = json.loads(capsys.readouterr().out)
+    assert (feed["last_error"], feed["error_count"]) == ("connection reset by the server", 1)
+    assert main(["--config", str(config), "feeds", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "connection reset by the server" in listed and "Error" not in listed, listed
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "reason"),
+    [
+        ("reset", "connection reset by the server"),
+        ("close", "the server closed the connection without answering"),
+        ("short", "the server closed the connection before the end of the document"),
+        ("silent", "timed out waiting for the server to answer"),
+    ],
+)
+def test_a_misbehaving_server_gets_a_plain_reason(behaviour: str, reason: str) -> None:
+    with _RawServer(behaviour) as server:
+        assert _fetch_one(server.url, timeout_seconds=0.5) == reason
+
+
+def test_a_refused_connection_names_the_address() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert _fetch_one(f"http://127.0.0.1:{port}/feed.xml") == (
+        f"cannot connect: connection refused (nothing listens at 127.0.0.1:{port})"
+    )
+
+
+def test_a_name_that_does_not_exist_is_a_dns_failure() -> None:
+    # .invalid never resolves (RFC 2606), with or without a network
+    assert _fetch_one("http://feeds.example.invalid/rss") == (
+        "cannot resolve feeds.example.invalid: no such host"
+    )
+
+
+def test_a_certificate_nobody_vouches_for_is_a_tls_failure(tmp_path: Path) -> None:
+    from tests.support.http import FeedServer
+    from tests.support.smtp import make_certificate
+
+    certificate = make_certificate(tmp_path)
+    if certificate is None:
+        pytest.skip("openssl is not installed: cannot make a test certificate")
+    with FeedServer(certificate=certificate) as server:
+        reason = _fetch_one(server.route("/feed.xml", body=b"<rss/>"))
+    assert reason is not None and reason.startswith(
+        "TLS certificate refused (CERTIFICATE_VERIFY_FAILED: "
+    ), reason
+
+
+def test_too_many_redirects_says_how_many() -> None:
+    from tests.support.http import FeedServer, Route
+
+    with FeedServer() as server:
+        for hop in range(4):
+            server.route(f"/r{hop}", Route(status=302, headers={"Location": f"/r{hop + 1}"}))
+        reason = _fetch_one(server.url("/r0"), max_redirects=2)
+    assert reason == "too many redirects (more than 2)"
+
+
+@pytest.mark.parametrize(
+    ("reason", "french"),
+    [
+        ("connection reset by the server", "le site a coupé la connexion"),
+        (
+            "the server closed the connection without answering",
+            "le site a fermé la connexion avant de répondre",
+        ),
+        ("connection broken while reading the answer", "la connexion a été interrompue"),
+        (
+            "TLS certificate refused (CERTIFICATE_VERIFY_FAILED: self-signed certificate)",
+            "connexion sécurisée refusée (CERTIFICATE_VERIFY_FAILED: self-signed certificate)",
+        ),
+        ("cannot resolve feeds.example.invalid: no such host",
+         "nom de domaine introuvable\u00a0: feeds.example.invalid"),
+    ],
+)  # fmt: skip
+def test_network_reasons_read_in_french(reason: str, french: str) -> None:
+    from curator.outputs.words import explain_feed_error
+
+    assert explain_feed_error(reason, "fr") == french

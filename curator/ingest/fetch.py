@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import errno
 import functools
 import hashlib
 import ipaddress
@@ -308,12 +309,10 @@ class Fetcher:
                 current = target
             except _Refused as e:
                 return _error(url, current, e.reason, e.status, permanent=permanent)
-            except httpx.TimeoutException as e:
-                return _error(url, current, f"timed out ({type(e).__name__})", permanent=permanent)
-            except httpx.HTTPError as e:
-                return _error(url, current, _describe(e), permanent=permanent)
-            except (OSError, ValueError) as e:
-                return _error(url, current, f"network error: {e}", permanent=permanent)
+            except (httpx.HTTPError, OSError) as e:
+                return _error(url, current, network_reason(e, current), permanent=permanent)
+            except ValueError as e:
+                return _error(url, current, f"invalid URL: {e}", permanent=permanent)
         return _error(
             url, current, f"too many redirects (more than {self.settings.max_redirects})", status
         )
@@ -326,7 +325,7 @@ class Fetcher:
         try:
             addresses = await self._resolve(host)
         except OSError as e:
-            raise _Refused(f"cannot resolve {host}: {e}") from e
+            raise _Refused(network_reason(e, f"http://{host}/")) from e
         for address in addresses:
             if not is_public_address(address):
                 raise _Refused(f"refused non-public address {address} for {host}")
@@ -453,13 +452,84 @@ def _content_type(value: str | None) -> tuple[str | None, str | None]:
     return media.strip().lower() or None, charset
 
 
-def _describe(e: httpx.HTTPError) -> str:
-    text = str(e) or type(e).__name__
-    if isinstance(e, httpx.ConnectError):
-        return f"cannot connect: {text}"
-    if isinstance(e, httpx.RemoteProtocolError):
-        return f"protocol error: {text}"
-    return f"{type(e).__name__}: {text}"
+# A failure of the name lookup, by getaddrinfo's code: the name does not exist, or the DNS
+# server did not answer (which may pass).
+_DNS_REASONS = {
+    socket.EAI_NONAME: "no such host",
+    getattr(socket, "EAI_NODATA", socket.EAI_NONAME): "no such host",
+    socket.EAI_AGAIN: "the DNS server did not answer",
+    socket.EAI_FAIL: "the DNS server failed",
+}
+_OS_REASONS = {
+    errno.ECONNRESET: "connection reset by the server",
+    errno.ECONNABORTED: "connection aborted",
+    errno.EPIPE: "connection closed by the server while sending the request",
+    errno.ECONNREFUSED: "cannot connect: connection refused (nothing listens at {address})",
+    errno.ENETUNREACH: "cannot connect: network unreachable",
+    errno.EHOSTUNREACH: "cannot connect: no route to {address}",
+    errno.ETIMEDOUT: "timed out connecting to {address}",
+}
+
+
+def network_reason(error: BaseException, url: str) -> str:
+    """What went wrong on the network, in words a feed's status can show (issue 13: a reset
+    connection read "ReadError: ReadError"). httpx wraps the cause (the OSError, the TLS or DNS
+    error) once or twice and often says nothing itself, so the chain of causes is searched
+    for it first. The reasons begin as `curator.outputs.words` expects to translate them."""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = 0
+    address = f"{host}:{port}"
+    for cause in _causes(error):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            why = cause.verify_message or str(cause)
+            return f"TLS certificate refused ({cause.reason}: {why})"
+        if isinstance(cause, ssl.SSLError):
+            return f"TLS handshake failed ({cause.reason or cause})"
+        if isinstance(cause, socket.gaierror):
+            code = cause.errno if isinstance(cause.errno, int) else 0
+            reason = _DNS_REASONS.get(code, cause.strerror or str(cause))
+            return f"cannot resolve {host}: {reason}"
+        if isinstance(cause, OSError) and cause.errno in _OS_REASONS:
+            return _OS_REASONS[cause.errno].format(address=address)
+    text = str(error)
+    if isinstance(error, httpx.ConnectTimeout):
+        return f"timed out connecting to {address}"
+    if isinstance(error, httpx.ReadTimeout):
+        return "timed out waiting for the server to answer"
+    if isinstance(error, httpx.WriteTimeout):
+        return "timed out sending the request"
+    if isinstance(error, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(error, httpx.RemoteProtocolError):
+        if "without sending" in text and "response" in text:
+            return "the server closed the connection without answering"
+        if "complete message body" in text:
+            return "the server closed the connection before the end of the document"
+        return f"protocol error: {text or 'the answer is not valid HTTP'}"
+    if isinstance(error, httpx.ReadError):
+        return "connection broken while reading the answer"
+    if isinstance(error, httpx.WriteError):
+        return "connection broken while sending the request"
+    if isinstance(error, httpx.ConnectError):
+        return f"cannot connect: {text or address}"
+    if isinstance(error, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return f"invalid URL: {text}"
+    detail = text or getattr(error, "strerror", None) or type(error).__name__
+    return f"network error: {detail}"
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """`error` and what caused it, outermost first (bounded: chains can loop)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
 
 
 def _error(
