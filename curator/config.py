@@ -623,6 +623,7 @@ class _Reader:
                 "disable_after_days",
                 "allow_private_addresses",
                 "user_agent",
+                "full_text_per_feed",
             ),
         )
         d = FetchSettings()
@@ -662,6 +663,12 @@ class _Reader:
                 fields, "allow_private_addresses", self.boolean, d.allow_private_addresses
             ),
             user_agent=self.optional(fields, "user_agent", self.string, d.user_agent),
+            full_text_per_feed=self.optional(
+                fields,
+                "full_text_per_feed",
+                lambda n: self.integer(n, maximum=1000),
+                d.full_text_per_feed,
+            ),
         )
 
     def smtp(self, node: _Node) -> SmtpSettings:

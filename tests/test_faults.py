@@ -296,3 +296,150 @@ def test_network_reasons_read_in_french(reason: str, french: str) -> None:
     from curator.outputs.words import explain_feed_error
 
     assert explain_feed_error(reason, "fr") == french
+
+
+# --- hostile content -------------------------------------------------------------------------
+# Whatever a feed sends must not break storage or the outputs: control characters (a NUL made
+# a feed fail on every fetch on PostgreSQL), sizes (a 2 MB title made a 2 MB .ics), article
+# pages by the thousand, redirects into the local network, URLs that are scripts.
+
+
+def _hostile_app(tmp_path: Path, db: object, feeds: list[str], **fetch: object) -> object:
+    """A Curator over `db` (a migrated Database) following `feeds`, at a fixed time."""
+    from datetime import UTC, datetime
+
+    from curator.app import Curator
+    from tests.support.ingest import Clock, config_text
+
+    path = tmp_path / "feeds.yaml"
+    text = config_text(feeds, fetch=fetch or None).replace(
+        "    timezone: Europe/Paris\n",
+        "    timezone: Europe/Paris\n    schedule:\n      slots:\n"
+        + "".join(
+            f"        - {{day: {day}, time: '08:30', kind: relay}}\n"
+            for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        ),
+    )
+    path.write_text(text, encoding="utf-8")
+    settings = parse_settings(text, path, env={})
+    return Curator(settings, db, clock=Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))  # type: ignore[arg-type]
+
+
+_RSS_WITH_CONTROLS = (
+    b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+    b"<title>Blog\x00 RH\x1b</title><link>http://example.test/</link>"
+    b"<item><guid>r1</guid><link>http://example.test/r1</link>"
+    b"<title>Recrutement\x00 tech\x07</title>"
+    b"<description>Premier paragraphe.\x00\n\nSecond\x0b paragraphe\x7f.</description>"
+    b"<author>claire\x00@example.test (Claire)</author>"
+    b"<pubDate>Mon, 02 Mar 2026 08:00:00 GMT</pubDate></item></channel></rss>"
+)
+_JSON_WITH_CONTROLS = (
+    b'{"version": "https://jsonfeed.org/version/1.1", "title": "Veille\\u0000 data",'
+    b' "items": [{"id": "j1", "url": "http://example.test/j1",'
+    b' "title": "Donn\\u00e9es\\u0000 et \\ud800recrutement\\u009b",'
+    b' "content_text": "Ligne un\\u0000\\r\\nLigne\\ttwo\\u0001",'
+    b' "authors": [{"name": "Sam\\u0000 \\u001bMartin"}],'
+    b' "date_published": "2026-03-02T08:00:00Z"}]}'
+)
+
+
+def test_control_characters_never_reach_storage(
+    tmp_path: Path, any_db: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A NUL, other control characters and a lone surrogate in a leniently read RSS feed and in
+    a JSON Feed: stored without them on SQLite and PostgreSQL alike, fetch after fetch; tabs
+    and line breaks stay in multi-line text."""
+    from sqlalchemy import select
+
+    from curator.store.models import FeedRow, ItemRow
+    from tests.support.http import FeedServer, Route
+
+    with FeedServer() as server:
+        rss = server.route("/rss", Route(body=_RSS_WITH_CONTROLS))
+        json_feed = server.route(
+            "/json", Route(body=_JSON_WITH_CONTROLS, headers={"Content-Type": "application/json"})
+        )
+        app = _hostile_app(tmp_path, any_db, [rss, json_feed])
+        first = app.fetch()  # type: ignore[attr-defined]
+        second = app.fetch(all=True)  # type: ignore[attr-defined]
+    assert [r.outcome.value for r in first.feeds] == ["fetched", "fetched"], first.feeds
+    assert [r.error for r in second.feeds] == [None, None], second.feeds
+    with app.db.session() as session:  # type: ignore[attr-defined]
+        items = {row.guid: row for row in session.scalars(select(ItemRow))}
+        feeds = {row.url: row for row in session.scalars(select(FeedRow))}
+    assert items["r1"].title == "Recrutement tech"
+    assert items["r1"].summary == "Premier paragraphe.\n\nSecond paragraphe."
+    assert items["r1"].author is not None and "\x00" not in items["r1"].author
+    assert items["j1"].title == "Données et recrutement"
+    assert items["j1"].content == "Ligne un\nLigne two"  # the parser makes tabs spaces
+    assert items["j1"].author == "Sam Martin"
+    assert (feeds[rss].title, feeds[json_feed].title) == ("Blog RH", "Veille data")
+    assert (feeds[rss].error_count, feeds[json_feed].error_count) == (0, 0)
+
+
+def test_a_huge_title_and_description_are_capped_in_storage_and_outputs(
+    tmp_path: Path, any_db: object
+) -> None:
+    """A 2 MB title and a 3 MB description (before issue 13: a 2 MB .ics, a 22,000-line
+    calendar): stored within the documented sizes, so every output stays small."""
+    from sqlalchemy import select
+
+    from curator.ingest.sanitize import SUMMARY_CHARS, TITLE_CHARS
+    from curator.store.models import ItemRow
+    from tests.support.http import FeedServer, Route
+
+    title = ("Recrutement tech " * 120_000)[:2_000_000]
+    description = ("Une description sans fin sur le recrutement. " * 70_000)[:3_000_000]
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Gros</title>'
+        "<item><guid>g1</guid><link>http://example.test/g1</link>"
+        f"<title>{title}</title><description>{description}</description>"
+        "<pubDate>Mon, 02 Mar 2026 07:00:00 GMT</pubDate></item></channel></rss>"
+    ).encode()
+    with FeedServer() as server:
+        url = server.route("/feed.xml", Route(body=body))
+        app = _hostile_app(tmp_path, any_db, [url], max_body="20MB", allow_private_addresses=True)
+        report = app.fetch()  # type: ignore[attr-defined]
+    assert report.fetched == 1, report.feeds
+    with app.db.session() as session:  # type: ignore[attr-defined]
+        row = session.scalars(select(ItemRow)).one()
+        stored_title, stored_summary, item_id = row.title, row.summary, row.id
+    assert len(stored_title) <= TITLE_CHARS and stored_title.endswith("…")
+    assert stored_title.startswith("Recrutement tech Recrutement tech")
+    assert len(stored_summary) <= SUMMARY_CHARS and stored_summary.endswith("…")
+    app.score()  # type: ignore[attr-defined]
+    app.approve("claire", item_id, "Un commentaire assez long pour que le relais soit prêt.")  # type: ignore[attr-defined]
+    app.plan()  # type: ignore[attr-defined]
+    ics = app.calendar_ics("claire")  # type: ignore[attr-defined]
+    assert b"Recrutement tech" in ics  # the item is in the plan...
+    assert len(ics) < 20_000, len(ics)  # ...and the calendar stays small
+
+
+def test_article_pages_are_capped_per_feed_and_run(tmp_path: Path, any_db: object) -> None:
+    """A feed of teasers asks for one article page per new entry: at most
+    `fetch.full_text_per_feed` of them per run (the first entries, the newest)."""
+    from curator.types import FetchSettings
+    from tests.support.http import FeedServer, Route
+    from tests.support.ingest import rss
+
+    page = b"<html><body><article>" + b"<p>Un long paragraphe sur le recrutement.</p>" * 50
+    with FeedServer() as server:
+        entries = [
+            {
+                "title": f"Teaser {i}",
+                "link": server.route(f"/a/{i}", Route(body=page + b"</article></body></html>")),
+                "guid": f"t{i}",
+                "description": "Le recrutement change… Lire la suite",
+            }
+            for i in range(12)
+        ]
+        url = server.route("/feed.xml", Route(body=rss(entries)))
+        app = _hostile_app(tmp_path, any_db, [url], full_text_per_feed=5)
+        first = app.fetch()  # type: ignore[attr-defined]
+        app.fetch(all=True)  # type: ignore[attr-defined]
+        asked = [i for i in range(12) if server.hits(f"/a/{i}")]
+    assert first.feeds[0].new_items == 12
+    assert asked == [0, 1, 2, 3, 4]
+    assert first.full_text_ok + first.full_text_failed == 5
+    assert FetchSettings().full_text_per_feed == 30  # the default the README documents
