@@ -443,3 +443,129 @@ def test_article_pages_are_capped_per_feed_and_run(tmp_path: Path, any_db: objec
     assert asked == [0, 1, 2, 3, 4]
     assert first.full_text_ok + first.full_text_failed == 5
     assert FetchSettings().full_text_per_feed == 30  # the default the README documents
+
+
+class _InsideServer:
+    """An HTTP server on 127.0.0.2 that answers every GET with a feed and counts them: the
+    "private" side of the redirect tests (Linux routes all of 127/8 to the loopback)."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.hits: list[str] = []
+        hits = self.hits
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hits.append(self.path)
+                if self.path == "/start":  # moved within the intranet
+                    self.send_response(302)
+                    self.send_header("Location", "/moved")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = b"<rss version='2.0'><channel><title>Inside</title></channel></rss>"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.2:{self._httpd.server_address[1]}{path}"
+
+    def __enter__(self) -> _InsideServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@pytest.fixture
+def public_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seam of the DNS-rebinding test (tests/test_ingest_fetch.py): names under
+    .example.invalid resolve, for the guard only, to 127.0.0.1, which counts as public here;
+    every other address (127.0.0.2 included) stays private."""
+    from curator.ingest import fetch as fetch_module
+    from curator.ingest.fetch import Fetcher
+
+    async def resolve(self: Fetcher, host: str) -> list[str]:
+        return ["127.0.0.1"] if host.endswith(".example.invalid") else [host]
+
+    monkeypatch.setattr(Fetcher, "_resolve", resolve)
+    monkeypatch.setattr(fetch_module, "is_public_address", lambda address: address == "127.0.0.1")
+
+
+def test_a_public_feed_cannot_redirect_to_a_private_address(
+    tmp_path: Path, public_dns: None
+) -> None:
+    from curator.store.models import FeedRow
+    from tests.support.http import FeedServer, Route
+
+    with FeedServer() as outside, _InsideServer() as inside:
+        outside.route("/feed.xml", Route(status=302, headers={"Location": inside.url("/admin")}))
+        url = f"http://feeds.example.invalid:{outside.port}/feed.xml"
+        app = _hostile_app(tmp_path, _sqlite(tmp_path), [url], allow_private_addresses=False)
+        report = app.fetch()  # type: ignore[attr-defined]
+        assert len(outside.hits("/feed.xml")) == 1  # the public hop was made...
+        assert inside.hits == []  # ...the private one never
+    reason = "refused a redirect from a public address to the private address 127.0.0.2 (127.0.0.2)"
+    assert [r.error for r in report.feeds] == [reason]
+    with app.db.session() as session:  # type: ignore[attr-defined]
+        feed = session.get(FeedRow, 1)
+        assert feed is not None and (feed.last_error, feed.error_count) == (reason, 1)
+
+
+def _sqlite(tmp_path: Path) -> object:
+    from curator.store import Database
+
+    return Database.open(f"sqlite:///{tmp_path / 'curator.db'}")
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "allow_private"),
+    [
+        ("inside", "inside", False),  # an intranet feed redirecting within the intranet
+        ("public name", "public name", False),  # a public feed moving to another public name
+        ("public address", "inside", True),  # fetch.allow_private_addresses lets all through
+    ],
+)
+def test_redirects_that_stay_allowed(
+    public_dns: None, start: str, target: str, allow_private: bool
+) -> None:
+    from tests.support.http import FeedServer, Route
+
+    with FeedServer() as outside, _InsideServer() as inside:
+        outside.route("/feed.xml", Route(body=b"<rss version='2.0'><channel></channel></rss>"))
+        starts = {
+            "inside": inside.url("/start"),  # answered by a redirect to /moved
+            "public name": f"http://feeds.example.invalid:{outside.port}/start",
+            "public address": outside.url("/start"),  # 127.0.0.1: public here
+        }
+        targets = {
+            "inside": inside.url("/moved"),
+            "public name": f"http://news.example.invalid:{outside.port}/feed.xml",
+        }
+        outside.route("/start", Route(status=302, headers={"Location": targets[target]}))
+        reason = _fetch_one(starts[start], allow_private_addresses=allow_private)
+        assert reason is None
+        assert ("/moved" in inside.hits) == (target == "inside")
+        assert bool(outside.hits("/feed.xml")) == (target == "public name")
+
+
+def test_a_public_to_private_redirect_reads_in_french() -> None:
+    from curator.outputs.words import explain_feed_error
+
+    reason = "refused a redirect from a public address to the private address 10.0.0.5 (nas)"
+    assert explain_feed_error(reason, "fr") == (
+        "redirection d’une adresse publique vers l’adresse privée 10.0.0.5 refusée"
+    )

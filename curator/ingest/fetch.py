@@ -88,6 +88,17 @@ class FetchResult:
         return self.status is FetchStatus.OK
 
 
+class Private(enum.Enum):
+    """Which addresses a request may reach: the SSRF guard's three policies."""
+
+    ALLOW = "allow"  # anything (fetch.allow_private_addresses)
+    REFUSE = "refuse"  # public addresses only: a URL found in a feed or a page
+    # A URL the user gave (a configured feed): on the local network if the URL itself is
+    # there (an intranet feed, a test server), else public all along, redirects included: a
+    # public feed must not redirect us inside (issue 13).
+    ORIGIN = "origin"
+
+
 class _Refused(Exception):
     """An internal stop with a user-readable reason and maybe the HTTP status."""
 
@@ -235,31 +246,32 @@ class Fetcher:
         last_modified: str | None = None,
         now: datetime,
     ) -> FetchResult:
-        """Conditional GET of a feed the user configured (it may live on a private host)."""
+        """Conditional GET of a feed the user configured: it may live on a private host, but
+        a public one may not redirect to a private one (`Private.ORIGIN`)."""
         headers = {"Accept": FEED_ACCEPT}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return await self._fetch(url, headers, allow_private=True, now=now)
+        return await self._fetch(url, headers, private=self._private(Private.ORIGIN), now=now)
 
     async def fetch_page(self, url: str, *, now: datetime) -> FetchResult:
         """GET an article page whose URL came from a feed: private addresses are refused
         unless `allow_private_addresses` is set (a feed must not make us probe the LAN)."""
-        return await self._fetch(
-            url,
-            {"Accept": PAGE_ACCEPT},
-            allow_private=self.settings.allow_private_addresses,
-            now=now,
-        )
+        private = self._private(Private.REFUSE)
+        return await self._fetch(url, {"Accept": PAGE_ACCEPT}, private=private, now=now)
 
     async def fetch_any(self, url: str, *, now: datetime, user_given: bool = True) -> FetchResult:
-        """GET for discovery: a URL the user typed (private allowed) or one found in a page."""
-        allow = user_given or self.settings.allow_private_addresses
-        return await self._fetch(url, {"Accept": FEED_ACCEPT}, allow_private=allow, now=now)
+        """GET for discovery: a URL the user typed (as a configured feed) or one found in a
+        page (public only)."""
+        private = self._private(Private.ORIGIN if user_given else Private.REFUSE)
+        return await self._fetch(url, {"Accept": FEED_ACCEPT}, private=private, now=now)
+
+    def _private(self, policy: Private) -> Private:
+        return Private.ALLOW if self.settings.allow_private_addresses else policy
 
     async def _fetch(
-        self, url: str, headers: dict[str, str], *, allow_private: bool, now: datetime
+        self, url: str, headers: dict[str, str], *, private: Private, now: datetime
     ) -> FetchResult:
         try:
             host = check_scheme(url)
@@ -271,7 +283,7 @@ class Fetcher:
                 return FetchResult(url, FetchStatus.CANCELLED, url, error="stop requested")
             try:
                 async with asyncio.timeout(deadline):
-                    return await self._follow(url, headers, allow_private=allow_private, now=now)
+                    return await self._follow(url, headers, private=private, now=now)
             except TimeoutError:
                 return FetchResult(
                     url, FetchStatus.ERROR, url, error=f"timed out after {deadline:g} s"
@@ -284,17 +296,25 @@ class Fetcher:
         return slot
 
     async def _follow(
-        self, url: str, headers: dict[str, str], *, allow_private: bool, now: datetime
+        self, url: str, headers: dict[str, str], *, private: Private, now: datetime
     ) -> FetchResult:
         current = url
         permanent: str | None = None
         still_permanent = True
         seen = {url}
         status: int | None = None
-        for _hop in range(self.settings.max_redirects + 1):
+        guarded = private is Private.REFUSE
+        for hop in range(self.settings.max_redirects + 1):
             try:
                 host = check_scheme(current)
-                address = None if allow_private else await self._guard(host)
+                address = None
+                if hop == 0 and private is Private.ORIGIN:
+                    # The URL itself decides: inside, the whole chain may stay inside; outside,
+                    # every hop is guarded like an article link, this one included.
+                    address = await self._public_address(host)
+                    guarded = address is not None
+                elif guarded:
+                    address = await self._guard(host, redirected=private is Private.ORIGIN)
                 return await self._get(current, url, headers, permanent, now, address)
             except _Redirect as r:
                 status = r.status
@@ -317,21 +337,37 @@ class Fetcher:
             url, current, f"too many redirects (more than {self.settings.max_redirects})", status
         )
 
-    async def _guard(self, host: str) -> str:
+    async def _guard(self, host: str, *, redirected: bool = False) -> str:
         """Refuse hosts that resolve to non-public addresses (SSRF guard); return the checked
         address, which a plain-http request then connects to (`_get`): the name is not
         resolved a second time, so a DNS server answering differently on the connect
-        (rebinding) cannot steer the request inside."""
+        (rebinding) cannot steer the request inside. `redirected`: the host was reached by a
+        redirect from a public address, which the reason says."""
+        addresses = await self._addresses(host)
+        for address in addresses:
+            if not is_public_address(address):
+                if redirected:
+                    raise _Refused(
+                        "refused a redirect from a public address to the private address "
+                        f"{address} ({host})"
+                    )
+                raise _Refused(f"refused non-public address {address} for {host}")
+        return addresses[0]
+
+    async def _public_address(self, host: str) -> str | None:
+        """The address to connect to if `host` is public (then it is guarded like an article
+        link), None if any of its addresses is private (then nothing is guarded)."""
+        addresses = await self._addresses(host)
+        return addresses[0] if all(is_public_address(a) for a in addresses) else None
+
+    async def _addresses(self, host: str) -> list[str]:
         try:
             addresses = await self._resolve(host)
         except OSError as e:
             raise _Refused(network_reason(e, f"http://{host}/")) from e
-        for address in addresses:
-            if not is_public_address(address):
-                raise _Refused(f"refused non-public address {address} for {host}")
         if not addresses:
             raise _Refused(f"cannot resolve {host}: no address")
-        return addresses[0]
+        return addresses
 
     async def _resolve(self, host: str) -> list[str]:
         infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)

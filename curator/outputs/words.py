@@ -289,6 +289,8 @@ _FR_FEED_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^no RSS, Atom or JSON Feed found", "aucun flux RSS, Atom ou JSON Feed dans la réponse"),
         (r"^gone since (?P<date>[\d-]+)", "supprimé par le site depuis le {date} (HTTP 410)"),
         (r"^refused non-public address", "adresse privée refusée (fetch.allow_private_addresses)"),
+        (r"^refused a redirect from a public address to the private address (?P<address>\S+)",
+         "redirection d’une adresse publique vers l’adresse privée {address} refusée"),
     )
 )  # fmt: skip
 _FR_DISABLED = re.compile(
