@@ -569,3 +569,72 @@ def test_a_public_to_private_redirect_reads_in_french() -> None:
     assert explain_feed_error(reason, "fr") == (
         "redirection d’une adresse publique vers l’adresse privée 10.0.0.5 refusée"
     )
+
+
+def _planned_slot(tmp_path: Path) -> tuple[object, str]:
+    """A Curator with a plan (one relay slot a day, empty) and the id of its first slot."""
+    app = _hostile_app(tmp_path, _sqlite(tmp_path), [])
+    app.plan()  # type: ignore[attr-defined]
+    slots = app.calendar("claire").slots  # type: ignore[attr-defined]
+    assert slots
+    return app, slots[0].id
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(document.cookie)",
+        "data:text/html,<script>alert(1)</script>",
+        "ftp://example.org/post",
+        "https://",
+        "https://www.linkedin.com/posts/my post",
+        "https://example.org/\x00",
+        "https://example.org/" + "a" * 3000,
+    ],
+)
+def test_slot_done_records_only_web_addresses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    from curator.cli import main
+    from curator.types import SlotStatus
+
+    app, slot_id = _planned_slot(tmp_path)
+    config = str(tmp_path / "feeds.yaml")
+    code = main(["--config", config, "slot", "done", slot_id, "--url", url])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("curator: error: not a web address: ") and err.count("\n") == 1, err
+    assert err.endswith("give the http:// or https:// URL of the post\n")
+    assert app.get_slot(slot_id).status is not SlotStatus.PUBLISHED  # type: ignore[attr-defined]
+
+
+def test_slot_done_records_a_web_address(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from curator.cli import main
+
+    app, slot_id = _planned_slot(tmp_path)
+    url = "https://www.linkedin.com/posts/claire_recrutement-activity-1"
+    config = str(tmp_path / "feeds.yaml")
+    assert main(["--config", config, "slot", "done", slot_id, "--url", f" {url} "]) == 0
+    capsys.readouterr()
+    assert app.get_slot(slot_id).published_url == url  # type: ignore[attr-defined]
+
+
+def test_a_stored_script_url_never_reaches_the_calendar(tmp_path: Path) -> None:
+    """A URL stored unchecked (by an older curator) stays out of the .ics: neither its URL
+    field nor its description shows it."""
+    from sqlalchemy import update
+
+    from curator.store.models import SlotRow
+
+    app, slot_id = _planned_slot(tmp_path)
+    app.slot_done(slot_id, url="https://example.org/post")  # type: ignore[attr-defined]
+    assert b"https://example.org/post" in app.calendar_ics("claire")  # type: ignore[attr-defined]
+    with app.db.session() as session:  # type: ignore[attr-defined]
+        session.execute(
+            update(SlotRow).where(SlotRow.id == slot_id).values(published_url="javascript:alert(1)")
+        )
+    ics = app.calendar_ics("claire")  # type: ignore[attr-defined]
+    assert b"javascript" not in ics.lower()
