@@ -638,3 +638,36 @@ def test_a_stored_script_url_never_reaches_the_calendar(tmp_path: Path) -> None:
         )
     ics = app.calendar_ics("claire")  # type: ignore[attr-defined]
     assert b"javascript" not in ics.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("Para one.\x00\r\n\r\nPara\ttwo\x1b[0m\x85.", 100, "Para one.\n\nPara\ttwo[0m."),
+        ("surrogate \ud800 gone", 100, "surrogate  gone"),
+        ("word " * 30, 40, "word word word word word word word…"),  # cut between words
+        ("x" * 200, 50, "x" * 49 + "…"),
+        ("\x00" * 20 + "lost", 10, "…"),  # past twice the limit, a text is not looked at
+    ],
+)
+def test_storable_text(text: str, limit: int, expected: str) -> None:
+    from curator.ingest.sanitize import storable_text
+
+    assert storable_text(text, limit) == expected
+    assert len(storable_text(text, limit)) <= limit
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://example.org/article?id=1", True),
+        ("https://example.org/" + "a" * 2000, True),
+        ("https://example.org/" + "a" * 2100, False),
+        ("https://example.org/" + "é" * 1000, False),  # 6,000 characters once percent-encoded
+        ("https://example.org/\x00", False),
+    ],
+)
+def test_storable_url(url: str, kept: bool) -> None:
+    from curator.ingest.sanitize import storable_url
+
+    assert (storable_url(url) == url) is kept

@@ -47,6 +47,7 @@ CLUSTER_LOOKBACK = timedelta(days=30)  # never compare with items older than thi
 LEFTOVER_PAGES = 500  # full-text pages resumed per run after an interrupted one
 STATE_BATCH = 64  # not-modified feeds whose new state is written in one transaction
 FEED_NAME_CHARS = 300  # the size of a feed's name column
+ERROR_CHARS = 1000  # a stored failure reason
 
 
 class DatabaseSink:
@@ -114,6 +115,8 @@ class DatabaseSink:
             error = result.error if result.status is FetchStatus.ERROR else None
             if document is not None and document.error:
                 error = document.error
+            if error is not None:  # it may quote the server or the document
+                error = storable_line(error, ERROR_CHARS)
             if error is not None:
                 state = policy.after_error(
                     feed, settings, now, error=error, rng=self.rng, retry_after=result.retry_after
@@ -212,7 +215,10 @@ class DatabaseSink:
         with self.db.session() as session:
             if page.error or not page.text:
                 store.save_full_text(
-                    session, job.item_id, status="failed", error=page.error or "no text"
+                    session,
+                    job.item_id,
+                    status="failed",
+                    error=storable_line(page.error or "no text", ERROR_CHARS),
                 )
                 return False
             if len(page.text) <= len(job.text):
