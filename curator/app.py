@@ -495,15 +495,20 @@ class Curator:
             item, score, _ = review_store.item_with_score(session, profile, item_id)
         return _starters(p, {item_id: (item, score)})(item_id)
 
-    def review_item(self, profile: str, item_id: int) -> tuple[review.Entry, Decision | None]:
-        """One item as the review shows it, and its current decision, whatever its state."""
+    def review_item(
+        self, profile: str, item_id: int, *, starter: bool = True
+    ) -> tuple[review.Entry, Decision | None]:
+        """One item as the review shows it, and its current decision, whatever its state.
+
+        Without `starter` the comment starter is not computed (`entry.starter_loaded` is
+        False): it needs the scorer, whose libraries take a second to import (issue 16)."""
         p = self.settings.profile(profile)
         with self.db.session() as session:
             item, score, folded = review_store.item_with_score(session, profile, item_id)
             current = decisions.current_for(session, profile, item_id)
-        starter = _starters(p, {item_id: (item, score)})(item_id)
+        text = _starters(p, {item_id: (item, score)})(item_id) if starter else None
         score = score or Score(profile, item_id, final=0.0, relevance=0.0)
-        return review.entry_for(item, score, folded, starter), current
+        return review.entry_for(item, score, folded, text, loaded=starter), current
 
     # A decision re-plans at once (milliseconds), so the calendar shows it. With `learn`, the
     # scorer first re-scores with it as feedback (about a second for a few hundred items): the
@@ -881,6 +886,16 @@ class Curator:
         slot = self._slot_action(slot_id, lambda s, _, now: planner.skip_slot(s, now))
         self.plan(slot.profile)
         return slot
+
+    def slots_around(self, days: int = 7) -> list[Slot]:
+        """Every profile's live slots from `days` ago on (shell completion of slot ids)."""
+        since = self.now() - timedelta(days=days)
+        with self.db.session() as session:
+            return [
+                s
+                for p in self.settings.profiles
+                for s in slot_store.list_slots(session, p.name, since=since)
+            ]
 
     def get_slot(self, slot_id: str) -> Slot:
         with self.db.session() as session:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from datetime import datetime
 from importlib import resources
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from curator.app import Curator
 from curator.cli import CliState, cli, echo_json, pass_app, pass_state
-from curator.config import load_settings
 from curator.errors import ConfigError
-from curator.store import Database
-from curator.types import FeedStatus
+
+if TYPE_CHECKING:
+    from curator.app import Curator
+    from curator.types import Feed
 
 
 @cli.command()
@@ -23,6 +24,8 @@ def init(state: CliState, force: bool) -> None:
     path = state.config_path
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; use --force to overwrite it")
+    from curator.config import load_settings
+
     path.write_text(
         resources.files("curator").joinpath("templates/starter_feeds.yaml").read_text("utf-8"),
         encoding="utf-8",
@@ -40,7 +43,8 @@ def db() -> None:
 @pass_state
 def db_upgrade(state: CliState) -> None:
     """Create the database or migrate it to the latest schema."""
-    from curator.config import resolve_database_url
+    from curator.config import load_settings, resolve_database_url
+    from curator.store import Database
 
     settings = load_settings(state.config_path) if state.config_path.exists() else None
     database = Database.open(resolve_database_url(state.db, settings), migrate=False)
@@ -61,6 +65,33 @@ def feeds() -> None:
     """The feeds you follow."""
 
 
+def feed_json(feed: Feed) -> dict[str, Any]:
+    """A feed as scripts see it: what it is and how it fares. The HTTP validators (etag,
+    last_modified) and the body digest are the fetcher's own bookkeeping (issue 16)."""
+    return {
+        "id": feed.id,
+        "url": feed.url,
+        "name": feed.name,
+        "display_name": feed.display_name,
+        "title": feed.title,
+        "site_url": feed.site_url,
+        "status": feed.status.value,
+        "weight": feed.weight,
+        "full_text": feed.full_text.value,
+        "interval_minutes": feed.interval_minutes,
+        "last_fetched_at": _iso(feed.last_fetched_at),
+        "next_fetch_at": _iso(feed.next_fetch_at),
+        "error_count": feed.error_count,
+        "first_error_at": _iso(feed.first_error_at),
+        "last_error": feed.last_error,
+        "disabled_reason": feed.disabled_reason,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
 @feeds.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
@@ -68,8 +99,10 @@ def feeds_list(app: Curator, as_json: bool) -> None:
     """List stored feeds with their health."""
     rows = app.feeds()
     if as_json:
-        echo_json([asdict(feed) | {"display_name": feed.display_name} for feed in rows])
+        echo_json([feed_json(feed) for feed in rows])
         return
+    from curator.types import FeedStatus
+
     if not rows:
         click.echo(f"No feeds yet: add some under `feeds:` in {app.settings.path}.")
         return

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from curator.app import Curator
-from curator.cli import cli, pass_app
-from curator.outputs.outbox import DigestOutcome
+from curator.cli import cli, complete, pass_app
+
+if TYPE_CHECKING:
+    from curator.app import Curator
+    from curator.outputs.outbox import DigestOutcome
 
 
 @cli.command()
-@click.option("--profile", metavar="NAME", help="Only this profile (default: every profile).")
+@click.option(
+    "--profile",
+    metavar="NAME",
+    shell_complete=complete.profiles,
+    help="Only this profile (default: every profile).",
+)
 @click.option(
     "--date",
     "day",

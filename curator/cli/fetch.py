@@ -6,16 +6,19 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from curator.app import Curator
-from curator.cli import cli, echo_json, pass_app
+from curator.cli import cli, complete, echo_json, pass_app
 from curator.cli.core import feeds
 from curator.errors import ConfigError
-from curator.ingest.report import FeedOutcome, FeedReport
 
-ProgressCallback = Callable[[FeedReport, int, int], None]
+if TYPE_CHECKING:
+    from curator.app import Curator
+    from curator.ingest.report import FeedReport
+
+ProgressCallback = Callable[["FeedReport", int, int], None]
 
 
 @contextmanager
@@ -45,11 +48,18 @@ def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
 
 @cli.command()
 @click.option("--all", "fetch_all", is_flag=True, help="Fetch every active feed, due or not.")
-@click.option("--feed", metavar="URL|NAME", help="Fetch only this feed (also a manual retry).")
+@click.option(
+    "--feed",
+    metavar="URL|NAME",
+    shell_complete=complete.feeds,
+    help="Fetch only this feed (also a manual retry).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON, per feed.")
 @pass_app
 def fetch(app: Curator, fetch_all: bool, feed: str | None, as_json: bool) -> None:
     """Fetch the feeds that are due and store their new items."""
+    from curator.ingest.report import FeedOutcome
+
     with _progress_bar(not as_json) as progress:
         report = app.fetch(all=fetch_all, feed=feed, progress=progress)
     # One broken feed among many is ordinary life (it is listed, and backs off); when not a

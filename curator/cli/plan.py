@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from curator.app import CalendarView, Curator
-from curator.cli import choose_profile, cli, echo_json, pass_app
-from curator.outputs.words import GridWords, grid_words, one_line, shorten
-from curator.plan import WeekLog, needs_comment, zone
-from curator.types import Item, Slot, SlotKind, SlotStatus
+from curator.cli import choose_profile, cli, complete, echo_json, pass_app
 
+if TYPE_CHECKING:
+    from curator.app import CalendarView, Curator
+    from curator.outputs.words import GridWords
+    from curator.plan import WeekLog
+    from curator.types import Item, Slot
+
+# By SlotStatus value: the types are imported by the commands that run, not at start-up.
 _STATUS_MARK = {
-    SlotStatus.EMPTY: "[red]∅ {w.empty}[/red]",
-    SlotStatus.PLANNED: "[yellow]✎ {w.comment_needed}[/yellow]",
-    SlotStatus.READY: "[green]✔ {w.ready}[/green]",
-    SlotStatus.PUBLISHED: "[blue]● {w.published}[/blue]",
-    SlotStatus.SKIPPED: "[dim]– {w.skipped}[/dim]",
+    "empty": "[red]∅ {w.empty}[/red]",
+    "planned": "[yellow]✎ {w.comment_needed}[/yellow]",
+    "ready": "[green]✔ {w.ready}[/green]",
+    "published": "[blue]● {w.published}[/blue]",
+    "skipped": "[dim]– {w.skipped}[/dim]",
 }
 EDIT_MARKER = "# Lines starting with '#' are ignored. Write your comment above."
 
 
 @cli.command("plan")
-@click.option("--profile", metavar="NAME", help="Only this profile (default: all).")
+@click.option(
+    "--profile",
+    metavar="NAME",
+    shell_complete=complete.profiles,
+    help="Only this profile (default: all).",
+)
 @pass_app
 def plan_command(app: Curator, profile: str | None) -> None:
     """Re-plan the publishing calendar from approved items (also part of `curator run`)."""
@@ -37,13 +45,20 @@ def plan_command(app: Curator, profile: str | None) -> None:
 
 
 @cli.command()
-@click.option("--profile", metavar="NAME", help="Profile to show (default: the only profile).")
+@click.option(
+    "--profile",
+    metavar="NAME",
+    shell_complete=complete.profiles,
+    help="Profile to show (default: the only profile).",
+)
 @click.option("--weeks", default=2, show_default=True, type=click.IntRange(1, 52))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--past", is_flag=True, help="The results log: what was published, week by week.")
 @pass_app
 def calendar(app: Curator, profile: str | None, weeks: int, as_json: bool, past: bool) -> None:
     """Show the plan as a week grid, flagging relays without a comment and empty slots."""
+    from curator.plan import zone
+
     view = app.calendar(choose_profile(app, profile).name, weeks=weeks, past=past)
     tz = zone(view.profile.timezone)
     if as_json:
@@ -115,19 +130,19 @@ def _published(view: CalendarView) -> list[Slot]:
     return [s for w in view.log for s in w.published_slots]
 
 
-_OPEN = (SlotStatus.PLANNED, SlotStatus.READY, SlotStatus.EMPTY)
+_OPEN = ("planned", "ready", "empty")
 
 
 def _mark(slot: Slot, w: GridWords) -> str:
-    if slot.kind is SlotKind.ORIGINAL and slot.status is SlotStatus.PLANNED:
+    if slot.kind.value == "original" and slot.status.value == "planned":
         return f"[yellow]✎ {w.to_write}[/yellow]"
-    return _STATUS_MARK[slot.status].format(w=w)
+    return _STATUS_MARK[slot.status.value].format(w=w)
 
 
 def _what(slot: Slot, items: dict[int, Item], w: GridWords) -> str:
     from rich.markup import escape
 
-    if slot.kind is SlotKind.ORIGINAL:
+    if slot.kind.value == "original":
         topic = escape(slot.topic or slot.empty_reason or "")
         return f"[bold]{w.your_post}[/bold]{w.colon} {topic}"
     item = items.get(slot.item_id) if slot.item_id is not None else None
@@ -139,6 +154,8 @@ def _what(slot: Slot, items: dict[int, Item], w: GridWords) -> str:
 
 def print_calendar(view: CalendarView, *, weeks: int) -> None:
     """The week grid of a calendar view (also shown at the end of `curator demo`)."""
+    from curator.plan import zone
+
     _print_grid(view, zone(view.profile.timezone), weeks)
 
 
@@ -150,9 +167,11 @@ def _notes(slot: Slot, w: GridWords) -> str:
     """The user's comment when written, else the comment starter: help, never a ready answer."""
     from rich.markup import escape
 
+    from curator.outputs.words import one_line, shorten
+
     if slot.comment:
         return f"\n[green]💬 {escape(shorten(one_line(slot.comment), 160))}[/green]"
-    if slot.kind is SlotKind.RELAY and slot.comment_starter:
+    if slot.kind.value == "relay" and slot.comment_starter:
         lines = [escape(shorten(one_line(line), 120)) for line in slot.comment_starter.splitlines()]
         return f"\n[italic dim]{w.starter}{w.colon}[/italic dim] " + "\n".join(
             f"[italic dim]{line}[/italic dim]" for line in lines
@@ -164,6 +183,9 @@ def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+
+    from curator.outputs.words import grid_words
+    from curator.plan import needs_comment
 
     console = Console(soft_wrap=False)
     w = grid_words(view.profile)
@@ -192,7 +214,7 @@ def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
             for i, s in enumerate(todays):
                 local = s.starts_at.astimezone(tz)
                 mark = _mark(s, w) + (" 📌" if s.pinned else "")
-                if s.starts_at <= view.now and s.status in _OPEN:
+                if s.starts_at <= view.now and s.status.value in _OPEN:
                     mark += f" [red]({w.missed})[/red]"
                 table.add_row(
                     w.day_short(date_) if i == 0 else "",
@@ -202,7 +224,7 @@ def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
                 )
         console.print(table)
     todo = [s for s in view.slots if s.starts_at > view.now and needs_comment(s)]
-    empty = [s for s in view.slots if s.starts_at > view.now and s.status is SlotStatus.EMPTY]
+    empty = [s for s in view.slots if s.starts_at > view.now and s.status.value == "empty"]
     if todo:
         need = _count(len(todo), w.need_comment_one, w.need_comment_many)
         console.print(f"[yellow]{need}[/yellow]{w.colon} curator slot comment ID --edit")
@@ -215,6 +237,8 @@ def _print_log(view: CalendarView, tz: tzinfo) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+
+    from curator.outputs.words import grid_words
 
     console = Console(soft_wrap=False)
     w = grid_words(view.profile)
@@ -262,7 +286,7 @@ def _show(s: Slot) -> None:
 
 
 @slot.command("comment")
-@click.argument("slot_id", metavar="ID")
+@click.argument("slot_id", metavar="ID", shell_complete=complete.slots)
 @click.option("--text", "-t", help="The comment.")
 @click.option("--edit", is_flag=True, help="Write it in $EDITOR, with the comment starter.")
 @pass_app
@@ -294,7 +318,7 @@ def _edit(current: Slot) -> str | None:
 
 
 @slot.command("pin")
-@click.argument("slot_id", metavar="ID")
+@click.argument("slot_id", metavar="ID", shell_complete=complete.slots)
 @click.option("--off", is_flag=True, help="Unpin instead.")
 @pass_app
 def slot_pin(app: Curator, slot_id: str, off: bool) -> None:
@@ -303,7 +327,7 @@ def slot_pin(app: Curator, slot_id: str, off: bool) -> None:
 
 
 @slot.command("done")
-@click.argument("slot_id", metavar="ID")
+@click.argument("slot_id", metavar="ID", shell_complete=complete.slots)
 @click.option("--url", metavar="URL", help="Where it was published.")
 @pass_app
 def slot_done(app: Curator, slot_id: str, url: str | None) -> None:
@@ -312,7 +336,7 @@ def slot_done(app: Curator, slot_id: str, url: str | None) -> None:
 
 
 @slot.command("skip")
-@click.argument("slot_id", metavar="ID")
+@click.argument("slot_id", metavar="ID", shell_complete=complete.slots)
 @pass_app
 def slot_skip(app: Curator, slot_id: str) -> None:
     """Skip a slot; its item moves to the next free slot that fits."""
