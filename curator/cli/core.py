@@ -131,10 +131,22 @@ def feeds_list(app: Curator, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output: each stage.")
 @pass_app
-def run(app: Curator) -> None:
+def run(app: Curator, as_json: bool) -> None:
     """Run one full cycle of the main job: fetch, score, plan, export, digest."""
     report = app.run()
+    if as_json:
+        echo_json(
+            {
+                "stages": [
+                    {"name": s.name, "seconds": round(s.seconds, 3), "summary": s.summary}
+                    | {"detail": s.detail}
+                    for s in report.stages
+                ]
+            }
+        )
+        return
     for line in report.lines():
         click.echo(line)
     if not report.stages:

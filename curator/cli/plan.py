@@ -33,10 +33,32 @@ EDIT_MARKER = "# Lines starting with '#' are ignored. Write your comment above."
     shell_complete=complete.profiles,
     help="Only this profile (default: all).",
 )
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
-def plan_command(app: Curator, profile: str | None) -> None:
+def plan_command(app: Curator, profile: str | None, as_json: bool) -> None:
     """Re-plan the publishing calendar from approved items (also part of `curator run`)."""
     report = app.plan(profile)
+    if as_json:
+        from curator.plan import needs_comment, zone
+
+        profiles = []
+        for p in report.plans:
+            tz = zone(app.settings.profile(p.profile).timezone)
+            upcoming = p.upcoming(report.now) if report.now else p.slots
+            profiles.append(
+                {
+                    "profile": p.profile,
+                    "created": p.created,
+                    "updated": p.updated,
+                    "removed": p.removed,
+                    "need_comment": sum(1 for s in upcoming if needs_comment(s)),
+                    "empty": sum(1 for s in upcoming if s.status.value == "empty"),
+                    "notes": p.notes,
+                    "upcoming": [_slot_json(s, {}, tz) for s in upcoming],
+                }
+            )
+        echo_json({"profiles": profiles})
+        return
     click.echo(report.summary())
     for p in report.plans:
         for note in p.notes:
@@ -101,6 +123,7 @@ def _slot_json(slot: Slot, items: dict[int, Item], tz: tzinfo) -> dict[str, Any]
             if item is not None
             else None
         ),
+        "item_id": slot.item_id,
         "topic": slot.topic,
         "comment": slot.comment,
         "comment_starter": slot.comment_starter,

@@ -20,6 +20,7 @@ from curator.errors import InvalidAction
 
 if TYPE_CHECKING:
     from curator.app import Curator
+    from curator.review import LineResult
 
 profile_option = click.option(
     "--profile",
@@ -147,8 +148,9 @@ def undo(app: Curator, item_id: int | None, profile_name: str | None) -> None:
 @queue.command("apply")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @profile_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output, line by line.")
 @pass_app
-def apply(app: Curator, file: Path, profile_name: str | None) -> None:
+def apply(app: Curator, file: Path, profile_name: str | None, as_json: bool) -> None:
     """Apply decisions from a JSON Lines file ('-' for standard input), one per line:
 
     \b
@@ -170,6 +172,18 @@ def apply(app: Curator, file: Path, profile_name: str | None) -> None:
         except (OSError, UnicodeDecodeError) as e:
             raise InvalidAction(f"cannot read {file}: {e}") from e
     results = app.apply_decisions(profile, text.splitlines())
+    failed = sum(1 for r in results if r.outcome is None)
+    if as_json:
+        echo_json(
+            {
+                "applied": len(results) - failed,
+                "failed": failed,
+                "lines": [_line_json(r, _tz(app, profile)) for r in results],
+            }
+        )
+        if failed:
+            click.get_current_context().exit(1)
+        return
     failed = 0
     for result in results:
         if result.outcome is not None:
@@ -180,3 +194,24 @@ def apply(app: Curator, file: Path, profile_name: str | None) -> None:
     click.echo(f"{len(results) - failed} applied, {failed} failed", err=failed > 0)
     if failed:
         click.get_current_context().exit(1)
+
+
+def _line_json(result: LineResult, timezone: str) -> dict[str, Any]:
+    from curator import review
+
+    if result.outcome is None:
+        return {"line": result.line, "ok": False, "error": result.error}
+    d, slot = result.outcome.decision, result.outcome.slot
+    return {
+        "line": result.line,
+        "ok": True,
+        "id": d.item_id,
+        "action": d.kind.value,
+        "message": review.describe(result.outcome, timezone),
+        "slot": (
+            {"id": slot.id, "start": slot.starts_at.isoformat(), "status": slot.status.value}
+            if slot is not None
+            else None
+        ),
+        "notes": list(result.outcome.notes),
+    }
