@@ -336,9 +336,9 @@ class Curator:
         from curator.ingest import service as ingest_service
 
         now = self.now()
-        feeds = ingest_service.select_feeds(
-            self.db, self.settings.feeds, now, everything=all, only=feed
-        )
+        # A paused feed is fetched only when asked for by name (`fetch --feed`).
+        sources = [s for s in self.settings.feeds if feed is not None or not s.paused]
+        feeds = ingest_service.select_feeds(self.db, sources, now, everything=all, only=feed)
         return ingest_service.fetch(
             self.db, self.settings.fetch, feeds, now, progress=progress, stop=self.stopping
         )
@@ -373,6 +373,38 @@ class Curator:
         with self.db.session() as session:
             feeds = repo.sync_feeds(session, self.settings.feeds, self.now())
         return export_opml(ingest_service.opml_feeds(feeds), now=self.now())
+
+    def remove_feed(self, key: str) -> str:
+        """Stop following a feed (by URL or name): its entry leaves feeds.yaml; what it brought
+        stays (decisions, slots, history). Returns its URL."""
+        from curator.config_edit import remove_feed
+
+        url = remove_feed(self.settings.path, key)
+        self._reload_settings()
+        return url
+
+    def pause_feed(self, key: str, *, paused: bool = True) -> tuple[str, bool]:
+        """Pause (or resume) a feed in feeds.yaml: kept, but not fetched until resumed.
+        Returns its URL and whether anything changed."""
+        from curator.config_edit import set_paused
+
+        url, changed = set_paused(self.settings.path, key, paused)
+        if changed:
+            self._reload_settings()
+        return url, changed
+
+    def rename_feed(self, key: str, name: str) -> str:
+        """Give a feed the name shown everywhere (its `name:` in feeds.yaml); returns its URL."""
+        from curator.config_edit import rename_feed
+
+        url = rename_feed(self.settings.path, key, name)
+        self._reload_settings()
+        return url
+
+    def _reload_settings(self) -> None:
+        self.settings = load_settings(self.settings.path)
+        with self.db.session() as session:
+            repo.sync_feeds(session, self.settings.feeds, self.now())
 
     def _add_sources(self, sources: list[FeedSource]) -> list[FeedSource]:
         from curator.config_edit import add_feeds

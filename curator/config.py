@@ -88,8 +88,26 @@ def _relative_to(config: Path, calendar: CalendarSettings) -> CalendarSettings:
     return replace(calendar, output_dir=str(folder))
 
 
+def user_config_path(env: Mapping[str, str] = os.environ) -> Path:
+    """The per-user configuration: $XDG_CONFIG_HOME/curator/feeds.yaml, by default
+    ~/.config/curator/feeds.yaml (XDG Base Directory specification)."""
+    base = env.get("XDG_CONFIG_HOME", "").strip()
+    # The specification says a relative value is invalid and must be ignored.
+    folder = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
+    return folder / "curator" / DEFAULT_CONFIG_NAME
+
+
 def resolve_config_path(flag: str | None, env: Mapping[str, str] = os.environ) -> Path:
-    return Path(flag or env.get(ENV_CONFIG) or DEFAULT_CONFIG_NAME)
+    """--config, else CURATOR_CONFIG, else ./feeds.yaml, else the per-user file when it exists
+    (so `curator review` works from any folder, issue 16); else ./feeds.yaml, where `curator
+    init` writes."""
+    if flag or env.get(ENV_CONFIG):
+        return Path(flag or env[ENV_CONFIG])
+    local = Path(DEFAULT_CONFIG_NAME)
+    if local.is_file():
+        return local
+    user = user_config_path(env)
+    return user if user.is_file() else local
 
 
 def resolve_database_url(
@@ -110,7 +128,7 @@ def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
         if path.name != DEFAULT_CONFIG_NAME or env.get(ENV_CONFIG):
             why = f"named by --config or {ENV_CONFIG}"
         else:
-            why = "the default name, in the current folder"
+            why = f"the default name, in the current folder; nor at {user_config_path(env)}"
         hint = (
             f"no configuration file at {path.resolve()} ({why});"
             " create one with `curator init`, or point to yours with --config FILE"
@@ -556,7 +574,9 @@ class _Reader:
     def feed(self, node: _Node) -> FeedSource:
         if isinstance(node.value, str):  # the short form: just the URL
             node = _Node({"url": node.value}, node.path, node.field, node.line)
-        fields = self.mapping(node, ("url", "name", "interval", "weight", "full_text"))
+        fields = self.mapping(
+            node, ("url", "name", "interval", "weight", "full_text", "paused", "tags")
+        )
         if "url" not in fields:
             raise node.error("a feed needs 'url'")
         url = self.string(fields["url"]).strip()
@@ -575,7 +595,15 @@ class _Reader:
                     "auto",
                 )
             ),
+            paused=self.optional(fields, "paused", self.boolean, False),
+            tags=self.optional(fields, "tags", self.tags, ()),
         )
+
+    def tags(self, node: _Node) -> tuple[str, ...]:
+        if isinstance(node.value, str):  # one tag written without a list
+            node = _Node([node.value], node.path, node.field, node.line)
+        tags = (self.string(n).strip() for n in self.sequence(node))
+        return tuple(dict.fromkeys(t for t in tags if t))
 
     def fetch(self, node: _Node) -> FetchSettings:
         fields = self.mapping(

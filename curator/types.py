@@ -144,6 +144,8 @@ class FeedSource:
     interval_minutes: int | None = None  # None = the global default
     weight: float = 1.0  # source weight for scoring
     full_text: FullTextMode = FullTextMode.AUTO
+    paused: bool = False  # kept in feeds.yaml but not fetched (`curator feeds pause`)
+    tags: tuple[str, ...] = ()  # the user's labels; OPML folders land here (issue 16)
 
 
 @dataclass(frozen=True, slots=True)

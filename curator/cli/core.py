@@ -13,7 +13,7 @@ from curator.errors import ConfigError
 
 if TYPE_CHECKING:
     from curator.app import Curator
-    from curator.types import Feed
+    from curator.types import Feed, FeedSource
 
 
 @cli.command()
@@ -65,9 +65,10 @@ def feeds() -> None:
     """The feeds you follow."""
 
 
-def feed_json(feed: Feed) -> dict[str, Any]:
+def feed_json(feed: Feed, source: FeedSource | None = None) -> dict[str, Any]:
     """A feed as scripts see it: what it is and how it fares. The HTTP validators (etag,
-    last_modified) and the body digest are the fetcher's own bookkeeping (issue 16)."""
+    last_modified) and the body digest are the fetcher's own bookkeeping (issue 16).
+    `source` is its entry in feeds.yaml, when found by URL."""
     return {
         "id": feed.id,
         "url": feed.url,
@@ -85,6 +86,8 @@ def feed_json(feed: Feed) -> dict[str, Any]:
         "first_error_at": _iso(feed.first_error_at),
         "last_error": feed.last_error,
         "disabled_reason": feed.disabled_reason,
+        "paused": source is not None and source.paused,
+        "tags": list(source.tags) if source is not None else [],
     }
 
 
@@ -98,8 +101,9 @@ def _iso(moment: datetime | None) -> str | None:
 def feeds_list(app: Curator, as_json: bool) -> None:
     """List stored feeds with their health."""
     rows = app.feeds()
+    sources = {s.url: s for s in app.settings.feeds}
     if as_json:
-        echo_json([feed_json(feed) for feed in rows])
+        echo_json([feed_json(feed, sources.get(feed.url)) for feed in rows])
         return
     from curator.types import FeedStatus
 
@@ -115,13 +119,19 @@ def feeds_list(app: Curator, as_json: bool) -> None:
     for feed in rows:
         last = feed.last_fetched_at.strftime("%Y-%m-%d %H:%M") if feed.last_fetched_at else "never"
         upcoming = "—"
-        if feed.status is FeedStatus.ACTIVE:
+        source = sources.get(feed.url)
+        status = feed.status.value
+        if source is not None and source.paused:
+            status = "paused"
+        elif feed.status is FeedStatus.ACTIVE:
             upcoming = f"{feed.next_fetch_at:%Y-%m-%d %H:%M}" if feed.next_fetch_at else "now"
         note = feed.disabled_reason or feed.last_error or ""
+        if source is not None and source.tags:
+            note = f"[{', '.join(source.tags)}] {note}".strip()
         table.add_row(
             str(feed.id),
             feed.display_name,
-            feed.status.value,
+            status,
             last,
             upcoming,
             str(feed.error_count),

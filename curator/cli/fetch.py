@@ -101,6 +101,50 @@ def feeds_add(app: Curator, url: str, name: str | None) -> None:
     click.echo(f"Added {source.url}{label} to {app.settings.path}.")
 
 
+def _feed_key() -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.argument("feed", metavar="URL|NAME", shell_complete=complete.feeds)
+
+
+@feeds.command("remove")
+@_feed_key()
+@pass_app
+def feeds_remove(app: Curator, feed: str) -> None:
+    """Stop following a feed: its entry leaves feeds.yaml (your comments elsewhere are kept).
+
+    What it brought stays: your decisions, planned slots and the results log.
+    """
+    url = app.remove_feed(feed)
+    click.echo(f"Removed {url} from {app.settings.path}.")
+
+
+@feeds.command("pause")
+@_feed_key()
+@pass_app
+def feeds_pause(app: Curator, feed: str) -> None:
+    """Stop fetching a feed for now (`paused: true` in feeds.yaml); `feeds resume` restarts it."""
+    url, changed = app.pause_feed(feed, paused=True)
+    click.echo(f"Paused {url}." if changed else f"{url} was already paused.")
+
+
+@feeds.command("resume")
+@_feed_key()
+@pass_app
+def feeds_resume(app: Curator, feed: str) -> None:
+    """Fetch a paused feed again."""
+    url, changed = app.pause_feed(feed, paused=False)
+    click.echo(f"Resumed {url}." if changed else f"{url} was not paused.")
+
+
+@feeds.command("rename")
+@_feed_key()
+@click.argument("name")
+@pass_app
+def feeds_rename(app: Curator, feed: str, name: str) -> None:
+    """Give a feed the name shown in the queue, the digest and the calendar."""
+    url = app.rename_feed(feed, name)
+    click.echo(f"{url} is now named {' '.join(name.split())!r}.")
+
+
 @feeds.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @pass_app
