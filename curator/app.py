@@ -123,6 +123,7 @@ class ProfilePlan:
     updated: int
     removed: int
     notes: list[str]
+    variety: dict[str, str] = field(default_factory=dict)  # slot id -> why it repeats a feed
 
     def upcoming(self, now: datetime) -> list[Slot]:
         return [s for s in self.slots if s.starts_at > now]
@@ -584,8 +585,9 @@ class Curator:
         decision = self.decide(profile, item_id, kind, **fields)
         if learn:
             self.score(profile)
-        slot = self._replan_for(profile, item_id)
-        return review.Outcome(decision, slot, (note,) if note else ())
+        slot, variety = self._replan_with_note(profile, item_id)
+        notes = tuple(n for n in (note, variety) if n)
+        return review.Outcome(decision, slot, notes)
 
     def undo_decision(
         self,
@@ -659,9 +661,17 @@ class Curator:
 
     def _replan_for(self, profile: str, item_id: int) -> Slot | None:
         """Re-plan after a decision, so the calendar shows it; the slot the item now takes."""
+        return self._replan_with_note(profile, item_id)[0]
+
+    def _replan_with_note(self, profile: str, item_id: int) -> tuple[Slot | None, str | None]:
+        """The slot the item takes after re-planning, and the variety note that slot carries
+        (it repeats a nearby relay's feed because nothing else fits, issue 16)."""
         report = self.plan(profile)
-        slots = [s for p in report.plans for s in p.slots if s.item_id == item_id]
-        return slots[0] if slots else None
+        for p in report.plans:
+            for s in p.slots:
+                if s.item_id == item_id:
+                    return s, p.variety.get(s.id)
+        return None, None
 
     # --- scoring and the review queue ------------------------------------------------------
 
@@ -861,6 +871,7 @@ class Curator:
             updated=sum(1 for s in result.changed if s.id in fresh),
             removed=len(result.removed),
             notes=list(result.notes),
+            variety=dict(result.variety),
         )
 
     def calendar(

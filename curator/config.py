@@ -431,6 +431,7 @@ class _Reader:
                 "relay_minutes",
                 "original_minutes",
                 "min_comment_chars",
+                "same_source_gap",
             ),
         )
         default = Schedule()
@@ -504,6 +505,12 @@ class _Reader:
                 "min_comment_chars",
                 lambda n: self.integer(n, minimum=1),
                 default.min_comment_chars,
+            ),
+            same_source_gap=self.optional(
+                fields,
+                "same_source_gap",
+                lambda n: self.integer(n, minimum=0),
+                default.same_source_gap,
             ),
         )
 

@@ -207,3 +207,21 @@ def test_the_per_user_configuration_is_found_from_any_folder(tmp_path, monkeypat
     # a relative XDG_CONFIG_HOME is ignored, as the specification says
     home = user_config_path({"XDG_CONFIG_HOME": "rel"})
     assert home == Path.home() / ".config" / "curator" / "feeds.yaml"
+
+
+def test_same_source_gap_and_feed_tags_and_paused() -> None:
+    """Issue 16: the variety preference's reach, a feed's tags and its pause."""
+    text = (
+        "profiles:\n  - name: a\n    objective: x\n    schedule: {same_source_gap: 0}\n"
+        "feeds:\n  - {url: 'https://a.test/rss', tags: [RH, Veille, RH], paused: true}\n"
+        "  - {url: 'https://b.test/rss', tags: RH}\n  - https://c.test/rss\n"
+    )
+    settings = parse_settings(text, Path("/cfg/feeds.yaml"), env={})
+    assert settings.profiles[0].schedule.same_source_gap == 0
+    a, b, c = settings.feeds
+    assert (a.tags, a.paused) == (("RH", "Veille"), True)
+    assert (b.tags, b.paused) == (("RH",), False)
+    assert (c.tags, c.paused) == ((), False)
+    assert parse_settings("profiles: []\n", Path("/f.yaml"), env={}).profiles == ()
+    with pytest.raises(ConfigError, match=r"same_source_gap.*at least 0"):
+        parse_settings(text.replace("same_source_gap: 0", "same_source_gap: -1"), Path("/f"), {})
