@@ -616,8 +616,8 @@ def _fill_once(
         if choice is None and lenient and around.sources:
             # Variety is a preference (issue 16): rather than an empty slot, an item from a
             # feed used nearby; the item the slot held keeps it if it still fits that way.
-            lenient = replace(around, sources=())
-            if sticky is not None and _eligible(sticky, slot.starts_at, schedule, lenient):
+            apart = replace(around, sources=())  # one story still never twice in a row
+            if sticky is not None and _eligible(sticky, slot.starts_at, schedule, apart):
                 choice = sticky.item_id
             else:
                 free = (
@@ -625,7 +625,7 @@ def _fill_once(
                     for c in approved.values()
                     if c.item_id not in taken and c.item_id not in reserved
                 )
-                choice = _best(free, slot.starts_at, schedule, lenient, ready_first)
+                choice = _best(free, slot.starts_at, schedule, apart, ready_first)
         slot.item = choice
         if choice is not None:
             taken.add(choice)
