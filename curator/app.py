@@ -750,7 +750,11 @@ class Curator:
     def calendar_ics(self, profile: str, *, keep_cancelled: bool | None = None) -> bytes:
         """A profile's calendar; removed slots kept as cancelled events with `keep_cancelled`
         (default: `calendar.keep_cancelled`, which is for file exports)."""
-        from curator.outputs.ics import render_calendar
+        return self._calendar(profile, keep_cancelled)[0]
+
+    def _calendar(self, profile: str, keep_cancelled: bool | None) -> tuple[bytes, datetime]:
+        """The calendar's bytes and when they last changed (HTTP Last-Modified)."""
+        from curator.outputs.ics import last_modified, render_calendar
 
         chosen = self.settings.profile(profile)
         keep = self.settings.calendar.keep_cancelled if keep_cancelled is None else keep_cancelled
@@ -758,7 +762,8 @@ class Curator:
         now = self.now()
         with self.db.session() as session:
             data = store_ics.calendar_data(session, chosen.name, with_cancelled=keep)
-        return render_calendar(
+            behind = self._topic_items(session, chosen.name, data.slots, now)
+        body = render_calendar(
             chosen,
             data.slots,
             data.items,
@@ -766,10 +771,32 @@ class Curator:
             settings,
             now=now,
             cancelled=data.cancelled,
+            behind=behind,
         )
+        return body, last_modified(data.slots, data.cancelled, now)
+
+    def _topic_items(
+        self, session: Any, profile: str, slots: Iterable[Slot], now: datetime
+    ) -> dict[str, list[Item]]:
+        """By slot id, the items behind each upcoming original post's topic (issue 16)."""
+        upcoming = [
+            s for s in slots if s.kind.value == "original" and s.topic and s.starts_at > now
+        ]
+        if not upcoming:
+            return {}
+        top = slot_store.recent_top_scores(session, profile, since=now - _THEME_WINDOW)
+        wanted = {s.id: planner.topic_items(s.topic or "", top) for s in upcoming}
+        ids = {i for found in wanted.values() for i in found}
+        items = {i.id: i for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
+        return {sid: [items[i] for i in found if i in items] for sid, found in wanted.items()}
 
     def calendar_http(
-        self, profile: str, *, token: str | None, if_none_match: str | None
+        self,
+        profile: str,
+        *,
+        token: str | None,
+        if_none_match: str | None,
+        if_modified_since: str | None = None,
     ) -> CalendarResponse:
         """Answer GET /calendar/<profile>.ics (profile as found in the URL path)."""
         if not token_ok(self.settings.serve.token, token):
@@ -778,10 +805,13 @@ class Curator:
         if name not in {p.name for p in self.settings.profiles}:
             return not_found()
         # Subscribers get removed slots simply absent, whatever file exports keep.
+        body, modified = self._calendar(name, keep_cancelled=False)
         return calendar_response(
-            self.calendar_ics(name, keep_cancelled=False),
+            body,
             if_none_match=if_none_match,
             filename=f"calendar-{name}.ics",
+            last_modified=modified,
+            if_modified_since=if_modified_since,
         )
 
     def calendar_dir(self) -> Path:
@@ -943,6 +973,13 @@ class Curator:
     def get_slot(self, slot_id: str) -> Slot:
         with self.db.session() as session:
             return slot_store.get_slot(session, slot_id)
+
+    def slot_detail(self, slot_id: str) -> tuple[Slot, Item | None, Profile]:
+        """A slot, the item it relays (if any) and its profile: `curator slot show`."""
+        with self.db.session() as session:
+            slot = slot_store.get_slot(session, slot_id)
+            found = repo.list_items(session, state=None, ids={slot.item_id}) if slot.item_id else []
+        return slot, (found[0] if found else None), self.settings.profile(slot.profile)
 
     # --- digest --------------------------------------------------------------------------
 

@@ -994,6 +994,21 @@ def themes_from(
     return themes
 
 
+def topic_items(topic: str, scores: Sequence[Score], n: int = 3) -> list[int]:
+    """The items an original post's topic comes from (issue 16): the best-scored ones whose
+    reasons name its theme (the part before " · " that `themes_from` adds), best first."""
+    theme = topic.partition(" · ")[0].casefold().strip()
+    if not theme:
+        return []
+    found = [
+        s
+        for s in scores
+        if not s.blocked and any(t.text.casefold().strip() == theme for t in s.why)
+    ]
+    found.sort(key=lambda s: (-s.final, s.item_id))
+    return [s.item_id for s in found[:n]]
+
+
 # -- comment starters ---------------------------------------------------------------------------
 
 

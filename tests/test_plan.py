@@ -1007,3 +1007,24 @@ def test_original_topics_quote_the_title_as_the_profiles_language_does(
     top = [Score("claire", 7, 0.8, 0.8, why=(Term("onboarding", 1.0),))]
     themes = themes_from(top, titles={7: "Onboarding des profils tech"}, language=language)
     assert themes == [expected]
+
+
+def test_topic_items_are_the_best_items_whose_reasons_name_the_theme() -> None:
+    from curator.plan import topic_items
+
+    def score(item_id: int, final: float, *terms: str, blocked: bool = False) -> Score:
+        why = tuple(Term(t, 0.1) for t in terms)
+        return Score("claire", item_id, final=final, relevance=final, why=why, blocked=blocked)
+
+    scores = [
+        score(1, 0.5, "onboarding"),
+        score(2, 0.9, "Onboarding", "data"),
+        score(3, 0.95, "data"),
+        score(4, 0.99, "onboarding", blocked=True),
+        score(5, 0.7, "onboarding"),
+        score(6, 0.6, "onboarding"),
+    ]
+    topic = "onboarding · “Onboarding des profils tech”"
+    assert topic_items(topic, scores) == [2, 5, 6]
+    assert topic_items("data", scores, n=5) == [3, 2]
+    assert topic_items("", scores) == []

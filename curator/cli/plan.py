@@ -132,6 +132,21 @@ def _slot_json(slot: Slot, items: dict[int, Item], tz: tzinfo) -> dict[str, Any]
         "minutes": slot.minutes,
         "published_at": _iso(slot.published_at, tz),
         "published_url": slot.published_url,
+        **_publishing(slot, item),
+    }
+
+
+def _publishing(slot: Slot, item: Item | None) -> dict[str, str | None]:
+    """What it takes to publish a relay by hand (issue 16): the text to paste (comment, blank
+    line, link) once the comment is written, and LinkedIn's share dialog for the link."""
+    from curator.outputs.share import paste_block, share_url
+
+    open_relay = slot.kind.value == "relay" and slot.status.value in ("planned", "ready")
+    url = item.url if item is not None and open_relay else None
+    ready = slot.status.value == "ready"
+    return {
+        "share_url": share_url(url) if url else None,
+        "paste": paste_block(slot.comment, url) if ready else None,
     }
 
 
@@ -172,7 +187,9 @@ def _what(slot: Slot, items: dict[int, Item], w: GridWords) -> str:
     if item is None:
         return f"{w.relay}{w.colon} [dim]{escape(slot.empty_reason or '')}[/dim]"
     source = f" [dim]({escape(item.feed_name)})[/dim]" if item.feed_name else ""
-    return f"{w.relay}{w.colon} " + escape(item.title) + source
+    share = _publishing(slot, item)["share_url"]
+    link = f"\n[dim]{w.share}{w.colon} {escape(share)}[/dim]" if share else ""
+    return f"{w.relay}{w.colon} " + escape(item.title) + source + link
 
 
 def print_calendar(view: CalendarView, *, weeks: int) -> None:
@@ -306,6 +323,52 @@ def slot() -> None:
 
 def _show(s: Slot) -> None:
     click.echo(f"{s.id}: {s.status.value} (sequence {s.sequence})")
+
+
+@slot.command("show")
+@click.argument("slot_id", metavar="ID", shell_complete=complete.slots)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def slot_show(app: Curator, slot_id: str, as_json: bool) -> None:
+    """One slot in full: when, what, your comment, and the text to paste with the share link."""
+    from curator.outputs.words import grid_words, one_line
+    from curator.plan import zone
+
+    s, item, profile = app.slot_detail(slot_id)
+    tz = zone(profile.timezone)
+    if as_json:
+        echo_json(_slot_json(s, {item.id: item} if item is not None else {}, tz))
+        return
+    w = grid_words(profile)
+    status = {"planned": w.to_write if s.kind.value == "original" else w.comment_needed}.get(
+        s.status.value, getattr(w, s.status.value, s.status.value)
+    )
+    where = w.zone.format(zone=profile.timezone)
+    lines = [
+        f"{s.id}  {w.moment(s.starts_at.astimezone(tz))} ({where})",
+        f"{w.status}{w.colon} {status}",
+    ]
+    if s.kind.value == "original":
+        lines.append(f"{w.your_post}{w.colon} {one_line(s.topic or s.empty_reason or '')}")
+    elif item is not None:
+        source = f" ({one_line(item.feed_name)})" if item.feed_name else ""
+        lines += [
+            f"{w.relay}{w.colon} {one_line(item.title)}{source}",
+            f"{w.link}{w.colon} {item.url}",
+        ]
+    elif s.empty_reason:
+        lines.append(f"{w.relay}{w.colon} {w.empty} ({one_line(s.empty_reason)})")
+    publishing = _publishing(s, item)
+    if publishing["paste"]:
+        lines += ["", f"{w.paste}{w.colon}", publishing["paste"]]
+    elif s.comment:
+        lines += ["", f"{w.your_comment}{w.colon}", s.comment]
+    elif s.comment_starter:
+        lines += ["", f"{w.starter}{w.colon}", s.comment_starter]
+    if publishing["share_url"]:
+        lines += ["", f"{w.share}{w.colon} {publishing['share_url']}"]
+    for line in lines:
+        click.echo(line)
 
 
 @slot.command("comment")
