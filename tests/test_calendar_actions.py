@@ -53,6 +53,9 @@ def test_calendar_json_gives_the_paste_block_and_the_share_link(world: ReviewWor
     assert str(ready["share_url"]).startswith(SHARE) and str(url)[-8:] in str(ready["share_url"])
     assert waiting["status"] == "planned" and waiting["paste"] is None  # no comment yet
     assert str(waiting["share_url"]).startswith(SHARE)
+    # the grid shows the share link under the ready relay only (the other needs its comment)
+    grid = run(world, "calendar").output
+    assert grid.count("partager sur LinkedIn") == 1
 
 
 def test_slot_show_speaks_the_profile_s_language(world: ReviewWorld) -> None:

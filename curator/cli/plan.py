@@ -187,7 +187,8 @@ def _what(slot: Slot, items: dict[int, Item], w: GridWords) -> str:
     if item is None:
         return f"{w.relay}{w.colon} [dim]{escape(slot.empty_reason or '')}[/dim]"
     source = f" [dim]({escape(item.feed_name)})[/dim]" if item.feed_name else ""
-    share = _publishing(slot, item)["share_url"]
+    # Only once ready: before that the next step is the comment, and the link is long.
+    share = _publishing(slot, item)["share_url"] if slot.status.value == "ready" else None
     link = f"\n[dim]{w.share}{w.colon} {escape(share)}[/dim]" if share else ""
     return f"{w.relay}{w.colon} " + escape(item.title) + source + link
 
