@@ -123,6 +123,7 @@ class ProfilePlan:
     updated: int
     removed: int
     notes: list[str]
+    variety: dict[str, str] = field(default_factory=dict)  # slot id -> why it repeats a feed
 
     def upcoming(self, now: datetime) -> list[Slot]:
         return [s for s in self.slots if s.starts_at > now]
@@ -336,9 +337,9 @@ class Curator:
         from curator.ingest import service as ingest_service
 
         now = self.now()
-        feeds = ingest_service.select_feeds(
-            self.db, self.settings.feeds, now, everything=all, only=feed
-        )
+        # A paused feed is fetched only when asked for by name (`fetch --feed`).
+        sources = [s for s in self.settings.feeds if feed is not None or not s.paused]
+        feeds = ingest_service.select_feeds(self.db, sources, now, everything=all, only=feed)
         return ingest_service.fetch(
             self.db, self.settings.fetch, feeds, now, progress=progress, stop=self.stopping
         )
@@ -373,6 +374,38 @@ class Curator:
         with self.db.session() as session:
             feeds = repo.sync_feeds(session, self.settings.feeds, self.now())
         return export_opml(ingest_service.opml_feeds(feeds), now=self.now())
+
+    def remove_feed(self, key: str) -> str:
+        """Stop following a feed (by URL or name): its entry leaves feeds.yaml; what it brought
+        stays (decisions, slots, history). Returns its URL."""
+        from curator.config_edit import remove_feed
+
+        url = remove_feed(self.settings.path, key)
+        self._reload_settings()
+        return url
+
+    def pause_feed(self, key: str, *, paused: bool = True) -> tuple[str, bool]:
+        """Pause (or resume) a feed in feeds.yaml: kept, but not fetched until resumed.
+        Returns its URL and whether anything changed."""
+        from curator.config_edit import set_paused
+
+        url, changed = set_paused(self.settings.path, key, paused)
+        if changed:
+            self._reload_settings()
+        return url, changed
+
+    def rename_feed(self, key: str, name: str) -> str:
+        """Give a feed the name shown everywhere (its `name:` in feeds.yaml); returns its URL."""
+        from curator.config_edit import rename_feed
+
+        url = rename_feed(self.settings.path, key, name)
+        self._reload_settings()
+        return url
+
+    def _reload_settings(self) -> None:
+        self.settings = load_settings(self.settings.path)
+        with self.db.session() as session:
+            repo.sync_feeds(session, self.settings.feeds, self.now())
 
     def _add_sources(self, sources: list[FeedSource]) -> list[FeedSource]:
         from curator.config_edit import add_feeds
@@ -495,15 +528,20 @@ class Curator:
             item, score, _ = review_store.item_with_score(session, profile, item_id)
         return _starters(p, {item_id: (item, score)})(item_id)
 
-    def review_item(self, profile: str, item_id: int) -> tuple[review.Entry, Decision | None]:
-        """One item as the review shows it, and its current decision, whatever its state."""
+    def review_item(
+        self, profile: str, item_id: int, *, starter: bool = True
+    ) -> tuple[review.Entry, Decision | None]:
+        """One item as the review shows it, and its current decision, whatever its state.
+
+        Without `starter` the comment starter is not computed (`entry.starter_loaded` is
+        False): it needs the scorer, whose libraries take a second to import (issue 16)."""
         p = self.settings.profile(profile)
         with self.db.session() as session:
             item, score, folded = review_store.item_with_score(session, profile, item_id)
             current = decisions.current_for(session, profile, item_id)
-        starter = _starters(p, {item_id: (item, score)})(item_id)
+        text = _starters(p, {item_id: (item, score)})(item_id) if starter else None
         score = score or Score(profile, item_id, final=0.0, relevance=0.0)
-        return review.entry_for(item, score, folded, starter), current
+        return review.entry_for(item, score, folded, text, loaded=starter), current
 
     # A decision re-plans at once (milliseconds), so the calendar shows it. With `learn`, the
     # scorer first re-scores with it as feedback (about a second for a few hundred items): the
@@ -547,8 +585,9 @@ class Curator:
         decision = self.decide(profile, item_id, kind, **fields)
         if learn:
             self.score(profile)
-        slot = self._replan_for(profile, item_id)
-        return review.Outcome(decision, slot, (note,) if note else ())
+        slot, variety = self._replan_with_note(profile, item_id)
+        notes = tuple(n for n in (note, variety) if n)
+        return review.Outcome(decision, slot, notes)
 
     def undo_decision(
         self,
@@ -622,9 +661,17 @@ class Curator:
 
     def _replan_for(self, profile: str, item_id: int) -> Slot | None:
         """Re-plan after a decision, so the calendar shows it; the slot the item now takes."""
+        return self._replan_with_note(profile, item_id)[0]
+
+    def _replan_with_note(self, profile: str, item_id: int) -> tuple[Slot | None, str | None]:
+        """The slot the item takes after re-planning, and the variety note that slot carries
+        (it repeats a nearby relay's feed because nothing else fits, issue 16)."""
         report = self.plan(profile)
-        slots = [s for p in report.plans for s in p.slots if s.item_id == item_id]
-        return slots[0] if slots else None
+        for p in report.plans:
+            for s in p.slots:
+                if s.item_id == item_id:
+                    return s, p.variety.get(s.id)
+        return None, None
 
     # --- scoring and the review queue ------------------------------------------------------
 
@@ -703,7 +750,11 @@ class Curator:
     def calendar_ics(self, profile: str, *, keep_cancelled: bool | None = None) -> bytes:
         """A profile's calendar; removed slots kept as cancelled events with `keep_cancelled`
         (default: `calendar.keep_cancelled`, which is for file exports)."""
-        from curator.outputs.ics import render_calendar
+        return self._calendar(profile, keep_cancelled)[0]
+
+    def _calendar(self, profile: str, keep_cancelled: bool | None) -> tuple[bytes, datetime]:
+        """The calendar's bytes and when they last changed (HTTP Last-Modified)."""
+        from curator.outputs.ics import last_modified, render_calendar
 
         chosen = self.settings.profile(profile)
         keep = self.settings.calendar.keep_cancelled if keep_cancelled is None else keep_cancelled
@@ -711,7 +762,8 @@ class Curator:
         now = self.now()
         with self.db.session() as session:
             data = store_ics.calendar_data(session, chosen.name, with_cancelled=keep)
-        return render_calendar(
+            behind = self._topic_items(session, chosen.name, data.slots, now)
+        body = render_calendar(
             chosen,
             data.slots,
             data.items,
@@ -719,10 +771,32 @@ class Curator:
             settings,
             now=now,
             cancelled=data.cancelled,
+            behind=behind,
         )
+        return body, last_modified(data.slots, data.cancelled, now)
+
+    def _topic_items(
+        self, session: Any, profile: str, slots: Iterable[Slot], now: datetime
+    ) -> dict[str, list[Item]]:
+        """By slot id, the items behind each upcoming original post's topic (issue 16)."""
+        upcoming = [
+            s for s in slots if s.kind.value == "original" and s.topic and s.starts_at > now
+        ]
+        if not upcoming:
+            return {}
+        top = slot_store.recent_top_scores(session, profile, since=now - _THEME_WINDOW)
+        wanted = {s.id: planner.topic_items(s.topic or "", top) for s in upcoming}
+        ids = {i for found in wanted.values() for i in found}
+        items = {i.id: i for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
+        return {sid: [items[i] for i in found if i in items] for sid, found in wanted.items()}
 
     def calendar_http(
-        self, profile: str, *, token: str | None, if_none_match: str | None
+        self,
+        profile: str,
+        *,
+        token: str | None,
+        if_none_match: str | None,
+        if_modified_since: str | None = None,
     ) -> CalendarResponse:
         """Answer GET /calendar/<profile>.ics (profile as found in the URL path)."""
         if not token_ok(self.settings.serve.token, token):
@@ -731,10 +805,13 @@ class Curator:
         if name not in {p.name for p in self.settings.profiles}:
             return not_found()
         # Subscribers get removed slots simply absent, whatever file exports keep.
+        body, modified = self._calendar(name, keep_cancelled=False)
         return calendar_response(
-            self.calendar_ics(name, keep_cancelled=False),
+            body,
             if_none_match=if_none_match,
             filename=f"calendar-{name}.ics",
+            last_modified=modified,
+            if_modified_since=if_modified_since,
         )
 
     def calendar_dir(self) -> Path:
@@ -824,6 +901,7 @@ class Curator:
             updated=sum(1 for s in result.changed if s.id in fresh),
             removed=len(result.removed),
             notes=list(result.notes),
+            variety=dict(result.variety),
         )
 
     def calendar(
@@ -882,9 +960,26 @@ class Curator:
         self.plan(slot.profile)
         return slot
 
+    def slots_around(self, days: int = 7) -> list[Slot]:
+        """Every profile's live slots from `days` ago on (shell completion of slot ids)."""
+        since = self.now() - timedelta(days=days)
+        with self.db.session() as session:
+            return [
+                s
+                for p in self.settings.profiles
+                for s in slot_store.list_slots(session, p.name, since=since)
+            ]
+
     def get_slot(self, slot_id: str) -> Slot:
         with self.db.session() as session:
             return slot_store.get_slot(session, slot_id)
+
+    def slot_detail(self, slot_id: str) -> tuple[Slot, Item | None, Profile]:
+        """A slot, the item it relays (if any) and its profile: `curator slot show`."""
+        with self.db.session() as session:
+            slot = slot_store.get_slot(session, slot_id)
+            found = repo.list_items(session, state=None, ids={slot.item_id}) if slot.item_id else []
+        return slot, (found[0] if found else None), self.settings.profile(slot.profile)
 
     # --- digest --------------------------------------------------------------------------
 

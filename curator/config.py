@@ -94,8 +94,26 @@ def _relative_to(config: Path, calendar: CalendarSettings) -> CalendarSettings:
     return replace(calendar, output_dir=str(folder))
 
 
+def user_config_path(env: Mapping[str, str] = os.environ) -> Path:
+    """The per-user configuration: $XDG_CONFIG_HOME/curator/feeds.yaml, by default
+    ~/.config/curator/feeds.yaml (XDG Base Directory specification)."""
+    base = env.get("XDG_CONFIG_HOME", "").strip()
+    # The specification says a relative value is invalid and must be ignored.
+    folder = Path(base) if base and Path(base).is_absolute() else Path.home() / ".config"
+    return folder / "curator" / DEFAULT_CONFIG_NAME
+
+
 def resolve_config_path(flag: str | None, env: Mapping[str, str] = os.environ) -> Path:
-    return Path(flag or env.get(ENV_CONFIG) or DEFAULT_CONFIG_NAME)
+    """--config, else CURATOR_CONFIG, else ./feeds.yaml, else the per-user file when it exists
+    (so `curator review` works from any folder, issue 16); else ./feeds.yaml, where `curator
+    init` writes."""
+    if flag or env.get(ENV_CONFIG):
+        return Path(flag or env[ENV_CONFIG])
+    local = Path(DEFAULT_CONFIG_NAME)
+    if local.is_file():
+        return local
+    user = user_config_path(env)
+    return user if user.is_file() else local
 
 
 def resolve_database_url(
@@ -116,7 +134,7 @@ def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
         if path.name != DEFAULT_CONFIG_NAME or env.get(ENV_CONFIG):
             why = f"named by --config or {ENV_CONFIG}"
         else:
-            why = "the default name, in the current folder"
+            why = f"the default name, in the current folder; nor at {user_config_path(env)}"
         hint = (
             f"no configuration file at {path.resolve()} ({why});"
             " create one with `curator init`, or point to yours with --config FILE"
@@ -433,6 +451,7 @@ class _Reader:
                 "relay_minutes",
                 "original_minutes",
                 "min_comment_chars",
+                "same_source_gap",
             ),
         )
         default = Schedule()
@@ -516,6 +535,12 @@ class _Reader:
                 lambda n: self.integer(n, minimum=1, maximum=3000),
                 default.min_comment_chars,
             ),
+            same_source_gap=self.optional(
+                fields,
+                "same_source_gap",
+                lambda n: self.integer(n, minimum=0, maximum=10),
+                default.same_source_gap,
+            ),
         )
 
     def slot_rule(self, node: _Node) -> SlotRule:
@@ -588,7 +613,9 @@ class _Reader:
     def feed(self, node: _Node) -> FeedSource:
         if isinstance(node.value, str):  # the short form: just the URL
             node = _Node({"url": node.value}, node.path, node.field, node.line)
-        fields = self.mapping(node, ("url", "name", "interval", "weight", "full_text"))
+        fields = self.mapping(
+            node, ("url", "name", "interval", "weight", "full_text", "paused", "tags")
+        )
         if "url" not in fields:
             raise node.error("a feed needs 'url'")
         url = self.string(fields["url"]).strip()
@@ -607,7 +634,15 @@ class _Reader:
                     "auto",
                 )
             ),
+            paused=self.optional(fields, "paused", self.boolean, False),
+            tags=self.optional(fields, "tags", self.tags, ()),
         )
+
+    def tags(self, node: _Node) -> tuple[str, ...]:
+        if isinstance(node.value, str):  # one tag written without a list
+            node = _Node([node.value], node.path, node.field, node.line)
+        tags = (self.string(n).strip() for n in self.sequence(node))
+        return tuple(dict.fromkeys(t for t in tags if t))
 
     def fetch(self, node: _Node) -> FetchSettings:
         fields = self.mapping(

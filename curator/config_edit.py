@@ -1,5 +1,5 @@
 """Editing feeds.yaml in place (ruamel.yaml round trip): the user's comments, order and
-formatting survive; only new `feeds:` entries are appended.
+formatting survive; feeds are appended, removed, paused, resumed or renamed in place.
 
 The edited text is validated with the same parser as a normal load before it replaces the
 file (written to a temporary file, then renamed), so a command can never leave a broken
@@ -19,7 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from curator.config import parse_settings
-from curator.errors import ConfigError
+from curator.errors import ConfigError, NotFound
 from curator.types import FeedSource, FullTextMode
 
 
@@ -32,12 +32,16 @@ def _url_of(entry: object) -> str | None:
     return None
 
 
-def add_feeds(path: Path, sources: Sequence[FeedSource]) -> list[FeedSource]:
-    """Append feeds not already listed (by URL) to `feeds:`; returns those added."""
+def _yaml() -> YAML:
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096
+    return yaml
+
+
+def _load(yaml: YAML, path: Path) -> tuple[CommentedMap, CommentedSeq]:
+    """The document and its `feeds:` list (created when absent)."""
     try:
         text = path.read_text(encoding="utf-8")
         data = yaml.load(text)
@@ -52,6 +56,102 @@ def add_feeds(path: Path, sources: Sequence[FeedSource]) -> list[FeedSource]:
         feeds = data["feeds"] = CommentedSeq()
     if not isinstance(feeds, CommentedSeq):
         raise ConfigError("`feeds` must be a list", path=str(path), field="feeds")
+    return data, feeds
+
+
+def _save(yaml: YAML, data: CommentedMap, path: Path) -> None:
+    out = io.StringIO()
+    yaml.dump(data, out)
+    new_text = out.getvalue()
+    parse_settings(new_text, path)  # never write what would not load
+    _replace(path, new_text)
+
+
+def _name_of(entry: object) -> str | None:
+    if isinstance(entry, dict) and entry.get("name") is not None:
+        return str(entry["name"]).strip()
+    return None
+
+
+def _find(feeds: CommentedSeq, key: str, path: Path) -> int:
+    """The index of the feed named by `key`: its URL exactly, else its name (any case)."""
+    key = key.strip()
+    for i, entry in enumerate(feeds):
+        if _url_of(entry) == key:
+            return i
+    folded = key.casefold()
+    matches = [i for i, entry in enumerate(feeds) if (_name_of(entry) or "").casefold() == folded]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ConfigError(f"several feeds are named {key!r}: give its URL", path=str(path))
+    raise NotFound("feed", key, f"not in {path}; `curator feeds list` shows them")
+
+
+def _as_mapping(feeds: CommentedSeq, index: int) -> CommentedMap:
+    """The entry as a mapping: the short form (just the URL) is rewritten `url: ...`."""
+    entry = feeds[index]
+    if isinstance(entry, CommentedMap):
+        return entry
+    mapping = CommentedMap()
+    mapping["url"] = _url_of(entry)
+    feeds[index] = mapping
+    return mapping
+
+
+def remove_feed(path: Path, key: str) -> str:
+    """Take a feed out of `feeds:` (by URL or name); returns its URL. Its stored items stay."""
+    yaml = _yaml()
+    data, feeds = _load(yaml, path)
+    index = _find(feeds, key, path)
+    url = _url_of(feeds[index]) or key
+    del feeds[index]
+    _save(yaml, data, path)
+    return url
+
+
+def set_paused(path: Path, key: str, paused: bool) -> tuple[str, bool]:
+    """Pause or resume a feed (`paused: true` in its entry); returns its URL and whether that
+    changed anything."""
+    yaml = _yaml()
+    data, feeds = _load(yaml, path)
+    index = _find(feeds, key, path)
+    url = _url_of(feeds[index]) or key
+    entry = feeds[index]
+    was = bool(entry.get("paused")) if isinstance(entry, dict) else False
+    if was == paused:
+        return url, False
+    mapping = _as_mapping(feeds, index)
+    if paused:
+        mapping["paused"] = True
+    else:
+        del mapping["paused"]
+    _save(yaml, data, path)
+    return url, True
+
+
+def rename_feed(path: Path, key: str, name: str) -> str:
+    """Give a feed a display name (`name:` in its entry); returns its URL."""
+    name = " ".join(name.split())
+    if not name:
+        raise ConfigError("a feed's new name cannot be empty")
+    yaml = _yaml()
+    data, feeds = _load(yaml, path)
+    index = _find(feeds, key, path)
+    url = _url_of(feeds[index]) or key
+    mapping = _as_mapping(feeds, index)
+    if "name" in mapping:
+        mapping["name"] = name
+    else:  # right after the URL, where people write it
+        mapping.insert(list(mapping.keys()).index("url") + 1, "name", name)
+    _save(yaml, data, path)
+    return url
+
+
+def add_feeds(path: Path, sources: Sequence[FeedSource]) -> list[FeedSource]:
+    """Append feeds not already listed (by URL) to `feeds:`; returns those added."""
+    yaml = _yaml()
+    data, feeds = _load(yaml, path)
     known = {_url_of(entry) for entry in feeds}
     added: list[FeedSource] = []
     for source in sources:
@@ -66,16 +166,21 @@ def add_feeds(path: Path, sources: Sequence[FeedSource]) -> list[FeedSource]:
             entry["interval"] = f"{source.interval_minutes}m"
         if source.full_text is not FullTextMode.AUTO:
             entry["full_text"] = source.full_text.value
+        if source.tags:
+            entry["tags"] = _flow(source.tags)
         feeds.append(entry)
         added.append(source)
     if not added:
         return []
-    out = io.StringIO()
-    yaml.dump(data, out)
-    new_text = out.getvalue()
-    parse_settings(new_text, path)  # never write what would not load
-    _replace(path, new_text)
+    _save(yaml, data, path)
     return added
+
+
+def _flow(values: Sequence[str]) -> CommentedSeq:
+    """A short list written on one line: `tags: [RH, Veille]`."""
+    seq = CommentedSeq(values)
+    seq.fa.set_flow_style()
+    return seq
 
 
 def _replace(path: Path, text: str) -> None:

@@ -17,8 +17,11 @@ The rules, in the order they apply:
 * Time budget: when a local week (Monday..Sunday) holds more minutes than `weekly_minutes`, slots
   that are not frozen are dropped, lowest value first (see `_drop_key`), and a note says so.
 * Relay slots are filled in time order with approved items by score, subject to the quality floor
-  (`min_score`), freshness at slot time (`max_age_days`) and spacing (two adjacent relay slots
-  never carry the same feed or the same duplicate cluster; a shared topic is penalised). An item
+  (`min_score`), freshness at slot time (`max_age_days`) and spacing: two adjacent relay slots
+  never carry the same duplicate cluster (one story), a shared topic is penalised, and variety of
+  sources is a preference (issue 16): a relay avoids the feed of the `same_source_gap` relays
+  before and after it, but when no other approved item fits, the slot takes a fresh item above
+  the floor from the same feed rather than stay empty, and a note says so. An item
   already assigned to a slot keeps it while it stays valid, so a new approval never reshuffles
   the queue;
   a slot that would stay empty before a queued item pulls that item forward (no gaps).
@@ -35,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -100,6 +103,8 @@ class PlanResult:
     changed: tuple[Slot, ...]  # new or modified slots: what the app writes
     removed: tuple[str, ...]  # ids of stored slots the plan no longer holds (cancelled)
     notes: tuple[str, ...]  # what the user should know: dropped slots, freed items
+    # slot id -> why a relay repeats a nearby relay's feed (also among `notes`)
+    variety: Mapping[str, str] = field(default_factory=dict)
 
 
 # -- time ---------------------------------------------------------------------------------------
@@ -310,6 +315,8 @@ def plan_slots(
     _assign_topics(opens, list(frozen.values()), themes, objective)
 
     timeline = _timeline(opens, frozen.values())
+    variety = _variety_notes(timeline, info, schedule.same_source_gap, tz, language)
+    notes.extend(variety.values())
     new_slots: list[Slot] = []
     changed: list[Slot] = []
     for o in opens:
@@ -329,7 +336,7 @@ def plan_slots(
     kept_ids = {o.id for o in opens} | set(frozen)
     removed = tuple(s.id for s in existing if s.id not in kept_ids)
     all_slots = sorted([*frozen.values(), *new_slots], key=lambda s: (s.starts_at, s.id))
-    return PlanResult(tuple(all_slots), tuple(changed), removed, tuple(notes))
+    return PlanResult(tuple(all_slots), tuple(changed), removed, tuple(notes), variety)
 
 
 def _content(slot: Slot) -> tuple[object, ...]:
@@ -460,10 +467,8 @@ def _timeline(opens: Sequence[_Open], frozen: Iterable[Slot]) -> list[_Entry]:
     return entries
 
 
-def _conflict(a: Candidate | None, b: Candidate | None) -> bool:
-    if a is None or b is None:
-        return False
-    return a.feed_id == b.feed_id or a.cluster_key == b.cluster_key
+def _same_story(a: Candidate | None, b: Candidate | None) -> bool:
+    return a is not None and b is not None and a.cluster_key == b.cluster_key
 
 
 def _fresh(c: Candidate, at: datetime, schedule: Schedule) -> bool:
@@ -545,13 +550,17 @@ def _fill_relays(
     that makes the plan a fixed point, so planning its own output changes nothing.
     """
     used = {s.item_id for s in frozen if s.item_id is not None}
-    for _ in range(MAX_REFILL_ROUNDS):
-        before = [(o.id, o.item) for o in opens]
-        _fill_once(opens, frozen, schedule, approved, info, used, ready_first)
-        for o in opens:
-            o.sticky_item = o.item
-        if [(o.id, o.item) for o in opens] == before:
-            break
+    # Variety first: the plan that keeps every feed apart, then (issue 16) the items it could
+    # not place at all go to the slots it left empty, even beside a relay of the same feed. So
+    # a repeat never takes the place of an item that varies, nor moves one.
+    for lenient in (False, True):
+        for _ in range(MAX_REFILL_ROUNDS):
+            before = [(o.id, o.item) for o in opens]
+            _fill_once(opens, frozen, schedule, approved, info, used, ready_first, lenient)
+            for o in opens:
+                o.sticky_item = o.item
+            if [(o.id, o.item) for o in opens] == before:
+                break
 
 
 def _fill_once(
@@ -562,9 +571,10 @@ def _fill_once(
     info: Mapping[int, Candidate],
     used: set[int],
     ready_first: bool,
+    lenient: bool = False,
 ) -> None:
     """One fill round. `approved` iterates in fill order: by score, or commented first when
-    `ready_first`."""
+    `ready_first`. With `lenient`, a slot nothing else fits may repeat a nearby relay's feed."""
     timeline = _timeline(opens, frozen)
     reserved: dict[int, str] = {}
     for o in opens:
@@ -575,27 +585,24 @@ def _fill_once(
                 reserved[o.sticky_item] = o.id
     taken: set[int] = set(used)
     owners = {o.id: o for o in opens}
-    prev_item: int | None = None
+    placed: list[int | None] = []  # the items of the timeline so far, in order
     for idx, entry in enumerate(timeline):
         slot = entry.open
         if slot is None:
-            prev_item = entry.item
+            placed.append(entry.item)
             continue
-        nxt = timeline[idx + 1] if idx + 1 < len(timeline) else None
-        next_item = nxt.item if nxt is not None and nxt.open is None else None
-        prev_c = info.get(prev_item) if prev_item is not None else None
-        next_c = info.get(next_item) if next_item is not None else None
+        around = _around(timeline, idx, placed, info, schedule.same_source_gap)
         choice: int | None = None
-        if slot.sticky_item is not None:
-            reserved.pop(slot.sticky_item, None)
-            sticky = approved[slot.sticky_item]
-            if _eligible(sticky, slot.starts_at, schedule, prev_c, next_c):
-                choice = slot.sticky_item
+        sticky = approved[slot.sticky_item] if slot.sticky_item is not None else None
+        if sticky is not None:
+            reserved.pop(sticky.item_id, None)
+            if _eligible(sticky, slot.starts_at, schedule, around):
+                choice = sticky.item_id
         if choice is None:
             free = (
                 c for c in approved.values() if c.item_id not in taken and c.item_id not in reserved
             )
-            choice = _best(free, slot.starts_at, schedule, prev_c, next_c, ready_first)
+            choice = _best(free, slot.starts_at, schedule, around, ready_first)
         if choice is None:
             # Rather than leave a gap before a queued item, pull the best one forward (a freed
             # slot takes the next best approved item); the slot it leaves is refilled in turn.
@@ -603,21 +610,33 @@ def _fill_once(
                 (approved[i] for i in reserved),
                 key=lambda c: _fill_order(c, schedule.min_comment_chars if ready_first else None),
             )
-            choice = _best(queued, slot.starts_at, schedule, prev_c, next_c, ready_first)
+            choice = _best(queued, slot.starts_at, schedule, around, ready_first)
             if choice is not None:
                 owners[reserved.pop(choice)].sticky_item = None
+        if choice is None and lenient and around.sources:
+            # Variety is a preference (issue 16): rather than an empty slot, an item from a
+            # feed used nearby; the item the slot held keeps it if it still fits that way.
+            apart = replace(around, sources=())  # one story still never twice in a row
+            if sticky is not None and _eligible(sticky, slot.starts_at, schedule, apart):
+                choice = sticky.item_id
+            else:
+                free = (
+                    c
+                    for c in approved.values()
+                    if c.item_id not in taken and c.item_id not in reserved
+                )
+                choice = _best(free, slot.starts_at, schedule, apart, ready_first)
         slot.item = choice
         if choice is not None:
             taken.add(choice)
-        prev_item = choice
+        placed.append(choice)
 
 
 def _best(
     pool: Iterable[Candidate],
     at: datetime,
     schedule: Schedule,
-    prev_c: Candidate | None,
-    next_c: Candidate | None,
+    around: _Around,
     ready_first: bool = False,
 ) -> int | None:
     """The best eligible candidate of a pool sorted by `_fill_order`, best first.
@@ -638,8 +657,9 @@ def _best(
             continue  # not break: an uncommented item further on may still clear the floor
         if c.reference_at is not None and c.reference_at < oldest:
             continue
-        if not _eligible(c, at, schedule, prev_c, next_c):
+        if not _eligible(c, at, schedule, around):
             continue
+        prev_c = around.prev
         penalty = _overlap(c.topics, prev_c.topics) if prev_c is not None else 0.0
         # ties go to the lower item id, so the choice never depends on input order
         key = (ready, c.score * (1.0 - TOPIC_PENALTY * penalty), -c.item_id)
@@ -648,19 +668,47 @@ def _best(
     return -best[2] if best is not None else None
 
 
-def _eligible(
-    c: Candidate,
-    at: datetime,
-    schedule: Schedule,
-    prev_c: Candidate | None,
-    next_c: Candidate | None,
-) -> bool:
+def _eligible(c: Candidate, at: datetime, schedule: Schedule, around: _Around) -> bool:
     return (
         c.score >= schedule.min_score
         and _fresh(c, at, schedule)
-        and not _conflict(c, prev_c)
-        and not _conflict(c, next_c)
+        and not _same_story(c, around.prev)
+        and not _same_story(c, around.next)
+        and all(c.feed_id != n.feed_id for n in around.sources)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Around:
+    """What spacing looks at around a relay slot: the adjacent relays (one story never twice in
+    a row; the previous one's topics) and the relays within `same_source_gap` on each side
+    (their feeds, avoided while another item fits)."""
+
+    prev: Candidate | None = None
+    next: Candidate | None = None
+    sources: tuple[Candidate, ...] = ()
+
+
+def _around(
+    timeline: Sequence[_Entry],
+    idx: int,
+    placed: Sequence[int | None],
+    info: Mapping[int, Candidate],
+    gap: int,
+) -> _Around:
+    """`placed` holds the items chosen for the entries before `idx`; after it, only frozen
+    slots are known (open ones are decided later in the round, and check this one then)."""
+
+    def known(item: int | None) -> Candidate | None:
+        return info.get(item) if item is not None else None
+
+    after = [known(e.item) if e.open is None else None for e in timeline[idx + 1 : idx + 1 + gap]]
+    before = [known(item) for item in placed[max(0, len(placed) - gap) :]] if gap else []
+    prev = known(placed[-1]) if placed else None
+    nxt = timeline[idx + 1] if idx + 1 < len(timeline) else None
+    next_c = known(nxt.item) if nxt is not None and nxt.open is None else None
+    sources = tuple(c for c in (*before, *after) if c is not None)
+    return _Around(prev, next_c, sources)
 
 
 def _assign_topics(
@@ -757,6 +805,39 @@ def _starter(o: _Open, c: Candidate, starter_for: Callable[[int], str | None] | 
     return starter_for(c.item_id) if starter_for is not None else None
 
 
+def _variety_notes(
+    timeline: Sequence[_Entry],
+    info: Mapping[int, Candidate],
+    gap: int,
+    tz: tzinfo,
+    language: str,
+) -> dict[str, str]:
+    """Which rule decided (issue 16): each open relay that repeats the feed of one of the `gap`
+    relays before it, with the slot it repeats, judged on the final plan like empty reasons."""
+    words = _words(language)
+    notes: dict[str, str] = {}
+    for idx, entry in enumerate(timeline):
+        c = info.get(entry.item) if entry.item is not None else None
+        if entry.open is None or c is None:
+            continue
+        for earlier in reversed(timeline[max(0, idx - gap) : idx]):
+            e = info.get(earlier.item) if earlier.item is not None else None
+            if e is not None and e.feed_id == c.feed_id:
+                when = _when(earlier.starts_at.astimezone(tz), words)
+                notes[entry.id] = words["same source"].format(slot=entry.id, when=when)
+                break
+    return notes
+
+
+def _when(local: datetime, words: Mapping[str, str]) -> str:
+    return words["when"].format(
+        weekday=words["weekdays"].split()[local.weekday()],
+        day=local.day,
+        month=words["months"].split()[local.month - 1],
+        time=f"{local:%H:%M}",
+    )
+
+
 def _empty_reason(
     o: _Open,
     schedule: Schedule,
@@ -785,7 +866,7 @@ def _empty_reason(
             weak += 1
         elif not _fresh(c, o.starts_at, schedule):
             old += 1
-        elif any(_conflict(c, n) for n in neighbours):
+        elif any(_same_story(c, n) for n in neighbours):
             spaced += 1
     # Categories, not counts: a reason that changed with every new approval would bump the
     # slot's sequence and churn subscribed calendars for nothing.
@@ -810,7 +891,13 @@ _WORDS = {
         "all planned": "every approved item is already planned",
         "weak": "below the quality floor ({floor})",
         "old": "older than {days} days at this time",
-        "spaced": "same source or cluster as a neighbouring relay",
+        "spaced": "same story as a neighbouring relay",
+        "same source": (
+            "{slot}: same source as the relay of {when}: approve an item from another feed to vary"
+        ),
+        "weekdays": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
+        "months": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
+        "when": "{weekday} {day} {month} {time}",
         "nothing fits": "no approved item fits this slot",
         "fits none": "no approved item fits: ",
         "separator": "; ",
@@ -830,7 +917,14 @@ _WORDS = {
         "all planned": "tous les articles approuvés sont déjà planifiés",
         "weak": "sous le seuil de qualité ({floor})",
         "old": "publiés depuis plus de {days}\u00a0jours à cette date",
-        "spaced": "même source ou même histoire qu’un relais voisin",
+        "spaced": "même histoire qu’un relais voisin",
+        "same source": (
+            "{slot}\u00a0: même source que le relais du {when}\u00a0: approuvez un article "
+            "d’un autre flux pour varier"
+        ),
+        "weekdays": "lundi mardi mercredi jeudi vendredi samedi dimanche",
+        "months": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.",
+        "when": "{weekday} {day} {month} à {time}",
         "nothing fits": "aucun article approuvé ne convient à ce créneau",
         "fits none": "aucun article approuvé ne convient\u00a0: ",
         "separator": "\u00a0; ",
@@ -898,6 +992,21 @@ def themes_from(
         else:
             themes.append(shown[key])
     return themes
+
+
+def topic_items(topic: str, scores: Sequence[Score], n: int = 3) -> list[int]:
+    """The items an original post's topic comes from (issue 16): the best-scored ones whose
+    reasons name its theme (the part before " · " that `themes_from` adds), best first."""
+    theme = topic.partition(" · ")[0].casefold().strip()
+    if not theme:
+        return []
+    found = [
+        s
+        for s in scores
+        if not s.blocked and any(t.text.casefold().strip() == theme for t in s.why)
+    ]
+    found.sort(key=lambda s: (-s.final, s.item_id))
+    return [s.item_id for s in found[:n]]
 
 
 # -- comment starters ---------------------------------------------------------------------------

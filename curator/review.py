@@ -250,6 +250,8 @@ def step(state: ReviewState, key: Key) -> Result:
     if isinstance(key, EditorClosed):
         return _editor_closed(state, key)
     if state.mode is Mode.HELP:
+        if key == "q":  # q always leaves (issue 16)
+            return replace(state, done=True), (Quit(),)
         return replace(state, mode=state.back, message=""), ()
     if state.mode in PROMPT_MODES:
         return _prompt(state, key)
@@ -285,9 +287,9 @@ def _command(state: ReviewState, key: str) -> Result:
         return _open_prompt(state, Mode.FILTER, state.filter), ()
     if key == "u":
         return _undo(state)
-    if key in ("q", "escape") and state.mode is Mode.DETAIL:
+    if key == "escape" and state.mode is Mode.DETAIL:
         return replace(state, mode=Mode.LIST), ()
-    if key == "q":
+    if key == "q":  # q always leaves, from the list or the detail (issue 16)
         return replace(state, done=True), (Quit(),)
     if key == "escape" and state.filter:
         return _clamp(replace(state, filter="", message="filter cleared")), ()
@@ -297,7 +299,7 @@ def _command(state: ReviewState, key: str) -> Result:
     if key in ("enter", "h", "left") and state.mode is Mode.DETAIL:
         return replace(state, mode=Mode.LIST), ()
     if entry is None:
-        if key in ("a", "e", "r", "s", "o"):
+        if key in ("a", "e", "r", "x", "s", "o"):
             return replace(state, message=_nothing_here(state)), ()
         return state, ()
     if key == "a":
@@ -307,6 +309,8 @@ def _command(state: ReviewState, key: str) -> Result:
         return replace(state, mode=Mode.EXTERNAL, back=state.mode), (EditExternally(text),)
     if key == "r":
         return _open_prompt(state, Mode.REASON, ""), ()
+    if key == "x":  # reject at once, no reason asked (issue 16)
+        return _decided(state, entry, DecisionKind.REJECT, Reject(entry, None))
     if key == "s":
         return _open_prompt(state, Mode.SNOOZE, DEFAULT_SNOOZE, guide=True), ()
     if key == "o":
@@ -537,6 +541,39 @@ def footer(state: ReviewState, plan_fill: str | None = None) -> str:
     return " · ".join(parts)
 
 
+def header(state: ReviewState, profile: str) -> str:
+    """The screen's title line: whose queue, and which view of it (issue 16)."""
+    entry = state.current()
+    views = {
+        Mode.DETAIL: f"item #{entry.id}" if entry is not None else "item",
+        Mode.HELP: "keys",
+        Mode.COMMENT: f"approving #{entry.id}" if entry is not None else "approving",
+        Mode.EXTERNAL: f"approving #{entry.id} in $EDITOR" if entry is not None else "approving",
+        Mode.REASON: f"rejecting #{entry.id}" if entry is not None else "rejecting",
+        Mode.SNOOZE: f"snoozing #{entry.id}" if entry is not None else "snoozing",
+    }
+    view = views.get(state.mode, "review queue, best first")
+    if state.filter:
+        view += f" · filter: {state.filter}"
+    return f"curator review — {profile} — {view}"
+
+
+def comment_count(state: ReviewState, min_chars: int) -> str:
+    """The comment editor's counter: characters written (the starter is not the user's own
+    words, so it counts 0) against the length that makes the relay ready."""
+    count = 0 if state.guide else len(clean_comment(state.draft) or "")
+    mark = "✔" if count >= min_chars else "✎"
+    return f"{mark} {count}/{min_chars} characters"
+
+
+def list_date(entry: Entry, timezone: str, months: Sequence[str]) -> str:
+    """The short date of the list's date column, in the profile's zone: "27 Nov"."""
+    if entry.published is None:
+        return ""
+    local = _local(entry.published, timezone)
+    return f"{local.day:>2} {months[local.month - 1]}"
+
+
 def highlight_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
     """Where the matched terms occur in `text` (accent- and case-insensitive, whole words)."""
     folded = fold(text)
@@ -581,11 +618,12 @@ a              approve and write your comment: enter saves, ctrl+j new line,
                ctrl+e opens $EDITOR, escape cancels. The starter is a guide:
                typing replaces it; saved untouched, the item is approved with no comment
 e              approve, writing the comment in $EDITOR
-r              reject (optional reason)      s       snooze until a date
-                                                     (+3d, 2w, tomorrow, friday, 2026-12-24)
+x              reject                        r       reject with a reason
+s              snooze until a date
+               (+3d, 2w, tomorrow, friday, 2026-12-24)
 o              open the link in the browser  u       undo the last decision
 /              filter (escape clears it)     ?       this help
-q              quit                          Each decision is saved as you make it.\
+q              quit, from anywhere but a text box. Each decision is saved as you make it.\
 """
 
 

@@ -247,7 +247,10 @@ class Service:
         if profile is not None:
             token = parse_qs(url.query).get("token", [None])[0]
             return self.app.calendar_http(
-                profile, token=token, if_none_match=headers.get("if-none-match")
+                profile,
+                token=token,
+                if_none_match=headers.get("if-none-match"),
+                if_modified_since=headers.get("if-modified-since"),
             )
         return not_found()
 

@@ -104,6 +104,9 @@ class Schedule:
     relay_minutes: int = 15  # estimated effort: read + comment
     original_minutes: int = 45
     min_comment_chars: int = 40  # a relay slot is `ready` once its comment is at least this long
+    # Variety (issue 16): a relay avoids the feed of the relays this many slots before and after
+    # it, as a preference: when nothing else fits, the slot still takes the item. 0: no rule.
+    same_source_gap: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +147,8 @@ class FeedSource:
     interval_minutes: int | None = None  # None = the global default
     weight: float = 1.0  # source weight for scoring
     full_text: FullTextMode = FullTextMode.AUTO
+    paused: bool = False  # kept in feeds.yaml but not fetched (`curator feeds pause`)
+    tags: tuple[str, ...] = ()  # the user's labels; OPML folders land here (issue 16)
 
 
 @dataclass(frozen=True, slots=True)

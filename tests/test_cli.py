@@ -117,6 +117,8 @@ def test_feeds_list_json_shows_configured_feeds(capsys, write_config, tmp_path: 
     feeds = json.loads(out)
     assert [f["url"] for f in feeds] == ["http://127.0.0.1:9/feed.xml"]
     assert feeds[0]["status"] == "active" and feeds[0]["display_name"] == "Local"
+    # the fetcher's bookkeeping is not for scripts (issue 16)
+    assert not {"etag", "last_modified", "body_digest", "ttl_minutes"} & feeds[0].keys()
     # the default database sits beside the configuration file
     assert (tmp_path / "curator.db").is_file()
 

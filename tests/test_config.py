@@ -184,3 +184,44 @@ def test_precedence_flag_over_environment_over_file_over_default(tmp_path: Path)
 def test_unquoted_time_read_by_yaml_as_a_number_is_still_understood() -> None:
     text = "profiles:\n  - name: a\n    objective: x\n    digest: {time: 07:30}\n"
     assert parse(text).profile("a").digest.time == time(7, 30)
+
+
+def test_the_per_user_configuration_is_found_from_any_folder(tmp_path, monkeypatch) -> None:
+    """Issue 16: ./feeds.yaml first, else $XDG_CONFIG_HOME/curator/feeds.yaml."""
+    from curator.config import resolve_config_path, user_config_path
+
+    xdg = tmp_path / "xdg"
+    (xdg / "curator").mkdir(parents=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    env = {"XDG_CONFIG_HOME": str(xdg)}
+    assert user_config_path(env) == xdg / "curator" / "feeds.yaml"
+    assert resolve_config_path(None, env) == Path("feeds.yaml")  # none anywhere: init writes here
+    (xdg / "curator" / "feeds.yaml").write_text("profiles: []\n", encoding="utf-8")
+    assert resolve_config_path(None, env) == xdg / "curator" / "feeds.yaml"
+    (work / "feeds.yaml").write_text("profiles: []\n", encoding="utf-8")
+    assert resolve_config_path(None, env) == Path("feeds.yaml")  # the folder's own wins
+    assert resolve_config_path("other.yaml", env) == Path("other.yaml")
+    assert resolve_config_path(None, env | {"CURATOR_CONFIG": "x.yaml"}) == Path("x.yaml")
+    # a relative XDG_CONFIG_HOME is ignored, as the specification says
+    home = user_config_path({"XDG_CONFIG_HOME": "rel"})
+    assert home == Path.home() / ".config" / "curator" / "feeds.yaml"
+
+
+def test_same_source_gap_and_feed_tags_and_paused() -> None:
+    """Issue 16: the variety preference's reach, a feed's tags and its pause."""
+    text = (
+        "profiles:\n  - name: a\n    objective: x\n    schedule: {same_source_gap: 0}\n"
+        "feeds:\n  - {url: 'https://a.test/rss', tags: [RH, Veille, RH], paused: true}\n"
+        "  - {url: 'https://b.test/rss', tags: RH}\n  - https://c.test/rss\n"
+    )
+    settings = parse_settings(text, Path("/cfg/feeds.yaml"), env={})
+    assert settings.profiles[0].schedule.same_source_gap == 0
+    a, b, c = settings.feeds
+    assert (a.tags, a.paused) == (("RH", "Veille"), True)
+    assert (b.tags, b.paused) == (("RH",), False)
+    assert (c.tags, c.paused) == ((), False)
+    assert parse_settings("profiles: []\n", Path("/f.yaml"), env={}).profiles == ()
+    with pytest.raises(ConfigError, match=r"same_source_gap.*at least 0"):
+        parse_settings(text.replace("same_source_gap: 0", "same_source_gap: -1"), Path("/f"), {})

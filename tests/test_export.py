@@ -72,7 +72,7 @@ def test_export_writes_beside_the_database(setup: tuple[Path, str], tmp_path: Pa
     by_uid = event_by_uid(body)
     assert REMOVED_UID not in by_uid
     # The profile in feeds.yaml is French: the stored plan renders in French.
-    assert prop(by_uid[RELAY_UID], "SUMMARY")[0].startswith("Relais : Les PME")
+    assert prop(by_uid[RELAY_UID], "SUMMARY")[0].startswith("✎ [à commenter] Relais : Les PME")
     assert "Pourquoi : PME\\, adoption\\n" in prop(by_uid[RELAY_UID], "DESCRIPTION")[0]
 
 

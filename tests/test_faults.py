@@ -41,6 +41,7 @@ _RANGES = [
     ("profiles[0].schedule.relay_minutes", "0", "1441", False),
     ("profiles[0].schedule.original_minutes", "0", "1441", False),
     ("profiles[0].schedule.min_comment_chars", "0", "3001", False),
+    ("profiles[0].schedule.same_source_gap", "-1", "11", False),
     ("profiles[0].digest.max_items", "0", "501", False),
     ("profiles[0].digest.min_score", "-1", "2", True),
     ("profiles[0].scoring.freshness_half_life_hours", "0.5", "10000", True),

@@ -128,7 +128,7 @@ def test_summary_is_one_line_and_control_characters_are_dropped() -> None:
     body = render(with_title(small_plan(), "Five\nlessons\x0b from\x00 LLMs", comment="a\x07b"))
     event = event_by_uid(body)["claire-2026-03-30-0900-relay@curator"]
     assert prop(event, "SUMMARY") == ["Relay: Five lessons from LLMs"]
-    assert "\\n\\nYour comment:\\nab\\n" in prop(event, "DESCRIPTION")[0]
+    assert "\\n\\nReady to paste:\\nab\\n" in prop(event, "DESCRIPTION")[0]
 
 
 def test_summary_drops_invisible_format_characters_but_keeps_joiners() -> None:
@@ -290,7 +290,13 @@ def test_relay_event_content() -> None:
     description = prop(event, "DESCRIPTION")[0]
     assert "Link: https://example.org/posts/1" in description
     assert "Source: EU Digest" in description
-    assert "Your comment:\\nMy take" in description
+    # ready: the comment and the link, to paste as they are, and the network's share dialog
+    assert "Ready to paste:\\nMy take" in description
+    assert "\\n\\nhttps://example.org/posts/1\\nShare on LinkedIn: " in description
+    share = (
+        "https://www.linkedin.com/sharing/share-offsite/?url=https%3A%2F%2Fexample.org%2Fposts%2F1"
+    )
+    assert f"Share on LinkedIn: {share}\\n" in description
     assert "Comment starter:\\nWhat surprised me most:" in description
     assert "Why: AI Act\\, compliance\\n" in description
     assert not description.startswith("Relay:"), "the summary is not repeated when whole"
@@ -322,7 +328,7 @@ def test_comment_needed_follows_the_planners_status() -> None:
     description = prop(
         event_by_uid(render(plan))["claire-2026-03-30-0900-relay@curator"], "DESCRIPTION"
     )[0]
-    assert "COMMENT NEEDED" not in description and "Your comment:\\nMy take" in description
+    assert "COMMENT NEEDED" not in description and "Ready to paste:\\nMy take" in description
 
 
 def test_empty_original_and_published_slots() -> None:
@@ -342,10 +348,15 @@ def test_empty_original_and_published_slots() -> None:
 
 def test_french_profile_gets_french_words_and_decimal_commas() -> None:
     event = event_by_uid(render(small_plan("fr")))["claire-2026-04-01-0900-relay@curator"]
-    assert prop(event, "SUMMARY") == ["Relais : Les PME françaises et l'IA : état des lieux 🚀"]
+    assert prop(event, "SUMMARY") == [
+        "✎ [à commenter] Relais : Les PME françaises et l'IA : état des lieux 🚀"
+    ]
     description = prop(event, "DESCRIPTION")[0]
     assert "Quand : mer. 1 avr. 2026\\, 09:00 (Europe/Paris)\\, 15 min" in description
     assert "COMMENTAIRE À ÉCRIRE" in description
+    assert "Partager sur LinkedIn : https://www.linkedin.com/sharing/" in description
+    assert prop(event, "TRIGGER") == ["-P1D", "-PT15M"]
+    assert "Demain : écrivez votre commentaire pour ✎ [à commenter] Relais : " in "\n".join(event)
     assert "Score : 0\\,64" in description
     assert prop(event, "CATEGORIES") == ["curator,Relais"]
     original = event_by_uid(render(small_plan("fr")))["claire-2026-04-02-0900-original@curator"]
@@ -384,13 +395,29 @@ def test_status_mapping(status: SlotStatus, expected: str) -> None:
     assert prop(event, "STATUS") == [expected]
 
 
-def test_alarm_before_open_slots_only() -> None:
+def test_reminders_only_ask_for_something_to_do() -> None:
+    """Issue 16: nothing buzzes for an empty slot at its time; a relay waiting for its comment
+    says so in its title and the day before."""
     by_uid = event_by_uid(render(small_plan()))
-    planned = by_uid["claire-2026-04-01-0900-relay@curator"]
-    assert "BEGIN:VALARM" in planned
-    assert prop(planned, "TRIGGER") == ["-PT15M"]
-    assert prop(planned, "ACTION") == ["DISPLAY"]
+    planned = by_uid["claire-2026-04-01-0900-relay@curator"]  # no comment yet
+    assert prop(planned, "SUMMARY")[0].startswith("✎ [comment needed] Relay: ")
+    assert prop(planned, "TRIGGER") == ["-P1D", "-PT15M"]
+    assert prop(planned, "ACTION") == ["DISPLAY", "DISPLAY"]
+    reminder = "DESCRIPTION:Tomorrow: write your comment for ✎ [comment needed] Relay: "
+    assert reminder in "\n".join(planned)
+    ready = by_uid["claire-2026-03-30-0900-relay@curator"]
+    assert prop(ready, "TRIGGER") == ["-PT15M"] and "✎" not in prop(ready, "SUMMARY")[0]
+    empty = by_uid["claire-2026-04-08-0900-relay@curator"]
+    assert prop(empty, "TRIGGER") == ["-P1D"]  # the day before, never at the empty slot's time
+    assert "DESCRIPTION:Tomorrow's relay slot is empty: approve an item (curator review)" in (
+        "\n".join(empty)
+    )
     assert "BEGIN:VALARM" not in by_uid["claire-2026-03-23-0900-relay@curator"]  # published
+    # less than a day ahead: the day-before reminder has passed, so it is left out
+    plan = small_plan()
+    plan.now = datetime(2026, 4, 7, 9, 0, tzinfo=UTC)
+    later = event_by_uid(render(plan))
+    assert "BEGIN:VALARM" not in later["claire-2026-04-08-0900-relay@curator"]
 
 
 def test_no_alarm_for_slots_already_past() -> None:
@@ -450,7 +477,7 @@ def test_missing_item_still_renders() -> None:
     plan = small_plan()
     del plan.items[3], plan.scores[3]
     event = event_by_uid(render(plan))["claire-2026-04-06-0900-relay@curator"]
-    assert prop(event, "SUMMARY") == ["Relay: #3"]
+    assert prop(event, "SUMMARY") == ["✎ [comment needed] Relay: #3"]
 
 
 # --- parsers and golden file ---------------------------------------------------------------
@@ -728,3 +755,77 @@ def test_subscription_over_http(calendar_server: str) -> None:
             url, params={"token": "s3cret"}, headers={"If-None-Match": first.headers["etag"]}
         )
         assert second.status_code == 304 and second.content == b""
+
+
+# --- issue 16: what each event asks of the user -------------------------------------------------
+
+
+def test_an_original_post_describes_its_theme_angle_and_the_items_behind_it() -> None:
+    plan = small_plan("fr")
+    slot_id = "claire-2026-04-02-0900-original"
+    index = next(i for i, s in enumerate(plan.slots) if s.id == slot_id)
+    topic = "onboarding · «\u00a0Onboarding des profils tech\u00a0»"
+    plan.slots[index] = replace(plan.slots[index], topic=topic)
+    behind = [plan.items[1], plan.items[2]]
+    body = render_calendar(
+        plan.profile, plan.slots, plan.items, plan.scores, plan.settings, now=plan.now,
+        behind={slot_id: behind},
+    )  # fmt: skip
+    parsed = icalendar.Calendar.from_ical(body)
+    event = next(e for e in parsed.walk("VEVENT") if str(e["UID"]) == f"{slot_id}@curator")
+    text = str(event["DESCRIPTION"])
+    assert "Thème : onboarding\n" in text
+    assert "Angle : « Onboarding des profils tech »\n" in text  # one line: plain spaces
+    assert f"Pour votre objectif : {plan.profile.objective}" in text
+    assert "Les articles derrière ce sujet :\n" in text
+    for item in behind:
+        assert f"- {item.title} ({item.feed_name})\n  {item.url}" in text
+    assert "BEGIN:VALARM" in unfold(body)
+
+
+def test_last_modified_and_if_modified_since() -> None:
+    body = render(small_plan())
+    changed = datetime(2026, 3, 27, 6, 0, 30, 500, tzinfo=UTC)
+    first = calendar_response(body, if_none_match=None, last_modified=changed)
+    assert first.status == 200
+    assert first.headers["Last-Modified"] == "Fri, 27 Mar 2026 06:00:30 GMT"
+    stamp = first.headers["Last-Modified"]
+    again = calendar_response(
+        body, if_none_match=None, last_modified=changed, if_modified_since=stamp
+    )
+    assert again.status == 304 and again.body == b"" and again.headers["Last-Modified"] == stamp
+    earlier = "Fri, 27 Mar 2026 06:00:29 GMT"
+    assert (
+        calendar_response(
+            body, if_none_match=None, last_modified=changed, if_modified_since=earlier
+        ).status
+        == 200
+    )
+    # RFC 9110 13.1.3: If-None-Match wins; an unreadable date is ignored
+    assert (
+        calendar_response(
+            body, if_none_match='"other"', last_modified=changed, if_modified_since=stamp
+        ).status
+        == 200
+    )
+    assert (
+        calendar_response(
+            body, if_none_match=None, last_modified=changed, if_modified_since="yesterday"
+        ).status
+        == 200
+    )
+
+
+def test_last_modified_follows_changes_and_passing_reminders() -> None:
+    from curator.outputs.ics import last_modified
+
+    plan = small_plan()
+    newest = max(s.updated_at for s in plan.slots if s.updated_at is not None)
+    start = min(s.starts_at for s in plan.slots if s.starts_at > plan.now)
+    assert last_modified(plan.slots, [], plan.now) == max(
+        newest, *(s.starts_at for s in plan.slots if s.starts_at <= plan.now)
+    )
+    # the day before a slot, its day-before reminder drops out of the body: a change
+    just_after = start - timedelta(days=1) + timedelta(minutes=1)
+    assert last_modified(plan.slots, [], just_after) >= start - timedelta(days=1)
+    assert last_modified(plan.slots, [], just_after) <= just_after

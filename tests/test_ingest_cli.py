@@ -153,3 +153,58 @@ def test_bad_opml_is_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixtur
     bad.write_text("<html>not opml</html>", encoding="utf-8")
     code, _, err = run(capsys, config, "feeds", "import", str(bad))
     assert code == 1 and "not an OPML document" in err
+
+
+def test_opml_folders_become_tags_in_feeds_yaml(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write(tmp_path, [])
+    opml = tmp_path / "export.opml"
+    opml.write_bytes(  # a raw `&`, as some readers write it (issue 16)
+        b'<?xml version="1.0"?><opml version="1.0"><body><outline text="RH & Recrutement">'
+        b'<outline text="Blog A & B" xmlUrl="https://a.test/feed"/></outline></body></opml>'
+    )
+    code, out, err = run(capsys, config, "feeds", "import", str(opml))
+    assert code == 0, err
+    text = config.read_text(encoding="utf-8")
+    assert "tags: [RH & Recrutement]" in text and "# my feeds, keep this comment" in text
+    code, out, _ = run(capsys, config, "feeds", "list", "--json")
+    (feed,) = json.loads(out)
+    assert feed["tags"] == ["RH & Recrutement"] and feed["name"] == "Blog A & B"
+
+
+def test_feeds_remove_pause_resume_rename_edit_feeds_yaml_in_place(
+    tmp_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = feed_server.route("/a.xml", body=rss(ENTRIES))
+    b = feed_server.route("/b.xml", body=rss(ENTRIES[:1]))
+    config = write(tmp_path, [{"url": a, "name": "Blog A"}, b])
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace(f"  - {b}", f"  - {b}  # the short form"), encoding="utf-8")
+
+    code, out, err = run(capsys, config, "feeds", "pause", "blog a")  # by name, any case
+    assert code == 0 and f"Paused {a}." in out, err
+    assert "paused: true" in config.read_text(encoding="utf-8")
+    code, out, _ = run(capsys, config, "fetch", "--all", "--json")
+    assert [f["url"] for f in json.loads(out)["per_feed"]] == [b]  # the paused one is not fetched
+    code, out, _ = run(capsys, config, "feeds", "list", "--json")
+    assert {f["url"]: f["paused"] for f in json.loads(out)} == {a: True, b: False}
+    code, out, _ = run(capsys, config, "feeds", "pause", a)
+    assert code == 0 and "already paused" in out
+
+    code, out, _ = run(capsys, config, "feeds", "resume", a)
+    assert code == 0 and f"Resumed {a}." in out
+    assert "paused" not in config.read_text(encoding="utf-8")
+
+    code, out, _ = run(capsys, config, "feeds", "rename", b, "Le blog B")
+    assert code == 0 and "is now named 'Le blog B'" in out
+    text = config.read_text(encoding="utf-8")
+    assert f"url: {b}" in text and "name: Le blog B" in text
+
+    code, out, _ = run(capsys, config, "feeds", "remove", "Le blog B")
+    assert code == 0 and f"Removed {b}" in out
+    text = config.read_text(encoding="utf-8")
+    assert b not in text and a in text and "# my feeds, keep this comment" in text
+
+    code, _, err = run(capsys, config, "feeds", "remove", "nothing like it")
+    assert code == 1 and "no feed 'nothing like it'" in err and err.count("\n") == 1

@@ -104,9 +104,33 @@ OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 def test_parse_opml_flattens_and_dedupes() -> None:
     sources = parse_opml(OPML)
+    # the name is the outline's `text`, what the reader showed (and the user may have edited)
     assert [(s.url, s.name) for s in sources] == [
         ("https://a.test/feed", "Blog A"),
-        ("https://b.test/rss.xml", "B"),
+        ("https://b.test/rss.xml", "Blog B & co"),
+    ]
+    assert [s.tags for s in sources] == [("Tech",), ("Tech",)]
+
+
+# As some readers export it: a raw `&` in a title, a folder and a URL (issue 16).
+SLOPPY_OPML = b"""<?xml version="1.0" encoding="UTF-8"?>
+<opml version="1.0"><head><title>Export</title></head><body>
+<outline text="RH & Recrutement">
+  <outline type="rss" text="Blog A & B" xmlUrl="https://a.test/feed?x=1&y=2"/>
+  <outline text="Veille">
+    <outline type="rss" text="C" xmlUrl="https://c.test/rss"/>
+  </outline>
+</outline>
+<outline type="rss" text="Sans dossier" xmlUrl="https://d.test/rss"/>
+</body></opml>"""
+
+
+def test_parse_opml_accepts_an_unescaped_ampersand_and_keeps_folders_as_tags() -> None:
+    sources = parse_opml(SLOPPY_OPML)
+    assert [(s.url, s.name, s.tags) for s in sources] == [
+        ("https://a.test/feed?x=1&y=2", "Blog A & B", ("RH & Recrutement",)),
+        ("https://c.test/rss", "C", ("RH & Recrutement", "Veille")),
+        ("https://d.test/rss", "Sans dossier", ()),
     ]
 
 

@@ -265,6 +265,56 @@ def test_spacing_never_puts_the_same_feed_in_consecutive_relays() -> None:
     assert [s.item_id for s in relays(result)] == [1, 3]
 
 
+def test_variety_is_a_preference_a_single_source_still_fills_every_slot() -> None:
+    """Issue 16: a recruiter whose good items all come from one blog."""
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), rule(FRI, "17:00"), horizon_days=7)
+    cands = [cand(1, 0.9, feed=7), cand(2, 0.8, feed=7), cand(3, 0.7, feed=7)]
+    result = plan(schedule, cands)
+    mon, wed, fri = relays(result)
+    # the plan that keeps feeds apart first (1, -, 2), then the item it left out fills the gap
+    assert [s.item_id for s in (mon, wed, fri)] == [1, 3, 2]
+    # which rule decided, in the profile's zone (Europe/Paris)
+    assert result.variety[wed.id] == (
+        f"{wed.id}: same source as the relay of Monday 30 Nov 08:30: approve an item from "
+        "another feed to vary"
+    )
+    assert "the relay of Wednesday 2 Dec 12:15" in result.variety[fri.id]
+    assert mon.id not in result.variety
+    assert set(result.variety.values()) <= set(result.notes)
+    # another feed's item, once approved, takes the place in between
+    varied = plan(schedule, [*cands, cand(4, 0.5, feed=8)], result.slots)
+    assert [s.item_id for s in relays(varied)] == [1, 4, 2]
+    assert list(varied.variety) == []
+    # and the plan is stable
+    again = plan(schedule, [*cands, cand(4, 0.5, feed=8)], varied.slots)
+    assert again.changed == ()
+
+
+def test_same_source_gap_zero_turns_the_rule_off_and_more_widens_it() -> None:
+    rules = (rule(MON, "08:30"), rule(WED, "12:15"), rule(FRI, "17:00"))
+    cands = [cand(1, 0.9, feed=7), cand(2, 0.8, feed=7), cand(3, 0.5, feed=8)]
+    off = plan(sched(*rules, horizon_days=7, same_source_gap=0), cands)
+    assert [s.item_id for s in relays(off)] == [1, 2, 3] and not off.variety
+    # gap 1: Wednesday takes the other feed, Friday may repeat Monday's feed
+    one = plan(sched(*rules, horizon_days=7), cands)
+    assert [s.item_id for s in relays(one)] == [1, 3, 2] and not one.variety
+    # gap 2: Friday is within two relays of Monday; nothing else fits, so it repeats, with a note
+    two = plan(sched(*rules, horizon_days=7, same_source_gap=2), cands)
+    assert [s.item_id for s in relays(two)] == [1, 3, 2]
+    fri = relays(two)[2]
+    assert "same source as the relay of Monday 30 Nov" in two.variety[fri.id]
+
+
+def test_the_variety_note_speaks_french_for_a_french_profile() -> None:
+    schedule = sched(rule(MON, "08:30"), rule(WED, "12:15"), horizon_days=7)
+    result = plan(schedule, [cand(1, 0.9, feed=7), cand(2, 0.8, feed=7)], language="fr")
+    wed = relays(result)[1]
+    assert result.variety[wed.id] == (
+        f"{wed.id}\u00a0: même source que le relais du lundi 30 nov. à 08:30\u00a0: "
+        "approuvez un article d’un autre flux pour varier"
+    )
+
+
 def test_spacing_applies_to_duplicate_clusters() -> None:
     # item 2 belongs to the cluster represented by item 1 (items.cluster_id -> items.id)
     cands = [cand(1, 0.9), cand(2, 0.85, cluster_id=1), cand(3, 0.4)]
@@ -730,13 +780,43 @@ def check_invariants(schedule: Schedule, result: PlanResult, tz: str, frozen: se
 
 
 def check_spacing(result: PlanResult, by_id: dict[int, Candidate], frozen: set[str]) -> None:
+    """One story never twice in a row; one feed twice in a row only with a note saying so."""
     rel = [s for s in result.slots if s.kind is R]
     for a, b in itertools.pairwise(rel):
         if a.item_id is None or b.item_id is None or (a.id in frozen and b.id in frozen):
             continue
         ca, cb = by_id[a.item_id], by_id[b.item_id]
-        assert ca.feed_id != cb.feed_id, (a, b)
         assert ca.cluster_key != cb.cluster_key, (a, b)
+        if ca.feed_id == cb.feed_id and b.id not in frozen:
+            assert b.id in result.variety and b.id in result.variety[b.id], (a, b)
+
+
+def check_no_empty_slot_beside_a_fitting_item(
+    schedule: Schedule, result: PlanResult, cands: list[Candidate]
+) -> None:
+    """Issue 16: no relay slot stays empty while an approved item that fits it (above the
+    floor, fresh at slot time, not the story of an adjacent relay) is left unplanned."""
+    by_id = {c.item_id: c for c in cands}
+    planned = {s.item_id for s in result.slots if s.item_id is not None}
+    rel = [s for s in result.slots if s.kind is R]
+    for i, s in enumerate(rel):
+        if s.item_id is not None:
+            continue
+        adjacent = [
+            by_id[n.item_id].cluster_key
+            for n in rel[max(0, i - 1) : i + 2]
+            if n.item_id is not None
+        ]
+        fitting = [
+            c.item_id
+            for c in cands
+            if c.item_id not in planned
+            and c.score >= schedule.min_score
+            and c.reference_at is not None
+            and c.reference_at >= s.starts_at - timedelta(days=schedule.max_age_days)
+            and c.cluster_key not in adjacent
+        ]
+        assert not fitting, f"{s.id} is empty ({s.empty_reason}) while {fitting} fit it"
 
 
 def check_commented_first(
@@ -768,6 +848,7 @@ def test_properties_of_a_fresh_plan(schedule: Schedule, cands: list[Candidate], 
     by_id = {c.item_id: c for c in cands}
     check_invariants(schedule, result, tz, set())
     check_spacing(result, by_id, set())
+    check_no_empty_slot_beside_a_fitting_item(schedule, result, cands)
     for s in result.slots:
         assert s.starts_at > NOW
         if s.item_id is not None:
@@ -780,6 +861,49 @@ def test_properties_of_a_fresh_plan(schedule: Schedule, cands: list[Candidate], 
     check_commented_first(schedule, result, cands, tz)
     again = plan(schedule, cands, result.slots, tz=tz, themes=["a", "b"])
     assert again.slots == result.slots and again.changed == () and again.removed == ()
+
+
+# Few feeds, good fresh items: the case a niche profile meets (issue 16), where a strict "never
+# the same feed twice in a row" left slots empty.
+few_feeds_st = st.lists(
+    st.builds(
+        lambda i, score, feed, cluster, age: Candidate(
+            item_id=i,
+            score=score,
+            feed_id=feed,
+            cluster_id=cluster,
+            reference_at=NOW - timedelta(hours=age),
+        ),
+        st.integers(1, 40),
+        st.floats(0.5, 1.0),
+        st.integers(1, 2),
+        st.one_of(st.none(), st.integers(1, 40)),
+        st.integers(0, 48),
+    ),
+    max_size=15,
+    unique_by=lambda c: c.item_id,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    schedule=schedules(),
+    cands=few_feeds_st,
+    gap=st.integers(0, 3),
+    tz=st.sampled_from(["Europe/Paris", "America/New_York"]),
+)
+def test_no_relay_slot_stays_empty_while_a_fitting_item_waits(
+    schedule: Schedule, cands: list[Candidate], gap: int, tz: str
+) -> None:
+    schedule = replace(schedule, same_source_gap=gap)
+    result = plan(schedule, cands, tz=tz)
+    check_no_empty_slot_beside_a_fitting_item(schedule, result, cands)
+    if gap:  # 0: one feed may follow itself, no note
+        check_spacing(result, {c.item_id: c for c in cands}, set())
+    else:
+        assert not result.variety
+    again = plan(schedule, cands, result.slots, tz=tz)
+    assert again.slots == result.slots and again.changed == ()
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -883,3 +1007,24 @@ def test_original_topics_quote_the_title_as_the_profiles_language_does(
     top = [Score("claire", 7, 0.8, 0.8, why=(Term("onboarding", 1.0),))]
     themes = themes_from(top, titles={7: "Onboarding des profils tech"}, language=language)
     assert themes == [expected]
+
+
+def test_topic_items_are_the_best_items_whose_reasons_name_the_theme() -> None:
+    from curator.plan import topic_items
+
+    def score(item_id: int, final: float, *terms: str, blocked: bool = False) -> Score:
+        why = tuple(Term(t, 0.1) for t in terms)
+        return Score("claire", item_id, final=final, relevance=final, why=why, blocked=blocked)
+
+    scores = [
+        score(1, 0.5, "onboarding"),
+        score(2, 0.9, "Onboarding", "data"),
+        score(3, 0.95, "data"),
+        score(4, 0.99, "onboarding", blocked=True),
+        score(5, 0.7, "onboarding"),
+        score(6, 0.6, "onboarding"),
+    ]
+    topic = "onboarding · “Onboarding des profils tech”"
+    assert topic_items(topic, scores) == [2, 5, 6]
+    assert topic_items("data", scores, n=5) == [3, 2]
+    assert topic_items("", scores) == []

@@ -27,12 +27,15 @@ from curator.review import (
     Snooze,
     Submit,
     Undo,
+    comment_count,
     comment_note,
     excerpt,
     external_template,
     fold,
     footer,
+    header,
     highlight_spans,
+    list_date,
     parse_request,
     parse_until,
     reload,
@@ -108,10 +111,56 @@ def test_enter_opens_and_closes_the_detail_and_j_moves_within_it() -> None:
     assert state.mode is Mode.DETAIL
     state, _ = press(state, "j")
     assert state.mode is Mode.DETAIL and state.current() == entry(2)
-    state, _ = press(state, "q")
-    assert state.mode is Mode.LIST and not state.done  # q leaves the detail, not the program
-    state, effects = press(state, "q")
+    state, _ = press(state, "escape")
+    assert state.mode is Mode.LIST and not state.done  # escape leaves the detail
+    state, effects = press(state, "enter", "q")
+    assert state.done and effects == [Quit()]  # q always leaves the program (issue 16)
+
+
+@pytest.mark.parametrize("before", [[], ["enter"], ["?"], ["enter", "?"]])
+def test_q_always_leaves(before: list[str]) -> None:
+    state, effects = press(queue(), *before, "q")
     assert state.done and effects == [Quit()]
+    # ... except while typing in a text box, where it is a letter
+    state, effects = press(queue(), *[k for k in before if k != "?"], "a", "q")
+    assert state.mode is Mode.COMMENT and state.draft == "q" and effects == []
+
+
+def test_x_rejects_at_once_and_r_asks_for_a_reason() -> None:
+    state, effects = press(queue(), "x")
+    assert effects == [Reject(entry(1), None)] and state.mode is Mode.LIST
+    assert [e.id for e in state.entries] == [2, 3, 4, 5]
+    state, effects = press(state, "r")
+    assert state.mode is Mode.REASON and effects == []
+    state, effects = press(state, *typed("déjà vu"), "enter")
+    assert effects == [Reject(entry(2), "déjà vu")]
+
+
+def test_header_names_the_profile_and_the_view() -> None:
+    state = queue()
+    assert header(state, "claire") == "curator review — claire — review queue, best first"
+    state, _ = press(state, "enter")
+    assert header(state, "claire") == "curator review — claire — item #1"
+    state, _ = press(state, "escape", "/", *typed("item"), "enter")
+    assert header(state, "claire").endswith("review queue, best first · filter: item")
+    state, _ = press(state, "r")
+    assert header(state, "claire").endswith("rejecting #1 · filter: item")
+
+
+def test_the_comment_editor_counts_the_user_s_characters() -> None:
+    state, _ = press(queue(), "a")
+    assert comment_count(state, 40) == "✎ 0/40 characters"  # the starter is not the user's words
+    state, _ = press(state, *typed("Mon avis"))
+    assert comment_count(state, 40) == "✎ 8/40 characters"
+    state, _ = press(state, Edited("x" * 40))
+    assert comment_count(state, 40) == "✔ 40/40 characters"
+
+
+def test_the_list_date_is_the_profile_s_local_day() -> None:
+    late = entry(1, published=datetime(2026, 3, 27, 23, 30, tzinfo=UTC))  # Saturday in Paris
+    assert list_date(late, "Europe/Paris", ("janv.", "févr.", "mars")) == "28 mars"
+    assert list_date(late, "America/New_York", ("Jan", "Feb", "Mar")) == "27 Mar"
+    assert list_date(entry(2), "UTC", ("Jan",)) == ""
 
 
 def test_help_shows_and_any_key_returns_where_it_was() -> None:

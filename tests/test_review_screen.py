@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from textual.widgets import Static
+
 from curator.cli.review_app import ReviewApp
 from curator.review import Mode
 from curator.store import decisions
@@ -71,3 +73,32 @@ def test_snooze_with_the_default_date(tmp_path: Path) -> None:
 
 def typed(text: str) -> list[str]:
     return ["space" if ch == " " else ch for ch in text]
+
+
+def test_the_screen_names_its_view_and_shows_source_and_date_columns(tmp_path: Path) -> None:
+    """Issue 16: at 80 columns the title no longer takes the whole row."""
+    world = make_world(tmp_path)
+    curator = world.open()
+    screen = ReviewApp(curator, curator.settings.profile("claire"))
+    seen: dict[str, str] = {}
+
+    async def drive() -> None:
+        async with screen.run_test(size=(80, 24)) as pilot:
+            await pilot.pause()
+            seen["header"] = str(screen.query_one("#header", Static).content)
+            seen["list"] = screen.list_text().plain
+            await pilot.press("a", *typed("Mon avis"))
+            await pilot.pause()
+            seen["label"] = screen.comment_label()
+            await pilot.press("escape", "q")
+            await pilot.pause()
+
+    asyncio.run(drive())
+    curator.close()
+    assert seen["header"] == "curator review — claire — review queue, best first"
+    first = seen["list"].splitlines()[0]
+    assert first.startswith("▸ 0.91 Le recrutement ")
+    # the source and the local date (the item is 5 hours old: Friday 27 Nov in Paris) at the end
+    assert "  Emploi Tech  " in first and first.rstrip().endswith("27 nov.")
+    assert seen["label"].startswith("✎ 8/20 characters · ")
+    assert screen.state.done  # q left from the list

@@ -17,15 +17,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 import click
 
 from curator import __version__
-from curator.app import Curator, utc_now
-from curator.config import resolve_config_path
 from curator.errors import ConfigError, CuratorError, InvalidAction
-from curator.types import Profile
+
+# `curator --help`, `--version` and shell completion must answer at once (issue 16: 0.4-0.6 s
+# when SQLAlchemy was imported here). This package and the command modules import click and
+# curator.errors only; the facade, storage, config and rich are imported by the commands that
+# run. tests/test_cli_startup.py checks it in a fresh interpreter.
+if TYPE_CHECKING:
+    from curator.app import Curator
+    from curator.types import Profile
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -40,10 +45,14 @@ class CliState:
 
     @property
     def config_path(self) -> Path:
+        from curator.config import resolve_config_path
+
         return resolve_config_path(self.config)
 
     def app(self) -> Curator:
         if self._app is None:
+            from curator.app import Curator
+
             self._app = Curator.open(self.config_path, self.db, clock=_clock_from_environment())
         return self._app
 
@@ -57,6 +66,8 @@ def _clock_from_environment() -> Callable[[], datetime]:
 
     For rehearsals and end-to-end tests of the service: "what would happen in two hours".
     """
+    from curator.app import utc_now
+
     raw = os.environ.get("CURATOR_CLOCK_OFFSET", "").strip()
     if not raw:
         return utc_now

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from datetime import datetime
 from importlib import resources
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from curator.app import Curator
 from curator.cli import CliState, cli, echo_json, pass_app, pass_state
-from curator.config import load_settings
 from curator.errors import ConfigError
-from curator.store import Database
-from curator.types import FeedStatus
+
+if TYPE_CHECKING:
+    from curator.app import Curator
+    from curator.types import Feed, FeedSource
 
 
 @cli.command()
@@ -23,6 +24,8 @@ def init(state: CliState, force: bool) -> None:
     path = state.config_path
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; use --force to overwrite it")
+    from curator.config import load_settings
+
     path.write_text(
         resources.files("curator").joinpath("templates/starter_feeds.yaml").read_text("utf-8"),
         encoding="utf-8",
@@ -40,7 +43,8 @@ def db() -> None:
 @pass_state
 def db_upgrade(state: CliState) -> None:
     """Create the database or migrate it to the latest schema."""
-    from curator.config import resolve_database_url
+    from curator.config import load_settings, resolve_database_url
+    from curator.store import Database
 
     settings = load_settings(state.config_path) if state.config_path.exists() else None
     database = Database.open(resolve_database_url(state.db, settings), migrate=False)
@@ -61,15 +65,48 @@ def feeds() -> None:
     """The feeds you follow."""
 
 
+def feed_json(feed: Feed, source: FeedSource | None = None) -> dict[str, Any]:
+    """A feed as scripts see it: what it is and how it fares. The HTTP validators (etag,
+    last_modified) and the body digest are the fetcher's own bookkeeping (issue 16).
+    `source` is its entry in feeds.yaml, when found by URL."""
+    return {
+        "id": feed.id,
+        "url": feed.url,
+        "name": feed.name,
+        "display_name": feed.display_name,
+        "title": feed.title,
+        "site_url": feed.site_url,
+        "status": feed.status.value,
+        "weight": feed.weight,
+        "full_text": feed.full_text.value,
+        "interval_minutes": feed.interval_minutes,
+        "last_fetched_at": _iso(feed.last_fetched_at),
+        "next_fetch_at": _iso(feed.next_fetch_at),
+        "error_count": feed.error_count,
+        "first_error_at": _iso(feed.first_error_at),
+        "last_error": feed.last_error,
+        "disabled_reason": feed.disabled_reason,
+        "paused": source is not None and source.paused,
+        "tags": list(source.tags) if source is not None else [],
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
 @feeds.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
 def feeds_list(app: Curator, as_json: bool) -> None:
     """List stored feeds with their health."""
     rows = app.feeds()
+    sources = {s.url: s for s in app.settings.feeds}
     if as_json:
-        echo_json([asdict(feed) | {"display_name": feed.display_name} for feed in rows])
+        echo_json([feed_json(feed, sources.get(feed.url)) for feed in rows])
         return
+    from curator.types import FeedStatus
+
     if not rows:
         click.echo(f"No feeds yet: add some under `feeds:` in {app.settings.path}.")
         return
@@ -82,13 +119,19 @@ def feeds_list(app: Curator, as_json: bool) -> None:
     for feed in rows:
         last = feed.last_fetched_at.strftime("%Y-%m-%d %H:%M") if feed.last_fetched_at else "never"
         upcoming = "—"
-        if feed.status is FeedStatus.ACTIVE:
+        source = sources.get(feed.url)
+        status = feed.status.value
+        if source is not None and source.paused:
+            status = "paused"
+        elif feed.status is FeedStatus.ACTIVE:
             upcoming = f"{feed.next_fetch_at:%Y-%m-%d %H:%M}" if feed.next_fetch_at else "now"
         note = feed.disabled_reason or feed.last_error or ""
+        if source is not None and source.tags:
+            note = f"[{', '.join(source.tags)}] {note}".strip()
         table.add_row(
             str(feed.id),
             feed.display_name,
-            feed.status.value,
+            status,
             last,
             upcoming,
             str(feed.error_count),
@@ -98,10 +141,22 @@ def feeds_list(app: Curator, as_json: bool) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output: each stage.")
 @pass_app
-def run(app: Curator) -> None:
+def run(app: Curator, as_json: bool) -> None:
     """Run one full cycle of the main job: fetch, score, plan, export, digest."""
     report = app.run()
+    if as_json:
+        echo_json(
+            {
+                "stages": [
+                    {"name": s.name, "seconds": round(s.seconds, 3), "summary": s.summary}
+                    | {"detail": s.detail}
+                    for s in report.stages
+                ]
+            }
+        )
+        return
     for line in report.lines():
         click.echo(line)
     if not report.stages:

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from curator.app import Curator
-from curator.cli import cli, pass_app
-from curator.outputs.outbox import DigestOutcome
+from curator.cli import cli, complete, pass_app
+
+if TYPE_CHECKING:
+    from curator.app import Curator
+    from curator.outputs.outbox import DigestOutcome
+    from curator.types import Digest
 
 
 @cli.command()
-@click.option("--profile", metavar="NAME", help="Only this profile (default: every profile).")
+@click.option(
+    "--profile",
+    metavar="NAME",
+    shell_complete=complete.profiles,
+    help="Only this profile (default: every profile).",
+)
 @click.option(
     "--date",
     "day",
@@ -35,6 +44,7 @@ from curator.outputs.outbox import DigestOutcome
     help="With --send: send again even if already sent or in doubt (same Message-ID).",
 )
 @click.option("--status", is_flag=True, help="Show the outbox: what was sent, what failed.")
+@click.option("--json", "as_json", is_flag=True, help="With --status: machine-readable output.")
 @pass_app
 def digest(
     app: Curator,
@@ -45,6 +55,7 @@ def digest(
     send: bool,
     force: bool,
     status: bool,
+    as_json: bool,
 ) -> None:
     """The daily digest email: new items worth your time and the slots of the next 3 days.
 
@@ -67,8 +78,10 @@ def digest(
     mode = chosen[0]
     if force and mode != "send":
         raise click.UsageError("--force only applies to --send")
+    if as_json and mode != "status":
+        raise click.UsageError("--json only applies to --status")
     if mode == "status":
-        _status(app, profile)
+        _status(app, profile, as_json)
         return
     the_day = day.date() if day is not None else None  # click hands a datetime
     report = app.digest(profile, the_day, mode, path, force=force)
@@ -76,6 +89,25 @@ def digest(
         _show(outcome)
     if not report.ok:
         raise click.exceptions.Exit(1)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _digest_json(d: Digest) -> dict[str, Any]:
+    return {
+        "profile": d.profile,
+        "day": d.day.isoformat(),
+        "state": d.state.value,
+        "message_id": d.message_id,
+        "attempts": d.attempts,
+        "items": len(d.item_ids),
+        "item_ids": list(d.item_ids),
+        "sent_at": _iso(d.sent_at),
+        "last_error": d.last_error,
+        "next_attempt_at": _iso(d.next_attempt_at),
+    }
 
 
 def _show(o: DigestOutcome) -> None:
@@ -94,8 +126,13 @@ def _show(o: DigestOutcome) -> None:
         click.echo(f"  {o.detail}", err=not o.ok)
 
 
-def _status(app: Curator, profile: str | None) -> None:
+def _status(app: Curator, profile: str | None, as_json: bool) -> None:
     rows = app.digest_status(profile)
+    if as_json:
+        from curator.cli import echo_json
+
+        echo_json([_digest_json(d) for d in rows])
+        return
     if not rows:
         click.echo("No digest recorded yet.")
         return

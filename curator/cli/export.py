@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from curator.app import Curator
-from curator.cli import choose_profile, cli, pass_app
+from curator.cli import choose_profile, cli, complete, pass_app
+
+if TYPE_CHECKING:
+    from curator.app import Curator
 
 
 @cli.group()
@@ -16,7 +19,12 @@ def export() -> None:
 
 
 @export.command("ics")
-@click.option("--profile", metavar="NAME", help="Only this profile [default: every profile].")
+@click.option(
+    "--profile",
+    metavar="NAME",
+    shell_complete=complete.profiles,
+    help="Only this profile [default: every profile].",
+)
 @click.option(
     "-o",
     "--output",

@@ -6,16 +6,19 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from curator.app import Curator
-from curator.cli import cli, echo_json, pass_app
+from curator.cli import cli, complete, echo_json, pass_app
 from curator.cli.core import feeds
 from curator.errors import ConfigError
-from curator.ingest.report import FeedOutcome, FeedReport
 
-ProgressCallback = Callable[[FeedReport, int, int], None]
+if TYPE_CHECKING:
+    from curator.app import Curator
+    from curator.ingest.report import FeedReport
+
+ProgressCallback = Callable[["FeedReport", int, int], None]
 
 
 @contextmanager
@@ -45,11 +48,18 @@ def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
 
 @cli.command()
 @click.option("--all", "fetch_all", is_flag=True, help="Fetch every active feed, due or not.")
-@click.option("--feed", metavar="URL|NAME", help="Fetch only this feed (also a manual retry).")
+@click.option(
+    "--feed",
+    metavar="URL|NAME",
+    shell_complete=complete.feeds,
+    help="Fetch only this feed (also a manual retry).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON, per feed.")
 @pass_app
 def fetch(app: Curator, fetch_all: bool, feed: str | None, as_json: bool) -> None:
     """Fetch the feeds that are due and store their new items."""
+    from curator.ingest.report import FeedOutcome
+
     with _progress_bar(not as_json) as progress:
         report = app.fetch(all=fetch_all, feed=feed, progress=progress)
     # One broken feed among many is ordinary life (it is listed, and backs off); when not a
@@ -89,6 +99,50 @@ def feeds_add(app: Curator, url: str, name: str | None) -> None:
     source = app.add_feed(url, name=name)
     label = f" ({source.name})" if source.name else ""
     click.echo(f"Added {source.url}{label} to {app.settings.path}.")
+
+
+def _feed_key() -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.argument("feed", metavar="URL|NAME", shell_complete=complete.feeds)
+
+
+@feeds.command("remove")
+@_feed_key()
+@pass_app
+def feeds_remove(app: Curator, feed: str) -> None:
+    """Stop following a feed: its entry leaves feeds.yaml (your comments elsewhere are kept).
+
+    What it brought stays: your decisions, planned slots and the results log.
+    """
+    url = app.remove_feed(feed)
+    click.echo(f"Removed {url} from {app.settings.path}.")
+
+
+@feeds.command("pause")
+@_feed_key()
+@pass_app
+def feeds_pause(app: Curator, feed: str) -> None:
+    """Stop fetching a feed for now (`paused: true` in feeds.yaml); `feeds resume` restarts it."""
+    url, changed = app.pause_feed(feed, paused=True)
+    click.echo(f"Paused {url}." if changed else f"{url} was already paused.")
+
+
+@feeds.command("resume")
+@_feed_key()
+@pass_app
+def feeds_resume(app: Curator, feed: str) -> None:
+    """Fetch a paused feed again."""
+    url, changed = app.pause_feed(feed, paused=False)
+    click.echo(f"Resumed {url}." if changed else f"{url} was not paused.")
+
+
+@feeds.command("rename")
+@_feed_key()
+@click.argument("name")
+@pass_app
+def feeds_rename(app: Curator, feed: str, name: str) -> None:
+    """Give a feed the name shown in the queue, the digest and the calendar."""
+    url = app.rename_feed(feed, name)
+    click.echo(f"{url} is now named {' '.join(name.split())!r}.")
 
 
 @feeds.command("import")

@@ -3,32 +3,62 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from curator.app import CalendarView, Curator
-from curator.cli import choose_profile, cli, echo_json, pass_app
-from curator.outputs.words import GridWords, grid_words, one_line, shorten
-from curator.plan import WeekLog, needs_comment, zone
-from curator.types import Item, Slot, SlotKind, SlotStatus
+from curator.cli import choose_profile, cli, complete, echo_json, pass_app
 
+if TYPE_CHECKING:
+    from curator.app import CalendarView, Curator
+    from curator.outputs.words import GridWords
+    from curator.plan import WeekLog
+    from curator.types import Item, Slot
+
+# By SlotStatus value: the types are imported by the commands that run, not at start-up.
 _STATUS_MARK = {
-    SlotStatus.EMPTY: "[red]∅ {w.empty}[/red]",
-    SlotStatus.PLANNED: "[yellow]✎ {w.comment_needed}[/yellow]",
-    SlotStatus.READY: "[green]✔ {w.ready}[/green]",
-    SlotStatus.PUBLISHED: "[blue]● {w.published}[/blue]",
-    SlotStatus.SKIPPED: "[dim]– {w.skipped}[/dim]",
+    "empty": "[red]∅ {w.empty}[/red]",
+    "planned": "[yellow]✎ {w.comment_needed}[/yellow]",
+    "ready": "[green]✔ {w.ready}[/green]",
+    "published": "[blue]● {w.published}[/blue]",
+    "skipped": "[dim]– {w.skipped}[/dim]",
 }
 EDIT_MARKER = "# Lines starting with '#' are ignored. Write your comment above."
 
 
 @cli.command("plan")
-@click.option("--profile", metavar="NAME", help="Only this profile (default: all).")
+@click.option(
+    "--profile",
+    metavar="NAME",
+    shell_complete=complete.profiles,
+    help="Only this profile (default: all).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
-def plan_command(app: Curator, profile: str | None) -> None:
+def plan_command(app: Curator, profile: str | None, as_json: bool) -> None:
     """Re-plan the publishing calendar from approved items (also part of `curator run`)."""
     report = app.plan(profile)
+    if as_json:
+        from curator.plan import needs_comment, zone
+
+        profiles = []
+        for p in report.plans:
+            tz = zone(app.settings.profile(p.profile).timezone)
+            upcoming = p.upcoming(report.now) if report.now else p.slots
+            profiles.append(
+                {
+                    "profile": p.profile,
+                    "created": p.created,
+                    "updated": p.updated,
+                    "removed": p.removed,
+                    "need_comment": sum(1 for s in upcoming if needs_comment(s)),
+                    "empty": sum(1 for s in upcoming if s.status.value == "empty"),
+                    "notes": p.notes,
+                    "upcoming": [_slot_json(s, {}, tz) for s in upcoming],
+                }
+            )
+        echo_json({"profiles": profiles})
+        return
     click.echo(report.summary())
     for p in report.plans:
         for note in p.notes:
@@ -37,13 +67,20 @@ def plan_command(app: Curator, profile: str | None) -> None:
 
 
 @cli.command()
-@click.option("--profile", metavar="NAME", help="Profile to show (default: the only profile).")
+@click.option(
+    "--profile",
+    metavar="NAME",
+    shell_complete=complete.profiles,
+    help="Profile to show (default: the only profile).",
+)
 @click.option("--weeks", default=2, show_default=True, type=click.IntRange(1, 52))
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--past", is_flag=True, help="The results log: what was published, week by week.")
 @pass_app
 def calendar(app: Curator, profile: str | None, weeks: int, as_json: bool, past: bool) -> None:
     """Show the plan as a week grid, flagging relays without a comment and empty slots."""
+    from curator.plan import zone
+
     view = app.calendar(choose_profile(app, profile).name, weeks=weeks, past=past)
     tz = zone(view.profile.timezone)
     if as_json:
@@ -86,6 +123,7 @@ def _slot_json(slot: Slot, items: dict[int, Item], tz: tzinfo) -> dict[str, Any]
             if item is not None
             else None
         ),
+        "item_id": slot.item_id,
         "topic": slot.topic,
         "comment": slot.comment,
         "comment_starter": slot.comment_starter,
@@ -94,6 +132,21 @@ def _slot_json(slot: Slot, items: dict[int, Item], tz: tzinfo) -> dict[str, Any]
         "minutes": slot.minutes,
         "published_at": _iso(slot.published_at, tz),
         "published_url": slot.published_url,
+        **_publishing(slot, item),
+    }
+
+
+def _publishing(slot: Slot, item: Item | None) -> dict[str, str | None]:
+    """What it takes to publish a relay by hand (issue 16): the text to paste (comment, blank
+    line, link) once the comment is written, and LinkedIn's share dialog for the link."""
+    from curator.outputs.share import paste_block, share_url
+
+    open_relay = slot.kind.value == "relay" and slot.status.value in ("planned", "ready")
+    url = item.url if item is not None and open_relay else None
+    ready = slot.status.value == "ready"
+    return {
+        "share_url": share_url(url) if url else None,
+        "paste": paste_block(slot.comment, url) if ready else None,
     }
 
 
@@ -115,30 +168,35 @@ def _published(view: CalendarView) -> list[Slot]:
     return [s for w in view.log for s in w.published_slots]
 
 
-_OPEN = (SlotStatus.PLANNED, SlotStatus.READY, SlotStatus.EMPTY)
+_OPEN = ("planned", "ready", "empty")
 
 
 def _mark(slot: Slot, w: GridWords) -> str:
-    if slot.kind is SlotKind.ORIGINAL and slot.status is SlotStatus.PLANNED:
+    if slot.kind.value == "original" and slot.status.value == "planned":
         return f"[yellow]✎ {w.to_write}[/yellow]"
-    return _STATUS_MARK[slot.status].format(w=w)
+    return _STATUS_MARK[slot.status.value].format(w=w)
 
 
 def _what(slot: Slot, items: dict[int, Item], w: GridWords) -> str:
     from rich.markup import escape
 
-    if slot.kind is SlotKind.ORIGINAL:
+    if slot.kind.value == "original":
         topic = escape(slot.topic or slot.empty_reason or "")
         return f"[bold]{w.your_post}[/bold]{w.colon} {topic}"
     item = items.get(slot.item_id) if slot.item_id is not None else None
     if item is None:
         return f"{w.relay}{w.colon} [dim]{escape(slot.empty_reason or '')}[/dim]"
     source = f" [dim]({escape(item.feed_name)})[/dim]" if item.feed_name else ""
-    return f"{w.relay}{w.colon} " + escape(item.title) + source
+    # Only once ready: before that the next step is the comment, and the link is long.
+    share = _publishing(slot, item)["share_url"] if slot.status.value == "ready" else None
+    link = f"\n[dim]{w.share}{w.colon} {escape(share)}[/dim]" if share else ""
+    return f"{w.relay}{w.colon} " + escape(item.title) + source + link
 
 
 def print_calendar(view: CalendarView, *, weeks: int) -> None:
     """The week grid of a calendar view (also shown at the end of `curator demo`)."""
+    from curator.plan import zone
+
     _print_grid(view, zone(view.profile.timezone), weeks)
 
 
@@ -150,9 +208,11 @@ def _notes(slot: Slot, w: GridWords) -> str:
     """The user's comment when written, else the comment starter: help, never a ready answer."""
     from rich.markup import escape
 
+    from curator.outputs.words import one_line, shorten
+
     if slot.comment:
         return f"\n[green]💬 {escape(shorten(one_line(slot.comment), 160))}[/green]"
-    if slot.kind is SlotKind.RELAY and slot.comment_starter:
+    if slot.kind.value == "relay" and slot.comment_starter:
         lines = [escape(shorten(one_line(line), 120)) for line in slot.comment_starter.splitlines()]
         return f"\n[italic dim]{w.starter}{w.colon}[/italic dim] " + "\n".join(
             f"[italic dim]{line}[/italic dim]" for line in lines
@@ -164,6 +224,9 @@ def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+
+    from curator.outputs.words import grid_words
+    from curator.plan import needs_comment
 
     console = Console(soft_wrap=False)
     w = grid_words(view.profile)
@@ -192,7 +255,7 @@ def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
             for i, s in enumerate(todays):
                 local = s.starts_at.astimezone(tz)
                 mark = _mark(s, w) + (" 📌" if s.pinned else "")
-                if s.starts_at <= view.now and s.status in _OPEN:
+                if s.starts_at <= view.now and s.status.value in _OPEN:
                     mark += f" [red]({w.missed})[/red]"
                 table.add_row(
                     w.day_short(date_) if i == 0 else "",
@@ -202,7 +265,7 @@ def _print_grid(view: CalendarView, tz: tzinfo, weeks: int) -> None:
                 )
         console.print(table)
     todo = [s for s in view.slots if s.starts_at > view.now and needs_comment(s)]
-    empty = [s for s in view.slots if s.starts_at > view.now and s.status is SlotStatus.EMPTY]
+    empty = [s for s in view.slots if s.starts_at > view.now and s.status.value == "empty"]
     if todo:
         need = _count(len(todo), w.need_comment_one, w.need_comment_many)
         console.print(f"[yellow]{need}[/yellow]{w.colon} curator slot comment ID --edit")
@@ -215,6 +278,8 @@ def _print_log(view: CalendarView, tz: tzinfo) -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
+
+    from curator.outputs.words import grid_words
 
     console = Console(soft_wrap=False)
     w = grid_words(view.profile)
@@ -261,8 +326,54 @@ def _show(s: Slot) -> None:
     click.echo(f"{s.id}: {s.status.value} (sequence {s.sequence})")
 
 
+@slot.command("show")
+@click.argument("slot_id", metavar="ID", shell_complete=complete.slots)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def slot_show(app: Curator, slot_id: str, as_json: bool) -> None:
+    """One slot in full: when, what, your comment, and the text to paste with the share link."""
+    from curator.outputs.words import grid_words, one_line
+    from curator.plan import zone
+
+    s, item, profile = app.slot_detail(slot_id)
+    tz = zone(profile.timezone)
+    if as_json:
+        echo_json(_slot_json(s, {item.id: item} if item is not None else {}, tz))
+        return
+    w = grid_words(profile)
+    status = {"planned": w.to_write if s.kind.value == "original" else w.comment_needed}.get(
+        s.status.value, getattr(w, s.status.value, s.status.value)
+    )
+    where = w.zone.format(zone=profile.timezone)
+    lines = [
+        f"{s.id}  {w.moment(s.starts_at.astimezone(tz))} ({where})",
+        f"{w.status}{w.colon} {status}",
+    ]
+    if s.kind.value == "original":
+        lines.append(f"{w.your_post}{w.colon} {one_line(s.topic or s.empty_reason or '')}")
+    elif item is not None:
+        source = f" ({one_line(item.feed_name)})" if item.feed_name else ""
+        lines += [
+            f"{w.relay}{w.colon} {one_line(item.title)}{source}",
+            f"{w.link}{w.colon} {item.url}",
+        ]
+    elif s.empty_reason:
+        lines.append(f"{w.relay}{w.colon} {w.empty} ({one_line(s.empty_reason)})")
+    publishing = _publishing(s, item)
+    if publishing["paste"]:
+        lines += ["", f"{w.paste}{w.colon}", publishing["paste"]]
+    elif s.comment:
+        lines += ["", f"{w.your_comment}{w.colon}", s.comment]
+    elif s.comment_starter:
+        lines += ["", f"{w.starter}{w.colon}", s.comment_starter]
+    if publishing["share_url"]:
+        lines += ["", f"{w.share}{w.colon} {publishing['share_url']}"]
+    for line in lines:
+        click.echo(line)
+
+
 @slot.command("comment")
-@click.argument("slot_id", metavar="ID")
+@click.argument("slot_id", metavar="ID", shell_complete=complete.slots)
 @click.option("--text", "-t", help="The comment.")
 @click.option("--edit", is_flag=True, help="Write it in $EDITOR, with the comment starter.")
 @pass_app
@@ -294,7 +405,7 @@ def _edit(current: Slot) -> str | None:
 
 
 @slot.command("pin")
-@click.argument("slot_id", metavar="ID")
+@click.argument("slot_id", metavar="ID", shell_complete=complete.slots)
 @click.option("--off", is_flag=True, help="Unpin instead.")
 @pass_app
 def slot_pin(app: Curator, slot_id: str, off: bool) -> None:
@@ -303,7 +414,7 @@ def slot_pin(app: Curator, slot_id: str, off: bool) -> None:
 
 
 @slot.command("done")
-@click.argument("slot_id", metavar="ID")
+@click.argument("slot_id", metavar="ID", shell_complete=complete.slots)
 @click.option("--url", metavar="URL", help="Where it was published.")
 @pass_app
 def slot_done(app: Curator, slot_id: str, url: str | None) -> None:
@@ -312,7 +423,7 @@ def slot_done(app: Curator, slot_id: str, url: str | None) -> None:
 
 
 @slot.command("skip")
-@click.argument("slot_id", metavar="ID")
+@click.argument("slot_id", metavar="ID", shell_complete=complete.slots)
 @pass_app
 def slot_skip(app: Curator, slot_id: str) -> None:
     """Skip a slot; its item moves to the next free slot that fits."""

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from curator.app import Curator
-from curator.cli import choose_profile, cli, echo_json, pass_app
-from curator.types import QueueEntry
+from curator.cli import choose_profile, cli, complete, echo_json, pass_app
+
+if TYPE_CHECKING:
+    from curator.app import Curator
+    from curator.types import QueueEntry
 
 
 @cli.command()
-@click.option("--profile", metavar="NAME", help="Only this profile (default: all).")
+@click.option(
+    "--profile",
+    metavar="NAME",
+    shell_complete=complete.profiles,
+    help="Only this profile (default: all).",
+)
 @pass_app
 def score(app: Curator, profile: str | None) -> None:
     """Re-score recent items against each profile's objective and decisions."""
@@ -49,7 +56,12 @@ def entry_json(entry: QueueEntry) -> dict[str, Any]:
 
 
 @queue.command("list")
-@click.option("--profile", metavar="NAME", help="Profile (needed when several are configured).")
+@click.option(
+    "--profile",
+    metavar="NAME",
+    shell_complete=complete.profiles,
+    help="Profile (needed when several are configured).",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @click.option("--all", "show_all", is_flag=True, help="Every pending item, no limit.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")

@@ -10,20 +10,23 @@ from __future__ import annotations
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from curator import review
-from curator.app import Curator
-from curator.cli import choose_profile, echo_json, pass_app
+from curator.cli import choose_profile, complete, echo_json, pass_app
 from curator.cli.queue import queue
 from curator.errors import InvalidAction
+
+if TYPE_CHECKING:
+    from curator.app import Curator
+    from curator.review import LineResult
 
 profile_option = click.option(
     "--profile",
     "profile_name",
     metavar="NAME",
+    shell_complete=complete.profiles,
     help="The profile deciding [default: the only profile].",
 )
 
@@ -35,18 +38,29 @@ def _tz(app: Curator, profile: str) -> str:
 @queue.command("show")
 @click.argument("item_id", type=int)
 @profile_option
+@click.option(
+    "--starter",
+    is_flag=True,
+    help="Add a comment starter (key sentences, your matched words): loads the scorer, ~1 s.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
-def show(app: Curator, item_id: int, profile_name: str | None, as_json: bool) -> None:
+def show(
+    app: Curator, item_id: int, profile_name: str | None, starter: bool, as_json: bool
+) -> None:
     """Show one item: source, date, score and its reasons, text, duplicates, decision."""
+    from curator import review
+
     profile = choose_profile(app, profile_name).name
-    entry, current = app.review_item(profile, item_id)
+    entry, current = app.review_item(profile, item_id, starter=starter)
     if as_json:
         echo_json(asdict(entry) | {"decision": asdict(current) if current else None})
         return
     for line in review.detail_lines(entry, _tz(app, profile)):
         click.echo(line)
     click.echo(f"Decision:  {review.decision_text(current, _tz(app, profile))}")
+    if not starter:
+        click.echo(f"A comment starter: curator queue show {item_id} --starter")
 
 
 @queue.command("approve")
@@ -75,6 +89,8 @@ def approve(
         raise click.UsageError("give --comment or --comment-file, not both")
     if comment_file is not None:
         comment = comment_file.read()
+    from curator import review
+
     profile = choose_profile(app, profile_name).name
     click.echo(review.describe(app.approve(profile, item_id, comment), _tz(app, profile)))
 
@@ -86,6 +102,8 @@ def approve(
 @pass_app
 def reject(app: Curator, item_id: int, profile_name: str | None, reason: str | None) -> None:
     """Reject an item: it leaves the queue and teaches the scorer what you skip."""
+    from curator import review
+
     profile = choose_profile(app, profile_name).name
     click.echo(review.describe(app.reject(profile, item_id, reason), _tz(app, profile)))
 
@@ -103,6 +121,8 @@ def reject(app: Curator, item_id: int, profile_name: str | None, reason: str | N
 @pass_app
 def snooze(app: Curator, item_id: int, profile_name: str | None, until_text: str) -> None:
     """Put an item aside until a date (in the profile's time zone)."""
+    from curator import review
+
     profile = choose_profile(app, profile_name).name
     until = review.parse_until(until_text, app.now(), _tz(app, profile))
     click.echo(review.describe(app.snooze(profile, item_id, until), _tz(app, profile)))
@@ -115,6 +135,8 @@ def snooze(app: Curator, item_id: int, profile_name: str | None, until_text: str
 def undo(app: Curator, item_id: int | None, profile_name: str | None) -> None:
     """Take back your most recent decision (approve, reject or snooze), or with ITEM_ID your
     latest decision on that item, however old."""
+    from curator import review
+
     profile = choose_profile(app, profile_name).name
     undone = app.undo_decision(profile, item_id=item_id, only_if_last=False)
     if undone is None:
@@ -126,8 +148,9 @@ def undo(app: Curator, item_id: int | None, profile_name: str | None) -> None:
 @queue.command("apply")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
 @profile_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output, line by line.")
 @pass_app
-def apply(app: Curator, file: Path, profile_name: str | None) -> None:
+def apply(app: Curator, file: Path, profile_name: str | None, as_json: bool) -> None:
     """Apply decisions from a JSON Lines file ('-' for standard input), one per line:
 
     \b
@@ -138,6 +161,8 @@ def apply(app: Curator, file: Path, profile_name: str | None) -> None:
     Every line is applied on its own and reported with its line number; a broken line does not
     stop the others. The exit code is 1 when any line failed.
     """
+    from curator import review
+
     profile = choose_profile(app, profile_name).name
     if str(file) == "-":
         text = sys.stdin.read()
@@ -147,6 +172,18 @@ def apply(app: Curator, file: Path, profile_name: str | None) -> None:
         except (OSError, UnicodeDecodeError) as e:
             raise InvalidAction(f"cannot read {file}: {e}") from e
     results = app.apply_decisions(profile, text.splitlines())
+    failed = sum(1 for r in results if r.outcome is None)
+    if as_json:
+        echo_json(
+            {
+                "applied": len(results) - failed,
+                "failed": failed,
+                "lines": [_line_json(r, _tz(app, profile)) for r in results],
+            }
+        )
+        if failed:
+            click.get_current_context().exit(1)
+        return
     failed = 0
     for result in results:
         if result.outcome is not None:
@@ -157,3 +194,24 @@ def apply(app: Curator, file: Path, profile_name: str | None) -> None:
     click.echo(f"{len(results) - failed} applied, {failed} failed", err=failed > 0)
     if failed:
         click.get_current_context().exit(1)
+
+
+def _line_json(result: LineResult, timezone: str) -> dict[str, Any]:
+    from curator import review
+
+    if result.outcome is None:
+        return {"line": result.line, "ok": False, "error": result.error}
+    d, slot = result.outcome.decision, result.outcome.slot
+    return {
+        "line": result.line,
+        "ok": True,
+        "id": d.item_id,
+        "action": d.kind.value,
+        "message": review.describe(result.outcome, timezone),
+        "slot": (
+            {"id": slot.id, "start": slot.starts_at.isoformat(), "status": slot.status.value}
+            if slot is not None
+            else None
+        ),
+        "notes": list(result.outcome.notes),
+    }

@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from curator import review
-from curator.app import Curator
-from curator.cli import choose_profile, cli, pass_app
+from curator.cli import choose_profile, cli, complete, pass_app
 from curator.errors import InvalidAction
+
+if TYPE_CHECKING:
+    from curator.app import Curator
 
 
 @cli.command("review")
-@click.option("--profile", "profile_name", metavar="NAME", help="The profile reviewing.")
+@click.option(
+    "--profile",
+    "profile_name",
+    metavar="NAME",
+    shell_complete=complete.profiles,
+    help="The profile reviewing.",
+)
 @pass_app
 def review_command(app: Curator, profile_name: str | None) -> None:
     """Triage the ranked pending items: approve with your comment, reject, snooze, undo.
 
-    Keys: j/k move, enter opens the detail, a approves (e: comment in $EDITOR), r rejects,
-    s snoozes, o opens the link, u undoes, / filters, ? shows help, q quits. Each decision is
-    saved as it is made. NO_COLOR is honoured.
+    Keys: j/k move, enter opens the detail, a approves (e: comment in $EDITOR), x rejects
+    (r: with a reason), s snoozes, o opens the link, u undoes, / filters, ? shows help, q quits.
+    Each decision is saved as it is made. NO_COLOR is honoured.
     """
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InvalidAction(
@@ -29,6 +37,7 @@ def review_command(app: Curator, profile_name: str | None) -> None:
             "`queue snooze ID --until DATE`, `queue undo` or `queue apply FILE.jsonl`"
         )
     profile = choose_profile(app, profile_name)
+    from curator import review
     from curator.cli.review_app import ReviewApp  # Textual is imported only for this command
 
     final = ReviewApp(app, profile).run()

@@ -26,6 +26,7 @@ from textual.widgets import Input, Static, TextArea
 from curator import review
 from curator.app import Curator
 from curator.errors import CuratorError
+from curator.outputs.words import EN_SHORT_MONTHS, FR_SHORT_MONTHS, profile_language
 from curator.review import Effect, Key, Mode, ReviewState
 from curator.types import Profile
 
@@ -65,8 +66,9 @@ class CommentArea(TextArea):
 class ReviewApp(App[ReviewState]):
     CSS = """
     #panes { height: 1fr; }
+    #header { height: 1; padding: 0 1; background: $primary-darken-3; text-style: bold; }
     #list {
-        width: 45%; height: 100%; border-right: solid $primary-darken-2; padding: 0 1;
+        width: 65%; height: 100%; border-right: solid $primary-darken-2; padding: 0 1;
         text-wrap: nowrap; text-overflow: ellipsis;
     }
     #detail { width: 1fr; padding: 0 1; }
@@ -93,6 +95,7 @@ class ReviewApp(App[ReviewState]):
         self._starter_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
+        yield Static(id="header")
         with Horizontal(id="panes"):
             yield Static(id="list")
             with VerticalScroll(id="detail"):
@@ -258,6 +261,7 @@ class ReviewApp(App[ReviewState]):
 
     def draw(self, opened: Mode | None = None) -> None:
         state = self.state
+        self.query_one("#header", Static).update(review.header(state, self.profile.name))
         self.query_one("#list", Static).update(self.list_text())
         self.query_one("#detail-text", Static).update(self.detail_text())
         self.query_one("#help").display = state.mode is Mode.HELP
@@ -267,7 +271,9 @@ class ReviewApp(App[ReviewState]):
         prompt = self.query_one("#prompt", Input)
         comment = self.query_one("#comment", CommentArea)
         label.display = state.mode in PROMPTS or state.mode is Mode.COMMENT
-        label.update(COMMENT_HELP if state.mode is Mode.COMMENT else PROMPTS.get(state.mode, ""))
+        label.update(
+            self.comment_label() if state.mode is Mode.COMMENT else PROMPTS.get(state.mode, "")
+        )
         prompt.display = state.mode in PROMPTS
         comment.display = state.mode is Mode.COMMENT
         if opened in PROMPTS:
@@ -284,22 +290,37 @@ class ReviewApp(App[ReviewState]):
         elif opened is not None and opened not in PROMPTS:
             self.set_focus(None)
 
+    def comment_label(self) -> str:
+        """The editor's help with a live character count (issue 16)."""
+        count = review.comment_count(self.state, self.profile.schedule.min_comment_chars)
+        return f"{count} · {COMMENT_HELP}"
+
     def list_text(self) -> Text:
+        """One row per item: score, title, then source and date in columns of their own, so a
+        long title is cut instead of pushing them out of sight (issue 16)."""
         state = self.state
         shown = state.visible()
         if not shown:
             return Text("Nothing left to review." if not state.entries else "No item matches.")
-        height = max(3, self.query_one("#list").content_size.height or 20)
+        pane = self.query_one("#list")
+        height = max(3, pane.content_size.height or 20)
+        width = max(30, pane.content_size.width or 60)
         top = max(0, min(state.cursor - height // 2, len(shown) - height))
+        rows = shown[top : top + height]
+        months = FR_SHORT_MONTHS if profile_language(self.profile) == "fr" else EN_SHORT_MONTHS
+        feed_width = min(16, max(len(e.feed) for e in rows), max(8, width // 4))
+        date_width = 7
+        title_width = max(8, width - 2 - 5 - feed_width - date_width - 4)
         text = Text(no_wrap=True, overflow="ellipsis")
-        for index, entry in enumerate(shown[top : top + height], start=top):
+        for index, entry in enumerate(rows, start=top):
             selected = index == state.cursor
             line = Text("▸ " if selected else "  ", style="bold" if selected else "")
             line.append(f"{entry.score:4.2f} ", style="cyan")
-            line.append(entry.title, style="bold reverse" if selected else "")
-            line.append(f"  {entry.feed}", style="dim")
-            if entry.duplicates:
-                line.append(f" +{entry.duplicates}", style="dim")
+            title = entry.title + (f" +{entry.duplicates}" if entry.duplicates else "")
+            line.append(_fit(title, title_width), style="bold reverse" if selected else "")
+            line.append("  " + _fit(entry.feed, feed_width), style="dim")
+            date = review.list_date(entry, self.profile.timezone, months)
+            line.append("  " + date.rjust(date_width), style="dim")
             line.append("\n")
             text.append_text(line)
         return text
@@ -319,3 +340,8 @@ class ReviewApp(App[ReviewState]):
                 styled.stylize("bold underline yellow", start, end)
             text.append_text(styled)
         return text
+
+
+def _fit(text: str, width: int) -> str:
+    """Exactly `width` characters: padded, or cut with an ellipsis."""
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"

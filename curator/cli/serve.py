@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from curator.app import Curator
 from curator.cli import cli, echo_json, pass_app
+
+if TYPE_CHECKING:
+    from curator.app import Curator
 
 
 @cli.command()

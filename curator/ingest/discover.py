@@ -3,16 +3,15 @@
 The network side of discovery (fetch the page, then each candidate) is in
 `curator.ingest.service`; this module only says what to try.
 
-OPML comes from other tools and the internet, so it is parsed with expat directly and any
-DOCTYPE entity declaration is refused: no entity expansion ("billion laughs") and no external
-entities, without depending on defusedxml.
+OPML comes from other tools and the internet: listparser reads it leniently (lxml's
+recovering parser, which never expands entities), and any DOCTYPE entity declaration is
+refused up front ("billion laughs", external entities).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import xml.parsers.expat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -158,48 +157,37 @@ def looks_like_html(body: bytes, content_type: str | None = None) -> bool:
 # ---- OPML -----------------------------------------------------------------------------------
 
 
-class _EntityRefused(Exception):
-    pass
-
-
 def parse_opml(data: bytes, *, source: str = "OPML") -> list[FeedSource]:
-    """Every `<outline xmlUrl=...>` of an OPML 1.0/2.0 file, nested categories flattened,
-    duplicates dropped. Raises ParseError on malformed or entity-declaring documents."""
-    parser = xml.parsers.expat.ParserCreate()
-    parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    """Every `<outline xmlUrl=...>` of an OPML 1.0/2.0 file, duplicates dropped, the folders
+    it sits in kept as its tags (outermost first).
+
+    listparser reads it leniently, as feed readers export it: an unescaped `&` (issue 16)
+    does not lose the list. Entities are never expanded; a document that declares any is
+    refused outright, as before. Raises ParseError when the file holds no OPML feed list.
+    """
+    import listparser  # the only listparser import
+
+    if b"<!ENTITY" in data.upper():
+        raise ParseError(source, "entity declarations are not allowed in OPML")
+    try:
+        parsed = listparser.parse(bytes(data))  # bytes: a str could be taken for a URL
+    except Exception as e:  # listparser's own and lxml's errors alike
+        raise ParseError(source, f"not a readable OPML file: {e}") from e
+    if not str(parsed.get("version", "")).startswith("opml"):
+        raise ParseError(source, "not an OPML document (root element is not <opml>)")
     sources: list[FeedSource] = []
     seen: set[str] = set()
-    root: list[str] = []
-
-    def refuse(*_args: object) -> None:
-        raise _EntityRefused
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        if not root:
-            root.append(name)
-        if name.lower() != "outline":
-            return
-        lowered = {k.lower(): v for k, v in attrs.items()}
-        url = lowered.get("xmlurl", "").strip()
-        if not url or url in seen:
-            return
-        if urlsplit(url).scheme not in ("http", "https"):
-            return
+    for feed in parsed.get("feeds", []):
+        url = str(feed.get("url") or "").strip()
+        if not url or url in seen or urlsplit(url).scheme not in ("http", "https"):
+            continue
         seen.add(url)
-        name_ = (lowered.get("title") or lowered.get("text") or "").strip() or None
-        sources.append(FeedSource(url=url, name=name_))
-
-    parser.EntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
-    parser.StartElementHandler = start
-    try:
-        parser.Parse(data, True)
-    except _EntityRefused as e:
-        raise ParseError(source, "entity declarations are not allowed in OPML") from e
-    except xml.parsers.expat.ExpatError as e:
-        raise ParseError(source, f"not well-formed XML: {e}") from e
-    if not root or root[0].lower() != "opml":
-        raise ParseError(source, "not an OPML document (root element is not <opml>)")
+        title = " ".join(str(feed.get("title") or "").split()) or None
+        folders = [name for path in feed.get("categories", []) for name in path]
+        tags = tuple(dict.fromkeys(" ".join(t.split()) for t in folders if t.strip()))
+        sources.append(FeedSource(url=url, name=title, tags=tags))
+    if not sources and not parsed.get("feeds"):
+        raise ParseError(source, "no feed in this OPML file (no <outline> with an xmlUrl)")
     return sources
 
 

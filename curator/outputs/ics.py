@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Alarm, Calendar, Event, vDuration, vText
 
 from curator.errors import ConfigError, ExportError
+from curator.outputs.share import paste_block, share_url
 from curator.outputs.words import (
     EN_SHORT_MONTHS,
     EN_SHORT_WEEKDAYS,
@@ -122,6 +123,15 @@ class _Words:
     cancelled: str
     calendar_name: str
     reminder: str
+    needs_comment_mark: str
+    comment_tomorrow: str
+    empty_tomorrow: str
+    paste: str
+    share: str
+    theme: str
+    angle: str
+    objective: str
+    behind: str
     weekdays: tuple[str, ...]
     months: tuple[str, ...]
     decimal: str
@@ -154,6 +164,15 @@ _EN = _Words(
     cancelled="This slot was removed from the plan.",
     calendar_name="curator: {profile}",
     reminder="Reminder: {summary}",
+    needs_comment_mark="✎ [comment needed] ",
+    comment_tomorrow="Tomorrow: write your comment for {summary}",
+    empty_tomorrow="Tomorrow's relay slot is empty: approve an item (curator review)",
+    paste="Ready to paste:",
+    share="Share on LinkedIn: {url}",
+    theme="Theme: {theme}",
+    angle="Angle: {angle}",
+    objective="For your objective: {objective}",
+    behind="Items behind it:",
     weekdays=EN_SHORT_WEEKDAYS,
     months=EN_SHORT_MONTHS,
     decimal=".",
@@ -187,6 +206,17 @@ _FR = _Words(
     cancelled="Ce créneau a été retiré du planning.",
     calendar_name="curator : {profile}",
     reminder="Rappel : {summary}",
+    needs_comment_mark="✎ [à commenter] ",
+    comment_tomorrow="Demain : écrivez votre commentaire pour {summary}",
+    empty_tomorrow=(
+        "Le créneau de relais de demain est vide : approuvez un article (curator review)"
+    ),
+    paste="Prêt à coller :",
+    share="Partager sur LinkedIn : {url}",
+    theme="Thème : {theme}",
+    angle="Angle : {angle}",
+    objective="Pour votre objectif : {objective}",
+    behind="Les articles derrière ce sujet :",
     weekdays=FR_SHORT_WEEKDAYS,
     months=FR_SHORT_MONTHS,
     decimal=",",
@@ -243,13 +273,40 @@ def _summary(slot: Slot, item: Item | None, words: _Words, *, limit: int | None)
         return shorten(text, limit) if limit else text
 
     if slot.kind is SlotKind.RELAY:
+        # Google Calendar shows no TENTATIVE status: the mark in the title is what says that a
+        # relay still waits for its comment (issue 16).
+        mark = words.needs_comment_mark if needs_comment(slot) else ""
         if item is not None and one_line(item.title):
-            return words.relay.format(title=cut(one_line(item.title)))
+            return mark + words.relay.format(title=cut(one_line(item.title)))
         if item is None and slot.item_id is not None:
-            return words.relay.format(title=f"#{slot.item_id}")
+            return mark + words.relay.format(title=f"#{slot.item_id}")
         return words.relay_open
     topic = one_line(slot.topic or "")
     return words.original.format(topic=cut(topic)) if topic else words.original_untitled
+
+
+def _original_lines(
+    topic: str, behind: Sequence[Item], profile: Profile, words: _Words
+) -> list[str]:
+    """An original post's brief (issue 16): the theme, the angle, the items it comes from.
+
+    The planner writes a topic as "theme · “title of the best item behind it”": that item is
+    the angle; the objective reminds whom the post is for."""
+    theme, _, example = (one_line(part) for part in topic.partition(" · "))
+    lines = [words.theme.format(theme=theme)]
+    if example:
+        lines.append(words.angle.format(angle=example))
+    objective = one_line(profile.objective)
+    if objective:
+        lines.append(words.objective.format(objective=shorten(objective, 160)))
+    if behind:
+        lines += ["", words.behind]
+        for item in behind:
+            source = f" ({one_line(item.feed_name)})" if item.feed_name else ""
+            lines.append(f"- {one_line(item.title)}{source}")
+            if item.url:
+                lines.append(f"  {one_line(item.url)}")
+    return lines
 
 
 def _description(
@@ -261,6 +318,7 @@ def _description(
     words: _Words,
     *,
     cancelled: bool,
+    behind: Sequence[Item] = (),
 ) -> str:
     lines: list[str] = []
     full = _summary(slot, item, words, limit=None)
@@ -287,10 +345,22 @@ def _description(
     if slot.status is SlotStatus.EMPTY and slot.empty_reason:
         lines.append(words.empty.format(reason=one_line(slot.empty_reason)))
 
+    if slot.kind is SlotKind.ORIGINAL and slot.topic:
+        lines += _original_lines(slot.topic, behind, profile, words)
+
     comment = clean_text(slot.comment or "").strip()
-    if comment:
+    url = one_line(item.url) if item is not None and item.url else None
+    # What to publish, for what is still to publish: not after the fact, not when cancelled.
+    to_do = slot.kind is SlotKind.RELAY and not cancelled
+    to_do = to_do and slot.status in (SlotStatus.PLANNED, SlotStatus.READY)
+    paste = paste_block(comment, url) if to_do and not needs_comment(slot) else None
+    if paste is not None:
+        lines += ["", words.paste, paste]  # the comment, then the link: one copy, one paste
+    elif comment:
         label = words.your_comment if slot.kind is SlotKind.RELAY else words.your_draft
         lines += ["", label, comment]
+    if to_do and url:
+        lines.append(words.share.format(url=share_url(url)))
     if needs_comment(slot):
         lines += ["", words.comment_needed.format(chars=profile.schedule.min_comment_chars)]
     starter = clean_text(slot.comment_starter or "").strip()
@@ -320,6 +390,7 @@ def _event(
     *,
     now: datetime,
     cancelled: bool,
+    behind: Sequence[Item] = (),
 ) -> Event:
     item = items.get(slot.item_id) if slot.item_id is not None else None
     score = scores.get(slot.item_id) if slot.item_id is not None else None
@@ -334,7 +405,9 @@ def _event(
     event.add("DTSTART", start)
     event.add("DTEND", start + timedelta(minutes=max(slot.minutes, 1)))
     event.add("SUMMARY", _Text(summary))
-    description = _description(slot, item, score, profile, zone, words, cancelled=cancelled)
+    description = _description(
+        slot, item, score, profile, zone, words, cancelled=cancelled, behind=behind
+    )
     event.add("DESCRIPTION", _Text(description))
     url = slot.published_url if slot.status is SlotStatus.PUBLISHED else None
     url = url or (item.url if item is not None else None)
@@ -348,20 +421,69 @@ def _event(
         event.add("LAST-MODIFIED", changed)
     # A busy block would hide real meetings in free/busy views; these are reminders to work.
     event.add("TRANSP", "TRANSPARENT")
-    # No reminder for what is done, cancelled or already past: clients that subscribe would
-    # otherwise pop up a "missed reminders" list for the whole history.
-    if (
-        settings.alarm_minutes is not None
-        and status != "CANCELLED"
-        and slot.status is not SlotStatus.PUBLISHED
-        and start > now
-    ):
+    for trigger, text in _alarms(slot, summary, settings, words, now=now, cancelled=cancelled):
         alarm = Alarm()
         alarm.add("ACTION", "DISPLAY")
-        alarm.add("DESCRIPTION", _Text(words.reminder.format(summary=summary)))
-        alarm.add("TRIGGER", timedelta(minutes=-settings.alarm_minutes))
+        alarm.add("DESCRIPTION", _Text(text))
+        alarm.add("TRIGGER", trigger)
         event.add_component(alarm)
     return event
+
+
+DAY_BEFORE = timedelta(days=1)
+
+
+def _alarms(
+    slot: Slot,
+    summary: str,
+    settings: CalendarSettings,
+    words: _Words,
+    *,
+    now: datetime,
+    cancelled: bool,
+) -> list[tuple[timedelta, str]]:
+    """The reminders of a slot, each as (trigger before the start, text). Only those that ask
+    for something to do (issue 16):
+    - none for what is done, cancelled or already past: subscribed clients would otherwise pop
+      up a "missed reminders" list for the whole history;
+    - an empty relay: none at its time (nothing to publish), one the day before asking to
+      approve an item; an original without a topic: none;
+    - a relay still waiting for its comment: the day before too, to write it in time;
+    - anything to publish: `calendar.alarm_minutes` before (None: no reminder at all).
+    A day-before reminder whose moment has passed is left out, as a past one is. Whenever one
+    of these moments passes, the body changes: `last_modified` counts them.
+    """
+    start = _utc(slot.starts_at, f"slot {slot.id} start")
+    if settings.alarm_minutes is None:  # the user turned reminders off
+        return []
+    if cancelled or slot.status in (SlotStatus.SKIPPED, SlotStatus.PUBLISHED) or start <= now:
+        return []
+    alarms: list[tuple[timedelta, str]] = []
+    early = start - DAY_BEFORE > now
+    if slot.status is SlotStatus.EMPTY:
+        if slot.kind is SlotKind.RELAY and early:
+            alarms.append((-DAY_BEFORE, words.empty_tomorrow))
+        return alarms
+    if needs_comment(slot) and early:
+        alarms.append((-DAY_BEFORE, words.comment_tomorrow.format(summary=summary)))
+    alarms.append(
+        (timedelta(minutes=-settings.alarm_minutes), words.reminder.format(summary=summary))
+    )
+    return alarms
+
+
+def last_modified(slots: Sequence[Slot], cancelled: Sequence[Slot], now: datetime) -> datetime:
+    """When the calendar body last changed, for HTTP Last-Modified (RFC 9110 8.8.2): the
+    latest change of a slot, or the latest moment before `now` at which a reminder dropped out
+    (a slot started, a day-before reminder passed). Never after `now`."""
+    now = _utc(now, "now")
+    moments = [datetime(1970, 1, 1, tzinfo=UTC)]
+    for slot in (*slots, *cancelled):
+        if slot.updated_at is not None:
+            moments.append(_utc(slot.updated_at, f"slot {slot.id} updated_at"))
+        start = _utc(slot.starts_at, f"slot {slot.id} start")
+        moments += [m for m in (start, start - DAY_BEFORE) if m <= now]
+    return min(max(moments), now)
 
 
 def render_calendar(
@@ -374,12 +496,14 @@ def render_calendar(
     now: datetime,
     cancelled: Sequence[Slot] = (),
     name: str | None = None,
+    behind: Mapping[str, Sequence[Item]] | None = None,
 ) -> bytes:
     """Render a profile's slots as an iCalendar stream (UTF-8, CRLF, folded at 75 octets).
 
     `cancelled` are slots removed from the plan; they are rendered as STATUS:CANCELLED only when
     `settings.keep_cancelled` (a file export), and left out otherwise, which is how a subscribed
-    calendar learns that an event is gone. `scores` and `items` are keyed by item id.
+    calendar learns that an event is gone. `scores` and `items` are keyed by item id; `behind`
+    gives, by slot id, the items an original post's topic comes from.
     """
     now = _utc(now, "now")
     language = profile_language(profile)
@@ -421,6 +545,7 @@ def render_calendar(
                 words,
                 now=now,
                 cancelled=is_cancelled,
+                behind=(behind or {}).get(slot.id, ()),
             )
         )
     try:

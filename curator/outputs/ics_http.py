@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from typing import NamedTuple
 from urllib.parse import quote, urlencode
 
@@ -47,14 +49,49 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return False
 
 
+def http_date(moment: datetime) -> str:
+    """An IMF-fixdate (RFC 9110 5.6.7): "Sun, 06 Nov 1994 08:49:37 GMT"."""
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An HTTP date as an aware UTC datetime; None when absent or unreadable (RFC 9110 13.1.3:
+    an invalid If-Modified-Since is ignored)."""
+    if not value:
+        return None
+    try:
+        moment = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def not_modified_since(
+    if_none_match: str | None, if_modified_since: str | None, last_modified: datetime | None
+) -> bool:
+    """RFC 9110 13.1.3: If-Modified-Since counts only without If-None-Match, and then means
+    "not modified" when the representation has not changed after that date (HTTP dates have
+    whole seconds)."""
+    if if_none_match or last_modified is None:
+        return False
+    since = parse_http_date(if_modified_since)
+    return since is not None and last_modified.replace(microsecond=0) <= since
+
+
 def calendar_response(
     body: bytes,
     *,
     if_none_match: str | None,
     max_age_seconds: int = 0,
     filename: str | None = None,
+    last_modified: datetime | None = None,
+    if_modified_since: str | None = None,
 ) -> CalendarResponse:
-    """200 with the calendar, or 304 when the client already holds these exact bytes.
+    """200 with the calendar, or 304 when the client already holds these exact bytes (its
+    If-None-Match names the ETag) or, for clients that only send If-Modified-Since, when
+    nothing changed since that date (`last_modified`, issue 16).
 
     Clients poll on their own schedule (REFRESH-INTERVAL is only a hint), so revalidation is
     cheap by default (max-age 0). "private" because the URL may carry a secret token and
@@ -64,7 +101,11 @@ def calendar_response(
     cache = f"private, max-age={max(max_age_seconds, 0)}, must-revalidate"
     # RFC 9110 15.4.5: a 304 carries the same ETag and Cache-Control a 200 would have.
     headers = {"ETag": etag, "Cache-Control": cache}
-    if etag_matches(if_none_match, etag):
+    if last_modified is not None:
+        headers["Last-Modified"] = http_date(last_modified)
+    if etag_matches(if_none_match, etag) or not_modified_since(
+        if_none_match, if_modified_since, last_modified
+    ):
         return CalendarResponse(304, headers, b"")
     headers["Content-Type"] = CONTENT_TYPE
     if filename:

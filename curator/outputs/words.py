@@ -156,6 +156,14 @@ class GridWords:
     when: str
     weekdays: tuple[str, ...]
     months: tuple[str, ...]
+    # `curator slot show` and the grid's publishing help (issue 16)
+    link: str = "link"
+    source: str = "source"
+    your_comment: str = "your comment"
+    paste: str = "ready to paste"
+    share: str = "share on LinkedIn"
+    topic: str = "topic"
+    why_empty: str = "why empty"
 
     def day_short(self, day: date) -> str:
         """ "Mon 07" / "lun. 07"."""
@@ -254,6 +262,13 @@ GRID_FR = GridWords(
     when="quand",
     weekdays=FR_SHORT_WEEKDAYS,
     months=FR_SHORT_MONTHS,
+    link="lien",
+    source="source",
+    your_comment="votre commentaire",
+    paste="prêt à coller",
+    share="partager sur LinkedIn",
+    topic="sujet",
+    why_empty="pourquoi vide",
 )
 
 

@@ -1,0 +1,120 @@
+"""What the command line imports before it answers (issue 16).
+
+`curator --help`, `--version` and shell completion must answer at once, and `queue show` must
+not load the scorer to display an item. Time is not asserted here (bench/ measures it); what
+decides it is which libraries a command imports, checked in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.support.review import NOW, make_world
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# What the start-up never needs: storage, the configuration parser, the scorer, the renderers.
+HEAVY = ("sqlalchemy", "alembic", "ruamel", "sklearn", "numpy", "scipy", "rich", "textual")
+HEAVY_CURATOR = ("curator.app", "curator.store", "curator.config", "curator.plan")
+
+_PROBE = """\
+import json, sys
+from curator.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as e:  # click's completion exits
+    code = e.code
+sys.stdout.flush()
+print("\\n@@" + json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def _modules(
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
+) -> tuple[str, set[str]]:
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        check=False,
+        timeout=120,
+    )
+    _, _, listed = result.stderr.rpartition("\n@@")
+    assert listed, result.stderr
+    return result.stdout, set(json.loads(listed))
+
+
+def _loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return [n for n in names if n in modules or any(m.startswith(n + ".") for m in modules)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["queue", "--help"], ["slot", "-h"]])
+def test_help_and_version_import_no_heavy_library(args: list[str]) -> None:
+    out, modules = _modules(*args)
+    assert "curator" in out
+    assert _loaded(modules, HEAVY) == []
+    assert _loaded(modules, HEAVY_CURATOR) == []
+
+
+@pytest.mark.slow
+def test_completing_commands_imports_no_heavy_library(tmp_path: Path) -> None:
+    env = {"_CURATOR_COMPLETE": "bash_complete", "COMP_WORDS": "curator qu", "COMP_CWORD": "1"}
+    out, modules = _modules(env=env, cwd=tmp_path)
+    assert "plain,queue" in out
+    assert _loaded(modules, HEAVY) == []
+
+
+@pytest.mark.slow
+def test_queue_show_does_not_load_the_scorer(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    base = ["--config", str(world.config), "--db", world.db_url, "queue", "show"]
+    out, modules = _modules(*base, str(world.ids[0]), cwd=tmp_path)
+    assert "Le recrutement des data engineers" in out
+    assert "--starter" in out  # says how to get the comment starter
+    assert _loaded(modules, ("sklearn", "scipy")) == []
+    # asked for, the starter is there, and the scorer with it
+    out, modules = _modules(*base, str(world.ids[0]), "--starter", cwd=tmp_path)
+    assert "Comment starter" in out
+    assert "sklearn" in modules
+
+
+def _complete(
+    world_config: Path, words: str, cwd: Path, extra: dict[str, str] | None = None
+) -> list[str]:
+    env = (extra or {}) | {
+        "_CURATOR_COMPLETE": "bash_complete",
+        "COMP_WORDS": f"curator --config {world_config} {words}",
+        "COMP_CWORD": str(len(words.split(" ")) + 2),
+    }
+    out, _ = _modules(env=env, cwd=cwd)
+    return [line.split(",", 1)[1] for line in out.splitlines() if line.startswith("plain,")]
+
+
+@pytest.mark.slow
+def test_completion_offers_profiles_feeds_and_slot_ids(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    assert _complete(world.config, "queue list --profile ", tmp_path) == ["claire"]
+    assert _complete(world.config, "fetch --feed D", tmp_path) == ["Data Weekly"]
+    app = world.open()
+    try:
+        app.plan("claire")
+        ids = [s.id for s in app.calendar("claire").slots]
+    finally:
+        app.close()
+    assert ids
+    # The clock of the completion process is the world's (CURATOR_CLOCK_OFFSET, as rehearsals
+    # use), so the slots "around now" do not depend on today's date.
+    offset = (NOW - datetime.now(UTC)).total_seconds()
+    env = {"CURATOR_CLOCK_OFFSET": str(offset)}
+    assert _complete(world.config, "slot pin claire-", tmp_path, env) == ids
+    assert _complete(world.config, f"slot comment {ids[1][:-3]}", tmp_path, env) == [ids[1]]
