@@ -179,12 +179,18 @@ def test_the_action_comes_first_whatever_its_date_within_the_horizon() -> None:
     # yet the digest opens on both, and the empty slot names the item that would fill it.
     it = item(1, fetched_at=NOW, title="Salaires data 2026")
     due = slot("due", at(DAY + timedelta(days=5), 8), item_id=7)
+    linked = item(7, fetched_at=NOW - timedelta(days=1))
     empty = slot(
         "gap", at(DAY + timedelta(days=8), 8), status=SlotStatus.EMPTY, empty_reason="no item"
     )
     p = profile(language="fr")
     content = build_digest(
-        p, DAY, candidates=[candidate(it, 0.8)], slots=[due, empty], slot_items={}, now=NOW
+        p,
+        DAY,
+        candidates=[candidate(it, 0.8)],
+        slots=[due, empty],
+        slot_items={7: linked},
+        now=NOW,
     )
     assert content.slots == ()  # the three-day agenda is empty
     assert [(s.slot_id, s.alert) for s in content.todo] == [
@@ -197,6 +203,13 @@ def test_the_action_comes_first_whatever_its_date_within_the_horizon() -> None:
     assert text.index("== À faire ==") < text.index("== À lire")
     assert "!! COMMENTAIRE MANQUANT !! avant jeu. 2 avr. 10:00" in text
     assert "Pour le remplir : Salaires data 2026" in text
+    assert (  # the relay's LinkedIn share link, in both parts
+        "    Partager sur LinkedIn : <https://www.linkedin.com/sharing/share-offsite/"
+        "?url=https%3A%2F%2Fnews.example.org%2Farticles%2F7>"
+    ) in text
+    assert 'href="https://www.linkedin.com/sharing/share-offsite/?url=https%3A%2F' in render_html(
+        content
+    )
     subject = build_message(content, sender="c@example.com", now=NOW)["Subject"]
     assert subject == (
         "1 commentaire à écrire avant jeu. 2 avr. 10:00 · 1 créneau vide · 1 à lire"

@@ -38,6 +38,7 @@ from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
 from curator.errors import ConfigError
+from curator.outputs.share import share_url
 from curator.outputs.templating import inline_css, render
 from curator.outputs.words import (
     FR_MONTHS,
@@ -100,6 +101,11 @@ class SlotLine:
     alert: SlotAlert | None = None
     starter: str | None = None  # the planner's suggested opening, when the comment is missing
     suggestion: str | None = None  # an empty relay slot: the best new item that would fill it
+
+    @property
+    def share(self) -> str | None:
+        """LinkedIn's share link for a relay's item (the only sanctioned one)."""
+        return share_url(self.url) if self.url and self.kind is SlotKind.RELAY else None
 
     @property
     def starter_quotes(self) -> tuple[str, ...]:
@@ -401,6 +407,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "due_by": "by {when}",
         "slot_at": "{when}",
         "would_fill": "Would fill it",
+        "share": "Share on LinkedIn",
         "next_slot": "Next slot",
         "no_next_slot": "No slot planned: approve items in your queue to fill the calendar.",
         "no_new": "Nothing new above your quality floor.",
@@ -442,6 +449,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "due_by": "avant {when}",
         "slot_at": "{when}",
         "would_fill": "Pour le remplir",
+        "share": "Partager sur LinkedIn",
         "next_slot": "Prochain créneau",
         "no_next_slot": (
             "Aucun créneau prévu : approuvez des éléments de votre file pour remplir le calendrier."
@@ -629,6 +637,8 @@ def render_text(content: DigestContent) -> str:
             out.append(f"    {line.starter_note}")
         if line.suggestion:
             out.append(f"    {s['would_fill']}{s['colon']}{line.suggestion}")
+        if line.share:
+            out.append(f"    {s['share']}{s['colon']}<{line.share}>")
         out.append("")
     if content.next_slot:
         nxt = content.next_slot
@@ -636,6 +646,8 @@ def render_text(content: DigestContent) -> str:
             f"{s['next_slot']}{s['colon']}{v.when(nxt.starts_at)}, {v.kind(nxt.kind)}, "
             f"{v.status(nxt.status)}{s['colon']}{nxt.title}".rstrip()
         )
+        if nxt.share and nxt.alert is None:  # a relay in the "to do" block has it already
+            out.append(f"    {s['share']}{s['colon']}<{nxt.share}>")
     else:
         out.append(s["no_next_slot"])
     out.append("")
