@@ -223,5 +223,5 @@ def test_same_source_gap_and_feed_tags_and_paused() -> None:
     assert (b.tags, b.paused) == (("RH",), False)
     assert (c.tags, c.paused) == ((), False)
     assert parse_settings("profiles: []\n", Path("/f.yaml"), env={}).profiles == ()
-    with pytest.raises(ConfigError, match=r"same_source_gap.*at least 0"):
+    with pytest.raises(ConfigError, match=r"same_source_gap.*between 0 and 10"):
         parse_settings(text.replace("same_source_gap: 0", "same_source_gap: -1"), Path("/f"), {})
