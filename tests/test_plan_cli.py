@@ -132,7 +132,7 @@ def test_results_log_speaks_the_profile_language(
     _set_language(world, language)
     invoke(world, "plan")
     world.clock[0] = NOW + timedelta(hours=3)
-    invoke(world, "slot", "done", "claire-2026-11-30-0830-relay")
+    invoke(world, "slot", "done", "claire-2026-11-30-0830-relay", "--force")
     world.clock[0] = NOW + timedelta(days=9)
     out = invoke(world, "calendar", "--past").output
     for words in present:
@@ -260,7 +260,7 @@ def test_past_shows_the_results_log(world: World) -> None:
     invoke(world, "plan")
     mon = "claire-2026-11-30-0830-relay"
     world.clock[0] = NOW + timedelta(hours=3)
-    invoke(world, "slot", "done", mon, "--url", "https://example.net/post")
+    invoke(world, "slot", "done", mon, "--url", "https://example.net/post", "--force")
     world.clock[0] = NOW + timedelta(days=9)
     out = invoke(world, "calendar", "--past").output
     assert "Journal des résultats" in out and "30 nov. 2026" in out

@@ -152,6 +152,7 @@ from curator.cli import fetch as _fetch  # noqa: E402,F401
 from curator.cli import plan as _plan  # noqa: E402,F401
 from curator.cli import queue as _queue  # noqa: E402,F401
 from curator.cli import queue_actions as _queue_actions  # noqa: E402,F401
+from curator.cli import results as _results  # noqa: E402,F401
 from curator.cli import review as _review  # noqa: E402,F401
 from curator.cli import serve as _serve  # noqa: E402,F401
 

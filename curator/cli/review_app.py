@@ -26,6 +26,7 @@ from textual.widgets import Input, Static, TextArea
 from curator import review
 from curator.app import Curator
 from curator.errors import CuratorError
+from curator.results import ActivityMeter
 from curator.review import Effect, Key, Mode, ReviewState
 from curator.types import Profile
 
@@ -91,6 +92,8 @@ class ReviewApp(App[ReviewState]):
         self.state = review.start(entries, curator.now(), profile.timezone)
         self.fill = curator.plan_fill(profile.name)
         self._starter_timer: Timer | None = None
+        # The session's active time, idle gaps excluded, counts in `curator results` (issue 15).
+        self.meter = ActivityMeter(curator.now)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -111,6 +114,10 @@ class ReviewApp(App[ReviewState]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.draw()
+
+    def on_unmount(self) -> None:
+        seconds = round(self.meter.active.total_seconds())
+        self.curator.record_active_time(self.profile.name, self.meter.started_at, seconds)
 
     # -- input -> keys ------------------------------------------------------------------------
 
@@ -146,6 +153,7 @@ class ReviewApp(App[ReviewState]):
     # -- keys -> state -> effects ---------------------------------------------------------------
 
     def dispatch(self, key: Key) -> None:
+        self.meter.touch()
         before = self.state.mode
         # Snooze dates are read against the current time, not the time the screen opened.
         self.state = replace(self.state, now=self.curator.now())
