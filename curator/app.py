@@ -1273,7 +1273,7 @@ class Curator:
             held = {s.item_id for s in slots if s.item_id is not None}
             slot_items = {i.id: i for i in repo.list_items(session, state=None, ids=held)}
             feeds = repo.list_feeds(session)
-        return build_digest(
+        content = build_digest(
             p,
             d,
             candidates=[Candidate(e.item, e.score, e.item.feed_name or "") for e in queue],
@@ -1284,6 +1284,17 @@ class Curator:
             exclude_ids=[i for digest in before for i in digest.item_ids],
             now=now,
         )
+        # The first digest of each week carries the week in review (issue 15).
+        monday = d - timedelta(days=d.weekday())
+        if not any(b.day >= monday for b in before):
+            from curator.outputs.digest import WeeklyBlock
+
+            block = results.weekly_block(
+                self.results_report(p.name, weeks=12), planner.zone(p.timezone)
+            )
+            if block is not None:
+                content = replace(content, weekly=WeeklyBlock(*block))
+        return content
 
     def _claim_digest(self, previous: Digest | None, row: Digest) -> bool:
         with self.db.session() as session:

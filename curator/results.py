@@ -279,6 +279,7 @@ class ResultsReport:
     best: tuple[Post, ...]
     advice: tuple[Advice, ...]
     not_enough: tuple[str, ...] = field(default_factory=tuple)  # what advice still waits for
+    posts_seen: int = 0  # published posts over the trend's 12 weeks
 
 
 def local_week(moment: datetime, tz: tzinfo) -> date:
@@ -350,6 +351,7 @@ def build_report(
         best=best[:3],
         advice=tuple(advice),
         not_enough=tuple(waiting),
+        posts_seen=sum(table[m].published for m in mondays[-TREND_WEEKS:]),
     )
 
 
@@ -806,3 +808,50 @@ class ImportReport:
         if self.ignored_columns:
             out.append("  ignored column(s): " + ", ".join(self.ignored_columns))
         return out
+
+
+_WEEKLY = {
+    "en": {
+        "heading": "Your week in review",
+        "best": "Best post of the week: {title} ({points} results)",
+        "trend": "Results per hour, last weeks: {values}",
+        "advice": "Advice: {text} ({evidence})",
+        "more": "All figures: curator results",
+    },
+    "fr": {
+        "heading": "Votre semaine en bilan",
+        "best": "Meilleur post de la semaine : {title} ({points} points)",
+        "trend": "Résultats par heure, dernières semaines : {values}",
+        "advice": "Conseil : {text} ({evidence})",
+        "more": "Tous les chiffres : curator results",
+    },
+}
+
+
+def weekly_block(report: ResultsReport, tz: tzinfo) -> tuple[str, tuple[str, ...]] | None:
+    """The digest's weekly section: the week just ended, the trend, the best post, the advice.
+
+    None when nothing was published in the last 12 weeks: there is nothing to review yet."""
+    if report.posts_seen == 0 or len(report.weeks) < 2:
+        return None
+    lang = _lang(report.language)
+    t = _WEEKLY[lang]
+    last = report.weeks[-2]
+    lines = [week_line(last, lang)]
+    recent = [v for _, v in report.trend[-6:-1]]
+    if any(v is not None for v in recent):
+        lines.append(t["trend"].format(values=" ".join(_fig(v, lang) for v in recent)))
+    best = [
+        p
+        for p in report.best
+        if local_week(p.published_at, tz) == last.week and p.results is not None
+    ]
+    if best and best[0].results is not None:
+        title = best[0].title or best[0].slot_id
+        lines.append(t["best"].format(title=title, points=best[0].results.points))
+    for a in report.advice:
+        lines.append(t["advice"].format(text=a.text, evidence=a.evidence))
+    if not report.advice and report.not_enough:
+        lines.append(f"{_TEXT[lang]['waiting']}: " + "; ".join(report.not_enough))
+    lines.append(t["more"])
+    return t["heading"], tuple(lines)

@@ -335,3 +335,78 @@ def test_the_review_screen_records_its_active_time(tmp_path: Path) -> None:
     active = screen.meter.active.total_seconds()
     assert 0 < active < 20 * 60
     assert [(s.activity, s.seconds) for s in spans] == [("review", round(active))]
+
+
+def _digest_text(w: World, day: str) -> str:
+    import email
+    from email import policy
+
+    out = w.config.parent / f"digest-{day}.eml"
+    invoke(w, "digest", "--to-file", str(out), "--date", day)
+    message = email.message_from_bytes(out.read_bytes(), policy=policy.default)
+    body = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert body is not None and html is not None
+    return str(body.get_content()) + "\n@@HTML@@\n" + str(html.get_content())
+
+
+def test_the_first_digest_of_the_week_carries_the_week_in_review(world: World) -> None:
+    from curator.store.models import DigestRow
+
+    # nothing published yet: no weekly section
+    world.clock[0] = NOW + timedelta(days=7)
+    assert "Votre semaine en bilan" not in _digest_text(world, "2026-12-07")
+    world.clock[0] = NOW
+    _publish_two(world)
+    invoke(world, "results", "add", WED, "--reactions", "10")
+    invoke(world, "results", "add", THU, "--reactions", "20", "--meetings", "1")
+    world.clock[0] = NOW + timedelta(days=7)  # Monday 7 December
+    text = _digest_text(world, "2026-12-07")
+    weekly = text.split("== Votre semaine en bilan ==", 1)[1].split("\n\n", 2)[1]
+    assert weekly.startswith("Semaine du 2026-11-30 : 1 h passées (1 h déclarées + 0 min")
+    assert "Meilleur post de la semaine : Votre post" not in weekly  # the original's topic
+    assert "(40 points)" in weekly and "Tous les chiffres : curator results" in weekly
+    html = text.split("@@HTML@@", 1)[1]
+    assert "Votre semaine en bilan" in html and "Semaine du 2026-11-30" in html
+    # once a digest was sent on Monday, Tuesday's has no weekly section
+    app = world.app()
+    try:
+        with app.db.session() as session:
+            session.add(
+                DigestRow(
+                    profile="claire", day=NOW.date() + timedelta(days=7), state="sent",
+                    message_id="<m@curator>", sent_at=NOW + timedelta(days=7),
+                    created_at=NOW, updated_at=NOW,
+                )
+            )  # fmt: skip
+    finally:
+        app.close()
+    world.clock[0] = NOW + timedelta(days=8)
+    assert "Votre semaine en bilan" not in _digest_text(world, "2026-12-08")
+
+
+def test_the_demo_holds_weeks_of_results_and_a_weekly_review(tmp_path: Path) -> None:
+    import email
+    from datetime import UTC, datetime
+    from email import policy
+
+    from curator.app import Curator
+    from curator.demo import run_demo
+
+    monday = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
+    result = run_demo(tmp_path / "demo", now=monday)
+    app = Curator.open(result.config, clock=lambda: monday + timedelta(minutes=5))
+    try:
+        report = app.results_report("claire", weeks=12)
+    finally:
+        app.close()
+    assert sum(w.published for w in report.weeks) == 24  # six weeks of four slots
+    assert {a.code for a in report.advice} == {"over-budget", "move-to-original", "source-nothing"}
+    message = email.message_from_bytes(
+        (result.directory / "digest-claire-2026-11-30.eml").read_bytes(), policy=policy.default
+    )
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = str(body.get_content())
+    assert "== Votre semaine en bilan ==" in text and "Semaine du 2026-11-23" in text
+    assert "Conseil : vos posts personnels ont rapporté" in text
