@@ -642,25 +642,38 @@ class Curator:
             weights = score_store.feed_weights(session)
             matrix = scoring.vectorize(items, stats)
             report = ScoreReport(items=len(items))
+            names = {f.id: f.name or f.title or f.url for f in repo.list_feeds(session)}
             for p in profiles:
                 history = decisions.history(session, p.name)
                 decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
                 examples = score_store.items_by_url(session, p.examples)
+                # What the profile's relays earned moves its sources' weights, bounded (issue 15).
+                factors = self._score_factors(session, p, now)
                 result = scoring.score_items(
                     p,
                     items,
                     decisions=history,
                     decided_items=decided,
                     stats=stats,
-                    feed_weights=weights,
+                    feed_weights=results.weighted_feeds(weights, names, factors),
                     now=now,
                     example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
                     matrix=matrix,
                 )
-                score_store.replace_scores(session, p.name, result.scores, now)
+                feed_of = {i.id: i.feed_id for i in items}
+                scored = results.explained(result.scores, feed_of, names, factors)
+                score_store.replace_scores(session, p.name, scored, now)
                 pending = sum(1 for s in result.scores if s.rank is not None)
                 report.profiles.append(ProfileScores(p.name, len(items), pending, result.warnings))
         return report
+
+    def _score_factors(self, session: Any, p: Profile, now: datetime) -> results.ScoreFactors:
+        from curator.outputs.words import profile_language
+        from curator.store import results as results_store
+
+        since = now - timedelta(weeks=results.FACTOR_WEEKS)
+        posts = results_store.list_posts(session, p.name, since=since)
+        return results.score_factors(posts, now, profile_language(p))
 
     def _corpus_stats(self, session: Any, since: datetime, now: datetime) -> scoring.CorpusStats:
         """Document frequencies of the window, updated with what arrived and what left since
@@ -917,7 +930,8 @@ class Curator:
                 url=updated.published_url,
                 title=item.title if item is not None else updated.topic,
                 source=item.feed_name if item is not None else None,
-                topics=tuple(t.text for t in score.why) if score is not None else (),
+                # weight-0 reasons are sentences (results), not the objective's terms
+                topics=tuple(t.text for t in score.why if t.weight > 0) if score else (),
             )
             results_store.save_post(session, post, now)
             results_store.set_item(session, updated.id, updated.item_id)
@@ -1404,7 +1418,9 @@ def _candidate(item: Item, score: Score | None, comment: str | None) -> planner.
         cluster_id=item.cluster_id,
         reference_at=item.published_at or item.fetched_at,
         comment=comment,
-        topics=tuple(t.text.casefold() for t in score.why[:3]) if score is not None else (),
+        topics=tuple(t.text.casefold() for t in score.why if t.weight > 0)[:3]
+        if score is not None
+        else (),
     )
 
 

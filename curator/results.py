@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 
-from curator.types import Schedule, Slot, SlotKind, SlotStatus
+from curator.types import Schedule, Score, Slot, SlotKind, SlotStatus, Term
 
 # -- what is recorded -------------------------------------------------------------------------
 
@@ -855,3 +855,124 @@ def weekly_block(report: ResultsReport, tz: tzinfo) -> tuple[str, tuple[str, ...
         lines.append(f"{_TEXT[lang]['waiting']}: " + "; ".join(report.not_enough))
     lines.append(t["more"])
     return t["heading"], tuple(lines)
+
+
+# -- results feed the scorer (issue 15) --------------------------------------------------------
+
+# A source (or topic) needs this many relays with results, published within FACTOR_WEEKS,
+# before its results move any score (README, "Results").
+MIN_POSTS_FACTOR = 3
+FACTOR_WEEKS = 12
+FACTOR_CAP = 1.2  # a source that earns well ranks a little higher: at most +20 %
+FACTOR_FLOOR = 0.8  # and one that earns nothing never loses more than 20 %
+FACTOR_SLOPE = 0.1  # +10 % per doubling of results per post against the average relay
+ZERO_STEP = 0.05  # a source that earns nothing loses 5 % per relay past the minimum
+
+
+@dataclass(frozen=True, slots=True)
+class Factor:
+    """How a source's or topic's relay results move the scores of its new items."""
+
+    key: str
+    factor: float  # multiplies the source weight, within [FACTOR_FLOOR, FACTOR_CAP]
+    posts: int  # relays with results it rests on
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreFactors:
+    sources: Mapping[str, Factor] = field(default_factory=dict)
+    topics: Mapping[str, Factor] = field(default_factory=dict)
+
+
+_FACTOR_WORDS = {
+    "en": {
+        "source": "your relays from {key} earned {reactions} reactions per post ({n} posts)",
+        "source_zero": "your relays from {key} earned nothing ({n} posts)",
+        "topic": "your relays on {key} earned {reactions} reactions per post ({n} posts)",
+        "topic_zero": "your relays on {key} earned nothing ({n} posts)",
+    },
+    "fr": {
+        "source": "vos relais de {key} ont rapporté {reactions} réactions par post ({n} posts)",
+        "source_zero": "vos relais de {key} n'ont rien rapporté ({n} posts)",
+        "topic": "vos relais sur {key} ont rapporté {reactions} réactions par post ({n} posts)",
+        "topic_zero": "vos relais sur {key} n'ont rien rapporté ({n} posts)",
+    },
+}
+
+
+def score_factors(posts: Sequence[Post], now: datetime, language: str = "en") -> ScoreFactors:
+    """Per-source and per-topic factors from the results of recent relays, bounded, each with
+    the sentence that explains it. Nothing moves on fewer than MIN_POSTS_FACTOR relays.
+
+    A group earning results is compared with the average relay (results points per post): each
+    doubling adds FACTOR_SLOPE, up to FACTOR_CAP; earning less takes as much off, down to
+    FACTOR_FLOOR. A group whose relays all earned nothing loses ZERO_STEP per relay past the
+    minimum (slowly, as the evidence grows), never below FACTOR_FLOOR.
+    """
+    since = now - timedelta(weeks=FACTOR_WEEKS)
+    relays = [
+        p
+        for p in posts
+        if p.kind is SlotKind.RELAY and p.results is not None and p.published_at >= since
+    ]
+    if not relays:
+        return ScoreFactors()
+    average = sum(_pts(p) for p in relays) / len(relays)
+    words = _FACTOR_WORDS[_lang(language)]
+
+    def factors(kind: str, key_of: Callable[[Post], Iterable[str]]) -> dict[str, Factor]:
+        groups: dict[str, list[Post]] = {}
+        for p in relays:
+            for key in key_of(p):
+                groups.setdefault(key, []).append(p)
+        out: dict[str, Factor] = {}
+        for key, members in groups.items():
+            n = len(members)
+            if n < MIN_POSTS_FACTOR:
+                continue
+            points = sum(_pts(p) for p in members)
+            if points == 0:
+                value = max(FACTOR_FLOOR, 1.0 - ZERO_STEP * (n - MIN_POSTS_FACTOR + 1))
+                text = words[f"{kind}_zero"].format(key=key, n=n)
+            else:
+                ratio = (points / n) / average if average else 1.0
+                value = min(FACTOR_CAP, max(FACTOR_FLOOR, 1.0 + FACTOR_SLOPE * math.log2(ratio)))
+                reactions = sum(p.results.reactions for p in members if p.results) / n
+                text = words[kind].format(key=key, reactions=_n(reactions, language), n=n)
+            out[key] = Factor(key, round(value, 4), n, text)
+        return out
+
+    return ScoreFactors(
+        sources=factors("source", lambda p: [p.source] if p.source else []),
+        topics=factors("topic", lambda p: p.topics),
+    )
+
+
+def weighted_feeds(
+    weights: Mapping[int, float], names: Mapping[int, str], factors: ScoreFactors
+) -> dict[int, float]:
+    """The feeds' source weights with each source's results factor applied."""
+    out = dict(weights)
+    for feed_id, name in names.items():
+        f = factors.sources.get(name)
+        if f is not None:
+            out[feed_id] = out.get(feed_id, 1.0) * f.factor
+    return out
+
+
+def explained(
+    scores: Sequence[Score],
+    feed_of: Mapping[int, int],
+    names: Mapping[int, str],
+    factors: ScoreFactors,
+) -> list[Score]:
+    """Scores whose source weight moved get the reason first among their `why` (weight 0: a
+    sentence, not a matched term; the topics and themes read only positive weights)."""
+    out = []
+    for s in scores:
+        f = factors.sources.get(names.get(feed_of.get(s.item_id, -1), ""))
+        if f is not None and f.factor != 1.0 and not s.blocked:
+            s = replace(s, why=(Term(f.explanation, 0.0), *s.why))
+        out.append(s)
+    return out

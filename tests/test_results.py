@@ -254,3 +254,62 @@ def test_normalize_url() -> None:
         results.normalize_url("HTTPS://www.LinkedIn.com/feed/update/urn:li:activity:1/?utm=x#c")
         == "https://www.linkedin.com/feed/update/urn:li:activity:1"
     )
+
+
+def relays(source: str, n: int, reactions: int, *, weeks_ago: int = 1) -> list[Post]:
+    at = NOW - timedelta(weeks=weeks_ago)
+    return [
+        post(f"{source}-{weeks_ago}-{i}", R, at + timedelta(hours=i), 15,
+             Metrics(reactions=reactions), source, ("data",))
+        for i in range(n)
+    ]  # fmt: skip
+
+
+def test_score_factors_need_a_minimum_of_relays() -> None:
+    factors = results.score_factors(relays("A", 2, 10) + relays("B", 2, 0), NOW)
+    assert factors.sources == {}
+    assert set(factors.topics) == {"data"}  # four relays on one topic
+
+
+@pytest.mark.parametrize(
+    ("zero_posts", "expected"),
+    [(3, 0.95), (4, 0.9), (6, 0.8), (12, 0.8)],  # slowly, never below the floor
+)
+def test_a_source_earning_nothing_slowly_loses_weight(zero_posts: int, expected: float) -> None:
+    factors = results.score_factors(relays("A", 3, 10) + relays("B", zero_posts, 0), NOW)
+    b = factors.sources["B"]
+    assert b.factor == pytest.approx(expected)
+    assert b.explanation == f"your relays from B earned nothing ({zero_posts} posts)"
+
+
+def test_a_source_earning_results_ranks_a_little_higher_within_the_cap() -> None:
+    # A: 10 per post, B: 0, average 5: A earns twice the average relay -> +10 %
+    factors = results.score_factors(relays("A", 3, 10) + relays("B", 3, 0), NOW, "fr")
+    a = factors.sources["A"]
+    assert a.factor == pytest.approx(1.1) and a.posts == 3
+    assert a.explanation == "vos relais de A ont rapporté 10,0 réactions par post (3 posts)"
+    # far above the average: capped
+    capped = results.score_factors(relays("A", 3, 1000) + relays("B", 30, 1), NOW)
+    assert capped.sources["A"].factor == results.FACTOR_CAP
+    assert capped.sources["B"].factor >= results.FACTOR_FLOOR
+
+
+def test_score_factors_ignore_old_relays_and_originals() -> None:
+    old = relays("A", 5, 0, weeks_ago=13)
+    mine = [post(f"o{i}", OG, NOW - timedelta(days=i + 1), 45, Metrics(), "A") for i in range(5)]
+    assert results.score_factors(old + mine, NOW) == results.ScoreFactors()
+
+
+def test_weighted_feeds_and_explained_scores() -> None:
+    from curator.types import Score, Term
+
+    factors = results.score_factors(relays("A", 3, 10) + relays("B", 3, 0), NOW)
+    weights = results.weighted_feeds({1: 2.0}, {1: "A", 2: "B", 3: "C"}, factors)
+    assert weights == {1: pytest.approx(2.2), 2: pytest.approx(0.95)}
+    scores = [
+        Score("claire", 10, 0.5, 0.5, why=(Term("data", 0.4),)),
+        Score("claire", 30, 0.5, 0.5, why=(Term("data", 0.4),)),
+    ]
+    out = results.explained(scores, {10: 1, 30: 3}, {1: "A", 3: "C"}, factors)
+    assert out[0].why[0] == Term(factors.sources["A"].explanation, 0.0)
+    assert out[1] == scores[1]  # C has no factor: unchanged

@@ -229,6 +229,30 @@ def test_review_time_counts_in_the_week(world: World) -> None:
 ADVICE_CONFIG_NOTE = "# two relays a week, one original: curator's advice may change this"
 
 
+def _history(app: Any, rows: list[tuple[str, int, int, str | None]], *, weeks: int) -> None:
+    """Published, rated posts in each of the `weeks` weeks before NOW: (kind, minutes,
+    reactions, source) per post and week."""
+    from curator.results import Post
+    from curator.types import SlotKind
+
+    with app.db.session() as session:
+        for week in range(1, weeks + 1):
+            for n, (kind, minutes, reactions, source) in enumerate(rows):
+                at = NOW - timedelta(weeks=week) + timedelta(days=n % 7, hours=8 + n)
+                slot_id = f"claire-old-{week}-{n}-{kind}"
+                session.add(
+                    SlotRow(
+                        id=slot_id, profile="claire", starts_at=at, local_date=at.date(),
+                        kind=kind, status="published", published_at=at, minutes=minutes,
+                        created_at=at, updated_at=at,
+                    )
+                )  # fmt: skip
+                session.flush()
+                post = Post(slot_id, "claire", SlotKind(kind), at, minutes, source=source)
+                results_store.save_post(session, post, at)
+                results_store.set_results(session, slot_id, {"reactions": reactions}, at)
+
+
 def test_advice_apply_changes_the_schedule_keeping_comments(
     tmp_path: Path, db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -242,30 +266,9 @@ def test_advice_apply_changes_the_schedule_keeping_comments(
         assert "no advice 1" in fail(w, capsys, "results", "advice", "--apply", "1")
         # six weeks of history: 2 relays (5 reactions, 15 min) and 2 originals (45 reactions,
         # 45 min) a week, published and rated
-        with app.db.session() as session:
-            for week in range(1, 7):
-                for n, (kind, minutes, reactions) in enumerate(
-                    [("relay", 15, 5), ("relay", 15, 5), ("original", 45, 45), ("original", 45, 45)]
-                ):
-                    at = NOW - timedelta(weeks=week) + timedelta(days=n, hours=8)
-                    slot_id = f"claire-old-{week}-{n}-{kind}"
-                    session.add(
-                        SlotRow(
-                            id=slot_id, profile="claire", starts_at=at, local_date=at.date(),
-                            kind=kind, status="published", published_at=at, minutes=minutes,
-                            created_at=at, updated_at=at,
-                        )
-                    )  # fmt: skip
-                    session.flush()
-                    from curator.results import Post
-                    from curator.types import SlotKind
-
-                    results_store.save_post(
-                        session,
-                        Post(slot_id, "claire", SlotKind(kind), at, minutes, source="Alpha"),
-                        at,
-                    )
-                    results_store.set_results(session, slot_id, {"reactions": reactions}, at)
+        rows = [("relay", 15, 5, "Alpha"), ("relay", 15, 5, "Alpha")]
+        rows += [("original", 45, 45, None), ("original", 45, 45, None)]
+        _history(app, rows, weeks=6)
     finally:
         app.close()
     out = invoke(w, "results", "advice").output
@@ -410,3 +413,35 @@ def test_the_demo_holds_weeks_of_results_and_a_weekly_review(tmp_path: Path) -> 
     text = str(body.get_content())
     assert "== Votre semaine en bilan ==" in text and "Semaine du 2026-11-23" in text
     assert "Conseil : vos posts personnels ont rapporté" in text
+
+
+def test_relay_results_move_scores_with_an_explanation(world: World) -> None:
+    app = world.app()
+    try:
+        app.score()
+        before = {s.item_id: s for s in _scores(app)}
+        # Alpha's relays earned 10 reactions each, Beta's nothing: three weeks of each
+        _history(app, [("relay", 15, 10, "Alpha"), ("relay", 15, 0, "Beta")], weeks=3)
+        app.score()
+        after = {s.item_id: s for s in _scores(app)}
+    finally:
+        app.close()
+    alpha, beta = world.item_ids[0], world.item_ids[2]
+    assert before[alpha].source == 1.0 and before[beta].source == 1.0
+    assert after[alpha].source == pytest.approx(1.1) and after[beta].source == pytest.approx(0.95)
+    assert after[alpha].final > before[alpha].final and after[beta].final < before[beta].final
+    assert after[alpha].why[0].text == (
+        "vos relais de Alpha ont rapporté 10,0 réactions par post (3 posts)"
+    )
+    assert after[beta].why[0].text == "vos relais de Beta n'ont rien rapporté (3 posts)"
+    assert all(t.weight > 0 for t in before[alpha].why)
+
+
+def _scores(app: Any) -> list[Any]:
+    from sqlalchemy import select
+
+    from curator.store.models import ScoreRow
+    from curator.store.scores import score_from_row
+
+    with app.db.session() as session:
+        return [score_from_row(r) for r in session.scalars(select(ScoreRow))]
