@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 import time as _time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from glob import escape as glob_escape
@@ -22,10 +22,11 @@ from urllib.parse import unquote
 
 from sqlalchemy.engine import make_url
 
+from curator import ideas as ideas_mod
 from curator import plan as planner
 from curator import results, review
 from curator.config import Settings, load_settings, resolve_database_url
-from curator.errors import ConfigError, CuratorError, ExportError, InvalidAction
+from curator.errors import ConfigError, CuratorError, ExportError, InvalidAction, NotFound
 
 # The digest renderer (jinja2, css-inline) and the calendar writer (icalendar) are imported by
 # the methods that use them: every command loads this module, and `curator fetch` (run from
@@ -41,6 +42,7 @@ from curator.outputs.ics_http import (
 from curator.outputs.outbox import DigestOutcome, DigestReport
 from curator.store import Database, decisions, digests, jobs, repo
 from curator.store import ics as store_ics
+from curator.store import ideas as ideas_store
 from curator.store import queue as queue_store
 from curator.store import review as review_store
 from curator.store import scores as score_store
@@ -57,6 +59,7 @@ from curator.types import (
     Schedule,
     Score,
     Slot,
+    SlotKind,
 )
 
 if TYPE_CHECKING:
@@ -811,24 +814,39 @@ class Curator:
             held = {s.item_id for s in existing if s.item_id is not None}
             known = slot_store.items_with_scores(session, profile.name, held)
             top = slot_store.recent_top_scores(session, profile.name, since=now - _THEME_WINDOW)
-            result = planner.plan_slots(
-                profile.name,
-                profile.schedule,
-                tz,
-                candidates=[_candidate(a.item, a.score, a.comment) for a in approved],
-                known=[_candidate(item, score, None) for item, score in known],
-                existing=existing,
-                now=now,
-                themes=planner.themes_from(
-                    top, titles=_titles(session, top), language=profile_language(profile)
-                ),
-                objective=profile.objective,
-                cancelled=slot_store.removed_sequences(session, profile.name),
-                starter_for=_starters(profile, {a.item.id: (a.item, a.score) for a in approved}),
-                language=profile_language(profile),
+            cancelled = slot_store.removed_sequences(session, profile.name)
+
+            def plan(themes: list[str]) -> planner.PlanResult:
+                return planner.plan_slots(
+                    profile.name,
+                    profile.schedule,
+                    tz,
+                    candidates=[_candidate(a.item, a.score, a.comment) for a in approved],
+                    known=[_candidate(item, score, None) for item, score in known],
+                    existing=existing,
+                    now=now,
+                    themes=themes,
+                    objective=profile.objective,
+                    cancelled=cancelled,
+                    starter_for=_starters(
+                        profile, {a.item.id: (a.item, a.score) for a in approved}
+                    ),
+                    language=profile_language(profile),
+                )
+
+            themes = self._original_themes(session, profile, now, approved, existing, top)
+            result = plan(themes)
+            # An original is never about what a planned relay is about (issue 15): once the
+            # relays are known, plan again if that changes the themes.
+            again = self._original_themes(
+                session, profile, now, approved, existing, top, planned=result.slots
             )
+            if again != themes:
+                result = plan(again)
             slot_store.save_slots(session, result.changed, tz, now)
             slot_store.remove_slots(session, result.removed, now)
+            given = [(s.topic, s.id) for s in result.changed if s.kind is SlotKind.ORIGINAL]
+            ideas_store.mark_used(session, profile.name, [(t, i) for t, i in given if t], now)
         fresh = {s.id for s in existing}
         return ProfilePlan(
             profile=profile.name,
@@ -838,6 +856,104 @@ class Curator:
             removed=len(result.removed),
             notes=list(result.notes),
         )
+
+    def _original_themes(
+        self,
+        session: Any,
+        profile: Profile,
+        now: datetime,
+        approved: list[slot_store.Approved],
+        existing: list[Slot],
+        top: list[Score],
+        *,
+        planned: Sequence[Slot] | None = None,
+    ) -> list[str]:
+        """Themes for original slots: the idea backlog first, then a past original that did
+        well, then the objective's terms from recent approvals (issue 15; `curator.ideas`)."""
+        from curator.outputs.words import profile_language
+        from curator.store import results as results_store
+
+        floor = profile.schedule.min_score
+        scores = [a.score for a in approved if a.score is not None and a.score.final >= floor]
+        scores.sort(key=lambda s: (-s.final, s.item_id))
+        terms = planner.themes_from(scores, n=20) + planner.themes_from(top, n=20)
+        relays = [
+            s
+            for s in (existing if planned is None else planned)
+            if s.kind is SlotKind.RELAY and s.item_id is not None and s.starts_at >= now
+        ]
+        held = {s.item_id for s in relays if s.item_id is not None}
+        by_item = {a.item.id: a for a in approved}
+        # a relay's story: the first two objective terms its item matched
+        avoid_terms = {
+            t.text
+            for i in held
+            if (a := by_item.get(i)) is not None and a.score is not None
+            for t in [t for t in a.score.why if t.weight > 0][:2]
+        }
+        titles = {a.item.title for a in approved} | set(_titles(session, top).values())
+        return ideas_mod.original_themes(
+            ideas=ideas_store.list_ideas(session, profile.name),
+            terms=terms,
+            past=[
+                (s.starts_at, s.topic) for s in existing if s.kind is SlotKind.ORIGINAL and s.topic
+            ],
+            originals=[
+                p
+                for p in results_store.list_posts(session, profile.name)
+                if p.kind is SlotKind.ORIGINAL
+            ],
+            avoid_terms=avoid_terms,
+            avoid_items=held,
+            titles=titles,
+            now=now,
+            language=profile_language(profile),
+        )
+
+    # --- ideas for your own posts (issue 15) ------------------------------------------------
+
+    def add_idea(
+        self,
+        profile: str,
+        text: str,
+        *,
+        angle: str | None = None,
+        item_id: int | None = None,
+    ) -> ideas_mod.Idea:
+        """Add an idea to the profile's backlog: original slots are filled from it first."""
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            return ideas_store.add_idea(
+                session, profile, text, self.now(), angle=angle, item_id=item_id
+            )
+
+    def keep_idea(self, profile: str, item_id: int) -> ideas_mod.Idea:
+        """ "Keep for my own post": an idea from an item, built from the objective's terms it
+        matched (never its title), linked to it.
+
+        Raises:
+            NotFound: no such item.
+        """
+        from curator.outputs.words import profile_language
+
+        p = self.settings.profile(profile)
+        with self.db.session() as session:
+            found = slot_store.items_with_scores(session, profile, [item_id])
+            if not found:
+                raise NotFound("item", item_id)
+            _, score = found[0]
+            terms = [t.text for t in score.why if t.weight > 0][:3] if score else []
+            text = ideas_mod.kept_idea_text(terms, profile_language(p))
+            return ideas_store.add_idea(session, profile, text, self.now(), item_id=item_id)
+
+    def ideas(self, profile: str, *, all_: bool = False) -> list[ideas_mod.Idea]:
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            return ideas_store.list_ideas(session, profile, all_=all_)
+
+    def drop_idea(self, profile: str, idea_id: int) -> ideas_mod.Idea:
+        with self.db.session() as session:
+            return ideas_store.drop_idea(session, idea_id, self.now(), profile)
 
     def calendar(
         self, profile: str | None = None, *, weeks: int = 2, past: bool = False

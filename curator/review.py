@@ -174,7 +174,14 @@ class Quit:
     pass
 
 
-Effect = Approve | Reject | Snooze | Undo | OpenUrl | EditExternally | Quit
+@dataclass(frozen=True, slots=True)
+class KeepIdea:
+    """ "Keep for my own post" (issue 15): an idea for the backlog; the item stays undecided."""
+
+    item: Entry
+
+
+Effect = Approve | Reject | Snooze | Undo | OpenUrl | EditExternally | Quit | KeepIdea
 
 
 # -- state -------------------------------------------------------------------------------------
@@ -297,7 +304,7 @@ def _command(state: ReviewState, key: str) -> Result:
     if key in ("enter", "h", "left") and state.mode is Mode.DETAIL:
         return replace(state, mode=Mode.LIST), ()
     if entry is None:
-        if key in ("a", "e", "r", "s", "o"):
+        if key in ("a", "e", "r", "s", "o", "i"):
             return replace(state, message=_nothing_here(state)), ()
         return state, ()
     if key == "a":
@@ -309,6 +316,8 @@ def _command(state: ReviewState, key: str) -> Result:
         return _open_prompt(state, Mode.REASON, ""), ()
     if key == "s":
         return _open_prompt(state, Mode.SNOOZE, DEFAULT_SNOOZE, guide=True), ()
+    if key == "i":
+        return replace(state, message="keeping it for your own post…"), (KeepIdea(entry),)
     if key == "o":
         if not entry.url:
             return replace(state, message="this item has no link"), ()
@@ -584,6 +593,7 @@ e              approve, writing the comment in $EDITOR
 r              reject (optional reason)      s       snooze until a date
                                                      (+3d, 2w, tomorrow, friday, 2026-12-24)
 o              open the link in the browser  u       undo the last decision
+i              keep for my own post (an idea in `curator ideas list`)
 /              filter (escape clears it)     ?       this help
 q              quit                          Each decision is saved as you make it.\
 """

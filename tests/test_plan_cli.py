@@ -65,7 +65,8 @@ def test_plan_fills_slots_by_score_with_spacing_and_comments(world: World) -> No
     assert mon["id"] == "claire-2026-11-30-0830-relay"
     assert (mon["comment_starter"] or "").startswith("> ")
     assert "Votre objectif : " in mon["comment_starter"]  # the profile writes in French
-    assert "«\u00a0" in thu["topic"]  # a theme with the item it comes from, French quotes
+    # your own post: a theme and an angle, never another site's headline (issue 15)
+    assert thu["topic"] == "onboarding — ce que j'observe sur le terrain"
     assert set(mon) >= {"id", "start", "kind", "item", "comment", "status", "sequence"}
 
 

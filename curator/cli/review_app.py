@@ -176,6 +176,14 @@ class ReviewApp(App[ReviewState]):
         if isinstance(effect, review.EditExternally):
             self.feed(self.edit_externally(effect.text))
             return
+        if isinstance(effect, review.KeepIdea):
+            try:
+                idea = self.curator.keep_idea(name, effect.item.id)
+            except CuratorError as e:
+                self.state = replace(self.state, message=str(e))
+                return
+            self.state = replace(self.state, message=f"kept for your own post: idea #{idea.id}")
+            return
         try:
             if isinstance(effect, review.Approve):
                 outcome = self.curator.approve(name, effect.item.id, effect.comment, learn=False)
