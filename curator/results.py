@@ -329,9 +329,19 @@ def build_report(
     this_week = local_week(now, tz)
     horizon = max(weeks, TREND_WEEKS)
     mondays = [this_week - timedelta(weeks=n) for n in range(horizon - 1, -1, -1)]
-    table = {m: _week(m, posts, spans, planned, schedule, tz) for m in mondays}
+    # bucket once: each week then reads only its own posts and spans
+    post_weeks: dict[date, list[Post]] = {}
+    for p in posts:
+        post_weeks.setdefault(local_week(p.published_at, tz), []).append(p)
+    span_weeks: dict[date, list[ActiveSpan]] = {}
+    for s in spans:
+        span_weeks.setdefault(local_week(s.started_at, tz), []).append(s)
+    table = {
+        m: _week(m, post_weeks.get(m, []), span_weeks.get(m, []), planned, schedule)
+        for m in mondays
+    }
     shown = mondays[-weeks:]
-    window = [p for p in posts if local_week(p.published_at, tz) in set(shown)]
+    window = [p for m in shown for p in post_weeks.get(m, [])]
     by_kind = _groups(window, lambda p: [p.kind.value])
     by_source = _groups(
         window, lambda p: [p.source] if p.source and p.kind is SlotKind.RELAY else []
@@ -357,15 +367,14 @@ def build_report(
 
 def _week(
     monday: date,
-    posts: Sequence[Post],
+    mine: Sequence[Post],
     spans: Sequence[ActiveSpan],
     planned: Mapping[date, int],
     schedule: Schedule,
-    tz: tzinfo,
 ) -> WeekFigures:
-    mine = [p for p in posts if local_week(p.published_at, tz) == monday]
+    """One week's figures, from that week's posts and measured spans."""
     rated = [p.results for p in mine if p.results is not None]
-    seconds = sum(s.seconds for s in spans if local_week(s.started_at, tz) == monday)
+    seconds = sum(s.seconds for s in spans)
     total = Metrics()
     for r in rated:
         total = total + r
