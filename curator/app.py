@@ -1072,8 +1072,10 @@ class Curator:
         *,
         note: str | None = None,
         origin: str = "cli",
+        minutes: int | None = None,
     ) -> results.Post:
-        """Enter or change a published post's results; each change is kept with its date.
+        """Enter or change a published post's results (or the minutes it took); each change is
+        kept with its date.
 
         Raises:
             NotFound: the slot was never marked published.
@@ -1083,7 +1085,7 @@ class Curator:
 
         with self.db.session() as session:
             post, _ = results_store.set_results(
-                session, slot_id, changes, self.now(), note=note, origin=origin
+                session, slot_id, changes, self.now(), note=note, origin=origin, minutes=minutes
             )
         return post
 

@@ -112,6 +112,7 @@ class ResultChange:
     origin: str
     results: Metrics
     note: str | None = None
+    minutes: int | None = None  # the post's minutes after the change
 
 
 @dataclass(frozen=True, slots=True)

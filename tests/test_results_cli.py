@@ -90,8 +90,9 @@ def test_results_add_keeps_each_change_with_its_date(
     ).output  # fmt: skip
     assert f"{WED}: 62 results" in out  # 14 + 3x2 + 1x2 + 2x5 + 1x10 + 1x20
     world.clock[0] = NOW + timedelta(days=6)
-    invoke(world, "results", "add", WED, "--reactions", "20")
+    invoke(world, "results", "add", WED, "--reactions", "20", "--minutes", "25")
     post = listed(world)[WED]
+    assert post["minutes"] == 25 and [h["minutes"] for h in post["history"]] == [15, 25]
     assert post["results"]["reactions"] == 20 and post["results"]["comments"] == 3
     assert post["results"]["contacts_target"] == 1 and post["note"] == "un DRH m'a écrit"
     history = post["history"]

@@ -51,21 +51,23 @@ def _app(ctx: click.Context) -> Curator:
 @click.option("--conversations", type=click.IntRange(0), help="Conversations started.")
 @click.option("--meetings", type=click.IntRange(0), help="Meetings obtained.")
 @click.option("--note", help="A free note.")
+@click.option("--minutes", type=click.IntRange(1, 24 * 60), help="Correct the time it took.")
 @pass_app
 def results_add(
     app: Curator,
     /,
     slot_id: str,
     note: str | None,
+    minutes: int | None,
     **counts: int | None,
 ) -> None:
     """Enter or change the results of a published post (ID as in `curator calendar --past`).
 
     Only the counts given change; every change is kept with its date (`results list --json`).
     """
-    if note is None and all(v is None for v in counts.values()):
-        raise click.UsageError("give at least one count (e.g. --reactions 14) or --note")
-    post = app.record_results(slot_id, counts, note=note)
+    if note is None and minutes is None and all(v is None for v in counts.values()):
+        raise click.UsageError("give at least one count (e.g. --reactions 14), --note or --minutes")
+    post = app.record_results(slot_id, counts, note=note, minutes=minutes)
     m = post.results or results.Metrics()
     click.echo(f"{post.slot_id}: {m.points} results ({results.metrics_text(m) or '0'})")
 
@@ -87,6 +89,7 @@ def results_list(app: Curator, profile: str | None, as_json: bool) -> None:
                             "changed_at": c.changed_at.isoformat(),
                             "origin": c.origin,
                             "results": c.results.to_json(),
+                            "minutes": c.minutes,
                             "note": c.note,
                         }
                         for c in history

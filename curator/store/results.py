@@ -77,8 +77,10 @@ def set_results(
     *,
     note: str | None = None,
     origin: str = "cli",
+    minutes: int | None = None,
 ) -> tuple[Post, bool]:
-    """Change a post's results and keep the change, dated, in the history.
+    """Change a post's results (and the minutes it took) and keep the change, dated, in the
+    history.
 
     Returns the post and whether anything changed (an unchanged import adds no history line).
     """
@@ -91,10 +93,14 @@ def set_results(
     except ValueError as e:
         raise InvalidAction(f"post {slot_id}: {e}") from None
     new_note = row.note if note is None else (note.strip() or None)
-    if before == after and new_note == row.note:
+    if minutes is not None and minutes <= 0:
+        raise InvalidAction(f"post {slot_id}: minutes must be more than 0")
+    new_minutes = row.minutes if minutes is None else minutes
+    if before == after and new_note == row.note and new_minutes == row.minutes:
         return post_from_row(row), False
     row.results = after.to_json()
     row.note = new_note
+    row.minutes = new_minutes
     row.results_at = now
     row.updated_at = now
     session.add(
@@ -102,7 +108,8 @@ def set_results(
             slot_id=slot_id,
             changed_at=now,
             origin=origin[:300],
-            results=after.to_json(),
+            # the minutes too: results per hour move with them
+            results=after.to_json() | {"minutes": new_minutes},
             note=new_note,
         )
     )
@@ -122,7 +129,14 @@ def changes(session: Session, slot_ids: Iterable[str]) -> dict[str, list[ResultC
     )
     for r in session.scalars(query):
         out.setdefault(r.slot_id, []).append(
-            ResultChange(r.slot_id, r.changed_at, r.origin, Metrics.from_json(r.results), r.note)
+            ResultChange(
+                r.slot_id,
+                r.changed_at,
+                r.origin,
+                Metrics.from_json(r.results),
+                r.note,
+                minutes=r.results.get("minutes") if isinstance(r.results, dict) else None,
+            )
         )
     return out
 
