@@ -177,6 +177,15 @@ class ActivityMeter:
             self._active += gap
         self._last = max(self._last, now)
 
+    def credit(self, at_most: timedelta = timedelta(minutes=30)) -> None:
+        """The user was working since the last action (writing in $EDITOR): count the gap
+        whole, up to `at_most` (an editor left open over lunch is not work)."""
+        now = self._clock()
+        gap = now - self._last
+        if gap > timedelta(0):
+            self._active += min(gap, at_most)
+        self._last = max(self._last, now)
+
     @property
     def active(self) -> timedelta:
         return self._active

@@ -219,6 +219,13 @@ def test_activity_meter_excludes_idle_gaps() -> None:
         meter.touch()
     assert meter.active == timedelta(seconds=120)
     assert meter.started_at == t0
+    # ten minutes writing in $EDITOR count whole; an editor left open an hour counts 30 min
+    now[0] += timedelta(minutes=10)
+    meter.credit()
+    assert meter.active == timedelta(seconds=120 + 600)
+    now[0] += timedelta(hours=1)
+    meter.credit()
+    assert meter.active == timedelta(seconds=120 + 600 + 1800)
 
 
 def slot(kind: SlotKind, status: SlotStatus, item: int | None, comment: str | None) -> Slot:

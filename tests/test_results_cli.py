@@ -191,6 +191,8 @@ def test_a_broken_xlsx_imports_nothing(
     book.save(path)
     assert "metrics.xlsx:3: reactions: 'x'" in fail(world, capsys, "results", "import", str(path))
     assert all(p["results"] is None for p in listed(world).values())
+    missing = tmp_path / "missing.csv"
+    assert "missing.csv: cannot read" in fail(world, capsys, "results", "import", str(missing))
     odd = tmp_path / "metrics.ods"
     odd.write_text("x")
     assert "expected a .csv or .xlsx file" in fail(world, capsys, "results", "import", str(odd))

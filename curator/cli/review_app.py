@@ -263,7 +263,10 @@ class ReviewApp(App[ReviewState]):
             try:
                 with self.suspend():
                     command = [*shlex.split(editor), str(path)]
-                    result = subprocess.run(command, check=False, env=self.child_env)
+                    try:
+                        result = subprocess.run(command, check=False, env=self.child_env)
+                    finally:
+                        self.meter.credit()  # writing the comment is active time
             except (OSError, ValueError) as e:
                 return review.EditorClosed(None, f"{editor}: {e}")
             if result.returncode != 0:
