@@ -448,3 +448,23 @@ def _scores(app: Any) -> list[Any]:
 
     with app.db.session() as session:
         return [score_from_row(r) for r in session.scalars(select(ScoreRow))]
+
+
+def test_change_schedule_removes_the_last_slot_of_a_kind_and_refuses_what_is_not_there(
+    tmp_path: Path,
+) -> None:
+    from curator.config_edit import change_schedule
+    from curator.errors import ConfigError
+    from tests.support.plan import CONFIG
+
+    path = tmp_path / "feeds.yaml"
+    path.write_text("# my plan, my comments\n" + CONFIG, encoding="utf-8")
+    assert change_schedule(path, "claire", "remove", "relay") == "fri 17:00 relay"
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# my plan, my comments\n")
+    assert "fri" not in text and text.count("kind: relay") == 2
+    assert change_schedule(path, "claire", "convert", "original", "relay") == "thu 08:30 original"
+    with pytest.raises(ConfigError, match="no original slot"):
+        change_schedule(path, "claire", "remove", "original")
+    with pytest.raises(ConfigError, match=r"'nobody' has no schedule\.slots"):
+        change_schedule(path, "nobody", "remove", "relay")
