@@ -8,6 +8,7 @@ command-line flag > environment (CURATOR_CONFIG, CURATOR_DB) > file > default.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -46,6 +47,11 @@ ENV_DB = "CURATOR_DB"
 ENV_SMTP_PASSWORD = "CURATOR_SMTP_PASSWORD"
 
 WEEKDAYS = WEEKDAY_ALIASES
+
+# Bounds shared by several keys (the README's feeds.yaml reference gives every key's range).
+MAX_DURATION_MINUTES = 30 * 24 * 60  # intervals and backoff: a month at most
+MIN_SIZE, MAX_SIZE = 1024, 1024**3  # fetch.max_body: 1KB to 1GB
+MAX_PORT = 65535
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,22 +212,29 @@ class _Reader:
             raise node.error(f"expected text, got {_describe(node.value)}")
         return str(node.value)
 
-    def integer(self, node: _Node, *, minimum: int = 0) -> int:
+    # Every number has an upper bound too (issue 13): a value that validation let through
+    # used to fail much later, far from the file (a horizon of 1e9 days overflowed the
+    # planner's dates, a port of 99999 crashed the server, a NaN weight broke a database
+    # constraint). The README's feeds.yaml reference states each range.
+
+    def integer(self, node: _Node, *, minimum: int = 0, maximum: int) -> int:
         if isinstance(node.value, bool) or not isinstance(node.value, int):
             raise node.error(f"expected a whole number, got {_describe(node.value)}")
-        if node.value < minimum:
-            raise node.error(f"must be at least {minimum}, got {node.value}")
+        if not minimum <= node.value <= maximum:
+            raise node.error(f"must be between {minimum} and {maximum}, got {node.value}")
         return int(node.value)
 
-    def number(self, node: _Node, *, minimum: float = 0.0, maximum: float | None = None) -> float:
+    def number(self, node: _Node, *, minimum: float = 0.0, maximum: float) -> float:
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
             raise node.error(f"expected a number, got {_describe(node.value)}")
         value = float(node.value)
-        if value < minimum or (maximum is not None and value > maximum):
-            bounds = (
-                f"between {minimum:g} and {maximum:g}" if maximum is not None else f">= {minimum:g}"
+        if not math.isfinite(value):
+            written = ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
+            raise node.error(
+                f"expected a number between {minimum:g} and {maximum:g}, got {written}"
             )
-            raise node.error(f"must be {bounds}, got {node.value}")
+        if not minimum <= value <= maximum:
+            raise node.error(f"must be between {minimum:g} and {maximum:g}, got {node.value}")
         return value
 
     def boolean(self, node: _Node) -> bool:
@@ -236,26 +249,33 @@ class _Reader:
         return value
 
     def minutes(self, node: _Node) -> int:
-        """A duration in minutes: a number (minutes) or text such as '90m', '2h', '1d'."""
+        """A duration in minutes, from 1 minute to `MAX_DURATION_MINUTES` (30 days): a number
+        (minutes) or text such as '90m', '2h', '1d'."""
         if isinstance(node.value, int) and not isinstance(node.value, bool):
-            return self.integer(node, minimum=1)
+            return self.integer(node, minimum=1, maximum=MAX_DURATION_MINUTES)
         match = re.fullmatch(r"\s*(\d+)\s*(m|min|h|d)\s*", str(node.value))
         if not match:
             raise node.error(
                 f"expected a duration like 30, '30m', '2h' or '1d', got {node.value!r}"
             )
         factor = {"m": 1, "min": 1, "h": 60, "d": 1440}[match.group(2)]
-        return max(1, int(match.group(1)) * factor)
+        value = int(match.group(1)) * factor
+        if value > MAX_DURATION_MINUTES:
+            raise node.error(f"must be at most 30d, got {str(node.value).strip()!r}")
+        return max(1, value)
 
     def size(self, node: _Node) -> int:
-        """A size in bytes: a number or text such as '10MB', '512KB'."""
+        """A size in bytes, from 1KB to 1GB: a number or text such as '10MB', '512KB'."""
         if isinstance(node.value, int) and not isinstance(node.value, bool):
-            return self.integer(node, minimum=1024)
+            return self.integer(node, minimum=MIN_SIZE, maximum=MAX_SIZE)
         match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)\s*", str(node.value), re.I)
         if not match:
             raise node.error(f"expected a size like 10MB or 512KB, got {node.value!r}")
         factor = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}[match.group(2).lower()]
-        return int(float(match.group(1)) * factor)
+        value = int(float(match.group(1)) * factor)
+        if not MIN_SIZE <= value <= MAX_SIZE:
+            raise node.error(f"must be between 1KB and 1GB, got {str(node.value).strip()!r}")
+        return value
 
     def clock_time(self, node: _Node) -> time:
         raw = node.value
@@ -417,12 +437,15 @@ class _Reader:
         )
         default = Schedule()
         relay_minutes = self.optional(
-            fields, "relay_minutes", lambda n: self.integer(n, minimum=1), default.relay_minutes
+            fields,
+            "relay_minutes",
+            lambda n: self.integer(n, minimum=1, maximum=1440),
+            default.relay_minutes,
         )
         original_minutes = self.optional(
             fields,
             "original_minutes",
-            lambda n: self.integer(n, minimum=1),
+            lambda n: self.integer(n, minimum=1, maximum=1440),
             default.original_minutes,
         )
         rules: list[SlotRule] = []
@@ -459,7 +482,7 @@ class _Reader:
                 raise range_node.error(f"blackout range {text!r} ends before it starts")
             blackout.append((start, end))
         weekly_minutes = self.optional(
-            fields, "weekly_minutes", lambda n: self.integer(n, minimum=1), None
+            fields, "weekly_minutes", lambda n: self.integer(n, minimum=1, maximum=7 * 1440), None
         )
         if weekly_minutes is not None and weekly_minutes < min(relay_minutes, original_minutes):
             raise fields["weekly_minutes"].error(
@@ -469,7 +492,10 @@ class _Reader:
         return Schedule(
             slots=tuple(rules),
             horizon_days=self.optional(
-                fields, "horizon_days", lambda n: self.integer(n, minimum=1), default.horizon_days
+                fields,
+                "horizon_days",
+                lambda n: self.integer(n, minimum=1, maximum=366),
+                default.horizon_days,
             ),
             blackout=tuple(blackout),
             weekly_minutes=weekly_minutes,
@@ -477,14 +503,17 @@ class _Reader:
                 fields, "min_score", lambda n: self.number(n, maximum=1.0), default.min_score
             ),
             max_age_days=self.optional(
-                fields, "max_age_days", lambda n: self.number(n, minimum=0.1), default.max_age_days
+                fields,
+                "max_age_days",
+                lambda n: self.number(n, minimum=0.1, maximum=3650),
+                default.max_age_days,
             ),
             relay_minutes=relay_minutes,
             original_minutes=original_minutes,
             min_comment_chars=self.optional(
                 fields,
                 "min_comment_chars",
-                lambda n: self.integer(n, minimum=1),
+                lambda n: self.integer(n, minimum=1, maximum=3000),
                 default.min_comment_chars,
             ),
         )
@@ -521,7 +550,10 @@ class _Reader:
         return DigestSettings(
             time=self.optional(fields, "time", self.clock_time, default.time),
             max_items=self.optional(
-                fields, "max_items", lambda n: self.integer(n, minimum=1), default.max_items
+                fields,
+                "max_items",
+                lambda n: self.integer(n, minimum=1, maximum=500),
+                default.max_items,
             ),
             min_score=self.optional(
                 fields, "min_score", lambda n: self.number(n, maximum=1.0), default.min_score
@@ -539,13 +571,13 @@ class _Reader:
             freshness_half_life_hours=self.optional(
                 fields,
                 "freshness_half_life_hours",
-                lambda n: self.number(n, minimum=1.0),
+                lambda n: self.number(n, minimum=1.0, maximum=8784),
                 default.freshness_half_life_hours,
             ),
             max_per_source=self.optional(
                 fields,
                 "max_per_source",
-                lambda n: self.integer(n, minimum=1),
+                lambda n: self.integer(n, minimum=1, maximum=1000),
                 default.max_per_source,
             ),
             diversity=self.optional(
@@ -591,6 +623,7 @@ class _Reader:
                 "disable_after_days",
                 "allow_private_addresses",
                 "user_agent",
+                "full_text_per_feed",
             ),
         )
         d = FetchSettings()
@@ -599,15 +632,23 @@ class _Reader:
                 fields, "interval", self.minutes, d.default_interval_minutes
             ),
             timeout_seconds=self.optional(
-                fields, "timeout", lambda n: self.number(n, minimum=0.1), d.timeout_seconds
+                fields,
+                "timeout",
+                lambda n: self.number(n, minimum=0.1, maximum=600),
+                d.timeout_seconds,
             ),
             max_body_bytes=self.optional(fields, "max_body", self.size, d.max_body_bytes),
-            max_redirects=self.optional(fields, "max_redirects", self.integer, d.max_redirects),
+            max_redirects=self.optional(
+                fields, "max_redirects", lambda n: self.integer(n, maximum=20), d.max_redirects
+            ),
             concurrency=self.optional(
-                fields, "concurrency", lambda n: self.integer(n, minimum=1), d.concurrency
+                fields,
+                "concurrency",
+                lambda n: self.integer(n, minimum=1, maximum=100),
+                d.concurrency,
             ),
             per_host=self.optional(
-                fields, "per_host", lambda n: self.integer(n, minimum=1), d.per_host
+                fields, "per_host", lambda n: self.integer(n, minimum=1, maximum=20), d.per_host
             ),
             max_backoff_minutes=self.optional(
                 fields, "max_backoff", self.minutes, d.max_backoff_minutes
@@ -615,13 +656,19 @@ class _Reader:
             disable_after_days=self.optional(
                 fields,
                 "disable_after_days",
-                lambda n: self.number(n, minimum=0.01),
+                lambda n: self.number(n, minimum=0.01, maximum=365),
                 d.disable_after_days,
             ),
             allow_private_addresses=self.optional(
                 fields, "allow_private_addresses", self.boolean, d.allow_private_addresses
             ),
             user_agent=self.optional(fields, "user_agent", self.string, d.user_agent),
+            full_text_per_feed=self.optional(
+                fields,
+                "full_text_per_feed",
+                lambda n: self.integer(n, maximum=1000),
+                d.full_text_per_feed,
+            ),
         )
 
     def smtp(self, node: _Node) -> SmtpSettings:
@@ -633,13 +680,18 @@ class _Reader:
         default_port = {"ssl": 465, "starttls": 587, "none": 25}[security]
         return SmtpSettings(
             host=self.optional(fields, "host", self.string, d.host),
-            port=self.optional(fields, "port", lambda n: self.integer(n, minimum=1), default_port),
+            port=self.optional(
+                fields, "port", lambda n: self.integer(n, minimum=1, maximum=MAX_PORT), default_port
+            ),
             security=security,
             user=self.optional(fields, "user", self.string, None),
             password=self.env.get(ENV_SMTP_PASSWORD) or None,
             sender=self.optional(fields, "from", self.string, d.sender),
             timeout_seconds=self.optional(
-                fields, "timeout", lambda n: self.number(n, minimum=0.1), d.timeout_seconds
+                fields,
+                "timeout",
+                lambda n: self.number(n, minimum=0.1, maximum=600),
+                d.timeout_seconds,
             ),
         )
 
@@ -651,11 +703,18 @@ class _Reader:
         alarm_node = fields.get("alarm_minutes")
         alarm = d.alarm_minutes
         if alarm_node is not None:
-            alarm = None if alarm_node.value in (None, False) else self.integer(alarm_node)
+            alarm = (
+                None
+                if alarm_node.value in (None, False)
+                else self.integer(alarm_node, maximum=7 * 1440)
+            )
         return CalendarSettings(
             alarm_minutes=alarm,
             refresh_minutes=self.optional(
-                fields, "refresh_minutes", lambda n: self.integer(n, minimum=5), d.refresh_minutes
+                fields,
+                "refresh_minutes",
+                lambda n: self.integer(n, minimum=5, maximum=7 * 1440),
+                d.refresh_minutes,
             ),
             keep_cancelled=self.optional(fields, "keep_cancelled", self.boolean, d.keep_cancelled),
             output_dir=self.optional(fields, "output_dir", self.string, d.output_dir),
@@ -666,10 +725,15 @@ class _Reader:
         d = ServeSettings()
         return ServeSettings(
             host=self.optional(fields, "host", self.string, d.host),
-            port=self.optional(fields, "port", lambda n: self.integer(n, minimum=1), d.port),
+            port=self.optional(
+                fields, "port", lambda n: self.integer(n, minimum=1, maximum=MAX_PORT), d.port
+            ),
             token=self.optional(fields, "token", self.string, None),
             digest_catchup_hours=self.optional(
-                fields, "digest_catchup_hours", self.number, d.digest_catchup_hours
+                fields,
+                "digest_catchup_hours",
+                lambda n: self.number(n, maximum=168),
+                d.digest_catchup_hours,
             ),
         )
 

@@ -971,12 +971,31 @@ def pin_slot(slot: Slot, now: datetime, *, pinned: bool = True) -> Slot:
 def mark_done(
     slot: Slot, now: datetime, *, url: str | None = None, published_at: datetime | None = None
 ) -> Slot:
-    """Record that the slot was published: when (default now) and where."""
+    """Record that the slot was published: when (default now) and where (an http(s) URL)."""
     if slot.status is SlotStatus.PUBLISHED:
         raise InvalidAction(f"slot {slot.id} is already marked published")
+    url = (url or "").strip() or None
+    if url is not None and not is_web_url(url):
+        # It becomes a link in the .ics and the digest: never `javascript:` (issue 13).
+        raise InvalidAction(
+            f"not a web address: {url[:200]!r}; give the http:// or https:// URL of the post"
+        )
     when = (published_at or now).astimezone(UTC)
-    return _revised(
-        slot, now, status=SlotStatus.PUBLISHED, published_at=when, published_url=url or None
+    return _revised(slot, now, status=SlotStatus.PUBLISHED, published_at=when, published_url=url)
+
+
+_URL_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
+def is_web_url(url: str) -> bool:
+    """An http(s) URL with a host that fits its column (2048), no space and no control
+    character: safe as a link in every output."""
+    match = re.match(r"(?i)https?://([^/?#]+)", url)
+    return (
+        match is not None
+        and len(url) <= 2048
+        and not _URL_SPACE_OR_CONTROL.search(url)
+        and bool(match.group(1).rpartition("@")[2])
     )
 
 

@@ -330,6 +330,7 @@ class FetchSettings:
     max_backoff_minutes: int = 24 * 60
     disable_after_days: float = 7.0  # a feed failing this long is disabled
     allow_private_addresses: bool = False  # article URLs may reach loopback/private hosts
+    full_text_per_feed: int = 30  # article pages fetched per feed and run, at most
     user_agent: str = "curator/0.1 (+https://github.com/curator-app/curator)"
 
 

@@ -195,7 +195,7 @@ def test_the_action_comes_first_whatever_its_date_within_the_horizon() -> None:
     assert content.next_slot is not None and content.next_slot.slot_id == "due"
     text = render_text(content)
     assert text.index("== À faire ==") < text.index("== À lire")
-    assert "!! COMMENTAIRE MANQUANT !! commentaire avant jeu. 2 avr. 10:00" in text
+    assert "!! COMMENTAIRE MANQUANT !! avant jeu. 2 avr. 10:00" in text
     assert "Pour le remplir : Salaires data 2026" in text
     subject = build_message(content, sender="c@example.com", now=NOW)["Subject"]
     assert subject == (
@@ -1068,9 +1068,9 @@ def test_app_slots_and_failing_feeds_come_from_the_database(
     text = _outcome(app.digest(mode="dry-run")).text or ""
     assert re.search(r"^Subject: .* · curator du sam\. 28 mars$", text, re.M)
     todo, agenda = text.split("== À faire ==")[1].split("== Les 3 prochains jours ==")
-    assert "!! COMMENTAIRE MANQUANT !! commentaire avant sam. 28 mars 10:00 : Recrutement" in todo
-    assert "!! CRÉNEAU VIDE !! créneau dim. 29 mars 09:00 : rien au-dessus du seuil" in todo
-    assert "commentaire avant jeu. 2 avr. 09:00" in todo  # slot c, five days ahead
+    assert "!! COMMENTAIRE MANQUANT !! avant sam. 28 mars 10:00 : Recrutement" in todo
+    assert "!! CRÉNEAU VIDE !! dim. 29 mars 09:00 : rien au-dessus du seuil" in todo
+    assert "MANQUANT !! avant jeu. 2 avr. 09:00" in todo  # slot c, five days ahead
     assert text.count("!!") == 6 and "!!" not in agenda
     assert agenda.count("relais,") == 2  # a and b; c is past the agenda's three days
     assert "Local : le site est en panne (HTTP 500)" in text

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import errno
 import functools
 import hashlib
 import ipaddress
@@ -85,6 +86,17 @@ class FetchResult:
     @property
     def ok(self) -> bool:
         return self.status is FetchStatus.OK
+
+
+class Private(enum.Enum):
+    """Which addresses a request may reach: the SSRF guard's three policies."""
+
+    ALLOW = "allow"  # anything (fetch.allow_private_addresses)
+    REFUSE = "refuse"  # public addresses only: a URL found in a feed or a page
+    # A URL the user gave (a configured feed): on the local network if the URL itself is
+    # there (an intranet feed, a test server), else public all along, redirects included: a
+    # public feed must not redirect us inside (issue 13).
+    ORIGIN = "origin"
 
 
 class _Refused(Exception):
@@ -234,31 +246,32 @@ class Fetcher:
         last_modified: str | None = None,
         now: datetime,
     ) -> FetchResult:
-        """Conditional GET of a feed the user configured (it may live on a private host)."""
+        """Conditional GET of a feed the user configured: it may live on a private host, but
+        a public one may not redirect to a private one (`Private.ORIGIN`)."""
         headers = {"Accept": FEED_ACCEPT}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        return await self._fetch(url, headers, allow_private=True, now=now)
+        return await self._fetch(url, headers, private=self._private(Private.ORIGIN), now=now)
 
     async def fetch_page(self, url: str, *, now: datetime) -> FetchResult:
         """GET an article page whose URL came from a feed: private addresses are refused
         unless `allow_private_addresses` is set (a feed must not make us probe the LAN)."""
-        return await self._fetch(
-            url,
-            {"Accept": PAGE_ACCEPT},
-            allow_private=self.settings.allow_private_addresses,
-            now=now,
-        )
+        private = self._private(Private.REFUSE)
+        return await self._fetch(url, {"Accept": PAGE_ACCEPT}, private=private, now=now)
 
     async def fetch_any(self, url: str, *, now: datetime, user_given: bool = True) -> FetchResult:
-        """GET for discovery: a URL the user typed (private allowed) or one found in a page."""
-        allow = user_given or self.settings.allow_private_addresses
-        return await self._fetch(url, {"Accept": FEED_ACCEPT}, allow_private=allow, now=now)
+        """GET for discovery: a URL the user typed (as a configured feed) or one found in a
+        page (public only)."""
+        private = self._private(Private.ORIGIN if user_given else Private.REFUSE)
+        return await self._fetch(url, {"Accept": FEED_ACCEPT}, private=private, now=now)
+
+    def _private(self, policy: Private) -> Private:
+        return Private.ALLOW if self.settings.allow_private_addresses else policy
 
     async def _fetch(
-        self, url: str, headers: dict[str, str], *, allow_private: bool, now: datetime
+        self, url: str, headers: dict[str, str], *, private: Private, now: datetime
     ) -> FetchResult:
         try:
             host = check_scheme(url)
@@ -270,7 +283,7 @@ class Fetcher:
                 return FetchResult(url, FetchStatus.CANCELLED, url, error="stop requested")
             try:
                 async with asyncio.timeout(deadline):
-                    return await self._follow(url, headers, allow_private=allow_private, now=now)
+                    return await self._follow(url, headers, private=private, now=now)
             except TimeoutError:
                 return FetchResult(
                     url, FetchStatus.ERROR, url, error=f"timed out after {deadline:g} s"
@@ -283,17 +296,25 @@ class Fetcher:
         return slot
 
     async def _follow(
-        self, url: str, headers: dict[str, str], *, allow_private: bool, now: datetime
+        self, url: str, headers: dict[str, str], *, private: Private, now: datetime
     ) -> FetchResult:
         current = url
         permanent: str | None = None
         still_permanent = True
         seen = {url}
         status: int | None = None
-        for _hop in range(self.settings.max_redirects + 1):
+        guarded = private is Private.REFUSE
+        for hop in range(self.settings.max_redirects + 1):
             try:
                 host = check_scheme(current)
-                address = None if allow_private else await self._guard(host)
+                address = None
+                if hop == 0 and private is Private.ORIGIN:
+                    # The URL itself decides: inside, the whole chain may stay inside; outside,
+                    # every hop is guarded like an article link, this one included.
+                    address = await self._public_address(host)
+                    guarded = address is not None
+                elif guarded:
+                    address = await self._guard(host, redirected=private is Private.ORIGIN)
                 return await self._get(current, url, headers, permanent, now, address)
             except _Redirect as r:
                 status = r.status
@@ -308,31 +329,45 @@ class Fetcher:
                 current = target
             except _Refused as e:
                 return _error(url, current, e.reason, e.status, permanent=permanent)
-            except httpx.TimeoutException as e:
-                return _error(url, current, f"timed out ({type(e).__name__})", permanent=permanent)
-            except httpx.HTTPError as e:
-                return _error(url, current, _describe(e), permanent=permanent)
-            except (OSError, ValueError) as e:
-                return _error(url, current, f"network error: {e}", permanent=permanent)
+            except (httpx.HTTPError, OSError) as e:
+                return _error(url, current, network_reason(e, current), permanent=permanent)
+            except ValueError as e:
+                return _error(url, current, f"invalid URL: {e}", permanent=permanent)
         return _error(
             url, current, f"too many redirects (more than {self.settings.max_redirects})", status
         )
 
-    async def _guard(self, host: str) -> str:
+    async def _guard(self, host: str, *, redirected: bool = False) -> str:
         """Refuse hosts that resolve to non-public addresses (SSRF guard); return the checked
         address, which a plain-http request then connects to (`_get`): the name is not
         resolved a second time, so a DNS server answering differently on the connect
-        (rebinding) cannot steer the request inside."""
+        (rebinding) cannot steer the request inside. `redirected`: the host was reached by a
+        redirect from a public address, which the reason says."""
+        addresses = await self._addresses(host)
+        for address in addresses:
+            if not is_public_address(address):
+                if redirected:
+                    raise _Refused(
+                        "refused a redirect from a public address to the private address "
+                        f"{address} ({host})"
+                    )
+                raise _Refused(f"refused non-public address {address} for {host}")
+        return addresses[0]
+
+    async def _public_address(self, host: str) -> str | None:
+        """The address to connect to if `host` is public (then it is guarded like an article
+        link), None if any of its addresses is private (then nothing is guarded)."""
+        addresses = await self._addresses(host)
+        return addresses[0] if all(is_public_address(a) for a in addresses) else None
+
+    async def _addresses(self, host: str) -> list[str]:
         try:
             addresses = await self._resolve(host)
         except OSError as e:
-            raise _Refused(f"cannot resolve {host}: {e}") from e
-        for address in addresses:
-            if not is_public_address(address):
-                raise _Refused(f"refused non-public address {address} for {host}")
+            raise _Refused(network_reason(e, f"http://{host}/")) from e
         if not addresses:
             raise _Refused(f"cannot resolve {host}: no address")
-        return addresses[0]
+        return addresses
 
     async def _resolve(self, host: str) -> list[str]:
         infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
@@ -453,13 +488,84 @@ def _content_type(value: str | None) -> tuple[str | None, str | None]:
     return media.strip().lower() or None, charset
 
 
-def _describe(e: httpx.HTTPError) -> str:
-    text = str(e) or type(e).__name__
-    if isinstance(e, httpx.ConnectError):
-        return f"cannot connect: {text}"
-    if isinstance(e, httpx.RemoteProtocolError):
-        return f"protocol error: {text}"
-    return f"{type(e).__name__}: {text}"
+# A failure of the name lookup, by getaddrinfo's code: the name does not exist, or the DNS
+# server did not answer (which may pass).
+_DNS_REASONS = {
+    socket.EAI_NONAME: "no such host",
+    getattr(socket, "EAI_NODATA", socket.EAI_NONAME): "no such host",
+    socket.EAI_AGAIN: "the DNS server did not answer",
+    socket.EAI_FAIL: "the DNS server failed",
+}
+_OS_REASONS = {
+    errno.ECONNRESET: "connection reset by the server",
+    errno.ECONNABORTED: "connection aborted",
+    errno.EPIPE: "connection closed by the server while sending the request",
+    errno.ECONNREFUSED: "cannot connect: connection refused (nothing listens at {address})",
+    errno.ENETUNREACH: "cannot connect: network unreachable",
+    errno.EHOSTUNREACH: "cannot connect: no route to {address}",
+    errno.ETIMEDOUT: "timed out connecting to {address}",
+}
+
+
+def network_reason(error: BaseException, url: str) -> str:
+    """What went wrong on the network, in words a feed's status can show (issue 13: a reset
+    connection read "ReadError: ReadError"). httpx wraps the cause (the OSError, the TLS or DNS
+    error) once or twice and often says nothing itself, so the chain of causes is searched
+    for it first. The reasons begin as `curator.outputs.words` expects to translate them."""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        port = 0
+    address = f"{host}:{port}"
+    for cause in _causes(error):
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            why = cause.verify_message or str(cause)
+            return f"TLS certificate refused ({cause.reason}: {why})"
+        if isinstance(cause, ssl.SSLError):
+            return f"TLS handshake failed ({cause.reason or cause})"
+        if isinstance(cause, socket.gaierror):
+            code = cause.errno if isinstance(cause.errno, int) else 0
+            reason = _DNS_REASONS.get(code, cause.strerror or str(cause))
+            return f"cannot resolve {host}: {reason}"
+        if isinstance(cause, OSError) and cause.errno in _OS_REASONS:
+            return _OS_REASONS[cause.errno].format(address=address)
+    text = str(error)
+    if isinstance(error, httpx.ConnectTimeout):
+        return f"timed out connecting to {address}"
+    if isinstance(error, httpx.ReadTimeout):
+        return "timed out waiting for the server to answer"
+    if isinstance(error, httpx.WriteTimeout):
+        return "timed out sending the request"
+    if isinstance(error, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(error, httpx.RemoteProtocolError):
+        if "without sending" in text and "response" in text:
+            return "the server closed the connection without answering"
+        if "complete message body" in text:
+            return "the server closed the connection before the end of the document"
+        return f"protocol error: {text or 'the answer is not valid HTTP'}"
+    if isinstance(error, httpx.ReadError):
+        return "connection broken while reading the answer"
+    if isinstance(error, httpx.WriteError):
+        return "connection broken while sending the request"
+    if isinstance(error, httpx.ConnectError):
+        return f"cannot connect: {text or address}"
+    if isinstance(error, httpx.UnsupportedProtocol | httpx.InvalidURL):
+        return f"invalid URL: {text}"
+    detail = text or getattr(error, "strerror", None) or type(error).__name__
+    return f"network error: {detail}"
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    """`error` and what caused it, outermost first (bounded: chains can loop)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
 
 
 def _error(

@@ -81,26 +81,28 @@ def parse_document(
     from curator.extract import looks_truncated
     from curator.ingest.dedupe import entry_keys
     from curator.ingest.parse import parse_feed
+    from curator.ingest.sanitize import TITLE_CHARS, storable_entry, storable_line, storable_url
     from curator.lang import language_sample, settle_language
 
     try:
         parsed = parse_feed(body, url=url, headers=headers)
-        keys = entry_keys(parsed.entries)
+        # Cleaned and capped before anything is computed from them (issue 13).
+        entries = tuple(storable_entry(e) for e in parsed.entries)
+        keys = entry_keys(entries)
         languages = tuple(
-            settle_language(language_sample(e.title, e.text), hint=e.language)
-            for e in parsed.entries
+            settle_language(language_sample(e.title, e.text), hint=e.language) for e in entries
         )
-        truncated = tuple(looks_truncated(e) for e in parsed.entries) if full_text else ()
+        truncated = tuple(looks_truncated(e) for e in entries) if full_text else ()
     except CuratorError as e:
         return ParsedDocument(error=getattr(e, "message", str(e)))
     except Exception as e:
         return ParsedDocument(error=f"parser failed: {type(e).__name__}: {e}")
     return ParsedDocument(
-        title=parsed.title,
-        site_url=parsed.site_url,
+        title=storable_line(parsed.title, TITLE_CHARS) if parsed.title else None,
+        site_url=storable_url(parsed.site_url),
         ttl_minutes=parsed.ttl_minutes,
         warning=parsed.warning,
-        entries=parsed.entries,
+        entries=entries,
         keys=tuple(keys),
         languages=languages,
         truncated=truncated,
@@ -127,6 +129,7 @@ def detect_languages(texts: Sequence[tuple[int, str, str | None]]) -> dict[int, 
 def extract_page(body: bytes, url: str, headers: dict[str, str]) -> PageText:
     """Worker side: an article page -> its main text and metadata (curator.extract)."""
     from curator.extract import extract_article
+    from curator.ingest.sanitize import AUTHOR_CHARS, CONTENT_CHARS, storable_line, storable_text
 
     try:
         article = extract_article(body, url, headers)
@@ -135,8 +138,8 @@ def extract_page(body: bytes, url: str, headers: dict[str, str]) -> PageText:
     except Exception as e:
         return PageText(error=f"extraction failed: {type(e).__name__}: {e}")
     return PageText(
-        text=article.text,
-        author=article.author,
+        text=storable_text(article.text, CONTENT_CHARS) if article.text else article.text,
+        author=storable_line(article.author, AUTHOR_CHARS) or None if article.author else None,
         published_at=article.published_at,
         language=article.language,
     )

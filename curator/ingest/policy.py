@@ -8,7 +8,7 @@ the functions here decide what the feed's stored state becomes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -231,3 +231,15 @@ def wants_full_text(mode: FullTextMode, *, url: str | None, truncated: bool) -> 
     if not url or mode is FullTextMode.NEVER:
         return False
     return mode is FullTextMode.ALWAYS or truncated
+
+
+def limit_full_text(wanted: Sequence[bool], limit: int) -> list[bool]:
+    """At most `limit` article pages per feed and run (issue 13: a 20,000-entry feed asked for
+    20,000 pages in one run): the first entries keep theirs, as feeds list their newest first;
+    the others are stored with the feed's text only."""
+    kept: list[bool] = []
+    left = limit
+    for want in wanted:
+        kept.append(want and left > 0)
+        left -= kept[-1]
+    return kept

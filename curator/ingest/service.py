@@ -35,6 +35,7 @@ from curator.ingest.pipeline import (
     make_workers,
 )
 from curator.ingest.report import FeedOutcome, FeedReport, FetchReport, PageJob
+from curator.ingest.sanitize import storable_line
 from curator.lang import UNSETTLED, language_from_hint
 from curator.store import Database, repo
 from curator.store import ingest as store
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 CLUSTER_LOOKBACK = timedelta(days=30)  # never compare with items older than this: keeps it cheap
 LEFTOVER_PAGES = 500  # full-text pages resumed per run after an interrupted one
 STATE_BATCH = 64  # not-modified feeds whose new state is written in one transaction
+FEED_NAME_CHARS = 300  # the size of a feed's name column
+ERROR_CHARS = 1000  # a stored failure reason
 
 
 class DatabaseSink:
@@ -112,6 +115,8 @@ class DatabaseSink:
             error = result.error if result.status is FetchStatus.ERROR else None
             if document is not None and document.error:
                 error = document.error
+            if error is not None:  # it may quote the server or the document
+                error = storable_line(error, ERROR_CHARS)
             if error is not None:
                 state = policy.after_error(
                     feed, settings, now, error=error, rng=self.rng, retry_after=result.retry_after
@@ -146,11 +151,14 @@ class DatabaseSink:
         reconciled = dedupe.reconcile(entries, known, keys)
         # Empty when the feed never wants full text (parse_document skipped the test).
         truncated = document.truncated or (False,) * len(entries)
-        pending = [
-            r.action is dedupe.Action.NEW
-            and policy.wants_full_text(feed.full_text, url=r.entry.url, truncated=cut)
-            for r, cut in zip(reconciled, truncated, strict=True)
-        ]
+        pending = policy.limit_full_text(
+            [
+                r.action is dedupe.Action.NEW
+                and policy.wants_full_text(feed.full_text, url=r.entry.url, truncated=cut)
+                for r, cut in zip(reconciled, truncated, strict=True)
+            ],
+            self.settings.full_text_per_feed,
+        )
         settled = document.languages
         # Until the model answers, an unsettled item carries the language its feed declares.
         languages = [
@@ -207,7 +215,10 @@ class DatabaseSink:
         with self.db.session() as session:
             if page.error or not page.text:
                 store.save_full_text(
-                    session, job.item_id, status="failed", error=page.error or "no text"
+                    session,
+                    job.item_id,
+                    status="failed",
+                    error=storable_line(page.error or "no text", ERROR_CHARS),
                 )
                 return False
             if len(page.text) <= len(job.text):
@@ -334,13 +345,18 @@ def _as_feed(result: FetchResult) -> ParsedFeed | None:
         return None
 
 
+def _title(parsed: ParsedFeed) -> str | None:
+    """The feed's own title, fit to become its name in feeds.yaml (and the database)."""
+    return storable_line(parsed.title, FEED_NAME_CHARS) or None if parsed.title else None
+
+
 async def _discover(fetcher: Fetcher, url: str, now: datetime) -> Discovered:
     first = await fetcher.fetch_any(url, now=now)
     if not first.ok:
         raise FetchError(url, first.error or "cannot fetch", status=first.http_status)
     parsed = _as_feed(first)
     if parsed is not None:
-        return Discovered(first.permanent_url or url, parsed.title, "feed")
+        return Discovered(first.permanent_url or url, _title(parsed), "feed")
     candidates: list[tuple[str, str]] = []
     if discover.looks_like_html(first.body, first.content_type):
         page, _ = decode_html(first.body, first.headers)
@@ -360,7 +376,7 @@ async def _discover(fetcher: Fetcher, url: str, now: datetime) -> Discovered:
         result = await fetcher.fetch_any(candidate, now=now, user_given=same_host)
         parsed = _as_feed(result)
         if parsed is not None:
-            return Discovered(result.permanent_url or candidate, parsed.title, via)
+            return Discovered(result.permanent_url or candidate, _title(parsed), via)
     raise FeedError(
         url,
         'no feed found: the page announces none (<link rel="alternate">) and none of '

@@ -275,9 +275,10 @@ def _description(
     if slot.status is SlotStatus.PUBLISHED:
         if slot.published_at is not None:
             lines.append(words.published.format(when=_local_when(slot.published_at, zone, words)))
-        if slot.published_url:
+        # Only web addresses, even in text (a URL stored by an older curator was unchecked).
+        if slot.published_url and _is_url(slot.published_url):
             lines.append(words.published_url.format(url=one_line(slot.published_url)))
-    if item is not None and item.url:
+    if item is not None and item.url and _is_url(item.url):
         lines.append(words.link.format(url=one_line(item.url)))
     if item is not None and item.feed_name:
         lines.append(words.source.format(name=one_line(item.feed_name)))

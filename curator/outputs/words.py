@@ -274,6 +274,10 @@ _FR_FEED_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^cannot connect: (?P<detail>.*)", "impossible de joindre le site ({detail})"),
         (r"^cannot resolve (?P<host>\S+):", "nom de domaine introuvable\u00a0: {host}"),
         (r"^timed out", "le site ne répond pas à temps"),
+        (r"^connection reset by the server", "le site a coupé la connexion"),
+        (r"^the server closed the connection", "le site a fermé la connexion avant de répondre"),
+        (r"^connection (?:broken|aborted|closed)", "la connexion a été interrompue"),
+        (r"^TLS [^(]*\((?P<detail>.*)\)$", "connexion sécurisée refusée ({detail})"),
         (r"^(?:network|protocol) error: (?P<detail>.*)", "erreur réseau ({detail})"),
         (r"^body larger than (?P<size>\d+) bytes",
          "document trop volumineux (plus de {size}\u00a0octets)"),
@@ -285,6 +289,8 @@ _FR_FEED_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^no RSS, Atom or JSON Feed found", "aucun flux RSS, Atom ou JSON Feed dans la réponse"),
         (r"^gone since (?P<date>[\d-]+)", "supprimé par le site depuis le {date} (HTTP 410)"),
         (r"^refused non-public address", "adresse privée refusée (fetch.allow_private_addresses)"),
+        (r"^refused a redirect from a public address to the private address (?P<address>\S+)",
+         "redirection d’une adresse publique vers l’adresse privée {address} refusée"),
     )
 )  # fmt: skip
 _FR_DISABLED = re.compile(

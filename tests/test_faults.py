@@ -1,0 +1,673 @@
+"""Every fault curator is tested against, in one place (issue 13): each section reproduces one
+kind of failure with real parts and checks the one clear line (or the safe outcome) it now
+gets instead of a traceback, a crash later on, or damage to the data."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from curator.config import parse_settings
+from curator.errors import ConfigError
+
+# --- configuration ---------------------------------------------------------------------------
+# A number outside its documented range (README, feeds.yaml reference) is refused when the file
+# is read, naming the line and the key; before, `horizon_days: 1000000000` overflowed the
+# planner ten seconds in, `weight: .nan` broke a database constraint at the next fetch and
+# `serve.port: 99999` crashed the server.
+
+_PROFILE = "profiles:\n  - name: p\n    objective: o\n"
+
+
+def _config_with(field: str, value: str) -> str:
+    """A minimal feeds.yaml whose last line sets `field` (as the error names it) to `value`."""
+    section, _, key = field.rpartition(".")
+    if section.startswith("profiles[0]."):
+        return f"{_PROFILE}    {section.removeprefix('profiles[0].')}:\n      {key}: {value}\n"
+    if section == "feeds[0]":
+        return f"feeds:\n  - url: https://example.org/feed.xml\n    {key}: {value}\n"
+    return f"{section}:\n  {key}: {value}\n"
+
+
+# (field, too small, too large, takes fractions: NaN and infinity apply)
+_RANGES = [
+    ("profiles[0].schedule.horizon_days", "0", "1000000000", False),
+    ("profiles[0].schedule.weekly_minutes", "0", "10081", False),
+    ("profiles[0].schedule.min_score", "-0.1", "1.5", True),
+    ("profiles[0].schedule.max_age_days", "0.01", "3651", True),
+    ("profiles[0].schedule.relay_minutes", "0", "1441", False),
+    ("profiles[0].schedule.original_minutes", "0", "1441", False),
+    ("profiles[0].schedule.min_comment_chars", "0", "3001", False),
+    ("profiles[0].digest.max_items", "0", "501", False),
+    ("profiles[0].digest.min_score", "-1", "2", True),
+    ("profiles[0].scoring.freshness_half_life_hours", "0.5", "10000", True),
+    ("profiles[0].scoring.max_per_source", "0", "1001", False),
+    ("profiles[0].scoring.diversity", "-0.5", "1.5", True),
+    ("feeds[0].interval", "0", "31d", False),
+    ("feeds[0].weight", "-1", "11", True),
+    ("fetch.interval", "0", "100000000d", False),
+    ("fetch.timeout", "0.01", "601", True),
+    ("fetch.max_body", "512", "2GB", False),
+    ("fetch.max_redirects", "-1", "21", False),
+    ("fetch.concurrency", "0", "101", False),
+    ("fetch.per_host", "0", "21", False),
+    ("fetch.max_backoff", "0", "60d", False),
+    ("fetch.disable_after_days", "0.001", "366", True),
+    ("smtp.port", "0", "65536", False),
+    ("smtp.timeout", "0.01", "601", True),
+    ("calendar.alarm_minutes", "-1", "10081", False),
+    ("calendar.refresh_minutes", "4", "10081", False),
+    ("serve.port", "0", "99999", False),
+    ("serve.digest_catchup_hours", "-1", "169", True),
+]
+_OUT_OF_RANGE = [
+    pytest.param(field, value, id=f"{field}={value}")
+    for field, small, large, fractional in _RANGES
+    for value in (small, large, *((".nan", ".inf", "-.inf") if fractional else ()))
+]
+
+
+@pytest.mark.parametrize(("field", "value"), _OUT_OF_RANGE)
+def test_a_number_out_of_its_range_is_refused_naming_line_and_key(field: str, value: str) -> None:
+    text = _config_with(field, value)
+    path = Path("/cfg/feeds.yaml")
+    with pytest.raises(ConfigError) as caught:
+        parse_settings(text, path, env={})
+    message = str(caught.value)
+    line = text.count("\n")  # the key is on the last line
+    assert message.startswith(f"{path}:{line} ({field}): "), message
+    assert value in message, message  # the value as written, so it can be found
+    assert "between" in message or "at most" in message, message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("profiles[0].schedule.horizon_days", "366"),
+        ("profiles[0].schedule.min_score", "0"),
+        ("profiles[0].scoring.diversity", "1"),
+        ("feeds[0].weight", "10"),
+        ("feeds[0].interval", "30d"),
+        ("fetch.max_body", "1GB"),
+        ("fetch.max_redirects", "0"),
+        ("serve.port", "65535"),
+        ("smtp.port", "1"),
+        ("serve.digest_catchup_hours", "0"),
+    ],
+)
+def test_the_bounds_themselves_are_accepted(field: str, value: str) -> None:
+    parse_settings(_config_with(field, value), Path("/cfg/feeds.yaml"), env={})
+
+
+def test_an_absurd_horizon_is_one_line_and_exit_1_from_the_command_line(tmp_path: Path) -> None:
+    config = tmp_path / "feeds.yaml"
+    config.write_text(_config_with("profiles[0].schedule.horizon_days", "1000000000"))
+    done = subprocess.run(
+        [sys.executable, "-m", "curator", "--config", str(config), "plan"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr == (
+        f"curator: error: {config}:5 (profiles[0].schedule.horizon_days): "
+        "must be between 1 and 366, got 1000000000\n"
+    )
+    assert not (tmp_path / "curator.db").exists()  # refused before anything was touched
+
+
+# --- network ---------------------------------------------------------------------------------
+# Each common network failure is stored on the feed as a plain reason, never as the name of an
+# httpx exception ("ReadError: ReadError" before issue 13). Real sockets on 127.0.0.1 play the
+# misbehaving servers.
+
+
+class _RawServer:
+    """A TCP server on 127.0.0.1 that reads each request, then does `behaviour` to the socket:
+    "reset" (RST, by SO_LINGER 0), "close" (a clean close, no answer), "short" (headers that
+    promise more body than is sent, then close) or "silent" (keep it open, answer nothing)."""
+
+    def __init__(self, behaviour: str) -> None:
+        import socket
+        import threading
+
+        self.behaviour = behaviour
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self._open: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._socket.getsockname()[1]}/feed.xml"
+
+    def _serve(self) -> None:
+        import socket
+        import struct
+
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return  # closed: the test is over
+            connection.recv(65536)
+            if self.behaviour == "reset":
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            elif self.behaviour == "short":
+                connection.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n"
+                    b"Content-Length: 5000\r\n\r\n<rss version='2.0'><channel>"
+                )
+            elif self.behaviour == "silent":
+                self._open.append(connection)
+                continue
+            connection.close()
+
+    def __enter__(self) -> _RawServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._socket.close()
+        for connection in self._open:
+            connection.close()
+
+
+def _fetch_one(url: str, **settings: object) -> str | None:
+    """Fetch `url` as a feed with the real fetcher; the reason it failed (None: it did not)."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from curator.ingest.fetch import Fetcher
+    from curator.types import FetchSettings
+
+    async def run() -> str | None:
+        options = FetchSettings(**{"timeout_seconds": 2.0, **settings})  # type: ignore[arg-type]
+        async with Fetcher(options) as fetcher:
+            result = await fetcher.fetch_feed(url, now=datetime(2026, 3, 1, tzinfo=UTC))
+        return result.error
+
+    return asyncio.run(run())
+
+
+def test_a_connection_reset_is_stored_and_listed_in_plain_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json
+
+    from curator.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")  # the feeds table on one line per feed
+
+    with _RawServer("reset") as server:
+        config = tmp_path / "feeds.yaml"
+        config.write_text(f"feeds:\n  - url: {server.url}\n    name: Blog RH\n")
+        code = main(["--config", str(config), "fetch"])
+        out, _ = capsys.readouterr()
+    assert code == 1  # not a single feed could be fetched
+    assert "  failed: Blog RH: connection reset by the server\n" in out, out
+    assert main(["--config", str(config), "feeds", "list", "--json"]) == 0
+    (feed,) = json.loads(capsys.readouterr().out)
+    assert (feed["last_error"], feed["error_count"]) == ("connection reset by the server", 1)
+    assert main(["--config", str(config), "feeds", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "connection reset by the server" in listed and "Error" not in listed, listed
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "reason"),
+    [
+        ("reset", "connection reset by the server"),
+        ("close", "the server closed the connection without answering"),
+        ("short", "the server closed the connection before the end of the document"),
+        ("silent", "timed out waiting for the server to answer"),
+    ],
+)
+def test_a_misbehaving_server_gets_a_plain_reason(behaviour: str, reason: str) -> None:
+    with _RawServer(behaviour) as server:
+        assert _fetch_one(server.url, timeout_seconds=0.5) == reason
+
+
+def test_a_refused_connection_names_the_address() -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert _fetch_one(f"http://127.0.0.1:{port}/feed.xml") == (
+        f"cannot connect: connection refused (nothing listens at 127.0.0.1:{port})"
+    )
+
+
+def test_a_name_that_does_not_exist_is_a_dns_failure() -> None:
+    # .invalid never resolves (RFC 2606), with or without a network
+    assert _fetch_one("http://feeds.example.invalid/rss") == (
+        "cannot resolve feeds.example.invalid: no such host"
+    )
+
+
+def test_a_certificate_nobody_vouches_for_is_a_tls_failure(tmp_path: Path) -> None:
+    from tests.support.http import FeedServer
+    from tests.support.smtp import make_certificate
+
+    certificate = make_certificate(tmp_path)
+    if certificate is None:
+        pytest.skip("openssl is not installed: cannot make a test certificate")
+    with FeedServer(certificate=certificate) as server:
+        reason = _fetch_one(server.route("/feed.xml", body=b"<rss/>"))
+    assert reason is not None and reason.startswith(
+        "TLS certificate refused (CERTIFICATE_VERIFY_FAILED: "
+    ), reason
+
+
+def test_too_many_redirects_says_how_many() -> None:
+    from tests.support.http import FeedServer, Route
+
+    with FeedServer() as server:
+        for hop in range(4):
+            server.route(f"/r{hop}", Route(status=302, headers={"Location": f"/r{hop + 1}"}))
+        reason = _fetch_one(server.url("/r0"), max_redirects=2)
+    assert reason == "too many redirects (more than 2)"
+
+
+@pytest.mark.parametrize(
+    ("reason", "french"),
+    [
+        ("connection reset by the server", "le site a coupé la connexion"),
+        (
+            "the server closed the connection without answering",
+            "le site a fermé la connexion avant de répondre",
+        ),
+        ("connection broken while reading the answer", "la connexion a été interrompue"),
+        (
+            "TLS certificate refused (CERTIFICATE_VERIFY_FAILED: self-signed certificate)",
+            "connexion sécurisée refusée (CERTIFICATE_VERIFY_FAILED: self-signed certificate)",
+        ),
+        ("cannot resolve feeds.example.invalid: no such host",
+         "nom de domaine introuvable\u00a0: feeds.example.invalid"),
+    ],
+)  # fmt: skip
+def test_network_reasons_read_in_french(reason: str, french: str) -> None:
+    from curator.outputs.words import explain_feed_error
+
+    assert explain_feed_error(reason, "fr") == french
+
+
+# --- hostile content -------------------------------------------------------------------------
+# Whatever a feed sends must not break storage or the outputs: control characters (a NUL made
+# a feed fail on every fetch on PostgreSQL), sizes (a 2 MB title made a 2 MB .ics), article
+# pages by the thousand, redirects into the local network, URLs that are scripts.
+
+
+def _hostile_app(tmp_path: Path, db: object, feeds: list[str], **fetch: object) -> object:
+    """A Curator over `db` (a migrated Database) following `feeds`, at a fixed time."""
+    from datetime import UTC, datetime
+
+    from curator.app import Curator
+    from tests.support.ingest import Clock, config_text
+
+    path = tmp_path / "feeds.yaml"
+    text = config_text(feeds, fetch=fetch or None).replace(
+        "    timezone: Europe/Paris\n",
+        "    timezone: Europe/Paris\n    schedule:\n      slots:\n"
+        + "".join(
+            f"        - {{day: {day}, time: '08:30', kind: relay}}\n"
+            for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        ),
+    )
+    path.write_text(text, encoding="utf-8")
+    settings = parse_settings(text, path, env={})
+    return Curator(settings, db, clock=Clock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))  # type: ignore[arg-type]
+
+
+_RSS_WITH_CONTROLS = (
+    b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+    b"<title>Blog\x00 RH\x1b</title><link>http://example.test/</link>"
+    b"<item><guid>r1</guid><link>http://example.test/r1</link>"
+    b"<title>Recrutement\x00 tech\x07</title>"
+    b"<description>Premier paragraphe.\x00\n\nSecond\x0b paragraphe\x7f.</description>"
+    b"<author>claire\x00@example.test (Claire)</author>"
+    b"<pubDate>Mon, 02 Mar 2026 08:00:00 GMT</pubDate></item></channel></rss>"
+)
+_JSON_WITH_CONTROLS = (
+    b'{"version": "https://jsonfeed.org/version/1.1", "title": "Veille\\u0000 data",'
+    b' "items": [{"id": "j1", "url": "http://example.test/j1",'
+    b' "title": "Donn\\u00e9es\\u0000 et \\ud800recrutement\\u009b",'
+    b' "content_text": "Ligne un\\u0000\\r\\nLigne\\ttwo\\u0001",'
+    b' "authors": [{"name": "Sam\\u0000 \\u001bMartin"}],'
+    b' "date_published": "2026-03-02T08:00:00Z"}]}'
+)
+
+
+def test_control_characters_never_reach_storage(
+    tmp_path: Path, any_db: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A NUL, other control characters and a lone surrogate in a leniently read RSS feed and in
+    a JSON Feed: stored without them on SQLite and PostgreSQL alike, fetch after fetch; tabs
+    and line breaks stay in multi-line text."""
+    from sqlalchemy import select
+
+    from curator.store.models import FeedRow, ItemRow
+    from tests.support.http import FeedServer, Route
+
+    with FeedServer() as server:
+        rss = server.route("/rss", Route(body=_RSS_WITH_CONTROLS))
+        json_feed = server.route(
+            "/json", Route(body=_JSON_WITH_CONTROLS, headers={"Content-Type": "application/json"})
+        )
+        app = _hostile_app(tmp_path, any_db, [rss, json_feed])
+        first = app.fetch()  # type: ignore[attr-defined]
+        second = app.fetch(all=True)  # type: ignore[attr-defined]
+    assert [r.outcome.value for r in first.feeds] == ["fetched", "fetched"], first.feeds
+    assert [r.error for r in second.feeds] == [None, None], second.feeds
+    with app.db.session() as session:  # type: ignore[attr-defined]
+        items = {row.guid: row for row in session.scalars(select(ItemRow))}
+        feeds = {row.url: row for row in session.scalars(select(FeedRow))}
+    assert items["r1"].title == "Recrutement tech"
+    assert items["r1"].summary == "Premier paragraphe.\n\nSecond paragraphe."
+    assert items["r1"].author is not None and "\x00" not in items["r1"].author
+    assert items["j1"].title == "Données et recrutement"
+    assert items["j1"].content == "Ligne un\nLigne two"  # the parser makes tabs spaces
+    assert items["j1"].author == "Sam Martin"
+    assert (feeds[rss].title, feeds[json_feed].title) == ("Blog RH", "Veille data")
+    assert (feeds[rss].error_count, feeds[json_feed].error_count) == (0, 0)
+
+
+def test_a_huge_title_and_description_are_capped_in_storage_and_outputs(
+    tmp_path: Path, any_db: object
+) -> None:
+    """A 2 MB title and a 3 MB description (before issue 13: a 2 MB .ics, a 22,000-line
+    calendar): stored within the documented sizes, so every output stays small."""
+    from sqlalchemy import select
+
+    from curator.ingest.sanitize import SUMMARY_CHARS, TITLE_CHARS
+    from curator.store.models import ItemRow
+    from tests.support.http import FeedServer, Route
+
+    title = ("Recrutement tech " * 120_000)[:2_000_000]
+    description = ("Une description sans fin sur le recrutement. " * 70_000)[:3_000_000]
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Gros</title>'
+        "<item><guid>g1</guid><link>http://example.test/g1</link>"
+        f"<title>{title}</title><description>{description}</description>"
+        "<pubDate>Mon, 02 Mar 2026 07:00:00 GMT</pubDate></item></channel></rss>"
+    ).encode()
+    with FeedServer() as server:
+        url = server.route("/feed.xml", Route(body=body))
+        app = _hostile_app(tmp_path, any_db, [url], max_body="20MB", allow_private_addresses=True)
+        report = app.fetch()  # type: ignore[attr-defined]
+    assert report.fetched == 1, report.feeds
+    with app.db.session() as session:  # type: ignore[attr-defined]
+        row = session.scalars(select(ItemRow)).one()
+        stored_title, stored_summary, item_id = row.title, row.summary, row.id
+    assert len(stored_title) <= TITLE_CHARS and stored_title.endswith("…")
+    assert stored_title.startswith("Recrutement tech Recrutement tech")
+    assert len(stored_summary) <= SUMMARY_CHARS and stored_summary.endswith("…")
+    app.score()  # type: ignore[attr-defined]
+    app.approve("claire", item_id, "Un commentaire assez long pour que le relais soit prêt.")  # type: ignore[attr-defined]
+    app.plan()  # type: ignore[attr-defined]
+    ics = app.calendar_ics("claire")  # type: ignore[attr-defined]
+    assert b"Recrutement tech" in ics  # the item is in the plan...
+    assert len(ics) < 20_000, len(ics)  # ...and the calendar stays small
+
+
+def test_article_pages_are_capped_per_feed_and_run(tmp_path: Path, any_db: object) -> None:
+    """A feed of teasers asks for one article page per new entry: at most
+    `fetch.full_text_per_feed` of them per run (the first entries, the newest)."""
+    from curator.types import FetchSettings
+    from tests.support.http import FeedServer, Route
+    from tests.support.ingest import rss
+
+    page = b"<html><body><article>" + b"<p>Un long paragraphe sur le recrutement.</p>" * 50
+    with FeedServer() as server:
+        entries = [
+            {
+                "title": f"Teaser {i}",
+                "link": server.route(f"/a/{i}", Route(body=page + b"</article></body></html>")),
+                "guid": f"t{i}",
+                "description": "Le recrutement change… Lire la suite",
+            }
+            for i in range(12)
+        ]
+        url = server.route("/feed.xml", Route(body=rss(entries)))
+        app = _hostile_app(tmp_path, any_db, [url], full_text_per_feed=5)
+        first = app.fetch()  # type: ignore[attr-defined]
+        app.fetch(all=True)  # type: ignore[attr-defined]
+        asked = [i for i in range(12) if server.hits(f"/a/{i}")]
+    assert first.feeds[0].new_items == 12
+    assert asked == [0, 1, 2, 3, 4]
+    assert first.full_text_ok + first.full_text_failed == 5
+    assert FetchSettings().full_text_per_feed == 30  # the default the README documents
+
+
+class _InsideServer:
+    """An HTTP server on 127.0.0.2 that answers every GET with a feed and counts them: the
+    "private" side of the redirect tests (Linux routes all of 127/8 to the loopback)."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.hits: list[str] = []
+        hits = self.hits
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                hits.append(self.path)
+                if self.path == "/start":  # moved within the intranet
+                    self.send_response(302)
+                    self.send_header("Location", "/moved")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                body = b"<rss version='2.0'><channel><title>Inside</title></channel></rss>"
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.2:{self._httpd.server_address[1]}{path}"
+
+    def __enter__(self) -> _InsideServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@pytest.fixture
+def public_dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seam of the DNS-rebinding test (tests/test_ingest_fetch.py): names under
+    .example.invalid resolve, for the guard only, to 127.0.0.1, which counts as public here;
+    every other address (127.0.0.2 included) stays private."""
+    from curator.ingest import fetch as fetch_module
+    from curator.ingest.fetch import Fetcher
+
+    async def resolve(self: Fetcher, host: str) -> list[str]:
+        return ["127.0.0.1"] if host.endswith(".example.invalid") else [host]
+
+    monkeypatch.setattr(Fetcher, "_resolve", resolve)
+    monkeypatch.setattr(fetch_module, "is_public_address", lambda address: address == "127.0.0.1")
+
+
+def test_a_public_feed_cannot_redirect_to_a_private_address(
+    tmp_path: Path, public_dns: None
+) -> None:
+    from curator.store.models import FeedRow
+    from tests.support.http import FeedServer, Route
+
+    with FeedServer() as outside, _InsideServer() as inside:
+        outside.route("/feed.xml", Route(status=302, headers={"Location": inside.url("/admin")}))
+        url = f"http://feeds.example.invalid:{outside.port}/feed.xml"
+        app = _hostile_app(tmp_path, _sqlite(tmp_path), [url], allow_private_addresses=False)
+        report = app.fetch()  # type: ignore[attr-defined]
+        assert len(outside.hits("/feed.xml")) == 1  # the public hop was made...
+        assert inside.hits == []  # ...the private one never
+    reason = "refused a redirect from a public address to the private address 127.0.0.2 (127.0.0.2)"
+    assert [r.error for r in report.feeds] == [reason]
+    with app.db.session() as session:  # type: ignore[attr-defined]
+        feed = session.get(FeedRow, 1)
+        assert feed is not None and (feed.last_error, feed.error_count) == (reason, 1)
+
+
+def _sqlite(tmp_path: Path) -> object:
+    from curator.store import Database
+
+    return Database.open(f"sqlite:///{tmp_path / 'curator.db'}")
+
+
+@pytest.mark.parametrize(
+    ("start", "target", "allow_private"),
+    [
+        ("inside", "inside", False),  # an intranet feed redirecting within the intranet
+        ("public name", "public name", False),  # a public feed moving to another public name
+        ("public address", "inside", True),  # fetch.allow_private_addresses lets all through
+    ],
+)
+def test_redirects_that_stay_allowed(
+    public_dns: None, start: str, target: str, allow_private: bool
+) -> None:
+    from tests.support.http import FeedServer, Route
+
+    with FeedServer() as outside, _InsideServer() as inside:
+        outside.route("/feed.xml", Route(body=b"<rss version='2.0'><channel></channel></rss>"))
+        starts = {
+            "inside": inside.url("/start"),  # answered by a redirect to /moved
+            "public name": f"http://feeds.example.invalid:{outside.port}/start",
+            "public address": outside.url("/start"),  # 127.0.0.1: public here
+        }
+        targets = {
+            "inside": inside.url("/moved"),
+            "public name": f"http://news.example.invalid:{outside.port}/feed.xml",
+        }
+        outside.route("/start", Route(status=302, headers={"Location": targets[target]}))
+        reason = _fetch_one(starts[start], allow_private_addresses=allow_private)
+        assert reason is None
+        assert ("/moved" in inside.hits) == (target == "inside")
+        assert bool(outside.hits("/feed.xml")) == (target == "public name")
+
+
+def test_a_public_to_private_redirect_reads_in_french() -> None:
+    from curator.outputs.words import explain_feed_error
+
+    reason = "refused a redirect from a public address to the private address 10.0.0.5 (nas)"
+    assert explain_feed_error(reason, "fr") == (
+        "redirection d’une adresse publique vers l’adresse privée 10.0.0.5 refusée"
+    )
+
+
+def _planned_slot(tmp_path: Path) -> tuple[object, str]:
+    """A Curator with a plan (one relay slot a day, empty) and the id of its first slot."""
+    app = _hostile_app(tmp_path, _sqlite(tmp_path), [])
+    app.plan()  # type: ignore[attr-defined]
+    slots = app.calendar("claire").slots  # type: ignore[attr-defined]
+    assert slots
+    return app, slots[0].id
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(document.cookie)",
+        "data:text/html,<script>alert(1)</script>",
+        "ftp://example.org/post",
+        "https://",
+        "https://www.linkedin.com/posts/my post",
+        "https://example.org/\x00",
+        "https://example.org/" + "a" * 3000,
+    ],
+)
+def test_slot_done_records_only_web_addresses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    from curator.cli import main
+    from curator.types import SlotStatus
+
+    app, slot_id = _planned_slot(tmp_path)
+    config = str(tmp_path / "feeds.yaml")
+    code = main(["--config", config, "slot", "done", slot_id, "--url", url])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("curator: error: not a web address: ") and err.count("\n") == 1, err
+    assert err.endswith("give the http:// or https:// URL of the post\n")
+    assert app.get_slot(slot_id).status is not SlotStatus.PUBLISHED  # type: ignore[attr-defined]
+
+
+def test_slot_done_records_a_web_address(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from curator.cli import main
+
+    app, slot_id = _planned_slot(tmp_path)
+    url = "https://www.linkedin.com/posts/claire_recrutement-activity-1"
+    config = str(tmp_path / "feeds.yaml")
+    assert main(["--config", config, "slot", "done", slot_id, "--url", f" {url} "]) == 0
+    capsys.readouterr()
+    assert app.get_slot(slot_id).published_url == url  # type: ignore[attr-defined]
+
+
+def test_a_stored_script_url_never_reaches_the_calendar(tmp_path: Path) -> None:
+    """A URL stored unchecked (by an older curator) stays out of the .ics: neither its URL
+    field nor its description shows it."""
+    from sqlalchemy import update
+
+    from curator.store.models import SlotRow
+
+    app, slot_id = _planned_slot(tmp_path)
+    app.slot_done(slot_id, url="https://example.org/post")  # type: ignore[attr-defined]
+    assert b"https://example.org/post" in app.calendar_ics("claire")  # type: ignore[attr-defined]
+    with app.db.session() as session:  # type: ignore[attr-defined]
+        session.execute(
+            update(SlotRow).where(SlotRow.id == slot_id).values(published_url="javascript:alert(1)")
+        )
+    ics = app.calendar_ics("claire")  # type: ignore[attr-defined]
+    assert b"javascript" not in ics.lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [
+        ("Para one.\x00\r\n\r\nPara\ttwo\x1b[0m\x85.", 100, "Para one.\n\nPara\ttwo[0m."),
+        ("surrogate \ud800 gone", 100, "surrogate  gone"),
+        ("word " * 30, 40, "word word word word word word word…"),  # cut between words
+        ("x" * 200, 50, "x" * 49 + "…"),
+        ("\x00" * 20 + "lost", 10, "…"),  # past twice the limit, a text is not looked at
+    ],
+)
+def test_storable_text(text: str, limit: int, expected: str) -> None:
+    from curator.ingest.sanitize import storable_text
+
+    assert storable_text(text, limit) == expected
+    assert len(storable_text(text, limit)) <= limit
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://example.org/article?id=1", True),
+        ("https://example.org/" + "a" * 2000, True),
+        ("https://example.org/" + "a" * 2100, False),
+        ("https://example.org/" + "é" * 1000, False),  # 6,000 characters once percent-encoded
+        ("https://example.org/\x00", False),
+    ],
+)
+def test_storable_url(url: str, kept: bool) -> None:
+    from curator.ingest.sanitize import storable_url
+
+    assert (storable_url(url) == url) is kept
