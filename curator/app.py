@@ -1026,12 +1026,14 @@ class Curator:
         with self.db.session() as session:
             slot = slot_store.get_slot(session, slot_id)
             profile = self.settings.profile(slot.profile)
+            # the command's own input first (already published, not a web address), then
+            # whether the slot may be published at all
+            updated = planner.mark_done(slot, now, url=url)
             refusal = results.publish_refusal(
                 slot, profile.schedule.min_comment_chars, profile_language(profile)
             )
             if refusal is not None and not force:
                 raise InvalidAction(refusal)
-            updated = planner.mark_done(slot, now, url=url)
             slot_store.save_slots(session, [updated], planner.zone(profile.timezone), now)
             item, score = None, None
             if updated.item_id is not None:
