@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 import time as _time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from glob import escape as glob_escape
@@ -22,10 +22,11 @@ from urllib.parse import unquote
 
 from sqlalchemy.engine import make_url
 
+from curator import ideas as ideas_mod
 from curator import plan as planner
-from curator import review
+from curator import results, review
 from curator.config import Settings, load_settings, resolve_database_url
-from curator.errors import ConfigError, CuratorError, ExportError, InvalidAction
+from curator.errors import ConfigError, CuratorError, ExportError, InvalidAction, NotFound
 
 # The digest renderer (jinja2, css-inline) and the calendar writer (icalendar) are imported by
 # the methods that use them: every command loads this module, and `curator fetch` (run from
@@ -41,6 +42,7 @@ from curator.outputs.ics_http import (
 from curator.outputs.outbox import DigestOutcome, DigestReport
 from curator.store import Database, decisions, digests, jobs, repo
 from curator.store import ics as store_ics
+from curator.store import ideas as ideas_store
 from curator.store import queue as queue_store
 from curator.store import review as review_store
 from curator.store import scores as score_store
@@ -57,6 +59,7 @@ from curator.types import (
     Schedule,
     Score,
     Slot,
+    SlotKind,
 )
 
 if TYPE_CHECKING:
@@ -689,25 +692,38 @@ class Curator:
             weights = score_store.feed_weights(session)
             matrix = scoring.vectorize(items, stats)
             report = ScoreReport(items=len(items))
+            names = {f.id: f.name or f.title or f.url for f in repo.list_feeds(session)}
             for p in profiles:
                 history = decisions.history(session, p.name)
                 decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
                 examples = score_store.items_by_url(session, p.examples)
+                # What the profile's relays earned moves its sources' weights, bounded (issue 15).
+                factors = self._score_factors(session, p, now)
                 result = scoring.score_items(
                     p,
                     items,
                     decisions=history,
                     decided_items=decided,
                     stats=stats,
-                    feed_weights=weights,
+                    feed_weights=results.weighted_feeds(weights, names, factors),
                     now=now,
                     example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
                     matrix=matrix,
                 )
-                score_store.replace_scores(session, p.name, result.scores, now)
+                feed_of = {i.id: i.feed_id for i in items}
+                scored = results.explained(result.scores, feed_of, names, factors)
+                score_store.replace_scores(session, p.name, scored, now)
                 pending = sum(1 for s in result.scores if s.rank is not None)
                 report.profiles.append(ProfileScores(p.name, len(items), pending, result.warnings))
         return report
+
+    def _score_factors(self, session: Any, p: Profile, now: datetime) -> results.ScoreFactors:
+        from curator.outputs.words import profile_language
+        from curator.store import results as results_store
+
+        since = now - timedelta(weeks=results.FACTOR_WEEKS)
+        posts = results_store.list_posts(session, p.name, since=since)
+        return results.score_factors(posts, now, profile_language(p))
 
     def _corpus_stats(self, session: Any, since: datetime, now: datetime) -> scoring.CorpusStats:
         """Document frequencies of the window, updated with what arrived and what left since
@@ -875,24 +891,39 @@ class Curator:
             held = {s.item_id for s in existing if s.item_id is not None}
             known = slot_store.items_with_scores(session, profile.name, held)
             top = slot_store.recent_top_scores(session, profile.name, since=now - _THEME_WINDOW)
-            result = planner.plan_slots(
-                profile.name,
-                profile.schedule,
-                tz,
-                candidates=[_candidate(a.item, a.score, a.comment) for a in approved],
-                known=[_candidate(item, score, None) for item, score in known],
-                existing=existing,
-                now=now,
-                themes=planner.themes_from(
-                    top, titles=_titles(session, top), language=profile_language(profile)
-                ),
-                objective=profile.objective,
-                cancelled=slot_store.removed_sequences(session, profile.name),
-                starter_for=_starters(profile, {a.item.id: (a.item, a.score) for a in approved}),
-                language=profile_language(profile),
+            cancelled = slot_store.removed_sequences(session, profile.name)
+
+            def plan(themes: list[str]) -> planner.PlanResult:
+                return planner.plan_slots(
+                    profile.name,
+                    profile.schedule,
+                    tz,
+                    candidates=[_candidate(a.item, a.score, a.comment) for a in approved],
+                    known=[_candidate(item, score, None) for item, score in known],
+                    existing=existing,
+                    now=now,
+                    themes=themes,
+                    objective=profile.objective,
+                    cancelled=cancelled,
+                    starter_for=_starters(
+                        profile, {a.item.id: (a.item, a.score) for a in approved}
+                    ),
+                    language=profile_language(profile),
+                )
+
+            themes = self._original_themes(session, profile, now, approved, existing, top)
+            result = plan(themes)
+            # An original is never about what a planned relay is about (issue 15): once the
+            # relays are known, plan again if that changes the themes.
+            again = self._original_themes(
+                session, profile, now, approved, existing, top, planned=result.slots
             )
+            if again != themes:
+                result = plan(again)
             slot_store.save_slots(session, result.changed, tz, now)
             slot_store.remove_slots(session, result.removed, now)
+            given = [(s.topic, s.id) for s in result.changed if s.kind is SlotKind.ORIGINAL]
+            ideas_store.mark_used(session, profile.name, [(t, i) for t, i in given if t], now)
         fresh = {s.id for s in existing}
         return ProfilePlan(
             profile=profile.name,
@@ -903,6 +934,104 @@ class Curator:
             notes=list(result.notes),
             variety=dict(result.variety),
         )
+
+    def _original_themes(
+        self,
+        session: Any,
+        profile: Profile,
+        now: datetime,
+        approved: list[slot_store.Approved],
+        existing: list[Slot],
+        top: list[Score],
+        *,
+        planned: Sequence[Slot] | None = None,
+    ) -> list[str]:
+        """Themes for original slots: the idea backlog first, then a past original that did
+        well, then the objective's terms from recent approvals (issue 15; `curator.ideas`)."""
+        from curator.outputs.words import profile_language
+        from curator.store import results as results_store
+
+        floor = profile.schedule.min_score
+        scores = [a.score for a in approved if a.score is not None and a.score.final >= floor]
+        scores.sort(key=lambda s: (-s.final, s.item_id))
+        terms = planner.themes_from(scores, n=20) + planner.themes_from(top, n=20)
+        relays = [
+            s
+            for s in (existing if planned is None else planned)
+            if s.kind is SlotKind.RELAY and s.item_id is not None and s.starts_at >= now
+        ]
+        held = {s.item_id for s in relays if s.item_id is not None}
+        by_item = {a.item.id: a for a in approved}
+        # a relay's story: the first two objective terms its item matched
+        avoid_terms = {
+            t.text
+            for i in held
+            if (a := by_item.get(i)) is not None and a.score is not None
+            for t in [t for t in a.score.why if t.weight > 0][:2]
+        }
+        titles = {a.item.title for a in approved} | set(_titles(session, top).values())
+        return ideas_mod.original_themes(
+            ideas=ideas_store.list_ideas(session, profile.name),
+            terms=terms,
+            past=[
+                (s.starts_at, s.topic) for s in existing if s.kind is SlotKind.ORIGINAL and s.topic
+            ],
+            originals=[
+                p
+                for p in results_store.list_posts(session, profile.name)
+                if p.kind is SlotKind.ORIGINAL
+            ],
+            avoid_terms=avoid_terms,
+            avoid_items=held,
+            titles=titles,
+            now=now,
+            language=profile_language(profile),
+        )
+
+    # --- ideas for your own posts (issue 15) ------------------------------------------------
+
+    def add_idea(
+        self,
+        profile: str,
+        text: str,
+        *,
+        angle: str | None = None,
+        item_id: int | None = None,
+    ) -> ideas_mod.Idea:
+        """Add an idea to the profile's backlog: original slots are filled from it first."""
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            return ideas_store.add_idea(
+                session, profile, text, self.now(), angle=angle, item_id=item_id
+            )
+
+    def keep_idea(self, profile: str, item_id: int) -> ideas_mod.Idea:
+        """ "Keep for my own post": an idea from an item, built from the objective's terms it
+        matched (never its title), linked to it.
+
+        Raises:
+            NotFound: no such item.
+        """
+        from curator.outputs.words import profile_language
+
+        p = self.settings.profile(profile)
+        with self.db.session() as session:
+            found = slot_store.items_with_scores(session, profile, [item_id])
+            if not found:
+                raise NotFound("item", item_id)
+            _, score = found[0]
+            terms = [t.text for t in score.why if t.weight > 0][:3] if score else []
+            text = ideas_mod.kept_idea_text(terms, profile_language(p))
+            return ideas_store.add_idea(session, profile, text, self.now(), item_id=item_id)
+
+    def ideas(self, profile: str, *, all_: bool = False) -> list[ideas_mod.Idea]:
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            return ideas_store.list_ideas(session, profile, all_=all_)
+
+    def drop_idea(self, profile: str, idea_id: int) -> ideas_mod.Idea:
+        with self.db.session() as session:
+            return ideas_store.drop_idea(session, idea_id, self.now(), profile)
 
     def calendar(
         self, profile: str | None = None, *, weeks: int = 2, past: bool = False
@@ -950,9 +1079,59 @@ class Curator:
     def pin_slot(self, slot_id: str, *, pinned: bool = True) -> Slot:
         return self._slot_action(slot_id, lambda s, _, now: planner.pin_slot(s, now, pinned=pinned))
 
-    def slot_done(self, slot_id: str, *, url: str | None = None) -> Slot:
-        """Record that a slot was published now (and where)."""
-        return self._slot_action(slot_id, lambda s, _, now: planner.mark_done(s, now, url=url))
+    def slot_done(
+        self,
+        slot_id: str,
+        *,
+        url: str | None = None,
+        minutes: int | None = None,
+        force: bool = False,
+    ) -> Slot:
+        """Record that a slot was published now (and where), and the minutes it took (default:
+        the slot's estimate). A relay without its comment, or an empty slot, is refused unless
+        `force` (issue 15).
+
+        Raises:
+            InvalidAction: refused (the reason says why), or already published.
+            NotFound: no such slot.
+        """
+        from curator.outputs.words import profile_language
+        from curator.store import results as results_store
+
+        if minutes is not None and minutes <= 0:
+            raise InvalidAction(f"--minutes must be a positive number of minutes, got {minutes}")
+        now = self.now()
+        with self.db.session() as session:
+            slot = slot_store.get_slot(session, slot_id)
+            profile = self.settings.profile(slot.profile)
+            # the command's own input first (already published, not a web address), then
+            # whether the slot may be published at all
+            updated = planner.mark_done(slot, now, url=url)
+            refusal = results.publish_refusal(
+                slot, profile.schedule.min_comment_chars, profile_language(profile)
+            )
+            if refusal is not None and not force:
+                raise InvalidAction(refusal)
+            slot_store.save_slots(session, [updated], planner.zone(profile.timezone), now)
+            item, score = None, None
+            if updated.item_id is not None:
+                found = slot_store.items_with_scores(session, profile.name, [updated.item_id])
+                item, score = found[0] if found else (None, None)
+            post = results.Post(
+                slot_id=updated.id,
+                profile=profile.name,
+                kind=updated.kind,
+                published_at=updated.published_at or now,
+                minutes=minutes if minutes is not None else updated.minutes,
+                url=updated.published_url,
+                title=item.title if item is not None else updated.topic,
+                source=item.feed_name if item is not None else None,
+                # weight-0 reasons are sentences (results), not the objective's terms
+                topics=tuple(t.text for t in score.why if t.weight > 0) if score else (),
+            )
+            results_store.save_post(session, post, now)
+            results_store.set_item(session, updated.id, updated.item_id)
+        return updated
 
     def skip_slot(self, slot_id: str) -> Slot:
         """Skip a slot; its item is planned again at the next free fitting slot."""
@@ -980,6 +1159,159 @@ class Curator:
             slot = slot_store.get_slot(session, slot_id)
             found = repo.list_items(session, state=None, ids={slot.item_id}) if slot.item_id else []
         return slot, (found[0] if found else None), self.settings.profile(slot.profile)
+
+    # --- results and efficiency (issue 15) ------------------------------------------------
+
+    def record_results(
+        self,
+        slot_id: str,
+        changes: dict[str, int | None],
+        *,
+        note: str | None = None,
+        origin: str = "cli",
+        minutes: int | None = None,
+    ) -> results.Post:
+        """Enter or change a published post's results (or the minutes it took); each change is
+        kept with its date.
+
+        Raises:
+            NotFound: the slot was never marked published.
+            InvalidAction: a negative count.
+        """
+        from curator.store import results as results_store
+
+        with self.db.session() as session:
+            post, _ = results_store.set_results(
+                session, slot_id, changes, self.now(), note=note, origin=origin, minutes=minutes
+            )
+        return post
+
+    def results_posts(
+        self, profile: str | None = None
+    ) -> list[tuple[results.Post, list[results.ResultChange]]]:
+        """The profile's published posts, oldest first, each with its dated result changes."""
+        from curator.store import results as results_store
+
+        p = self.choose_profile(profile)
+        with self.db.session() as session:
+            posts = results_store.list_posts(session, p.name)
+            history = results_store.changes(session, [x.slot_id for x in posts])
+        return [(x, history.get(x.slot_id, [])) for x in posts]
+
+    def record_active_time(
+        self, profile: str, started_at: datetime, seconds: int, *, activity: str = "review"
+    ) -> None:
+        """Keep time curator measured itself (a review session's active time)."""
+        from curator.store import results as results_store
+
+        if seconds <= 0:
+            return
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            results_store.add_span(
+                session, results.ActiveSpan(profile, activity, started_at, int(seconds))
+            )
+
+    def import_results(self, path: Path, *, profile: str | None = None) -> results.ImportReport:
+        """Import post metrics from a CSV or XLSX file keyed by post URL, in one transaction:
+        a malformed row refuses the whole file; unknown URLs are reported, not stored.
+
+        Raises:
+            ImportFileError: the file cannot be read, or a row is malformed (file and line).
+        """
+        from curator.results_import import read_metrics
+        from curator.store import results as results_store
+
+        if profile is not None:
+            self.settings.profile(profile)
+        table = read_metrics(path)
+        now = self.now()
+        updated: list[str] = []
+        unchanged = 0
+        unknown: list[tuple[int, str]] = []
+        with self.db.session() as session:
+            known = results_store.posts_by_url(session, profile)
+            for row in table.rows:
+                posts = known.get(results.normalize_url(row.url), [])
+                if not posts:
+                    unknown.append((row.line, row.url))
+                    continue
+                for post in posts:
+                    _, changed = results_store.set_results(
+                        session,
+                        post.slot_id,
+                        row.counts,
+                        now,
+                        note=row.note,
+                        origin=f"import {path.name}",
+                    )
+                    if changed:
+                        updated.append(post.slot_id)
+                    else:
+                        unchanged += 1
+        return results.ImportReport(
+            str(path), tuple(updated), unchanged, tuple(unknown), table.ignored_columns
+        )
+
+    def apply_advice(self, profile: str, n: int, *, weeks: int = 12) -> str:
+        """Apply advice `n` of `results advice` to feeds.yaml (comments kept), then re-plan.
+
+        Raises:
+            InvalidAction: no such advice, or it changes no schedule.
+        """
+        from curator.config_edit import change_schedule
+
+        report = self.results_report(profile, weeks=weeks)
+        if not 1 <= n <= len(report.advice):
+            raise InvalidAction(
+                f"no advice {n}: there are {len(report.advice)} (see `curator results advice`)"
+            )
+        advice = report.advice[n - 1]
+        if advice.change is None:
+            raise InvalidAction(f"advice {n} changes no schedule: {advice.text}")
+        change = advice.change
+        before = change_schedule(
+            self.settings.path,
+            profile,
+            change.action,
+            change.kind.value,
+            change.to.value if change.to else None,
+        )
+        self.settings = load_settings(self.settings.path)
+        self.plan(profile)
+        if change.action == "convert" and change.to is not None:
+            return f"{self.settings.path}: slot {before} is now {change.to.value}; plan updated"
+        return f"{self.settings.path}: slot {before} removed; plan updated"
+
+    def results_report(
+        self, profile: str | None = None, *, weeks: int = 4
+    ) -> results.ResultsReport:
+        """The weekly figures, per kind/source/topic figures, trend, best posts and advice."""
+        from curator.outputs.words import profile_language
+        from curator.store import results as results_store
+
+        p = self.choose_profile(profile)
+        now = self.now()
+        tz = planner.zone(p.timezone)
+        since = planner.local_midnight(
+            planner.local_week(now, tz) - timedelta(weeks=max(weeks, results.TREND_WEEKS)), tz
+        )
+        with self.db.session() as session:
+            posts = results_store.list_posts(session, p.name, since=since)
+            spans = results_store.list_spans(session, p.name, since=since)
+            slots = slot_store.list_slots(session, p.name, since=since, until=now)
+        planned = {w.week: w.planned for w in planner.results_log(slots, tz, p.schedule, now)}
+        return results.build_report(
+            p.name,
+            posts,
+            spans,
+            planned,
+            p.schedule,
+            tz,
+            now,
+            weeks=weeks,
+            language=profile_language(p),
+        )
 
     # --- digest --------------------------------------------------------------------------
 
@@ -1170,7 +1502,7 @@ class Curator:
             held = {s.item_id for s in slots if s.item_id is not None}
             slot_items = {i.id: i for i in repo.list_items(session, state=None, ids=held)}
             feeds = repo.list_feeds(session)
-        return build_digest(
+        content = build_digest(
             p,
             d,
             candidates=[Candidate(e.item, e.score, e.item.feed_name or "") for e in queue],
@@ -1181,6 +1513,17 @@ class Curator:
             exclude_ids=[i for digest in before for i in digest.item_ids],
             now=now,
         )
+        # The first digest of each week carries the week in review (issue 15).
+        monday = d - timedelta(days=d.weekday())
+        if not any(b.day >= monday for b in before):
+            from curator.outputs.digest import WeeklyBlock
+
+            block = results.weekly_block(
+                self.results_report(p.name, weeks=12), planner.zone(p.timezone)
+            )
+            if block is not None:
+                content = replace(content, weekly=WeeklyBlock(*block))
+        return content
 
     def _claim_digest(self, previous: Digest | None, row: Digest) -> bool:
         with self.db.session() as session:
@@ -1290,7 +1633,9 @@ def _candidate(item: Item, score: Score | None, comment: str | None) -> planner.
         cluster_id=item.cluster_id,
         reference_at=item.published_at or item.fetched_at,
         comment=comment,
-        topics=tuple(t.text.casefold() for t in score.why[:3]) if score is not None else (),
+        topics=tuple(t.text.casefold() for t in score.why if t.weight > 0)[:3]
+        if score is not None
+        else (),
     )
 
 

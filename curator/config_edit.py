@@ -194,3 +194,49 @@ def _replace(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def change_schedule(path: Path, profile: str, action: str, kind: str, to: str | None = None) -> str:
+    """Change one slot of a profile's `schedule.slots` in place (issue 15, `results advice
+    --apply`): "convert" the last slot of `kind` to `to`, or "remove" it. Comments survive.
+
+    Returns the slot as written before the change ("thu 08:30 relay")."""
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as e:
+        raise ConfigError(f"cannot edit: {e}", path=str(path)) from e
+    profiles = data.get("profiles") if isinstance(data, CommentedMap) else None
+    entry = next(
+        (p for p in profiles or () if isinstance(p, CommentedMap) and p.get("name") == profile),
+        None,
+    )
+    schedule = entry.get("schedule") if entry is not None else None
+    slots = schedule.get("slots") if isinstance(schedule, CommentedMap) else None
+    if not isinstance(slots, CommentedSeq):
+        raise ConfigError(
+            f"profile {profile!r} has no schedule.slots list to change", path=str(path)
+        )
+    matching = [
+        i for i, s in enumerate(slots) if isinstance(s, dict) and s.get("kind", "relay") == kind
+    ]
+    if not matching:
+        raise ConfigError(f"profile {profile!r} has no {kind} slot to change", path=str(path))
+    index = matching[-1]
+    rule = slots[index]
+    before = f"{rule.get('day')} {rule.get('time')} {rule.get('kind', 'relay')}"
+    if action == "convert" and to is not None:
+        rule["kind"] = to
+    elif action == "remove":
+        del slots[index]
+    else:
+        raise ValueError(f"unknown schedule change {action!r}")
+    out = io.StringIO()
+    yaml.dump(data, out)
+    new_text = out.getvalue()
+    parse_settings(new_text, path)  # never write what would not load
+    _replace(path, new_text)
+    return before

@@ -115,3 +115,13 @@ class ExportError(CuratorError):
         self.message = message
         self.path = path
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class ImportFileError(CuratorError, ValueError):
+    """A metrics file to import is unreadable or malformed. Carries the file and line."""
+
+    def __init__(self, message: str, *, path: str, line: int | None = None) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        super().__init__(f"{path}" + (f":{line}" if line else "") + f": {message}")

@@ -174,7 +174,14 @@ class Quit:
     pass
 
 
-Effect = Approve | Reject | Snooze | Undo | OpenUrl | EditExternally | Quit
+@dataclass(frozen=True, slots=True)
+class KeepIdea:
+    """ "Keep for my own post" (issue 15): an idea for the backlog; the item stays undecided."""
+
+    item: Entry
+
+
+Effect = Approve | Reject | Snooze | Undo | OpenUrl | EditExternally | Quit | KeepIdea
 
 
 # -- state -------------------------------------------------------------------------------------
@@ -299,7 +306,7 @@ def _command(state: ReviewState, key: str) -> Result:
     if key in ("enter", "h", "left") and state.mode is Mode.DETAIL:
         return replace(state, mode=Mode.LIST), ()
     if entry is None:
-        if key in ("a", "e", "r", "x", "s", "o"):
+        if key in ("a", "e", "r", "x", "s", "o", "i"):
             return replace(state, message=_nothing_here(state)), ()
         return state, ()
     if key == "a":
@@ -313,6 +320,8 @@ def _command(state: ReviewState, key: str) -> Result:
         return _decided(state, entry, DecisionKind.REJECT, Reject(entry, None))
     if key == "s":
         return _open_prompt(state, Mode.SNOOZE, DEFAULT_SNOOZE, guide=True), ()
+    if key == "i":
+        return replace(state, message="keeping it for your own post…"), (KeepIdea(entry),)
     if key == "o":
         if not entry.url:
             return replace(state, message="this item has no link"), ()
@@ -622,6 +631,7 @@ x              reject                        r       reject with a reason
 s              snooze until a date
                (+3d, 2w, tomorrow, friday, 2026-12-24)
 o              open the link in the browser  u       undo the last decision
+i              keep for my own post (an idea in `curator ideas list`)
 /              filter (escape clears it)     ?       this help
 q              quit, from anywhere but a text box. Each decision is saved as you make it.\
 """

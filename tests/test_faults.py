@@ -618,7 +618,8 @@ def test_slot_done_records_a_web_address(
     app, slot_id = _planned_slot(tmp_path)
     url = "https://www.linkedin.com/posts/claire_recrutement-activity-1"
     config = str(tmp_path / "feeds.yaml")
-    assert main(["--config", config, "slot", "done", slot_id, "--url", f" {url} "]) == 0
+    # the slot is empty: --force records it anyway (issue 15)
+    assert main(["--config", config, "slot", "done", slot_id, "--url", f" {url} ", "--force"]) == 0
     capsys.readouterr()
     assert app.get_slot(slot_id).published_url == url  # type: ignore[attr-defined]
 
@@ -631,7 +632,7 @@ def test_a_stored_script_url_never_reaches_the_calendar(tmp_path: Path) -> None:
     from curator.store.models import SlotRow
 
     app, slot_id = _planned_slot(tmp_path)
-    app.slot_done(slot_id, url="https://example.org/post")  # type: ignore[attr-defined]
+    app.slot_done(slot_id, url="https://example.org/post", force=True)  # type: ignore[attr-defined]
     assert b"https://example.org/post" in app.calendar_ics("claire")  # type: ignore[attr-defined]
     with app.db.session() as session:  # type: ignore[attr-defined]
         session.execute(

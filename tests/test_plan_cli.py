@@ -65,7 +65,8 @@ def test_plan_fills_slots_by_score_with_spacing_and_comments(world: World) -> No
     assert mon["id"] == "claire-2026-11-30-0830-relay"
     assert (mon["comment_starter"] or "").startswith("> ")
     assert "Votre objectif : " in mon["comment_starter"]  # the profile writes in French
-    assert "«\u00a0" in thu["topic"]  # a theme with the item it comes from, French quotes
+    # your own post: a theme and an angle, never another site's headline (issue 15)
+    assert thu["topic"] == "onboarding — ce que j'observe sur le terrain"
     assert set(mon) >= {"id", "start", "kind", "item", "comment", "status", "sequence"}
 
 
@@ -132,7 +133,7 @@ def test_results_log_speaks_the_profile_language(
     _set_language(world, language)
     invoke(world, "plan")
     world.clock[0] = NOW + timedelta(hours=3)
-    invoke(world, "slot", "done", "claire-2026-11-30-0830-relay")
+    invoke(world, "slot", "done", "claire-2026-11-30-0830-relay", "--force")
     world.clock[0] = NOW + timedelta(days=9)
     out = invoke(world, "calendar", "--past").output
     for words in present:
@@ -260,7 +261,7 @@ def test_past_shows_the_results_log(world: World) -> None:
     invoke(world, "plan")
     mon = "claire-2026-11-30-0830-relay"
     world.clock[0] = NOW + timedelta(hours=3)
-    invoke(world, "slot", "done", mon, "--url", "https://example.net/post")
+    invoke(world, "slot", "done", mon, "--url", "https://example.net/post", "--force")
     world.clock[0] = NOW + timedelta(days=9)
     out = invoke(world, "calendar", "--past").output
     assert "Journal des résultats" in out and "30 nov. 2026" in out

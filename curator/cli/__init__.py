@@ -160,9 +160,11 @@ from curator.cli import demo as _demo  # noqa: E402,F401
 from curator.cli import digest as _digest  # noqa: E402,F401
 from curator.cli import export as _export  # noqa: E402,F401
 from curator.cli import fetch as _fetch  # noqa: E402,F401
+from curator.cli import ideas as _ideas  # noqa: E402,F401
 from curator.cli import plan as _plan  # noqa: E402,F401
 from curator.cli import queue as _queue  # noqa: E402,F401
 from curator.cli import queue_actions as _queue_actions  # noqa: E402,F401
+from curator.cli import results as _results  # noqa: E402,F401
 from curator.cli import review as _review  # noqa: E402,F401
 from curator.cli import serve as _serve  # noqa: E402,F401
 

@@ -54,6 +54,7 @@ def explore_lines(config: Path, argv0: str) -> list[str]:
         f"  {base} review --profile claire    # triage the queue",
         f"  {base} queue list --profile sam   # the queue as a table",
         f"  {base} calendar --profile claire  # the two-week plan",
+        f"  {base} results --profile claire   # six weeks of results, with advice",
         f"  {base} feeds list                 # each feed's health",
         "The sample feeds were served only while the demo ran, so `fetch` now reports each",
         "feed as unreachable. Open the .eml files with a mail client; import the .ics files",

@@ -416,10 +416,19 @@ def slot_pin(app: Curator, slot_id: str, off: bool) -> None:
 @slot.command("done")
 @click.argument("slot_id", metavar="ID", shell_complete=complete.slots)
 @click.option("--url", metavar="URL", help="Where it was published.")
+@click.option(
+    "--minutes",
+    type=click.IntRange(1, 24 * 60),
+    help="The time it took [default: the slot's estimate].",
+)
+@click.option("--force", is_flag=True, help="Record a relay without comment, or an empty slot.")
 @pass_app
-def slot_done(app: Curator, slot_id: str, url: str | None) -> None:
-    """Record that a slot was published now (and where): it feeds `calendar --past`."""
-    _show(app.slot_done(slot_id, url=url))
+def slot_done(
+    app: Curator, slot_id: str, url: str | None, minutes: int | None, force: bool
+) -> None:
+    """Record that a slot was published now (where, and the time it took): it feeds
+    `calendar --past` and `curator results`."""
+    _show(app.slot_done(slot_id, url=url, minutes=minutes, force=force))
 
 
 @slot.command("skip")

@@ -27,8 +27,8 @@ def review_command(app: Curator, profile_name: str | None) -> None:
     """Triage the ranked pending items: approve with your comment, reject, snooze, undo.
 
     Keys: j/k move, enter opens the detail, a approves (e: comment in $EDITOR), x rejects
-    (r: with a reason), s snoozes, o opens the link, u undoes, / filters, ? shows help, q quits.
-    Each decision is saved as it is made. NO_COLOR is honoured.
+    (r: with a reason), s snoozes, o opens the link, i keeps it for your own post, u undoes,
+    / filters, ? shows help, q quits. Each decision is saved as it is made. NO_COLOR is honoured.
     """
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InvalidAction(

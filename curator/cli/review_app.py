@@ -27,6 +27,7 @@ from curator import review
 from curator.app import Curator
 from curator.errors import CuratorError
 from curator.outputs.words import EN_SHORT_MONTHS, FR_SHORT_MONTHS, profile_language
+from curator.results import ActivityMeter
 from curator.review import Effect, Key, Mode, ReviewState
 from curator.types import Profile
 
@@ -93,6 +94,8 @@ class ReviewApp(App[ReviewState]):
         self.state = review.start(entries, curator.now(), profile.timezone)
         self.fill = curator.plan_fill(profile.name)
         self._starter_timer: Timer | None = None
+        # The session's active time, idle gaps excluded, counts in `curator results` (issue 15).
+        self.meter = ActivityMeter(curator.now)
 
     def compose(self) -> ComposeResult:
         yield Static(id="header")
@@ -114,6 +117,10 @@ class ReviewApp(App[ReviewState]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.draw()
+
+    def on_unmount(self) -> None:
+        seconds = round(self.meter.active.total_seconds())
+        self.curator.record_active_time(self.profile.name, self.meter.started_at, seconds)
 
     # -- input -> keys ------------------------------------------------------------------------
 
@@ -149,6 +156,7 @@ class ReviewApp(App[ReviewState]):
     # -- keys -> state -> effects ---------------------------------------------------------------
 
     def dispatch(self, key: Key) -> None:
+        self.meter.touch()
         before = self.state.mode
         # Snooze dates are read against the current time, not the time the screen opened.
         self.state = replace(self.state, now=self.curator.now())
@@ -170,6 +178,14 @@ class ReviewApp(App[ReviewState]):
             return
         if isinstance(effect, review.EditExternally):
             self.feed(self.edit_externally(effect.text))
+            return
+        if isinstance(effect, review.KeepIdea):
+            try:
+                idea = self.curator.keep_idea(name, effect.item.id)
+            except CuratorError as e:
+                self.state = replace(self.state, message=str(e))
+                return
+            self.state = replace(self.state, message=f"kept for your own post: idea #{idea.id}")
             return
         try:
             if isinstance(effect, review.Approve):
@@ -250,7 +266,10 @@ class ReviewApp(App[ReviewState]):
             try:
                 with self.suspend():
                     command = [*shlex.split(editor), str(path)]
-                    result = subprocess.run(command, check=False, env=self.child_env)
+                    try:
+                        result = subprocess.run(command, check=False, env=self.child_env)
+                    finally:
+                        self.meter.credit()  # writing the comment is active time
             except (OSError, ValueError) as e:
                 return review.EditorClosed(None, f"{editor}: {e}")
             if result.returncode != 0:

@@ -79,6 +79,11 @@ def run_demo(
         )
         app = Curator.open(config, f"sqlite:///{database.resolve()}", clock=clock)
         try:
+            from curator.demo.history import add_sample_history
+
+            # six past weeks of posts and results: `curator results` and the digest's weekly
+            # section show a real review (issue 15)
+            add_sample_history(app, now)
             report = app.run()
             calendars = _review_and_plan(app)
             outputs = sorted(p for p in directory.iterdir() if p.suffix in {".ics", ".eml"})

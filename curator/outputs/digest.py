@@ -131,6 +131,15 @@ class FeedAlert:
 
 
 @dataclass(frozen=True, slots=True)
+class WeeklyBlock:
+    """The week in review (issue 15), shown in the first digest of each week: lines already
+    written in the profile's language by `curator.results.weekly_block`."""
+
+    heading: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class DigestContent:
     profile: str
     day: date  # the profile's local date
@@ -146,6 +155,7 @@ class DigestContent:
     more_failing: int = 0
     send_when_empty: bool = False
     recipients: tuple[str, ...] = ()
+    weekly: WeeklyBlock | None = None  # the first digest of each week only
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -174,7 +184,13 @@ class DigestContent:
     @property
     def is_empty(self) -> bool:
         """Nothing new and nothing due: no email is needed (unless `send_when_empty`)."""
-        return not self.entries and not self.more and not self.open_slots and not self.comments_due
+        return (
+            not self.entries
+            and not self.more
+            and not self.open_slots
+            and not self.comments_due
+            and self.weekly is None
+        )
 
     @property
     def should_send(self) -> bool:
@@ -683,6 +699,9 @@ def render_text(content: DigestContent) -> str:
         if line.url:
             out.append(f"    <{line.url}>")
     out.append("")
+
+    if content.weekly:
+        out += [f"== {content.weekly.heading} ==", "", *content.weekly.lines, ""]
 
     if content.failing:
         out += [f"== {s['failing']} ==", ""]

@@ -256,3 +256,78 @@ class MetaRow(Base):
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime]
+
+
+class PostRow(Base):
+    """A published slot as the results see it (issue 15): the time it took and what it earned.
+
+    Written when the slot is marked published, with a snapshot of what the results are grouped
+    by (its source and the objective's terms its item matched), since an item's score and even
+    the item itself leave the scoring window long before a quarter's figures are read.
+    """
+
+    __tablename__ = "posts"
+
+    slot_id: Mapped[str] = mapped_column(
+        ForeignKey("slots.id", ondelete="CASCADE"), primary_key=True
+    )
+    profile: Mapped[str] = mapped_column(ForeignKey("profiles.name", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
+    title: Mapped[str | None] = mapped_column(Text)  # the item's title, or the original's topic
+    source: Mapped[str | None] = mapped_column(String(300))
+    topics: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    url: Mapped[str | None] = mapped_column(String(2048), index=True)
+    published_at: Mapped[datetime]
+    minutes: Mapped[int] = mapped_column(Integer)  # reported by the user, else the estimate
+    # None until results are entered; then each count, 0 included.
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    results_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class PostResultChangeRow(Base):
+    """Every entry or change of a post's results, kept with its date: a week's figures never
+    move silently (issue 15)."""
+
+    __tablename__ = "post_result_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.slot_id", ondelete="CASCADE"), index=True
+    )
+    changed_at: Mapped[datetime]
+    origin: Mapped[str] = mapped_column(String(300))  # "cli", "import FILE"
+    results: Mapped[dict[str, Any]] = mapped_column(JSON)  # the whole set after the change
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ActiveTimeRow(Base):
+    """Time curator measured itself: a review session's active time, idle gaps excluded."""
+
+    __tablename__ = "active_time"
+    __table_args__ = (Index("ix_active_time_profile_started_at", "profile", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile: Mapped[str] = mapped_column(ForeignKey("profiles.name", ondelete="CASCADE"))
+    activity: Mapped[str] = mapped_column(String(20))  # "review"
+    started_at: Mapped[datetime]
+    seconds: Mapped[int] = mapped_column(Integer)
+
+
+class IdeaRow(Base):
+    """The backlog of ideas for the user's own posts (issue 15)."""
+
+    __tablename__ = "ideas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    profile: Mapped[str] = mapped_column(ForeignKey("profiles.name", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    angle: Mapped[str | None] = mapped_column(Text)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_slot_id: Mapped[str | None] = mapped_column(String(200))
+    dropped_at: Mapped[datetime | None]

@@ -1,0 +1,71 @@
+"""`curator ideas ...`: the backlog of ideas for your own posts (issue 15)."""
+
+from __future__ import annotations
+
+import click
+
+from curator.app import Curator
+from curator.cli import choose_profile, cli, echo_json, pass_app
+from curator.ideas import Idea
+
+
+@cli.group("ideas")
+def ideas_group() -> None:
+    """Ideas for your own posts: original slots are filled from them first."""
+
+
+def _show(idea: Idea) -> str:
+    state = "dropped" if idea.dropped_at else ("used" if idea.used_at else "open")
+    where = f" -> {idea.used_slot_id}" if idea.used_slot_id else ""
+    return f"#{idea.id} [{state}{where}] {idea.topic}"
+
+
+@ideas_group.command("add")
+@click.argument("text")
+@click.option("--angle", help="The angle you want to take on it.")
+@click.option("--profile", metavar="NAME", help="Profile (default: the only profile).")
+@pass_app
+def ideas_add(app: Curator, text: str, angle: str | None, profile: str | None) -> None:
+    """Add an idea (TEXT) to the backlog."""
+    idea = app.add_idea(choose_profile(app, profile).name, text, angle=angle)
+    click.echo(f"Added {_show(idea)}. `curator plan` gives it to the next free original slot.")
+
+
+@ideas_group.command("list")
+@click.option("--profile", metavar="NAME", help="Profile (default: the only profile).")
+@click.option("--all", "all_", is_flag=True, help="Also the ideas used or dropped.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@pass_app
+def ideas_list(app: Curator, profile: str | None, all_: bool, as_json: bool) -> None:
+    """The backlog, oldest first."""
+    rows = app.ideas(choose_profile(app, profile).name, all_=all_)
+    if as_json:
+        echo_json(
+            [
+                {
+                    "id": i.id,
+                    "text": i.text,
+                    "angle": i.angle,
+                    "item_id": i.item_id,
+                    "created_at": i.created_at.isoformat(),
+                    "used_slot_id": i.used_slot_id,
+                    "used_at": i.used_at.isoformat() if i.used_at else None,
+                    "dropped_at": i.dropped_at.isoformat() if i.dropped_at else None,
+                }
+                for i in rows
+            ]
+        )
+        return
+    if not rows:
+        click.echo('No ideas yet: `curator ideas add "TEXT"`, or `i` in `curator review`.')
+    for idea in rows:
+        click.echo(_show(idea))
+
+
+@ideas_group.command("drop")
+@click.argument("idea_id", metavar="ID", type=int)
+@click.option("--profile", metavar="NAME", help="Profile (default: the only profile).")
+@pass_app
+def ideas_drop(app: Curator, idea_id: int, profile: str | None) -> None:
+    """Drop an idea from the backlog (kept in `list --all`)."""
+    click.echo(f"Dropped {_show(app.drop_idea(choose_profile(app, profile).name, idea_id))}")
