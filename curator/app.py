@@ -266,7 +266,7 @@ class Curator:
                     recorded=repo.get_meta(session, _DIGEST_FILE_KEY.format(profile=p.name)),
                 )
                 profiles[p.name] = {
-                    "queue": len(queue_store.pending(session, p.name, now)),
+                    "queue": queue_store.count_pending(session, p.name, now),
                     "next_slots": [
                         {
                             "id": s.id,
@@ -501,14 +501,18 @@ class Curator:
         with self.db.session() as session:
             item, score, folded = review_store.item_with_score(session, profile, item_id)
             current = decisions.current_for(session, profile, item_id)
-        starter = _starters(p, {item_id: (item, score)})(item_id)
+            planned = review_store.slot_starter(session, profile, item_id)
+        # The starter the plan wrote, else one from the item's lead and the words it ranked
+        # for: the scorer's sentence picker loads scikit-learn, seconds for one item (issue 19).
+        starter = planned or _quick_starter(p, item, score)
         score = score or Score(profile, item_id, final=0.0, relevance=0.0)
         return review.entry_for(item, score, folded, starter), current
 
-    # A decision re-plans at once (milliseconds), so the calendar shows it. With `learn`, the
-    # scorer first re-scores with it as feedback (about a second for a few hundred items): the
-    # queue commands do so after each decision, the review screen and `queue apply` once at the
-    # end, so the list does not reshuffle under the user's keys.
+    # A decision re-plans at once (milliseconds), so the calendar shows it, and re-scores nothing
+    # (issue 19: re-scoring the whole window took 15 s after a year of feeds): the next
+    # incremental pass (`curator run`, the service's tick, or `learn` at the end of a review)
+    # re-scores the head of the queue with it as feedback. `learn` is kept for callers that
+    # decide in bulk and learn once (`queue apply`): there it is the same as not learning.
 
     def approve(
         self, profile: str, item_id: int, comment: str | None = None, *, learn: bool = True
@@ -545,8 +549,6 @@ class Curator:
             current = decisions.current_for(session, profile, item_id)
         review.check_pending(item, current, self.now(), tz)
         decision = self.decide(profile, item_id, kind, **fields)
-        if learn:
-            self.score(profile)
         slot = self._replan_for(profile, item_id)
         return review.Outcome(decision, slot, (note,) if note else ())
 
@@ -576,14 +578,12 @@ class Curator:
                     )
             undone = decisions.undo_last(session, profile, item_id)
         if undone is not None:
-            if learn:
-                self.score(profile)
             self._replan_for(profile, undone.item_id)
         return undone
 
     def learn(self, profile: str) -> str:
         """Re-score with the decisions made so far as feedback, then re-plan with the scores."""
-        report = self.score(profile)
+        report = self.score(profile, incremental=True)
         self.plan(profile)
         return report.summary()
 
@@ -621,15 +621,35 @@ class Curator:
         return review.week_fill(rows)
 
     def _replan_for(self, profile: str, item_id: int) -> Slot | None:
-        """Re-plan after a decision, so the calendar shows it; the slot the item now takes."""
-        report = self.plan(profile)
+        """Re-plan after a decision, so the calendar shows it; the slot the item now takes.
+
+        The comment starter of a newly placed item is left to the next full plan (a run, the
+        service): computing it loads the scorer, seconds for a command that otherwise takes a
+        fraction of one (issue 19)."""
+        report = self.plan(profile, starters=False)
         slots = [s for p in report.plans for s in p.slots if s.item_id == item_id]
         return slots[0] if slots else None
 
     # --- scoring and the review queue ------------------------------------------------------
 
-    def score(self, profile: str | None = None) -> ScoreReport:
-        """Re-score the items of the rolling window for one profile (or all) and store ranks."""
+    #: An incremental pass (`incremental=True`) does the work of a full one when the last full
+    #: pass is older than this: freshness decays for every item, not only the re-scored ones.
+    FULL_EVERY = timedelta(hours=24)
+    #: An incremental pass re-scores the best this many ranked items of a profile's queue ...
+    SCORE_HEAD = 500
+    #: ... and a full pass stores the queue down to this rank (and every decided item).
+    SCORE_KEEP = 2000
+    _PASS_KEY = "score.pass.{profile}"
+
+    def score(self, profile: str | None = None, *, incremental: bool = False) -> ScoreReport:
+        """Re-score the items of the rolling window for one profile (or all) and store ranks.
+
+        A full pass (`curator score`, the daily job) scores every item of the window. With
+        `incremental` (a run, the service's tick, the end of a review), a profile whose last
+        full pass is recent re-scores only what may have changed (issue 19): the head of its
+        queue, the items that arrived since, and the items whose decision changed; the rest of
+        the queue keeps its scores until the next full pass.
+        """
         # Imported here: scikit-learn costs every other command a second and ~100 MB.
         from curator import score as scoring
 
@@ -637,30 +657,134 @@ class Curator:
         now = self.now()
         since = now - timedelta(days=scoring.WINDOW_DAYS)
         with self.db.session() as session:
-            items = repo.list_items(session, since=since)
             stats = self._corpus_stats(session, since, now)
             weights = score_store.feed_weights(session)
-            matrix = scoring.vectorize(items, stats)
-            report = ScoreReport(items=len(items))
-            for p in profiles:
-                history = decisions.history(session, p.name)
-                decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
-                examples = score_store.items_by_url(session, p.examples)
-                result = scoring.score_items(
-                    p,
-                    items,
-                    decisions=history,
-                    decided_items=decided,
-                    stats=stats,
-                    feed_weights=weights,
-                    now=now,
-                    example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
-                    matrix=matrix,
-                )
-                score_store.replace_scores(session, p.name, result.scores, now)
-                pending = sum(1 for s in result.scores if s.rank is not None)
-                report.profiles.append(ProfileScores(p.name, len(items), pending, result.warnings))
+            states = {
+                p.name: repo.get_meta(session, self._PASS_KEY.format(profile=p.name))
+                for p in profiles
+            }
+            marks = {p.name: _pass_mark(p, weights) for p in profiles}
+            quick = [
+                p
+                for p in profiles
+                if incremental
+                and _can_update(states[p.name], marks[p.name], now, since, self.FULL_EVERY)
+            ]
+            full = [p for p in profiles if p not in quick]
+            report = ScoreReport(items=0)
+            if full:
+                items = repo.list_items(session, since=since)
+                report.items = len(items)
+                matrix = scoring.vectorize(items, stats)
+                for p in full:
+                    decided = decisions.current_ids(session, p.name)
+                    result = self._score_profile(session, p, items, matrix, stats, weights, now)
+                    kept = scoring.kept_scores(result.scores, decided, self.SCORE_KEEP)
+                    score_store.replace_scores(session, p.name, kept, now)
+                    pending = sum(1 for s in kept if s.rank is not None)
+                    report.profiles.append(
+                        ProfileScores(p.name, len(items), pending, result.warnings)
+                    )
+                    self._save_pass(session, p.name, marks[p.name], now, now, decided)
+            if quick:
+                report.items = max(report.items, self._score_quick(
+                    session, quick, states, marks, stats, weights, since, now, report
+                ))  # fmt: skip
         return report
+
+    def _score_profile(
+        self,
+        session: Any,
+        p: Profile,
+        items: list[Item],
+        matrix: scoring.ItemMatrix,
+        stats: scoring.CorpusStats,
+        weights: dict[int, float],
+        now: datetime,
+    ) -> scoring.ScoreResult:
+        from curator import score as scoring
+
+        history = decisions.history(session, p.name)
+        decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
+        examples = score_store.items_by_url(session, p.examples)
+        return scoring.score_items(
+            p,
+            items,
+            decisions=history,
+            decided_items=decided,
+            stats=stats,
+            feed_weights=weights,
+            now=now,
+            example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
+            matrix=matrix,
+        )
+
+    def _score_quick(
+        self,
+        session: Any,
+        profiles: list[Profile],
+        states: dict[str, Any],
+        marks: dict[str, str],
+        stats: scoring.CorpusStats,
+        weights: dict[int, float],
+        since: datetime,
+        now: datetime,
+        report: ScoreReport,
+    ) -> int:
+        """The incremental pass of `score`; returns how many items it analysed."""
+        from curator import score as scoring
+
+        wanted: dict[str, set[int]] = {}
+        decided_now: dict[str, dict[int, int]] = {}
+        for p in profiles:
+            state = states[p.name]
+            decided = decisions.current_ids(session, p.name)
+            before = {int(k): v for k, v in state["decided"].items()}
+            changed = {i for i, d in decided.items() if before.get(i) != d}
+            changed |= set(before) - set(decided)  # undone
+            new = score_store.active_ids_fetched(
+                session, datetime.fromisoformat(state["through"]), now
+            )
+            head = score_store.ranked_head(session, p.name, self.SCORE_HEAD)
+            wanted[p.name] = set(head) | new | changed
+            decided_now[p.name] = decided
+        every = set().union(*wanted.values())
+        # Items of the window only, like a full pass; analysed once for all the profiles.
+        items = repo.list_items(session, since=since, ids=every) if every else []
+        by_id = {i.id: i for i in items}
+        matrix = scoring.vectorize(items, stats)
+        for p in profiles:
+            ids = sorted(i for i in wanted[p.name] if i in by_id)
+            subset = [by_id[i] for i in ids]
+            result = self._score_profile(
+                session, p, subset, scoring.select_rows(matrix, ids), stats, weights, now
+            )
+            others = score_store.ranked_finals(session, p.name, exclude=ids)
+            scores = scoring.merge_ranks(result.scores, self.SCORE_HEAD, others)
+            score_store.drop_scores_before(session, p.name, since)
+            score_store.update_scores(session, p.name, scores, now)
+            pending = len(others) + sum(1 for s in scores if s.rank is not None)
+            report.profiles.append(ProfileScores(p.name, len(subset), pending, result.warnings))
+            full_at = datetime.fromisoformat(states[p.name]["full_at"])
+            self._save_pass(session, p.name, marks[p.name], full_at, now, decided_now[p.name])
+        return len(items)
+
+    def _save_pass(
+        self,
+        session: Any,
+        profile: str,
+        mark: str,
+        full_at: datetime,
+        now: datetime,
+        decided: dict[int, int],
+    ) -> None:
+        state = {
+            "mark": mark,
+            "full_at": full_at.isoformat(),
+            "through": now.isoformat(),
+            "decided": {str(k): v for k, v in decided.items()},
+        }
+        repo.set_meta(session, self._PASS_KEY.format(profile=profile), state, now)
 
     def _corpus_stats(self, session: Any, since: datetime, now: datetime) -> scoring.CorpusStats:
         """Document frequencies of the window, updated with what arrived and what left since
@@ -692,7 +816,7 @@ class Curator:
             return queue_store.pending(session, profile, self.now(), limit=limit)
 
     def _score_stage(self) -> tuple[str, dict[str, Any]]:
-        report = self.score()
+        report = self.score(incremental=True)
         detail = {
             p.profile: {"pending": p.pending, "warnings": p.warnings} for p in report.profiles
         }
@@ -780,15 +904,18 @@ class Curator:
 
     # --- editorial plan (issue 5) -------------------------------------------------------------
 
-    def plan(self, profile: str | None = None) -> PlanReport:
-        """Re-plan each profile's slots from its approved items, scores and existing slots."""
+    def plan(self, profile: str | None = None, *, starters: bool = True) -> PlanReport:
+        """Re-plan each profile's slots from its approved items, scores and existing slots.
+
+        Without `starters`, a slot that gets a new item has no comment starter until the next
+        plan with them."""
         now = self.now()
         report = PlanReport(now=now)
         for p in self.settings.select_profiles(profile):
-            report.plans.append(self._plan_profile(p, now))
+            report.plans.append(self._plan_profile(p, now, starters=starters))
         return report
 
-    def _plan_profile(self, profile: Profile, now: datetime) -> ProfilePlan:
+    def _plan_profile(self, profile: Profile, now: datetime, *, starters: bool) -> ProfilePlan:
         from curator.outputs.words import profile_language
 
         tz = planner.zone(profile.timezone)
@@ -811,7 +938,11 @@ class Curator:
                 ),
                 objective=profile.objective,
                 cancelled=slot_store.removed_sequences(session, profile.name),
-                starter_for=_starters(profile, {a.item.id: (a.item, a.score) for a in approved}),
+                starter_for=(
+                    _starters(profile, {a.item.id: (a.item, a.score) for a in approved})
+                    if starters
+                    else None
+                ),
                 language=profile_language(profile),
             )
             slot_store.save_slots(session, result.changed, tz, now)
@@ -879,7 +1010,7 @@ class Curator:
     def skip_slot(self, slot_id: str) -> Slot:
         """Skip a slot; its item is planned again at the next free fitting slot."""
         slot = self._slot_action(slot_id, lambda s, _, now: planner.skip_slot(s, now))
-        self.plan(slot.profile)
+        self.plan(slot.profile, starters=False)
         return slot
 
     def get_slot(self, slot_id: str) -> Slot:
@@ -1183,6 +1314,30 @@ def _titles(session: Any, scores: list[Score]) -> dict[int, str]:
     return {i.id: i.title for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
 
 
+def _pass_mark(profile: Profile, weights: dict[int, float]) -> str:
+    """What a profile's stored scores were computed from, besides the items and decisions: a
+    change of objective, keywords, schedule or feed weights calls for a full pass."""
+    import hashlib
+
+    text = repr((profile, sorted(weights.items())))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _can_update(
+    state: Any, mark: str, now: datetime, since: datetime, full_every: timedelta
+) -> bool:
+    """Whether an incremental pass may stand for a full one (see `Curator.score`)."""
+    if not isinstance(state, dict) or state.get("mark") != mark:
+        return False
+    try:
+        full_at = datetime.fromisoformat(state["full_at"])
+        through = datetime.fromisoformat(state["through"])
+        dict(state["decided"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return now - full_at < full_every and since <= through <= now
+
+
 def _candidate(item: Item, score: Score | None, comment: str | None) -> planner.Candidate:
     usable = score is not None and not score.blocked
     return planner.Candidate(
@@ -1194,6 +1349,14 @@ def _candidate(item: Item, score: Score | None, comment: str | None) -> planner.
         comment=comment,
         topics=tuple(t.text.casefold() for t in score.why[:3]) if score is not None else (),
     )
+
+
+def _quick_starter(profile: Profile, item: Item, score: Score | None) -> str | None:
+    """A comment starter without the scorer: the item's first sentences and its `why` terms."""
+    sentences = planner.lead_sentences(item.text, 2, title=item.title)
+    terms = [t.text for t in score.why[:3]] if score is not None else []
+    language = profile.language if profile.language in ("fr", "en") else item.language
+    return planner.comment_starter(sentences, terms, language=language or "en")
 
 
 def _starters(

@@ -35,8 +35,9 @@ import re
 import unicodedata
 import warnings
 import zlib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
 from itertools import chain, pairwise
@@ -927,3 +928,43 @@ def key_sentences(profile: Profile, item: Item, n: int = 2) -> list[str]:
     else:
         picked = sorted(_top_indices(sims, n).tolist())
     return [sentences[i] for i in picked]
+
+
+# ---------------------------------------------------------------------------------------------
+# Incremental passes (issue 19): how much is scored, not how
+
+
+def select_rows(matrix: ItemMatrix, item_ids: Sequence[int]) -> ItemMatrix:
+    """The rows of `matrix` for `item_ids` (each must be in it), in that order: items vectorised
+    once, scored for several profiles that each look at some of them."""
+    where = {item_id: k for k, item_id in enumerate(matrix.item_ids)}
+    rows = [where[i] for i in item_ids]
+    return ItemMatrix(tuple(item_ids), matrix.x[rows], matrix.idf)
+
+
+def kept_scores(scores: Sequence[Score], decided: Iterable[int], keep: int) -> list[Score]:
+    """What a full pass stores: the queue down to rank `keep` and every decided item (an
+    approved item's score plans it; a snoozed one comes back with it). Nobody reviews the
+    100,000th item of a queue, and storing it cost seconds per profile."""
+    wanted = set(decided)
+    return [s for s in scores if (s.rank is not None and s.rank <= keep) or s.item_id in wanted]
+
+
+def merge_ranks(scores: Sequence[Score], head: int, others: Sequence[float]) -> list[Score]:
+    """Ranks for the items an incremental pass re-scored (the head of the queue, new items,
+    items whose decision changed), beside the stored ranked items it left alone.
+
+    The pass ranked its items among themselves: the first `head` ranks stand (the stored items
+    below them were ranked after the old head, so they stay after it). A re-scored item ranked
+    below `head` goes among the stored ones by its final score, as the tail of a full ranking is
+    ordered (ties share a rank: the next full pass renumbers). `others`: the final scores of
+    the stored ranked items not re-scored, in any order.
+    """
+    lower = sorted(others)
+    out = []
+    for s in scores:
+        if s.rank is not None and s.rank > head:
+            above = len(lower) - bisect_right(lower, s.final)
+            s = replace(s, rank=head + 1 + above)
+        out.append(s)
+    return out
