@@ -325,6 +325,7 @@ def build_history(
 class Sample:
     seconds: float
     rss_mb: float
+    cpu: float = 0.0  # user + system seconds: comparable when other work shares the cores
 
 
 @dataclass
@@ -346,6 +347,7 @@ class Line:
         out: dict[str, Any] = {
             "what": self.what,
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(statistics.median(s.cpu for s in self.runs), 3),
             "rss_mb": round(self.rss_mb, 1),
             "runs": [round(s.seconds, 3) for s in self.runs],
         }
@@ -355,6 +357,9 @@ class Line:
                 statistics.median(s.seconds for s in self.baseline_runs), 3
             )
             out["baseline_rss_mb"] = round(max(s.rss_mb for s in self.baseline_runs), 1)
+            out["baseline_cpu_seconds"] = round(
+                statistics.median(s.cpu for s in self.baseline_runs), 3
+            )
         return out
 
 
@@ -370,7 +375,7 @@ def measure(argv: Sequence[str], *, env: dict[str, str] | None = None) -> Sample
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n{err}")
-    return Sample(seconds, usage.ru_maxrss / 1024)
+    return Sample(seconds, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def curator(config: Path, *args: str) -> list[str]:
@@ -419,7 +424,9 @@ def run_lines(history: History, runs: int) -> list[Line]:
         result = Line(what, samples)
         lines.append(result)
         print(
-            f"  {what:<46} {result.seconds * 1000:9.0f} ms  {result.rss_mb:7.0f} MB",
+            f"  {what:<46} {result.seconds * 1000:9.0f} ms  "
+            f"cpu {statistics.median(x.cpu for x in samples) * 1000:7.0f} ms  "
+            f"{result.rss_mb:7.0f} MB",
             file=sys.stderr,
         )
         return result
@@ -536,14 +543,20 @@ def main() -> None:
     print(f"{args.items} items, {args.runs} runs each (median wall, peak RSS):", file=sys.stderr)
     lines = run_lines(history, args.runs)
     print()
-    print(f"| what ({history.items:,} items) | wall | peak RSS | baseline |")
-    print("|---|---|---|---|")
+    print(f"| what ({history.items:,} items) | wall | CPU | peak RSS | baseline |")
+    print("|---|---|---|---|---|")
     for ln in lines:
         d = ln.as_dict()
         base = ""
         if ln.baseline:
-            base = f"{d['baseline_seconds']:.2f} s, {d['baseline_rss_mb']:.0f} MB ({ln.baseline})"
-        print(f"| `curator {ln.what}` | {d['seconds']:.2f} s | {d['rss_mb']:.0f} MB | {base} |")
+            base = (
+                f"{d['baseline_seconds']:.2f} s, CPU {d['baseline_cpu_seconds']:.2f} s, "
+                f"{d['baseline_rss_mb']:.0f} MB ({ln.baseline})"
+            )
+        print(
+            f"| `curator {ln.what}` | {d['seconds']:.2f} s | {d['cpu_seconds']:.2f} s "
+            f"| {d['rss_mb']:.0f} MB | {base} |"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
@@ -552,6 +565,8 @@ def main() -> None:
                 "runs": args.runs,
                 "measured_at": datetime.now(UTC).isoformat(),
                 "cpus": os.cpu_count(),
+                # Other work on the machine stretches wall times, not CPU times.
+                "load_average": os.getloadavg(),
                 "lines": [ln.as_dict() for ln in lines],
             },
             indent=1,

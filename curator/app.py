@@ -673,7 +673,7 @@ class Curator:
             full = [p for p in profiles if p not in quick]
             report = ScoreReport(items=0)
             if full:
-                items = repo.list_items(session, since=since)
+                items = score_store.window_items(session, since)
                 report.items = len(items)
                 matrix = scoring.vectorize(items, stats)
                 for p in full:
@@ -750,7 +750,7 @@ class Curator:
             decided_now[p.name] = decided
         every = set().union(*wanted.values())
         # Items of the window only, like a full pass; analysed once for all the profiles.
-        items = repo.list_items(session, since=since, ids=every) if every else []
+        items = score_store.window_items(session, since, every) if every else []
         by_id = {i.id: i for i in items}
         matrix = scoring.vectorize(items, stats)
         for p in profiles:

@@ -237,3 +237,15 @@ def test_merge_ranks_places_the_rescored_tail_among_the_stored_one() -> None:
     rescored = [s(1, 0.9, 1), s(2, 0.8, 2), s(3, 0.5, 3), s(4, 0.1, 4), s(5, 0.7, None)]
     merged = scoring.merge_ranks(rescored, 2, others=[0.6, 0.4, 0.3])
     assert [m.rank for m in merged] == [1, 2, 4, 6, None]
+
+
+def test_the_window_is_read_as_the_repository_reads_it(world: World) -> None:
+    from curator.store import repo
+    from curator.store.scores import window_items
+
+    since = T0 - timedelta(hours=10)
+    with world.app.db.session() as session:
+        expected = repo.list_items(session, since=since)
+        assert window_items(session, since) == expected and expected
+        some = {expected[0].id, expected[-1].id}
+        assert window_items(session, since, some) == [expected[0], expected[-1]]
