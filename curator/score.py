@@ -350,7 +350,8 @@ class CorpusStats:
             "nnz": int(nz.size),
             "through": self.through.isoformat() if self.through else None,
             "since": self.since.isoformat() if self.since else None,
-            "df": base64.b64encode(zlib.compress(blob, 6)).decode("ascii"),
+            # Level 1: written on every scoring pass; level 6 took 0.2 s more for 7% less (issue 19)
+            "df": base64.b64encode(zlib.compress(blob, 1)).decode("ascii"),
         }
 
     @classmethod
