@@ -531,7 +531,11 @@ def main() -> None:
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "history.json")
+    parser.add_argument("--table", type=Path, help="only print the table of a JSON written before")
     args = parser.parse_args()
+    if args.table:
+        print(markdown_table(json.loads(args.table.read_text(encoding="utf-8"))))
+        return
     history = History.load(args.folder) if args.reuse else None
     if history is None or history.items != args.items:
         print(f"building {args.items} items in {args.folder} ...", file=sys.stderr)
@@ -542,21 +546,6 @@ def main() -> None:
         return
     print(f"{args.items} items, {args.runs} runs each (median wall, peak RSS):", file=sys.stderr)
     lines = run_lines(history, args.runs)
-    print()
-    print(f"| what ({history.items:,} items) | wall | CPU | peak RSS | baseline |")
-    print("|---|---|---|---|---|")
-    for ln in lines:
-        d = ln.as_dict()
-        base = ""
-        if ln.baseline:
-            base = (
-                f"{d['baseline_seconds']:.2f} s, CPU {d['baseline_cpu_seconds']:.2f} s, "
-                f"{d['baseline_rss_mb']:.0f} MB ({ln.baseline})"
-            )
-        print(
-            f"| `curator {ln.what}` | {d['seconds']:.2f} s | {d['cpu_seconds']:.2f} s "
-            f"| {d['rss_mb']:.0f} MB | {base} |"
-        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
@@ -574,7 +563,29 @@ def main() -> None:
         + "\n",
         encoding="utf-8",
     )
+    print()
+    print(markdown_table(json.loads(args.out.read_text(encoding="utf-8"))))
     print(f"\nwritten to {args.out}", file=sys.stderr)
+
+
+def markdown_table(data: dict[str, Any]) -> str:
+    """The README's "How curator scales" table, from the JSON this script writes."""
+    rows = [
+        f"| what ({data['items']:,} items) | wall | CPU | peak RSS | baseline, same run |",
+        "|---|---|---|---|---|",
+    ]
+    for d in data["lines"]:
+        base = ""
+        if d.get("baseline"):
+            base = (
+                f"{d['baseline_seconds']:.2f} s, CPU {d['baseline_cpu_seconds']:.2f} s, "
+                f"{d['baseline_rss_mb']:.0f} MB ({d['baseline']})"
+            )
+        rows.append(
+            f"| `curator {d['what']}` | {d['seconds']:.2f} s | {d['cpu_seconds']:.2f} s "
+            f"| {d['rss_mb']:.0f} MB | {base} |"
+        )
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

@@ -1199,7 +1199,11 @@ class Curator:
         with self.db.session() as session:
             before = digests.sent_before(session, p.name, d)
             since = before[0].sent_at if before and before[0].sent_at else now - DEFAULT_LOOKBACK
-            queue = queue_store.pending(session, p.name, now)
+            # Only what the digest can show (new since the last one, above its floor): the
+            # whole queue is thousands of items after a year (issue 19).
+            queue = queue_store.pending(
+                session, p.name, now, fetched_after=since, min_final=p.digest.min_score
+            )
             slots = slot_store.list_slots(session, p.name, since=start, until=end)
             held = {s.item_id for s in slots if s.item_id is not None}
             slot_items = {i.id: i for i in repo.list_items(session, state=None, ids=held)}

@@ -60,9 +60,21 @@ def count_pending(session: Session, profile: str, now: datetime) -> int:
 
 
 def pending(
-    session: Session, profile: str, now: datetime, *, limit: int | None = None
+    session: Session,
+    profile: str,
+    now: datetime,
+    *,
+    limit: int | None = None,
+    fetched_after: datetime | None = None,
+    min_final: float | None = None,
 ) -> list[QueueEntry]:
+    """The pending queue, best first; `fetched_after` and `min_final` keep only the items
+    fetched after a date and scored at least so much (what a digest can show)."""
     current, condition = _pending_filter(profile, now)
+    if fetched_after is not None:
+        condition = and_(condition, ItemRow.fetched_at > fetched_after)
+    if min_final is not None:
+        condition = and_(condition, ScoreRow.final >= min_final)
     query = (
         select(ItemRow, ScoreRow, FeedRow.name, FeedRow.title, current.c.kind)
         .join(ScoreRow, and_(ScoreRow.item_id == ItemRow.id, ScoreRow.profile == profile))
