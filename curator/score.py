@@ -277,6 +277,21 @@ def _item_counts(items: Sequence[Item]) -> sparse.csr_matrix:
     return _count_texts(texts)
 
 
+COUNT_CHUNK = 10_000  # items counted at once: the counting arrays are ~50 bytes a term
+
+
+def _chunked_counts(items: Sequence[Item]) -> sparse.csr_matrix:
+    """`_item_counts` a chunk at a time, the same matrix: counting 100,000 items at once held
+    gigabytes of intermediate arrays (issue 19)."""
+    if len(items) <= COUNT_CHUNK:
+        return _item_counts(items)
+    parts = [
+        _item_counts(items[start : start + COUNT_CHUNK])
+        for start in range(0, len(items), COUNT_CHUNK)
+    ]
+    return sparse.csr_matrix(sparse.vstack(parts, format="csr"))
+
+
 # ---------------------------------------------------------------------------------------------
 # Corpus statistics
 
@@ -320,7 +335,7 @@ class CorpusStats:
         df = self.df.copy()
         n = self.n_docs
         if added:
-            df += _doc_freq(_item_counts(added))
+            df += _doc_freq(_chunked_counts(added))
             n += len(added)
         if removed:
             df -= _doc_freq(_item_counts(removed))
@@ -395,7 +410,9 @@ class ItemMatrix:
 
 
 def _tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
-    x = counts.astype(np.float64)
+    """Weights `counts` in place (every caller passes counts it does not keep): 100,000 items
+    are hundreds of megabytes, and each copy of them counted in the peak (issue 19)."""
+    x = counts.astype(np.float64, copy=False)
     np.log(x.data, out=x.data)
     x.data += 1.0
     x.data *= idf[x.indices]
@@ -405,12 +422,15 @@ def _tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
 def _normalize(x: sparse.csr_matrix) -> sparse.csr_matrix:
     norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
     norms[norms == 0] = 1.0
-    return sparse.csr_matrix(sparse.diags(1.0 / norms) @ x)
+    # Each row times its inverse norm, in place: the same products as a diagonal matrix times
+    # x, without two more copies of the matrix.
+    x.data *= np.repeat(1.0 / norms, np.diff(x.indptr))
+    return x
 
 
 def vectorize(items: Sequence[Item], stats: CorpusStats | None) -> ItemMatrix:
     """Analyse and weight the items. Without stats, the idf is fitted on the items themselves."""
-    counts = _item_counts(items)
+    counts = _chunked_counts(items)
     if stats is None or stats.n_docs == 0:
         stats = CorpusStats(len(items), _doc_freq(counts))
     idf = stats.idf()
