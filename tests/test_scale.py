@@ -66,10 +66,12 @@ class World:
             return {item_id: rank for item_id, rank in rows}
 
 
-@pytest.fixture
-def world(write_config: Callable[[str], Path], db_url: str) -> Iterator[World]:
-    """30 items about recruiting (and a few off topic), scored once by a full pass at T0."""
-    w = World(write_config(CONFIG), db_url)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def world(request: pytest.FixtureRequest, write_config: Callable[[str], Path]) -> Iterator[World]:
+    """30 items about recruiting (and a few off topic), scored once by a full pass at T0, on a
+    SQLite file and on PostgreSQL."""
+    url = request.getfixturevalue("db_url" if request.param == "sqlite" else "pg_url")
+    w = World(write_config(CONFIG), url)
     for k in range(25):
         topic = TOPICS[k % len(TOPICS)]
         w.add(
