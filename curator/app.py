@@ -406,8 +406,18 @@ class Curator:
         now = self.now()
         with self.db.session() as session:
             last = repo.get_meta(session, self._LAST_FULL_REFRESH)
+            # Decisions made by the queue commands since the last pass are learned now: they
+            # re-score nothing themselves (issue 19).
+            decided = any(
+                _decided_since_pass(
+                    repo.get_meta(session, self._PASS_KEY.format(profile=p.name)),
+                    decisions.current_ids(session, p.name),
+                )
+                for p in self.settings.profiles
+            )
         stale = last is None or now - datetime.fromisoformat(last) >= self.REFRESH_EVERY
-        if not (report.new_items or report.updated_items or report.clustered or stale):
+        changed = report.new_items or report.updated_items or report.clustered or decided
+        if not (changed or stale):
             return detail
         for name, stage in (
             ("score", self._score_stage),
@@ -1325,6 +1335,13 @@ def _pass_mark(profile: Profile, weights: dict[int, float]) -> str:
 
     text = repr((profile, sorted(weights.items())))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _decided_since_pass(state: Any, decided: dict[int, int]) -> bool:
+    """Whether the profile's decisions changed since its last scoring pass."""
+    if not isinstance(state, dict) or not isinstance(state.get("decided"), dict):
+        return bool(decided)
+    return {int(k): v for k, v in state["decided"].items()} != decided
 
 
 def _can_update(

@@ -251,3 +251,20 @@ def test_the_window_is_read_as_the_repository_reads_it(world: World) -> None:
         assert window_items(session, since) == expected and expected
         some = {expected[0].id, expected[-1].id}
         assert window_items(session, since, some) == [expected[0], expected[-1]]
+
+
+def test_the_service_learns_a_decision_at_its_next_tick(world: World) -> None:
+    world.app.SCORE_HEAD = 3
+    world.clock[0] = T0 + timedelta(minutes=1)
+    world.app.refresh()  # the first tick of the service re-scores (nothing to fetch: port 9)
+    world.clock[0] = T0 + timedelta(minutes=2)
+    world.app.refresh()
+    assert T0 + timedelta(minutes=2) not in set(world.computed().values())  # nothing changed
+
+    first = world.app.queue("claire")[0].item.id
+    world.app.reject("claire", first)
+    world.clock[0] = T0 + timedelta(minutes=3)
+    world.app.refresh()
+    rescored = {i for i, at in world.computed().items() if at == world.clock[0]}
+    assert first in rescored and len(rescored) <= 3 + 1
+    assert first not in {e.item.id for e in world.app.queue("claire")}
