@@ -270,7 +270,7 @@ class Curator:
                     recorded=repo.get_meta(session, _DIGEST_FILE_KEY.format(profile=p.name)),
                 )
                 profiles[p.name] = {
-                    "queue": len(queue_store.pending(session, p.name, now)),
+                    "queue": queue_store.count_pending(session, p.name, now),
                     "next_slots": [
                         {
                             "id": s.id,
@@ -442,8 +442,18 @@ class Curator:
         now = self.now()
         with self.db.session() as session:
             last = repo.get_meta(session, self._LAST_FULL_REFRESH)
+            # Decisions made by the queue commands since the last pass are learned now: they
+            # re-score nothing themselves (issue 19).
+            decided = any(
+                _decided_since_pass(
+                    repo.get_meta(session, self._PASS_KEY.format(profile=p.name)),
+                    decisions.current_ids(session, p.name),
+                )
+                for p in self.settings.profiles
+            )
         stale = last is None or now - datetime.fromisoformat(last) >= self.REFRESH_EVERY
-        if not (report.new_items or report.updated_items or report.clustered or stale):
+        changed = report.new_items or report.updated_items or report.clustered or decided
+        if not (changed or stale):
             return detail
         for name, stage in (
             ("score", self._score_stage),
@@ -536,20 +546,31 @@ class Curator:
     ) -> tuple[review.Entry, Decision | None]:
         """One item as the review shows it, and its current decision, whatever its state.
 
-        Without `starter` the comment starter is not computed (`entry.starter_loaded` is
-        False): it needs the scorer, whose libraries take a second to import (issue 16)."""
+        Without `starter` the comment starter is the plan's or a quick one built from the
+        item's lead; with it, the scorer's sentence picker, whose libraries take a second to
+        import (issue 16)."""
         p = self.settings.profile(profile)
         with self.db.session() as session:
             item, score, folded = review_store.item_with_score(session, profile, item_id)
             current = decisions.current_for(session, profile, item_id)
-        text = _starters(p, {item_id: (item, score)})(item_id) if starter else None
+            planned = review_store.slot_starter(session, profile, item_id)
+        # The starter the plan wrote, else one from the item's lead and the words it ranked
+        # for; the scorer's sentence picker (`starter=True`) loads scikit-learn, a second or
+        # more for one item (issues 16 and 19).
+        if planned:
+            text: str | None = planned
+        elif starter:
+            text = _starters(p, {item_id: (item, score)})(item_id)
+        else:
+            text = _quick_starter(p, item, score)
         score = score or Score(profile, item_id, final=0.0, relevance=0.0)
-        return review.entry_for(item, score, folded, text, loaded=starter), current
+        return review.entry_for(item, score, folded, text), current
 
-    # A decision re-plans at once (milliseconds), so the calendar shows it. With `learn`, the
-    # scorer first re-scores with it as feedback (about a second for a few hundred items): the
-    # queue commands do so after each decision, the review screen and `queue apply` once at the
-    # end, so the list does not reshuffle under the user's keys.
+    # A decision re-plans at once (milliseconds), so the calendar shows it, and re-scores nothing
+    # (issue 19: re-scoring the whole window took 15 s after a year of feeds): the next
+    # incremental pass (`curator run`, the service's tick, or `learn` at the end of a review)
+    # re-scores the head of the queue with it as feedback. `learn` is kept for callers that
+    # decide in bulk and learn once (`queue apply`): there it is the same as not learning.
 
     def approve(
         self, profile: str, item_id: int, comment: str | None = None, *, learn: bool = True
@@ -586,8 +607,6 @@ class Curator:
             current = decisions.current_for(session, profile, item_id)
         review.check_pending(item, current, self.now(), tz)
         decision = self.decide(profile, item_id, kind, **fields)
-        if learn:
-            self.score(profile)
         slot, variety = self._replan_with_note(profile, item_id)
         notes = tuple(n for n in (note, variety) if n)
         return review.Outcome(decision, slot, notes)
@@ -618,14 +637,12 @@ class Curator:
                     )
             undone = decisions.undo_last(session, profile, item_id)
         if undone is not None:
-            if learn:
-                self.score(profile)
             self._replan_for(profile, undone.item_id)
         return undone
 
     def learn(self, profile: str) -> str:
         """Re-score with the decisions made so far as feedback, then re-plan with the scores."""
-        report = self.score(profile)
+        report = self.score(profile, incremental=True)
         self.plan(profile)
         return report.summary()
 
@@ -668,8 +685,12 @@ class Curator:
 
     def _replan_with_note(self, profile: str, item_id: int) -> tuple[Slot | None, str | None]:
         """The slot the item takes after re-planning, and the variety note that slot carries
-        (it repeats a nearby relay's feed because nothing else fits, issue 16)."""
-        report = self.plan(profile)
+        (it repeats a nearby relay's feed because nothing else fits, issue 16).
+
+        The comment starter of a newly placed item is left to the next full plan (a run, the
+        service): computing it loads the scorer, seconds for a command that otherwise takes a
+        fraction of one (issue 19)."""
+        report = self.plan(profile, starters=False)
         for p in report.plans:
             for s in p.slots:
                 if s.item_id == item_id:
@@ -678,8 +699,24 @@ class Curator:
 
     # --- scoring and the review queue ------------------------------------------------------
 
-    def score(self, profile: str | None = None) -> ScoreReport:
-        """Re-score the items of the rolling window for one profile (or all) and store ranks."""
+    #: An incremental pass (`incremental=True`) does the work of a full one when the last full
+    #: pass is older than this: freshness decays for every item, not only the re-scored ones.
+    FULL_EVERY = timedelta(hours=24)
+    #: An incremental pass re-scores the best this many ranked items of a profile's queue ...
+    SCORE_HEAD = 500
+    #: ... and a full pass stores the queue down to this rank (and every decided item).
+    SCORE_KEEP = 2000
+    _PASS_KEY = "score.pass.{profile}"
+
+    def score(self, profile: str | None = None, *, incremental: bool = False) -> ScoreReport:
+        """Re-score the items of the rolling window for one profile (or all) and store ranks.
+
+        A full pass (`curator score`, the daily job) scores every item of the window. With
+        `incremental` (a run, the service's tick, the end of a review), a profile whose last
+        full pass is recent re-scores only what may have changed (issue 19): the head of its
+        queue, the items that arrived since, and the items whose decision changed; the rest of
+        the queue keeps its scores until the next full pass.
+        """
         # Imported here: scikit-learn costs every other command a second and ~100 MB.
         from curator import score as scoring
 
@@ -687,35 +724,72 @@ class Curator:
         now = self.now()
         since = now - timedelta(days=scoring.WINDOW_DAYS)
         with self.db.session() as session:
-            items = repo.list_items(session, since=since)
             stats = self._corpus_stats(session, since, now)
             weights = score_store.feed_weights(session)
-            matrix = scoring.vectorize(items, stats)
-            report = ScoreReport(items=len(items))
-            names = {f.id: f.name or f.title or f.url for f in repo.list_feeds(session)}
-            for p in profiles:
-                history = decisions.history(session, p.name)
-                decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
-                examples = score_store.items_by_url(session, p.examples)
-                # What the profile's relays earned moves its sources' weights, bounded (issue 15).
-                factors = self._score_factors(session, p, now)
-                result = scoring.score_items(
-                    p,
-                    items,
-                    decisions=history,
-                    decided_items=decided,
-                    stats=stats,
-                    feed_weights=results.weighted_feeds(weights, names, factors),
-                    now=now,
-                    example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
-                    matrix=matrix,
-                )
-                feed_of = {i.id: i.feed_id for i in items}
-                scored = results.explained(result.scores, feed_of, names, factors)
-                score_store.replace_scores(session, p.name, scored, now)
-                pending = sum(1 for s in result.scores if s.rank is not None)
-                report.profiles.append(ProfileScores(p.name, len(items), pending, result.warnings))
+            states = {
+                p.name: repo.get_meta(session, self._PASS_KEY.format(profile=p.name))
+                for p in profiles
+            }
+            marks = {p.name: _pass_mark(p, weights) for p in profiles}
+            quick = [
+                p
+                for p in profiles
+                if incremental
+                and _can_update(states[p.name], marks[p.name], now, since, self.FULL_EVERY)
+            ]
+            full = [p for p in profiles if p not in quick]
+            report = ScoreReport(items=0)
+            if full:
+                items = score_store.window_items(session, since)
+                report.items = len(items)
+                matrix = scoring.vectorize(items, stats)
+                for p in full:
+                    decided = decisions.current_ids(session, p.name)
+                    result = self._score_profile(session, p, items, matrix, stats, weights, now)
+                    kept = scoring.kept_scores(result.scores, decided, self.SCORE_KEEP)
+                    score_store.replace_scores(session, p.name, kept, now)
+                    pending = sum(1 for s in kept if s.rank is not None)
+                    report.profiles.append(
+                        ProfileScores(p.name, len(items), pending, result.warnings)
+                    )
+                    self._save_pass(session, p.name, marks[p.name], now, now, decided)
+            if quick:
+                report.items = max(report.items, self._score_quick(
+                    session, quick, states, marks, stats, weights, since, now, report
+                ))  # fmt: skip
         return report
+
+    def _score_profile(
+        self,
+        session: Any,
+        p: Profile,
+        items: list[Item],
+        matrix: scoring.ItemMatrix,
+        stats: scoring.CorpusStats,
+        weights: dict[int, float],
+        now: datetime,
+    ) -> scoring.ScoreResult:
+        from curator import score as scoring
+
+        history = decisions.history(session, p.name)
+        decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
+        examples = score_store.items_by_url(session, p.examples)
+        # What the profile's relays earned moves its sources' weights, bounded (issue 15).
+        names = {f.id: f.name or f.title or f.url for f in repo.list_feeds(session)}
+        factors = self._score_factors(session, p, now)
+        result = scoring.score_items(
+            p,
+            items,
+            decisions=history,
+            decided_items=decided,
+            stats=stats,
+            feed_weights=results.weighted_feeds(weights, names, factors),
+            now=now,
+            example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
+            matrix=matrix,
+        )
+        feed_of = {i.id: i.feed_id for i in items}
+        return replace(result, scores=results.explained(result.scores, feed_of, names, factors))
 
     def _score_factors(self, session: Any, p: Profile, now: datetime) -> results.ScoreFactors:
         from curator.outputs.words import profile_language
@@ -724,6 +798,73 @@ class Curator:
         since = now - timedelta(weeks=results.FACTOR_WEEKS)
         posts = results_store.list_posts(session, p.name, since=since)
         return results.score_factors(posts, now, profile_language(p))
+
+    def _score_quick(
+        self,
+        session: Any,
+        profiles: list[Profile],
+        states: dict[str, Any],
+        marks: dict[str, str],
+        stats: scoring.CorpusStats,
+        weights: dict[int, float],
+        since: datetime,
+        now: datetime,
+        report: ScoreReport,
+    ) -> int:
+        """The incremental pass of `score`; returns how many items it analysed."""
+        from curator import score as scoring
+
+        wanted: dict[str, set[int]] = {}
+        decided_now: dict[str, dict[int, int]] = {}
+        for p in profiles:
+            state = states[p.name]
+            decided = decisions.current_ids(session, p.name)
+            before = {int(k): v for k, v in state["decided"].items()}
+            changed = {i for i, d in decided.items() if before.get(i) != d}
+            changed |= set(before) - set(decided)  # undone
+            new = score_store.active_ids_fetched(
+                session, datetime.fromisoformat(state["through"]), now
+            )
+            head = score_store.ranked_head(session, p.name, self.SCORE_HEAD)
+            wanted[p.name] = set(head) | new | changed
+            decided_now[p.name] = decided
+        every = set().union(*wanted.values())
+        # Items of the window only, like a full pass; analysed once for all the profiles.
+        items = score_store.window_items(session, since, every) if every else []
+        by_id = {i.id: i for i in items}
+        matrix = scoring.vectorize(items, stats)
+        for p in profiles:
+            ids = sorted(i for i in wanted[p.name] if i in by_id)
+            subset = [by_id[i] for i in ids]
+            result = self._score_profile(
+                session, p, subset, scoring.select_rows(matrix, ids), stats, weights, now
+            )
+            others = score_store.ranked_finals(session, p.name, exclude=ids)
+            scores = scoring.merge_ranks(result.scores, self.SCORE_HEAD, others)
+            score_store.drop_scores_before(session, p.name, since)
+            score_store.update_scores(session, p.name, scores, now)
+            pending = len(others) + sum(1 for s in scores if s.rank is not None)
+            report.profiles.append(ProfileScores(p.name, len(subset), pending, result.warnings))
+            full_at = datetime.fromisoformat(states[p.name]["full_at"])
+            self._save_pass(session, p.name, marks[p.name], full_at, now, decided_now[p.name])
+        return len(items)
+
+    def _save_pass(
+        self,
+        session: Any,
+        profile: str,
+        mark: str,
+        full_at: datetime,
+        now: datetime,
+        decided: dict[int, int],
+    ) -> None:
+        state = {
+            "mark": mark,
+            "full_at": full_at.isoformat(),
+            "through": now.isoformat(),
+            "decided": {str(k): v for k, v in decided.items()},
+        }
+        repo.set_meta(session, self._PASS_KEY.format(profile=profile), state, now)
 
     def _corpus_stats(self, session: Any, since: datetime, now: datetime) -> scoring.CorpusStats:
         """Document frequencies of the window, updated with what arrived and what left since
@@ -755,7 +896,7 @@ class Curator:
             return queue_store.pending(session, profile, self.now(), limit=limit)
 
     def _score_stage(self) -> tuple[str, dict[str, Any]]:
-        report = self.score()
+        report = self.score(incremental=True)
         detail = {
             p.profile: {"pending": p.pending, "warnings": p.warnings} for p in report.profiles
         }
@@ -873,15 +1014,18 @@ class Curator:
 
     # --- editorial plan (issue 5) -------------------------------------------------------------
 
-    def plan(self, profile: str | None = None) -> PlanReport:
-        """Re-plan each profile's slots from its approved items, scores and existing slots."""
+    def plan(self, profile: str | None = None, *, starters: bool = True) -> PlanReport:
+        """Re-plan each profile's slots from its approved items, scores and existing slots.
+
+        Without `starters`, a slot that gets a new item has no comment starter until the next
+        plan with them."""
         now = self.now()
         report = PlanReport(now=now)
         for p in self.settings.select_profiles(profile):
-            report.plans.append(self._plan_profile(p, now))
+            report.plans.append(self._plan_profile(p, now, starters=starters))
         return report
 
-    def _plan_profile(self, profile: Profile, now: datetime) -> ProfilePlan:
+    def _plan_profile(self, profile: Profile, now: datetime, *, starters: bool) -> ProfilePlan:
         from curator.outputs.words import profile_language
 
         tz = planner.zone(profile.timezone)
@@ -905,8 +1049,10 @@ class Curator:
                     themes=themes,
                     objective=profile.objective,
                     cancelled=cancelled,
-                    starter_for=_starters(
-                        profile, {a.item.id: (a.item, a.score) for a in approved}
+                    starter_for=(
+                        _starters(profile, {a.item.id: (a.item, a.score) for a in approved})
+                        if starters
+                        else None
                     ),
                     language=profile_language(profile),
                 )
@@ -1136,7 +1282,7 @@ class Curator:
     def skip_slot(self, slot_id: str) -> Slot:
         """Skip a slot; its item is planned again at the next free fitting slot."""
         slot = self._slot_action(slot_id, lambda s, _, now: planner.skip_slot(s, now))
-        self.plan(slot.profile)
+        self.plan(slot.profile, starters=False)
         return slot
 
     def slots_around(self, days: int = 7) -> list[Slot]:
@@ -1495,7 +1641,11 @@ class Curator:
         with self.db.session() as session:
             before = digests.sent_before(session, p.name, d)
             since = before[0].sent_at if before and before[0].sent_at else now - DEFAULT_LOOKBACK
-            queue = queue_store.pending(session, p.name, now)
+            # Only what the digest can show (new since the last one, above its floor): the
+            # whole queue is thousands of items after a year (issue 19).
+            queue = queue_store.pending(
+                session, p.name, now, fetched_after=since, min_final=p.digest.min_score
+            )
             # The agenda shows three days; the "to do" block reaches the whole horizon.
             horizon = max(end, now + timedelta(days=p.schedule.horizon_days))
             slots = slot_store.list_slots(session, p.name, since=start, until=horizon)
@@ -1624,6 +1774,37 @@ def _titles(session: Any, scores: list[Score]) -> dict[int, str]:
     return {i.id: i.title for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
 
 
+def _pass_mark(profile: Profile, weights: dict[int, float]) -> str:
+    """What a profile's stored scores were computed from, besides the items and decisions: a
+    change of objective, keywords, schedule or feed weights calls for a full pass."""
+    import hashlib
+
+    text = repr((profile, sorted(weights.items())))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _decided_since_pass(state: Any, decided: dict[int, int]) -> bool:
+    """Whether the profile's decisions changed since its last scoring pass."""
+    if not isinstance(state, dict) or not isinstance(state.get("decided"), dict):
+        return bool(decided)
+    return {int(k): v for k, v in state["decided"].items()} != decided
+
+
+def _can_update(
+    state: Any, mark: str, now: datetime, since: datetime, full_every: timedelta
+) -> bool:
+    """Whether an incremental pass may stand for a full one (see `Curator.score`)."""
+    if not isinstance(state, dict) or state.get("mark") != mark:
+        return False
+    try:
+        full_at = datetime.fromisoformat(state["full_at"])
+        through = datetime.fromisoformat(state["through"])
+        dict(state["decided"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return now - full_at < full_every and since <= through <= now
+
+
 def _candidate(item: Item, score: Score | None, comment: str | None) -> planner.Candidate:
     usable = score is not None and not score.blocked
     return planner.Candidate(
@@ -1637,6 +1818,14 @@ def _candidate(item: Item, score: Score | None, comment: str | None) -> planner.
         if score is not None
         else (),
     )
+
+
+def _quick_starter(profile: Profile, item: Item, score: Score | None) -> str | None:
+    """A comment starter without the scorer: the item's first sentences and its `why` terms."""
+    sentences = planner.lead_sentences(item.text, 2, title=item.title)
+    terms = [t.text for t in score.why[:3]] if score is not None else []
+    language = profile.language if profile.language in ("fr", "en") else item.language
+    return planner.comment_starter(sentences, terms, language=language or "en")
 
 
 def _starters(

@@ -365,7 +365,9 @@ def test_the_review_use_cases_on_postgresql(pg_url: str, tmp_path: Path) -> None
         app.close()
 
 
-def test_a_decision_command_rescores_with_it_as_feedback(world: ReviewWorld) -> None:
+def test_a_decision_command_leaves_the_scores_to_the_next_pass(world: ReviewWorld) -> None:
+    # Issue 19: re-scoring every item took 15 s after a year of feeds; the next incremental
+    # pass (a run, the service) learns from the decision (see tests/test_scale.py).
     def computed() -> set[datetime]:
         app = world.open()
         with app.db.session() as session:
@@ -375,7 +377,7 @@ def test_a_decision_command_rescores_with_it_as_feedback(world: ReviewWorld) -> 
 
     assert computed() == {NOW}  # the hand-made scores
     assert run(world, "queue", "reject", "2", "--reason", "hors sujet").exit_code == 0
-    assert all(stamp > NOW for stamp in computed())  # re-scored by the command, just now
+    assert computed() == {NOW}  # nothing re-scored by the command
 
 
 def test_the_screen_never_undoes_a_decision_made_elsewhere(world: ReviewWorld) -> None:

@@ -41,7 +41,7 @@ def _tz(app: Curator, profile: str) -> str:
 @click.option(
     "--starter",
     is_flag=True,
-    help="Add a comment starter (key sentences, your matched words): loads the scorer, ~1 s.",
+    help="A sharper comment starter (the scorer picks the key sentences): loads it, ~1 s.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @pass_app
@@ -60,7 +60,7 @@ def show(
         click.echo(line)
     click.echo(f"Decision:  {review.decision_text(current, _tz(app, profile))}")
     if not starter:
-        click.echo(f"A comment starter: curator queue show {item_id} --starter")
+        click.echo(f"A sharper comment starter: curator queue show {item_id} --starter")
 
 
 @queue.command("approve")

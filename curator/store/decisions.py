@@ -86,3 +86,9 @@ def undo_last(session: Session, profile: str, item_id: int | None = None) -> Dec
     session.delete(row)
     session.flush()
     return decision
+
+
+def current_ids(session: Session, profile: str) -> dict[int, int]:
+    """Each decided item's current decision id: what changed since a scoring pass, cheaply."""
+    latest = latest_ids(profile)
+    return {item_id: last for item_id, last in session.execute(select(latest))}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from curator.store import decisions
@@ -21,9 +21,9 @@ from curator.store.scores import score_from_row
 from curator.types import DecisionKind, ItemState, QueueEntry, QueueStatus
 
 
-def pending(
-    session: Session, profile: str, now: datetime, *, limit: int | None = None
-) -> list[QueueEntry]:
+def _pending_filter(profile: str, now: datetime) -> tuple[Subquery, ColumnElement[bool]]:
+    """The current decisions of the profile (a subquery) and the condition that makes an item
+    pending, shared by the listing and the count so that both always agree."""
     latest_id = decisions.latest_ids(profile)
     current = (
         select(DecisionRow.item_id, DecisionRow.kind, DecisionRow.snooze_until)
@@ -34,19 +34,53 @@ def pending(
         current.c.kind == DecisionKind.SNOOZE.value,
         or_(current.c.snooze_until.is_(None), current.c.snooze_until <= now),
     )
+    condition = and_(
+        ItemRow.state == ItemState.ACTIVE.value,
+        ScoreRow.blocked.is_(False),
+        or_(
+            and_(current.c.item_id.is_(None), ScoreRow.rank.is_not(None)),
+            snooze_over,
+        ),
+    )
+    return current, condition
+
+
+def count_pending(session: Session, profile: str, now: datetime) -> int:
+    """How many items `pending` would list, counted by the database (issue 19: `curator status`
+    loaded every pending item, 100,000 of them after a year, to count them)."""
+    current, condition = _pending_filter(profile, now)
+    query = (
+        select(func.count())
+        .select_from(ItemRow)
+        .join(ScoreRow, and_(ScoreRow.item_id == ItemRow.id, ScoreRow.profile == profile))
+        .outerjoin(current, current.c.item_id == ItemRow.id)
+        .where(condition)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def pending(
+    session: Session,
+    profile: str,
+    now: datetime,
+    *,
+    limit: int | None = None,
+    fetched_after: datetime | None = None,
+    min_final: float | None = None,
+) -> list[QueueEntry]:
+    """The pending queue, best first; `fetched_after` and `min_final` keep only the items
+    fetched after a date and scored at least so much (what a digest can show)."""
+    current, condition = _pending_filter(profile, now)
+    if fetched_after is not None:
+        condition = and_(condition, ItemRow.fetched_at > fetched_after)
+    if min_final is not None:
+        condition = and_(condition, ScoreRow.final >= min_final)
     query = (
         select(ItemRow, ScoreRow, FeedRow.name, FeedRow.title, current.c.kind)
         .join(ScoreRow, and_(ScoreRow.item_id == ItemRow.id, ScoreRow.profile == profile))
         .join(FeedRow, FeedRow.id == ItemRow.feed_id)
         .outerjoin(current, current.c.item_id == ItemRow.id)
-        .where(
-            ItemRow.state == ItemState.ACTIVE.value,
-            ScoreRow.blocked.is_(False),
-            or_(
-                and_(current.c.item_id.is_(None), ScoreRow.rank.is_not(None)),
-                snooze_over,
-            ),
-        )
+        .where(condition)
         # Ranked items first in rank order; resurfaced unranked snoozes after, by score.
         .order_by(ScoreRow.rank.is_(None), ScoreRow.rank, ScoreRow.final.desc(), ItemRow.id)
     )

@@ -56,3 +56,19 @@ def slot_counts(
         SlotRow.starts_at < until,
     )
     return [(kind, status) for kind, status in session.execute(query)]
+
+
+def slot_starter(session: Session, profile: str, item_id: int) -> str | None:
+    """The comment starter of the live slot that relays the item, if it has one."""
+    query = (
+        select(SlotRow.comment_starter)
+        .where(
+            SlotRow.profile == profile,
+            SlotRow.item_id == item_id,
+            SlotRow.removed_at.is_(None),
+            SlotRow.comment_starter.is_not(None),
+        )
+        .order_by(SlotRow.starts_at.desc())
+        .limit(1)
+    )
+    return session.scalar(query)

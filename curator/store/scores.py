@@ -35,6 +35,10 @@ def score_from_row(row: ScoreRow) -> Score:
 def replace_scores(session: Session, profile: str, scores: Sequence[Score], now: datetime) -> None:
     """Store a profile's fresh scores, dropping the ones of items no longer scored."""
     session.execute(delete(ScoreRow).where(ScoreRow.profile == profile))
+    _insert(session, scores, now)
+
+
+def _insert(session: Session, scores: Sequence[Score], now: datetime) -> None:
     rows: list[dict[str, Any]] = [
         {
             "profile": s.profile,
@@ -87,3 +91,103 @@ def items_by_url(session: Session, urls: Iterable[str]) -> dict[str, Item]:
             if url in wanted and url not in found:
                 found[url] = item_from_row(row)
     return found
+
+
+# --- incremental passes (issue 19) ---------------------------------------------------------
+
+
+def ranked_head(session: Session, profile: str, limit: int) -> list[int]:
+    """The items the profile's queue ranks first (ranks 1 to `limit`)."""
+    query = (
+        select(ScoreRow.item_id)
+        .where(ScoreRow.profile == profile, ScoreRow.rank.is_not(None), ScoreRow.rank <= limit)
+        .order_by(ScoreRow.rank)
+    )
+    return list(session.scalars(query))
+
+
+def ranked_finals(session: Session, profile: str, exclude: Iterable[int]) -> list[float]:
+    """The final scores of the profile's ranked items, except `exclude`'s."""
+    skip = set(exclude)
+    query = select(ScoreRow.item_id, ScoreRow.final).where(
+        ScoreRow.profile == profile, ScoreRow.rank.is_not(None)
+    )
+    return [final for item_id, final in session.execute(query) if item_id not in skip]
+
+
+def active_ids_fetched(session: Session, after: datetime, until: datetime) -> set[int]:
+    """Active items fetched in (after, until]: what arrived since a pass."""
+    query = select(ItemRow.id).where(
+        ItemRow.fetched_at > after,
+        ItemRow.fetched_at <= until,
+        ItemRow.state == ItemState.ACTIVE.value,
+    )
+    return set(session.scalars(query))
+
+
+def update_scores(session: Session, profile: str, scores: Sequence[Score], now: datetime) -> None:
+    """Store the scores of some items, leaving the profile's other scores as they are."""
+    ids = [s.item_id for s in scores]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        session.execute(
+            delete(ScoreRow).where(ScoreRow.profile == profile, ScoreRow.item_id.in_(chunk))
+        )
+    _insert(session, scores, now)
+
+
+def drop_scores_before(session: Session, profile: str, since: datetime) -> None:
+    """Forget the scores of items that left the scoring window (fetched before `since`)."""
+    old = select(ItemRow.id).where(ItemRow.fetched_at < since).scalar_subquery()
+    session.execute(delete(ScoreRow).where(ScoreRow.profile == profile, ScoreRow.item_id.in_(old)))
+
+
+def window_items(session: Session, since: datetime, ids: Iterable[int] | None = None) -> list[Item]:
+    """Active items fetched since `since` (or those of `ids` among them), as `repo.list_items`
+    gives them, read as plain columns: building 100,000 ORM objects to score them cost more
+    than scoring them (issue 19)."""
+    query = (
+        select(
+            ItemRow.id,
+            ItemRow.feed_id,
+            ItemRow.guid,
+            ItemRow.url,
+            ItemRow.title,
+            ItemRow.summary,
+            ItemRow.content,
+            ItemRow.author,
+            ItemRow.language,
+            ItemRow.published_at,
+            ItemRow.fetched_at,
+            ItemRow.content_hash,
+            ItemRow.cluster_id,
+            FeedRow.name,
+            FeedRow.title,
+        )
+        .join(FeedRow, ItemRow.feed_id == FeedRow.id)
+        .where(ItemRow.fetched_at >= since, ItemRow.state == ItemState.ACTIVE.value)
+    )
+    if ids is not None:
+        query = query.where(ItemRow.id.in_(list(ids)))
+    query = query.order_by(ItemRow.fetched_at, ItemRow.id)
+    active = ItemState.ACTIVE
+    return [
+        Item(
+            id=r[0],
+            feed_id=r[1],
+            guid=r[2],
+            url=r[3],
+            title=r[4],
+            summary=r[5],
+            content=r[6],
+            author=r[7],
+            language=r[8],
+            published_at=r[9],
+            fetched_at=r[10],
+            content_hash=r[11],
+            cluster_id=r[12],
+            state=active,
+            feed_name=r[13] or r[14],
+        )
+        for r in session.execute(query)
+    ]
