@@ -6,6 +6,7 @@ bench/fetch_scale.py."""
 from __future__ import annotations
 
 import random
+from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -75,6 +76,40 @@ def entry(guid: str, text: str, when: datetime) -> dict[str, str]:
         "description": text,
         "date": rfc822(when),
     }
+
+
+def test_a_fetch_of_unchanged_feeds_starts_no_worker_process(
+    tmp_path: Path, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from curator.ingest import pipeline, service
+
+    pools: list[Executor] = []
+
+    def recorded(jobs: int) -> pipeline.Workers:
+        workers = pipeline.make_workers(jobs)
+        pools.append(workers.parse)
+        return workers
+
+    monkeypatch.setattr(service, "make_workers", recorded)
+    urls = [
+        feed_server.route(f"/f{i}.xml", body=rss([entry(f"g{i}", STORY, NOW)])) for i in range(6)
+    ]
+    clock = Clock(NOW)
+    app = open_curator(tmp_path, [{"url": u, "full_text": "never"} for u in urls], clock=clock)
+    try:
+        app.fetch()  # everything is new: worker processes parse it
+        clock.now = NOW + timedelta(hours=1)
+        # One feed changed; the others send the very same bytes (recognised, not parsed).
+        feed_server.route("/f0.xml", body=rss([entry("g0", STORY, NOW), entry("h", STORY, NOW)]))
+        report = app.fetch(all=True)
+        assert report.new_items == 1
+        assert isinstance(pools[0], ProcessPoolExecutor)
+        assert not isinstance(pools[1], ProcessPoolExecutor)
+        clock.now = NOW + timedelta(days=1)  # a day later, most feeds have news: processes
+        app.fetch(all=True)
+        assert isinstance(pools[2], ProcessPoolExecutor)
+    finally:
+        app.close()
 
 
 @pytest.mark.parametrize("stored", [300, 3000])

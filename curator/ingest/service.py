@@ -271,9 +271,12 @@ def fetch(
     sink = DatabaseSink(db, settings, now, rng or random.Random())
     with db.session() as session:
         leftovers = store.page_jobs(session, limit=LEFTOVER_PAGES)
-    # Workers first: forked before any thread exists (see make_workers).
+    # Workers first: forked before any thread exists (see make_workers). Processes only for
+    # the documents likely to be parsed: a fetch of feeds answering "not modified" parses a
+    # few documents at most, in a thread (issue 19).
+    expected = sum(policy.likely_changed(feed, now) for feed in feeds) + len(leftovers)
     with (
-        make_workers(len(feeds) + len(leftovers)) as workers,
+        make_workers(expected) as workers,
         ThreadPoolExecutor(1, thread_name_prefix="curator-store") as writer,
     ):
         pipeline = Pipeline(
