@@ -8,8 +8,8 @@ Fetch mode. Serves the 149 real feeds of ../shared/corpus/feeds/fastfeedparser/r
 --all` and once with reader (`update_feeds`), then changes one feed in ten (one new entry
 each, dated now; some copy another new entry or a stored article, so clustering has work) and
 times the second fetch of each, side by side in one run. Curator's database is padded with
-synthetic items (spread over a year, as a year of history is, texts from the Le Monde
-ranking corpus) up to each size; reader's keeps what it fetched. Each second fetch starts
+synthetic items (published over a year, fetched over the last four weeks, texts from the
+Le Monde ranking corpus) up to each size; reader's keeps what it fetched. Each second fetch starts
 from a copy of the same database, so the runs are alike. Figures: whole process (wall, CPU
 user+sys with the parse workers) and the fetch call alone inside the process; best of N.
 
@@ -206,11 +206,15 @@ def pad(db_url: str, total: int, texts: list[str], now: datetime, seed: int = 7)
         for n in range(max(total - have, 0)):
             if n < CHANGED_EVERY * 2 and n % 3 == 2:
                 text, when = texts[100 + n], now - timedelta(days=1)
+                fetched = when
             else:
                 words = rng.choice(texts[200:]).split()
                 start = rng.randrange(max(len(words) - 150, 1))
                 text = " ".join(words[start : start + 150])
-                when = now - timedelta(seconds=rng.randrange(365 * 86400))
+                # Fetched over the last four weeks (a year of archives imported recently, as
+                # bench/history.py builds it), published over the year.
+                fetched = now - timedelta(seconds=rng.randrange(28 * 86400))
+                when = min(fetched, now - timedelta(seconds=rng.randrange(365 * 86400)))
             rows.append(
                 {
                     "feed_id": feeds[n % len(feeds)],
@@ -221,7 +225,7 @@ def pad(db_url: str, total: int, texts: list[str], now: datetime, seed: int = 7)
                     "content": text,
                     "content_source": "feed",
                     "published_at": when,
-                    "fetched_at": when,
+                    "fetched_at": fetched,
                     "content_hash": hashlib.sha1(text.encode()).hexdigest(),
                     "state": "active",
                     "full_text_status": "none",

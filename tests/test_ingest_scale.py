@@ -112,10 +112,22 @@ def test_a_fetch_of_unchanged_feeds_starts_no_worker_process(
         app.close()
 
 
-@pytest.mark.parametrize("stored", [300, 3000])
+@pytest.mark.parametrize(
+    ("backend", "stored"),
+    [
+        ("sqlite", 300),
+        ("sqlite", 3000),
+        pytest.param("postgresql", 3000, marks=pytest.mark.postgres),
+    ],
+)
 def test_a_fetch_with_one_new_item_reads_a_bounded_number_of_item_rows(
-    tmp_path: Path, feed_server: FeedServer, stored: int
+    tmp_path: Path,
+    feed_server: FeedServer,
+    backend: str,
+    stored: int,
+    request: pytest.FixtureRequest,
 ) -> None:
+    db_url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
     original = entry("o1", STORY * 2, NOW - timedelta(hours=1))
     blog = feed_server.route("/blog.xml", body=rss([original]))
     agg = feed_server.route("/agg.xml", body=rss([]))
@@ -124,6 +136,7 @@ def test_a_fetch_with_one_new_item_reads_a_bounded_number_of_item_rows(
         tmp_path,
         [{"url": blog, "full_text": "never"}, {"url": agg, "full_text": "never"}],
         clock=clock,
+        db_url=db_url,
     )
     try:
         app.fetch()
