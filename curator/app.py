@@ -468,6 +468,12 @@ class Curator:
             repo.set_meta(session, self._LAST_FULL_REFRESH, now.isoformat(), now)
         return detail
 
+    def release_memory(self) -> None:
+        """Give back what the last job built (the service calls it between jobs, issue 19)."""
+        from curator import memory
+
+        memory.release()
+
     # --- review decisions ------------------------------------------------------------------
 
     def decide(

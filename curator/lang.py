@@ -103,6 +103,11 @@ def _identifier() -> Any:
     return identifier
 
 
+def forget_model() -> None:
+    """Drop the loaded model (the service does between jobs: it is read again when needed)."""
+    _identifier.cache_clear()
+
+
 def _model_cache_path() -> Path | None:
     """Where the unpacked model lives: named by py3langid's version and the candidate
     languages, so an upgrade of either never reads a stale copy. None: caching is off."""

@@ -183,6 +183,8 @@ class Service:
                 status, detail = "crashed", {"error": f"{type(e).__name__}: {e}"}
             seconds = round(time.monotonic() - clock, 3)
             self.app.record_job_run(name, started, self.app.now(), status, detail)
+            # Between jobs the service holds only what it needs to wait (issue 19).
+            self.app.release_memory()
             log.info(
                 "%s",
                 json.dumps(

@@ -181,3 +181,18 @@ def test_after_gone() -> None:
     assert state.next_fetch_at is None
     assert state.disabled_reason is not None and "410" in state.disabled_reason
     assert not policy.is_due(feed(status=state.status), NOW + timedelta(days=30))
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        ({}, True),  # never fetched
+        ({"last_fetched_at": NOW - timedelta(minutes=30), "etag": '"x"'}, False),
+        ({"last_fetched_at": NOW - timedelta(minutes=30), "last_modified": "Sun, 1 Mar"}, False),
+        ({"last_fetched_at": NOW - timedelta(minutes=30), "body_digest": "ab12"}, False),
+        ({"last_fetched_at": NOW - timedelta(minutes=30)}, True),  # nothing tells "unchanged"
+        ({"last_fetched_at": NOW - timedelta(hours=7), "etag": '"x"'}, True),  # a while ago
+    ],
+)
+def test_likely_changed(state: dict[str, object], expected: bool) -> None:
+    assert policy.likely_changed(feed(**state), NOW) is expected

@@ -12,10 +12,12 @@ Three questions, three tools:
 - Is this item the same story as one from another feed (an aggregator and the original blog, a
   press release reposted)? `assign_clusters()`: word shingles, candidate pairs found through an
   index of a consistent sample of shingles (so the work grows with the number of items, not its
-  square), then exact containment on each candidate pair. Containment rather than Jaccard,
-  because an aggregator's excerpt is a small part of the original article; but a much shorter
-  text must match the article's opening, so an explainer box quoted inside a long article is
-  not taken for a copy of it.
+  square), then exact containment on each candidate pair. Stored items are found through the
+  same sample, kept in the database (`sketch`): a fetch compares its new items with the stored
+  ones sharing shingles with them, never reads the whole window (issue 19). Containment
+  rather than Jaccard, because an aggregator's excerpt is a small part of the original
+  article; but a much shorter text must match the article's opening, so an explainer box
+  quoted inside a long article is not taken for a copy of it.
 """
 
 from __future__ import annotations
@@ -284,9 +286,13 @@ LEAD_SLACK = 1.5  # an excerpt may skip a little of the article's opening (a sta
 SAMPLE_MASK = 3  # index one shingle in four (consistently: by hash value)
 COMMON_SHINGLE = 50  # a sampled shingle in more documents than this is boilerplate: not a clue
 DEFAULT_WINDOW = timedelta(days=3)
+# Items dated earlier than this before the fetch are never clustered (old archives, year-1
+# dates of broken feeds): not news. It also bounds the stored sketches (issue 19).
+LOOKBACK = timedelta(days=30)
 
 _WORD = re.compile(r"\w+")
 _MIX = 0x9E3779B97F4A7C15
+_WORD_BASE = 0x100000001B3  # the FNV-1 64-bit prime: odd, so no byte position is lost
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,20 +332,43 @@ class _Shingled:
         self.sample = self.shingles[(self.shingles & np.uint64(SAMPLE_MASK)) == 0]
 
 
+def _word_hashes(words: Sequence[str]) -> npt.NDArray[np.uint64]:
+    """A 64-bit hash of each word, the same in every process and every release: shingles of
+    stored items are kept in the database (`sketch`) and compared with those of later items.
+    Vectorised (a polynomial over each word's UTF-8 bytes, then the murmur3 finaliser):
+    hashing word by word in Python cost more than the shingling itself."""
+    import numpy as np
+
+    raw = np.frombuffer(("\0" + "\0".join(words)).encode("utf-8", "surrogatepass"), np.uint8)
+    separator = raw == 0  # \w+ words never contain NUL
+    starts = np.flatnonzero(separator)
+    offset = np.arange(len(raw)) - starts[np.cumsum(separator) - 1]
+    with np.errstate(over="ignore"):
+        powers = np.cumprod(np.full(int(offset.max()) + 1, _WORD_BASE, dtype=np.uint64))
+        hashes = np.add.reduceat(raw.astype(np.uint64) * powers[offset], starts)
+        hashes ^= hashes >> np.uint64(33)
+        hashes *= np.uint64(0xFF51AFD7ED558CCD)
+        hashes ^= hashes >> np.uint64(33)
+    return hashes
+
+
 def _shingle(
     text: str, vocabulary: dict[str, int], width: int, max_words: int
 ) -> tuple[int, npt.NDArray[np.uint64]]:
-    """Word count and the hashes of the word `width`-grams of `text`, in text order."""
+    """Word count and the hashes of the word `width`-grams of `text`, in text order.
+    `vocabulary` caches word hashes across the texts of one call."""
     import numpy as np
 
     words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())[:max_words]
     if len(words) < width:
         return len(words), np.empty(0, dtype=np.uint64)
-    ids = np.fromiter(
-        (vocabulary.setdefault(w, len(vocabulary) + 1) for w in words),
-        dtype=np.uint64,
-        count=len(words),
-    )
+    known = vocabulary.get
+    found = [known(w) for w in words]
+    if None in found:
+        missing = list({w for w, h in zip(words, found, strict=True) if h is None})
+        vocabulary.update(zip(missing, _word_hashes(missing).tolist(), strict=True))
+        found = [vocabulary[w] for w in words]
+    ids = np.array(found, dtype=np.uint64)
     # A polynomial hash of each window of `width` word ids, then a multiplicative mix so the
     # low bits used for sampling are well spread. uint64 arithmetic wraps, as intended.
     n = len(ids) - width + 1
@@ -350,6 +379,20 @@ def _shingle(
         hashes = hashes * np.uint64(_MIX)
         hashes ^= hashes >> np.uint64(29)
     return len(words), hashes
+
+
+def sketch(text: str, *, min_words: int = MIN_WORDS) -> list[int]:
+    """The sampled shingle hashes by which a stored item is found again as a near-duplicate
+    candidate of a later item (the sample `assign_clusters` indexes), as signed 64-bit
+    integers (how databases store them); empty for a text too short to be clustered."""
+    import numpy as np
+
+    words, ordered = _shingle(text, {}, SHINGLE_WORDS, MAX_WORDS)
+    if words < min_words or not len(ordered):
+        return []
+    shingles = np.unique(ordered)
+    sample = shingles[(shingles & np.uint64(SAMPLE_MASK)) == 0]
+    return [int(h) for h in sample.view(np.int64).tolist()]
 
 
 def _same_story(a: _Shingled, b: _Shingled, containment: float) -> bool:

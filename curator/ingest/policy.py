@@ -62,6 +62,22 @@ def due_feeds(feeds: Iterable[Feed], now: datetime) -> list[Feed]:
     return sorted(due, key=lambda f: (f.next_fetch_at or epoch, f.id))
 
 
+# A feed fetched less than this ago that can tell "unchanged" (validators, or the digest of
+# its last document) most likely has nothing new to parse (issue 19).
+RECENTLY_FETCHED = timedelta(hours=6)
+
+
+def likely_changed(feed: Feed, now: datetime) -> bool:
+    """Whether fetching `feed` will probably bring a document to parse: it was never fetched,
+    not fetched for a while, or it gives nothing to recognise an unchanged document by.
+
+    Worker processes are only worth starting for many such feeds: for a fetch where nearly
+    every feed answers "not modified", starting them cost more than the whole fetch."""
+    if feed.last_fetched_at is None or now - feed.last_fetched_at >= RECENTLY_FETCHED:
+        return True
+    return not (feed.etag or feed.last_modified or feed.body_digest)
+
+
 def next_fetch_after_success(
     feed: Feed,
     settings: FetchSettings,

@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,7 +43,7 @@ from curator.types import Feed, FeedSource, FeedStatus, FetchSettings
 
 log = logging.getLogger(__name__)
 
-CLUSTER_LOOKBACK = timedelta(days=30)  # never compare with items older than this: keeps it cheap
+CLUSTER_LOOKBACK = dedupe.LOOKBACK  # never compare with items older than this: keeps it cheap
 LEFTOVER_PAGES = 500  # full-text pages resumed per run after an interrupted one
 STATE_BATCH = 64  # not-modified feeds whose new state is written in one transaction
 FEED_NAME_CHARS = 300  # the size of a feed's name column
@@ -282,9 +282,12 @@ def fetch(
     sink = DatabaseSink(db, settings, now, rng or random.Random())
     with db.session() as session:
         leftovers = store.page_jobs(session, limit=LEFTOVER_PAGES)
-    # Workers first: forked before any thread exists (see make_workers).
+    # Workers first: forked before any thread exists (see make_workers). Processes only for
+    # the documents likely to be parsed: a fetch of feeds answering "not modified" parses a
+    # few documents at most, in a thread (issue 19).
+    expected = sum(policy.likely_changed(feed, now) for feed in feeds) + len(leftovers)
     with (
-        make_workers(len(feeds) + len(leftovers)) as workers,
+        make_workers(expected) as workers,
         ThreadPoolExecutor(1, thread_name_prefix="curator-store") as writer,
     ):
         pipeline = Pipeline(
@@ -317,12 +320,15 @@ def cluster(db: Database, new_ids: Sequence[int], now: datetime) -> int:
     if not new_ids:
         return 0
     with db.session() as session:
-        new, recent = store.cluster_docs(
-            session, new_ids, window=dedupe.DEFAULT_WINDOW, floor=now - CLUSTER_LOOKBACK
+        floor = now - CLUSTER_LOOKBACK
+        # Sketches no new item can reach any more (issue 19: the index covers the window only).
+        store.prune_sketches(session, floor - dedupe.DEFAULT_WINDOW)
+        new, candidates = store.cluster_docs(
+            session, new_ids, window=dedupe.DEFAULT_WINDOW, floor=floor
         )
         if not new:
             return 0
-        clustering = dedupe.assign_clusters(new, recent)
+        clustering = dedupe.assign_clusters(new, candidates)
         return store.apply_clustering(session, clustering)
 
 

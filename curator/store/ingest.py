@@ -7,19 +7,32 @@ nothing and a re-run stores nothing twice; UNIQUE(feed_id, identity) backs that 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Insert, Table, bindparam, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Insert,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
+from curator.ingest import dedupe
 from curator.ingest.dedupe import Action, ClusterDoc, Clustering, KnownItem, Reconciled
 from curator.ingest.policy import FeedState
 from curator.ingest.report import PageJob
 from curator.lang import language_sample
-from curator.store.models import FeedRow, FeedUrlRow, ItemRow
+from curator.store.models import FeedRow, FeedUrlRow, ItemRow, ItemSketchRow
 from curator.types import ItemState, ParsedEntry
 
 _CHUNK = 400  # bound parameters per IN (...) query; SQLite allows 32766, PostgreSQL 65535
@@ -299,46 +312,145 @@ def save_full_text(
     session.flush()
 
 
+_CLUSTER_COLUMNS = (
+    ItemRow.id,
+    ItemRow.feed_id,
+    ItemRow.title,
+    ItemRow.content,
+    ItemRow.summary,
+    ItemRow.published_at,
+    ItemRow.fetched_at,
+    ItemRow.cluster_id,
+)
+
+
+def _cluster_docs(session: Session, query: Any) -> list[ClusterDoc]:
+    return [
+        ClusterDoc(i, f, cluster_text(t, c, s), p or fetched, cl)
+        for i, f, t, c, s, p, fetched, cl in session.execute(query)
+    ]
+
+
+def cluster_text(title: str, content: str, summary: str) -> str:
+    """The text clustering compares (and sketches): the title, then the best text."""
+    return f"{title}\n{content or summary}"
+
+
 def cluster_docs(
     session: Session, new_ids: Iterable[int], *, window: timedelta, floor: datetime
 ) -> tuple[list[ClusterDoc], list[ClusterDoc]]:
     """The new items, and the stored ones within `window` of them (but not before `floor`)
-    to compare them with."""
-    columns = (
-        ItemRow.id,
-        ItemRow.feed_id,
-        ItemRow.title,
-        ItemRow.content,
-        ItemRow.summary,
-        ItemRow.published_at,
-        ItemRow.fetched_at,
-        ItemRow.cluster_id,
-    )
+    that may be near-duplicates of them; the new items' sketches are stored for later fetches.
 
-    def docs(query: Any) -> list[ClusterDoc]:
-        return [
-            ClusterDoc(i, f, f"{t}\n{c or s}", p or fetched, cl)
-            for i, f, t, c, s, p, fetched, cl in session.execute(query)
-        ]
-
+    Candidates come from the `item_sketches` index: stored items that share at least two
+    sampled shingles with a new item (the rule `assign_clusters` applies to its own index),
+    leaving out shingles found in more than `COMMON_SHINGLE` items (boilerplate). So a fetch
+    reads the rows of its new items and of their candidates only, whatever the number of
+    items stored (issue 19); `assign_clusters` then checks each candidate pair exactly.
+    """
     ids = list(new_ids)
     new: list[ClusterDoc] = []
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        new += docs(select(*columns).where(ItemRow.id.in_(chunk)))
+        new += _cluster_docs(session, select(*_CLUSTER_COLUMNS).where(ItemRow.id.in_(chunk)))
     # Items dated before `floor` (old archives, year-1 dates from broken feeds) are not news.
     new = [d for d in new if d.text.strip() and d.when >= floor]
     if not new:
         return [], []
+    sketches = {d.id: dedupe.sketch(d.text) for d in new}
     since = max(min(d.when for d in new) - window, floor)
-    fresh = {d.id for d in new}
-    recent = docs(
-        select(*columns).where(
-            ItemRow.state == ItemState.ACTIVE.value,
-            or_(ItemRow.published_at >= since, ItemRow.fetched_at >= since),
+    until = max(d.when for d in new) + window
+    fresh = set(sketches)
+
+    owners: dict[int, list[int]] = {}  # hash -> stored items within the window having it
+    table = cast(Table, ItemSketchRow.__table__)
+    wanted = sorted({h for hashes in sketches.values() for h in hashes})
+    for start in range(0, len(wanted), _CHUNK):
+        query = select(table.c.hash, table.c.item_id).where(
+            table.c.hash.in_(wanted[start : start + _CHUNK]),
+            table.c.dated_at >= since,
+            table.c.dated_at <= until,
         )
-    )
-    return new, [d for d in recent if d.id not in fresh]
+        for digest, item_id in session.execute(query):
+            if item_id not in fresh:
+                owners.setdefault(digest, []).append(item_id)
+    in_new = Counter(h for hashes in sketches.values() for h in hashes)
+    candidates: set[int] = set()
+    for doc in new:
+        shared: Counter[int] = Counter()
+        for digest in sketches[doc.id]:
+            found = owners.get(digest, ())
+            if found and len(found) + in_new[digest] <= dedupe.COMMON_SHINGLE:
+                shared.update(found)
+        needed = min(2, len(sketches[doc.id]))
+        candidates.update(item for item, count in shared.items() if count >= needed)
+
+    recent: list[ClusterDoc] = []
+    chosen = sorted(candidates)
+    for start in range(0, len(chosen), _CHUNK):
+        recent += _cluster_docs(
+            session,
+            select(*_CLUSTER_COLUMNS).where(
+                ItemRow.id.in_(chosen[start : start + _CHUNK]),
+                ItemRow.state == ItemState.ACTIVE.value,
+            ),
+        )
+    _save_sketches(session, [(d.id, h, d.when) for d in new for h in sketches[d.id]])
+    return new, recent
+
+
+def _save_sketches(session: Session, rows: Sequence[tuple[int, int, datetime]]) -> None:
+    if not rows:
+        return
+    table = cast(Table, ItemSketchRow.__table__)
+    # DO NOTHING: a clustering pass repeated after a crash stores nothing twice.
+    statement = _insert(session)(table).on_conflict_do_nothing(index_elements=["item_id", "hash"])
+    connection = session.connection()
+    for start in range(0, len(rows), 5000):
+        connection.execute(
+            statement,
+            [{"item_id": i, "hash": h, "dated_at": d} for i, h, d in rows[start : start + 5000]],
+        )
+
+
+def prune_sketches(session: Session, before: datetime) -> None:
+    """Forget the sketches of items dated before `before`: no new item can reach them."""
+    table = cast(Table, ItemSketchRow.__table__)
+    session.execute(delete(table).where(table.c.dated_at < before))
+
+
+def backfill_sketches(connection: Connection, since: datetime) -> int:
+    """Sketch the active items dated from `since` on that have no sketch yet (the migration
+    that creates the index runs it for the items already stored); returns how many items
+    were sketched."""
+    items = cast(Table, ItemRow.__table__)
+    table = cast(Table, ItemSketchRow.__table__)
+    query = select(
+        items.c.id, items.c.title, items.c.content, items.c.summary, items.c.published_at,
+        items.c.fetched_at,
+    ).where(
+        items.c.state == ItemState.ACTIVE.value,
+        or_(items.c.published_at >= since, items.c.fetched_at >= since),
+        ~exists().where(table.c.item_id == items.c.id),  # sketched already
+    )  # fmt: skip
+    sketched, last = 0, 0
+    while True:
+        batch = connection.execute(
+            query.where(items.c.id > last).order_by(items.c.id).limit(1000)
+        ).all()
+        if not batch:
+            return sketched
+        last = batch[-1][0]
+        rows = []
+        for item_id, title, content, summary, published, fetched in batch:
+            when = published or fetched
+            if when < since:
+                continue
+            hashes = dedupe.sketch(cluster_text(title, content, summary))
+            rows += [{"item_id": item_id, "hash": h, "dated_at": when} for h in hashes]
+            sketched += bool(hashes)
+        if rows:
+            connection.execute(insert(table), rows)
 
 
 def apply_clustering(session: Session, clustering: Clustering) -> int:

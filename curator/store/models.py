@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -150,6 +151,26 @@ class ItemRow(Base):
     state: Mapped[str] = mapped_column(String(10), default="active")
     full_text_status: Mapped[str] = mapped_column(String(10), default="none")
     full_text_error: Mapped[str | None] = mapped_column(Text)
+
+
+class ItemSketchRow(Base):
+    """The sampled shingle hashes (`dedupe.sketch`) of the items dated within the clustering
+    lookback: a fetch finds the near-duplicate candidates of its new items by looking their
+    hashes up here, instead of reading every recent item (issue 19). Rows older than the
+    lookback are pruned as fetches go."""
+
+    __tablename__ = "item_sketches"
+    __table_args__ = (
+        # Covering: a lookup by hash within a date range never reads the table itself.
+        Index("ix_item_sketches_hash", "hash", "dated_at", "item_id"),
+    )
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    # The item's date as clustering sees it: published_at, else fetched_at.
+    dated_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class ScoreRow(Base):
