@@ -192,10 +192,15 @@ class Curator:
         # Set by the service on SIGTERM: long use cases stop at their next unit of work
         # (the current feed's transaction completes or rolls back, never half written).
         self.stopping = threading.Event()
-        with db.session() as session:
-            now = self.now()
-            repo.sync_profiles(session, settings.profiles, now)
-            repo.sync_feeds(session, settings.feeds, now)
+        # Looked at before writing: most commands start with the configuration already stored,
+        # and need no write lock for it (nor a writable database file, issue 13).
+        with db.reading() as session:
+            stored = repo.in_sync(session, settings.profiles, settings.feeds)
+        if not stored:
+            with db.session() as session:
+                now = self.now()
+                repo.sync_profiles(session, settings.profiles, now)
+                repo.sync_feeds(session, settings.feeds, now)
 
     @classmethod
     def open(
@@ -231,7 +236,7 @@ class Curator:
 
     def health(self, next_runs: dict[str, datetime | None]) -> dict[str, Any]:
         """What `/healthz` answers: each job's last and next run, and failing feeds."""
-        with self.db.session() as session:
+        with self.db.reading() as session:
             last = jobs.last_runs(session)
             feeds = repo.list_feeds(session)
         names = sorted(set(last) | set(next_runs))
@@ -252,7 +257,7 @@ class Curator:
     def status(self) -> dict[str, Any]:
         """What `curator status` shows: jobs, failing feeds, queue sizes, next slots, digests."""
         now = self.now()
-        with self.db.session() as session:
+        with self.db.reading() as session:
             last = jobs.last_runs(session)
             feeds = repo.list_feeds(session)
             profiles = {}
@@ -318,7 +323,7 @@ class Curator:
     # --- feeds ---------------------------------------------------------------------------
 
     def feeds(self) -> list[Feed]:
-        with self.db.session() as session:
+        with self.db.reading() as session:
             return repo.list_feeds(session)
 
     # --- ingestion ------------------------------------------------------------------------
@@ -404,7 +409,7 @@ class Curator:
         report = self.fetch()
         detail: dict[str, Any] = report.to_dict(per_feed=False)
         now = self.now()
-        with self.db.session() as session:
+        with self.db.reading() as session:
             last = repo.get_meta(session, self._LAST_FULL_REFRESH)
         stale = last is None or now - datetime.fromisoformat(last) >= self.REFRESH_EVERY
         if not (report.new_items or report.updated_items or report.clustered or stale):
@@ -479,7 +484,7 @@ class Curator:
     def review_queue(self, profile: str) -> list[review.Entry]:
         """The pending queue (the same as `queue list`), as the review screens show it."""
         self.settings.profile(profile)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             entries = queue_store.pending(session, profile, self.now())
             folded = review_store.duplicate_counts(session, [e.item for e in entries])
         # Starters cost tens of milliseconds each: the screen asks for one when it is needed.
@@ -491,14 +496,14 @@ class Curator:
     def comment_starter(self, profile: str, item_id: int) -> str | None:
         """The guide for the user's comment: the same starter the planner puts on the slot."""
         p = self.settings.profile(profile)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             item, score, _ = review_store.item_with_score(session, profile, item_id)
         return _starters(p, {item_id: (item, score)})(item_id)
 
     def review_item(self, profile: str, item_id: int) -> tuple[review.Entry, Decision | None]:
         """One item as the review shows it, and its current decision, whatever its state."""
         p = self.settings.profile(profile)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             item, score, folded = review_store.item_with_score(session, profile, item_id)
             current = decisions.current_for(session, profile, item_id)
         starter = _starters(p, {item_id: (item, score)})(item_id)
@@ -540,7 +545,7 @@ class Curator:
     ) -> review.Outcome:
         """The rules shared by the review screen and the queue commands, then the re-plan."""
         tz = self.settings.profile(profile).timezone
-        with self.db.session() as session:
+        with self.db.reading() as session:
             item = repo.get_item(session, item_id)
             current = decisions.current_for(session, profile, item_id)
         review.check_pending(item, current, self.now(), tz)
@@ -616,7 +621,7 @@ class Curator:
         self.settings.profile(profile)
         # A rolling week, not the calendar one: on a Friday, next week is what the user fills.
         start = self.now()
-        with self.db.session() as session:
+        with self.db.reading() as session:
             rows = review_store.slot_counts(session, profile, start, start + timedelta(days=7))
         return review.week_fill(rows)
 
@@ -636,59 +641,68 @@ class Curator:
         profiles = self.settings.select_profiles(profile)
         now = self.now()
         since = now - timedelta(days=scoring.WINDOW_DAYS)
-        with self.db.session() as session:
+        # Read, then score with no transaction open, then write in one short unit: scoring
+        # takes seconds, and holding SQLite's write lock meanwhile would keep every other
+        # command waiting (issue 13). Two scorers at once each write a complete set of ranks.
+        with self.db.reading() as session:
             items = repo.list_items(session, since=since)
             stats = self._corpus_stats(session, since, now)
             weights = score_store.feed_weights(session)
-            matrix = scoring.vectorize(items, stats)
-            report = ScoreReport(items=len(items))
+            inputs = []
             for p in profiles:
                 history = decisions.history(session, p.name)
                 decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
                 examples = score_store.items_by_url(session, p.examples)
-                result = scoring.score_items(
-                    p,
-                    items,
-                    decisions=history,
-                    decided_items=decided,
-                    stats=stats,
-                    feed_weights=weights,
-                    now=now,
-                    example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
-                    matrix=matrix,
-                )
+                inputs.append((p, history, decided, examples))
+        matrix = scoring.vectorize(items, stats)
+        report = ScoreReport(items=len(items))
+        results = []
+        for p, history, decided, examples in inputs:
+            result = scoring.score_items(
+                p,
+                items,
+                decisions=history,
+                decided_items=decided,
+                stats=stats,
+                feed_weights=weights,
+                now=now,
+                example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
+                matrix=matrix,
+            )
+            results.append((p, result))
+            pending = sum(1 for s in result.scores if s.rank is not None)
+            report.profiles.append(ProfileScores(p.name, len(items), pending, result.warnings))
+        with self.db.session() as session:
+            repo.set_meta(session, score_store.STATS_KEY, stats.to_json(), now)
+            for p, result in results:
                 score_store.replace_scores(session, p.name, result.scores, now)
-                pending = sum(1 for s in result.scores if s.rank is not None)
-                report.profiles.append(ProfileScores(p.name, len(items), pending, result.warnings))
         return report
 
     def _corpus_stats(self, session: Any, since: datetime, now: datetime) -> scoring.CorpusStats:
         """Document frequencies of the window, updated with what arrived and what left since
-        the last pass, or refitted when there is nothing usable stored."""
+        the last pass, or refitted when there is nothing usable stored (read only: `score`
+        stores the result)."""
         from curator import score as scoring
 
         stored = repo.get_meta(session, score_store.STATS_KEY)
         stats = scoring.CorpusStats.from_json(stored) if isinstance(stored, dict) else None
         if stats is None or stats.since is None or stats.through is None or stats.through < since:
-            stats = scoring.CorpusStats.fit(
+            return scoring.CorpusStats.fit(
                 repo.list_items(session, since=since, state=None), since=since, through=now
             )
-        else:
-            added = score_store.items_fetched_between(session, stats.through, now)
-            added = [i for i in added if i.fetched_at > stats.through]
-            removed: list[Item] = (
-                score_store.items_fetched_between(session, stats.since, since)
-                if stats.since < since
-                else []
-            )
-            stats = stats.updated(added=added, removed=removed, since=since, through=now)
-        repo.set_meta(session, score_store.STATS_KEY, stats.to_json(), now)
-        return stats
+        added = score_store.items_fetched_between(session, stats.through, now)
+        added = [i for i in added if i.fetched_at > stats.through]
+        removed: list[Item] = (
+            score_store.items_fetched_between(session, stats.since, since)
+            if stats.since < since
+            else []
+        )
+        return stats.updated(added=added, removed=removed, since=since, through=now)
 
     def queue(self, profile: str, *, limit: int | None = None) -> list[QueueEntry]:
         """The profile's pending review queue, best first (see `store.queue.pending`)."""
         self.settings.profile(profile)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             return queue_store.pending(session, profile, self.now(), limit=limit)
 
     def _score_stage(self) -> tuple[str, dict[str, Any]]:
@@ -709,7 +723,7 @@ class Curator:
         keep = self.settings.calendar.keep_cancelled if keep_cancelled is None else keep_cancelled
         settings = replace(self.settings.calendar, keep_cancelled=keep)
         now = self.now()
-        with self.db.session() as session:
+        with self.db.reading() as session:
             data = store_ics.calendar_data(session, chosen.name, with_cancelled=keep)
         return render_calendar(
             chosen,
@@ -840,7 +854,7 @@ class Curator:
         first = planner.local_midnight(planner.local_week(now, tz), tz)
         last = planner.local_midnight(planner.local_week(end, tz) + timedelta(days=7), tz)
         log: list[planner.WeekLog] = []
-        with self.db.session() as session:
+        with self.db.reading() as session:
             if past:
                 around = slot_store.list_slots(session, p.name, until=last)
                 log = planner.results_log(around, tz, p.schedule, now)
@@ -883,7 +897,7 @@ class Curator:
         return slot
 
     def get_slot(self, slot_id: str) -> Slot:
-        with self.db.session() as session:
+        with self.db.reading() as session:
             return slot_store.get_slot(session, slot_id)
 
     # --- digest --------------------------------------------------------------------------
@@ -925,7 +939,7 @@ class Curator:
 
     def digest_status(self, profile: str | None = None, *, limit: int = 30) -> list[Digest]:
         """The latest outbox rows (newest day first), for `curator status` and the command."""
-        with self.db.session() as session:
+        with self.db.reading() as session:
             return digests.recent(session, profile, limit=limit)
 
     def due_digests(self) -> DigestReport:
@@ -1020,7 +1034,7 @@ class Curator:
                 message_id=message_id(p.name, d),
                 detail="no recipient: set digest.to for this profile",
             )
-        with self.db.session() as session:
+        with self.db.reading() as session:
             existing = digests.get(session, p.name, d)
         action = outbox.decide(existing, now, manual=manual, force=force)
         if action is not outbox.Action.SEND:
@@ -1065,7 +1079,7 @@ class Curator:
         )
 
         start, end = slot_window(p, d)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             before = digests.sent_before(session, p.name, d)
             since = before[0].sent_at if before and before[0].sent_at else now - DEFAULT_LOOKBACK
             queue = queue_store.pending(session, p.name, now)
