@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from curator import plan as planner
 from curator import review
 from curator.config import Settings, load_settings, resolve_database_url
-from curator.errors import ConfigError, CuratorError, ExportError, InvalidAction
+from curator.errors import ConfigError, CuratorError, ExportError, InvalidAction, StorageError
 
 # The digest renderer (jinja2, css-inline) and the calendar writer (icalendar) are imported by
 # the methods that use them: every command loads this module, and `curator fetch` (run from
@@ -197,10 +197,15 @@ class Curator:
         with db.reading() as session:
             stored = repo.in_sync(session, settings.profiles, settings.feeds)
         if not stored:
-            with db.session() as session:
-                now = self.now()
-                repo.sync_profiles(session, settings.profiles, now)
-                repo.sync_feeds(session, settings.feeds, now)
+            try:
+                with db.session() as session:
+                    now = self.now()
+                    repo.sync_profiles(session, settings.profiles, now)
+                    repo.sync_feeds(session, settings.feeds, now)
+            except StorageError as e:
+                # A read-only database still serves the commands that read; those that write
+                # meet the same one-line error when they do.
+                log.warning("feeds.yaml changes not stored: %s", e)
 
     @classmethod
     def open(
