@@ -336,15 +336,18 @@ class Database:
             if path is not None and _read_only_folder(path, e):
                 # Commands that only read still work there (issue 13); writing ones get the
                 # one line naming the read-only folder.
-                readonly = cls(_immutable_engine(path, BUSY_TIMEOUT), url)
+                timeout = _busy_timeout(url, make_url(url).query.get("timeout"))
+                readonly = cls(_immutable_engine(path, timeout), url)
                 try:
                     with readonly._reader.connect() as conn:
                         conn.execute(text("SELECT 1"))
-                    if migrate and not readonly._at_head():
-                        raise readonly.failure(e) from e
+                    at_head = not migrate or readonly._at_head()
                 except DBAPIError as again:
                     readonly.close()
                     raise readonly.failure(again) from again
+                if not at_head:  # a migration is due, and cannot be written
+                    readonly.close()
+                    raise readonly.failure(e) from e
                 return readonly
             if path is not None:
                 raise db.failure(e) from e
