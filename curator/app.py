@@ -811,13 +811,21 @@ class Curator:
         from curator.outputs.words import profile_language
 
         tz = planner.zone(profile.timezone)
-        with self.db.session() as session:
+        language = profile_language(profile)
+
+        def read(session: Any) -> tuple[Any, ...]:
             approved = slot_store.approved_items(session, profile.name)
             existing = slot_store.list_slots(session, profile.name)
             held = {s.item_id for s in existing if s.item_id is not None}
             known = slot_store.items_with_scores(session, profile.name, held)
             top = slot_store.recent_top_scores(session, profile.name, since=now - _THEME_WINDOW)
-            result = planner.plan_slots(
+            titles = _titles(session, top)
+            cancelled = slot_store.removed_sequences(session, profile.name)
+            return approved, existing, known, top, titles, cancelled
+
+        def plan(inputs: tuple[Any, ...]) -> planner.PlanResult:
+            approved, existing, known, top, titles, cancelled = inputs
+            return planner.plan_slots(
                 profile.name,
                 profile.schedule,
                 tz,
@@ -825,16 +833,27 @@ class Curator:
                 known=[_candidate(item, score, None) for item, score in known],
                 existing=existing,
                 now=now,
-                themes=planner.themes_from(
-                    top, titles=_titles(session, top), language=profile_language(profile)
-                ),
+                themes=planner.themes_from(top, titles=titles, language=language),
                 objective=profile.objective,
-                cancelled=slot_store.removed_sequences(session, profile.name),
+                cancelled=cancelled,
                 starter_for=_starters(profile, {a.item.id: (a.item, a.score) for a in approved}),
-                language=profile_language(profile),
+                language=language,
             )
+
+        # Planned with no transaction open (comment starters run the scorer's sentence
+        # picking), then written if nothing planning read has changed meanwhile; otherwise
+        # planned again under the write lock, which only a decision or another planner landing
+        # in between causes (issue 13).
+        with self.db.reading() as session:
+            inputs = read(session)
+        result = plan(inputs)
+        with self.db.session() as session:
+            current = read(session)
+            if current != inputs:
+                inputs, result = current, plan(current)
             slot_store.save_slots(session, result.changed, tz, now)
             slot_store.remove_slots(session, result.removed, now)
+        existing = inputs[1]
         fresh = {s.id for s in existing}
         return ProfilePlan(
             profile=profile.name,
