@@ -9,9 +9,9 @@ PostgreSQL.
 The figures (commands fired, failed, decisions stored, items against a run alone) are printed:
 `pytest -s tests/test_concurrency.py` shows them.
 
-Each queue command re-scores and re-plans (several seconds of CPU on a small machine), so CI
-fires a dozen of them; `CURATOR_CROWD=200` fires the issue's full 200 (about 15 minutes on
-2 cores).
+Each queue command re-scores and re-plans (8 to 15 seconds of CPU on a small machine,
+measured December 2026), so CI fires a dozen of them; `CURATOR_CROWD=200` fires the issue's
+full 200, which takes the better part of an hour on 2 busy cores.
 """
 
 from __future__ import annotations
