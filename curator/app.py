@@ -15,6 +15,7 @@ import time as _time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from glob import escape as glob_escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,7 +27,14 @@ from curator import ideas as ideas_mod
 from curator import plan as planner
 from curator import results, review
 from curator.config import Settings, load_settings, resolve_database_url
-from curator.errors import ConfigError, CuratorError, ExportError, InvalidAction, NotFound
+from curator.errors import (
+    ConfigError,
+    CuratorError,
+    ExportError,
+    InvalidAction,
+    NotFound,
+    StorageError,
+)
 
 # The digest renderer (jinja2, css-inline) and the calendar writer (icalendar) are imported by
 # the methods that use them: every command loads this module, and `curator fetch` (run from
@@ -196,10 +204,20 @@ class Curator:
         # Set by the service on SIGTERM: long use cases stop at their next unit of work
         # (the current feed's transaction completes or rolls back, never half written).
         self.stopping = threading.Event()
-        with db.session() as session:
-            now = self.now()
-            repo.sync_profiles(session, settings.profiles, now)
-            repo.sync_feeds(session, settings.feeds, now)
+        # Looked at before writing: most commands start with the configuration already stored,
+        # and need no write lock for it (nor a writable database file, issue 13).
+        with db.reading() as session:
+            stored = repo.in_sync(session, settings.profiles, settings.feeds)
+        if not stored:
+            try:
+                with db.session() as session:
+                    now = self.now()
+                    repo.sync_profiles(session, settings.profiles, now)
+                    repo.sync_feeds(session, settings.feeds, now)
+            except StorageError as e:
+                # A read-only database still serves the commands that read; those that write
+                # meet the same one-line error when they do.
+                log.warning("feeds.yaml changes not stored: %s", e)
 
     @classmethod
     def open(
@@ -235,7 +253,7 @@ class Curator:
 
     def health(self, next_runs: dict[str, datetime | None]) -> dict[str, Any]:
         """What `/healthz` answers: each job's last and next run, and failing feeds."""
-        with self.db.session() as session:
+        with self.db.reading() as session:
             last = jobs.last_runs(session)
             feeds = repo.list_feeds(session)
         names = sorted(set(last) | set(next_runs))
@@ -256,7 +274,7 @@ class Curator:
     def status(self) -> dict[str, Any]:
         """What `curator status` shows: jobs, failing feeds, queue sizes, next slots, digests."""
         now = self.now()
-        with self.db.session() as session:
+        with self.db.reading() as session:
             last = jobs.last_runs(session)
             feeds = repo.list_feeds(session)
             profiles = {}
@@ -322,7 +340,7 @@ class Curator:
     # --- feeds ---------------------------------------------------------------------------
 
     def feeds(self) -> list[Feed]:
-        with self.db.session() as session:
+        with self.db.reading() as session:
             return repo.list_feeds(session)
 
     # --- ingestion ------------------------------------------------------------------------
@@ -440,7 +458,7 @@ class Curator:
         report = self.fetch()
         detail: dict[str, Any] = report.to_dict(per_feed=False)
         now = self.now()
-        with self.db.session() as session:
+        with self.db.reading() as session:
             last = repo.get_meta(session, self._LAST_FULL_REFRESH)
             # Decisions made by the queue commands since the last pass are learned now: they
             # re-score nothing themselves (issue 19).
@@ -531,7 +549,7 @@ class Curator:
     def review_queue(self, profile: str) -> list[review.Entry]:
         """The pending queue (the same as `queue list`), as the review screens show it."""
         self.settings.profile(profile)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             entries = queue_store.pending(session, profile, self.now())
             folded = review_store.duplicate_counts(session, [e.item for e in entries])
         # Starters cost tens of milliseconds each: the screen asks for one when it is needed.
@@ -543,7 +561,7 @@ class Curator:
     def comment_starter(self, profile: str, item_id: int) -> str | None:
         """The guide for the user's comment: the same starter the planner puts on the slot."""
         p = self.settings.profile(profile)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             item, score, _ = review_store.item_with_score(session, profile, item_id)
         return _starters(p, {item_id: (item, score)})(item_id)
 
@@ -556,7 +574,7 @@ class Curator:
         item's lead; with it, the scorer's sentence picker, whose libraries take a second to
         import (issue 16)."""
         p = self.settings.profile(profile)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             item, score, folded = review_store.item_with_score(session, profile, item_id)
             current = decisions.current_for(session, profile, item_id)
             planned = review_store.slot_starter(session, profile, item_id)
@@ -608,7 +626,7 @@ class Curator:
     ) -> review.Outcome:
         """The rules shared by the review screen and the queue commands, then the re-plan."""
         tz = self.settings.profile(profile).timezone
-        with self.db.session() as session:
+        with self.db.reading() as session:
             item = repo.get_item(session, item_id)
             current = decisions.current_for(session, profile, item_id)
         review.check_pending(item, current, self.now(), tz)
@@ -681,7 +699,7 @@ class Curator:
         self.settings.profile(profile)
         # A rolling week, not the calendar one: on a Friday, next week is what the user fills.
         start = self.now()
-        with self.db.session() as session:
+        with self.db.reading() as session:
             rows = review_store.slot_counts(session, profile, start, start + timedelta(days=7))
         return review.week_fill(rows)
 
@@ -729,7 +747,11 @@ class Curator:
         profiles = self.settings.select_profiles(profile)
         now = self.now()
         since = now - timedelta(days=scoring.WINDOW_DAYS)
-        with self.db.session() as session:
+        # Read and score in a reading unit, then write in one short unit: scoring takes
+        # seconds, and holding SQLite's write lock meanwhile would keep every other command
+        # waiting (issue 13). Two scorers at once each write a complete set of ranks.
+        writes: list[Callable[[Any], None]] = []
+        with self.db.reading() as session:
             stats = self._corpus_stats(session, since, now)
             weights = score_store.feed_weights(session)
             states = {
@@ -753,16 +775,22 @@ class Curator:
                     decided = decisions.current_ids(session, p.name)
                     result = self._score_profile(session, p, items, matrix, stats, weights, now)
                     kept = scoring.kept_scores(result.scores, decided, self.SCORE_KEEP)
-                    score_store.replace_scores(session, p.name, kept, now)
+                    writes.append(partial(_replace_scores, p.name, kept, now))
                     pending = sum(1 for s in kept if s.rank is not None)
                     report.profiles.append(
                         ProfileScores(p.name, len(items), pending, result.warnings)
                     )
-                    self._save_pass(session, p.name, marks[p.name], now, now, decided)
+                    writes.append(
+                        partial(self._save_pass, p.name, marks[p.name], now, now, decided)
+                    )
             if quick:
                 report.items = max(report.items, self._score_quick(
-                    session, quick, states, marks, stats, weights, since, now, report
+                    session, quick, states, marks, stats, weights, since, now, report, writes
                 ))  # fmt: skip
+        with self.db.session() as session:
+            repo.set_meta(session, score_store.STATS_KEY, stats.to_json(), now)
+            for write in writes:
+                write(session)
         return report
 
     def _score_profile(
@@ -816,8 +844,10 @@ class Curator:
         since: datetime,
         now: datetime,
         report: ScoreReport,
+        writes: list[Callable[[Any], None]],
     ) -> int:
-        """The incremental pass of `score`; returns how many items it analysed."""
+        """The incremental pass of `score`; returns how many items it analysed. What it
+        stores is appended to `writes`, done by the caller in one short writing unit."""
         from curator import score as scoring
 
         wanted: dict[str, set[int]] = {}
@@ -847,22 +877,23 @@ class Curator:
             )
             others = score_store.ranked_finals(session, p.name, exclude=ids)
             scores = scoring.merge_ranks(result.scores, self.SCORE_HEAD, others)
-            score_store.drop_scores_before(session, p.name, since)
-            score_store.update_scores(session, p.name, scores, now)
+            writes.append(partial(_update_scores, p.name, scores, since, now))
             pending = len(others) + sum(1 for s in scores if s.rank is not None)
             report.profiles.append(ProfileScores(p.name, len(subset), pending, result.warnings))
             full_at = datetime.fromisoformat(states[p.name]["full_at"])
-            self._save_pass(session, p.name, marks[p.name], full_at, now, decided_now[p.name])
+            writes.append(
+                partial(self._save_pass, p.name, marks[p.name], full_at, now, decided_now[p.name])
+            )
         return len(items)
 
     def _save_pass(
         self,
-        session: Any,
         profile: str,
         mark: str,
         full_at: datetime,
         now: datetime,
         decided: dict[int, int],
+        session: Any,
     ) -> None:
         state = {
             "mark": mark,
@@ -874,31 +905,29 @@ class Curator:
 
     def _corpus_stats(self, session: Any, since: datetime, now: datetime) -> scoring.CorpusStats:
         """Document frequencies of the window, updated with what arrived and what left since
-        the last pass, or refitted when there is nothing usable stored."""
+        the last pass, or refitted when there is nothing usable stored (read only: `score`
+        stores the result)."""
         from curator import score as scoring
 
         stored = repo.get_meta(session, score_store.STATS_KEY)
         stats = scoring.CorpusStats.from_json(stored) if isinstance(stored, dict) else None
         if stats is None or stats.since is None or stats.through is None or stats.through < since:
-            stats = scoring.CorpusStats.fit(
+            return scoring.CorpusStats.fit(
                 repo.list_items(session, since=since, state=None), since=since, through=now
             )
-        else:
-            added = score_store.items_fetched_between(session, stats.through, now)
-            added = [i for i in added if i.fetched_at > stats.through]
-            removed: list[Item] = (
-                score_store.items_fetched_between(session, stats.since, since)
-                if stats.since < since
-                else []
-            )
-            stats = stats.updated(added=added, removed=removed, since=since, through=now)
-        repo.set_meta(session, score_store.STATS_KEY, stats.to_json(), now)
-        return stats
+        added = score_store.items_fetched_between(session, stats.through, now)
+        added = [i for i in added if i.fetched_at > stats.through]
+        removed: list[Item] = (
+            score_store.items_fetched_between(session, stats.since, since)
+            if stats.since < since
+            else []
+        )
+        return stats.updated(added=added, removed=removed, since=since, through=now)
 
     def queue(self, profile: str, *, limit: int | None = None) -> list[QueueEntry]:
         """The profile's pending review queue, best first (see `store.queue.pending`)."""
         self.settings.profile(profile)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             return queue_store.pending(session, profile, self.now(), limit=limit)
 
     def _score_stage(self) -> tuple[str, dict[str, Any]]:
@@ -923,7 +952,7 @@ class Curator:
         keep = self.settings.calendar.keep_cancelled if keep_cancelled is None else keep_cancelled
         settings = replace(self.settings.calendar, keep_cancelled=keep)
         now = self.now()
-        with self.db.session() as session:
+        with self.db.reading() as session:
             data = store_ics.calendar_data(session, chosen.name, with_cancelled=keep)
             behind = self._topic_items(session, chosen.name, data.slots, now)
         body = render_calendar(
@@ -1035,15 +1064,21 @@ class Curator:
         from curator.outputs.words import profile_language
 
         tz = planner.zone(profile.timezone)
-        with self.db.session() as session:
+        language = profile_language(profile)
+
+        def read(session: Any) -> tuple[Any, ...]:
             approved = slot_store.approved_items(session, profile.name)
             existing = slot_store.list_slots(session, profile.name)
             held = {s.item_id for s in existing if s.item_id is not None}
             known = slot_store.items_with_scores(session, profile.name, held)
             top = slot_store.recent_top_scores(session, profile.name, since=now - _THEME_WINDOW)
             cancelled = slot_store.removed_sequences(session, profile.name)
+            return approved, existing, known, top, cancelled
 
-            def plan(themes: list[str]) -> planner.PlanResult:
+        def plan(session: Any, inputs: tuple[Any, ...]) -> planner.PlanResult:
+            approved, existing, known, top, cancelled = inputs
+
+            def once(themes: list[str]) -> planner.PlanResult:
                 return planner.plan_slots(
                     profile.name,
                     profile.schedule,
@@ -1060,22 +1095,34 @@ class Curator:
                         if starters
                         else None
                     ),
-                    language=profile_language(profile),
+                    language=language,
                 )
 
             themes = self._original_themes(session, profile, now, approved, existing, top)
-            result = plan(themes)
+            result = once(themes)
             # An original is never about what a planned relay is about (issue 15): once the
             # relays are known, plan again if that changes the themes.
             again = self._original_themes(
                 session, profile, now, approved, existing, top, planned=result.slots
             )
-            if again != themes:
-                result = plan(again)
+            return once(again) if again != themes else result
+
+        # Planned in a reading unit (comment starters run the scorer's sentence picking),
+        # then written if nothing planning read has changed meanwhile; otherwise planned again
+        # under the write lock, which only a decision or another planner landing in between
+        # causes (issue 13).
+        with self.db.reading() as session:
+            inputs = read(session)
+            result = plan(session, inputs)
+        with self.db.session() as session:
+            current = read(session)
+            if current != inputs:
+                inputs, result = current, plan(session, current)
             slot_store.save_slots(session, result.changed, tz, now)
             slot_store.remove_slots(session, result.removed, now)
             given = [(s.topic, s.id) for s in result.changed if s.kind is SlotKind.ORIGINAL]
             ideas_store.mark_used(session, profile.name, [(t, i) for t, i in given if t], now)
+        existing = inputs[1]
         fresh = {s.id for s in existing}
         return ProfilePlan(
             profile=profile.name,
@@ -1199,7 +1246,7 @@ class Curator:
         first = planner.local_midnight(planner.local_week(now, tz), tz)
         last = planner.local_midnight(planner.local_week(end, tz) + timedelta(days=7), tz)
         log: list[planner.WeekLog] = []
-        with self.db.session() as session:
+        with self.db.reading() as session:
             if past:
                 around = slot_store.list_slots(session, p.name, until=last)
                 log = planner.results_log(around, tz, p.schedule, now)
@@ -1302,7 +1349,7 @@ class Curator:
             ]
 
     def get_slot(self, slot_id: str) -> Slot:
-        with self.db.session() as session:
+        with self.db.reading() as session:
             return slot_store.get_slot(session, slot_id)
 
     def slot_detail(self, slot_id: str) -> tuple[Slot, Item | None, Profile]:
@@ -1504,7 +1551,7 @@ class Curator:
 
     def digest_status(self, profile: str | None = None, *, limit: int = 30) -> list[Digest]:
         """The latest outbox rows (newest day first), for `curator status` and the command."""
-        with self.db.session() as session:
+        with self.db.reading() as session:
             return digests.recent(session, profile, limit=limit)
 
     def due_digests(self) -> DigestReport:
@@ -1599,7 +1646,7 @@ class Curator:
                 message_id=message_id(p.name, d),
                 detail="no recipient: set digest.to for this profile",
             )
-        with self.db.session() as session:
+        with self.db.reading() as session:
             existing = digests.get(session, p.name, d)
         action = outbox.decide(existing, now, manual=manual, force=force)
         if action is not outbox.Action.SEND:
@@ -1644,7 +1691,7 @@ class Curator:
         )
 
         start, end = slot_window(p, d)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             before = digests.sent_before(session, p.name, d)
             since = before[0].sent_at if before and before[0].sent_at else now - DEFAULT_LOOKBACK
             # Only what the digest can show (new since the last one, above its floor): the
@@ -1732,6 +1779,17 @@ class Curator:
         report = self.plan()
         notes = [n for p in report.plans for n in p.notes]
         return report.summary(), {"notes": notes}
+
+
+def _replace_scores(profile: str, scores: list[Score], now: datetime, session: Any) -> None:
+    score_store.replace_scores(session, profile, scores, now)
+
+
+def _update_scores(
+    profile: str, scores: list[Score], since: datetime, now: datetime, session: Any
+) -> None:
+    score_store.drop_scores_before(session, profile, since)
+    score_store.update_scores(session, profile, scores, now)
 
 
 def digest_file_name(profile: str, day: date) -> str:

@@ -28,7 +28,7 @@ def approve_examples(app: Curator, *, per_profile: int = 3) -> int:
     """Approve each profile's top undecided items; every second one with an example comment."""
     count = 0
     for profile in app.settings.profiles:
-        with app.db.session() as session:
+        with app.db.reading() as session:
             decided = select(DecisionRow.item_id).where(DecisionRow.profile == profile.name)
             ids = list(
                 session.scalars(

@@ -27,7 +27,7 @@ from datetime import datetime
 from multiprocessing.context import BaseContext
 from typing import Protocol, TypeVar
 
-from curator.errors import CuratorError
+from curator.errors import CuratorError, StorageError
 from curator.ingest.fetch import Fetcher, FetchResult, FetchStatus
 from curator.ingest.report import FeedOutcome, FeedReport, PageJob
 from curator.types import Feed, FetchSettings, FullTextMode, ParsedEntry
@@ -434,6 +434,8 @@ class Pipeline:
         try:
             languages = await self.workers.run("languages", detect_languages, texts)
             await _call(self.writer, self.sink.store_languages, languages)
+        except StorageError as e:  # one line, not the SQL statement (issue 13)
+            log.error("storing the detected languages failed: %s", e)
         except Exception:  # the items are stored; only their language stays the declared one
             log.exception("language detection failed")
 
@@ -449,6 +451,9 @@ class Pipeline:
             else:
                 page = PageText(error=result.error or f"HTTP {result.http_status}")
             ok = await _call(self.writer, self.sink.store_page, job, page)
+        except StorageError as e:  # the item stays pending: the next run resumes it
+            log.error("storing the full text of %s failed: %s", job.url, e)
+            ok = False
         except Exception as e:
             log.exception("full text of %s failed", job.url)
             ok = False

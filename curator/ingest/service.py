@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from curator.errors import CuratorError, FeedError, FetchError
+from curator.errors import CuratorError, FeedError, FetchError, StorageError
 from curator.extract import decode_html
 from curator.ingest import dedupe, discover, policy
 from curator.ingest.fetch import Fetcher, FetchResult, FetchStatus, run_sync
@@ -69,12 +69,38 @@ class DatabaseSink:
     def flush(self) -> None:
         """Write the states held back by `store_feed`."""
         pending, self._unchanged = self._unchanged, []
-        if pending:
+        if not pending:
+            return
+        try:
             with self.db.session() as session:
                 for feed_id, state in pending:
                     store.save_feed_state(session, feed_id, state, self.now)
+        except StorageError as e:
+            # Only the new validators of unchanged feeds are lost: asked again next run.
+            log.error("storing the state of %d unchanged feeds failed: %s", len(pending), e)
 
     def store_feed(
+        self, feed: Feed, result: FetchResult, document: ParsedDocument | None
+    ) -> StoredFeed:
+        try:
+            return self._store_feed(feed, result, document)
+        except StorageError as e:
+            # The database refused the feed (a full disk, a lock held past the busy timeout):
+            # the feed records why, as for a network error, and the log gets one line, not
+            # the SQL statement (issue 13).
+            log.error("storing %s failed: %s", feed.url, e)
+            error = f"not stored: {e}"
+            state = policy.after_error(feed, self.settings, self.now, error=error, rng=self.rng)
+            try:
+                with self.db.session() as session:
+                    store.save_feed_state(session, feed.id, state, self.now)
+            except StorageError as again:
+                log.error("recording the failure of %s failed too: %s", feed.url, again)
+            disabled = state.status is FeedStatus.DISABLED
+            outcome = FeedOutcome.DISABLED if disabled else FeedOutcome.FAILED
+            return StoredFeed(_report(feed, outcome, http_status=result.http_status, error=error))
+
+    def _store_feed(
         self, feed: Feed, result: FetchResult, document: ParsedDocument | None
     ) -> StoredFeed:
         now, settings = self.now, self.settings
@@ -280,7 +306,7 @@ def fetch(
 ) -> FetchReport:
     started = time.perf_counter()
     sink = DatabaseSink(db, settings, now, rng or random.Random())
-    with db.session() as session:
+    with db.reading() as session:
         leftovers = store.page_jobs(session, limit=LEFTOVER_PAGES)
     # Workers first: forked before any thread exists (see make_workers). Processes only for
     # the documents likely to be parsed: a fetch of feeds answering "not modified" parses a
@@ -319,16 +345,19 @@ def cluster(db: Database, new_ids: Sequence[int], now: datetime) -> int:
     """Attach new items to near-duplicate stories of other feeds (dedupe.assign_clusters)."""
     if not new_ids:
         return 0
-    with db.session() as session:
-        floor = now - CLUSTER_LOOKBACK
-        # Sketches no new item can reach any more (issue 19: the index covers the window only).
-        store.prune_sketches(session, floor - dedupe.DEFAULT_WINDOW)
+    # Compared with no transaction open, written in a short one: comparing thousands of
+    # items takes seconds that the write lock must not be held for (issue 13).
+    floor = now - CLUSTER_LOOKBACK
+    with db.reading() as session:
         new, candidates = store.cluster_docs(
             session, new_ids, window=dedupe.DEFAULT_WINDOW, floor=floor
         )
-        if not new:
-            return 0
-        clustering = dedupe.assign_clusters(new, candidates)
+    if not new:
+        return 0
+    clustering = dedupe.assign_clusters(new, candidates)
+    with db.session() as session:
+        # Sketches no new item can reach any more (issue 19: the index covers the window only).
+        store.prune_sketches(session, floor - dedupe.DEFAULT_WINDOW)
         return store.apply_clustering(session, clustering)
 
 

@@ -3,21 +3,40 @@
 SQLite is the embedded default (WAL journal so readers never block the writer, foreign keys on,
 a busy timeout so the service and a CLI command can share the file); PostgreSQL runs the same
 code through `postgresql+psycopg://...`.
+
+Every unit of work is a `Database.session()`, a writing one unless it is opened with
+`Database.reading()`. On SQLite a writing unit starts with `BEGIN IMMEDIATE`: it takes the
+write lock first, waiting for it up to the busy timeout, like Datasette's write connections.
+A deferred `BEGIN` that reads and then writes cannot wait: SQLite refuses its lock upgrade at
+once with "database is locked" when another process wrote meanwhile (issue 13). Reading units
+keep a plain `BEGIN` and, in WAL mode, never wait for a writer.
+
+Every database failure leaves this module as a StorageError of one line that names the file and
+what to do (issue 13): a damaged file, one made by a newer curator, a read-only file or folder,
+a lock held past the busy timeout, a full disk.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchModuleError,
+    SQLAlchemyError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from curator.errors import StorageError
@@ -95,15 +114,61 @@ def _redact(url: str) -> str:
         return url
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    # NORMAL is durable across application crashes in WAL mode; only a power loss can roll
-    # back the last transactions, never corrupt the file.
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
+#: How long a SQLite unit of work waits for another process's write lock before giving up;
+#: `?timeout=SECONDS` in the database URL changes it (sqlite:///curator.db?timeout=60).
+BUSY_TIMEOUT = 30.0
+
+#: The execution option that marks a connection as read-only work (see `Database.reading`).
+_READ_ONLY = "curator_read_only"
+
+
+def _sqlite_pragmas(busy_timeout: float) -> Any:
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # A read-only file or folder cannot switch to WAL: leave it as it is, so that
+        # read-only commands still work there (issue 13).
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as e:
+            if getattr(e, "sqlite_errorcode", None) not in _READ_ONLY_CODES:
+                raise
+        # NORMAL is durable across application crashes in WAL mode; only a power loss can roll
+        # back the last transactions, never corrupt the file.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return configure
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # Readers: a plain (deferred) BEGIN, which never waits for a writer in WAL mode. Writers:
+    # the write lock up front, waited for up to the busy timeout (issue 13).
+    read_only = conn.get_execution_options().get(_READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def _immutable_engine(path: Path, busy_timeout: float) -> Engine:
+    """A read-only engine over a SQLite file in a folder we cannot write.
+
+    SQLite in WAL mode needs its shared-memory file beside the database even to read, and
+    cannot create it there: `immutable=1` reads without it. Nobody can be writing the file
+    meanwhile: a writer would have had to create that file in the same folder.
+    """
+    from urllib.parse import quote
+
+    from sqlalchemy.pool import NullPool
+
+    uri = f"file:{quote(str(path.resolve()))}?immutable=1"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(uri, uri=True, timeout=busy_timeout, check_same_thread=False)
+
+    engine = create_engine("sqlite://", creator=connect, poolclass=NullPool)
+    event.listen(engine, "connect", _disable_pysqlite_begin)
+    event.listen(engine, "begin", _sqlite_begin)
+    return engine
 
 
 def create_db_engine(url: str) -> Engine:
@@ -124,12 +189,14 @@ def create_db_engine(url: str) -> Engine:
                     raise StorageError(
                         f"cannot open database {_redact(url)}: folder {parent} does not exist"
                     )
-            engine = create_engine(parsed, connect_args={"timeout": 30})
-            event.listen(engine, "connect", _sqlite_pragmas)
+            busy_timeout = _busy_timeout(url, parsed.query.get("timeout"))
+            parsed = parsed.set(query={k: v for k, v in parsed.query.items() if k != "timeout"})
+            engine = create_engine(parsed, connect_args={"timeout": busy_timeout})
+            event.listen(engine, "connect", _sqlite_pragmas(busy_timeout))
             # pysqlite's own transaction handling defers BEGIN past the first SELECT; let
             # SQLAlchemy emit BEGIN itself so a transaction is one unit on SQLite too.
             event.listen(engine, "connect", _disable_pysqlite_begin)
-            event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+            event.listen(engine, "begin", _sqlite_begin)
             return engine
         return create_engine(parsed, pool_pre_ping=True)
     except NoSuchModuleError as e:
@@ -144,8 +211,104 @@ def create_db_engine(url: str) -> Engine:
         ) from e
 
 
+def _busy_timeout(url: str, raw: str | tuple[str, ...] | None) -> float:
+    if raw is None:
+        return BUSY_TIMEOUT
+    try:
+        value = float(raw if isinstance(raw, str) else raw[-1])
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86400:
+        raise StorageError(
+            f"database URL {_redact(url)}: timeout must be a number of seconds "
+            f"from 0 to 86400, got {raw!r}"
+        )
+    return value
+
+
 def _disable_pysqlite_begin(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
+
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html), as Python's sqlite3
+# reports them in `sqlite_errorcode` (extended codes keep the primary one in the low byte).
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY = 5, 6, 8
+_SQLITE_IOERR, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_CANTOPEN = 10, 11, 13, 14
+_SQLITE_NOTADB = 26
+_READ_ONLY_CODES = {_SQLITE_READONLY, _SQLITE_READONLY | (1 << 8), _SQLITE_READONLY | (2 << 8)}
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL, or None (another database, or in memory)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database or "").expanduser()
+
+
+def _first_line(e: BaseException) -> str:
+    orig = getattr(e, "orig", None)
+    text = str(orig if orig is not None else e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def describe_failure(url: str, e: BaseException) -> str:
+    """One line naming the database, what went wrong and what to do, for a driver error."""
+    orig = getattr(e, "orig", None) or e
+    path = sqlite_path(url)
+    if path is None or not isinstance(orig, sqlite3.Error):
+        return f"database {_redact(url)} failed: {_first_line(e)}"
+    code = (getattr(orig, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (_SQLITE_NOTADB, _SQLITE_CORRUPT):
+        return f"{path} is not a curator database or is damaged: restore it from a backup"
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return (
+            f"database {path} is still locked by another program after waiting for it: "
+            "try again once the other curator command has finished "
+            "(or wait longer with ?timeout=SECONDS in the database URL)"
+        )
+    if code == _SQLITE_FULL or (code == _SQLITE_IOERR and _disk_full(path)):
+        return f"cannot write to database {path}: the disk is full; free some space and retry"
+    if code in (_SQLITE_READONLY, _SQLITE_CANTOPEN, _SQLITE_IOERR):
+        read_only = _read_only_part(path)
+        if read_only is not None:
+            return (
+                f"cannot write to database {path}: {read_only}; "
+                "only commands that read (queue list, status, calendar, feeds list) work there"
+            )
+    if code == _SQLITE_CANTOPEN:
+        return f"cannot open database {path}: {_first_line(e)}"
+    return f"database {path} failed: {_first_line(e)}"
+
+
+def _read_only_folder(path: Path, e: DBAPIError) -> bool:
+    code = (getattr(e.orig, "sqlite_errorcode", None) or 0) & 0xFF
+    return (
+        code in (_SQLITE_READONLY, _SQLITE_CANTOPEN)
+        and path.is_file()
+        and not os.access(path.resolve().parent, os.W_OK)
+    )
+
+
+def _read_only_part(path: Path) -> str | None:
+    """Which of the file or its folder the user cannot write, said so, or None."""
+    folder = path.resolve().parent
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"the file {path} is read-only"
+    if not os.access(folder, os.W_OK):
+        return f"its folder {folder} is read-only (SQLite writes its journal beside the file)"
+    return None
+
+
+def _disk_full(path: Path) -> bool:
+    try:
+        stats = os.statvfs(path.resolve().parent)
+    except OSError:
+        return False
+    return stats.f_bavail * stats.f_frsize < 1 << 20
 
 
 class Database:
@@ -155,21 +318,50 @@ class Database:
         self.engine = engine
         self.url = url
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._reader = engine.execution_options(**{_READ_ONLY: True})
+        self._readers = sessionmaker(self._reader, expire_on_commit=False)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Database:
         engine = create_db_engine(url)
         db = cls(engine, url)
         try:
-            with engine.connect() as conn:
+            with db._reader.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except OperationalError as e:
+            if migrate:
+                db.upgrade()
+        except DBAPIError as e:
             engine.dispose()
-            reason = str(e.orig).strip().splitlines()[0] if e.orig else str(e)
-            raise StorageError(f"cannot connect to database {_redact(url)}: {reason}") from e
-        if migrate:
-            db.upgrade()
+            path = sqlite_path(url)
+            if path is not None and _read_only_folder(path, e):
+                # Commands that only read still work there (issue 13); writing ones get the
+                # one line naming the read-only folder.
+                timeout = _busy_timeout(url, make_url(url).query.get("timeout"))
+                readonly = cls(_immutable_engine(path, timeout), url)
+                try:
+                    with readonly._reader.connect() as conn:
+                        conn.execute(text("SELECT 1"))
+                    at_head = not migrate or readonly._at_head()
+                except DBAPIError as again:
+                    readonly.close()
+                    raise readonly.failure(again) from again
+                if not at_head:  # a migration is due, and cannot be written
+                    readonly.close()
+                    raise readonly.failure(e) from e
+                return readonly
+            if path is not None:
+                raise db.failure(e) from e
+            raise StorageError(
+                f"cannot connect to database {_redact(url)}: {_first_line(e)}"
+            ) from e
+        except BaseException:
+            engine.dispose()
+            raise
         return db
+
+    def failure(self, e: BaseException) -> StorageError:
+        """The StorageError (one line) for a driver error met on this database."""
+        return StorageError(describe_failure(self.url, e))
 
     @property
     def dialect(self) -> str:
@@ -182,7 +374,7 @@ class Database:
     def current_revision(self) -> str | None:
         from alembic.runtime.migration import MigrationContext
 
-        with self.engine.connect() as conn:
+        with self._reader.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     def head_revision(self) -> str | None:
@@ -195,14 +387,46 @@ class Database:
             return
         from alembic import command
 
+        self._check_known_revision()
         cfg = alembic_config()
         try:
             with self.engine.begin() as conn:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, revision)
+        except DBAPIError as e:
+            raise self.failure(e) from e
         except SQLAlchemyError as e:
             raise StorageError(f"migrating {self.display_url} failed: {e}") from e
         log.info("database %s migrated to %s", self.display_url, self.current_revision())
+
+    def _check_known_revision(self) -> None:
+        """StorageError when the stored revision is not one of ours: a newer curator made the
+        database (or something else did), and no migration of this version can take it on."""
+        from alembic.script import ScriptDirectory
+        from alembic.util import CommandError
+        from sqlalchemy import inspect
+
+        with self._reader.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+        if tables and "alembic_version" not in tables:
+            path = sqlite_path(self.url)
+            where = str(path) if path is not None else self.display_url
+            raise StorageError(
+                f"{where} is not a curator database or is damaged (it has tables but no "
+                "curator schema version): restore it from a backup, or choose another file"
+            )
+        stored = self.current_revision()
+        if stored is None:
+            return
+        try:
+            ScriptDirectory.from_config(alembic_config()).get_revision(stored)
+        except CommandError as e:
+            path = sqlite_path(self.url)
+            where = str(path) if path is not None else self.display_url
+            raise StorageError(
+                f"database {where} was made by a newer curator (schema revision {stored} is "
+                "unknown to this version): upgrade curator"
+            ) from e
 
     def _create_if_empty(self) -> bool:
         """A database without a single table gets today's schema in one go and is stamped at
@@ -226,6 +450,11 @@ class Database:
             Column("version_num", String(32), nullable=False),
             PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
         )
+        # Looked at first without the write lock: a database with tables (every start but the
+        # first) may be read-only, and must not be asked for a lock it cannot give.
+        with self._reader.connect() as conn:
+            if inspect(conn).get_table_names():
+                return False
         try:
             with self.engine.begin() as conn:
                 if inspect(conn).get_table_names():
@@ -234,6 +463,8 @@ class Database:
                 version.create(conn, checkfirst=True)
                 if conn.execute(version.select()).first() is None:
                     conn.execute(version.insert().values(version_num=head))
+        except DBAPIError as e:
+            raise self.failure(e) from e
         except SQLAlchemyError as e:
             raise StorageError(f"creating the tables of {self.display_url} failed: {e}") from e
         log.info("database %s created at revision %s", self.display_url, head)
@@ -246,7 +477,7 @@ class Database:
         head = _quick_head()
         if head is not None:
             try:
-                with self.engine.connect() as conn:
+                with self._reader.connect() as conn:
                     stored = conn.execute(text("SELECT version_num FROM alembic_version")).all()
             except SQLAlchemyError:
                 stored = None  # no table yet (a new database): Alembic decides
@@ -255,10 +486,30 @@ class Database:
         return self.current_revision() == self.head_revision()
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """One unit of work: committed when the block ends, rolled back if it raises."""
-        with self._sessions() as session, session.begin():
-            yield session
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back if it raises.
+
+        A writing unit (the default) holds SQLite's write lock from its first statement to
+        its end: keep network and CPU work (fetching, parsing, scoring) outside it.
+        `write=False` (or `reading()`) is for units that only read: they never wait for a
+        writer, and work on a read-only database file.
+
+        Raises:
+            StorageError: one line for any database failure (locked past the busy timeout,
+                disk full, damaged file, read-only file...).
+        """
+        with self._sessions() if write else self._readers() as session:
+            try:
+                with session.begin():
+                    yield session
+            except IntegrityError:
+                raise  # a constraint: the caller's own business (digests.claim catches it)
+            except DBAPIError as e:
+                raise self.failure(e) from e
+
+    def reading(self) -> AbstractContextManager[Session]:
+        """A unit of work that only reads: see `session`."""
+        return self.session(write=False)
 
     def close(self) -> None:
         self.engine.dispose()

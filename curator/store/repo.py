@@ -109,6 +109,32 @@ def sync_feeds(session: Session, sources: Sequence[FeedSource], now: datetime) -
     return [feed_from_row(row) for row in result]
 
 
+def in_sync(session: Session, profiles: Iterable[Profile], sources: Sequence[FeedSource]) -> bool:
+    """Does the database already hold the configuration (so `sync_*` would write nothing)?
+
+    Read-only, so that a command that only reads neither waits for the write lock nor fails
+    on a read-only database file (issue 13).
+    """
+    from curator.store.models import FeedUrlRow
+
+    known = set(session.scalars(select(ProfileRow.name)))
+    if any(p.name not in known for p in profiles):
+        return False
+    by_url = {row.url: row for row in session.scalars(select(FeedRow))}
+    by_id = {row.id: row for row in by_url.values()}
+    moved = {h.url: by_id.get(h.feed_id) for h in session.scalars(select(FeedUrlRow))}
+    for source in sources:
+        row = by_url.get(source.url) or moved.get(source.url)
+        if row is None or (row.name, row.weight, row.full_text, row.interval_minutes) != (
+            source.name,
+            source.weight,
+            source.full_text.value,
+            source.interval_minutes,
+        ):
+            return False
+    return True
+
+
 def list_feeds(session: Session) -> list[Feed]:
     return [feed_from_row(row) for row in session.scalars(select(FeedRow).order_by(FeedRow.id))]
 
