@@ -1225,7 +1225,7 @@ class Curator:
 
     def ideas(self, profile: str, *, all_: bool = False) -> list[ideas_mod.Idea]:
         self.settings.profile(profile)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             return ideas_store.list_ideas(session, profile, all_=all_)
 
     def drop_idea(self, profile: str, idea_id: int) -> ideas_mod.Idea:
@@ -1341,7 +1341,7 @@ class Curator:
     def slots_around(self, days: int = 7) -> list[Slot]:
         """Every profile's live slots from `days` ago on (shell completion of slot ids)."""
         since = self.now() - timedelta(days=days)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             return [
                 s
                 for p in self.settings.profiles
@@ -1354,7 +1354,7 @@ class Curator:
 
     def slot_detail(self, slot_id: str) -> tuple[Slot, Item | None, Profile]:
         """A slot, the item it relays (if any) and its profile: `curator slot show`."""
-        with self.db.session() as session:
+        with self.db.reading() as session:
             slot = slot_store.get_slot(session, slot_id)
             found = repo.list_items(session, state=None, ids={slot.item_id}) if slot.item_id else []
         return slot, (found[0] if found else None), self.settings.profile(slot.profile)
@@ -1392,7 +1392,7 @@ class Curator:
         from curator.store import results as results_store
 
         p = self.choose_profile(profile)
-        with self.db.session() as session:
+        with self.db.reading() as session:
             posts = results_store.list_posts(session, p.name)
             history = results_store.changes(session, [x.slot_id for x in posts])
         return [(x, history.get(x.slot_id, [])) for x in posts]
@@ -1495,7 +1495,7 @@ class Curator:
         since = planner.local_midnight(
             planner.local_week(now, tz) - timedelta(weeks=max(weeks, results.TREND_WEEKS)), tz
         )
-        with self.db.session() as session:
+        with self.db.reading() as session:
             posts = results_store.list_posts(session, p.name, since=since)
             spans = results_store.list_spans(session, p.name, since=since)
             slots = slot_store.list_slots(session, p.name, since=since, until=now)
