@@ -45,10 +45,11 @@ test-clocks: setup
 	@command -v faketime >/dev/null || { echo "make test-clocks needs faketime (apt-get install faketime)"; exit 1; }
 	@clocks='$(CLOCKS)'; IFS=';'; for clock in $$clocks; do \
 	  zone=$${clock%%|*}; start=$${clock#*|}; \
-	  echo "== pytest with the clock at $$start ($$zone)"; \
+	  echo "== pytest with the clock at $$start ($$zone)"; began=$$(date +%s); \
 	  TZ=$$zone FAKETIME_DONT_RESET=1 PYTHONPATH=$(CURDIR)/tests/clocks \
 	    faketime -m --exclude-monotonic -f "@$$start" \
 	    $(BIN)/python -m pytest -q -p no:cacheprovider $(CLOCK_TESTS) || exit 1; \
+	  echo "== $$start ($$zone): $$(( $$(date +%s) - began )) s"; \
 	done
 
 # MiniLM (a benchmark baseline only) needs torch: the CPU wheel, never a multi-GB CUDA build.

@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -210,6 +211,19 @@ def test_healthz_answers_200_degraded_when_some_feeds_fail(
     health = json.loads(body)
     assert (status, health["status"]) == (200, "degraded")
     assert health["reasons"][0].startswith("1 of 3 feeds failing")
+
+
+def test_healthz_answers_503_failing_when_the_state_cannot_be_read(tmp_path: Path) -> None:
+    app = _service_app(tmp_path, [])
+    try:
+        with sqlite3.connect(tmp_path / "curator.db") as conn:
+            conn.execute("DROP TABLE job_runs")  # a damaged database
+        status, _headers, body = Service(app, ServiceOptions()).handle_get("/healthz", {})
+    finally:
+        app.close()
+    health = json.loads(body)
+    assert (status, health["status"]) == (503, "failing")
+    assert "job_runs" in health["reasons"][0]
 
 
 @pytest.mark.parametrize(
