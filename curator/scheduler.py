@@ -189,6 +189,9 @@ class Service:
                 id=f"digest-catchup:{name}",
                 name=f"catch up the digest of {name}",
                 next_run_time=datetime.now(UTC),
+                # However late it starts: APScheduler's default grace of 1 s skipped it, and the
+                # missed digest with it, when a busy machine took longer to start the scheduler.
+                misfire_grace_time=None,
             )
 
     def _job(self, name: str, use_case: Callable[[], Any]) -> Callable[[], None]:
