@@ -4,7 +4,7 @@ against a real migrated SQLite file (items inserted through the store)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -374,8 +374,12 @@ def test_a_decision_command_rescores_with_it_as_feedback(world: ReviewWorld) -> 
         return stamps
 
     assert computed() == {NOW}  # the hand-made scores
+    # The command reads the wall clock, whatever the date: "just now" is between these two,
+    # not "after NOW" (that failed on any day before NOW; issue 13).
+    before = datetime.now(UTC)
     assert run(world, "queue", "reject", "2", "--reason", "hors sujet").exit_code == 0
-    assert all(stamp > NOW for stamp in computed())  # re-scored by the command, just now
+    after = datetime.now(UTC)
+    assert all(before <= stamp <= after for stamp in computed())  # re-scored by the command
 
 
 def test_the_screen_never_undoes_a_decision_made_elsewhere(world: ReviewWorld) -> None:
