@@ -48,6 +48,8 @@ from tests.support.smtp import smtp_server
 
 _SERVICE_NOW = datetime(2026, 3, 28, 7, 0, tzinfo=UTC)  # a Saturday, 08:00 in Paris
 _CURATOR = Path(sys.executable).with_name("curator")  # the console script people run
+# A loaded test machine can take seconds to answer 127.0.0.1: these tests are not about timeouts.
+_PATIENT: dict[str, object] = {"timeout": 30}
 
 
 def _feed(feed_id: int, *, errors: int = 0, status: FeedStatus = FeedStatus.ACTIVE) -> Feed:
@@ -175,7 +177,7 @@ def _site_feeds(site: StaticServer, count: int) -> list[str]:
 
 def _service_app(tmp_path: Path, feeds: list[str], extra: str = "") -> Curator:
     path = tmp_path / "feeds.yaml"
-    path.write_text(config_text(feeds) + extra, encoding="utf-8")
+    path.write_text(config_text(feeds, fetch=_PATIENT) + extra, encoding="utf-8")
     settings = parse_settings(path.read_text("utf-8"), path, env={})
     db = Database.open(f"sqlite:///{tmp_path / 'curator.db'}")
     return Curator(settings, db, clock=Clock(datetime.now(UTC)))
@@ -342,7 +344,7 @@ def _job_line(job: str) -> Callable[[str], bool]:
 
 def _config(tmp_path: Path, feeds: list[str], extra: str = "") -> Path:
     path = tmp_path / "feeds.yaml"
-    path.write_text(config_text(feeds) + extra, encoding="utf-8")
+    path.write_text(config_text(feeds, fetch=_PATIENT) + extra, encoding="utf-8")
     return path
 
 
