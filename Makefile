@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint typecheck pytest bench clean
+.PHONY: setup demo test test-clocks lint typecheck pytest bench clean
 
 setup: $(VENV)/.installed
 
@@ -29,6 +29,28 @@ typecheck: setup
 
 pytest: setup
 	$(BIN)/python -m pytest
+
+# The suite again under other wall clocks (issue 13), so a test that depends on today's date,
+# the time of day or the time zone fails the day it is written, not weeks later. Each clock is
+# "ZONE|LOCAL START": a Saturday 23:30 in Paris two and a half hours before the spring DST change
+# (every planning horizon crosses it), the Sunday 23:30 of the autumn change (the local week
+# ends half an hour later; UTC is still on Sunday), and 29 February 23:30 in Los Angeles (already
+# 1 March in UTC). The clock starts there and keeps running; FAKETIME_DONT_RESET gives every
+# subprocess (curator serve, workers) the same time; monotonic clocks stay real, and
+# tests/clocks/sitecustomize.py works around libfaketime's time.sleep.
+CLOCKS ?= Europe/Paris|2027-03-27 23:30:00;Europe/Paris|2026-10-25 23:30:00;America/Los_Angeles|2028-02-29 23:30:00
+CLOCK_TESTS ?= tests
+
+test-clocks: setup
+	@command -v faketime >/dev/null || { echo "make test-clocks needs faketime (apt-get install faketime)"; exit 1; }
+	@clocks='$(CLOCKS)'; IFS=';'; for clock in $$clocks; do \
+	  zone=$${clock%%|*}; start=$${clock#*|}; \
+	  echo "== pytest with the clock at $$start ($$zone)"; began=$$(date +%s); \
+	  TZ=$$zone FAKETIME_DONT_RESET=1 PYTHONPATH=$(CURDIR)/tests/clocks \
+	    faketime -m --exclude-monotonic -f "@$$start" \
+	    $(BIN)/python -m pytest -q -p no:cacheprovider $(CLOCK_TESTS) || exit 1; \
+	  echo "== $$start ($$zone): $$(( $$(date +%s) - began )) s"; \
+	done
 
 # MiniLM (a benchmark baseline only) needs torch: the CPU wheel, never a multi-GB CUDA build.
 bench: setup

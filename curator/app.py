@@ -35,6 +35,8 @@ from curator.errors import (
     NotFound,
     StorageError,
 )
+from curator.health import HealthStatus, JobOutcome
+from curator.health import assess as assess_health
 
 # The digest renderer (jinja2, css-inline) and the calendar writer (icalendar) are imported by
 # the methods that use them: every command loads this module, and `curator fetch` (run from
@@ -252,14 +254,37 @@ class Curator:
             jobs.record_run(session, job, started_at, finished_at, status, detail)
 
     def health(self, next_runs: dict[str, datetime | None]) -> dict[str, Any]:
-        """What `/healthz` answers: each job's last and next run, and failing feeds."""
-        with self.db.reading() as session:
-            last = jobs.last_runs(session)
-            feeds = repo.list_feeds(session)
+        """What `/healthz` answers: ok / degraded / failing with the reasons (`curator.health`),
+        each job's last and next run, and failing feeds. `http_status` is 503 when failing."""
+        now = self.now()
+        try:
+            with self.db.reading() as session:
+                last = jobs.last_runs(session)
+                feeds = repo.list_feeds(session)
+                recent = [
+                    d
+                    for d in digests.recent(session, limit=2 * len(self.settings.profiles) + 2)
+                    if (now.date() - d.day).days <= _HEALTH_DIGEST_DAYS
+                ]
+        except Exception as e:  # the database cannot be read: nothing works
+            log.warning("health: cannot read the state: %s", e)
+            return {
+                "status": HealthStatus.FAILING.value,
+                "http_status": 503,
+                "reasons": [str(e)],
+                "now": now.isoformat(),
+            }
+        verdict = assess_health(
+            feeds,
+            {name: JobOutcome(run.status, run.detail.get("error")) for name, run in last.items()},
+            recent,
+        )
         names = sorted(set(last) | set(next_runs))
         return {
-            "status": "ok",
-            "now": self.now().isoformat(),
+            "status": verdict.status.value,
+            "http_status": verdict.http_status,
+            "reasons": list(verdict.reasons),
+            "now": now.isoformat(),
             "jobs": {
                 name: {
                     "last_run": last[name].as_dict() if name in last else None,
@@ -1584,13 +1609,24 @@ class Curator:
 
     def _digest_stage(self) -> tuple[str, dict[str, Any]]:
         report = self.due_digests()
-        summary = ", ".join(f"{o.profile}: {o.outcome}" for o in report.outcomes)
+        now = self.now()
+        handled = {o.profile for o in report.outcomes}
+        parts = [
+            f"{o.profile}: {_OUTCOME_WORDS.get(o.outcome, o.outcome)}" for o in report.outcomes
+        ]
+        # A profile without an outcome had nothing due: say whether it is early or was missed.
+        catchup = self.settings.serve.digest_catchup_hours
+        parts += [
+            f"{p.name}: {outbox.not_due_note(p, now, catchup)}"
+            for p in self.settings.profiles
+            if p.name not in handled
+        ]
         detail = {
             "outcomes": [
                 [o.profile, o.day.isoformat(), o.outcome, o.detail] for o in report.outcomes
             ]
         }
-        return summary or "not due yet", detail
+        return "; ".join(parts) or "no profile", detail
 
     def _digest_one(
         self,
@@ -1830,6 +1866,9 @@ def last_digest_file(
 RUN_JOB = "run"  # `curator run`, as `curator status` lists it beside the service's jobs
 _DIGEST_FILE_KEY = "digest.last_file.{profile}"  # the meta row of a profile's last .eml
 
+# How `curator run` words a digest outcome where the bare one reads ambiguously (issue 13).
+_OUTCOME_WORDS = {"already-sent": "today's digest was already sent"}
+_HEALTH_DIGEST_DAYS = 2  # outbox rows older than this no longer make /healthz degraded
 _THEME_WINDOW = timedelta(days=14)  # "recent" high-scoring themes for original posts
 
 

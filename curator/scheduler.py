@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +31,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from curator.app import Curator
 from curator.errors import CuratorError
-from curator.outputs.ics_http import calendar_path_profile, not_found
+from curator.outputs.ics_http import (
+    calendar_path_profile,
+    calendars_refused,
+    is_loopback,
+    not_found,
+)
 from curator.store.lock import ServiceLock
 
 log = logging.getLogger("curator.service")
@@ -44,6 +50,23 @@ class ServiceOptions:
     host: str = "127.0.0.1"
     port: int = 8421
     tick_seconds: float = 60.0  # how often due feeds are looked for
+    # Serve calendars on a non-loopback address without `serve.token` (issue 13): off unless
+    # the user says so, since anyone who can reach the address could read them.
+    allow_public_calendars: bool = False
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-request (a calendar app closing its connection) is
+        normal, not a fault: one debug line instead of socketserver's traceback on stderr
+        (issue 13). Anything else is a bug and keeps its traceback, in the log."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            log.debug("http: %s from %s: %s", type(error).__name__, client_address[0], error)
+            return
+        log.exception("http: request from %s failed", client_address[0])
 
 
 class Service:
@@ -61,6 +84,8 @@ class Service:
         )
         self._scheduler.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES)
         self._http: ThreadingHTTPServer | None = None
+        self.public_without_token = not is_loopback(options.host) and not app.settings.serve.token
+        self._refuse_calendars = self.public_without_token and not options.allow_public_calendars
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -164,6 +189,9 @@ class Service:
                 id=f"digest-catchup:{name}",
                 name=f"catch up the digest of {name}",
                 next_run_time=datetime.now(UTC),
+                # However late it starts: APScheduler's default grace of 1 s skipped it, and the
+                # missed digest with it, when a busy machine took longer to start the scheduler.
+                misfire_grace_time=None,
             )
 
     def _job(self, name: str, use_case: Callable[[], Any]) -> Callable[[], None]:
@@ -232,8 +260,7 @@ class Service:
             def log_message(self, format: str, *args: object) -> None:
                 log.debug("http %s", format % args)
 
-        self._http = ThreadingHTTPServer((self.options.host, self.options.port), Handler)
-        self._http.daemon_threads = True
+        self._http = _Server((self.options.host, self.options.port), Handler)
         threading.Thread(target=self._http.serve_forever, name="curator-http", daemon=True).start()
 
     def handle_get(
@@ -244,9 +271,15 @@ class Service:
         if url.path == "/healthz":
             health = self.app.health(next_runs=self.next_runs())
             body = json.dumps(health, default=str, ensure_ascii=False, indent=2).encode()
-            return 200, {"Content-Type": "application/json; charset=utf-8"}, body
+            headers = {
+                "Content-Type": "application/json; charset=utf-8",
+                "Cache-Control": "no-store",
+            }
+            return int(health["http_status"]), headers, body
         profile = calendar_path_profile(url.path)
         if profile is not None:
+            if self._refuse_calendars:
+                return calendars_refused()
             token = parse_qs(url.query).get("token", [None])[0]
             return self.app.calendar_http(
                 profile,

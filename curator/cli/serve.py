@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from curator.cli import cli, echo_json, pass_app
+from curator.cli import CliState, cli, echo_json, pass_app
 
 if TYPE_CHECKING:
     from curator.app import Curator
@@ -23,25 +24,61 @@ if TYPE_CHECKING:
     show_default=True,
     help="Seconds between looks for due feeds.",
 )
+@click.option(
+    "--allow-public-calendars",
+    is_flag=True,
+    help="Serve calendars on a non-loopback address even without serve.token.",
+)
 @pass_app
-def serve(app: Curator, host: str | None, port: int | None, tick: float) -> None:
+def serve(
+    app: Curator, host: str | None, port: int | None, tick: float, allow_public_calendars: bool
+) -> None:
     """Run the service: fetch, score and plan on time, send digests, serve calendars.
 
     Stops cleanly on SIGTERM or Ctrl-C. Only one service may run per database.
     """
     from curator.scheduler import Service, ServiceOptions
 
+    state = click.get_current_context().find_object(CliState)
+    _log_jobs(state.verbosity if state else 0)
     options = ServiceOptions(
         host=host or app.settings.serve.host,
         port=app.settings.serve.port if port is None else port,
         tick_seconds=tick,
+        allow_public_calendars=allow_public_calendars,
     )
     service = Service(app, options)
+    if service.public_without_token:
+        if allow_public_calendars:
+            warning = (
+                f"{options.host} is not a loopback address and serve.token is not set: anyone "
+                "who can reach it can read the calendars (--allow-public-calendars)"
+            )
+        else:
+            warning = (
+                f"{options.host} is not a loopback address and serve.token is not set: "
+                "calendars are refused (403) until you set serve.token, or start with "
+                "--allow-public-calendars"
+            )
+        click.echo(f"curator serve: warning: {warning}", err=True)
     service.run_until_signalled(
         on_started=lambda: click.echo(
             f"curator serve: {app.db.display_url}, listening on {service.address}", err=True
         )
     )
+
+
+def _log_jobs(verbosity: int) -> None:
+    """One JSON line per job run on stderr at the default level, as the README promises and
+    journald collects (issue 13: without -v the service logged nothing). -q silences them."""
+    service_log = logging.getLogger("curator.service")
+    if verbosity < 0 or service_log.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    service_log.addHandler(handler)
+    service_log.setLevel(logging.DEBUG if verbosity >= 2 else logging.INFO)
+    service_log.propagate = False
 
 
 @cli.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import NamedTuple
@@ -120,6 +121,34 @@ def forbidden() -> CalendarResponse:
 
 def not_found() -> CalendarResponse:
     return CalendarResponse(404, {"Content-Type": "text/plain; charset=utf-8"}, b"not found\n")
+
+
+PUBLIC_WITHOUT_TOKEN = (
+    "calendars are not served on a public address without a token: set serve.token in "
+    "feeds.yaml, or start `curator serve --allow-public-calendars` to serve them to anyone "
+    "who can reach this address"
+)
+
+
+def calendars_refused() -> CalendarResponse:
+    """A calendar asked on a non-loopback address while no token is set (issue 13)."""
+    body = PUBLIC_WITHOUT_TOKEN.encode() + b"\n"
+    return CalendarResponse(403, {"Content-Type": "text/plain; charset=utf-8"}, body)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach `host`: localhost, 127.0.0.0/8 or ::1.
+
+    Anything else (0.0.0.0 and :: listen everywhere; a name may resolve anywhere) counts as
+    public.
+    """
+    host = host.strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _safe_filename(name: str) -> str:

@@ -173,11 +173,22 @@ def local_day(profile: Profile, now: datetime) -> date:
     return now.astimezone(ZoneInfo(profile.timezone)).date()
 
 
-def due_day(profile: Profile, now: datetime, catchup_hours: float | None = None) -> date | None:
-    """The local date whose digest is due at `now`, or None before the profile's digest time.
+class Timing(enum.StrEnum):
+    """Where `now` stands against today's digest time (see `digest_timing`)."""
 
-    With `catchup_hours`, a digest whose time passed longer ago than that is no longer due (the
-    machine was off all day: a 7:30 digest arriving at 23:00 would be noise).
+    NOT_YET = "not-yet"  # before today's digest time
+    DUE = "due"
+    MISSED = "missed"  # its time passed longer ago than the catch-up window
+
+
+def digest_timing(
+    profile: Profile, now: datetime, catchup_hours: float | None = None
+) -> tuple[Timing, datetime]:
+    """Whether today's digest (the profile's local date) is due at `now`, and its local time.
+
+    With `catchup_hours`, a digest whose time passed longer ago than that is missed (the
+    machine was off all day: a 7:30 digest arriving at 23:00 would be noise). Nothing is lost
+    then: the next digest holds every item since the last one sent.
     """
     zone = ZoneInfo(profile.timezone)
     local = now.astimezone(zone)
@@ -185,10 +196,32 @@ def due_day(profile: Profile, now: datetime, catchup_hours: float | None = None)
     at = datetime.combine(local.date(), profile.digest.time, zone)
     at = at.astimezone(ZoneInfo("UTC")).astimezone(zone)
     if local < at:
-        return None
+        return Timing.NOT_YET, at
     if catchup_hours is not None and local - at > timedelta(hours=catchup_hours):
-        return None
-    return local.date()
+        return Timing.MISSED, at
+    return Timing.DUE, at
+
+
+def due_day(profile: Profile, now: datetime, catchup_hours: float | None = None) -> date | None:
+    """The local date whose digest is due at `now`, or None (not yet, or missed)."""
+    timing, at = digest_timing(profile, now, catchup_hours)
+    return at.date() if timing is Timing.DUE else None
+
+
+def not_due_note(profile: Profile, now: datetime, catchup_hours: float) -> str:
+    """Why no digest went out for `profile` at `now` (issue 13: `curator run` said "not due
+    yet" even when today's digest time had passed beyond the catch-up window)."""
+    timing, at = digest_timing(profile, now, catchup_hours)
+    if timing is Timing.NOT_YET:
+        return f"not due until {at:%H:%M} ({profile.timezone})"
+    if timing is Timing.MISSED:
+        hours = f"{catchup_hours:g}"
+        return (
+            f"today's {at:%H:%M} digest was missed: its time passed more than {hours} h ago "
+            f"(serve.digest_catchup_hours); its items go into the next one, or send it now "
+            f"with `curator digest --send`"
+        )
+    return "due"  # not reached: a due digest has an outcome
 
 
 _NOT_OK = frozenset({"failed", "in-doubt", "retry-later", "skipped"})
