@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from curator.app import Curator
 from curator.cli import choose_profile, cli, echo_json, pass_app
-from curator.ideas import Idea
+
+if TYPE_CHECKING:  # --help and completion must not pay for the app (issue 16)
+    from curator.app import Curator
+    from curator.ideas import Idea
 
 
 @cli.group("ideas")

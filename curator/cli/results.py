@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from curator import results
-from curator.app import Curator
 from curator.cli import choose_profile, cli, echo_json, pass_app
+
+if TYPE_CHECKING:  # --help and completion must not pay for the app (issue 16)
+    from curator.app import Curator
 
 
 @cli.group("results", invoke_without_command=True)
@@ -20,6 +22,8 @@ def results_group(ctx: click.Context, profile: str | None, weeks: int, as_json: 
     """The weekly review: time spent against your budget, posts published against planned,
     results and results per hour; per kind, source and topic; the trend, the best posts and
     advice where the data is sufficient."""
+    from curator import results
+
     if ctx.invoked_subcommand is not None:
         return
     app = _app(ctx)
@@ -65,6 +69,8 @@ def results_add(
 
     Only the counts given change; every change is kept with its date (`results list --json`).
     """
+    from curator import results
+
     if note is None and minutes is None and all(v is None for v in counts.values()):
         raise click.UsageError("give at least one count (e.g. --reactions 14), --note or --minutes")
     post = app.record_results(slot_id, counts, note=note, minutes=minutes)
@@ -78,6 +84,8 @@ def results_add(
 @pass_app
 def results_list(app: Curator, profile: str | None, as_json: bool) -> None:
     """Published posts with the minutes they took and their results."""
+    from curator import results
+
     rows = app.results_posts(choose_profile(app, profile).name)
     if as_json:
         echo_json(
@@ -132,6 +140,8 @@ def results_import(app: Curator, path: Path, profile: str | None) -> None:
 @pass_app
 def results_advice(app: Curator, profile: str | None, weeks: int, apply_n: int | None) -> None:
     """The advice alone, with its evidence; --apply N changes the schedule in feeds.yaml."""
+    from curator import results
+
     name = choose_profile(app, profile).name
     if apply_n is None:
         report = app.results_report(name, weeks=weeks)
