@@ -304,8 +304,21 @@ def minilm(ds: Dataset) -> Callable[[str], np.ndarray] | None:
     except Exception as e:  # the bench goes on without MiniLM
         print(f"  (MiniLM unavailable: {e})")
         return None
-    emb = model.encode([text_of(i) for i in ds.items], batch_size=64, normalize_embeddings=True)
+    texts = [text_of(i) for i in ds.items]
+    path = _cache_path("minilm", texts)
+    if path.exists():
+        emb = np.load(path)
+    else:
+        emb = model.encode(texts, batch_size=64, normalize_embeddings=True)
+        np.save(path, emb)
     return lambda q: emb @ model.encode([q], normalize_embeddings=True)[0]
+
+
+def _cache_path(model: str, texts: Sequence[str]) -> Path:
+    """Encoding is the slow part (~20 passages/s on two cores): kept across runs, keyed by the
+    texts."""
+    digest = hashlib.sha1("\x00".join(texts).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"curator-bench-{model}-{digest}.npy"
 
 
 _E5_CACHE: dict[str, Any] = {}
@@ -322,11 +335,7 @@ def e5(ds: Dataset) -> tuple[np.ndarray, Callable[[str], np.ndarray]] | None:
         return None
     key = ds.name.split("/")[0]
     if key not in _E5_CACHE:
-        # Encoding is the slow part (~20 passages/s here): kept across runs, keyed by the text.
-        digest = hashlib.sha1(
-            "\x00".join(map(semantic.passage_text, ds.items)).encode()
-        ).hexdigest()
-        path = Path(tempfile.gettempdir()) / f"curator-bench-e5-{digest[:16]}.npy"
+        path = _cache_path("e5", [semantic.passage_text(i) for i in ds.items])
         if path.exists():
             _E5_CACHE[key] = np.load(path)
         else:
