@@ -46,6 +46,7 @@ from curator.store import review as review_store
 from curator.store import scores as score_store
 from curator.store import slots as slot_store
 from curator.types import (
+    ClusterVersion,
     Decision,
     DecisionKind,
     Digest,
@@ -642,6 +643,7 @@ class Curator:
             weights = score_store.feed_weights(session)
             matrix = scoring.vectorize(items, stats)
             report = ScoreReport(items=len(items))
+            vectors, semantic_note = self._item_vectors(session, items)
             for p in profiles:
                 history = decisions.history(session, p.name)
                 decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
@@ -656,11 +658,51 @@ class Curator:
                     now=now,
                     example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
                     matrix=matrix,
+                    semantic=self._semantic_input(vectors, p),
                 )
                 score_store.replace_scores(session, p.name, result.scores, now)
                 pending = sum(1 for s in result.scores if s.rank is not None)
-                report.profiles.append(ProfileScores(p.name, len(items), pending, result.warnings))
+                warnings = list(result.warnings)
+                note = semantic_note or scoring.language_gap_note(p, items, vectors is not None)
+                if note:
+                    warnings.append(note)
+                report.profiles.append(ProfileScores(p.name, len(items), pending, warnings))
         return report
+
+    def _item_vectors(self, session: Any, items: list[Item]) -> tuple[Any, str | None]:
+        """The items' embeddings from the semantic extra, computing and storing the missing
+        ones (new items: each is embedded once); (None, None) without the extra, (None, why)
+        when its engine fails, so that scoring goes on with TF-IDF alone."""
+        from curator import semantic
+        from curator.store import embeddings
+
+        if not semantic.available() or not items:
+            return None, None
+        import numpy as np
+
+        stored = embeddings.get_vectors(session, (i.id for i in items), semantic.MODEL)
+        missing = [i for i in items if i.id not in stored]
+        try:
+            fresh = semantic.embed_items(missing)
+        except semantic.SemanticError as e:
+            return None, f"{e}; ranked without it"
+        new = {i.id: semantic.to_bytes(v) for i, v in zip(missing, fresh, strict=True)}
+        embeddings.put_vectors(session, new, semantic.MODEL)
+        stored.update(new)
+        rows = [semantic.from_bytes(stored[i.id]) for i in items]
+        blank = np.full(semantic.DIM, np.nan, dtype=np.float32)
+        return np.vstack([r if r is not None else blank for r in rows]), None
+
+    def _semantic_input(self, vectors: Any, profile: Profile) -> Any:
+        from curator import score as scoring
+        from curator import semantic
+
+        if vectors is None or not profile.objective.strip():
+            return None
+        try:
+            return scoring.SemanticInput(vectors, semantic.embed_objective(profile.objective))
+        except semantic.SemanticError:
+            return None
 
     def _corpus_stats(self, session: Any, since: datetime, now: datetime) -> scoring.CorpusStats:
         """Document frequencies of the window, updated with what arrived and what left since
@@ -690,6 +732,11 @@ class Curator:
         self.settings.profile(profile)
         with self.db.session() as session:
             return queue_store.pending(session, profile, self.now(), limit=limit)
+
+    def get_versions(self, items: Iterable[Item]) -> dict[int, list[ClusterVersion]]:
+        """The other versions folded into each item's story (near-duplicates), by item id."""
+        with self.db.session() as session:
+            return review_store.cluster_versions(session, items)
 
     def _score_stage(self) -> tuple[str, dict[str, Any]]:
         report = self.score()

@@ -13,7 +13,7 @@ from curator.store.models import Base
 
 EXPECTED_TABLES = {
     "profiles", "feeds", "feed_urls", "items", "scores", "decisions", "slots", "digests",
-    "job_runs", "meta",
+    "job_runs", "meta", "item_embeddings",
 }  # fmt: skip
 
 
