@@ -376,13 +376,14 @@ def run_dataset(ds: Dataset, use_models: bool) -> list[Row]:
     for style, objective, wanted in ds.objectives:
         gain = gains(ds, wanted)
         row: Row = {"set": ds.name, "style": style, "objective": objective}
-        for name, settings in VARIANTS.items():
-            row[name] = ndcg(cur.run(objective, settings), gain)
+        runs = {name: cur.run(objective, settings) for name, settings in VARIANTS.items()}
+        for name, scores in runs.items():
+            row[name] = ndcg(scores, gain)
         for name, fn in systems.items():
             row[name] = ndcg(fn(objective), gain)
         if emb is not None and hasattr(sc, "SemanticInput"):
             row["sem"] = ndcg(cur.run(objective, DEFAULTS, semantic=True), gain)
-        initial = cur.run(objective, DEFAULTS)
+        initial = runs["defaults"]
         for n in LEARN_N:
             judged = [int(k) for k in np.argsort(-initial, kind="stable")[:n]]
             rest = np.ones(len(ds.items), dtype=bool)
