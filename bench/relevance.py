@@ -564,6 +564,7 @@ def main() -> None:
     ap.add_argument("--out", help="write per-objective figures (JSON) to this file")
     ap.add_argument("--compare", help="another checkout whose speed kinds run side by side")
     ap.add_argument("--warm", action="store_true", help="only encode items for MiniLM and e5")
+    ap.add_argument("--tables", nargs="+", help="print the tables of --out files (merged)")
     ap.add_argument("--child")
     args = ap.parse_args()
     root = corpus_root(args.corpus, expect="ranking")
@@ -571,6 +572,9 @@ def main() -> None:
         sys.exit("corpus not found: pass --corpus or set CURATOR_CORPUS")
     if args.child:
         speed_child(args.child, root)
+        return
+    if args.tables:  # sets run in parallel processes, one table
+        print_tables([row for path in args.tables for row in json.loads(Path(path).read_text())])
         return
     use_models = not args.quick
     if args.warm:

@@ -7,23 +7,30 @@ Text analysis (French and English): HTML stripped, lowercased, stop words remove
 `stop-words` package for French, scikit-learn's list for English: the `stop-words` English list
 drops content words such as "computer"), Snowball stemming in the text's language so that
 recrutement / recruteur / recruter meet, accents folded after stemming (the French stemmer needs
-them), word 1-2-grams, titles counted twice, sublinear tf. Terms are hashed into a fixed space,
-so the document frequencies (`CorpusStats`) can be updated one item at a time and stored as a
-small blob, without a vocabulary to refit.
+them; a root that keeps less than half of the word gives way to the word), word 1-2-grams,
+titles counted twice, sublinear tf. Terms are hashed into a fixed space (words and two-word
+phrases apart), so the document frequencies (`CorpusStats`) can be updated one item at a time
+and stored as a small blob, without a vocabulary to refit.
 
 Score of an item for a profile:
     relevance = squash(cosine(profile vector, item))         # profile = objective + keywords +
                                                               # examples, expanded by pseudo-
-                                                              # relevance feedback
+                                                              # relevance feedback; averaged
+                                                              # with the semantic extra's
+                                                              # similarity when it is installed
     base      = relevance, or with decisions a blend of a Rocchio-updated cosine and a logistic
-                model trained on the approve / reject decisions
-    final     = base scaled by freshness (half-life, with a floor), its odds scaled by the
-                source weight, then combined with the keyword boost as 1 - (1 - x)(1 - boost)
+                model trained on the approve / reject decisions, the model's share measured by
+                cross-validation on the decisions against the objective's own ranking of them
+    final     = base scaled by freshness (half-life, with a floor of 0.85), its odds scaled by
+                the source weight, then combined with the keyword boost as 1 - (1 - x)(1 - boost)
+Hashed columns are checked against the strings for the head of the queue: a hash collision
+neither moves a score there nor shows as a reason (issue 18).
 A blocked item gets final 0 and no rank. A near-duplicate cluster is one story: it is ranked
 once, under the best score of its pending versions, and shown as its original (the earliest
 published version, ties to the representative ingestion chose), which carries that score; an
 aggregator's repost never leads the queue in place of the article it quotes. The queue is
-diversified by MMR and a per-feed cap on each page of ten.
+diversified by MMR and a per-feed cap on each page of ten, both choosing only among the items
+within VARIETY_MARGIN of the best one left.
 """
 
 from __future__ import annotations
