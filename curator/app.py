@@ -58,6 +58,7 @@ from curator.store import review as review_store
 from curator.store import scores as score_store
 from curator.store import slots as slot_store
 from curator.types import (
+    ClusterVersion,
     Decision,
     DecisionKind,
     Digest,
@@ -796,9 +797,12 @@ class Curator:
                 items = score_store.window_items(session, since)
                 report.items = len(items)
                 matrix = scoring.vectorize(items, stats)
+                vectors, semantic_note = self._item_vectors(session, items, writes)
                 for p in full:
                     decided = decisions.current_ids(session, p.name)
-                    result = self._score_profile(session, p, items, matrix, stats, weights, now)
+                    result = self._score_profile(
+                        session, p, items, matrix, stats, weights, now, vectors, semantic_note
+                    )
                     kept = scoring.kept_scores(result.scores, decided, self.SCORE_KEEP)
                     writes.append(partial(_replace_scores, p.name, kept, now))
                     pending = sum(1 for s in kept if s.rank is not None)
@@ -827,7 +831,11 @@ class Curator:
         stats: scoring.CorpusStats,
         weights: dict[int, float],
         now: datetime,
+        vectors: Any = None,
+        semantic_note: str | None = None,
     ) -> scoring.ScoreResult:
+        """One profile's scores over `items` (and their embeddings from the semantic extra,
+        when installed), with its relays' results applied to its sources' weights."""
         from curator import score as scoring
 
         history = decisions.history(session, p.name)
@@ -846,9 +854,18 @@ class Curator:
             now=now,
             example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
             matrix=matrix,
+            semantic=self._semantic_input(vectors, p),
         )
         feed_of = {i.id: i.feed_id for i in items}
-        return replace(result, scores=results.explained(result.scores, feed_of, names, factors))
+        warnings = list(result.warnings)
+        note = semantic_note or scoring.language_gap_note(p, items, vectors is not None)
+        if note:
+            warnings.append(note)
+        return replace(
+            result,
+            scores=results.explained(result.scores, feed_of, names, factors),
+            warnings=warnings,
+        )
 
     def _score_factors(self, session: Any, p: Profile, now: datetime) -> results.ScoreFactors:
         from curator.outputs.words import profile_language
@@ -893,12 +910,23 @@ class Curator:
         # Items of the window only, like a full pass; analysed once for all the profiles.
         items = score_store.window_items(session, since, every) if every else []
         by_id = {i.id: i for i in items}
+        row_of = {i.id: n for n, i in enumerate(items)}
         matrix = scoring.vectorize(items, stats)
+        vectors, semantic_note = self._item_vectors(session, items, writes)
         for p in profiles:
             ids = sorted(i for i in wanted[p.name] if i in by_id)
             subset = [by_id[i] for i in ids]
+            rows = vectors[[row_of[i] for i in ids]] if vectors is not None else None
             result = self._score_profile(
-                session, p, subset, scoring.select_rows(matrix, ids), stats, weights, now
+                session,
+                p,
+                subset,
+                scoring.select_rows(matrix, ids),
+                stats,
+                weights,
+                now,
+                rows,
+                semantic_note,
             )
             others = score_store.ranked_finals(session, p.name, exclude=ids)
             scores = scoring.merge_ranks(result.scores, self.SCORE_HEAD, others)
@@ -928,6 +956,44 @@ class Curator:
         }
         repo.set_meta(session, self._PASS_KEY.format(profile=profile), state, now)
 
+    def _item_vectors(
+        self, session: Any, items: list[Item], writes: list[Callable[[Any], None]]
+    ) -> tuple[Any, str | None]:
+        """The items' embeddings from the semantic extra, computing the missing ones (new
+        items: each is embedded once) and storing them through `writes`; (None, None) without
+        the extra, (None, why) when its engine fails, so that scoring goes on with TF-IDF
+        alone."""
+        from curator import semantic
+        from curator.store import embeddings
+
+        if not semantic.available() or not items:
+            return None, None
+        import numpy as np
+
+        stored = embeddings.get_vectors(session, (i.id for i in items), semantic.MODEL)
+        missing = [i for i in items if i.id not in stored]
+        try:
+            fresh = semantic.embed_items(missing)
+        except semantic.SemanticError as e:
+            return None, f"{e}; ranked without it"
+        new = {i.id: semantic.to_bytes(v) for i, v in zip(missing, fresh, strict=True)}
+        writes.append(partial(_put_vectors, new, semantic.MODEL))
+        stored.update(new)
+        rows = [semantic.from_bytes(stored[i.id]) for i in items]
+        blank = np.full(semantic.DIM, np.nan, dtype=np.float32)
+        return np.vstack([r if r is not None else blank for r in rows]), None
+
+    def _semantic_input(self, vectors: Any, profile: Profile) -> Any:
+        from curator import score as scoring
+        from curator import semantic
+
+        if vectors is None or not profile.objective.strip():
+            return None
+        try:
+            return scoring.SemanticInput(vectors, semantic.embed_objective(profile.objective))
+        except semantic.SemanticError:
+            return None
+
     def _corpus_stats(self, session: Any, since: datetime, now: datetime) -> scoring.CorpusStats:
         """Document frequencies of the window, updated with what arrived and what left since
         the last pass, or refitted when there is nothing usable stored (read only: `score`
@@ -954,6 +1020,11 @@ class Curator:
         self.settings.profile(profile)
         with self.db.reading() as session:
             return queue_store.pending(session, profile, self.now(), limit=limit)
+
+    def get_versions(self, items: Iterable[Item]) -> dict[int, list[ClusterVersion]]:
+        """The other versions folded into each item's story (near-duplicates), by item id."""
+        with self.db.session() as session:
+            return review_store.cluster_versions(session, items)
 
     def _score_stage(self) -> tuple[str, dict[str, Any]]:
         report = self.score(incremental=True)
@@ -1819,6 +1890,12 @@ class Curator:
 
 def _replace_scores(profile: str, scores: list[Score], now: datetime, session: Any) -> None:
     score_store.replace_scores(session, profile, scores, now)
+
+
+def _put_vectors(vectors: dict[int, bytes], model: str, session: Any) -> None:
+    from curator.store import embeddings
+
+    embeddings.put_vectors(session, vectors, model)
 
 
 def _update_scores(

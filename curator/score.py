@@ -7,23 +7,30 @@ Text analysis (French and English): HTML stripped, lowercased, stop words remove
 `stop-words` package for French, scikit-learn's list for English: the `stop-words` English list
 drops content words such as "computer"), Snowball stemming in the text's language so that
 recrutement / recruteur / recruter meet, accents folded after stemming (the French stemmer needs
-them), word 1-2-grams, titles counted twice, sublinear tf. Terms are hashed into a fixed space,
-so the document frequencies (`CorpusStats`) can be updated one item at a time and stored as a
-small blob, without a vocabulary to refit.
+them; a root that keeps less than half of the word gives way to the word), word 1-2-grams,
+titles counted twice, sublinear tf. Terms are hashed into a fixed space (words and two-word
+phrases apart), so the document frequencies (`CorpusStats`) can be updated one item at a time
+and stored as a small blob, without a vocabulary to refit.
 
 Score of an item for a profile:
     relevance = squash(cosine(profile vector, item))         # profile = objective + keywords +
                                                               # examples, expanded by pseudo-
-                                                              # relevance feedback
+                                                              # relevance feedback; averaged
+                                                              # with the semantic extra's
+                                                              # similarity when it is installed
     base      = relevance, or with decisions a blend of a Rocchio-updated cosine and a logistic
-                model trained on the approve / reject decisions
-    final     = base scaled by freshness (half-life, with a floor), its odds scaled by the
-                source weight, then combined with the keyword boost as 1 - (1 - x)(1 - boost)
+                model trained on the approve / reject decisions, the model's share measured by
+                cross-validation on the decisions against the objective's own ranking of them
+    final     = base scaled by freshness (half-life, with a floor of 0.85), its odds scaled by
+                the source weight, then combined with the keyword boost as 1 - (1 - x)(1 - boost)
+Hashed columns are checked against the strings for the head of the queue: a hash collision
+neither moves a score there nor shows as a reason (issue 18).
 A blocked item gets final 0 and no rank. A near-duplicate cluster is one story: it is ranked
 once, under the best score of its pending versions, and shown as its original (the earliest
 published version, ties to the representative ingestion chose), which carries that score; an
 aggregator's repost never leads the queue in place of the article it quotes. The queue is
-diversified by MMR and a per-feed cap on each page of ten.
+diversified by MMR and a per-feed cap on each page of ten, both choosing only among the items
+within VARIETY_MARGIN of the best one left.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ import unicodedata
 import warnings
 import zlib
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
@@ -53,12 +60,18 @@ from sklearn.utils import murmurhash3_32
 
 from curator.types import Decision, DecisionKind, Item, Profile, Score, Term, is_pending
 
-N_FEATURES = 1 << 20
+# Unigrams and bigrams hash into separate halves (issue 18): a word can no longer share a column
+# with a two-word phrase ("pourcentag" and "conseiller voyag" did). Collisions that remain within
+# a half are checked against the strings for the head of the queue (`_collision_free`).
+HALF_FEATURES = 1 << 20
+N_FEATURES = 2 * HALF_FEATURES
 WINDOW_DAYS = 30  # items fetched this recently are scored and make the idf (a rolling window)
 TITLE_REPEAT = 2  # a title word counts as much as two body words
 BODY_CHARS = 2000  # the first page of an article says what it is about; analysis is linear in it
 RELEVANCE_SCALE = 0.12  # cosine -> [0, 1): squash(0.12) = 0.63
-FRESHNESS_FLOOR = 0.5  # an old item keeps half its score: relevance matters more than age
+# Freshness reorders items of about the same relevance, no more (issue 18: with a floor of 0.5 a
+# week-old 0.76 item fell below a fresh 0.48 one): an old item keeps 85% of its score.
+FRESHNESS_FLOOR = 0.85
 BOOST_STEP = 0.1
 BOOST_MAX = 0.3
 BLOCK_CHECK = 1000  # items checked word by word for block rules over their whole text
@@ -68,11 +81,13 @@ ROCCHIO_POS = 0.8
 ROCCHIO_NEG = 0.3
 MIN_CLASS_FOR_MODEL = 3  # a linear model needs a few decisions on both sides
 MODEL_C = 20.0  # inverse regularisation of the logistic model
-MODEL_HALF = 20.0  # the model weighs n / (n + MODEL_HALF) after n decisions ...
-MODEL_MAX = 0.7  # ... at most this much: the objective keeps a say
+CV_FOLDS = 5  # the model's say is measured on decisions it was not trained on
 MMR_POOL = 300  # MMR re-ranks only the head of the queue
 PAGE = 10  # the per-source cap applies to each page of this many ranks
-CAP_SLACK = 0.6  # ... unless the other feeds only offer items below this share of the score
+# Diversity and the per-feed cap choose only among items within this share of the best score
+# left (issue 18): variety never puts a clearly worse item above a clearly better one.
+VARIETY_MARGIN = 0.1
+VERIFY_HEAD = 300  # items checked for hash collisions against the strings, best first
 EXPLAIN_LIMIT = 300  # explanations (original words) for the head of the queue only
 WHY_TERMS = 5
 
@@ -138,8 +153,22 @@ def _stem(token: str, lang: str) -> str:
             if lang == "fr":
                 stem = _agent_noun(token, stem)
             stem = _fold(stem)
+            light = _light_stem(folded)
+            # Snowball strips derivational suffixes down to short roots that unrelated words
+            # share ("operation" and "tour-operateur" -> "oper", "communication" and
+            # "commune" -> "commun"): when the root keeps less than half of the word, the
+            # word keeps its own form, less its plural (issue 18).
+            if 2 * len(stem) < len(light):
+                stem = light
         cache[token] = stem
     return stem
+
+
+def _light_stem(folded: str) -> str:
+    """The word without a plural mark: enough to match "operations" with "operation"."""
+    if len(folded) > 4 and folded[-1] in "sx" and folded[-2] not in "su":
+        return folded[:-1]
+    return folded
 
 
 _AGENT = re.compile(r"(?:eur|eux|ric)$")
@@ -198,12 +227,13 @@ def _stem_hash(stem: str) -> int:
 
 
 def term_index(term: str) -> int:
-    """The column of a term ("stem" or "stem stem") in the item matrices."""
+    """The column of a term ("stem" or "stem stem") in the item matrices: unigrams in the first
+    half of the space, bigrams in the second."""
     parts = term.split(" ")
     if len(parts) == 1:
-        return _stem_hash(term) % N_FEATURES
+        return _stem_hash(term) % HALF_FEATURES
     a, b = _stem_hash(parts[0]), _stem_hash(parts[1])
-    return ((a * _MIX_A + b * _MIX_B + _MIX_C) & _MASK32) % N_FEATURES
+    return HALF_FEATURES + ((a * _MIX_A + b * _MIX_B + _MIX_C) & _MASK32) % HALF_FEATURES
 
 
 def _hashes(text: str, lang: str) -> list[int]:
@@ -235,10 +265,10 @@ def _counts(
     weight = np.asarray(weights, dtype=np.float64)[seg]
     same = seg[:-1] == seg[1:]
     a, b = flat[:-1][same], flat[1:][same]
-    bigram = (
+    bigram = np.uint64(HALF_FEATURES) + (
         (a * np.uint64(_MIX_A) + b * np.uint64(_MIX_B) + np.uint64(_MIX_C)) & np.uint64(_MASK32)
-    ) % np.uint64(N_FEATURES)
-    cols = np.concatenate([flat % np.uint64(N_FEATURES), bigram]).astype(np.int64)
+    ) % np.uint64(HALF_FEATURES)
+    cols = np.concatenate([flat % np.uint64(HALF_FEATURES), bigram]).astype(np.int64)
     x = sparse.coo_matrix(
         (
             np.concatenate([weight, weight[:-1][same]]),
@@ -267,14 +297,23 @@ def _count_texts(texts: Sequence[tuple[str, str, str]]) -> sparse.csr_matrix:
     return _counts(segments, rows, weights, len(texts))
 
 
+def _item_lang(item: Item) -> str:
+    return guess_language(item.title + " " + item.text[:500], item.language)
+
+
 def _item_counts(items: Sequence[Item]) -> sparse.csr_matrix:
-    texts = []
-    for item in items:
-        body = item.text
-        texts.append(
-            (item.title, body, guess_language(item.title + " " + body[:500], item.language))
-        )
-    return _count_texts(texts)
+    return _count_texts([(item.title, item.text, _item_lang(item)) for item in items])
+
+
+def _text_terms(text: str, lang: str) -> frozenset[str]:
+    """The term strings a text adds to its row (as `_count_texts` hashes them)."""
+    return frozenset(_terms(_stems(_clean(text[:BODY_CHARS]), lang)))
+
+
+def item_terms(item: Item) -> frozenset[str]:
+    """The term strings of an item's row in the matrices."""
+    lang = _item_lang(item)
+    return _text_terms(item.title, lang) | _text_terms(item.text, lang)
 
 
 COUNT_CHUNK = 10_000  # items counted at once: the counting arrays are ~50 bytes a term
@@ -407,6 +446,9 @@ class ItemMatrix:
     item_ids: tuple[int, ...]
     x: sparse.csr_matrix
     idf: np.ndarray
+    # Each item's term strings, analysed on demand (collision check, explanations) and kept
+    # for the other profiles scored over the same matrix.
+    term_cache: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
 
 def _tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
@@ -455,6 +497,7 @@ def _unit(v: sparse.csr_matrix) -> sparse.csr_matrix:
 class ProfileVector:
     vector: sparse.csr_matrix  # 1 x N_FEATURES, unit norm (or all zero)
     warnings: tuple[str, ...] = ()
+    strings: frozenset[str] = frozenset()  # the terms of the objective, keywords and examples
 
 
 def profile_vector(
@@ -465,10 +508,13 @@ def profile_vector(
     notes: list[str] = []
     objective = profile.objective.strip()
     lang = profile.language if profile.language in ("fr", "en") else None
-    obj_stems = _stems(objective, guess_language(objective, lang))
+    obj_lang = guess_language(objective, lang)
+    obj_stems = _stems(objective, obj_lang)
     parts: list[sparse.csr_matrix] = []
+    strings: set[str] = set()
     if obj_stems:
         parts.append(_text_vector([("", objective)], idf, lang))
+        strings |= _text_terms(objective, obj_lang)
     if len(set(obj_stems)) <= 1:
         notes.append(
             f"profile {profile.name!r}: the objective is "
@@ -479,16 +525,20 @@ def profile_vector(
     if profile.keywords.boost:
         kw = _text_vector([("", k) for k in profile.keywords.boost], idf, lang)
         parts.append(_unit(sparse.csr_matrix(kw.sum(axis=0))) * 0.7)
+        for k in profile.keywords.boost:
+            strings |= _text_terms(k, guess_language(k, lang))
     examples = [e for e in (*example_texts, *_free_text_examples(profile)) if e.strip()]
     if examples:
         ex = _text_vector([("", e) for e in examples], idf)
         parts.append(_unit(sparse.csr_matrix(ex.sum(axis=0))) * 0.8)
+        for e in examples:
+            strings |= _text_terms(e, guess_language(e))
     if not parts:
         return ProfileVector(sparse.csr_matrix((1, N_FEATURES)), tuple(notes))
     total = parts[0]
     for p in parts[1:]:
         total = total + p
-    return ProfileVector(_unit(sparse.csr_matrix(total)), tuple(notes))
+    return ProfileVector(_unit(sparse.csr_matrix(total)), tuple(notes), frozenset(strings))
 
 
 def _free_text_examples(profile: Profile) -> list[str]:
@@ -615,13 +665,15 @@ def score_items(
     now: datetime,
     example_texts: Sequence[str] = (),
     matrix: ItemMatrix | None = None,
+    semantic: SemanticInput | None = None,
 ) -> ScoreResult:
     """Score and rank `items` for `profile`. Deterministic for the same inputs.
 
     `decisions` are the profile's decision history; `decided_items` the items they are about
     (they may or may not be in `items`). `matrix` is `vectorize(items, stats)` when the caller
     scores several profiles over the same items. Items with a current decision get a score but
-    no rank: the rank orders the pending queue.
+    no rank: the rank orders the pending queue. `semantic` (the optional extra's embeddings)
+    is fused with the TF-IDF relevance.
     """
     notes: list[str] = []
     weights = feed_weights or {}
@@ -634,26 +686,44 @@ def score_items(
     notes.extend(pv.warnings)
     q0 = pv.vector
 
+    cache = matrix.term_cache
+
+    def terms_of(k: int) -> frozenset[str]:
+        got = cache.get(k)
+        if got is None:
+            got = cache[k] = item_terms(items[k])
+        return got
+
     # Relevance: cosine to the profile, expanded by the best few items (pseudo-relevance
     # feedback: a short objective gains the vocabulary of the items it obviously matches).
+    # Hashed columns are checked against the strings where ranks are read (issue 18).
     cos0 = np.asarray((x @ q0.T).toarray()).ravel() if items else np.zeros(0)
-    q = q0
+    cos0 = _collision_free(cos0, x, q0, pv.strings, terms_of, PRF_DOCS)
+    q, allowed = q0, pv.strings
     if q0.nnz and len(items) > PRF_DOCS * 3:
         top = _top_indices(cos0, PRF_DOCS)
         top = top[cos0[top] > 0]
         if top.size:
             centroid = _unit(sparse.csr_matrix(x[top].sum(axis=0)))
             q = _unit(q0 + PRF_WEIGHT * centroid)
+            allowed = allowed.union(*(terms_of(int(k)) for k in top))
     cos = np.asarray((x @ q.T).toarray()).ravel() if items else np.zeros(0)
+    cos = _collision_free(cos, x, q, allowed, terms_of)
     relevance = _squash(cos)
+    sem_rel: np.ndarray | None = None
+    if semantic is not None and items:
+        sem_rel = _semantic_relevance(semantic, relevance)
+        relevance = 0.5 * (relevance + sem_rel)
 
     # Feedback from decisions: Rocchio on the profile vector, a logistic model once both sides
-    # have a few examples. The model's weight grows with the number of decisions.
+    # have a few examples, weighed by how well it predicts decisions it was not trained on.
     base = relevance.copy()
     latest = current_decisions(decisions)
-    q_fb = q
+    q_fb, fb_allowed = q, allowed
     if latest and items:
-        base, q_fb = _feedback(latest, decided_items, idf, x, q, relevance)
+        base, q_fb, fb_allowed = _feedback(
+            latest, decided_items, idf, x, q, relevance, allowed, terms_of, sem_rel
+        )
     feedback = base - relevance
 
     fresh = _freshness(items, now, profile.scoring.freshness_half_life_hours)
@@ -663,7 +733,7 @@ def score_items(
     final[blocked] = 0.0
 
     ranks, final = _rank(profile, items, x, final, blocked, latest, now)
-    why = _explain(items, x, (q0, q_fb), final, blocked)
+    why = _explain(x, terms_of, (q0, pv.strings), (q_fb, fb_allowed), final, blocked, items)
     # Rounded once, in bulk: stored values stay stable and comparable across runs.
     cols = [
         np.round(np.nan_to_num(a, nan=0.0), 6).tolist()
@@ -691,6 +761,28 @@ def score_items(
     return ScoreResult(scores, notes)
 
 
+LANGUAGE_GAP = 0.25  # share of items in another language than the objective's worth a note
+
+
+def language_gap_note(profile: Profile, items: Sequence[Item], semantic: bool) -> str | None:
+    """A note when many items are in another language than the objective and the semantic
+    extra is not there to bridge them: stems do not meet across languages (issue 18)."""
+    if semantic or not items or not profile.objective.strip():
+        return None
+    declared = profile.language if profile.language in ("fr", "en") else None
+    lang = guess_language(profile.objective, declared)
+    sample = items[:: max(1, len(items) // 500)]
+    other = sum(1 for i in sample if _item_lang(i) != lang) / len(sample)
+    if other < LANGUAGE_GAP:
+        return None
+    names = {"fr": "French", "en": "English"}
+    return (
+        f"profile {profile.name!r}: the objective is in {names[lang]} and {other:.0%} of the "
+        f"items are not; words do not match across languages. The semantic extra "
+        f"(pip install 'curator[semantic]') ranks them by meaning as well."
+    )
+
+
 def _top_indices(values: np.ndarray, k: int) -> np.ndarray:
     # Stable: ties broken by position, so equal inputs give equal outputs.
     order = np.argsort(-values, kind="stable")
@@ -704,7 +796,10 @@ def _feedback(
     x: sparse.csr_matrix,
     q: sparse.csr_matrix,
     relevance: np.ndarray,
-) -> tuple[np.ndarray, sparse.csr_matrix]:
+    allowed: frozenset[str],
+    terms_of: Callable[[int], frozenset[str]],
+    sem_rel: np.ndarray | None,
+) -> tuple[np.ndarray, sparse.csr_matrix, frozenset[str]]:
     by_id = {i.id: i for i in decided_items}
     labelled: list[tuple[Item, int]] = []
     for item_id in sorted(latest):
@@ -717,8 +812,9 @@ def _feedback(
         elif d.kind in (DecisionKind.REJECT, DecisionKind.WITHDRAW):
             labelled.append((item, 0))
     if not labelled:
-        return relevance, q
+        return relevance, q, allowed
     xd = _tfidf(_item_counts([i for i, _ in labelled]), idf)
+    allowed = allowed.union(*(item_terms(i) for i, _ in labelled))
     y = np.array([label for _, label in labelled])
     pos, neg = xd[y == 1], xd[y == 0]
     q_fb = q
@@ -730,29 +826,165 @@ def _feedback(
     q_fb.data = np.clip(q_fb.data, 0.0, None)
     q_fb.eliminate_zeros()
     q_fb = _unit(q_fb)
-    rocchio = _squash(np.asarray((x @ q_fb.T).toarray()).ravel())
+    cos_fb = np.asarray((x @ q_fb.T).toarray()).ravel()
+    rocchio = _squash(_collision_free(cos_fb, x, q_fb, allowed, terms_of))
+    if sem_rel is not None:
+        rocchio = 0.5 * (rocchio + sem_rel)
     n_pos, n_neg = int(y.sum()), int((1 - y).sum())
-    prob: np.ndarray | None = None
-    m = 0.0
-    if min(n_pos, n_neg) >= MIN_CLASS_FOR_MODEL:
-        # The profile vector joins the training set as one more positive: the model starts
-        # from the user's own words, not from a handful of examples alone.
-        xt = sparse.vstack([xd, q]).tocsr()
-        yt = np.append(y, 1)
-        model = LogisticRegression(
-            C=MODEL_C, class_weight="balanced", max_iter=200, solver="liblinear"
-        )
-        # Fitted over the terms the training rows use: the weights of the other columns are 0
-        # at the optimum and the solver's steps never touch them, so the model is the same, but
-        # a fit over all 2^20 hashed columns took a second per profile (issue 19).
-        cols = np.unique(xt.indices)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(xt[:, cols], yt)
-        prob = model.predict_proba(x[:, cols])[:, 1]
-        m = min(MODEL_MAX, len(labelled) / (len(labelled) + MODEL_HALF))
-    blended = rocchio if prob is None else (1.0 - m) * rocchio + m * prob
-    return blended, q_fb
+    if min(n_pos, n_neg) < MIN_CLASS_FOR_MODEL:
+        return rocchio, q_fb, allowed
+    # The profile vector joins the training set as one more positive: the model starts from
+    # the user's own words, not from a handful of examples alone.
+    xt = sparse.vstack([xd, q]).tocsr()
+    yt = np.append(y, 1)
+    model = _fit(xt, yt)
+    w = model.coef
+    logit = model.decision(x)
+    logit = _collision_free(logit, x, w, allowed, terms_of)
+    prob = 1.0 / (1.0 + np.exp(-logit))
+    # How much the model says, measured rather than fixed (issue 18): its ranking of the
+    # decisions it did not see in cross-validation, against the objective's own ranking of them.
+    m = _model_share(xt, yt, np.asarray((xd @ q.T).toarray()).ravel())
+    return (1.0 - m) * rocchio + m * prob, q_fb, allowed
+
+
+@dataclass(frozen=True, eq=False)
+class _Linear:
+    """A fitted logistic regression as a sparse weight row over every column."""
+
+    coef: sparse.csr_matrix  # 1 x columns
+    intercept: float
+
+    def decision(self, x: sparse.csr_matrix) -> np.ndarray:
+        return np.asarray((x @ self.coef.T).toarray()).ravel() + self.intercept
+
+
+def _fit(x: sparse.csr_matrix, y: np.ndarray) -> _Linear:
+    model = LogisticRegression(C=MODEL_C, class_weight="balanced", max_iter=200, solver="liblinear")
+    # Fitted over the terms the training rows use: the weights of the other columns are 0 at
+    # the optimum and the solver's steps never touch them, so the model is the same, but a fit
+    # over all 2^20 hashed columns took a second per profile (issue 19).
+    cols = np.unique(x.indices)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(x[:, cols], y)
+    coef = sparse.csr_matrix(
+        (model.coef_[0], (np.zeros(cols.size, dtype=np.int64), cols)), shape=(1, x.shape[1])
+    )
+    return _Linear(coef, float(model.intercept_[0]))
+
+
+def _auc(y: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve (ties count half); 0.5 without both classes."""
+    pos, neg = score[y == 1], score[y == 0]
+    if not pos.size or not neg.size:
+        return 0.5
+    wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+    return float(wins) / float(pos.size * neg.size)
+
+
+def _model_share(xt: sparse.csr_matrix, yt: np.ndarray, objective_score: np.ndarray) -> float:
+    """The model's share of the blend: the share of the model's cross-validated lift over
+    chance (AUC - 0.5) in the lifts of the model and of the objective, on the decisions. The
+    last row of `xt` is the objective, always trained on."""
+    y = yt[:-1]
+    n = y.size
+    folds = min(CV_FOLDS, int(y.sum()), int(n - y.sum()))
+    # Stratified and deterministic: the k-th decision of each class goes to fold k % folds.
+    fold = np.zeros(n, dtype=np.int64)
+    for label in (0, 1):
+        where = np.flatnonzero(y == label)
+        fold[where] = np.arange(where.size) % folds
+    predicted = np.zeros(n)
+    for f in range(folds):
+        train = np.append(np.flatnonzero(fold != f), n)
+        test = np.flatnonzero(fold == f)
+        if len(set(yt[train].tolist())) < 2:
+            return 0.5
+        predicted[test] = _fit(xt[train], yt[train]).decision(xt[test])
+    lift_model = max(_auc(y, predicted) - 0.5, 0.0)
+    lift_objective = max(_auc(y, objective_score) - 0.5, 0.0)
+    if lift_model + lift_objective == 0.0:
+        return 0.5
+    return lift_model / (lift_model + lift_objective)
+
+
+def _collision_free(
+    values: np.ndarray,
+    x: sparse.csr_matrix,
+    q: sparse.csr_matrix,
+    allowed: frozenset[str],
+    terms_of: Callable[[int], frozenset[str]],
+    head: int = VERIFY_HEAD,
+) -> np.ndarray:
+    """`values` (x . q, plus a constant) where, for the best `head` items, the columns an item
+    shares with `q` through a different term (a hash collision) are taken out: only the
+    item's terms that are also terms of `allowed` (the strings behind `q`) count (issue 18).
+    Checked from the top until the best `head` are all checked: a check only lowers a value."""
+    out = np.array(values, dtype=np.float64, copy=True)
+    if not q.nnz or not out.size:
+        return out
+    order = np.argsort(q.indices)
+    qc, qv = q.indices[order], q.data[order]
+    checked = np.zeros(out.size, dtype=bool)
+    while True:
+        top = _top_indices(out, head)
+        todo = top[~checked[top]]
+        if not todo.size:
+            return out
+        checked[todo] = True
+        for k in todo.tolist():
+            lo, hi = x.indptr[k], x.indptr[k + 1]
+            cols = x.indices[lo:hi]
+            pos = np.minimum(np.searchsorted(qc, cols), qc.size - 1)
+            shared = qc[pos] == cols
+            if not shared.any():
+                continue
+            valid = np.fromiter(map(_index_of, terms_of(k) & allowed), np.int64)
+            wrong = shared & ~np.isin(cols, valid)
+            if wrong.any():
+                out[k] -= float((x.data[lo:hi][wrong] * qv[pos[wrong]]).sum())
+
+
+_INDEX_CACHE: dict[str, int] = {}
+
+
+def _index_of(term: str) -> int:
+    got = _INDEX_CACHE.get(term)
+    if got is None:
+        if len(_INDEX_CACHE) > 1_000_000:
+            _INDEX_CACHE.clear()
+        got = _INDEX_CACHE[term] = term_index(term)
+    return got
+
+
+@dataclass(frozen=True, eq=False)
+class SemanticInput:
+    """Embeddings from the semantic extra: one unit row per item (NaN rows for items without
+    one) and the objective's."""
+
+    items: np.ndarray  # (n, d)
+    objective: np.ndarray  # (d,)
+
+
+SEMANTIC_TOP = 0.99  # the best 1% of semantic matches weigh like a good TF-IDF match
+
+
+def _semantic_relevance(semantic: SemanticInput, relevance: np.ndarray) -> np.ndarray:
+    """Semantic similarity on the relevance scale: cosines of e5 sit between 0.7 and 0.9 for
+    everything, so they are measured from the median of the items (0) in units of the gap
+    between the median and the best 1%, then squashed like the TF-IDF cosine: the best 1% get
+    0.63 or more, as a good TF-IDF match does. Items without a vector get 0."""
+    sims = semantic.items @ semantic.objective
+    known = np.isfinite(sims)
+    out = np.zeros_like(relevance)
+    if known.sum() < 2:
+        return out
+    mid, top = np.quantile(sims[known], [0.5, SEMANTIC_TOP])
+    if top <= mid:
+        return out
+    out[known] = 1.0 - np.exp(-np.clip((sims[known] - mid) / (top - mid), 0.0, None))
+    return out
 
 
 def _rank(
@@ -819,16 +1051,15 @@ def _rank(
     while free.any():
         if len(order) % PAGE == 0:
             per_feed = {}
-        value = np.where(free, lam * head_final - (1.0 - lam) * max_sim, -np.inf)
+        # Variety chooses among the items close to the best one left, never further down.
+        close = free & (head_final >= (1.0 - VARIETY_MARGIN) * head_final[free].max())
+        value = np.where(close, lam * head_final - (1.0 - lam) * max_sim, -np.inf)
         pick = int(np.argmax(value))
         if cap > 0 and per_feed.get(int(feed_of[pick]), 0) >= cap:
             full = [f for f, n in per_feed.items() if n >= cap]
-            allowed = free & ~np.isin(feed_of, full)
-            if allowed.any():
-                alt = int(np.argmax(np.where(allowed, value, -np.inf)))
-                # The cap gives way when every other feed only has much weaker items.
-                if head_final[alt] >= CAP_SLACK * head_final[pick]:
-                    pick = alt
+            allowed = close & ~np.isin(feed_of, full)
+            if allowed.any():  # else the cap gives way: other feeds only have weaker items
+                pick = int(np.argmax(np.where(allowed, value, -np.inf)))
         free[pick] = False
         if order or lam < 1.0:
             max_sim = np.maximum(max_sim, sim[:, pick])
@@ -839,66 +1070,78 @@ def _rank(
 
 
 def _explain(
-    items: Sequence[Item],
     x: sparse.csr_matrix,
-    queries: Sequence[sparse.csr_matrix],
+    terms_of: Callable[[int], frozenset[str]],
+    own: tuple[sparse.csr_matrix, frozenset[str]],
+    related: tuple[sparse.csr_matrix, frozenset[str]],
     final: np.ndarray,
     blocked: np.ndarray,
+    items: Sequence[Item],
 ) -> dict[int, tuple[Term, ...]]:
     """The terms that contributed most, as the words the item uses.
 
-    `queries` are tried in order: the profile's own words first (what the user recognises),
-    then the vector expanded by feedback, for items that only the expansion found.
+    A reason is a term of the item that is also a term of the profile's own words (objective,
+    keywords, examples), compared as strings, so a hash collision never shows (issue 18).
+    Terms that only the expansion brought (pseudo-relevance feedback, decisions) come after,
+    labelled "related: ...".
     """
-    dense = []
-    for q in queries:
-        if q.nnz:
-            qd = np.zeros(N_FEATURES)
-            qd[q.indices] = q.data
-            dense.append(qd)
-    if not items or not dense:
+    (q0, own_terms), (q_fb, fb_terms) = own, related
+    if not items or not (q0.nnz or q_fb.nnz):
         return {}
+    w0 = dict(zip(q0.indices.tolist(), q0.data.tolist(), strict=True))
+    wf = dict(zip(q_fb.indices.tolist(), q_fb.data.tolist(), strict=True))
     order = _top_indices(np.where(blocked, -1.0, final), EXPLAIN_LIMIT)
     out: dict[int, tuple[Term, ...]] = {}
     for k in (int(k) for k in order):
-        cols = x.indices[x.indptr[k] : x.indptr[k + 1]]
-        vals = x.data[x.indptr[k] : x.indptr[k + 1]]
-        for qd in dense:
-            contrib = vals * qd[cols]
-            if contrib.size and contrib.max() > 0:
-                best = np.argsort(-contrib, kind="stable")[: WHY_TERMS * 2]
-                wanted = {int(cols[b]): float(contrib[b]) for b in best if contrib[b] > 0}
-                terms = _surface_terms(items[k], wanted)
-                if terms:
-                    out[k] = terms
-                    break
+        if final[k] <= 0:
+            continue
+        lo, hi = x.indptr[k], x.indptr[k + 1]
+        row = dict(zip(x.indices[lo:hi].tolist(), x.data[lo:hi].tolist(), strict=True))
+        mine = terms_of(k)
+        direct = {
+            t: row.get(_index_of(t), 0.0) * w0.get(_index_of(t), 0.0) for t in mine & own_terms
+        }
+        extra = {
+            t: row.get(_index_of(t), 0.0) * wf.get(_index_of(t), 0.0)
+            for t in (mine & fb_terms) - own_terms
+        }
+        terms = _surface_terms(items[k], {t: w for t, w in direct.items() if w > 0})
+        if len(terms) < WHY_TERMS:
+            found = _surface_terms(items[k], {t: w for t, w in extra.items() if w > 0})
+            terms += tuple(
+                Term(f"related: {t.text}", t.weight)
+                for t in found[: min(2, WHY_TERMS - len(terms))]
+            )
+        if terms:
+            out[k] = terms
     return out
 
 
-def _surface_terms(item: Item, wanted: Mapping[int, float]) -> tuple[Term, ...]:
-    """Find, in the item's own text, the words whose hashed term is in `wanted`."""
+def _surface_terms(item: Item, wanted: Mapping[str, float]) -> tuple[Term, ...]:
+    """Find, in the item's own text, the words whose term (stem or stem pair) is in `wanted`."""
+    if not wanted:
+        return ()
     title, body = _clean(item.title), _clean(item.text[:BODY_CHARS])
-    lang = guess_language(title + " " + body[:500], item.language)
-    found: dict[int, str] = {}
+    lang = _item_lang(item)
+    found: dict[str, str] = {}
     for text in (title, body):
         prev: tuple[str, int, int] | None = None  # stem, start, end of the previous content word
         for m in _WORD.finditer(text):
             stem = _stem(m.group().lower(), lang)
             if not stem:
                 continue
-            idx = term_index(stem)
-            if idx in wanted and idx not in found:
-                found[idx] = m.group()
+            if stem in wanted and stem not in found:
+                found[stem] = m.group()
             if prev is not None:
-                bidx = term_index(prev[0] + " " + stem)
+                pair = prev[0] + " " + stem
                 span = text[prev[1] : m.end()]
-                if bidx in wanted and bidx not in found and not _BREAK.search(span):
-                    found[bidx] = span
+                if pair in wanted and pair not in found and not _BREAK.search(span):
+                    found[pair] = span
             prev = (stem, m.start(), m.end())
         if len(found) == len(wanted):
             break
     terms = sorted(
-        ((" ".join(found[i].lower().split()), w) for i, w in wanted.items() if i in found),
+        ((" ".join(found[t].lower().split()), w) for t, w in wanted.items() if t in found),
         key=lambda t: (-t[1], t[0]),
     )
     # A bigram already says its words: drop unigrams it contains, keep the strongest few.
@@ -917,20 +1160,25 @@ def _surface_terms(item: Item, wanted: Mapping[int, float]) -> tuple[Term, ...]:
 
 
 @lru_cache(maxsize=16)
-def _plain_profile_vector(profile: Profile) -> sparse.csr_matrix:
+def _plain_profile(profile: Profile) -> ProfileVector:
     """The profile's vector without corpus weights, shared by the starter helpers below: a
     starter needs both, for every item planned, and building it costs ~40 ms."""
-    return profile_vector(profile, np.ones(N_FEATURES)).vector
+    return profile_vector(profile, np.ones(N_FEATURES))
+
+
+def _plain_profile_vector(profile: Profile) -> sparse.csr_matrix:
+    return _plain_profile(profile).vector
 
 
 def matched_terms(profile: Profile, item: Item) -> list[str]:
     """The profile's words (objective, boost keywords) found in the item, as the item spells
     them, most telling first."""
-    vector = _plain_profile_vector(profile)
-    if vector.nnz == 0:
+    pv = _plain_profile(profile)
+    if pv.vector.nnz == 0:
         return []
-    wanted = dict(zip(vector.indices.tolist(), vector.data.tolist(), strict=True))
-    return [t.text for t in _surface_terms(item, wanted)]
+    weight = dict(zip(pv.vector.indices.tolist(), pv.vector.data.tolist(), strict=True))
+    wanted = {t: weight.get(_index_of(t), 0.0) for t in pv.strings}
+    return [t.text for t in _surface_terms(item, {t: w for t, w in wanted.items() if w > 0})]
 
 
 def key_sentences(profile: Profile, item: Item, n: int = 2) -> list[str]:

@@ -261,6 +261,16 @@ class QueueStatus(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterVersion:
+    """Another version of a queued story (a repost, a syndicated copy), folded into it."""
+
+    item_id: int
+    feed: str | None
+    title: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class QueueEntry:
     """One item of a profile's pending review queue, with its latest score."""
 

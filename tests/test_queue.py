@@ -228,3 +228,43 @@ def test_unknown_profile_is_an_error(stocked: tuple[Path, str, dict[str, int]]) 
     )
     assert result.exit_code != 0
     assert "nobody" in str(result.exception) + result.output
+
+
+def test_folded_versions_are_listed_with_their_story(
+    write_config: Callable[[str], Path], db_url: str
+) -> None:
+    # Issue 18: a near-duplicate folded into its story is never simply missing from the list.
+    path = write_config(CONFIG)
+    now = datetime.now(UTC)
+    app = Curator.open(path, db_url)
+    feeds = {f.name: f.id for f in app.feeds()}
+    for k, title in enumerate(FILLER_EN):
+        add_item(app.db, feeds["Jobs EN"], title, "", fetched_at=now - timedelta(hours=k))
+    title = "Hiring developers in 2026: salaries and remote work"
+    body = "Engineering managers compete for software engineers."
+    original = add_item(
+        app.db, feeds["Jobs EN"], title, body, fetched_at=now - timedelta(hours=3), language="en"
+    )
+    repost = add_item(
+        app.db,
+        feeds["Emploi FR"],
+        "Seen elsewhere: " + title,
+        body,
+        fetched_at=now - timedelta(hours=1),
+        language="en",
+        cluster_id=original,
+    )
+    app.close()
+    invoke(path, db_url, "score", "--profile", "sam")
+    rows = json.loads(invoke(path, db_url, "queue", "list", "--profile", "sam", "--all", "--json"))
+    by_id = {r["id"]: r for r in rows}
+    assert repost not in by_id  # folded into its story
+    assert by_id[original]["versions"] == [
+        {
+            "id": repost,
+            "feed": "Emploi FR",
+            "title": "Seen elsewhere: " + title,
+            "url": by_id[original]["versions"][0]["url"],
+        }
+    ]
+    assert all(r["versions"] == [] for r in rows if r["id"] != original)

@@ -8,6 +8,7 @@ import sys
 from dataclasses import replace
 from datetime import timedelta
 
+import numpy as np
 import pytest
 
 from curator import score as sc
@@ -209,12 +210,18 @@ def test_decision_history_latest_wins_and_expired_snooze_is_pending() -> None:
     assert s[3].rank is None  # still snoozed
 
 
-def test_per_source_cap_holds() -> None:
+def _prolific_feed(others: str) -> list[Item]:
     items = [*corpus("en")]
     for k in range(8):  # one prolific feed, all very relevant
         items.append(make_item(k + 1, f"Recruitment and hiring managers guide part {k}", feed_id=7))
     for k in range(8):
-        items.append(make_item(50 + k, f"New employees, note {k}", feed_id=10 + k % 4))
+        items.append(make_item(50 + k, others.format(k=k), feed_id=10 + k % 4))
+    return items
+
+
+def test_per_source_cap_holds() -> None:
+    # The other feeds offer items about as good: the cap spreads the first page over them.
+    items = _prolific_feed("Recruitment and hiring managers guide, note {k}")
     profile = replace(HR_EN, scoring=ScoringSettings(max_per_source=3, diversity=0.0))
     scores = sc.score_items(profile, items, now=NOW).scores
     top10 = [s for s in scores if s.rank and s.rank <= 10]
@@ -227,18 +234,78 @@ def test_per_source_cap_holds() -> None:
     assert sum(1 for s in top if feed_of[s.item_id] == 7) > 3
 
 
-def test_mmr_spreads_near_identical_stories() -> None:
+def test_per_source_cap_gives_way_to_clearly_better_items() -> None:
+    # Issue 18: the other feeds only have clearly weaker items; variety does not lift them.
+    items = _prolific_feed("New employees, note {k}")
+    profile = replace(HR_EN, scoring=ScoringSettings(max_per_source=3, diversity=0.0))
+    s = by_id(sc.score_items(profile, items, now=NOW).scores)
+    prolific = [s[k] for k in range(1, 9)]
+    weaker = [s[k] for k in range(50, 58)]
+    assert min(p.final for p in prolific) > max(w.final for w in weaker) / (1 - sc.VARIETY_MARGIN)
+    assert max(p.rank or 0 for p in prolific) < min(w.rank or 99 for w in weaker)
+
+
+def _copies_and(other: str) -> list[Item]:
     items = [*corpus("en")]
     for k in range(4):
         items.append(
             make_item(k + 1, "Recruitment: hiring managers and talent acquisition", feed_id=k + 2)
         )
-    items.append(make_item(9, "Onboarding of employees", feed_id=20))
+    items.append(make_item(9, other, feed_id=20))
+    return items
+
+
+def test_mmr_spreads_near_identical_stories() -> None:
+    items = _copies_and("Onboarding employees in remote teams")  # a different story, about as good
     div = replace(HR_EN, scoring=ScoringSettings(max_per_source=0, diversity=0.7))
     order = ranked(sc.score_items(div, items, now=NOW).scores)
     assert sorted(order[:2])[1] == 9  # one copy and the different story share the top two
     plain = replace(div, scoring=ScoringSettings(max_per_source=0, diversity=0.0))
     assert 9 not in ranked(sc.score_items(plain, items, now=NOW).scores)[:2]
+
+
+def test_mmr_never_lifts_a_clearly_worse_story() -> None:
+    # Issue 18: variety chooses among items close to the best left, never a clearly worse one.
+    items = _copies_and("Onboarding of employees")
+    div = replace(HR_EN, scoring=ScoringSettings(max_per_source=0, diversity=0.7))
+    s = by_id(sc.score_items(div, items, now=NOW).scores)
+    assert s[9].final < (1 - sc.VARIETY_MARGIN) * min(s[k].final for k in range(1, 5))
+    assert s[9].rank == 5
+
+
+def test_a_clearly_better_item_is_never_below_a_clearly_worse_one() -> None:
+    # Issue 18: with the default freshness, diversity and per-feed cap, over items of every age
+    # (up to two weeks) and a few feeds, an item ranks below another only if its relevance is
+    # less than 1.35 times the other's (freshness takes 15% at most, variety 10%).
+    rng = random.Random(18)
+    topics = [
+        "hiring managers",
+        "talent acquisition",
+        "onboarding new employees",
+        "remote work policies",
+        "recruitment",
+        "employee benefits",
+    ]
+    items = [*corpus("en")]
+    for k in range(60):
+        words = " and ".join(rng.sample(topics, rng.randint(1, 3)))
+        items.append(
+            make_item(
+                k + 1,
+                f"Note {k}: {words}",
+                "A short report for practitioners.",
+                feed_id=rng.randint(1, 4),
+                published_at=NOW - timedelta(hours=rng.uniform(0, 14 * 24)),
+            )
+        )
+    scores = sorted(
+        (s for s in sc.score_items(HR_EN, items, now=NOW).scores if s.rank),
+        key=lambda s: s.rank or 0,
+    )
+    assert len({round(s.relevance, 2) for s in scores}) > 10  # a real spread of relevance
+    for k, above in enumerate(scores):
+        for below in scores[k + 1 :]:
+            assert below.relevance <= 1.35 * above.relevance, (above, below)
 
 
 def test_cluster_counts_once() -> None:
@@ -257,10 +324,10 @@ ORIGINAL = (
 
 
 def repost_world(cluster: bool) -> list[Item]:
-    # An article, and an aggregator's repost of it two days later: fresher, so it scores higher.
+    # An article, and an aggregator's repost of it ten days later: fresher, so it scores higher.
     return [
         *corpus("en"),
-        make_item(1, *ORIGINAL, feed_id=1, published_at=NOW - timedelta(days=2)),
+        make_item(1, *ORIGINAL, feed_id=1, published_at=NOW - timedelta(days=10)),
         make_item(
             2,
             f"Vu sur Le Blog RH : {ORIGINAL[0]}",
@@ -493,3 +560,127 @@ def test_score_module_imports_no_storage_cli_or_scheduler() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def _colliding_words() -> tuple[str, str]:
+    """Two made-up words, kept whole by both stemmers, whose stems share a hashed column."""
+    seen: dict[int, str] = {}
+    for n in range(200_000):
+        word = f"zq{n}vk"
+        stems = {sc._stem(word, "en"), sc._stem(word, "fr")}
+        assert stems == {word}
+        col = sc.term_index(word)
+        if col in seen:
+            return seen[col], word
+        seen[col] = word
+    raise AssertionError("no collision found")
+
+
+def test_a_hash_collision_neither_moves_a_score_nor_explains_it() -> None:
+    # Issue 18: terms are hashed; two different words sharing a column must not meet.
+    mine, other = _colliding_words()
+    profile = Profile("p", f"Recruitment news and {mine} reports")
+    items = [
+        *corpus("en"),
+        make_item(1, f"The {other} season opens", "Nothing else in common."),
+        make_item(2, f"The {mine} season opens", "Nothing else in common."),
+    ]
+    s = by_id(sc.score_items(profile, items, now=NOW).scores)
+    assert s[1].relevance == 0.0 and s[1].why == ()
+    assert s[2].relevance > 0.0 and [t.text for t in s[2].why] == [mine]
+
+
+def test_a_word_and_a_phrase_never_share_a_column() -> None:
+    # Issue 18's example: "pourcentag" and the bigram "conseiller voyag" shared a column.
+    assert sc.term_index("pourcentag") != sc.term_index("conseiller voyag")
+    assert sc.term_index("pourcentag") < sc.HALF_FEATURES <= sc.term_index("conseiller voyag")
+
+
+def test_why_words_are_the_objective_s_or_labelled_related() -> None:
+    # Words that only pseudo-relevance feedback brought in are labelled, not passed off as
+    # the user's own (issue 18).
+    items = [*corpus("en")]
+    for k in range(70):
+        items.append(make_item(k + 1, f"Recruitment and sourcing tips, part {k}"))
+    items.append(make_item(500, "Sourcing on GitHub", "Engineers publish code."))
+    s = by_id(sc.score_items(HR_EN, items, now=NOW).scores)
+    objective_terms = sc.analyze("", HR_EN.objective, "en")
+    assert "sourc" not in objective_terms
+    assert [t.text for t in s[500].why] == ["related: sourcing"]
+    for score in s.values():
+        for term in score.why:
+            if not term.text.startswith("related: "):
+                stems = sc.analyze("", term.text, "en")
+                assert set(stems) <= set(objective_terms), term
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "meet"),
+    [
+        ("opération", "tour-opérateur", False),
+        ("communication", "commune", False),
+        ("opérations", "opération", True),
+        ("recrutement", "recruteurs", True),
+    ],
+)
+def test_french_stemming_does_not_merge_unrelated_words(a: str, b: str, meet: bool) -> None:
+    # Issue 18: "opération" matched "tour-opérateur" through the Snowball root "oper".
+    assert bool(set(sc.analyze("", a, "fr")) & set(sc.analyze("", b, "fr"))) == meet
+
+
+def test_model_share_is_measured_on_held_out_decisions() -> None:
+    # The model takes over from the objective when it predicts unseen decisions better, and
+    # keeps a small say when it cannot (issue 18: no fixed n / (n + 20) ramp).
+    rng = np.random.default_rng(3)
+    n = 40
+    y = np.array([1, 0] * (n // 2))
+    informative = np.zeros((n + 1, 50))
+    informative[np.arange(n), y * 10 + rng.integers(0, 10, n)] = 1.0
+    informative[n, :10] = 1.0  # the objective's row, a positive
+    xt = sc.sparse.csr_matrix(informative)
+    yt = np.append(y, 1)
+    contrary = np.where(y == 1, 0.1, 0.9) + rng.uniform(0, 0.05, n)  # objective is wrong
+    agreeing = np.where(y == 1, 0.9, 0.1) + rng.uniform(0, 0.05, n)
+    assert sc._model_share(xt, yt, contrary) == 1.0
+    noise = sc.sparse.csr_matrix(rng.uniform(0, 1, (n + 1, 50)))
+    assert sc._model_share(noise, yt, agreeing) < 0.3
+
+
+TRAVEL_FR = Profile("voyage", "Je suis agent de voyages : hôtels, vols et visas pour mes clients.")
+
+
+def _travel_world() -> list[Item]:
+    return [
+        *corpus("en"),
+        make_item(1, "Cheap flights and hotel deals for your next trip", language="en"),
+        make_item(2, "Visa rules change for travellers to Japan", language="en"),
+    ]
+
+
+def test_semantic_embeddings_bridge_a_french_objective_and_english_items() -> None:
+    # Issue 18: stems do not meet across languages; the semantic extra's embeddings do.
+    items = _travel_world()
+    plain = by_id(sc.score_items(TRAVEL_FR, items, now=NOW).scores)
+    assert plain[2].relevance == 0.0  # "visa" and "visas" meet in neither stemmer
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(len(items), 16)).astype(np.float32)
+    topic = rng.normal(size=16).astype(np.float32)
+    for k, item in enumerate(items):
+        if item.id in (1, 2):
+            vectors[k] = topic + 0.1 * vectors[k]
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors[0] = np.nan  # an item without a vector is ranked by TF-IDF alone
+    semantic = sc.SemanticInput(vectors, topic / np.linalg.norm(topic))
+    fused = sc.score_items(TRAVEL_FR, items, now=NOW, semantic=semantic).scores
+    assert sorted(ranked(fused)[:2]) == [1, 2]
+    s = by_id(fused)
+    assert s[2].relevance > 0.0 and s[items[0].id].relevance == 0.0
+    assert all(0.0 <= x.relevance < 1.0 for x in fused)
+
+
+def test_a_language_gap_is_noted_without_the_semantic_extra() -> None:
+    items = _travel_world()
+    note = sc.language_gap_note(TRAVEL_FR, items, semantic=False)
+    assert note is not None and "curator[semantic]" in note and "French" in note
+    assert sc.language_gap_note(TRAVEL_FR, items, semantic=True) is None
+    assert sc.language_gap_note(HR_EN, items, semantic=False) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -10,7 +11,7 @@ from curator.cli import choose_profile, cli, complete, echo_json, pass_app
 
 if TYPE_CHECKING:
     from curator.app import Curator
-    from curator.types import QueueEntry
+    from curator.types import ClusterVersion, QueueEntry
 
 
 @cli.command()
@@ -34,7 +35,7 @@ def queue() -> None:
     """The review queue: items waiting for your decision, best first."""
 
 
-def entry_json(entry: QueueEntry) -> dict[str, Any]:
+def entry_json(entry: QueueEntry, versions: Sequence[ClusterVersion] = ()) -> dict[str, Any]:
     item, s = entry.item, entry.score
     return {
         "id": item.id,
@@ -52,6 +53,10 @@ def entry_json(entry: QueueEntry) -> dict[str, Any]:
         "boost": s.boost,
         "why": [t.text for t in s.why],
         "status": entry.status.value,
+        # The story's other versions, folded into this one: never simply missing (issue 18).
+        "versions": [
+            {"id": v.item_id, "feed": v.feed, "title": v.title, "url": v.url} for v in versions
+        ],
     }
 
 
@@ -73,7 +78,8 @@ def queue_list(
     name = choose_profile(app, profile).name
     entries = app.queue(name, limit=None if show_all else limit)
     if as_json:
-        echo_json([entry_json(e) for e in entries])
+        versions = app.get_versions([e.item for e in entries])
+        echo_json([entry_json(e, versions.get(e.item.id, ())) for e in entries])
         return
     if not entries:
         click.echo(f"Nothing waiting for {name}: run `curator run` (or `curator score`).")

@@ -23,6 +23,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -193,6 +194,19 @@ class ScoreRow(Base):
     why: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[text, weight], ...]
     rank: Mapped[int | None] = mapped_column(Integer)
     computed_at: Mapped[datetime]
+
+
+class ItemEmbeddingRow(Base):
+    """An item's sentence embedding from the semantic extra (issue 18): computed once, at the
+    first scoring after the item arrived, and kept as long as the item."""
+
+    __tablename__ = "item_embeddings"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(100))  # vectors of another model are recomputed
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class DecisionRow(Base):

@@ -13,10 +13,10 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from curator.store.models import ItemRow, ScoreRow, SlotRow
+from curator.store.models import FeedRow, ItemRow, ScoreRow, SlotRow
 from curator.store.repo import get_item
 from curator.store.scores import score_from_row
-from curator.types import Item, ItemState, Score
+from curator.types import ClusterVersion, Item, ItemState, Score
 
 
 def duplicate_counts(session: Session, items: Iterable[Item]) -> dict[int, int]:
@@ -35,6 +35,34 @@ def duplicate_counts(session: Session, items: Iterable[Item]) -> dict[int, int]:
     )
     sizes = Counter(cluster or own for own, cluster in session.execute(query))
     return {item_id: max(0, sizes[key] - 1) for item_id, key in keys.items()}
+
+
+def cluster_versions(session: Session, items: Iterable[Item]) -> dict[int, list[ClusterVersion]]:
+    """The other active versions of each item's near-duplicate cluster (issue 18: a folded
+    item stays findable), by item id, oldest id first."""
+    keys = {item.id: item.cluster_id or item.id for item in items}
+    if not keys:
+        return {}
+    wanted = sorted(set(keys.values()))
+    query = (
+        select(
+            ItemRow.id, ItemRow.cluster_id, ItemRow.title, ItemRow.url, FeedRow.name, FeedRow.title
+        )
+        .join(FeedRow, FeedRow.id == ItemRow.feed_id)
+        .where(
+            ItemRow.state == ItemState.ACTIVE.value,
+            or_(ItemRow.cluster_id.in_(wanted), ItemRow.id.in_(wanted)),
+        )
+        .order_by(ItemRow.id)
+    )
+    members: dict[int, list[ClusterVersion]] = {}
+    for own, cluster, title, url, feed_name, feed_title in session.execute(query):
+        version = ClusterVersion(own, feed_name or feed_title, title or "", url)
+        members.setdefault(cluster or own, []).append(version)
+    return {
+        item_id: [v for v in members.get(key, []) if v.item_id != item_id]
+        for item_id, key in keys.items()
+    }
 
 
 def item_with_score(session: Session, profile: str, item_id: int) -> tuple[Item, Score | None, int]:
