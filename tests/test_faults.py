@@ -172,6 +172,22 @@ def test_an_absurd_horizon_is_one_line_and_exit_1_from_the_command_line(tmp_path
     assert not (tmp_path / "curator.db").exists()  # refused before anything was touched
 
 
+def test_a_port_out_of_range_on_the_command_line_is_a_usage_error(tmp_path: Path) -> None:
+    # feeds.yaml's serve.port has its range; the --port flag needs the same (OverflowError).
+    config = tmp_path / "feeds.yaml"
+    config.write_text(_PROFILE)
+    done = subprocess.run(
+        [sys.executable, "-m", "curator", "--config", str(config), "serve", "--port", "99999"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "OverflowError" not in done.stderr
+    assert "'--port': 99999 is not in the range 1<=x<=65535" in done.stderr
+
+
 # --- network ---------------------------------------------------------------------------------
 # Each common network failure is stored on the feed as a plain reason, never as the name of an
 # httpx exception ("ReadError: ReadError" before issue 13). Real sockets on 127.0.0.1 play the

@@ -16,7 +16,11 @@ if TYPE_CHECKING:
 
 @cli.command()
 @click.option("--host", help="Address to listen on [default: serve.host, 127.0.0.1].")
-@click.option("--port", type=int, help="Port to listen on [default: serve.port, 8421].")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    help="Port to listen on (1 to 65535) [default: serve.port, 8421].",
+)
 @click.option(
     "--tick",
     type=click.FloatRange(min=1),
