@@ -185,7 +185,7 @@ def test_a_port_out_of_range_on_the_command_line_is_a_usage_error(tmp_path: Path
     )
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and "OverflowError" not in done.stderr
-    assert "'--port': 99999 is not in the range 1<=x<=65535" in done.stderr
+    assert "'--port': 99999 is not in the range 0<=x<=65535" in done.stderr
 
 
 # --- network ---------------------------------------------------------------------------------

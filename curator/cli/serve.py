@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 @click.option("--host", help="Address to listen on [default: serve.host, 127.0.0.1].")
 @click.option(
     "--port",
-    type=click.IntRange(1, 65535),
-    help="Port to listen on (1 to 65535) [default: serve.port, 8421].",
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0 picks a free one) [default: serve.port, 8421].",
 )
 @click.option(
     "--tick",
