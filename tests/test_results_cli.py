@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import os
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from click.testing import CliRunner, Result
@@ -26,15 +28,25 @@ EMPTY = "claire-2026-12-07-0830-relay"  # the week after: nothing fresh enough, 
 URL = "https://www.linkedin.com/feed/update/urn:li:activity:7"
 
 
+def _world_clock(w: World) -> dict[str, str]:
+    """The command line's clock set to the world's (CURATOR_CLOCK_OFFSET): the history the
+    tests write is dated around NOW, whatever today's date (`make test-clocks` caught it)."""
+    return {"CURATOR_CLOCK_OFFSET": str((w.clock[0] - datetime.now(UTC)).total_seconds())}
+
+
 def invoke(w: World, *args: str) -> Result:
-    result = CliRunner().invoke(cli, ["--config", str(w.config), "--db", w.db_url, *args])
+    result = CliRunner(env=_world_clock(w)).invoke(
+        cli, ["--config", str(w.config), "--db", w.db_url, *args]
+    )
     assert result.exit_code == 0, result.output + repr(result.exception)
     return result
 
 
 def fail(w: World, capsys: pytest.CaptureFixture[str], *args: str) -> str:
     capsys.readouterr()
-    assert main(["--config", str(w.config), "--db", w.db_url, *args]) == 1
+    with patch.dict(os.environ, _world_clock(w)):
+        code = main(["--config", str(w.config), "--db", w.db_url, *args])
+    assert code == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err, err
     return err
