@@ -40,8 +40,15 @@ def descendants(pid: int) -> list[int]:
     found, stack = [], [pid]
     while stack:
         current = stack.pop()
-        for task in Path(f"/proc/{current}/task").iterdir():
-            children = [int(c) for c in (task / "children").read_text().split()]
+        try:
+            tasks = list(Path(f"/proc/{current}/task").iterdir())
+        except FileNotFoundError:
+            continue  # the process ended meanwhile
+        for task in tasks:
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except FileNotFoundError:
+                continue  # a thread (or the process) ended between the listing and the read
             found += children
             stack += children
     return found
