@@ -619,27 +619,20 @@ class Curator:
     # A decision re-plans at once (milliseconds), so the calendar shows it, and re-scores nothing
     # (issue 19: re-scoring the whole window took 15 s after a year of feeds): the next
     # incremental pass (`curator run`, the service's tick, or `learn` at the end of a review)
-    # re-scores the head of the queue with it as feedback. `learn` is kept for callers that
-    # decide in bulk and learn once (`queue apply`): there it is the same as not learning.
+    # re-scores the head of the queue with it as feedback.
 
-    def approve(
-        self, profile: str, item_id: int, comment: str | None = None, *, learn: bool = True
-    ) -> review.Outcome:
+    def approve(self, profile: str, item_id: int, comment: str | None = None) -> review.Outcome:
         """Approve a pending item with the user's comment; the plan takes it at once."""
         comment = review.clean_comment(comment or "")
         schedule = self.settings.profile(profile).schedule
         note = review.comment_note(comment, schedule.min_comment_chars)
-        return self._review(profile, item_id, DecisionKind.APPROVE, note, learn, comment=comment)
+        return self._review(profile, item_id, DecisionKind.APPROVE, note, comment=comment)
 
-    def reject(
-        self, profile: str, item_id: int, reason: str | None = None, *, learn: bool = True
-    ) -> review.Outcome:
-        return self._review(profile, item_id, DecisionKind.REJECT, None, learn, reason=reason)
+    def reject(self, profile: str, item_id: int, reason: str | None = None) -> review.Outcome:
+        return self._review(profile, item_id, DecisionKind.REJECT, None, reason=reason)
 
-    def snooze(
-        self, profile: str, item_id: int, until: datetime, *, learn: bool = True
-    ) -> review.Outcome:
-        return self._review(profile, item_id, DecisionKind.SNOOZE, None, learn, snooze_until=until)
+    def snooze(self, profile: str, item_id: int, until: datetime) -> review.Outcome:
+        return self._review(profile, item_id, DecisionKind.SNOOZE, None, snooze_until=until)
 
     def _review(
         self,
@@ -647,7 +640,6 @@ class Curator:
         item_id: int,
         kind: DecisionKind,
         note: str | None,
-        learn: bool,
         **fields: Any,
     ) -> review.Outcome:
         """The rules shared by the review screen and the queue commands, then the re-plan."""
@@ -666,7 +658,6 @@ class Curator:
         profile: str,
         *,
         item_id: int | None = None,
-        learn: bool = True,
         only_if_last: bool = True,
     ) -> Decision | None:
         """Take back the profile's most recent decision; the scores and the plan follow.
@@ -714,11 +705,11 @@ class Curator:
 
     def _request(self, profile: str, request: review.Request) -> review.Outcome:
         if request.kind is DecisionKind.APPROVE:
-            return self.approve(profile, request.item_id, request.comment, learn=False)
+            return self.approve(profile, request.item_id, request.comment)
         if request.kind is DecisionKind.REJECT:
-            return self.reject(profile, request.item_id, request.reason, learn=False)
+            return self.reject(profile, request.item_id, request.reason)
         assert request.until is not None, "parse_request gives every snooze a date"
-        return self.snooze(profile, request.item_id, request.until, learn=False)
+        return self.snooze(profile, request.item_id, request.until)
 
     def plan_fill(self, profile: str) -> str | None:
         """How the coming week of the plan is filling, for the review footer."""

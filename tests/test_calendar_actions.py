@@ -24,8 +24,8 @@ def world(tmp_path: Path) -> ReviewWorld:
     world = make_world(tmp_path)
     app = world.open()
     try:
-        app.approve("claire", world.ids[0], COMMENT, learn=False)
-        app.approve("claire", world.ids[2], learn=False)  # no comment yet
+        app.approve("claire", world.ids[0], COMMENT)
+        app.approve("claire", world.ids[2])  # no comment yet
     finally:
         app.close()
     return world

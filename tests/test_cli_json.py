@@ -32,7 +32,7 @@ def run(world: ReviewWorld, *args: str, input: str | None = None) -> Result:
 
 def test_plan_json_counts_each_profile_s_slots(world: ReviewWorld) -> None:
     app = world.open()
-    app.approve("claire", world.ids[0], "Un commentaire assez long pour être prêt.", learn=False)
+    app.approve("claire", world.ids[0], "Un commentaire assez long pour être prêt.")
     app.close()
     result = run(world, "plan", "--json")
     assert result.exit_code == 0, result.output

@@ -56,10 +56,10 @@ def test_the_queue_is_ranked_and_folds_duplicates(world: ReviewWorld) -> None:
     starter = app.comment_starter("claire", world.ids[0])
     assert starter is not None and starter.startswith("> Le recrutement des data engineers")
     assert "Votre objectif : recrutement" in starter
-    # learn=False keeps the hand-made scores (the review screen re-scores once, at the end)
-    app.approve("claire", world.ids[0], "Un commentaire assez long pour être prêt.", learn=False)
-    app.reject("claire", world.ids[1], learn=False)
-    app.snooze("claire", world.ids[2], NOW + timedelta(days=2), learn=False)
+    # a decision keeps the hand-made scores (the review screen re-scores once, at the end)
+    app.approve("claire", world.ids[0], "Un commentaire assez long pour être prêt.")
+    app.reject("claire", world.ids[1])
+    app.snooze("claire", world.ids[2], NOW + timedelta(days=2))
     assert [e.id for e in app.review_queue("claire")] == world.ids[3:]
     app.close()
     # the snooze runs out: the item is back
@@ -348,9 +348,9 @@ def test_the_review_use_cases_on_postgresql(pg_url: str, tmp_path: Path) -> None
         entries = app.review_queue("claire")
         assert [e.id for e in entries] == world.ids and entries[0].duplicates == 1
         text = "Un avis de plus de vingt signes."
-        approved = app.approve("claire", world.ids[0], text, learn=False)
+        approved = app.approve("claire", world.ids[0], text)
         assert approved.slot is not None and approved.slot.status is SlotStatus.READY
-        app.reject("claire", world.ids[1], "hors sujet", learn=False)
+        app.reject("claire", world.ids[1], "hors sujet")
         assert [e.id for e in app.review_queue("claire")] == world.ids[2:]
         results = app.apply_decisions(  # ends with a re-score, on PostgreSQL too
             "claire",
@@ -382,9 +382,9 @@ def test_a_decision_command_leaves_the_scores_to_the_next_pass(world: ReviewWorl
 
 def test_the_screen_never_undoes_a_decision_made_elsewhere(world: ReviewWorld) -> None:
     app = world.open()
-    app.reject("claire", 1, learn=False)  # the screen's decision
-    app.reject("claire", 2, learn=False)  # meanwhile, another command
+    app.reject("claire", 1)  # the screen's decision
+    app.reject("claire", 2)  # meanwhile, another command
     with pytest.raises(InvalidAction, match="another command decided meanwhile"):
-        app.undo_decision("claire", item_id=1, learn=False)
+        app.undo_decision("claire", item_id=1)
     app.close()
     assert current(world, 1) is not None and current(world, 2) is not None

@@ -189,13 +189,13 @@ class ReviewApp(App[ReviewState]):
             return
         try:
             if isinstance(effect, review.Approve):
-                outcome = self.curator.approve(name, effect.item.id, effect.comment, learn=False)
+                outcome = self.curator.approve(name, effect.item.id, effect.comment)
             elif isinstance(effect, review.Reject):
-                outcome = self.curator.reject(name, effect.item.id, effect.reason, learn=False)
+                outcome = self.curator.reject(name, effect.item.id, effect.reason)
             elif isinstance(effect, review.Snooze):
-                outcome = self.curator.snooze(name, effect.item.id, effect.until, learn=False)
+                outcome = self.curator.snooze(name, effect.item.id, effect.until)
             else:
-                self.curator.undo_decision(name, item_id=effect.item.id, learn=False)
+                self.curator.undo_decision(name, item_id=effect.item.id)
                 text = f"undone: #{effect.item.id} {effect.item.title} is back in the queue"
                 self.feed(review.Applied(text))
                 self.fill = self.curator.plan_fill(name)
