@@ -42,7 +42,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.content import corpus_root  # noqa: E402
-from tests.support.http import FeedServer, Request, Route  # noqa: E402
+from tests.support.http import (  # noqa: E402
+    FeedServer,
+    bench_etag,
+    conditional_feed,
+    real_feeds_config,
+)
 
 CHANGED_EVERY = 10  # one feed in ten has a new entry on the second round
 
@@ -112,22 +117,6 @@ def _children_cpu_since() -> float:
 
 
 # --- the feeds -------------------------------------------------------------------------------
-
-
-def conditional(body: bytes, etag: str | None) -> object:
-    headers = {"Content-Type": "application/xml"} | ({"ETag": etag} if etag else {})
-
-    def answer(request: Request) -> Route:
-        if etag and request.headers.get("if-none-match") == etag:
-            return Route(status=304, headers={"ETag": etag})
-        return Route(body=body, headers=headers)
-
-    return answer
-
-
-def etag_of(body: bytes, index: int) -> str | None:
-    # Nine feeds in ten send an ETag (real sites mostly do); the rest are re-downloaded.
-    return f'"{hashlib.sha1(body).hexdigest()[:16]}"' if index % 10 else None
 
 
 def with_new_entry(body: bytes, title: str, text: str, guid: str, now: datetime) -> bytes | None:
@@ -262,22 +251,10 @@ def fetch_mode(args: argparse.Namespace, corpus: Path, tmp: Path) -> dict[str, o
     with FeedServer() as server:
         bodies = [p.read_bytes() for p in files]
         for i, (path, body) in enumerate(zip(files, bodies, strict=True)):
-            server.route(f"/{path.name}", conditional(body, etag_of(body, i)))
+            server.route(f"/{path.name}", conditional_feed(body, bench_etag(body, i)))
         urls = [server.url("/" + p.name) for p in files]
         config = tmp / "feeds.yaml"
-        lines = [
-            "profiles:",
-            "  - name: bench",
-            "    objective: software engineering, programming languages, open source",
-            "fetch:",
-            "  allow_private_addresses: true",
-            "  concurrency: 8",
-            "  per_host: 8  # the 149 sites all live on 127.0.0.1 here",
-            "feeds:",
-        ]
-        for url in urls:
-            lines += [f"  - url: {url}", "    full_text: never"]
-        config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        config.write_text(real_feeds_config(urls), encoding="utf-8")
 
         base = tmp / "base.db"
         cmd = [python, "-m", "curator", "--config", str(config), "--db", f"sqlite:///{base}"]
@@ -295,7 +272,7 @@ def fetch_mode(args: argparse.Namespace, corpus: Path, tmp: Path) -> dict[str, o
                 continue
             served_changed += 1
             etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"'
-            server.route(f"/{files[i].name}", conditional(body, etag))
+            server.route(f"/{files[i].name}", conditional_feed(body, etag))
         results["changed_feeds"] = served_changed
 
         for size in args.sizes:
@@ -374,7 +351,7 @@ def serve_mode(args: argparse.Namespace, corpus: Path, tmp: Path) -> dict[str, o
                 for k in range(10)
             )
             body = f"<rss version='2.0'><channel><title>F{i}</title>{items}</channel></rss>"
-            server.route(f"/f{i}.xml", conditional(body.encode(), f'"{i}"'))
+            server.route(f"/f{i}.xml", conditional_feed(body.encode(), f'"{i}"'))
             feeds.append(server.url(f"/f{i}.xml"))
         config = tmp / "feeds.yaml"
         lines = [

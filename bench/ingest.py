@@ -22,7 +22,6 @@ Each is a subprocess; wall time, CPU time (user+sys, worker processes included) 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sqlite3
@@ -38,7 +37,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.content import corpus_root  # noqa: E402
-from tests.support.http import FeedServer, Request, Route  # noqa: E402
+from tests.support.http import (  # noqa: E402
+    FeedServer,
+    bench_etag,
+    conditional_feed,
+    real_feeds_config,
+)
 
 FEEDPARSER_ALONE = """
 import os, sys, feedparser
@@ -149,23 +153,10 @@ def main() -> None:
     with FeedServer() as server, tempfile.TemporaryDirectory(prefix="curator-bench-") as tmp:
         for i, path in enumerate(files):
             body = path.read_bytes()
-            # Nine feeds in ten send an ETag (real sites mostly do); the rest are re-downloaded.
-            etag = f'"{hashlib.sha1(body).hexdigest()[:16]}"' if i % 10 else None
-            server.route(f"/{path.name}", _conditional(body, etag))
+            server.route(f"/{path.name}", conditional_feed(body, bench_etag(body, i)))
         config = Path(tmp) / "feeds.yaml"
-        lines = [
-            "profiles:",
-            "  - name: bench",
-            "    objective: software engineering, programming languages, open source",
-            "fetch:",
-            "  allow_private_addresses: true",
-            "  concurrency: 8",
-            "  per_host: 8  # the 149 sites all live on 127.0.0.1 here",
-            "feeds:",
-        ]
-        for path in files:
-            lines += [f"  - url: {server.url('/' + path.name)}", "    full_text: never"]
-        config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        urls = [server.url("/" + path.name) for path in files]
+        config.write_text(real_feeds_config(urls), encoding="utf-8")
 
         best: dict[str, Run] = {}
         for _ in range(max(args.repeat, 1)):
@@ -230,17 +221,6 @@ def main() -> None:
         "peak MB: the sum of the process tree's PSS, sampled every 10 ms, or the largest "
         "single process's maximum RSS if that is larger"
     )
-
-
-def _conditional(body: bytes, etag: str | None) -> object:
-    headers = {"Content-Type": "application/xml"} | ({"ETag": etag} if etag else {})
-
-    def answer(request: Request) -> Route:
-        if etag and request.headers.get("if-none-match") == etag:
-            return Route(status=304, headers={"ETag": etag})
-        return Route(body=body, headers=headers)
-
-    return answer
 
 
 if __name__ == "__main__":
