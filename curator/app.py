@@ -771,6 +771,8 @@ class Curator:
         with self.db.reading() as session:
             stats = self._corpus_stats(session, since, now)
             weights = score_store.feed_weights(session)
+            # Read once per pass: each profile's results move these sources' weights.
+            names = {f.id: f.name or f.title or f.url for f in repo.list_feeds(session)}
             states = {
                 p.name: repo.get_meta(session, self._PASS_KEY.format(profile=p.name))
                 for p in profiles
@@ -792,8 +794,9 @@ class Curator:
                 for p in full:
                     decided = decisions.current_ids(session, p.name)
                     result = self._score_profile(
-                        session, p, items, matrix, stats, weights, now, vectors, semantic_note
-                    )
+                        session, p, items, matrix, stats, (weights, names), now, vectors,
+                        semantic_note,
+                    )  # fmt: skip
                     kept = scoring.kept_scores(result.scores, decided, self.SCORE_KEEP)
                     writes.append(partial(_replace_scores, p.name, kept, now))
                     pending = sum(1 for s in kept if s.rank is not None)
@@ -805,7 +808,8 @@ class Curator:
                     )
             if quick:
                 report.items = max(report.items, self._score_quick(
-                    session, quick, states, marks, stats, weights, since, now, report, writes
+                    session, quick, states, marks, stats, weights, names, since, now, report,
+                    writes,
                 ))  # fmt: skip
         with self.db.session() as session:
             repo.set_meta(session, score_store.STATS_KEY, stats.to_json(), now)
@@ -820,20 +824,21 @@ class Curator:
         items: list[Item],
         matrix: scoring.ItemMatrix,
         stats: scoring.CorpusStats,
-        weights: dict[int, float],
+        sources: tuple[dict[int, float], dict[int, str]],
         now: datetime,
         vectors: Any = None,
         semantic_note: str | None = None,
     ) -> scoring.ScoreResult:
         """One profile's scores over `items` (and their embeddings from the semantic extra,
-        when installed), with its relays' results applied to its sources' weights."""
+        when installed), with its relays' results applied to its sources' weights
+        (`sources`: each feed's weight and name)."""
         from curator import score as scoring
 
+        weights, names = sources
         history = decisions.history(session, p.name)
         decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
         examples = score_store.items_by_url(session, p.examples)
         # What the profile's relays earned moves its sources' weights, bounded (issue 15).
-        names = {f.id: f.name or f.title or f.url for f in repo.list_feeds(session)}
         factors = self._score_factors(session, p, now)
         result = scoring.score_items(
             p,
@@ -874,6 +879,7 @@ class Curator:
         marks: dict[str, str],
         stats: scoring.CorpusStats,
         weights: dict[int, float],
+        names: dict[int, str],
         since: datetime,
         now: datetime,
         report: ScoreReport,
@@ -914,7 +920,7 @@ class Curator:
                 subset,
                 scoring.select_rows(matrix, ids),
                 stats,
-                weights,
+                (weights, names),
                 now,
                 rows,
                 semantic_note,
