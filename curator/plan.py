@@ -43,6 +43,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from curator.errors import ConfigError, InvalidAction
+from curator.outputs.words import is_web_url
 from curator.types import Schedule, Score, Slot, SlotKind, SlotRule, SlotStatus
 
 TOPIC_PENALTY = 0.3  # how much a shared topic with the previous relay lowers a candidate
@@ -1091,21 +1092,6 @@ def mark_done(
         )
     when = (published_at or now).astimezone(UTC)
     return _revised(slot, now, status=SlotStatus.PUBLISHED, published_at=when, published_url=url)
-
-
-_URL_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
-
-
-def is_web_url(url: str) -> bool:
-    """An http(s) URL with a host that fits its column (2048), no space and no control
-    character: safe as a link in every output."""
-    match = re.match(r"(?i)https?://([^/?#]+)", url)
-    return (
-        match is not None
-        and len(url) <= 2048
-        and not _URL_SPACE_OR_CONTROL.search(url)
-        and bool(match.group(1).rpartition("@")[2])
-    )
 
 
 def skip_slot(slot: Slot, now: datetime) -> Slot:

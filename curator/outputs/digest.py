@@ -44,6 +44,7 @@ from curator.outputs.words import (
     FR_MONTHS,
     FR_SHORT_MONTHS,
     explain_feed_error,
+    is_web_url,
     one_line,
     profile_language,
     shorten,
@@ -403,9 +404,7 @@ def safe_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    if not re.match(r"https?://", url, re.IGNORECASE) or any(ch in url for ch in ' \r\n<>"'):
-        return None
-    return url
+    return url if is_web_url(url) else None
 
 
 # -- localisation -------------------------------------------------------------------------------

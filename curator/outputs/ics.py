@@ -36,6 +36,7 @@ from curator.outputs.words import (
     EN_SHORT_WEEKDAYS,
     FR_SHORT_MONTHS,
     FR_SHORT_WEEKDAYS,
+    is_web_url,
     one_line,
     profile_language,
     shorten,
@@ -253,13 +254,6 @@ def _number(value: float, words: _Words) -> str:
     return f"{value:.2f}".replace(".", words.decimal)
 
 
-def _is_url(value: str) -> bool:
-    # URL is a URI value (not TEXT): nothing escapes it, so whitespace would break the line.
-    return value.startswith(("http://", "https://")) and not (
-        _SPACES.search(value) or _CONTROL.search(value)
-    )
-
-
 def _status(slot: Slot, cancelled: bool) -> str:
     if cancelled or slot.status is SlotStatus.SKIPPED:
         return "CANCELLED"
@@ -334,9 +328,9 @@ def _description(
         if slot.published_at is not None:
             lines.append(words.published.format(when=_local_when(slot.published_at, zone, words)))
         # Only web addresses, even in text (a URL stored by an older curator was unchecked).
-        if slot.published_url and _is_url(slot.published_url):
+        if slot.published_url and is_web_url(slot.published_url):
             lines.append(words.published_url.format(url=one_line(slot.published_url)))
-    if item is not None and item.url and _is_url(item.url):
+    if item is not None and item.url and is_web_url(item.url):
         lines.append(words.link.format(url=one_line(item.url)))
     if item is not None and item.feed_name:
         lines.append(words.source.format(name=one_line(item.feed_name)))
@@ -411,7 +405,7 @@ def _event(
     event.add("DESCRIPTION", _Text(description))
     url = slot.published_url if slot.status is SlotStatus.PUBLISHED else None
     url = url or (item.url if item is not None else None)
-    if url and _is_url(url):
+    if url and is_web_url(url):
         event.add("URL", url)
     kind = words.relay_category if slot.kind is SlotKind.RELAY else words.original_category
     event.add("CATEGORIES", ["curator", kind])

@@ -328,3 +328,19 @@ def explain_feed_error(error: str, language: str) -> str:
         if found:
             return template.format(**found.groupdict())
     return error
+
+
+_NOT_IN_A_LINK = re.compile(r'[\s\x00-\x1f\x7f<>"]')
+
+
+def is_web_url(url: str) -> bool:
+    """An http(s) URL with a host that fits its column (2048), without space, control
+    character or `<>"`: safe as a link in every output (the .ics, the digest, a published
+    post's address; issue 13). Never `javascript:` or `data:`."""
+    match = re.match(r"(?i)https?://([^/?#]+)", url)
+    return (
+        match is not None
+        and len(url) <= 2048
+        and not _NOT_IN_A_LINK.search(url)
+        and bool(match.group(1).rpartition("@")[2])
+    )
