@@ -57,7 +57,6 @@ UID_DOMAIN = "curator"
 
 # RFC 5545 3.3.11: TEXT excludes control characters other than HTAB; newlines are escaped.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACES = re.compile(r"\s+")
 
 
 class _Text(vText):
