@@ -1259,7 +1259,7 @@ class Curator:
             t.text
             for i in held
             if (a := by_item.get(i)) is not None and a.score is not None
-            for t in [t for t in a.score.why if t.weight > 0][:2]
+            for t in a.score.matched[:2]
         }
         titles = {a.item.title for a in approved} | set(_titles(session, top).values())
         return ideas_mod.original_themes(
@@ -1312,7 +1312,7 @@ class Curator:
             if not found:
                 raise NotFound("item", item_id)
             _, score = found[0]
-            terms = [t.text for t in score.why if t.weight > 0][:3] if score else []
+            terms = [t.text for t in score.matched[:3]] if score else []
             text = ideas_mod.kept_idea_text(terms, profile_language(p))
             return ideas_store.add_idea(session, profile, text, self.now(), item_id=item_id)
 
@@ -1418,8 +1418,7 @@ class Curator:
                 url=updated.published_url,
                 title=item.title if item is not None else updated.topic,
                 source=item.feed_name if item is not None else None,
-                # weight-0 reasons are sentences (results), not the objective's terms
-                topics=tuple(t.text for t in score.why if t.weight > 0) if score else (),
+                topics=tuple(t.text for t in score.matched) if score else (),
             )
             results_store.save_post(session, post, now)
             results_store.set_item(session, updated.id, updated.item_id)
@@ -1991,16 +1990,14 @@ def _candidate(item: Item, score: Score | None, comment: str | None) -> planner.
         cluster_id=item.cluster_id,
         reference_at=item.published_at or item.fetched_at,
         comment=comment,
-        topics=tuple(t.text.casefold() for t in score.why if t.weight > 0)[:3]
-        if score is not None
-        else (),
+        topics=tuple(t.text.casefold() for t in score.matched)[:3] if score is not None else (),
     )
 
 
 def _quick_starter(profile: Profile, item: Item, score: Score | None) -> str | None:
     """A comment starter without the scorer: the item's first sentences and its `why` terms."""
     sentences = planner.lead_sentences(item.text, 2, title=item.title)
-    terms = [t.text for t in score.why[:3]] if score is not None else []
+    terms = [t.text for t in score.matched[:3]] if score is not None else []
     language = profile.language if profile.language in ("fr", "en") else item.language
     return planner.comment_starter(sentences, terms, language=language or "en")
 

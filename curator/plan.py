@@ -971,7 +971,7 @@ def themes_from(
     for score in scores:
         if score.blocked:
             continue
-        for term in score.why:
+        for term in score.matched:
             key = term.text.casefold().strip()
             if not key:
                 continue

@@ -58,7 +58,16 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import murmurhash3_32
 
-from curator.types import Decision, DecisionKind, Item, Profile, Score, Term, is_pending
+from curator.types import (
+    RELATED_PREFIX,
+    Decision,
+    DecisionKind,
+    Item,
+    Profile,
+    Score,
+    Term,
+    is_pending,
+)
 
 # Unigrams and bigrams hash into separate halves (issue 18): a word can no longer share a column
 # with a two-word phrase ("pourcentag" and "conseiller voyag" did). Collisions that remain within
@@ -1109,7 +1118,7 @@ def _explain(
         if len(terms) < WHY_TERMS:
             found = _surface_terms(items[k], {t: w for t, w in extra.items() if w > 0})
             terms += tuple(
-                Term(f"related: {t.text}", t.weight)
+                Term(f"{RELATED_PREFIX}{t.text}", t.weight)
                 for t in found[: min(2, WHY_TERMS - len(terms))]
             )
         if terms:

@@ -232,6 +232,9 @@ class Item:
         return self.content or self.summary
 
 
+RELATED_PREFIX = "related: "  # a `why` term from decisions' feedback, not from the objective
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
     """A term that contributed to a score, in words the user reads (not a stem)."""
@@ -253,6 +256,13 @@ class Score:
     blocked: bool = False
     why: tuple[Term, ...] = ()
     rank: int | None = None  # position in the diversified queue, 1 = top
+
+    @property
+    def matched(self) -> tuple[Term, ...]:
+        """The objective's words and phrases the item matched, best first: the `why` terms
+        less a results note (weight 0, issue 15) and words from feedback ("related: ...",
+        issue 18), which are reasons but not what the objective says."""
+        return tuple(t for t in self.why if t.weight > 0 and not t.text.startswith(RELATED_PREFIX))
 
 
 class QueueStatus(enum.StrEnum):

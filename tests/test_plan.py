@@ -1009,6 +1009,20 @@ def test_original_topics_quote_the_title_as_the_profiles_language_does(
     assert themes == [expected]
 
 
+def test_themes_come_from_the_objective_s_words_not_from_notes_or_feedback() -> None:
+    # A results note (weight 0, issue 15) and a word from feedback ("related: ...", issue 18)
+    # explain a rank; neither is what the objective is about, so neither becomes a theme.
+    why = (
+        Term("vos relais de Le Blog RH ont rapporté 8,2 réactions par post", 0.0),
+        Term("related: salaires", 0.4),
+        Term("onboarding", 0.3),
+    )
+    top = [Score("claire", 7, 0.8, 0.8, why=why)]
+    assert [t.text for t in top[0].matched] == ["onboarding"]
+    themes = themes_from(top, language="fr")
+    assert len(themes) == 1 and themes[0].startswith("onboarding")
+
+
 def test_topic_items_are_the_best_items_whose_reasons_name_the_theme() -> None:
     from curator.plan import topic_items
 
