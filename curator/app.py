@@ -791,11 +791,15 @@ class Curator:
                 report.items = len(items)
                 matrix = scoring.vectorize(items, stats)
                 vectors, semantic_note = self._item_vectors(session, items, writes)
+                # All the profiles' relevance as one sparse product (issue 17).
+                scoring.expect_profiles(
+                    matrix, [(p, self._example_texts(session, p)) for p in full]
+                )
                 for p in full:
                     decided = decisions.current_ids(session, p.name)
                     result = self._score_profile(
                         session, p, items, matrix, stats, (weights, names), now, vectors,
-                        semantic_note,
+                        semantic_note, keep=(self.SCORE_KEEP, decided),
                     )  # fmt: skip
                     kept = scoring.kept_scores(result.scores, decided, self.SCORE_KEEP)
                     writes.append(partial(_replace_scores, p.name, kept, now))
@@ -828,16 +832,17 @@ class Curator:
         now: datetime,
         vectors: Any = None,
         semantic_note: str | None = None,
+        keep: tuple[int, Iterable[int]] | None = None,
     ) -> scoring.ScoreResult:
         """One profile's scores over `items` (and their embeddings from the semantic extra,
         when installed), with its relays' results applied to its sources' weights
-        (`sources`: each feed's weight and name)."""
+        (`sources`: each feed's weight and name). With `keep` (a rank and item ids), only
+        the items ranked down to that rank and those items are returned."""
         from curator import score as scoring
 
         weights, names = sources
         history = decisions.history(session, p.name)
         decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
-        examples = score_store.items_by_url(session, p.examples)
         # What the profile's relays earned moves its sources' weights, bounded (issue 15).
         factors = self._score_factors(session, p, now)
         result = scoring.score_items(
@@ -848,9 +853,11 @@ class Curator:
             stats=stats,
             feed_weights=results.weighted_feeds(weights, names, factors),
             now=now,
-            example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
+            example_texts=self._example_texts(session, p),
             matrix=matrix,
             semantic=self._semantic_input(vectors, p),
+            keep_rank=keep[0] if keep else None,
+            keep_items=keep[1] if keep else (),
         )
         feed_of = {i.id: i.feed_id for i in items}
         warnings = list(result.warnings)
@@ -862,6 +869,11 @@ class Curator:
             scores=results.explained(result.scores, feed_of, names, factors),
             warnings=warnings,
         )
+
+    def _example_texts(self, session: Any, p: Profile) -> list[str]:
+        """The profile's URL examples as the stored items' text."""
+        examples = score_store.items_by_url(session, p.examples)
+        return [f"{i.title}. {i.text}" for i in examples.values()]
 
     def _score_factors(self, session: Any, p: Profile, now: datetime) -> results.ScoreFactors:
         from curator.outputs.words import profile_language
