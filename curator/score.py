@@ -463,6 +463,9 @@ class ItemMatrix:
     # (keyword rules), and the relevance of the profiles announced by `expect_profiles`.
     columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     term_rows: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    stem_seqs: dict[int, tuple[list[str], ...]] = field(default_factory=dict, repr=False)
+    words: dict[int, _Words] = field(default_factory=dict, repr=False)
+    checked: list[Sequence[Item]] = field(default_factory=list, repr=False)
     expected: list[tuple[Profile, tuple[str, ...]]] = field(default_factory=list, repr=False)
     prepared: dict[tuple[Profile, tuple[str, ...]], _Relevance] = field(
         default_factory=dict, repr=False
@@ -698,12 +701,22 @@ def _fill_term_rows(
 # Keyword rules
 
 
-def _contains(seq: Sequence[str], sub: tuple[str, ...]) -> bool:
+def _contains(seq: list[str], sub: tuple[str, ...]) -> bool:
     if not sub:
         return False
     n = len(sub)
     first = sub[0]
-    return any(seq[i] == first and tuple(seq[i : i + n]) == sub for i in range(len(seq) - n + 1))
+    # Scanned for the first stem by list.index (in C): this runs for a thousand items per
+    # profile with block words (issue 19).
+    i = -1
+    last = len(seq) - n
+    while True:
+        try:
+            i = seq.index(first, i + 1, last + 1)
+        except ValueError:
+            return False
+        if tuple(seq[i : i + n]) == sub:
+            return True
 
 
 def _item_stem_seqs(item: Item) -> tuple[list[str], ...]:
@@ -751,15 +764,18 @@ def _keyword_rules(
     x: sparse.csr_matrix,
     score: np.ndarray,
     term_rows: dict[int, np.ndarray] | None = None,
+    stem_seqs: dict[int, tuple[list[str], ...]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(blocked, boost) per item. Blocking must not miss: the items that could reach the head
-    of the queue are also checked word by word over their whole text. `term_rows` caches the
-    rows of the keywords' terms for the other profiles scored over `x`."""
+    of the queue are also checked word by word over their whole text. `term_rows` and
+    `stem_seqs` (by row) keep what is read of the items for the other profiles scored over
+    `x`."""
     n = len(items)
     blocked = np.zeros(n, dtype=bool)
     hits = np.zeros(n)
     block = profile.keywords.block
     rows = {} if term_rows is None else term_rows
+    seq_cache = {} if stem_seqs is None else stem_seqs
     keywords = (*profile.keywords.boost, *block)
     _fill_term_rows(
         x, (term_index(t) for k in keywords for terms in _keyword_terms(k) for t in terms), rows
@@ -771,7 +787,9 @@ def _keyword_rules(
     if block:
         for k in _top_indices(np.where(blocked, -1.0, score), BLOCK_CHECK):
             if not blocked[k]:
-                seqs = _item_stem_seqs(items[int(k)])
+                seqs = seq_cache.get(int(k))
+                if seqs is None:
+                    seqs = seq_cache[int(k)] = _item_stem_seqs(items[int(k)])
                 blocked[k] = any(_matches(seqs, b) for b in block)
     return blocked, np.minimum(BOOST_MAX, BOOST_STEP * hits)
 
@@ -849,8 +867,10 @@ def score_items(
     weights = feed_weights or {}
     if matrix is None:
         matrix = vectorize(items, stats)
-    if matrix.item_ids != tuple(i.id for i in items):
-        raise ValueError("matrix was built for other items")
+    if not any(seen is items for seen in matrix.checked):
+        if matrix.item_ids != tuple(i.id for i in items):
+            raise ValueError("matrix was built for other items")
+        matrix.checked.append(items)  # checked once for all the profiles scored over them
     x, idf = matrix.x, matrix.idf
     cache = matrix.term_cache
 
@@ -887,12 +907,14 @@ def score_items(
     columns = _item_columns(items, matrix.columns)
     fresh = _freshness(items, now, profile.scoring.freshness_half_life_hours, columns["when"])
     source = _source_weights(columns, weights)
-    blocked, boost = _keyword_rules(profile, items, x, base, matrix.term_rows)
+    blocked, boost = _keyword_rules(profile, items, x, base, matrix.term_rows, matrix.stem_seqs)
     final = _combine(base, fresh, source, boost)
     final[blocked] = 0.0
 
     ranks, final = _rank(profile, items, x, final, blocked, latest, now, columns)
-    why = _explain(x, terms_of, (q0, pv.strings), (q_fb, fb_allowed), final, blocked, items)
+    why = _explain(
+        x, terms_of, (q0, pv.strings), (q_fb, fb_allowed), final, blocked, items, matrix.words
+    )
     # Only what the caller keeps becomes a Score: 100,000 objects per profile cost more than
     # ranking them (issue 19).
     if keep_rank is None:
@@ -1208,10 +1230,9 @@ def _rank(
     earliest = np.lexsort((ids, keys != ids, when))
     earliest = earliest[pending[earliest]]
     _, first_seen = np.unique(keys[earliest], return_index=True)
-    face = dict(
-        zip(keys[earliest[first_seen]].tolist(), earliest[first_seen].tolist(), strict=True)
-    )
-    candidates = [face[int(keys[k])] for k in leaders]
+    # Each story's face, looked up by its key among the faces' keys (sorted by np.unique).
+    faces = earliest[first_seen]
+    candidates = faces[np.searchsorted(keys[faces], keys[leaders])].tolist()
     final = final.copy()
     final[candidates] = final[leaders]
     lam = 1.0 - min(1.0, max(0.0, profile.scoring.diversity))
@@ -1253,13 +1274,15 @@ def _explain(
     final: np.ndarray,
     blocked: np.ndarray,
     items: Sequence[Item],
+    words: dict[int, _Words] | None = None,
 ) -> dict[int, tuple[Term, ...]]:
     """The terms that contributed most, as the words the item uses.
 
     A reason is a term of the item that is also a term of the profile's own words (objective,
     keywords, examples), compared as strings, so a hash collision never shows (issue 18).
     Terms that only the expansion brought (pseudo-relevance feedback, decisions) come after,
-    labelled "related: ...".
+    labelled "related: ...". `words` keeps the items' analysed words (by row) for the other
+    profiles scored over `x`.
     """
     (q0, own_terms), (q_fb, fb_terms) = own, related
     if not items or not (q0.nnz or q_fb.nnz):
@@ -1281,9 +1304,14 @@ def _explain(
             t: row.get(_index_of(t), 0.0) * wf.get(_index_of(t), 0.0)
             for t in (mine & fb_terms) - own_terms
         }
-        terms = _surface_terms(items[k], {t: w for t, w in direct.items() if w > 0})
+        seen = words.get(k) if words is not None else None
+        if seen is None:
+            seen = _item_words(items[k])
+            if words is not None:
+                words[k] = seen
+        terms = _surface_terms(items[k], {t: w for t, w in direct.items() if w > 0}, seen)
         if len(terms) < WHY_TERMS:
-            found = _surface_terms(items[k], {t: w for t, w in extra.items() if w > 0})
+            found = _surface_terms(items[k], {t: w for t, w in extra.items() if w > 0}, seen)
             terms += tuple(
                 Term(f"{RELATED_PREFIX}{t.text}", t.weight)
                 for t in found[: min(2, WHY_TERMS - len(terms))]
@@ -1293,27 +1321,59 @@ def _explain(
     return out
 
 
-def _surface_terms(item: Item, wanted: Mapping[str, float]) -> tuple[Term, ...]:
-    """Find, in the item's own text, the words whose term (stem or stem pair) is in `wanted`."""
-    if not wanted:
-        return ()
-    title, body = _clean(item.title), _clean(item.text[:BODY_CHARS])
+# An item's content words as `_surface_terms` reads them: for the title and the body, the text
+# and each content word's stem, start and end in it.
+_Words = tuple[tuple[str, list[str], list[int], list[int]], ...]
+
+
+def _item_words(item: Item) -> _Words:
     lang = _item_lang(item)
-    found: dict[str, str] = {}
-    for text in (title, body):
-        prev: tuple[str, int, int] | None = None  # stem, start, end of the previous content word
+    out = []
+    for text in (_clean(item.title), _clean(item.text[:BODY_CHARS])):
+        stems: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
         for m in _WORD.finditer(text):
             stem = _stem(m.group().lower(), lang)
-            if not stem:
+            if stem:
+                stems.append(stem)
+                starts.append(m.start())
+                ends.append(m.end())
+        out.append((text, stems, starts, ends))
+    return tuple(out)
+
+
+def _surface_terms(
+    item: Item, wanted: Mapping[str, float], words: _Words | None = None
+) -> tuple[Term, ...]:
+    """Find, in the item's own text, the words whose term (stem or stem pair) is in `wanted`:
+    the first place each is met, title first; a pair only where no punctuation parts it.
+    `words`: the item's `_item_words`, when the caller keeps them."""
+    if not wanted:
+        return ()
+    found: dict[str, str] = {}
+    for text, stems, starts, ends in words if words is not None else _item_words(item):
+        present = set(stems)
+        for term in wanted:
+            if term in found:
                 continue
-            if stem in wanted and stem not in found:
-                found[stem] = m.group()
-            if prev is not None:
-                pair = prev[0] + " " + stem
-                span = text[prev[1] : m.end()]
-                if pair in wanted and pair not in found and not _BREAK.search(span):
-                    found[pair] = span
-            prev = (stem, m.start(), m.end())
+            first, _, second = term.partition(" ")
+            if not second:
+                if term in present:
+                    i = stems.index(term)
+                    found[term] = text[starts[i] : ends[i]]
+            elif first in present and second in present:
+                i = -1
+                while True:
+                    try:
+                        i = stems.index(first, i + 1, len(stems) - 1)
+                    except ValueError:
+                        break
+                    if stems[i + 1] == second:
+                        span = text[starts[i] : ends[i + 1]]
+                        if not _BREAK.search(span):
+                            found[term] = span
+                            break
         if len(found) == len(wanted):
             break
     terms = sorted(
