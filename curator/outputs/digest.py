@@ -37,12 +37,11 @@ from email.policy import default as default_policy
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
+from curator import i18n
 from curator.errors import ConfigError
 from curator.outputs.share import share_url
 from curator.outputs.templating import inline_css, render
 from curator.outputs.words import (
-    FR_MONTHS,
-    FR_SHORT_MONTHS,
     explain_feed_error,
     is_web_url,
     one_line,
@@ -517,40 +516,15 @@ _STATUS = {
     },
 }
 
-_DAYS = {
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
-}
-_MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "fr": FR_MONTHS,
-}
-
 
 def long_date(d: date, lang: str) -> str:
     """'Monday 30 November 2026' / 'lundi 30 novembre 2026'."""
-    return f"{_DAYS[lang][d.weekday()]} {d.day} {_MONTHS[lang][d.month - 1]} {d.year}"
+    return i18n.language(lang).format_date(d, "EEEE d MMMM y")
 
 
 def short_date(d: date, lang: str) -> str:
     """'Mon 30 Nov' / 'lun. 30 nov.' (French abbreviations take a period)."""
-    day = _DAYS[lang][d.weekday()]
-    if lang == "fr":
-        return f"{day[:3]}. {d.day} {FR_SHORT_MONTHS[d.month - 1]}"
-    return f"{day[:3]} {d.day} {_MONTHS[lang][d.month - 1][:3]}"
+    return i18n.language(lang).format_date(d, "EEE d MMM")
 
 
 class _View:
@@ -570,8 +544,7 @@ class _View:
 
     def score(self, value: float) -> str:
         """Two decimals, with the decimal comma French readers expect."""
-        text = f"{value:.2f}"
-        return text.replace(".", ",") if self.lang == "fr" else text
+        return i18n.language(self.lang).format_decimal(value)
 
     def when(self, moment: datetime) -> str:
         local = self.local(moment)

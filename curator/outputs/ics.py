@@ -29,13 +29,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Alarm, Calendar, Event, vDuration, vText
 
+from curator import i18n
 from curator.errors import ConfigError, ExportError
 from curator.outputs.share import paste_block, share_url
 from curator.outputs.words import (
-    EN_SHORT_MONTHS,
-    EN_SHORT_WEEKDAYS,
-    FR_SHORT_MONTHS,
-    FR_SHORT_WEEKDAYS,
     is_web_url,
     one_line,
     profile_language,
@@ -132,9 +129,7 @@ class _Words:
     angle: str
     objective: str
     behind: str
-    weekdays: tuple[str, ...]
-    months: tuple[str, ...]
-    decimal: str
+    language: str
 
 
 _EN = _Words(
@@ -173,9 +168,7 @@ _EN = _Words(
     angle="Angle: {angle}",
     objective="For your objective: {objective}",
     behind="Items behind it:",
-    weekdays=EN_SHORT_WEEKDAYS,
-    months=EN_SHORT_MONTHS,
-    decimal=".",
+    language="en",
 )
 
 _FR = _Words(
@@ -217,9 +210,7 @@ _FR = _Words(
     angle="Angle : {angle}",
     objective="Pour votre objectif : {objective}",
     behind="Les articles derrière ce sujet :",
-    weekdays=FR_SHORT_WEEKDAYS,
-    months=FR_SHORT_MONTHS,
-    decimal=",",
+    language="fr",
 )
 
 
@@ -243,14 +234,13 @@ def _zone(profile: Profile) -> ZoneInfo:
 
 
 def _local_when(moment: datetime, zone: ZoneInfo, words: _Words) -> str:
+    """ "Mon 7 Dec 2026, 08:30" / "lun. 7 déc. 2026, 08:30"."""
     local = moment.astimezone(zone)
-    day = words.weekdays[local.weekday()]
-    month = words.months[local.month - 1]
-    return f"{day} {local.day} {month} {local.year}, {local:%H:%M}"
+    return i18n.language(words.language).format_datetime(local, "EEE d MMM y, HH:mm")
 
 
 def _number(value: float, words: _Words) -> str:
-    return f"{value:.2f}".replace(".", words.decimal)
+    return i18n.language(words.language).format_decimal(value)
 
 
 def _status(slot: Slot, cancelled: bool) -> str:

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from curator import i18n
 from curator.types import Profile
 
 _SPACES = re.compile(r"\s+")
@@ -34,52 +35,6 @@ def shorten(text: str, limit: int) -> str:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:.-–—") + "…"
 
-
-FR_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-# The usual French abbreviations (Imprimerie nationale): "mai" and "juin" stay whole.
-FR_SHORT_MONTHS = (
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-)
-FR_SHORT_WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
-EN_SHORT_MONTHS = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
-EN_SHORT_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 # French typography puts a space before ":" (and ; ! ?); a no-break one keeps the sign on the
 # line of the word it belongs to.
@@ -154,8 +109,6 @@ class GridWords:
     nothing_published: str
     published_title: str
     when: str
-    weekdays: tuple[str, ...]
-    months: tuple[str, ...]
     # `curator slot show` and the grid's publishing help (issue 16)
     link: str = "link"
     source: str = "source"
@@ -165,22 +118,23 @@ class GridWords:
     topic: str = "topic"
     why_empty: str = "why empty"
 
+    # Dates through Babel (CLDR): French abbreviations take a period ("lun.", "déc."), "mai" and
+    # "juin" stay whole.
     def day_short(self, day: date) -> str:
         """ "Mon 07" / "lun. 07"."""
-        return f"{self.weekdays[day.weekday()]} {day:%d}"
+        return i18n.language(self.language).format_date(day, "EEE dd")
 
     def date_short(self, day: date) -> str:
         """ "07 Dec 2026" / "07 déc. 2026"."""
-        return f"{day:%d} {self.months[day.month - 1]} {day.year}"
+        return i18n.language(self.language).format_date(day, "dd MMM y")
 
     def date_long(self, day: date) -> str:
         """ "Mon 07 Dec 2026" / "lun. 07 déc. 2026"."""
-        return f"{self.weekdays[day.weekday()]} {self.date_short(day)}"
+        return i18n.language(self.language).format_date(day, "EEE dd MMM y")
 
     def moment(self, local: datetime) -> str:
         """ "Mon 07 Dec 08:30" / "lun. 07 déc. 08:30"."""
-        month = self.months[local.month - 1]
-        return f"{self.weekdays[local.weekday()]} {local:%d} {month} {local:%H:%M}"
+        return i18n.language(self.language).format_datetime(local, "EEE dd MMM HH:mm")
 
 
 GRID_EN = GridWords(
@@ -214,8 +168,6 @@ GRID_EN = GridWords(
     nothing_published="Nothing published yet: `curator slot done ID` records a publication.",
     published_title="Published",
     when="when",
-    weekdays=EN_SHORT_WEEKDAYS,
-    months=EN_SHORT_MONTHS,
 )
 
 GRID_FR = GridWords(
@@ -260,8 +212,6 @@ GRID_FR = GridWords(
     ),
     published_title="Publié",
     when="quand",
-    weekdays=FR_SHORT_WEEKDAYS,
-    months=FR_SHORT_MONTHS,
     link="lien",
     source="source",
     your_comment="votre commentaire",
