@@ -37,13 +37,18 @@ def review_command(app: Curator, profile_name: str | None) -> None:
             "`queue snooze ID --until DATE`, `queue undo` or `queue apply FILE.jsonl`"
         )
     profile = choose_profile(app, profile_name)
-    from curator import review
+    from curator import i18n, review
     from curator.cli.review_app import ReviewApp  # Textual is imported only for this command
 
     final = ReviewApp(app, profile).run()
     if final is None:
         return
-    counts = ", ".join(f"{n} {review.PAST[k]}" for k, n in final.decided.items() if n)
-    click.echo(f"{len(final.entries)} item(s) left to review" + (f"; {counts}" if counts else ""))
+    t = i18n.language(final.language)
+    counts = ", ".join(f"{n} {t.gettext(review.PAST[k])}" for k, n in final.decided.items() if n)
+    left = t.ngettext(
+        "{n} item left to review", "{n} items left to review", len(final.entries)
+    ).format(n=len(final.entries))
+    click.echo(left + (f"; {counts}" if counts else ""))
     if final.undo:  # decisions stand: the scorer learns from them now, not at the next run
-        click.echo(f"Scores updated with your decisions: {app.learn(profile.name)}")
+        learned = app.learn(profile.name)
+        click.echo(t._("Scores updated with your decisions: {summary}").format(summary=learned))
