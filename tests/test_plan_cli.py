@@ -35,7 +35,8 @@ def calendar_json(w: World, *args: str) -> list[dict[str, Any]]:
 
 def test_plan_fills_slots_by_score_with_spacing_and_comments(world: World) -> None:
     result = invoke(world, "plan")
-    assert "claire: 8 upcoming slots (8 new, 0 changed, 0 removed)" in result.output
+    # claire's profile is French: so is the summary (issue 16)
+    assert "claire\u00a0: 8 créneaux à venir (8 nouveaux, 0 modifiés, 0 retirés)" in result.output
     slots = calendar_json(world)
     assert [s["start"] for s in slots[:4]] == [
         "2026-11-30T08:30:00+01:00",
@@ -59,8 +60,9 @@ def test_plan_fills_slots_by_score_with_spacing_and_comments(world: World) -> No
     # the week after, the approved items are too old or below the floor: empty, with a reason
     later = [s for s in slots[4:] if s["kind"] == "relay"]
     assert later and all(s["status"] == "empty" and s["empty_reason"] for s in later)
-    # Claire's profile is French: so is the reason
-    assert all(s["empty_reason"].startswith("aucun article approuvé") for s in later)
+    # JSON stays English: a code, and the text beside it in Claire's French (issue 16)
+    assert {s["empty_reason"] for s in later} <= {"none_approved", "all_planned", "no_fit"}
+    assert all(s["empty_reason_text"].startswith("aucun article approuvé") for s in later)
     assert all(s["sequence"] == 0 for s in slots)
     assert mon["id"] == "claire-2026-11-30-0830-relay"
     assert (mon["comment_starter"] or "").startswith("> ")
@@ -74,7 +76,7 @@ def test_plan_twice_changes_nothing(world: World) -> None:
     invoke(world, "plan")
     before = calendar_json(world)
     result = invoke(world, "plan")
-    assert "(0 new, 0 changed, 0 removed)" in result.output
+    assert "(0 nouveaux, 0 modifiés, 0 retirés)" in result.output
     assert calendar_json(world) == before
 
 

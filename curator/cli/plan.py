@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from curator import i18n
 from curator.cli import choose_profile, cli, complete, echo_json, pass_app
 
 if TYPE_CHECKING:
-    from curator.app import CalendarView, Curator
+    from curator.app import CalendarView, Curator, PlanReport
     from curator.outputs.words import GridWords
     from curator.plan import WeekLog
     from curator.types import Item, Slot
@@ -59,11 +60,44 @@ def plan_command(app: Curator, profile: str | None, as_json: bool) -> None:
             )
         echo_json({"profiles": profiles})
         return
-    click.echo(report.summary())
+    for line in _plan_lines(app, report):
+        click.echo(line)
+
+
+def _plan_lines(app: Curator, report: PlanReport) -> list[str]:
+    """What planning did, each profile in its own language (issue 16); the closing hint in the
+    last profile's (the locale's without any)."""
+    from curator.outputs.words import profile_language
+    from curator.plan import needs_comment
+
+    t = i18n.locale_language()
+    lines = []
     for p in report.plans:
-        for note in p.notes:
-            click.echo(f"  {p.profile}: {note}")
-    click.echo("See it with `curator calendar`.")
+        t = i18n.language(profile_language(app.settings.profile(p.profile)))
+        upcoming = p.upcoming(report.now) if report.now else p.slots
+        summary = t.ngettext(
+            "{profile}: {n} upcoming slot ({created} new, {updated} changed, {removed} removed), "
+            "{todo} need a comment, {empty} empty",
+            "{profile}: {n} upcoming slots ({created} new, {updated} changed, {removed} removed), "
+            "{todo} need a comment, {empty} empty",
+            len(upcoming),
+        )
+        lines.append(
+            summary.format(
+                profile=p.profile,
+                n=len(upcoming),
+                created=p.created,
+                updated=p.updated,
+                removed=p.removed,
+                todo=sum(1 for s in upcoming if needs_comment(s)),
+                empty=sum(1 for s in upcoming if s.status.value == "empty"),
+            )
+        )
+        lines += [f"  {p.profile}{t.colon} {note}" for note in p.notes]
+    if not report.plans:
+        lines.append(t._("no profile to plan"))
+    lines.append(t._("See it with `curator calendar`."))
+    return lines
 
 
 @cli.command()
@@ -110,6 +144,8 @@ def _iso(moment: datetime | None, tz: tzinfo) -> str | None:
 
 
 def _slot_json(slot: Slot, items: dict[int, Item], tz: tzinfo) -> dict[str, Any]:
+    from curator.plan import empty_reason_code
+
     item = items.get(slot.item_id) if slot.item_id is not None else None
     return {
         "id": slot.id,
@@ -127,7 +163,9 @@ def _slot_json(slot: Slot, items: dict[int, Item], tz: tzinfo) -> dict[str, Any]
         "topic": slot.topic,
         "comment": slot.comment,
         "comment_starter": slot.comment_starter,
-        "empty_reason": slot.empty_reason,
+        # A code for scripts, and the text beside it in the profile's language (issue 16).
+        "empty_reason": empty_reason_code(slot.empty_reason),
+        "empty_reason_text": slot.empty_reason,
         "pinned": slot.pinned,
         "minutes": slot.minutes,
         "published_at": _iso(slot.published_at, tz),
