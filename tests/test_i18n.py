@@ -114,3 +114,57 @@ def test_dates_numbers_and_plurals_through_babel() -> None:
     assert fr.ngettext("{n} error", "{n} errors", 2) == "{n} erreurs"
     assert en.ngettext("{n} error", "{n} errors", 0) == "{n} errors"
     assert i18n.language("de").code == "en"
+
+
+STATUS_REPORT = {
+    "now": "2026-12-07T08:30:00+00:00",
+    "database": "sqlite:///curator.db",
+    "jobs": {
+        "fetch": {"status": "failed", "started_at": "2026-12-07T08:00:00+00:00",
+                  "detail": {"error": "disk full"}},
+    },
+    "feeds": 3,
+    "failing_feeds": [
+        {"name": "Emploi Tech", "status": "active", "errors": 2, "last_error": "HTTP 500"},
+    ],
+    "profiles": {
+        "claire": {
+            "queue": 0,
+            "next_slots": [
+                {"start": "2026-12-08T09:00:00+01:00", "kind": "relay", "status": "planned"},
+            ],
+            "last_digest": {"day": "2026-12-07", "state": "sent", "last_error": None},
+        },
+    },
+}  # fmt: skip
+
+
+def _english_left(text: str) -> list[str]:
+    """The catalog's English texts (longer than a word) still to be read in a French text."""
+    catalog = _catalog()
+    left = []
+    for message in catalog:
+        if isinstance(message.id, str) and message.string != message.id:
+            fixed = message.id.split("{")[0].strip()
+            if len(fixed) > 6 and fixed in text:
+                left.append(fixed)
+    return left
+
+
+def test_status_speaks_the_locale_and_mixes_nothing() -> None:
+    from curator.cli.serve import status_lines
+
+    english = "\n".join(status_lines(STATUS_REPORT, i18n.language("en")))
+    assert "curator status at Mon 07 Dec 2026 08:30 UTC" in english
+    assert "Emploi Tech [active, 2 errors]: HTTP 500" in english
+    assert "Profile claire: 0 items waiting" in english
+    french = "\n".join(status_lines(STATUS_REPORT, i18n.language("fr")))
+    assert "état de curator au lun. 07 déc. 2026 08:30 UTC" in french
+    assert "Emploi Tech [actif, 2 erreurs]\u00a0: HTTP 500" in french
+    assert "Profil claire\u00a0: 0 article en attente" in french  # French: zero is singular
+    assert "mar. 08 déc. 2026 09:00  relais" in french and "prévu" in french
+    assert "dernier digest\u00a0: 2026-12-07 envoyé" in french
+    assert _english_left(french) == []
+    assert status_lines(STATUS_REPORT, i18n.locale_language({"LANG": "fr_FR.UTF-8"})) == (
+        french.splitlines()
+    )
