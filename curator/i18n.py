@@ -106,6 +106,10 @@ class Language:
 
     _ = gettext
 
+    def pgettext(self, context: str, message: str) -> str:
+        """`message` where the same English word reads otherwise (a column title)."""
+        return self._translations.pgettext(context, message)
+
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         """The form of `n` in this language's plural rule (French: 0 and 1 are singular)."""
         return self._translations.ngettext(singular, plural, n)

@@ -25,24 +25,24 @@ def _catalog():  # type: ignore[no-untyped-def]
         return read_po(f, locale="fr", domain="curator")
 
 
-def _source_messages() -> dict[str, set[str]]:
-    """What `make extract-messages` extracts today: msgid -> where."""
+def _source_messages() -> dict[tuple[str, str | None], set[str]]:
+    """What `make extract-messages` extracts today: (msgid, context) -> where."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as f:
         method_map, options_map = parse_mapping_cfg(f)
-    found: dict[str, set[str]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
+    found: dict[tuple[str, str | None], set[str]] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
         ROOT, method_map, options_map
     ):
         msgid = message if isinstance(message, str) else message[0]
-        found.setdefault(msgid, set()).add(f"{filename}:{lineno}")
+        found.setdefault((msgid, context), set()).add(f"{filename}:{lineno}")
     return found
 
 
 def test_every_marked_string_has_a_french_translation() -> None:
     catalog = _catalog()
     missing, fuzzy, empty = [], [], []
-    for msgid, where in sorted(_source_messages().items()):
-        message = catalog.get(msgid)
+    for (msgid, context), where in sorted(_source_messages().items(), key=str):
+        message = catalog.get(msgid, context=context)
         if message is None:
             missing.append(f"{msgid!r} ({', '.join(sorted(where))})")
         elif message.fuzzy:
@@ -66,6 +66,10 @@ def test_the_compiled_catalog_matches_its_source() -> None:
             strings = message.string
             assert compiled.ngettext(singular, plural, 1) == strings[0], "make compile-catalogs"
             assert compiled.ngettext(singular, plural, 2) == strings[1], "make compile-catalogs"
+        elif message.context:
+            assert compiled.pgettext(message.context, message.id) == message.string, (
+                f"{MO.name} is older than {PO.name} for {message.id!r}: make compile-catalogs"
+            )
         else:
             assert compiled.gettext(message.id) == message.string, (
                 f"{MO.name} is older than {PO.name} for {message.id!r}: make compile-catalogs"

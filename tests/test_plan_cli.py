@@ -107,7 +107,7 @@ ENGLISH_WORDS = ["Week of", "minutes planned", "Relay:", "Your post:", "comment 
         ("fr", [*FRENCH_WORDS, "à commenter", "créneaux vides\u00a0:"], ENGLISH_WORDS),
         # "auto" decides as the .ics export does: claire's objective is French
         ("auto", FRENCH_WORDS, ENGLISH_WORDS),
-        ("en", [*ENGLISH_WORDS, "need your comment: ", "empty slot(s): approve"], FRENCH_WORDS),
+        ("en", [*ENGLISH_WORDS, "need your comment: ", "empty slots: approve"], FRENCH_WORDS),
     ],
 )
 def test_calendar_grid_speaks_the_profile_language(
@@ -319,12 +319,12 @@ def test_demo_review_approves_top_items_and_shows_every_slot_state(
 
 def test_grid_shortens_a_long_comment_at_a_word_and_drops_invisible_characters() -> None:
     from curator.cli.plan import _notes
-    from curator.outputs.words import GRID_EN
+    from curator.outputs.words import grid_words_in
     from curator.types import Slot, SlotKind
 
     comment = "Mon\u200b avis\u202e : " + "recrutement " * 20
     slot = Slot("s", "claire", NOW, SlotKind.RELAY, SlotStatus.READY, comment=comment)
-    shown = _notes(slot, GRID_EN).removeprefix("\n[green]💬 ").removesuffix("[/green]")
+    shown = _notes(slot, grid_words_in("en")).removeprefix("\n[green]💬 ").removesuffix("[/green]")
     assert shown.startswith("Mon avis : recrutement ") and shown.endswith("recrutement…")
     assert len(shown) <= 160
 

@@ -3,6 +3,7 @@ them speak alike, and the one rule that picks a profile's language for them."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -35,10 +36,6 @@ def shorten(text: str, limit: int) -> str:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:.-–—") + "…"
 
-
-# French typography puts a space before ":" (and ; ! ?); a no-break one keeps the sign on the
-# line of the word it belongs to.
-FR_COLON = "\u00a0:"
 
 _WORD = re.compile(r"[^\W\d_]+")
 # Function words only: enough to tell a French objective from an English one without a model.
@@ -137,93 +134,67 @@ class GridWords:
         return i18n.language(self.language).format_datetime(local, "EEE dd MMM HH:mm")
 
 
-GRID_EN = GridWords(
-    language="en",
-    zone="times in {zone}",
-    week="Week of {monday} — {minutes}{budget} minutes planned",
-    day="day",
-    time="time",
-    status="status",
-    what="what",
-    slot_id="slot id",
-    where="where",
-    empty="empty",
-    comment_needed="comment needed",
-    to_write="to write",
-    ready="ready",
-    published="published",
-    skipped="skipped",
-    missed="missed",
-    colon=":",
-    relay="Relay",
-    your_post="Your post",
-    starter="starter",
-    need_comment_one="{n} relay slot(s) need your comment",
-    need_comment_many="{n} relay slot(s) need your comment",
-    empty_one="{n} empty slot(s)",
-    empty_many="{n} empty slot(s)",
-    approve_hint="approve items in the review queue",
-    log_title="Results log — {profile}",
-    log_columns=("week of", "published", "relays", "originals", "skipped", "missed", "minutes"),
-    nothing_published="Nothing published yet: `curator slot done ID` records a publication.",
-    published_title="Published",
-    when="when",
-)
-
-GRID_FR = GridWords(
-    language="fr",
-    zone="heures de {zone}",
-    week="Semaine du {monday} — {minutes}{budget} minutes prévues",
-    day="jour",
-    time="heure",
-    status="statut",
-    what="quoi",
-    slot_id="id du créneau",
-    where="où",
-    empty="vide",
-    comment_needed="à commenter",
-    to_write="à rédiger",
-    ready="prêt",
-    published="publié",
-    skipped="ignoré",
-    missed="manqué",
-    colon=FR_COLON,
-    relay="Relais",
-    your_post="Votre post",
-    starter="amorce",
-    need_comment_one="{n} relais attend votre commentaire",
-    need_comment_many="{n} relais attendent votre commentaire",
-    empty_one="{n} créneau vide",
-    empty_many="{n} créneaux vides",
-    approve_hint="approuvez des articles dans la file de revue",
-    log_title="Journal des résultats — {profile}",
-    log_columns=(
-        "semaine du",
-        "publiés",
-        "relais",
-        "originaux",
-        "ignorés",
-        "manqués",
-        "minutes",
-    ),
-    nothing_published=(
-        "Rien de publié pour l'instant" + FR_COLON + " `curator slot done ID` enregistre une "
-        "publication."
-    ),
-    published_title="Publié",
-    when="quand",
-    link="lien",
-    source="source",
-    your_comment="votre commentaire",
-    paste="prêt à coller",
-    share="partager sur LinkedIn",
-    topic="sujet",
-    why_empty="pourquoi vide",
-)
+@functools.cache
+def grid_words_in(language: str) -> GridWords:
+    """The grid's words in `language`, through the catalog (issue 16)."""
+    t = i18n.language(language)
+    _ = t.gettext
+    return GridWords(
+        language=t.code,
+        zone=_("times in {zone}"),
+        week=_("Week of {monday} — {minutes}{budget} minutes planned"),
+        day=_("day"),
+        time=_("time"),
+        status=_("status"),
+        what=_("what"),
+        slot_id=_("slot id"),
+        where=_("where"),
+        empty=_("empty"),
+        comment_needed=_("comment needed"),
+        to_write=_("to write"),
+        ready=_("ready"),
+        published=_("published"),
+        skipped=_("skipped"),
+        missed=_("missed"),
+        colon=t.colon,
+        relay=_("Relay"),
+        your_post=_("Your post"),
+        starter=_("starter"),
+        # The singular and the plural form (French: 0 and 1 are singular).
+        need_comment_one=t.ngettext(
+            "{n} relay slot needs your comment", "{n} relay slots need your comment", 1
+        ),
+        need_comment_many=t.ngettext(
+            "{n} relay slot needs your comment", "{n} relay slots need your comment", 2
+        ),
+        empty_one=t.ngettext("{n} empty slot", "{n} empty slots", 1),
+        empty_many=t.ngettext("{n} empty slot", "{n} empty slots", 2),
+        approve_hint=_("approve items in the review queue"),
+        log_title=_("Results log — {profile}"),
+        log_columns=(
+            t.pgettext("results log column", "week of"),
+            t.pgettext("results log column", "published"),
+            t.pgettext("results log column", "relays"),
+            t.pgettext("results log column", "originals"),
+            t.pgettext("results log column", "skipped"),
+            t.pgettext("results log column", "missed"),
+            t.pgettext("results log column", "minutes"),
+        ),
+        nothing_published=_("Nothing published yet: `curator slot done ID` records a publication."),
+        published_title=_("Published"),
+        when=_("when"),
+        link=_("link"),
+        source=_("source"),
+        your_comment=_("your comment"),
+        paste=_("ready to paste"),
+        share=_("share on LinkedIn"),
+        topic=_("topic"),
+        why_empty=_("why empty"),
+    )
 
 
 def grid_words(profile: Profile) -> GridWords:
-    return GRID_FR if profile_language(profile) == "fr" else GRID_EN
+    return grid_words_in(profile_language(profile))
 
 
 # Why a feed fails, for a French reader: the usual errors (as curator.ingest words them) get a
