@@ -146,26 +146,26 @@ def test_slot_comment_pin_done_and_skip(world: World) -> None:
     invoke(world, "plan")
     mon = "claire-2026-11-30-0830-relay"
     out = invoke(world, "slot", "comment", mon, "--text", "Trop court").output
-    assert f"{mon}: planned (sequence 1)" in out
+    assert f"{mon}\u00a0: prévu (séquence 1)" in out  # claire reads French (issue 16)
     text = "Ce que j'en retiens pour les PME qui recrutent des data engineers."
     out = invoke(world, "slot", "comment", mon, "--text", text).output
-    assert f"{mon}: ready (sequence 2)" in out
+    assert f"{mon}\u00a0: prêt (séquence 2)" in out
     fri = "claire-2026-12-04-1700-relay"
-    assert "pinned" not in invoke(world, "slot", "pin", fri).output
+    assert "épinglé" not in invoke(world, "slot", "pin", fri).output
     by_id = {s["id"]: s for s in calendar_json(world)}
     assert by_id[mon]["comment"] == text and by_id[fri]["pinned"] is True
     # published, with where
     world.clock[0] = NOW + timedelta(hours=2)
     url = "https://www.linkedin.com/feed/update/urn:li:activity:1"
     out = invoke(world, "slot", "done", mon, "--url", url).output
-    assert f"{mon}: published" in out
+    assert f"{mon}\u00a0: publié" in out
     by_id = {s["id"]: s for s in calendar_json(world)}
     assert by_id[mon]["published_url"] == url
     assert by_id[mon]["published_at"] == "2026-11-30T09:00:00+01:00"
     # skipping Wednesday frees its item, which moves to the next free fitting slot
     wed = "claire-2026-12-02-1215-relay"
     wed_item = by_id[wed]["item"]["id"]
-    assert "skipped" in invoke(world, "slot", "skip", wed).output
+    assert "ignoré" in invoke(world, "slot", "skip", wed).output
     after = calendar_json(world)
     assert {s["id"]: s for s in after}[wed]["item"] is None
     planned_items = [s["item"]["id"] for s in after if s["item"]]
@@ -186,7 +186,8 @@ def test_slot_comment_edit_uses_the_editor_with_the_starter(world: World, tmp_pa
     editor = f"{sys.executable} {script}"
     mon = "claire-2026-11-30-0830-relay"
     out = invoke(world, "slot", "comment", mon, "--edit", env={"EDITOR": editor}).output
-    assert f"{mon}: ready" in out
+    assert f"{mon}\u00a0: prêt" in out
+    assert "Écrivez votre commentaire" in seen.read_text()
     assert seen.read_text().count("# ") >= 2  # the starter is offered as ignored lines
     (slot,) = [s for s in calendar_json(world) if s["id"] == mon]
     assert slot["comment"] == "Mon commentaire écrit dans mon éditeur, assez long."

@@ -9,6 +9,7 @@ import click
 
 from curator import i18n
 from curator.cli import choose_profile, cli, complete, echo_json, pass_app
+from curator.i18n import N_
 
 if TYPE_CHECKING:
     from curator.app import CalendarView, Curator, PlanReport
@@ -24,7 +25,7 @@ _STATUS_MARK = {
     "published": "[blue]● {w.published}[/blue]",
     "skipped": "[dim]– {w.skipped}[/dim]",
 }
-EDIT_MARKER = "# Lines starting with '#' are ignored. Write your comment above."
+EDIT_MARKER = N_("# Lines starting with '#' are ignored. Write your comment above.")
 
 
 @cli.command("plan")
@@ -360,8 +361,17 @@ def slot() -> None:
     """Act on one slot of the plan (ids are shown by `curator calendar`)."""
 
 
-def _show(s: Slot) -> None:
-    click.echo(f"{s.id}: {s.status.value} (sequence {s.sequence})")
+def _speaker(app: Curator, profile: str) -> i18n.Language:
+    """The profile's language (issue 16)."""
+    from curator.outputs.words import profile_language
+
+    return i18n.language(profile_language(app.settings.profile(profile)))
+
+
+def _show(app: Curator, s: Slot) -> None:
+    t = _speaker(app, s.profile)
+    line = t._("{slot}: {status} (sequence {sequence})")
+    click.echo(line.format(slot=s.id, status=t.word(s.status.value), sequence=s.sequence))
 
 
 @slot.command("show")
@@ -421,17 +431,18 @@ def slot_comment(app: Curator, slot_id: str, text: str | None, edit: bool) -> No
         raise click.UsageError("give exactly one of --text or --edit")
     if edit:
         current = app.get_slot(slot_id)
-        text = _edit(current)
+        text = _edit(current, _speaker(app, current.profile))
         if text is None:
-            raise click.ClickException("no comment written: the slot is unchanged")
+            t = _speaker(app, current.profile)
+            raise click.ClickException(t._("no comment written: the slot is unchanged"))
     assert text is not None
-    _show(app.comment_slot(slot_id, text))
+    _show(app, app.comment_slot(slot_id, text))
 
 
-def _edit(current: Slot) -> str | None:
-    hints = [EDIT_MARKER]
+def _edit(current: Slot, t: i18n.Language) -> str | None:
+    hints = [t.gettext(EDIT_MARKER)]
     if current.topic:
-        hints.append(f"# Topic: {current.topic}")
+        hints.append("# " + t._("Topic: {topic}").format(topic=current.topic))
     for line in (current.comment_starter or "").splitlines():
         hints.append(f"# {line}")
     template = (current.comment or "") + "\n\n" + "\n".join(hints) + "\n"
@@ -448,7 +459,7 @@ def _edit(current: Slot) -> str | None:
 @pass_app
 def slot_pin(app: Curator, slot_id: str, off: bool) -> None:
     """Pin a slot: re-planning never moves or refills it."""
-    _show(app.pin_slot(slot_id, pinned=not off))
+    _show(app, app.pin_slot(slot_id, pinned=not off))
 
 
 @slot.command("done")
@@ -466,7 +477,7 @@ def slot_done(
 ) -> None:
     """Record that a slot was published now (where, and the time it took): it feeds
     `calendar --past` and `curator results`."""
-    _show(app.slot_done(slot_id, url=url, minutes=minutes, force=force))
+    _show(app, app.slot_done(slot_id, url=url, minutes=minutes, force=force))
 
 
 @slot.command("skip")
@@ -474,4 +485,4 @@ def slot_done(
 @pass_app
 def slot_skip(app: Curator, slot_id: str) -> None:
     """Skip a slot; its item moves to the next free slot that fits."""
-    _show(app.skip_slot(slot_id))
+    _show(app, app.skip_slot(slot_id))
