@@ -311,7 +311,7 @@ def test_review_refuses_without_a_terminal_and_points_to_queue(world: ReviewWorl
     result = run(world, "review")
     assert result.exit_code == 1
     message = str(result.exception)
-    assert "needs a terminal" in message and "curator queue list" in message
+    assert "a besoin d’un terminal" in message and "curator queue list" in message
     assert "queue apply FILE.jsonl" in message
 
 

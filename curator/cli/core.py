@@ -31,7 +31,12 @@ def init(state: CliState, force: bool) -> None:
         encoding="utf-8",
     )
     load_settings(path)  # the starter must always be valid
-    click.echo(f"Wrote {path}. Edit your objective and feeds, then run `curator run`.")
+    from curator import i18n
+
+    said = i18n.locale_language()._(
+        "Wrote {path}. Edit your objective and feeds, then run `curator run`."
+    )
+    click.echo(said.format(path=path))
 
 
 @cli.group()
@@ -54,10 +59,16 @@ def db_upgrade(state: CliState) -> None:
         after = database.current_revision()
     finally:
         database.close()
+    from curator import i18n
+
+    t = i18n.locale_language()
     if before == after:
-        click.echo(f"{database.display_url} is up to date (revision {after}).")
+        said = t._("{database} is up to date (revision {revision}).")
+        click.echo(said.format(database=database.display_url, revision=after))
     else:
-        click.echo(f"Migrated {database.display_url} from {before or 'empty'} to {after}.")
+        said = t._("Migrated {database} from {before} to {after}.")
+        before_text = before or t._("empty database")
+        click.echo(said.format(database=database.display_url, before=before_text, after=after))
 
 
 @cli.group()
@@ -178,4 +189,6 @@ def run(app: Curator, as_json: bool) -> None:
     for line in report.lines():
         click.echo(line)
     if not report.stages:
-        click.echo("Nothing to do yet.")
+        from curator import i18n
+
+        click.echo(i18n.locale_language()._("Nothing to do yet."))

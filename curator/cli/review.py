@@ -30,14 +30,18 @@ def review_command(app: Curator, profile_name: str | None) -> None:
     (r: with a reason), s snoozes, o opens the link, i keeps it for your own post, u undoes,
     / filters, ? shows help, q quits. Each decision is saved as it is made. NO_COLOR is honoured.
     """
+    from curator import i18n, review
+    from curator.outputs.words import profile_language
+
+    profile = choose_profile(app, profile_name)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InvalidAction(
-            "`curator review` needs a terminal; in scripts use `curator queue list`, "
-            "`queue show ID`, `queue approve ID --comment TEXT`, `queue reject ID`, "
-            "`queue snooze ID --until DATE`, `queue undo` or `queue apply FILE.jsonl`"
+            i18n.language(profile_language(profile))._(
+                "`curator review` needs a terminal; in scripts use `curator queue list`, "
+                "`queue show ID`, `queue approve ID --comment TEXT`, `queue reject ID`, "
+                "`queue snooze ID --until DATE`, `queue undo` or `queue apply FILE.jsonl`"
+            )
         )
-    profile = choose_profile(app, profile_name)
-    from curator import i18n, review
     from curator.cli.review_app import ReviewApp  # Textual is imported only for this command
 
     final = ReviewApp(app, profile).run()
