@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-clocks lint typecheck pytest bench clean
+.PHONY: setup demo test test-clocks lint typecheck pytest bench clean \
+	extract-messages update-catalogs compile-catalogs
 
 setup: $(VENV)/.installed
 
@@ -61,6 +62,25 @@ test-clocks: setup
 	    $(BIN)/python -m pytest -q -p no:cacheprovider --timeout 180 $(CLOCK_TESTS) || exit 1; \
 	  echo "== $$start ($$zone): $$(( $$(date +%s) - began )) s"; \
 	done
+
+# The gettext catalogs of curator's own words (issue 16): extract the marked strings from the
+# sources into a template (build/, not shipped), merge it into each curator/locale/<lang>/
+# LC_MESSAGES/curator.po (new strings arrive untranslated; translate them), then compile the .mo
+# files that ship in the wheel. tests/test_i18n.py fails on an untranslated or fuzzy string and
+# on a .mo older than its .po.
+POT := build/i18n/curator.pot
+
+extract-messages: setup
+	mkdir -p $(dir $(POT))
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --no-wrap --sort-output \
+	  --project curator --msgid-bugs-address "" --output-file $(POT) .
+
+update-catalogs: extract-messages
+	$(BIN)/pybabel update --input-file $(POT) --output-dir curator/locale --domain curator \
+	  --no-fuzzy-matching --ignore-obsolete --no-wrap
+
+compile-catalogs: setup
+	$(BIN)/pybabel compile --directory curator/locale --domain curator --statistics
 
 # MiniLM (a benchmark baseline only) needs torch: the CPU wheel, never a multi-GB CUDA build.
 bench: setup
