@@ -414,7 +414,27 @@ print(len(ids), x.shape)
 """
 
 
-def run_lines(history: History, runs: int) -> list[Line]:
+# The floor of any command, measured in the same run as the commands: the interpreter alone,
+# the interpreter importing SQLAlchemy (what any command on the database loads), and the same
+# question a queue command asks answered with the standard library's sqlite3 alone.
+FLOORS = [
+    ("python: interpreter start-up", "pass"),
+    ("python: import sqlalchemy + sqlalchemy.orm", "import sqlalchemy, sqlalchemy.orm"),
+    (
+        "python: sqlite3, the 20 best of a queue",
+        "import sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1])\n"
+        'rows = c.execute("SELECT s.item_id, i.title FROM scores s JOIN items i ON i.id = '
+        's.item_id WHERE s.profile = ? AND s.rank IS NOT NULL ORDER BY s.rank LIMIT 20", '
+        "(sys.argv[2],)).fetchall()\n"
+        "print(len(rows))",
+    ),
+]
+#: Which floor each command is compared with (`x floor` in the table).
+FLOOR_OF = "python: import sqlalchemy + sqlalchemy.orm"
+
+
+def run_lines(history: History, runs: int, skip: Sequence[str] = ()) -> list[Line]:
     lines: list[Line] = []
     profile = PROFILES[0][0]
     pending = list(history.pending[profile])
@@ -431,9 +451,24 @@ def run_lines(history: History, runs: int) -> list[Line]:
         )
         return result
 
+    def command(what: str, argv_for: Any, n: int = runs) -> Line:
+        result = line(what, argv_for, n)
+        compared(result)
+        return result
+
     config = fresh_copy(history, "single")
+    database = str(config.parent / "history.db")
+    floors = {
+        what: line(what, lambda k, code=code: [sys.executable, "-c", code, database, profile])
+        for what, code in FLOORS
+    }
+    floor = floors[FLOOR_OF]
+
+    def compared(result: Line) -> None:
+        result.baseline, result.baseline_runs = FLOOR_OF, floor.runs
+
     item = pending[0]
-    line(
+    command(
         "queue show ID", lambda k: curator(config, "queue", "show", str(item), "--profile", profile)
     )
     ids = iter(pending[1:])
@@ -452,32 +487,34 @@ def run_lines(history: History, runs: int) -> list[Line]:
             "Un point de vue utile pour mes clients PME.",
         )
 
-    line("queue approve ID", approve)
-    line(
+    command("queue approve ID", approve)
+    command(
         "queue reject ID",
         lambda k: curator(config, "queue", "reject", str(next(ids)), "--profile", profile),
     )
-    line(
+    command(
         "queue snooze ID",
         lambda k: curator(
             config, "queue", "snooze", str(next(ids)), "--profile", profile, "--until", "+3d"
         ),
     )
-    line("queue undo", lambda k: curator(config, "queue", "undo", "--profile", profile))
+    command("queue undo", lambda k: curator(config, "queue", "undo", "--profile", profile))
     if history.slot_id:
         slot = history.slot_id
-        line(
+        command(
             "slot comment ID",
             lambda k: curator(
                 config, "slot", "comment", slot, "--text", f"Mon avis, version {k} : à lire."
             ),
         )
-    line("status", lambda k: curator(config, "status"))
-    line(
+    command("status", lambda k: curator(config, "status"))
+    command(
         "digest --dry-run (1 profile)",
         lambda k: curator(config, "digest", "--profile", profile, "--dry-run"),
     )
 
+    if "run" in skip:
+        return lines
     run_config = fresh_copy(history, "run")
     settings_feeds = _feed_ids(run_config.parent / "history.db")
     rng = random.Random(8)
@@ -494,7 +531,9 @@ def run_lines(history: History, runs: int) -> list[Line]:
         insert_items(f"sqlite:///{run_config.parent / 'history.db'}", rows)
         return curator(run_config, "run")
 
-    line("run after 8 new items (5 profiles)", run)
+    command("run after 8 new items (5 profiles)", run)
+    if "score" in skip:
+        return lines
     lines.append(score_line(history, runs))
     return lines
 
@@ -550,6 +589,12 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "history.json")
     parser.add_argument("--table", type=Path, help="only print the table of a JSON written before")
+    parser.add_argument(
+        "--skip",
+        default="",
+        type=lambda s: [x for x in s.split(",") if x],
+        help="lines left out, comma-separated: score, or run (which leaves out score too)",
+    )
     args = parser.parse_args()
     if args.table:
         print(markdown_table(json.loads(args.table.read_text(encoding="utf-8"))))
@@ -563,7 +608,10 @@ def main() -> None:
     if args.build_only:
         return
     print(f"{args.items} items, {args.runs} runs each (median wall, peak RSS):", file=sys.stderr)
-    lines = [score_line(history, args.runs)] if args.score_only else run_lines(history, args.runs)
+    if args.score_only:
+        lines = [score_line(history, args.runs)]
+    else:
+        lines = run_lines(history, args.runs, args.skip)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
@@ -589,19 +637,22 @@ def main() -> None:
 def markdown_table(data: dict[str, Any]) -> str:
     """The README's "How curator scales" table, from the JSON this script writes."""
     rows = [
-        f"| what ({data['items']:,} items) | wall | CPU | peak RSS | baseline, same run |",
-        "|---|---|---|---|---|",
+        f"| what ({data['items']:,} items) | wall | CPU | peak RSS | baseline, same run "
+        "| wall / baseline |",
+        "|---|---|---|---|---|---|",
     ]
     for d in data["lines"]:
-        base = ""
+        base = ratio = ""
         if d.get("baseline"):
             base = (
                 f"{d['baseline_seconds']:.2f} s, CPU {d['baseline_cpu_seconds']:.2f} s, "
                 f"{d['baseline_rss_mb']:.0f} MB ({d['baseline']})"
             )
+            ratio = f"{d['seconds'] / d['baseline_seconds']:.1f}x"
+        what = d["what"] if d["what"].startswith("python:") else f"`curator {d['what']}`"
         rows.append(
-            f"| `curator {d['what']}` | {d['seconds']:.2f} s | {d['cpu_seconds']:.2f} s "
-            f"| {d['rss_mb']:.0f} MB | {base} |"
+            f"| {what} | {d['seconds']:.2f} s | {d['cpu_seconds']:.2f} s "
+            f"| {d['rss_mb']:.0f} MB | {base} | {ratio} |"
         )
     return "\n".join(rows)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import multiprocessing
 import signal
 import sys
 import threading
@@ -53,6 +54,11 @@ class ServiceOptions:
     # Serve calendars on a non-loopback address without `serve.token` (issue 13): off unless
     # the user says so, since anyone who can reach the address could read them.
     allow_public_calendars: bool = False
+    # Run each job in a child process forked for it, which exits when the job is done (issue
+    # 19): what a job builds (the scorer's libraries and matrices, the language model, the
+    # allocator's fragmented heap) goes back to the system whole, and between jobs the service
+    # holds only what it needs to wait. `curator serve` turns it on where fork exists.
+    isolate_jobs: bool = False
 
 
 class _Server(ThreadingHTTPServer):
@@ -200,15 +206,10 @@ class Service:
                 return
             started = self.app.now()
             clock = time.monotonic()
-            status, detail = "ok", {}
-            try:
-                result = use_case()
-                detail = _as_detail(result)
-            except CuratorError as e:
-                status, detail = "error", {"error": str(e)}
-            except Exception as e:  # a bug: keep the service alive, log the traceback
-                log.exception("job %s crashed", name)
-                status, detail = "crashed", {"error": f"{type(e).__name__}: {e}"}
+            if self.options.isolate_jobs:
+                status, detail = self._in_child(name, use_case)
+            else:
+                status, detail = _outcome(name, use_case)
             seconds = round(time.monotonic() - clock, 3)
             self.app.record_job_run(name, started, self.app.now(), status, detail)
             # Between jobs the service holds only what it needs to wait (issue 19).
@@ -223,6 +224,31 @@ class Service:
             )
 
         return run
+
+    def _in_child(self, name: str, use_case: Callable[[], Any]) -> tuple[str, dict[str, Any]]:
+        """`_outcome(name, use_case)` in a forked child process; a stop request reaches it as
+        SIGTERM, and it stops at its next unit of work as the job would here."""
+        context = multiprocessing.get_context("fork")
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_run_child, args=(self.app, name, use_case, send), name=f"job {name}"
+        )
+        child.start()
+        send.close()
+        stop_sent = False
+        while not receive.poll(0.2) and child.is_alive():
+            if self.app.stopping.is_set() and not stop_sent:
+                child.terminate()
+                stop_sent = True
+        try:
+            outcome: tuple[str, dict[str, Any]] = receive.recv()
+        except EOFError:  # it died without answering (killed, out of memory)
+            child.join()
+            return "crashed", {"error": f"the job's process ended with code {child.exitcode}"}
+        finally:
+            receive.close()
+        child.join()
+        return outcome
 
     def _on_skipped(self, event: JobExecutionEvent) -> None:
         log.info("%s", json.dumps({"job": event.job_id, "status": "skipped-still-running"}))
@@ -288,6 +314,37 @@ class Service:
                 if_modified_since=headers.get("if-modified-since"),
             )
         return not_found()
+
+
+def _outcome(name: str, use_case: Callable[[], Any]) -> tuple[str, dict[str, Any]]:
+    """Run a job's use case: its status and the detail recorded in job_runs."""
+    status, detail = "ok", {}
+    try:
+        result = use_case()
+        detail = _as_detail(result)
+    except CuratorError as e:
+        status, detail = "error", {"error": str(e)}
+    except Exception as e:  # a bug: keep the service alive, log the traceback
+        log.exception("job %s crashed", name)
+        status, detail = "crashed", {"error": f"{type(e).__name__}: {e}"}
+    return status, detail
+
+
+def _run_child(app: Curator, name: str, use_case: Callable[[], Any], send: Any) -> None:
+    """The child of `Service._in_child`: the parent's copy of the facade, its own connections."""
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: app.request_stop())
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which stops us
+    # The pooled connections are the parent's: the child opens its own, and keeps the old pool
+    # referenced until it exits without freeing anything, since a freed connection would say
+    # goodbye to the server on the parent's socket (SQLAlchemy's "Using Connection Pools with
+    # Multiprocessing or os.fork()").
+    _INHERITED.append(app.db.engine.pool)
+    app.db.engine.dispose(close=False)
+    send.send(_outcome(name, use_case))
+    send.close()
+
+
+_INHERITED: list[Any] = []  # in a job's child process: the parent's connection pool
 
 
 def _as_detail(result: Any) -> dict[str, Any]:

@@ -118,3 +118,46 @@ def test_completion_offers_profiles_feeds_and_slot_ids(tmp_path: Path) -> None:
     env = {"CURATOR_CLOCK_OFFSET": str(offset)}
     assert _complete(world.config, "slot pin claire-", tmp_path, env) == ids
     assert _complete(world.config, f"slot comment {ids[1][:-3]}", tmp_path, env) == [ids[1]]
+
+
+# What a decision on one item never needs (issue 19): the scorer, the fetcher and parser, the
+# extractor, the review screen and rich's renderers, the calendar and digest writers, SMTP.
+QUEUE_NEVER = (
+    "sklearn", "scipy", "numpy", "feedparser", "trafilatura", "httpx", "textual", "rich",
+    "icalendar", "jinja2", "css_inline", "smtplib", "alembic", "apscheduler",
+)  # fmt: skip
+
+
+COMMENT = "Un retour d'expérience utile : à lire avant de recruter un data engineer."
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["show", "{0}"], "Le recrutement des data engineers"),
+        (["approve", "{0}", "--comment", COMMENT], "approved #{0}"),
+        (["reject", "{1}", "--reason", "hors sujet"], "rejected #{1}"),
+        (["snooze", "{2}", "--until", "+3d"], "snoozed #{2}"),
+    ],
+)  # fmt: skip
+def test_queue_commands_import_no_heavy_library(tmp_path: Path, args: list[str], said: str) -> None:
+    world = make_world(tmp_path)
+    ids = [str(i) for i in world.ids]
+    env = {"CURATOR_CLOCK_OFFSET": str((NOW - datetime.now(UTC)).total_seconds())}
+    base = ["--config", str(world.config), "--db", world.db_url, "queue"]
+    out, modules = _modules(*base, *[a.format(*ids) for a in args], env=env, cwd=tmp_path)
+    assert said.format(*ids) in out
+    assert _loaded(modules, QUEUE_NEVER) == []
+
+
+@pytest.mark.slow
+def test_queue_undo_imports_no_heavy_library(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    env = {"CURATOR_CLOCK_OFFSET": str((NOW - datetime.now(UTC)).total_seconds())}
+    base = ["--config", str(world.config), "--db", world.db_url, "queue"]
+    out, _ = _modules(*base, "reject", str(world.ids[0]), env=env, cwd=tmp_path)
+    assert f"rejected #{world.ids[0]}" in out
+    out, modules = _modules(*base, "undo", env=env, cwd=tmp_path)
+    assert f"#{world.ids[0]}" in out
+    assert _loaded(modules, QUEUE_NEVER) == []

@@ -4,13 +4,18 @@ itself is measured by bench/fetch_scale.py --serve-memory; here, the behaviour b
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from curator import lang, memory
+from curator.errors import InvalidAction
 from curator.scheduler import Service, ServiceOptions
 from tests.support.ingest import open_curator
 
@@ -54,5 +59,74 @@ def test_the_service_releases_memory_after_each_job(tmp_path: Path) -> None:
         assert lang._identifier.cache_info().currsize == 0  # not kept until the next tick
         runs = app.db.engine.connect().exec_driver_sql("SELECT job, status FROM job_runs")
         assert list(runs) == [("load", "ok")]
+    finally:
+        app.close()
+
+
+BUILT: list[bytes] = []  # what a job built; a job run in a child process leaves it empty here
+
+
+def _job_runs(app: Any) -> list[tuple[str, str, dict[str, Any]]]:
+    with app.db.engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT job, status, detail FROM job_runs ORDER BY id")
+        return [
+            (job, status, detail if isinstance(detail, dict) else json.loads(detail))
+            for job, status, detail in rows
+        ]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_an_isolated_job_runs_in_a_child_that_takes_what_it_built_away(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("pg_url") if backend == "postgresql" else None
+    app = open_curator(tmp_path, [], db_url=url)
+    try:
+        with app.db.engine.connect() as conn:  # the parent's pooled connection, kept after the jobs
+            before = conn.exec_driver_sql(_BACKEND[backend]).scalar()
+        service = Service(app, ServiceOptions(port=0, isolate_jobs=True))
+
+        def build() -> dict[str, Any]:
+            BUILT.append(bytes(10_000_000))
+            return {"pid": os.getpid(), "built": len(BUILT), "feeds": len(app.feeds())}
+
+        def refused() -> None:
+            raise InvalidAction("nothing to do")
+
+        service._job("build", build)()
+        service._job("refused", refused)()
+        service._job("killed", lambda: os._exit(3))()
+        assert BUILT == []
+        runs = _job_runs(app)
+        assert [(job, status) for job, status, _ in runs] == [
+            ("build", "ok"), ("refused", "error"), ("killed", "crashed")
+        ]  # fmt: skip
+        assert runs[0][2]["pid"] != os.getpid() and runs[0][2]["built"] == 1
+        assert runs[0][2]["feeds"] == 0
+        assert runs[1][2] == {"error": "nothing to do"}
+        assert "code 3" in runs[2][2]["error"]
+        with app.db.engine.connect() as conn:  # the children left it open
+            assert conn.exec_driver_sql(_BACKEND[backend]).scalar() == before
+    finally:
+        app.close()
+
+
+# Which server connection this is: the same after the jobs if no child closed it.
+_BACKEND = {"sqlite": "SELECT 1", "postgresql": "SELECT pg_backend_pid()"}
+
+
+def test_a_stop_request_reaches_an_isolated_job(tmp_path: Path) -> None:
+    app = open_curator(tmp_path, [])
+    try:
+        service = Service(app, ServiceOptions(port=0, isolate_jobs=True))
+        # the child's copy of the facade: set by SIGTERM from the parent, not by the parent
+        job = service._job("wait", lambda: {"stopped": app.stopping.wait(60)})
+        running = threading.Thread(target=job)
+        running.start()
+        time.sleep(0.5)
+        app.request_stop()
+        running.join(30)
+        assert not running.is_alive()
+        assert _job_runs(app) == [("wait", "ok", {"stopped": True})]
     finally:
         app.close()

@@ -7,24 +7,20 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from curator import plan as planner
 from curator.app.core import CuratorCore
 from curator.app.plan import _THEME_WINDOW
 from curator.errors import ExportError, InvalidAction
-from curator.outputs.ics_http import (
-    CalendarResponse,
-    calendar_response,
-    forbidden,
-    not_found,
-    token_ok,
-)
 from curator.store import ics as store_ics
 from curator.store import repo
 from curator.store import slots as slot_store
 from curator.types import Item, Slot
+
+if TYPE_CHECKING:
+    from curator.outputs.ics_http import CalendarResponse
 
 
 def write_if_changed(path: Path, body: bytes) -> None:
@@ -101,6 +97,8 @@ class CalendarUseCases(CuratorCore):
         if_modified_since: str | None = None,
     ) -> CalendarResponse:
         """Answer GET /calendar/<profile>.ics (profile as found in the URL path)."""
+        from curator.outputs.ics_http import calendar_response, forbidden, not_found, token_ok
+
         if not token_ok(self.settings.serve.token, token):
             return forbidden()
         name = unquote(profile)

@@ -16,10 +16,11 @@ from curator import results
 from curator.app.results import ResultsUseCases
 from curator.errors import ConfigError, InvalidAction
 
-# The digest renderer (jinja2, css-inline) and the calendar writer (icalendar) are imported by
-# the methods that use them: every command loads this module, and `curator fetch` (run from
-# cron every few minutes) should not pay their ~0.15 s of start-up.
-from curator.outputs import outbox, smtp
+# The digest renderer (jinja2, css-inline), the calendar writer (icalendar) and SMTP (smtplib,
+# ssl) are imported by the methods that use them: every command loads this module, and
+# `curator fetch` (run from cron every few minutes) or `queue approve` (issue 19) should not pay
+# for them.
+from curator.outputs import outbox
 from curator.outputs.outbox import DigestOutcome, DigestReport
 from curator.store import digests, repo
 from curator.store import queue as queue_store
@@ -166,6 +167,7 @@ class DigestUseCases(ResultsUseCases):
     def _send_digest(
         self, p: Profile, d: date, now: datetime, *, manual: bool, force: bool
     ) -> DigestOutcome:
+        from curator.outputs import smtp
         from curator.outputs.digest import compose, message_id
 
         smtp_settings = self.settings.smtp

@@ -16,8 +16,6 @@ from curator.app.ingest import IngestUseCases
 from curator.app.plan import PlanUseCases
 from curator.app.score import ScoreUseCases, _decided_since_pass
 from curator.errors import CuratorError
-from curator.health import HealthStatus, JobOutcome
-from curator.health import assess as assess_health
 from curator.store import decisions, digests, jobs, repo
 from curator.store import queue as queue_store
 from curator.store import slots as slot_store
@@ -66,6 +64,9 @@ class ServiceUseCases(
     def health(self, next_runs: dict[str, datetime | None]) -> dict[str, Any]:
         """What `/healthz` answers: ok / degraded / failing with the reasons (`curator.health`),
         each job's last and next run, and failing feeds. `http_status` is 503 when failing."""
+        from curator.health import HealthStatus, JobOutcome
+        from curator.health import assess as assess_health
+
         now = self.now()
         try:
             with self.db.reading() as session:

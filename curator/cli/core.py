@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -24,6 +23,8 @@ def init(state: CliState, force: bool) -> None:
     path = state.config_path
     if path.exists() and not force:
         raise ConfigError(f"{path} already exists; use --force to overwrite it")
+    from importlib import resources
+
     from curator.config import load_settings
 
     path.write_text(

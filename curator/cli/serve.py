@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,7 @@ def serve(
         port=app.settings.serve.port if port is None else port,
         tick_seconds=tick,
         allow_public_calendars=allow_public_calendars,
+        isolate_jobs=hasattr(os, "fork"),
     )
     service = Service(app, options)
     if service.public_without_token:

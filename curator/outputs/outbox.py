@@ -21,11 +21,14 @@ import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from curator.errors import DeliveryError, DeliveryInDoubt
 from curator.types import Digest, DigestState, Profile
+
+if TYPE_CHECKING:  # messages come built: the email package is loaded by who builds them
+    from email.message import EmailMessage
 
 QUICK_RETRY_DELAYS = (2.0, 8.0)  # seconds to wait before each extra in-run attempt after a 4xx
 MAX_ATTEMPTS = 12  # 4xx answers past this many attempts (about three runs) make it failed
