@@ -136,9 +136,9 @@ COMMENT = "Un retour d'expérience utile : à lire avant de recruter un data eng
     ("args", "said"),
     [
         (["show", "{0}"], "Le recrutement des data engineers"),
-        (["approve", "{0}", "--comment", COMMENT], "approved #{0}"),
-        (["reject", "{1}", "--reason", "hors sujet"], "rejected #{1}"),
-        (["snooze", "{2}", "--until", "+3d"], "snoozed #{2}"),
+        (["approve", "{0}", "--comment", COMMENT], "approuvé #{0}"),
+        (["reject", "{1}", "--reason", "hors sujet"], "rejeté #{1}"),
+        (["snooze", "{2}", "--until", "+3d"], "reporté #{2}"),
     ],
 )  # fmt: skip
 def test_queue_commands_import_no_heavy_library(tmp_path: Path, args: list[str], said: str) -> None:
@@ -157,7 +157,7 @@ def test_queue_undo_imports_no_heavy_library(tmp_path: Path) -> None:
     env = {"CURATOR_CLOCK_OFFSET": str((NOW - datetime.now(UTC)).total_seconds())}
     base = ["--config", str(world.config), "--db", world.db_url, "queue"]
     out, _ = _modules(*base, "reject", str(world.ids[0]), env=env, cwd=tmp_path)
-    assert f"rejected #{world.ids[0]}" in out
+    assert f"rejeté #{world.ids[0]}" in out
     out, modules = _modules(*base, "undo", env=env, cwd=tmp_path)
-    assert f"#{world.ids[0]}" in out
+    assert f"n°\xa0{world.ids[0]}" in out
     assert _loaded(modules, QUEUE_NEVER) == []
