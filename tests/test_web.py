@@ -20,7 +20,7 @@ from curator.scheduler import Service, ServiceOptions
 from curator.store.models import FeedRow, ItemRow, ScoreRow
 from curator.types import DecisionKind, SlotStatus
 from curator.web.app import create_app
-from tests.support.review import CONFIG, NOW, ReviewWorld, make_world
+from tests.support.review import CONFIG, NOW, SECOND_PROFILE, ReviewWorld, make_world
 
 BASE = "http://127.0.0.1:8421"
 EVIL_TITLE = "<script>alert('title')</script>Recrutement data"
@@ -259,7 +259,7 @@ def test_feeds_pause_remove_and_opml_round_trip(
     url = "http://127.0.0.1:9/data.xml"
     client.post("/p/claire/feeds/pause", data={"csrf": token, "url": url})
     assert "paused: true" in world.config.read_text(encoding="utf-8")
-    assert "paused" in client.get("/p/claire/feeds").text
+    assert "en pause" in client.get("/p/claire/feeds").text  # claire reads French
     opml = client.get("/p/claire/feeds/export.opml")
     assert opml.status_code == 200 and url in opml.text
     client.post("/p/claire/feeds/remove", data={"csrf": token, "url": url})
@@ -306,6 +306,36 @@ def test_login_required_beyond_loopback(tmp_path: Path) -> None:
         app.close()
 
 
+def test_pages_speak_the_profile_language(tmp_path: Path) -> None:
+    world = make_world(tmp_path, config=CONFIG.replace("feeds:", SECOND_PROFILE + "feeds:", 1))
+    app = world.open()
+    try:
+        client = TestClient(create_app(app), base_url=BASE)
+        french = client.get("/p/claire/calendar").text
+        english = client.get("/p/marc/calendar").text
+    finally:
+        app.close()
+    assert '<html lang="fr">' in french and "Calendrier" in french
+    assert re.search(r"<h2>(lun\.|mar\.|mer\.|jeu\.|ven\.|sam\.|dim\.) \d\d ", french)
+    assert '<html lang="en">' in english and ">Calendar<" in english
+    assert re.search(r"<h2>(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d ", english)
+    assert "Calendrier" not in english
+
+
+def test_every_web_string_has_its_french_translation() -> None:
+    from babel.messages.pofile import read_po
+
+    locale = Path(__file__).resolve().parents[1] / "curator" / "locale"
+    with (locale / "fr" / "LC_MESSAGES" / "web.po").open("rb") as f:
+        catalog = read_po(f)
+    with (locale / "web.pot").open("rb") as f:
+        template = read_po(f)
+    wanted = {m.id for m in template if m.id}
+    assert wanted <= {m.id for m in catalog if m.id and m.string}, "run pybabel update"
+    mo = locale / "fr" / "LC_MESSAGES" / "web.mo"
+    assert mo.stat().st_mtime >= (locale / "fr" / "LC_MESSAGES" / "web.po").stat().st_mtime - 1
+
+
 def test_a_login_needs_a_token(curator: Curator) -> None:
     with pytest.raises(InvalidAction, match=r"serve\.token"):
         create_app(curator, require_login=True)
@@ -329,7 +359,7 @@ def test_the_service_serves_pages_health_and_calendars_on_one_port(world: Review
     finally:
         service.stop()
         app.close()
-    assert today.status_code == 200 and "Today" in today.text
+    assert today.status_code == 200 and "Trier la file" in today.text
     assert health.headers["content-type"].startswith("application/json")
     assert ics.status_code == 200 and ics.content.startswith(b"BEGIN:VCALENDAR")
     assert again.status_code == 304 and again.content == b""

@@ -40,7 +40,14 @@ from curator import review
 from curator.errors import CuratorError, InvalidAction, NotFound
 from curator.i18n import translations
 from curator.outputs.share import paste_block, share_url
-from curator.outputs.words import is_web_url, profile_language
+from curator.outputs.words import (
+    EN_SHORT_MONTHS,
+    EN_SHORT_WEEKDAYS,
+    FR_SHORT_MONTHS,
+    FR_SHORT_WEEKDAYS,
+    is_web_url,
+    profile_language,
+)
 from curator.types import Profile, Slot, SlotKind, SlotStatus
 
 if TYPE_CHECKING:
@@ -137,6 +144,17 @@ def _environment(language: str) -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(language, "web"), newstyle=True)  # type: ignore[attr-defined]
+    weekdays, months = (
+        (FR_SHORT_WEEKDAYS, FR_SHORT_MONTHS)
+        if language == "fr"
+        else (EN_SHORT_WEEKDAYS, EN_SHORT_MONTHS)
+    )
+
+    def day(moment: date) -> str:
+        return f"{weekdays[moment.weekday()]} {moment:%d} {months[moment.month - 1]}"
+
+    env.filters["day"] = day
+    env.filters["when"] = lambda moment: f"{day(moment)} {moment:%H:%M}"
     env.filters["web_url"] = lambda url: url if url and is_web_url(url) else None
     env.filters["share"] = lambda url: share_url(url) if url and is_web_url(url) else None
     return env
