@@ -1792,6 +1792,7 @@ class Curator:
             build_digest,
             slot_window,
         )
+        from curator.outputs.links import digest_links
 
         start, end = slot_window(p, d)
         with self.db.reading() as session:
@@ -1818,6 +1819,7 @@ class Curator:
             since=since,
             exclude_ids=[i for digest in before for i in digest.item_ids],
             now=now,
+            links=digest_links(self.settings.serve, p.name, now),
         )
         # The first digest of each week carries the week in review (issue 15).
         monday = d - timedelta(days=d.weekday())

@@ -363,3 +363,100 @@ def test_the_service_serves_pages_health_and_calendars_on_one_port(world: Review
     assert health.headers["content-type"].startswith("application/json")
     assert ics.status_code == 200 and ics.content.startswith(b"BEGIN:VCALENDAR")
     assert again.status_code == 304 and again.content == b""
+
+
+PUBLIC = CONFIG + "serve: {token: s3cret, public_url: 'https://curator.example.org/'}\n"
+
+
+def _digest_links(app: Curator) -> dict[str, str]:
+    """The first digest item's links, from the dry-run digest text."""
+    (outcome,) = app.digest("claire", mode="dry-run").outcomes
+    assert outcome.text is not None
+    found = re.findall(
+        r"^  (Approuver|Rejeter|Reporter|Ouvrir dans curator)\W*<([^>]+)>", outcome.text, re.M
+    )
+    assert found, outcome.text
+    names = {"Approuver": "approve", "Rejeter": "reject", "Reporter": "snooze"}
+    links: dict[str, str] = {}
+    for label, url in found:
+        links.setdefault(names.get(label, "open"), url)
+    return links
+
+
+def test_digest_items_link_to_a_confirmation_that_acts_once(tmp_path: Path) -> None:
+    world = make_world(tmp_path, config=PUBLIC)
+    app = world.open()
+    try:
+        links = _digest_links(app)
+        assert set(links) == {"approve", "reject", "snooze", "open"}
+        assert all(u.startswith("https://curator.example.org/") for u in links.values())
+        item = int(links["open"].rsplit("=", 1)[1])
+        # the public address is where the user's browser goes; in-process it is this app
+        client = TestClient(create_app(app, require_login=True), base_url=BASE)
+        path = links["approve"].removeprefix("https://curator.example.org")
+        # a GET (a mail scanner following the link) changes nothing: it asks to confirm
+        for _ in range(2):
+            confirm = client.get(path)
+            assert confirm.status_code == 200 and '<form method="post"' in confirm.text
+        assert app.review_item("claire", item)[1] is None
+        token = re.search(r'name="csrf" value="([^"]+)"', confirm.text).group(1)  # type: ignore[union-attr]
+        assert client.post(path).status_code == 403  # a link's POST needs the page's token too
+        done = client.post(path, data={"csrf": token})
+        assert done.status_code == 200 and "approved #" in done.text
+        decision = app.review_item("claire", item)[1]
+        assert decision is not None and decision.kind is DecisionKind.APPROVE
+        # idempotent: the second click, and the other actions on that item, say it is done
+        again = client.post(path, data={"csrf": token})
+        assert (
+            again.status_code == 200
+            and "approve" in again.text
+            and '<form method="post" action="/d/' not in again.text
+        )
+        rejected = client.post(
+            links["reject"].removeprefix("https://curator.example.org"), data={"csrf": token}
+        )
+        assert app.review_item("claire", item)[1].kind is DecisionKind.APPROVE  # type: ignore[union-attr]
+        assert rejected.status_code == 200
+    finally:
+        app.close()
+
+
+def test_digest_links_expire_and_die_with_the_token(tmp_path: Path) -> None:
+    world = make_world(tmp_path, config=PUBLIC)
+    app = world.open()
+    links = _digest_links(app)
+    path = links["snooze"].removeprefix("https://curator.example.org")
+    app.close()
+    later = world.open(NOW + timedelta(days=8))
+    try:
+        expired = TestClient(create_app(later), base_url=BASE).get(path)
+        assert expired.status_code == 400 and "expired" in expired.text
+        assert TestClient(create_app(later), base_url=BASE).get(path + "x").status_code == 400
+    finally:
+        later.close()
+    world.config.write_text(PUBLIC.replace("s3cret", "changed"), encoding="utf-8")
+    moved = world.open()
+    try:
+        refused = TestClient(create_app(moved), base_url=BASE).get(path)
+        assert refused.status_code == 400 and "serve.token changed" in refused.text
+    finally:
+        moved.close()
+
+
+def test_without_public_url_the_digest_carries_no_action_link(curator: Curator) -> None:
+    (outcome,) = curator.digest("claire", mode="dry-run").outcomes
+    assert (
+        outcome.text is not None and "/d/" not in outcome.text and "Approuver" not in outcome.text
+    )
+
+
+def test_public_url_needs_the_token(tmp_path: Path) -> None:
+    from curator.errors import ConfigError
+
+    path = tmp_path / "feeds.yaml"
+    path.write_text(CONFIG + "serve: {public_url: 'https://x.example'}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"serve\.public_url.*needs serve\.token"):
+        load_settings(path)
+    path.write_text(CONFIG + "serve: {token: t, public_url: 'curator.example'}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"expected the workspace's address"):
+        load_settings(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -265,3 +266,45 @@ def test_axe_finds_no_serious_violation_and_screenshots(
         ]
         assert not bad, f"{page_name} at {width}px: {bad}"
         assert (shots / f"{page_name}-{width}.png").stat().st_size > 0
+
+
+def test_a_digest_link_confirms_then_acts_once(browser: Any, tmp_path: Path) -> None:
+    from tests.support.review import CONFIG, make_world
+
+    public = "https://curator.example.org"
+    world = make_world(
+        tmp_path, config=CONFIG + f"serve: {{token: s3cret, public_url: {public}}}\n"
+    )
+    app = world.open()
+    service = Service(
+        app,
+        ServiceOptions(port=0, tick_seconds=3600),
+        web=lambda routes: create_app(app, routes=routes),
+    )
+    service.start()
+    try:
+        (outcome,) = app.digest("claire", mode="dry-run").outcomes
+        assert outcome.text is not None
+        link = next(
+            line.split("<", 1)[1].rstrip(">")
+            for line in outcome.text.splitlines()
+            if line.startswith("  Rejeter")
+        )
+        url = link.replace(public, service.address)
+        item = world.ids[0]
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        assert app.review_item("claire", item)[1] is None, "opening the link changes nothing"
+        page.get_by_role("button", name=re.compile("Confirmer.*Rejeter")).click()
+        page.wait_for_load_state()
+        assert "Fait." in page.content(), page.content()
+        decision = app.review_item("claire", item)[1]
+        assert decision is not None and decision.kind is DecisionKind.REJECT
+        page.goto(url)
+        assert page.get_by_text("Déjà fait").is_visible()
+        assert page.get_by_role("button").filter(has_text="Confirmer").count() == 0
+        context.close()
+    finally:
+        service.stop()
+        app.close()

@@ -28,7 +28,7 @@ import enum
 import hashlib
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from email.headerregistry import Address
@@ -84,6 +84,9 @@ class Entry:
     reasons: tuple[str, ...]
     excerpt: str
     score: float
+    # (action, url): approve / reject / snooze / open in the web workspace, when
+    # serve.public_url is set (issue 14; curator.outputs.links)
+    links: tuple[tuple[str, str], ...] = ()
 
 
 class SlotAlert(enum.StrEnum):
@@ -256,6 +259,7 @@ def build_digest(
     since: datetime | None = None,
     exclude_ids: Iterable[int] = (),
     now: datetime | None = None,
+    links: Callable[[int], tuple[tuple[str, str], ...]] | None = None,
 ) -> DigestContent:
     """Decide the content of one profile's digest for one local date.
 
@@ -277,6 +281,8 @@ def build_digest(
     start, end = slot_window(profile, day)
     from_ = now or start
     reading = tuple(_entry(c) for c in shown)
+    if links is not None:
+        reading = tuple(replace(e, links=links(e.item_id)) for e in reading)
     upcoming = [s for s in slots if s.starts_at >= from_]
     todo = _todo(upcoming, items, reading)
     following = next(
@@ -423,6 +429,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         "slot_at": "{when}",
         "would_fill": "Would fill it",
         "share": "Share on LinkedIn",
+        "approve": "Approve",
+        "reject": "Reject",
+        "snooze": "Snooze",
+        "open": "Open in curator",
         "next_slot": "Next slot",
         "no_next_slot": "No slot planned: approve items in your queue to fill the calendar.",
         "no_new": "Nothing new above your quality floor.",
@@ -465,6 +475,10 @@ _STRINGS: dict[str, dict[str, str]] = {
         "slot_at": "{when}",
         "would_fill": "Pour le remplir",
         "share": "Partager sur LinkedIn",
+        "approve": "Approuver",
+        "reject": "Rejeter",
+        "snooze": "Reporter",
+        "open": "Ouvrir dans curator",
         "next_slot": "Prochain créneau",
         "no_next_slot": (
             "Aucun créneau prévu : approuvez des éléments de votre file pour remplir le calendrier."
@@ -683,6 +697,8 @@ def render_text(content: DigestContent) -> str:
             out.append(f"  {e.excerpt}")
         if e.url:
             out.append(f"  <{e.url}>")
+        for action, url in e.links:
+            out.append(f"  {s[action]}{s['colon']}<{url}>")
         out.append("")
     if content.more:
         out += [s["more"].format(n=content.more), ""]

@@ -39,6 +39,7 @@ from curator import plan as planner
 from curator import review
 from curator.errors import CuratorError, InvalidAction, NotFound
 from curator.i18n import translations
+from curator.outputs import links
 from curator.outputs.share import paste_block, share_url
 from curator.outputs.words import (
     EN_SHORT_MONTHS,
@@ -48,7 +49,7 @@ from curator.outputs.words import (
     is_web_url,
     profile_language,
 )
-from curator.types import Profile, Slot, SlotKind, SlotStatus
+from curator.types import Profile, Slot, SlotKind, SlotStatus, is_pending
 
 if TYPE_CHECKING:
     from curator.app import Curator
@@ -65,10 +66,14 @@ CSP = (
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),  # digest-link tokens never leak to the next site
+    # Digest-link tokens never leak to another site; "no-referrer" would make browsers send
+    # `Origin: null` on our own form posts, which the same-site check refuses.
+    (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
-_OPEN_PATHS = ("/login", "/static/", "/healthz", "/calendar/", "/favicon.ico")
+# Open without a login: the calendars and /healthz have their own rules, and a digest link's
+# signed token is its own authorisation for that one action (issue 14).
+_OPEN_PATHS = ("/login", "/static/", "/healthz", "/calendar/", "/favicon.ico", "/d/")
 
 View = Callable[[Request], Awaitable[Response]]
 
@@ -186,6 +191,7 @@ class _Web:
             Route("/", v(self.home)),
             Route("/login", v(self.login), methods=["GET", "POST"]),
             Route("/logout", v(self.logout), methods=["POST"]),
+            Route("/d/{token}", v(self.digest_link), methods=["GET", "POST"]),
             Route(p, v(self.home)),
             Route(f"{p}/today", v(self.today)),
             Route(f"{p}/queue", v(self.queue)),
@@ -469,6 +475,41 @@ class _Web:
             raise InvalidAction("nothing to undo")
         back = f"/p/{quote(profile.name, safe='')}/queue?item={undone.item_id}"
         return self.done(request, f"undone: #{undone.item_id}", back, item=undone.item_id)
+
+    async def digest_link(self, request: Request) -> Response:
+        """A digest's approve / reject / snooze link: GET confirms, POST acts, once."""
+        secret = self.curator.settings.serve.token
+        if not secret:
+            raise NotFound("link", "", "serve.token is not set")
+        now = self.curator.now()
+        try:
+            link = links.read(secret, request.path_params["token"], now)
+        except InvalidAction as e:
+            return self.render(
+                request, "link.html", None, {"state": "invalid", "message": str(e)}, status=400
+            )
+        profile = self.curator.settings.profile(link.profile)
+        entry, decision = self.curator.review_item(profile.name, link.item_id, starter=False)
+        context: dict[str, Any] = {
+            "link": link,
+            "entry": entry,
+            "decision": decision,
+            "open_url": f"/p/{quote(profile.name, safe='')}/queue?item={link.item_id}",
+        }
+        if not is_pending(decision, now):
+            context["state"] = "already"
+        elif request.method == "POST":
+            if link.action == "approve":
+                outcome = self.curator.approve(profile.name, link.item_id)
+            elif link.action == "reject":
+                outcome = self.curator.reject(profile.name, link.item_id)
+            else:
+                until = review.parse_until(f"+{SNOOZE_DAYS}d", now, profile.timezone)
+                outcome = self.curator.snooze(profile.name, link.item_id, until)
+            context |= {"state": "done", "message": review.describe(outcome, profile.timezone)}
+        else:
+            context["state"] = "confirm"
+        return self.render(request, "link.html", profile, context)
 
     async def calendar(self, request: Request) -> Response:
         profile = self._profile(request)
