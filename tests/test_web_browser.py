@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -128,6 +129,16 @@ def page(browser: Any, served: Served) -> Iterator[Any]:
     context.close()
 
 
+def settle(check: Any, what: str, seconds: float = 30) -> None:
+    """Wait for the server to have saved what the page already shows (decisions are saved
+    while the next item shows)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.1)
+
+
 def pane_item(page: Any) -> str:
     return str(page.locator("#pane article").get_attribute("data-item"))
 
@@ -181,9 +192,8 @@ def test_the_daily_loop_by_keyboard_reaches_the_calendar_and_the_ics(
     page.wait_for_function(
         "c => document.querySelector('#pane article')?.dataset.item !== c", arg=chosen
     )
-    page.wait_for_selector("#status:not([hidden])")
-    page.wait_for_function("() => /#\\d+/.test(document.querySelector('#status').textContent)")
     c = served.curator
+    settle(lambda: all(c.review_item("claire", int(i))[1] for i in [*decided[1:], chosen]), "saves")
     kinds = [c.review_item("claire", int(i))[1] for i in decided[1:]]
     assert [k.kind if k else None for k in kinds] == [
         DecisionKind.REJECT, DecisionKind.REJECT, DecisionKind.SNOOZE, DecisionKind.REJECT,
@@ -205,6 +215,7 @@ def test_the_daily_loop_by_keyboard_reaches_the_calendar_and_the_ics(
     page.wait_for_function(
         "c => document.querySelector('#pane article')?.dataset.item !== c", arg=chosen
     )
+    settle(lambda: c.review_item("claire", int(chosen))[1] is not None, "the approval")
 
     page.goto(f"{served.base}/p/claire/calendar")
     slot = page.locator("article.slot", has_text=title).first

@@ -25,6 +25,7 @@ from urllib.parse import quote, urlsplit
 
 import jinja2
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -55,7 +56,7 @@ if TYPE_CHECKING:
     from curator.app import Curator
 
 HERE = Path(__file__).resolve().parent
-QUEUE_PAGE = 100  # rows the queue page lists; the rest come as the head is decided
+QUEUE_PAGE = 60  # rows the queue page lists; it reloads for more once they are decided
 LINKEDIN_COMMENT_LIMIT = 1250  # characters LinkedIn accepts in a comment
 SNOOZE_DAYS = 3  # the date picker's default, as `curator review`'s "+3d"
 
@@ -75,7 +76,8 @@ SECURITY_HEADERS = [
 # signed token is its own authorisation for that one action (issue 14).
 _OPEN_PATHS = ("/login", "/static/", "/healthz", "/calendar/", "/favicon.ico", "/d/")
 
-View = Callable[[Request], Awaitable[Response]]
+View = Callable[[Request], Response]
+AsyncView = Callable[[Request], Awaitable[Response]]
 
 
 class SecurityHeaders:
@@ -208,15 +210,21 @@ class _Web:
 
     # --- the guard every view goes through ------------------------------------------------
 
-    def view(self, handler: View) -> View:
+    def view(self, handler: View) -> AsyncView:
+        """The checks every page and action goes through, then the handler in a worker thread:
+        facade calls block (SQLite, scoring), and the reading pane must not wait behind a
+        decision being saved."""
+
         async def guarded(request: Request) -> Response:
             session = request.session
             if "csrf" not in session:
                 session["csrf"] = secrets.token_urlsafe(32)
+            request.state.form = None
             if request.method not in ("GET", "HEAD"):
                 refusal = await self._refuse_unsafe(request)
                 if refusal is not None:
                     return refusal
+                request.state.form = await request.form()
             if (
                 self.require_login
                 and not session.get("logged_in")
@@ -226,7 +234,7 @@ class _Web:
                     return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
                 return Response("login required\n", 401, media_type="text/plain")
             try:
-                return await handler(request)
+                return await run_in_threadpool(handler, request)
             except NotFound:
                 raise
             except CuratorError as e:
@@ -329,10 +337,10 @@ class _Web:
 
     # --- login ----------------------------------------------------------------------------
 
-    async def login(self, request: Request) -> Response:
+    def login(self, request: Request) -> Response:
         target = _safe_next(request.query_params.get("next"), "/")
         if request.method == "POST":
-            form = await request.form()
+            form = request.state.form
             given = form.get("token")
             if (
                 self.token
@@ -348,13 +356,13 @@ class _Web:
             )
         return self.render(request, "login.html", None, {"next": target, "wrong": False})
 
-    async def logout(self, request: Request) -> Response:
+    def logout(self, request: Request) -> Response:
         request.session.clear()
         return RedirectResponse("/login" if self.require_login else "/", 303)
 
     # --- pages ----------------------------------------------------------------------------
 
-    async def home(self, request: Request) -> Response:
+    def home(self, request: Request) -> Response:
         name = request.path_params.get("profile")
         profiles = self.curator.settings.profiles
         if name is None:
@@ -364,7 +372,7 @@ class _Web:
         profile = self.curator.settings.profile(name)
         return RedirectResponse(f"/p/{quote(profile.name, safe='')}/today", 303)
 
-    async def today(self, request: Request) -> Response:
+    def today(self, request: Request) -> Response:
         profile = self._profile(request)
         view = self.curator.calendar(profile.name, weeks=1)
         now = view.now
@@ -377,10 +385,7 @@ class _Web:
         live = [s for s in upcoming if s.status not in (SlotStatus.SKIPPED, SlotStatus.PUBLISHED)]
         tz = planner.zone(profile.timezone)
         week = planner.local_week(now, tz)
-        top = [
-            review.entry_for(e.item, e.score, 0, None, loaded=False)
-            for e in self.curator.queue(profile.name, limit=5)
-        ]
+        top = self.curator.queue(profile.name, limit=5)
         return self.render(
             request,
             "today.html",
@@ -398,18 +403,16 @@ class _Web:
             },
         )
 
-    async def queue(self, request: Request) -> Response:
+    def queue(self, request: Request) -> Response:
         profile = self._profile(request)
-        entries = [
-            review.entry_for(e.item, e.score, 0, None, loaded=False)
-            for e in self.curator.queue(profile.name, limit=QUEUE_PAGE)
-        ]
+        # The rows show what the store hands over (no excerpt: the pane has the text).
+        entries = self.curator.queue(profile.name, limit=QUEUE_PAGE)
         chosen = None
         wanted = request.query_params.get("item")
         if wanted and wanted.isdigit():
             chosen = int(wanted)
         elif entries:
-            chosen = entries[0].id
+            chosen = entries[0].item.id
         pane = self._pane(profile, chosen) if chosen is not None else None
         return self.render(
             request,
@@ -431,7 +434,7 @@ class _Web:
             "max_chars": LINKEDIN_COMMENT_LIMIT,
         }
 
-    async def item(self, request: Request) -> Response:
+    def item(self, request: Request) -> Response:
         """The reading pane alone (for the script), or the queue page showing that item."""
         profile = self._profile(request)
         item_id = int(request.path_params["item_id"])
@@ -439,11 +442,11 @@ class _Web:
             return RedirectResponse(f"/p/{quote(profile.name, safe='')}/queue?item={item_id}", 303)
         return self.render(request, "pane.html", profile, self._pane(profile, item_id))
 
-    async def decide(self, request: Request) -> Response:
+    def decide(self, request: Request) -> Response:
         profile = self._profile(request)
         item_id = int(request.path_params["item_id"])
         action = request.path_params["action"]
-        form = await request.form()
+        form = request.state.form
         back = f"/p/{quote(profile.name, safe='')}/queue"
         if action == "approve":
             comment = str(form.get("comment") or "")
@@ -465,9 +468,9 @@ class _Web:
         message = review.describe(outcome, profile.timezone)
         return self.done(request, message, back, item=item_id)
 
-    async def undo(self, request: Request) -> Response:
+    def undo(self, request: Request) -> Response:
         profile = self._profile(request)
-        form = await request.form()
+        form = request.state.form
         raw = form.get("item_id")
         item_id = int(raw) if isinstance(raw, str) and raw.isdigit() else None
         undone = self.curator.undo_decision(profile.name, item_id=item_id)
@@ -476,7 +479,7 @@ class _Web:
         back = f"/p/{quote(profile.name, safe='')}/queue?item={undone.item_id}"
         return self.done(request, f"undone: #{undone.item_id}", back, item=undone.item_id)
 
-    async def digest_link(self, request: Request) -> Response:
+    def digest_link(self, request: Request) -> Response:
         """A digest's approve / reject / snooze link: GET confirms, POST acts, once."""
         secret = self.curator.settings.serve.token
         if not secret:
@@ -511,7 +514,7 @@ class _Web:
             context["state"] = "confirm"
         return self.render(request, "link.html", profile, context)
 
-    async def calendar(self, request: Request) -> Response:
+    def calendar(self, request: Request) -> Response:
         profile = self._profile(request)
         view = self.curator.calendar(profile.name, weeks=1)
         tz = planner.zone(profile.timezone)
@@ -542,14 +545,14 @@ class _Web:
             },
         )
 
-    async def slot_action(self, request: Request) -> Response:
+    def slot_action(self, request: Request) -> Response:
         profile = self._profile(request)
         slot_id = request.path_params["slot_id"]
         action = request.path_params["action"]
         slot = self.curator.get_slot(slot_id)
         if slot.profile != profile.name:
             raise NotFound("slot", slot_id)
-        form = await request.form()
+        form = request.state.form
         if action == "comment":
             slot = self.curator.comment_slot(slot_id, str(form.get("comment") or ""))
         elif action == "pin":
@@ -566,7 +569,7 @@ class _Web:
         back = f"/p/{quote(profile.name, safe='')}/calendar#slot-{slot.id}"
         return self.done(request, f"{action}: {slot.status.value}", back)
 
-    async def feeds(self, request: Request) -> Response:
+    def feeds(self, request: Request) -> Response:
         profile = self._profile(request)
         paused = {s.url for s in self.curator.settings.feeds if s.paused}
         return self.render(
@@ -576,7 +579,7 @@ class _Web:
             {"page": "feeds", "feeds": self.curator.feeds(), "paused": paused},
         )
 
-    async def export_opml(self, request: Request) -> Response:
+    def export_opml(self, request: Request) -> Response:
         self._profile(request)
         return Response(
             self.curator.export_opml(),
@@ -584,16 +587,16 @@ class _Web:
             headers={"Content-Disposition": 'attachment; filename="curator-feeds.opml"'},
         )
 
-    async def feed_action(self, request: Request) -> Response:
+    def feed_action(self, request: Request) -> Response:
         profile = self._profile(request)
         action = request.path_params["action"]
-        form = await request.form()
+        form = request.state.form
         back = f"/p/{quote(profile.name, safe='')}/feeds"
         if action == "import":
             upload = form.get("opml")
             if not isinstance(upload, UploadFile):
                 raise InvalidAction("choose an OPML file to import")
-            data = await upload.read()
+            data = upload.file.read()
             added, known = self.curator.import_opml(data, source=upload.filename or "OPML")
             return self.done(request, f"{len(added)} added, {len(known)} already followed", back)
         key = str(form.get("url") or "").strip()

@@ -87,8 +87,13 @@
     li.hidden = true;
     li.removeAttribute("aria-current");
     show(next);
+    var reload = !next;  // the page's rows are all decided: fetch the next ones
     post("/p/" + profile + "/queue/" + id + "/" + action, body || new FormData()).then(
-      function (data) { decided.push(li); say(data.message); },
+      function (data) {
+        decided.push(li);
+        say(data.message);
+        if (reload) window.location.assign(window.location.pathname);
+      },
       function (error) { li.hidden = false; show(li); say(error.message, true); });
   }
   function undo() {
