@@ -215,7 +215,10 @@ def test_the_daily_loop_by_keyboard_reaches_the_calendar_and_the_ics(
     page.wait_for_function(
         "c => document.querySelector('#pane article')?.dataset.item !== c", arg=chosen
     )
-    settle(lambda: c.review_item("claire", int(chosen))[1] is not None, "the approval")
+    settle(
+        lambda: any(s.item_id == int(chosen) for s in c.calendar("claire").slots),
+        "the approval to be planned",
+    )
 
     page.goto(f"{served.base}/p/claire/calendar")
     slot = page.locator("article.slot", has_text=title).first

@@ -53,14 +53,50 @@
     return Array.prototype.filter.call(list.children, function (li) { return !li.hidden; });
   }
   function current() { return list.querySelector("li[aria-current=true]"); }
+  var pane = document.getElementById("pane");
+  var panes = {};  // item id -> the pane's HTML, fetched ahead for the rows next to the current one
+  function paneUrl(li) { return "/p/" + profile + "/queue/" + li.dataset.id; }
+  function prefetch(li) {
+    if (!li || panes[li.dataset.id]) return;
+    var id = li.dataset.id;
+    var promise = fetch(paneUrl(li), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (answer) { if (!answer.ok) throw new Error(answer.statusText); return answer.text(); })
+      .then(function (html) { promise.ready = html; return html; })
+      .catch(function () { if (panes[id] === promise) delete panes[id]; return null; });
+    panes[id] = promise;
+  }
+  function neighbours(li) {
+    var all = rows(), at = all.indexOf(li);
+    prefetch(all[at + 1]);
+    prefetch(all[at + 2]);
+    prefetch(all[at - 1]);
+  }
+  // The next item shows at once from what was fetched ahead (issue 14: a key to the next item
+  // within 100 ms); htmx loads it when it was not.
   function show(li) {
     var was = current();
     if (was) was.removeAttribute("aria-current");
-    if (!li) { document.getElementById("pane").textContent = ""; return; }
+    if (!li) { pane.textContent = ""; return; }
     li.setAttribute("aria-current", "true");
     li.scrollIntoView({ block: "nearest" });
-    htmx.ajax("GET", "/p/" + profile + "/queue/" + li.dataset.id, { target: "#pane", swap: "innerHTML" });
+    var ahead = panes[li.dataset.id];
+    var fallback = function () { htmx.ajax("GET", paneUrl(li), { target: "#pane", swap: "innerHTML" }); };
+    if (ahead && ahead.ready) {
+      pane.innerHTML = ahead.ready;
+      countAll(pane);
+    } else if (ahead) {
+      ahead.then(function (html) {
+        if (current() !== li) return;
+        if (html === null) { fallback(); return; }
+        pane.innerHTML = html;
+        countAll(pane);
+      });
+    } else {
+      fallback();
+    }
+    neighbours(li);
   }
+
   function move(step) {
     var all = rows(), at = all.indexOf(current());
     var next = all[Math.min(Math.max(at + step, 0), all.length - 1)];
@@ -85,6 +121,7 @@
     var id = li.dataset.id, all = rows(), at = all.indexOf(li);
     var next = all[at + 1] || all[at - 1] || null;
     li.hidden = true;
+    delete panes[id];
     li.removeAttribute("aria-current");
     show(next);
     var reload = !next;  // the page's rows are all decided: fetch the next ones
@@ -102,7 +139,7 @@
     var body = new FormData();
     body.append("item_id", li.dataset.id);
     post("/p/" + profile + "/queue/undo", body).then(
-      function (data) { li.hidden = false; show(li); say(data.message); },
+      function (data) { delete panes[li.dataset.id]; li.hidden = false; show(li); say(data.message); },
       function (error) { decided.push(li); say(error.message, true); });
   }
   function open(boxId, fieldSelector) {
@@ -113,7 +150,9 @@
     if (field) { field.focus(); if (field.select) field.select(); }
   }
 
-  document.getElementById("pane").addEventListener("submit", function (event) {
+  if (current()) neighbours(current());
+
+  pane.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.classList.contains("decide")) return;
     event.preventDefault();
