@@ -756,9 +756,20 @@ class _Reader:
         )
 
     def serve(self, node: _Node) -> ServeSettings:
-        fields = self.mapping(node, ("host", "port", "token", "digest_catchup_hours"))
+        fields = self.mapping(node, ("host", "port", "token", "digest_catchup_hours", "public_url"))
         d = ServeSettings()
+        public_url = self.optional(fields, "public_url", self.string, None)
+        if public_url is not None:
+            where = fields["public_url"]
+            if not re.match(r"https?://[^/\s]+", public_url):
+                raise where.error(
+                    f"expected the workspace's address, like https://curator.example.org, "
+                    f"got {public_url!r}"
+                )
+            if "token" not in fields:
+                raise where.error("needs serve.token: the digest links are signed with it")
         return ServeSettings(
+            public_url=public_url,
             host=self.optional(fields, "host", self.string, d.host),
             port=self.optional(
                 fields, "port", lambda n: self.integer(n, minimum=1, maximum=MAX_PORT), d.port

@@ -12,23 +12,29 @@ import json
 import logging
 import multiprocessing
 import signal
-import sys
+import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
+import uvicorn
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp
 
 from curator.app import Curator
 from curator.errors import CuratorError
@@ -61,25 +67,19 @@ class ServiceOptions:
     isolate_jobs: bool = False
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that went away mid-request (a calendar app closing its connection) is
-        normal, not a fault: one debug line instead of socketserver's traceback on stderr
-        (issue 13). Anything else is a bug and keeps its traceback, in the log."""
-        error = sys.exc_info()[1]
-        if isinstance(error, ConnectionError | TimeoutError):
-            log.debug("http: %s from %s: %s", type(error).__name__, client_address[0], error)
-            return
-        log.exception("http: request from %s failed", client_address[0])
+#: Builds the ASGI app the service serves from the service's own routes (/healthz, calendars):
+#: `curator serve` passes the web workspace's `create_app` (issue 14); tests may pass nothing.
+WebFactory = Callable[[Sequence[BaseRoute]], ASGIApp]
 
 
 class Service:
     """Scheduler + HTTP endpoint + single-instance lock around one facade."""
 
-    def __init__(self, app: Curator, options: ServiceOptions) -> None:
+    def __init__(
+        self, app: Curator, options: ServiceOptions, *, web: WebFactory | None = None
+    ) -> None:
         self.app = app
+        self._web = web
         self.options = options
         self._stopped = threading.Event()
         self._lock = ServiceLock(app.db)
@@ -89,7 +89,9 @@ class Service:
             timezone="UTC",
         )
         self._scheduler.add_listener(self._on_skipped, EVENT_JOB_MAX_INSTANCES)
-        self._http: ThreadingHTTPServer | None = None
+        self._http: uvicorn.Server | None = None
+        self._socket: socket.socket | None = None
+        self._http_thread: threading.Thread | None = None
         self.public_without_token = not is_loopback(options.host) and not app.settings.serve.token
         self._refuse_calendars = self.public_without_token and not options.allow_public_calendars
 
@@ -111,9 +113,9 @@ class Service:
 
     @property
     def address(self) -> str:
-        if self._http is None:
+        if self._socket is None:
             return ""
-        host, port = self._http.server_address[:2]
+        host, port = self._socket.getsockname()[:2]
         return f"http://{host!s}:{port}"
 
     def stop(self) -> None:
@@ -124,9 +126,11 @@ class Service:
         self.app.request_stop()
         started = time.monotonic()
         self._scheduler.shutdown(wait=True)
-        if self._http is not None:
-            self._http.shutdown()
-            self._http.server_close()
+        if self._http is not None and self._http_thread is not None:
+            self._http.should_exit = True
+            self._http_thread.join(STOP_TIMEOUT_SECONDS)
+        if self._socket is not None:
+            self._socket.close()
         self._lock.__exit__(None, None, None)
         log.info(
             "%s",
@@ -258,36 +262,51 @@ class Service:
 
     # --- HTTP ----------------------------------------------------------------------------
 
+    def routes(self) -> list[BaseRoute]:
+        """/healthz and the calendars, answered by `handle_get`."""
+
+        async def answer(request: Request) -> Response:
+            path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            headers = {k.lower(): v for k, v in request.headers.items()}
+            status, extra, body = await run_in_threadpool(self.handle_get, path, headers)
+            return Response(body, status, headers=extra)
+
+        methods = ["GET", "HEAD"]
+        return [
+            Route("/healthz", answer, methods=methods),
+            Route("/calendar/{name:path}", answer, methods=methods),
+        ]
+
     def _start_http(self) -> None:
-        service = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                self._answer(send_body=True)
-
-            def do_HEAD(self) -> None:
-                self._answer(send_body=False)
-
-            def _answer(self, *, send_body: bool) -> None:
-                status, headers, body = service.handle_get(
-                    self.path, {k.lower(): v for k, v in self.headers.items()}
-                )
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                if status != 304:  # RFC 9110 15.4.5: a 304 carries no Content-Length of its own
-                    self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if send_body and status != 304:
-                    self.wfile.write(body)
-
-            def log_message(self, format: str, *args: object) -> None:
-                log.debug("http %s", format % args)
-
-        self._http = _Server((self.options.host, self.options.port), Handler)
-        threading.Thread(target=self._http.serve_forever, name="curator-http", daemon=True).start()
+        """uvicorn in a thread of its own over the web workspace (or the service's routes
+        alone). The socket is bound here, so a port in use fails `start` at once and port 0
+        is known before anything is announced."""
+        asgi: ASGIApp = (
+            self._web(self.routes()) if self._web is not None else Starlette(routes=self.routes())
+        )
+        family = socket.AF_INET6 if ":" in self.options.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.options.host.strip("[]"), self.options.port))
+            sock.listen(128)
+        except BaseException:
+            sock.close()
+            raise
+        self._socket = sock
+        config = uvicorn.Config(
+            asgi,
+            log_config=None,  # keep curator's logging; uvicorn's own lines go to its loggers
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=int(STOP_TIMEOUT_SECONDS // 2),
+        )
+        self._http = uvicorn.Server(config)
+        server = self._http
+        self._http_thread = threading.Thread(
+            target=lambda: server.run(sockets=[sock]), name="curator-http", daemon=True
+        )
+        self._http_thread.start()
 
     def handle_get(
         self, raw_path: str, headers: dict[str, str]

@@ -386,3 +386,5 @@ class ServeSettings:
     port: int = 8421
     token: str | None = None  # optional secret in calendar URLs
     digest_catchup_hours: float = 6.0  # a digest missed while down is sent if within this window
+    # Where users reach the web workspace (issue 14): digest items then link into it.
+    public_url: str | None = None

@@ -107,6 +107,9 @@ def test_demo_suggestions_spell_the_program_as_it_was_started(argv0: str, progra
     assert len(commands) >= 4
     assert all(c.startswith(f"{program} --config curator-demo/feeds.yaml ") for c in commands)
     assert any(c.endswith(" review --profile claire") for c in commands)
+    # it ends with the one command that opens the result in the browser (issue 14)
+    assert commands[-1] == f"{program} --config curator-demo/feeds.yaml serve --open"
+    assert lines[-1].strip() == commands[-1]
 
 
 def test_an_already_decided_item_names_the_decision_time_in_the_profiles_zone() -> None:

@@ -223,6 +223,7 @@ class DigestUseCases(ResultsUseCases):
             build_digest,
             slot_window,
         )
+        from curator.outputs.links import digest_links
 
         start, end = slot_window(p, d)
         with self.db.reading() as session:
@@ -249,6 +250,7 @@ class DigestUseCases(ResultsUseCases):
             since=since,
             exclude_ids=[i for digest in before for i in digest.item_ids],
             now=now,
+            links=digest_links(self.settings.serve, p.name, now),
         )
         # The first digest of each week carries the week in review (issue 15).
         monday = d - timedelta(days=d.weekday())

@@ -59,4 +59,6 @@ def explore_lines(config: Path, argv0: str) -> list[str]:
         "The sample feeds were served only while the demo ran, so `fetch` now reports each",
         "feed as unreachable. Open the .eml files with a mail client; import the .ics files",
         "into a calendar.",
+        "Open it in the browser (triage, comment and plan; Ctrl-C stops it):",
+        f"  {base} serve --open",
     ]

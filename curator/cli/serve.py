@@ -36,15 +36,24 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Serve calendars on a non-loopback address even without serve.token.",
 )
+@click.option("--open", "open_browser", is_flag=True, help="Open the web workspace in a browser.")
 @pass_app
 def serve(
-    app: Curator, host: str | None, port: int | None, tick: float, allow_public_calendars: bool
+    app: Curator,
+    host: str | None,
+    port: int | None,
+    tick: float,
+    allow_public_calendars: bool,
+    open_browser: bool,
 ) -> None:
-    """Run the service: fetch, score and plan on time, send digests, serve calendars.
+    """Run the service: fetch, score and plan on time, send digests, serve calendars and the
+    web workspace.
 
     Stops cleanly on SIGTERM or Ctrl-C. Only one service may run per database.
     """
+    from curator.outputs.ics_http import is_loopback
     from curator.scheduler import Service, ServiceOptions
+    from curator.web.app import create_app
 
     state = click.get_current_context().find_object(CliState)
     _log_jobs(state.verbosity if state else 0)
@@ -55,7 +64,17 @@ def serve(
         allow_public_calendars=allow_public_calendars,
         isolate_jobs=hasattr(os, "fork"),
     )
-    service = Service(app, options)
+    # Beyond loopback every page asks for serve.token first (issue 14); without a token the
+    # pages are not served there at all, only /healthz and (with the flag) the calendars.
+    public = not is_loopback(options.host)
+    token = app.settings.serve.token
+    service = Service(
+        app,
+        options,
+        web=None
+        if public and not token
+        else lambda routes: create_app(app, routes=routes, require_login=public),
+    )
     if service.public_without_token:
         if allow_public_calendars:
             warning = (
@@ -69,11 +88,21 @@ def serve(
                 "--allow-public-calendars"
             )
         click.echo(f"curator serve: warning: {warning}", err=True)
-    service.run_until_signalled(
-        on_started=lambda: click.echo(
-            f"curator serve: {app.db.display_url}, listening on {service.address}", err=True
+    if public and not token:
+        click.echo(
+            f"curator serve: warning: the web workspace is not served on {options.host} "
+            "without serve.token (it would be open to anyone who can reach it)",
+            err=True,
         )
-    )
+
+    def started() -> None:
+        click.echo(f"curator serve: {app.db.display_url}, listening on {service.address}", err=True)
+        if open_browser:
+            import webbrowser
+
+            webbrowser.open(service.address.replace("://0.0.0.0:", "://127.0.0.1:") + "/")
+
+    service.run_until_signalled(on_started=started)
 
 
 def _log_jobs(verbosity: int) -> None:

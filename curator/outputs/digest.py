@@ -29,7 +29,7 @@ import functools
 import hashlib
 import html
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from email.headerregistry import Address
@@ -85,6 +85,9 @@ class Entry:
     reasons: tuple[str, ...]
     excerpt: str
     score: float
+    # (action, url): approve / reject / snooze / open in the web workspace, when
+    # serve.public_url is set (issue 14; curator.outputs.links)
+    links: tuple[tuple[str, str], ...] = ()
 
 
 class SlotAlert(enum.StrEnum):
@@ -257,6 +260,7 @@ def build_digest(
     since: datetime | None = None,
     exclude_ids: Iterable[int] = (),
     now: datetime | None = None,
+    links: Callable[[int], tuple[tuple[str, str], ...]] | None = None,
 ) -> DigestContent:
     """Decide the content of one profile's digest for one local date.
 
@@ -278,6 +282,8 @@ def build_digest(
     start, end = slot_window(profile, day)
     from_ = now or start
     reading = tuple(_entry(c) for c in shown)
+    if links is not None:
+        reading = tuple(replace(e, links=links(e.item_id)) for e in reading)
     upcoming = [s for s in slots if s.starts_at >= from_]
     todo = _todo(upcoming, items, reading)
     following = next(
@@ -424,6 +430,10 @@ _STRINGS = {
     "slot_at": N_("{when}"),
     "would_fill": N_("Would fill it"),
     "share": N_("Share on LinkedIn"),
+    "approve": N_("Approve"),
+    "reject": N_("Reject"),
+    "snooze": N_("Snooze"),
+    "open": N_("Open in curator"),
     "next_slot": N_("Next slot"),
     "no_next_slot": N_("No slot planned: approve items in your queue to fill the calendar."),
     "no_new": N_("Nothing new above your quality floor."),
@@ -612,6 +622,8 @@ def render_text(content: DigestContent) -> str:
             out.append(f"  {e.excerpt}")
         if e.url:
             out.append(f"  <{e.url}>")
+        for action, url in e.links:
+            out.append(f"  {s[action]}{s['colon']}<{url}>")
         out.append("")
     if content.more:
         out += [s["more"].format(n=content.more), ""]

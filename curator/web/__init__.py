@@ -1,0 +1,1 @@
+"""The browser app (issue 14): routes, templates and vendored static assets over the facade."""

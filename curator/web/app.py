@@ -1,0 +1,608 @@
+"""The web workspace (issue 14): one function builds the Starlette app over a `Curator`.
+
+Every page and action calls the facade, as the CLI does; nothing here reaches storage. The shape
+follows Datasette's `app()` and reader's Flask app: one route list, NotFound as a 404, every
+POST answered with a 303 back to a page (or, for the keyboard script, a short JSON answer).
+
+Security (issue 14 §Security): a session cookie (HttpOnly, SameSite=Strict) holds the CSRF token
+and, when the service listens beyond loopback, the login; every unsafe request needs that token
+and must not come from another site (Sec-Fetch-Site, Origin); every answer carries a strict
+Content-Security-Policy (no inline script, nothing from another origin). Feed text is only ever
+rendered as escaped text, and links only when they are http(s).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from curator import plan as planner
+from curator import review
+from curator.errors import CuratorError, InvalidAction, NotFound
+from curator.i18n import language as i18n_language
+from curator.i18n import translations
+from curator.outputs import links
+from curator.outputs.share import paste_block, share_url
+from curator.outputs.words import (
+    is_web_url,
+    profile_language,
+)
+from curator.types import Profile, Slot, SlotKind, SlotStatus, is_pending
+
+if TYPE_CHECKING:
+    from curator.app import Curator
+
+HERE = Path(__file__).resolve().parent
+QUEUE_PAGE = 60  # rows the queue page lists; it reloads for more once they are decided
+LINKEDIN_COMMENT_LIMIT = 1250  # characters LinkedIn accepts in a comment
+SNOOZE_DAYS = 3  # the date picker's default, as `curator review`'s "+3d"
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    # Digest-link tokens never leak to another site; "no-referrer" would make browsers send
+    # `Origin: null` on our own form posts, which the same-site check refuses.
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+# Open without a login: the calendars and /healthz have their own rules, and a digest link's
+# signed token is its own authorisation for that one action (issue 14).
+_OPEN_PATHS = ("/login", "/static/", "/healthz", "/calendar/", "/favicon.ico", "/d/")
+
+View = Callable[[Request], Response]
+AsyncView = Callable[[Request], Awaitable[Response]]
+
+
+class SecurityHeaders:
+    """Adds the CSP and friends to every answer, static files and errors included."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def session_secret(token: str | None) -> str:
+    """The cookie signing key: derived from serve.token, so changing the token logs everyone
+    out; a fresh random one per start when there is no token (loopback only)."""
+    if not token:
+        return secrets.token_hex(32)
+    return hmac.new(token.encode(), b"curator web session", hashlib.sha256).hexdigest()
+
+
+def create_app(
+    curator: Curator,
+    *,
+    routes: Sequence[BaseRoute] = (),
+    require_login: bool = False,
+) -> Starlette:
+    """The web workspace over `curator`, with `routes` (the service's /healthz and calendars)
+    mounted beside it. `require_login`: every page asks for serve.token first (the service sets
+    it when it listens beyond loopback, where it refuses to start without a token)."""
+    token = curator.settings.serve.token
+    if require_login and not token:
+        raise InvalidAction("a login needs serve.token: set it in feeds.yaml")
+    web = _Web(curator, require_login=require_login, token=token)
+    app = Starlette(
+        routes=[*routes, *web.routes()],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(
+                SessionMiddleware,
+                secret_key=session_secret(token),
+                session_cookie="curator_session",
+                max_age=14 * 24 * 3600,
+                same_site="strict",
+            ),
+        ],
+        exception_handlers={NotFound: web.not_found, HTTPException: web.http_error},
+    )
+    return app
+
+
+def _language(profile: Profile | None) -> str:
+    return profile_language(profile) if profile is not None else "en"
+
+
+@functools.cache
+def _environment(language: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(language, "web"), newstyle=True)  # type: ignore[attr-defined]
+    words = i18n_language(language)
+
+    def day(moment: date) -> str:
+        return words.format_date(moment, "EEE dd MMM")  # "lun. 07 déc." / "Mon 07 Dec"
+
+    env.filters["day"] = day
+    env.filters["when"] = lambda moment: f"{day(moment)} {moment:%H:%M}"
+    env.filters["web_url"] = lambda url: url if url and is_web_url(url) else None
+    env.filters["share"] = lambda url: share_url(url) if url and is_web_url(url) else None
+    return env
+
+
+def _safe_next(value: object, fallback: str) -> str:
+    """A same-site path to go back to after a POST: never another host (open redirect)."""
+    if isinstance(value, str) and value.startswith("/") and not value.startswith("//"):
+        parts = urlsplit(value)
+        if not parts.scheme and not parts.netloc and "\\" not in value:
+            return value
+    return fallback
+
+
+def _wants_json(request: Request) -> bool:
+    return request.headers.get("x-requested-with") == "curator"
+
+
+class _Web:
+    def __init__(self, curator: Curator, *, require_login: bool, token: str | None) -> None:
+        self.curator = curator
+        self.require_login = require_login
+        self.token = token
+
+    def routes(self) -> list[BaseRoute]:
+        p = "/p/{profile}"
+        v = self.view
+        return [
+            Route("/", v(self.home)),
+            Route("/login", v(self.login), methods=["GET", "POST"]),
+            Route("/logout", v(self.logout), methods=["POST"]),
+            Route("/d/{token}", v(self.digest_link), methods=["GET", "POST"]),
+            Route(p, v(self.home)),
+            Route(f"{p}/today", v(self.today)),
+            Route(f"{p}/queue", v(self.queue)),
+            Route(f"{p}/queue/undo", v(self.undo), methods=["POST"]),
+            Route(f"{p}/queue/{{item_id:int}}", v(self.item)),
+            Route(f"{p}/queue/{{item_id:int}}/{{action}}", v(self.decide), methods=["POST"]),
+            Route(f"{p}/calendar", v(self.calendar)),
+            Route(f"{p}/slots/{{slot_id}}/{{action}}", v(self.slot_action), methods=["POST"]),
+            Route(f"{p}/feeds", v(self.feeds)),
+            Route(f"{p}/feeds/export.opml", v(self.export_opml)),
+            Route(f"{p}/feeds/{{action}}", v(self.feed_action), methods=["POST"]),
+            Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+        ]
+
+    # --- the guard every view goes through ------------------------------------------------
+
+    def view(self, handler: View) -> AsyncView:
+        """The checks every page and action goes through, then the handler in a worker thread:
+        facade calls block (SQLite, scoring), and the reading pane must not wait behind a
+        decision being saved."""
+
+        async def guarded(request: Request) -> Response:
+            session = request.session
+            if "csrf" not in session:
+                session["csrf"] = secrets.token_urlsafe(32)
+            request.state.form = None
+            if request.method not in ("GET", "HEAD"):
+                refusal = await self._refuse_unsafe(request)
+                if refusal is not None:
+                    return refusal
+                request.state.form = await request.form()
+            if (
+                self.require_login
+                and not session.get("logged_in")
+                and not request.url.path.startswith(_OPEN_PATHS)
+            ):
+                if request.method in ("GET", "HEAD"):
+                    return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
+                return Response("login required\n", 401, media_type="text/plain")
+            try:
+                return await run_in_threadpool(handler, request)
+            except NotFound:
+                raise
+            except CuratorError as e:
+                return self._failed(request, str(e))
+
+        return guarded
+
+    async def _refuse_unsafe(self, request: Request) -> Response | None:
+        """Cross-site requests and requests without this session's CSRF token are refused."""
+        site = request.headers.get("sec-fetch-site")
+        if site is not None and site not in ("same-origin", "none"):
+            return Response("cross-site request refused\n", 403, media_type="text/plain")
+        origin = request.headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
+            return Response("cross-origin request refused\n", 403, media_type="text/plain")
+        given = request.headers.get("x-csrf-token")
+        if given is None:
+            form = await request.form()
+            value = form.get("csrf")
+            given = value if isinstance(value, str) else None
+        expected = request.session.get("csrf", "")
+        if not given or not hmac.compare_digest(given.encode(), str(expected).encode()):
+            return Response(
+                "missing or wrong CSRF token: reload the page and try again\n",
+                403,
+                media_type="text/plain",
+            )
+        return None
+
+    def _failed(self, request: Request, message: str) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"error": message}, 409)
+        if request.method == "POST":
+            request.session["flash"] = message
+            request.session["flash_error"] = True
+            return RedirectResponse(self._back(request), 303)
+        return self.render(request, "error.html", None, {"message": message}, status=400)
+
+    def _back(self, request: Request) -> str:
+        fallback = request.url.path.rsplit("/", 2)[0] if "/p/" in request.url.path else "/"
+        referer = request.headers.get("referer")
+        return _safe_next(urlsplit(referer).path if referer else None, fallback)
+
+    async def not_found(self, request: Request, exc: Exception) -> Response:
+        return self.render(request, "error.html", None, {"message": str(exc)}, status=404)
+
+    async def http_error(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        message = "not found" if exc.status_code == 404 else str(exc.detail)
+        return self.render(
+            request, "error.html", None, {"message": message}, status=exc.status_code
+        )
+
+    # --- rendering --------------------------------------------------------------------------
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        profile: Profile | None,
+        context: dict[str, Any],
+        *,
+        status: int = 200,
+    ) -> HTMLResponse:
+        language = _language(profile)
+        session = request.scope.get("session")
+        flash = None
+        if session is not None and "flash" in session:
+            flash = (session.pop("flash"), session.pop("flash_error", False))
+        body = (
+            _environment(language)
+            .get_template(template)
+            .render(
+                request=request,
+                lang=language,
+                profile=profile,
+                profiles=[p.name for p in self.curator.settings.profiles],
+                csrf=session.get("csrf", "") if session is not None else "",
+                flash=flash,
+                logged_in=bool(session and session.get("logged_in")),
+                require_login=self.require_login,
+                local=lambda moment: (
+                    moment.astimezone(planner.zone(profile.timezone)) if profile else moment
+                ),
+                **context,
+            )
+        )
+        return HTMLResponse(body, status, headers={"Cache-Control": "no-store"})
+
+    def _profile(self, request: Request) -> Profile:
+        return self.curator.settings.profile(request.path_params["profile"])
+
+    def done(self, request: Request, message: str, where: str, **extra: Any) -> Response:
+        """A POST that succeeded: a JSON line for the keyboard script, else 303 back."""
+        if _wants_json(request):
+            return JSONResponse({"message": message, **extra})
+        request.session["flash"] = message
+        request.session["flash_error"] = False
+        return RedirectResponse(where, 303)
+
+    # --- login ----------------------------------------------------------------------------
+
+    def login(self, request: Request) -> Response:
+        target = _safe_next(request.query_params.get("next"), "/")
+        if request.method == "POST":
+            form = request.state.form
+            given = form.get("token")
+            if (
+                self.token
+                and isinstance(given, str)
+                and hmac.compare_digest(given.encode(), self.token.encode())
+            ):
+                request.session.clear()
+                request.session["logged_in"] = True
+                request.session["csrf"] = secrets.token_urlsafe(32)
+                return RedirectResponse(target, 303)
+            return self.render(
+                request, "login.html", None, {"next": target, "wrong": True}, status=401
+            )
+        return self.render(request, "login.html", None, {"next": target, "wrong": False})
+
+    def logout(self, request: Request) -> Response:
+        request.session.clear()
+        return RedirectResponse("/login" if self.require_login else "/", 303)
+
+    # --- pages ----------------------------------------------------------------------------
+
+    def home(self, request: Request) -> Response:
+        name = request.path_params.get("profile")
+        profiles = self.curator.settings.profiles
+        if name is None:
+            if not profiles:
+                raise NotFound("profile", "", "add one under `profiles:` in feeds.yaml")
+            name = profiles[0].name
+        profile = self.curator.settings.profile(name)
+        return RedirectResponse(f"/p/{quote(profile.name, safe='')}/today", 303)
+
+    def today(self, request: Request) -> Response:
+        profile = self._profile(request)
+        view = self.curator.calendar(profile.name, weeks=1)
+        now = view.now
+        upcoming = [s for s in view.slots if s.starts_at > now]
+        to_comment = [s for s in upcoming if planner.needs_comment(s)]
+        to_write = [
+            s for s in upcoming if s.kind is SlotKind.ORIGINAL and s.status is SlotStatus.PLANNED
+        ]
+        empty = [s for s in upcoming if s.status is SlotStatus.EMPTY]
+        live = [s for s in upcoming if s.status not in (SlotStatus.SKIPPED, SlotStatus.PUBLISHED)]
+        tz = planner.zone(profile.timezone)
+        week = planner.local_week(now, tz)
+        top = self.curator.queue(profile.name, limit=5)
+        return self.render(
+            request,
+            "today.html",
+            profile,
+            {
+                "page": "today",
+                "to_comment": to_comment,
+                "to_write": to_write,
+                "empty": empty,
+                "next_slot": live[0] if live else None,
+                "minutes": view.week_minutes.get(week, 0),
+                "budget": profile.schedule.weekly_minutes,
+                "items": view.items,
+                "top": top,
+            },
+        )
+
+    def queue(self, request: Request) -> Response:
+        profile = self._profile(request)
+        # The rows show what the store hands over (no excerpt: the pane has the text).
+        entries = self.curator.queue(profile.name, limit=QUEUE_PAGE)
+        chosen = None
+        wanted = request.query_params.get("item")
+        if wanted and wanted.isdigit():
+            chosen = int(wanted)
+        elif entries:
+            chosen = entries[0].item.id
+        pane = self._pane(profile, chosen) if chosen is not None else None
+        return self.render(
+            request,
+            "queue.html",
+            profile,
+            {"page": "queue", "entries": entries, "chosen": chosen, **(pane or {})},
+        )
+
+    def _pane(self, profile: Profile, item_id: int) -> dict[str, Any]:
+        entry, decision = self.curator.review_item(profile.name, item_id, starter=False)
+        tz = planner.zone(profile.timezone)
+        snooze = (self.curator.now().astimezone(tz) + timedelta(days=SNOOZE_DAYS)).date()
+        return {
+            "entry": entry,
+            "decision": decision,
+            "snooze_default": snooze.isoformat(),
+            "snooze_min": (snooze - timedelta(days=SNOOZE_DAYS - 1)).isoformat(),
+            "min_chars": profile.schedule.min_comment_chars,
+            "max_chars": LINKEDIN_COMMENT_LIMIT,
+        }
+
+    def item(self, request: Request) -> Response:
+        """The reading pane alone (for the script), or the queue page showing that item."""
+        profile = self._profile(request)
+        item_id = int(request.path_params["item_id"])
+        if request.headers.get("hx-request") != "true":
+            return RedirectResponse(f"/p/{quote(profile.name, safe='')}/queue?item={item_id}", 303)
+        return self.render(request, "pane.html", profile, self._pane(profile, item_id))
+
+    def decide(self, request: Request) -> Response:
+        profile = self._profile(request)
+        item_id = int(request.path_params["item_id"])
+        action = request.path_params["action"]
+        form = request.state.form
+        back = f"/p/{quote(profile.name, safe='')}/queue"
+        if action == "approve":
+            comment = str(form.get("comment") or "")
+            starter = str(form.get("starter") or "")
+            # The starter is a prompt for the user's own words, never something to post as is
+            # (as in `curator review`): sent back untouched, it approves with no comment.
+            if starter and " ".join(comment.split()) == " ".join(starter.split()):
+                comment = ""
+            outcome = self.curator.approve(profile.name, item_id, comment or None)
+        elif action in ("reject", "reason"):
+            reason = str(form.get("reason") or "").strip() or None
+            outcome = self.curator.reject(profile.name, item_id, reason)
+        elif action == "snooze":
+            until_text = str(form.get("until") or f"+{SNOOZE_DAYS}d")
+            until = review.parse_until(until_text, self.curator.now(), profile.timezone)
+            outcome = self.curator.snooze(profile.name, item_id, until)
+        else:
+            raise NotFound("action", action)
+        message = review.describe(outcome, profile.timezone)
+        return self.done(request, message, back, item=item_id)
+
+    def undo(self, request: Request) -> Response:
+        profile = self._profile(request)
+        form = request.state.form
+        raw = form.get("item_id")
+        item_id = int(raw) if isinstance(raw, str) and raw.isdigit() else None
+        undone = self.curator.undo_decision(profile.name, item_id=item_id)
+        if undone is None:
+            raise InvalidAction("nothing to undo")
+        back = f"/p/{quote(profile.name, safe='')}/queue?item={undone.item_id}"
+        return self.done(request, f"undone: #{undone.item_id}", back, item=undone.item_id)
+
+    def digest_link(self, request: Request) -> Response:
+        """A digest's approve / reject / snooze link: GET confirms, POST acts, once."""
+        secret = self.curator.settings.serve.token
+        if not secret:
+            raise NotFound("link", "", "serve.token is not set")
+        now = self.curator.now()
+        try:
+            link = links.read(secret, request.path_params["token"], now)
+        except InvalidAction as e:
+            return self.render(
+                request, "link.html", None, {"state": "invalid", "message": str(e)}, status=400
+            )
+        profile = self.curator.settings.profile(link.profile)
+        entry, decision = self.curator.review_item(profile.name, link.item_id, starter=False)
+        context: dict[str, Any] = {
+            "link": link,
+            "entry": entry,
+            "decision": decision,
+            "open_url": f"/p/{quote(profile.name, safe='')}/queue?item={link.item_id}",
+        }
+        if not is_pending(decision, now):
+            context["state"] = "already"
+        elif request.method == "POST":
+            if link.action == "approve":
+                outcome = self.curator.approve(profile.name, link.item_id)
+            elif link.action == "reject":
+                outcome = self.curator.reject(profile.name, link.item_id)
+            else:
+                until = review.parse_until(f"+{SNOOZE_DAYS}d", now, profile.timezone)
+                outcome = self.curator.snooze(profile.name, link.item_id, until)
+            context |= {"state": "done", "message": review.describe(outcome, profile.timezone)}
+        else:
+            context["state"] = "confirm"
+        return self.render(request, "link.html", profile, context)
+
+    def calendar(self, request: Request) -> Response:
+        profile = self._profile(request)
+        view = self.curator.calendar(profile.name, weeks=1)
+        tz = planner.zone(profile.timezone)
+        first = view.start.astimezone(tz).date()
+        days: list[tuple[date, list[Slot]]] = [(first + timedelta(days=i), []) for i in range(7)]
+        by_day = {d: slots for d, slots in days}
+        for slot in view.slots:
+            local_day = slot.starts_at.astimezone(tz).date()
+            if local_day in by_day:
+                by_day[local_day].append(slot)
+        paste = {
+            s.id: paste_block(s.comment, view.items[s.item_id].url)
+            for s in view.slots
+            if s.item_id is not None and s.item_id in view.items
+        }
+        return self.render(
+            request,
+            "calendar.html",
+            profile,
+            {
+                "page": "calendar",
+                "days": days,
+                "items": view.items,
+                "paste": paste,
+                "min_chars": profile.schedule.min_comment_chars,
+                "max_chars": LINKEDIN_COMMENT_LIMIT,
+                "now": view.now,
+            },
+        )
+
+    def slot_action(self, request: Request) -> Response:
+        profile = self._profile(request)
+        slot_id = request.path_params["slot_id"]
+        action = request.path_params["action"]
+        slot = self.curator.get_slot(slot_id)
+        if slot.profile != profile.name:
+            raise NotFound("slot", slot_id)
+        form = request.state.form
+        if action == "comment":
+            slot = self.curator.comment_slot(slot_id, str(form.get("comment") or ""))
+        elif action == "pin":
+            slot = self.curator.pin_slot(slot_id, pinned=True)
+        elif action == "unpin":
+            slot = self.curator.pin_slot(slot_id, pinned=False)
+        elif action == "skip":
+            slot = self.curator.skip_slot(slot_id)
+        elif action == "done":
+            url = str(form.get("url") or "").strip() or None
+            slot = self.curator.slot_done(slot_id, url=url)
+        else:
+            raise NotFound("action", action)
+        back = f"/p/{quote(profile.name, safe='')}/calendar#slot-{slot.id}"
+        return self.done(request, f"{action}: {slot.status.value}", back)
+
+    def feeds(self, request: Request) -> Response:
+        profile = self._profile(request)
+        paused = {s.url for s in self.curator.settings.feeds if s.paused}
+        return self.render(
+            request,
+            "feeds.html",
+            profile,
+            {"page": "feeds", "feeds": self.curator.feeds(), "paused": paused},
+        )
+
+    def export_opml(self, request: Request) -> Response:
+        self._profile(request)
+        return Response(
+            self.curator.export_opml(),
+            media_type="text/x-opml; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="curator-feeds.opml"'},
+        )
+
+    def feed_action(self, request: Request) -> Response:
+        profile = self._profile(request)
+        action = request.path_params["action"]
+        form = request.state.form
+        back = f"/p/{quote(profile.name, safe='')}/feeds"
+        if action == "import":
+            upload = form.get("opml")
+            if not isinstance(upload, UploadFile):
+                raise InvalidAction("choose an OPML file to import")
+            data = upload.file.read()
+            added, known = self.curator.import_opml(data, source=upload.filename or "OPML")
+            return self.done(request, f"{len(added)} added, {len(known)} already followed", back)
+        key = str(form.get("url") or "").strip()
+        if not key:
+            raise InvalidAction("give the address of a site or a feed")
+        if action == "add":
+            source = self.curator.add_feed(key)
+            message = f"following {source.url}"
+        elif action in ("pause", "resume"):
+            url, _changed = self.curator.pause_feed(key, paused=action == "pause")
+            message = f"{action}d: {url}"
+        elif action == "remove":
+            message = f"removed: {self.curator.remove_feed(key)}"
+        else:
+            raise NotFound("action", action)
+        return self.done(request, message, back)

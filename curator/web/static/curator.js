@@ -1,0 +1,200 @@
+/* curator's pages: character counts, copy buttons and the queue's keyboard (issue 14).
+   A static file, so the Content-Security-Policy can forbid every inline script. */
+(function () {
+  "use strict";
+  var csrf = document.body.dataset.csrf || "";
+  var statusLine = document.getElementById("status");
+
+  function say(message, isError) {
+    if (!statusLine) return;
+    statusLine.textContent = message;
+    statusLine.hidden = false;
+    statusLine.classList.toggle("error", !!isError);
+  }
+
+  function count(textarea) {
+    var out = textarea.form && textarea.form.querySelector("output.count");
+    if (!out) return;
+    var n = textarea.value.length, min = +textarea.dataset.min, max = +textarea.dataset.max;
+    out.textContent = (out.dataset.template || "{n}")
+      .replace("{n}", n).replace("{min}", min).replace("{max}", max);
+    out.classList.toggle("short", n < min);
+    out.classList.toggle("long", n > max);
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("textarea.counted")) count(event.target);
+  });
+  function countAll(root) {
+    root.querySelectorAll("textarea.counted").forEach(count);
+  }
+  countAll(document);
+  document.body.addEventListener("htmx:afterSwap", function (event) { countAll(event.target); });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("button.copy");
+    if (!button) return;
+    var text = button.dataset.copy;
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(text).then(
+        function () { say(button.dataset.done || "Copied."); },
+        function () { say("Copy refused by the browser.", true); });
+    }
+  });
+
+  var queue = document.querySelector(".queue");
+  if (!queue) return;
+  var profile = queue.dataset.profile;
+  var list = document.getElementById("entries");
+  var filter = document.getElementById("filter");
+  var decided = [];
+
+  function rows() {
+    return Array.prototype.filter.call(list.children, function (li) { return !li.hidden; });
+  }
+  function current() { return list.querySelector("li[aria-current=true]"); }
+  var pane = document.getElementById("pane");
+  var panes = {};  // item id -> the pane's HTML, fetched ahead for the rows next to the current one
+  function paneUrl(li) { return "/p/" + profile + "/queue/" + li.dataset.id; }
+  function prefetch(li) {
+    if (!li || panes[li.dataset.id]) return;
+    var id = li.dataset.id;
+    var promise = fetch(paneUrl(li), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (answer) { if (!answer.ok) throw new Error(answer.statusText); return answer.text(); })
+      .then(function (html) { promise.ready = html; return html; })
+      .catch(function () { if (panes[id] === promise) delete panes[id]; return null; });
+    panes[id] = promise;
+  }
+  function neighbours(li) {
+    var all = rows(), at = all.indexOf(li);
+    prefetch(all[at + 1]);
+    prefetch(all[at + 2]);
+    prefetch(all[at - 1]);
+  }
+  // The next item shows at once from what was fetched ahead (issue 14: a key to the next item
+  // within 100 ms); htmx loads it when it was not.
+  function show(li) {
+    var was = current();
+    if (was) was.removeAttribute("aria-current");
+    if (!li) { pane.textContent = ""; return; }
+    li.setAttribute("aria-current", "true");
+    li.scrollIntoView({ block: "nearest" });
+    var ahead = panes[li.dataset.id];
+    var fallback = function () { htmx.ajax("GET", paneUrl(li), { target: "#pane", swap: "innerHTML" }); };
+    if (ahead && ahead.ready) {
+      pane.innerHTML = ahead.ready;
+      countAll(pane);
+    } else if (ahead) {
+      ahead.then(function (html) {
+        if (current() !== li) return;
+        if (html === null) { fallback(); return; }
+        pane.innerHTML = html;
+        countAll(pane);
+      });
+    } else {
+      fallback();
+    }
+    neighbours(li);
+  }
+
+  function move(step) {
+    var all = rows(), at = all.indexOf(current());
+    var next = all[Math.min(Math.max(at + step, 0), all.length - 1)];
+    if (next && next !== current()) show(next);
+  }
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, "X-Requested-With": "curator" }
+    }).then(function (answer) {
+      return answer.json().then(function (data) {
+        if (!answer.ok) throw new Error(data.error || answer.statusText);
+        return data;
+      });
+    });
+  }
+  // The decision leaves the list at once and the next item shows while the server saves it;
+  // if it refuses, the page reloads on that item with the reason.
+  function decide(action, body) {
+    var li = current();
+    if (!li) return;
+    var id = li.dataset.id, all = rows(), at = all.indexOf(li);
+    var next = all[at + 1] || all[at - 1] || null;
+    li.hidden = true;
+    delete panes[id];
+    li.removeAttribute("aria-current");
+    show(next);
+    var reload = !next;  // the page's rows are all decided: fetch the next ones
+    post("/p/" + profile + "/queue/" + id + "/" + action, body || new FormData()).then(
+      function (data) {
+        decided.push(li);
+        say(data.message);
+        if (reload) window.location.assign(window.location.pathname);
+      },
+      function (error) { li.hidden = false; show(li); say(error.message, true); });
+  }
+  function undo() {
+    var li = decided.pop();
+    if (!li) { say("Nothing to undo.", true); return; }
+    var body = new FormData();
+    body.append("item_id", li.dataset.id);
+    post("/p/" + profile + "/queue/undo", body).then(
+      function (data) { delete panes[li.dataset.id]; li.hidden = false; show(li); say(data.message); },
+      function (error) { decided.push(li); say(error.message, true); });
+  }
+  function open(boxId, fieldSelector) {
+    var box = document.getElementById(boxId);
+    if (!box) return;
+    box.open = true;
+    var field = box.querySelector(fieldSelector);
+    if (field) { field.focus(); if (field.select) field.select(); }
+  }
+
+  if (current()) neighbours(current());
+
+  pane.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList.contains("decide")) return;
+    event.preventDefault();
+    decide(form.dataset.action, new FormData(form));
+  });
+  list.addEventListener("click", function (event) {
+    var li = event.target.closest("li");
+    if (!li) return;
+    event.preventDefault();
+    show(li);
+  }, true);
+  filter.addEventListener("input", function () {
+    var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+    Array.prototype.forEach.call(list.children, function (li) {
+      if (decided.indexOf(li) >= 0) return;
+      li.hidden = !words.every(function (w) { return li.dataset.search.indexOf(w) >= 0; });
+    });
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target, typing = /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+    if (typing) {
+      if (event.key === "Escape") { target.blur(); var box = target.closest("details"); if (box) box.open = false; }
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && target.form) {
+        event.preventDefault();
+        target.form.requestSubmit();
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    switch (event.key) {
+      case "j": case "ArrowDown": move(1); break;
+      case "k": case "ArrowUp": move(-1); break;
+      case "a": open("approve-box", "textarea"); break;
+      case "x": decide("reject"); break;
+      case "r": open("reject-box", "input[name=reason]"); break;
+      case "s": open("snooze-box", "input[name=until]"); break;
+      case "u": undo(); break;
+      case "o": var link = document.getElementById("open-original"); if (link) link.click(); break;
+      case "/": filter.focus(); break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+})();

@@ -1,0 +1,470 @@
+"""The web workspace (issue 14) in-process through Starlette's test client, over a real
+migrated SQLite file, plus one real-socket smoke test through `curator serve`'s Service."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from starlette.testclient import TestClient
+
+from curator.app import Curator
+from curator.config import load_settings
+from curator.errors import InvalidAction
+from curator.scheduler import Service, ServiceOptions
+from curator.store.models import FeedRow, ItemRow, ScoreRow
+from curator.types import DecisionKind, SlotStatus
+from curator.web.app import create_app
+from tests.support.review import CONFIG, NOW, SECOND_PROFILE, ReviewWorld, make_world
+
+BASE = "http://127.0.0.1:8421"
+EVIL_TITLE = "<script>alert('title')</script>Recrutement data"
+EVIL_BODY = (
+    "Recrutement des data engineers <img src=x onerror=alert('body')> "
+    "<a href=\"javascript:alert('link')\">clic</a> et développeurs."
+)
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> ReviewWorld:
+    return make_world(tmp_path)
+
+
+@pytest.fixture
+def curator(world: ReviewWorld) -> Iterator[Curator]:
+    app = world.open()
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def client(curator: Curator) -> TestClient:
+    return TestClient(create_app(curator), base_url=BASE)
+
+
+def csrf_of(client: TestClient, path: str = "/p/claire/queue") -> str:
+    page = client.get(path)
+    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert match, page.text
+    return match.group(1)
+
+
+@pytest.mark.parametrize("page", ["today", "queue", "calendar", "feeds"])
+def test_each_page_renders_with_a_strict_content_security_policy(
+    client: TestClient, page: str
+) -> None:
+    answer = client.get(f"/p/claire/{page}")
+    assert answer.status_code == 200
+    policy = answer.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "default-src 'none'" in policy
+    assert "unsafe-inline" not in policy and "http" not in policy
+    assert answer.headers["x-frame-options"] == "DENY"
+    # No inline script at all: every <script> loads a static file of this origin.
+    scripts = re.findall(r"<script([^>]*)>(.*?)</script>", answer.text, re.S)
+    assert scripts and all('src="/static/' in attrs and not body for attrs, body in scripts)
+    assert not re.search(r"<[^>]*\son[a-z]+=", answer.text, re.I), "no inline event handler"
+
+
+def test_root_goes_to_the_first_profile_today_and_unknown_profiles_are_404(
+    client: TestClient,
+) -> None:
+    answer = client.get("/", follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/p/claire/today"
+    missing = client.get("/p/nobody/today")
+    assert missing.status_code == 404 and "nobody" in missing.text
+    assert client.get("/p/claire/queue/999999", headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_queue_lists_the_ranked_items_and_the_pane_prefills_the_starter(
+    client: TestClient, world: ReviewWorld
+) -> None:
+    page = client.get("/p/claire/queue").text
+    titles = re.findall(r'<span class="title">([^<]+)</span>', page)
+    assert titles[0] == "Le recrutement des data engineers en 2026"
+    assert titles.index("Le recrutement des data engineers en 2026") < titles.index(
+        "Entretiens techniques : les écueils"
+    )
+    pane = client.get(f"/p/claire/queue/{world.ids[1]}", headers={"HX-Request": "true"}).text
+    assert "Salaires des développeurs" in pane
+    textarea = re.search(r'<textarea id="comment-\d+" name="comment"[^>]*>([^<]*)</textarea>', pane)
+    assert textarea and textarea.group(1).strip(), "the comment editor holds the starter"
+    assert 'data-min="20"' in pane and 'data-max="1250"' in pane
+
+
+def test_approving_in_the_browser_is_the_facade_decision_the_cli_and_calendar_see(
+    client: TestClient, curator: Curator, world: ReviewWorld
+) -> None:
+    token = csrf_of(client)
+    comment = "Un point de vue utile sur le recrutement data avec des chiffres à l’appui."
+    answer = client.post(
+        f"/p/claire/queue/{world.ids[0]}/approve",
+        data={"csrf": token, "comment": comment, "starter": "x"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303 and answer.headers["location"] == "/p/claire/queue"
+    _entry, decision = curator.review_item("claire", world.ids[0], starter=False)
+    assert decision is not None and decision.kind is DecisionKind.APPROVE
+    assert decision.comment == comment
+    assert world.ids[0] not in [e.item.id for e in curator.queue("claire")]
+    slots = [s for s in curator.calendar("claire").slots if s.item_id == world.ids[0]]
+    assert slots and slots[0].status is SlotStatus.READY
+    assert comment.encode() in curator.calendar_ics("claire").replace(b"\r\n ", b"")
+    # the flash message says where it went, on the page the 303 leads to
+    assert "approved #" in client.get("/p/claire/queue").text
+
+
+def test_the_untouched_starter_approves_without_a_comment(
+    client: TestClient, curator: Curator, world: ReviewWorld
+) -> None:
+    token = csrf_of(client)
+    starter = "Ce que j'en retiens :"
+    client.post(
+        f"/p/claire/queue/{world.ids[1]}/approve",
+        data={"csrf": token, "comment": f"  {starter} ", "starter": starter},
+    )
+    _entry, decision = curator.review_item("claire", world.ids[1], starter=False)
+    assert decision is not None and decision.kind is DecisionKind.APPROVE
+    assert not decision.comment
+
+
+def test_keyboard_actions_answer_json_reject_snooze_and_undo(
+    client: TestClient, curator: Curator, world: ReviewWorld
+) -> None:
+    token = csrf_of(client)
+    headers = {"X-CSRF-Token": token, "X-Requested-With": "curator"}
+    rejected = client.post(f"/p/claire/queue/{world.ids[2]}/reject", headers=headers)
+    assert rejected.status_code == 200 and rejected.json()["item"] == world.ids[2]
+    until = (NOW + timedelta(days=4)).date().isoformat()
+    snoozed = client.post(
+        f"/p/claire/queue/{world.ids[3]}/snooze", headers=headers, data={"until": until}
+    )
+    assert snoozed.status_code == 200, snoozed.text
+    assert curator.review_item("claire", world.ids[3])[1].kind is DecisionKind.SNOOZE  # type: ignore[union-attr]
+    again = client.post(f"/p/claire/queue/{world.ids[2]}/reject", headers=headers)
+    assert again.status_code == 409 and "already" in again.json()["error"]
+    past = client.post(
+        f"/p/claire/queue/{world.ids[4]}/snooze", headers=headers, data={"until": "2001-01-01"}
+    )
+    assert past.status_code == 409 and past.json()["error"]
+    undone = client.post("/p/claire/queue/undo", headers=headers, data={"item_id": world.ids[3]})
+    assert undone.status_code == 200 and undone.json()["item"] == world.ids[3]
+    assert curator.review_item("claire", world.ids[3])[1] is None
+
+
+def test_unsafe_requests_need_the_session_csrf_token_and_the_same_site(
+    client: TestClient, curator: Curator, world: ReviewWorld
+) -> None:
+    token = csrf_of(client)
+    url = f"/p/claire/queue/{world.ids[0]}/reject"
+    refused = [
+        client.post(url),  # no token
+        client.post(url, data={"csrf": "forged"}),
+        client.post(url, headers={"X-CSRF-Token": "forged"}),
+        client.post(url, data={"csrf": token}, headers={"Sec-Fetch-Site": "cross-site"}),
+        client.post(url, data={"csrf": token}, headers={"Origin": "https://evil.example"}),
+    ]
+    assert [r.status_code for r in refused] == [403] * 5
+    # another browser (no session cookie) with a token copied from this page is refused too
+    stranger = TestClient(create_app(curator), base_url=BASE)
+    assert stranger.post(url, data={"csrf": token}).status_code == 403
+    assert curator.review_item("claire", world.ids[0])[1] is None, "nothing was decided"
+    ok = client.post(
+        url,
+        data={"csrf": token},
+        headers={"Sec-Fetch-Site": "same-origin", "Origin": BASE},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+
+
+def test_feed_content_never_carries_script(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    app = world.open()
+    with app.db.session() as session:
+        feed = session.get(FeedRow, app.feeds()[0].id)
+        assert feed is not None
+        digest = hashlib.sha256(EVIL_BODY.encode()).hexdigest()
+        row = ItemRow(
+            feed_id=feed.id,
+            identity=f"hash:{digest}",
+            url="javascript:alert('url')",
+            link="javascript:alert('url')",
+            title=EVIL_TITLE,
+            summary=EVIL_BODY,
+            content=EVIL_BODY,
+            language="fr",
+            published_at=NOW - timedelta(hours=1),
+            fetched_at=NOW - timedelta(hours=1),
+            content_hash=digest,
+        )
+        session.add(row)
+        session.flush()
+        session.add(
+            ScoreRow(
+                profile="claire",
+                item_id=row.id,
+                final=0.99,
+                relevance=0.99,
+                why=[["<b onmouseover=alert(1)>data</b>", 0.5]],
+                rank=1,
+                computed_at=NOW,
+            )
+        )
+        evil = row.id
+    client = TestClient(create_app(app), base_url=BASE)
+    pages = [
+        client.get("/p/claire/queue").text,
+        client.get(f"/p/claire/queue/{evil}", headers={"HX-Request": "true"}).text,
+        client.get("/p/claire/today").text,
+    ]
+    app.close()
+    for page in pages:
+        assert "<script>alert" not in page and "&lt;script&gt;" in page
+        assert "<img" not in page and "<b onmouseover" not in page
+        assert 'href="javascript:' not in page.lower()
+    assert "onerror=alert" in pages[1]  # shown as text, escaped, inert
+
+
+def test_slot_actions_comment_pin_skip_and_publish(
+    client: TestClient, curator: Curator, world: ReviewWorld
+) -> None:
+    token = csrf_of(client)
+    curator.approve("claire", world.ids[0])
+    slot = next(s for s in curator.calendar("claire").slots if s.item_id == world.ids[0])
+    assert slot.status is SlotStatus.PLANNED
+    grid = client.get("/p/claire/calendar").text
+    assert f'id="slot-{slot.id}"' in grid and "linkedin.com/sharing/share-offsite/?url=" in grid
+    base = f"/p/claire/slots/{slot.id}"
+    client.post(f"{base}/comment", data={"csrf": token, "comment": "Mon avis, en vingt mots."})
+    assert curator.get_slot(slot.id).status is SlotStatus.READY
+    assert 'data-copy="Mon avis, en vingt mots.' in client.get("/p/claire/calendar").text
+    client.post(f"{base}/pin", data={"csrf": token})
+    assert curator.get_slot(slot.id).pinned
+    client.post(f"{base}/done", data={"csrf": token})
+    assert curator.get_slot(slot.id).status is SlotStatus.PUBLISHED
+    refused = client.post(f"{base}/done", data={"csrf": token}, follow_redirects=False)
+    assert refused.status_code == 303  # back to the page, with the reason shown
+    assert "already" in client.get("/p/claire/calendar").text
+
+
+def test_feeds_pause_remove_and_opml_round_trip(
+    client: TestClient, curator: Curator, world: ReviewWorld
+) -> None:
+    token = csrf_of(client, "/p/claire/feeds")
+    url = "http://127.0.0.1:9/data.xml"
+    client.post("/p/claire/feeds/pause", data={"csrf": token, "url": url})
+    assert "paused: true" in world.config.read_text(encoding="utf-8")
+    assert "en pause" in client.get("/p/claire/feeds").text  # claire reads French
+    opml = client.get("/p/claire/feeds/export.opml")
+    assert opml.status_code == 200 and url in opml.text
+    client.post("/p/claire/feeds/remove", data={"csrf": token, "url": url})
+    assert url not in world.config.read_text(encoding="utf-8")
+    imported = client.post(
+        "/p/claire/feeds/import",
+        data={"csrf": token},
+        files={"opml": ("feeds.opml", opml.content, "text/x-opml")},
+        follow_redirects=True,
+    )
+    assert "1 added" in imported.text
+    assert url in world.config.read_text(encoding="utf-8")
+    unknown = client.post("/p/claire/feeds/pause", data={"csrf": token, "url": "nope"})
+    assert "nope" in unknown.text  # one line naming what is wrong, on the page
+
+
+def test_login_required_beyond_loopback(tmp_path: Path) -> None:
+    world = make_world(tmp_path, config=CONFIG + "serve: {token: s3cret}\n")
+    app = world.open()
+    try:
+        client = TestClient(create_app(app, require_login=True), base_url=BASE)
+        first = client.get("/p/claire/queue", follow_redirects=False)
+        assert first.status_code == 303 and first.headers["location"].startswith("/login")
+        token = csrf_of(client, "/login")
+        assert client.post("/p/claire/queue/undo", data={"csrf": token}).status_code == 401
+        wrong = client.post("/login", data={"csrf": token, "token": "guess"})
+        assert wrong.status_code == 401
+        ok = client.post(
+            "/login?next=/p/claire/queue",
+            data={"csrf": token, "token": "s3cret"},
+            follow_redirects=False,
+        )
+        assert ok.status_code == 303 and ok.headers["location"] == "/p/claire/queue"
+        cookie = ok.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        assert client.get("/p/claire/queue").status_code == 200
+        # A changed serve.token signs sessions with another key: the old cookie is worthless.
+        world.config.write_text(CONFIG + "serve: {token: other}\n", encoding="utf-8")
+        app.settings = load_settings(world.config)
+        moved = TestClient(create_app(app, require_login=True), base_url=BASE)
+        moved.cookies = client.cookies
+        assert moved.get("/p/claire/queue", follow_redirects=False).status_code == 303
+    finally:
+        app.close()
+
+
+def test_pages_speak_the_profile_language(tmp_path: Path) -> None:
+    world = make_world(tmp_path, config=CONFIG.replace("feeds:", SECOND_PROFILE + "feeds:", 1))
+    app = world.open()
+    try:
+        client = TestClient(create_app(app), base_url=BASE)
+        french = client.get("/p/claire/calendar").text
+        english = client.get("/p/marc/calendar").text
+    finally:
+        app.close()
+    assert '<html lang="fr">' in french and "Calendrier" in french
+    assert re.search(r"<h2>(lun\.|mar\.|mer\.|jeu\.|ven\.|sam\.|dim\.) \d\d ", french)
+    assert '<html lang="en">' in english and ">Calendar<" in english
+    assert re.search(r"<h2>(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d\d ", english)
+    assert "Calendrier" not in english
+
+
+def test_every_web_string_has_its_french_translation() -> None:
+    from babel.messages.pofile import read_po
+
+    locale = Path(__file__).resolve().parents[1] / "curator" / "locale"
+    with (locale / "fr" / "LC_MESSAGES" / "web.po").open("rb") as f:
+        catalog = read_po(f)
+    with (locale / "web.pot").open("rb") as f:
+        template = read_po(f)
+    wanted = {m.id for m in template if m.id}
+    assert wanted <= {m.id for m in catalog if m.id and m.string}, "run pybabel update"
+    mo = locale / "fr" / "LC_MESSAGES" / "web.mo"
+    assert mo.stat().st_mtime >= (locale / "fr" / "LC_MESSAGES" / "web.po").stat().st_mtime - 1
+
+
+def test_a_login_needs_a_token(curator: Curator) -> None:
+    with pytest.raises(InvalidAction, match=r"serve\.token"):
+        create_app(curator, require_login=True)
+
+
+@pytest.mark.slow
+def test_the_service_serves_pages_health_and_calendars_on_one_port(world: ReviewWorld) -> None:
+    app = world.open()
+    service = Service(
+        app,
+        ServiceOptions(port=0, tick_seconds=3600),
+        web=lambda routes: create_app(app, routes=routes),
+    )
+    service.start()
+    try:
+        with httpx.Client(base_url=service.address, timeout=10) as http:
+            today = http.get("/p/claire/today")
+            # the refresh at start re-plans: compare calendars once it is over
+            deadline = time.monotonic() + 120
+            while True:
+                health = http.get("/healthz")
+                if health.json()["jobs"].get("refresh", {}).get("last_run"):
+                    break
+                assert time.monotonic() < deadline, health.text
+                time.sleep(0.2)
+            ics = http.get("/calendar/claire.ics")
+            again = http.get("/calendar/claire.ics", headers={"If-None-Match": ics.headers["etag"]})
+    finally:
+        service.stop()
+        app.close()
+    assert today.status_code == 200 and "Trier la file" in today.text
+    assert health.headers["content-type"].startswith("application/json")
+    assert ics.status_code == 200 and ics.content.startswith(b"BEGIN:VCALENDAR")
+    assert again.status_code == 304 and again.content == b""
+
+
+PUBLIC = CONFIG + "serve: {token: s3cret, public_url: 'https://curator.example.org/'}\n"
+
+
+def _digest_links(app: Curator) -> dict[str, str]:
+    """The first digest item's links, from the dry-run digest text."""
+    (outcome,) = app.digest("claire", mode="dry-run").outcomes
+    assert outcome.text is not None
+    found = re.findall(
+        r"^  (Approuver|Rejeter|Reporter|Ouvrir dans curator)\W*<([^>]+)>", outcome.text, re.M
+    )
+    assert found, outcome.text
+    names = {"Approuver": "approve", "Rejeter": "reject", "Reporter": "snooze"}
+    links: dict[str, str] = {}
+    for label, url in found:
+        links.setdefault(names.get(label, "open"), url)
+    return links
+
+
+def test_digest_items_link_to_a_confirmation_that_acts_once(tmp_path: Path) -> None:
+    world = make_world(tmp_path, config=PUBLIC)
+    app = world.open()
+    try:
+        links = _digest_links(app)
+        assert set(links) == {"approve", "reject", "snooze", "open"}
+        assert all(u.startswith("https://curator.example.org/") for u in links.values())
+        item = int(links["open"].rsplit("=", 1)[1])
+        # the public address is where the user's browser goes; in-process it is this app
+        client = TestClient(create_app(app, require_login=True), base_url=BASE)
+        path = links["approve"].removeprefix("https://curator.example.org")
+        # a GET (a mail scanner following the link) changes nothing: it asks to confirm
+        for _ in range(2):
+            confirm = client.get(path)
+            assert confirm.status_code == 200 and '<form method="post"' in confirm.text
+        assert app.review_item("claire", item)[1] is None
+        token = re.search(r'name="csrf" value="([^"]+)"', confirm.text).group(1)  # type: ignore[union-attr]
+        assert client.post(path).status_code == 403  # a link's POST needs the page's token too
+        done = client.post(path, data={"csrf": token})
+        assert done.status_code == 200 and "approved #" in done.text
+        decision = app.review_item("claire", item)[1]
+        assert decision is not None and decision.kind is DecisionKind.APPROVE
+        # idempotent: the second click, and the other actions on that item, say it is done
+        again = client.post(path, data={"csrf": token})
+        assert (
+            again.status_code == 200
+            and "approve" in again.text
+            and '<form method="post" action="/d/' not in again.text
+        )
+        rejected = client.post(
+            links["reject"].removeprefix("https://curator.example.org"), data={"csrf": token}
+        )
+        assert app.review_item("claire", item)[1].kind is DecisionKind.APPROVE  # type: ignore[union-attr]
+        assert rejected.status_code == 200
+    finally:
+        app.close()
+
+
+def test_digest_links_expire_and_die_with_the_token(tmp_path: Path) -> None:
+    world = make_world(tmp_path, config=PUBLIC)
+    app = world.open()
+    links = _digest_links(app)
+    path = links["snooze"].removeprefix("https://curator.example.org")
+    app.close()
+    later = world.open(NOW + timedelta(days=8))
+    try:
+        expired = TestClient(create_app(later), base_url=BASE).get(path)
+        assert expired.status_code == 400 and "expired" in expired.text
+        assert TestClient(create_app(later), base_url=BASE).get(path + "x").status_code == 400
+    finally:
+        later.close()
+    world.config.write_text(PUBLIC.replace("s3cret", "changed"), encoding="utf-8")
+    moved = world.open()
+    try:
+        refused = TestClient(create_app(moved), base_url=BASE).get(path)
+        assert refused.status_code == 400 and "serve.token changed" in refused.text
+    finally:
+        moved.close()
+
+
+def test_without_public_url_the_digest_carries_no_action_link(curator: Curator) -> None:
+    (outcome,) = curator.digest("claire", mode="dry-run").outcomes
+    assert (
+        outcome.text is not None and "/d/" not in outcome.text and "Approuver" not in outcome.text
+    )
+
+
+def test_public_url_needs_the_token(tmp_path: Path) -> None:
+    from curator.errors import ConfigError
+
+    path = tmp_path / "feeds.yaml"
+    path.write_text(CONFIG + "serve: {public_url: 'https://x.example'}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"serve\.public_url.*needs serve\.token"):
+        load_settings(path)
+    path.write_text(CONFIG + "serve: {token: t, public_url: 'curator.example'}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"expected the workspace's address"):
+        load_settings(path)
