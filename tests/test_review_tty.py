@@ -18,6 +18,7 @@ pexpect = pytest.importorskip("pexpect")
 ROOT = Path(__file__).resolve().parents[1]
 
 
+# claire reads French: the whole screen speaks it (issue 16).
 def spawn(config: Path, db_url: str, **env: str) -> pexpect.spawn:
     environment = dict(os.environ, TERM="xterm-256color", EDITOR="false", **env)
     environment["PYTHONPATH"] = str(ROOT)
@@ -38,24 +39,24 @@ def test_triage_in_a_terminal_then_check_the_database(tmp_path: Path) -> None:
     world = make_world(tmp_path)
     child = spawn(world.config, world.db_url)
     try:
-        child.expect("5 left")
+        child.expect("5 à trier")
         child.send("a")  # approve the top item: the comment editor opens with the starter
-        child.expect("enter saves")
+        child.expect("entrée enregistre")
         child.send("Bon panorama du marché data, à partager")
         child.expect("partager")  # echoed by the editor: the starter was replaced
         child.send("\r")
-        child.expect("approved #1")
-        child.expect("4 left")
+        child.expect("approuvé #1")
+        child.expect("4 à trier")
         child.send("r")  # reject the next one, no reason
-        child.expect("reason")
+        child.expect("raison")
         child.send("\r")
-        child.expect("rejected #2")
+        child.expect("rejeté #2")
         child.send("u")  # take the rejection back
-        child.expect("undone")
-        child.expect("4 left")
+        child.expect("annulé")
+        child.expect("4 à trier")
         child.send("q")
-        child.expect("4 item\\(s\\) left to review; 1 approved")
-        child.expect("Scores updated with your decisions")  # the scorer learns on the way out
+        child.expect("4 articles restent à trier; 1 approuvé")
+        child.expect("Scores mis à jour avec vos décisions")  # the scorer learns on the way out
         child.expect(pexpect.EOF)
     finally:
         child.close(force=True)
@@ -76,7 +77,7 @@ def test_no_color_is_honoured(tmp_path: Path) -> None:
     world = make_world(tmp_path)
     child = spawn(world.config, world.db_url, NO_COLOR="1")
     try:
-        child.expect("5 left")
+        child.expect("5 à trier")
         screen = child.before
         child.send("q")
         child.expect(pexpect.EOF)
@@ -118,12 +119,12 @@ def test_open_the_link_and_approve_in_the_external_editor(tmp_path: Path) -> Non
     browser.chmod(0o755)
     child = spawn(world.config, world.db_url, VISUAL=str(editor), BROWSER=str(browser))
     try:
-        child.expect("5 left")
+        child.expect("5 à trier")
         child.send("o")
-        child.expect("opening https://example.org/")
+        child.expect("ouverture de https://example.org/")
         child.send("j")
         child.send("e")
-        child.expect("approved #2")
+        child.expect("approuvé #2")
         child.send("q")
         child.expect(pexpect.EOF)
     finally:
