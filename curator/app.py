@@ -831,15 +831,17 @@ class Curator:
     ) -> scoring.ScoreResult:
         """One profile's scores over `items` (and their embeddings from the semantic extra,
         when installed), with its relays' results applied to its sources' weights
-        (`sources`: each feed's weight and name)."""
+        (`sources`: each feed's weight and name) and to the items about its relays' topics."""
         from curator import score as scoring
 
         weights, names = sources
         history = decisions.history(session, p.name)
         decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
         examples = score_store.items_by_url(session, p.examples)
-        # What the profile's relays earned moves its sources' weights, bounded (issue 15).
+        # What the profile's relays earned moves its sources' and topics' weights, bounded
+        # (issue 15).
         factors = self._score_factors(session, p, now)
+        on_topic = results.topics_of_items(items, matrix, factors)
         result = scoring.score_items(
             p,
             items,
@@ -851,6 +853,7 @@ class Curator:
             example_texts=[f"{i.title}. {i.text}" for i in examples.values()],
             matrix=matrix,
             semantic=self._semantic_input(vectors, p),
+            item_weights=results.topic_weights(on_topic),
         )
         feed_of = {i.id: i.feed_id for i in items}
         warnings = list(result.warnings)
@@ -859,7 +862,7 @@ class Curator:
             warnings.append(note)
         return replace(
             result,
-            scores=results.explained(result.scores, feed_of, names, factors),
+            scores=results.explained(result.scores, feed_of, names, factors, on_topic),
             warnings=warnings,
         )
 

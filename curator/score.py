@@ -675,6 +675,7 @@ def score_items(
     example_texts: Sequence[str] = (),
     matrix: ItemMatrix | None = None,
     semantic: SemanticInput | None = None,
+    item_weights: Mapping[int, float] | None = None,
 ) -> ScoreResult:
     """Score and rank `items` for `profile`. Deterministic for the same inputs.
 
@@ -682,7 +683,8 @@ def score_items(
     (they may or may not be in `items`). `matrix` is `vectorize(items, stats)` when the caller
     scores several profiles over the same items. Items with a current decision get a score but
     no rank: the rank orders the pending queue. `semantic` (the optional extra's embeddings)
-    is fused with the TF-IDF relevance.
+    is fused with the TF-IDF relevance. `item_weights` multiply the source weight of single
+    items (by id), as `feed_weights` do for a whole feed (the results of a topic, issue 15).
     """
     notes: list[str] = []
     weights = feed_weights or {}
@@ -737,6 +739,8 @@ def score_items(
 
     fresh = _freshness(items, now, profile.scoring.freshness_half_life_hours)
     source = np.array([max(0.0, weights.get(i.feed_id, 1.0)) for i in items], dtype=np.float64)
+    if item_weights:
+        source *= np.array([max(0.0, item_weights.get(i.id, 1.0)) for i in items])
     blocked, boost = _keyword_rules(profile, items, x, base)
     final = _combine(base, fresh, source, boost)
     final[blocked] = 0.0
@@ -1162,6 +1166,35 @@ def _surface_terms(item: Item, wanted: Mapping[str, float]) -> tuple[Term, ...]:
         if len(kept) == WHY_TERMS:
             break
     return tuple(kept)
+
+
+# ---------------------------------------------------------------------------------------------
+# Results by topic (issue 15)
+
+
+def items_on_topic(matrix: ItemMatrix, items: Sequence[Item], topic: str) -> np.ndarray:
+    """Indices of the items about `topic`, a word or phrase as a relayed item spelt it (a
+    `Score.matched` term): its stems in a row, under French or English stemming. Read from the
+    matrix, then checked against the item's own terms, so a hash collision never puts an item
+    on a topic."""
+    if matrix.item_ids != tuple(i.id for i in items):
+        raise ValueError("matrix was built for other items")
+    wanted = []
+    for lang in ("fr", "en"):
+        stems = _stems(_clean(topic), lang)
+        if stems:
+            wanted.append(frozenset(stems if len(stems) == 1 else map(" ".join, pairwise(stems))))
+    if not wanted:
+        return np.zeros(0, dtype=np.int64)
+    cache = matrix.term_cache
+    out = []
+    for k in np.flatnonzero(_keyword_rows(matrix.x, topic)).tolist():
+        terms = cache.get(k)
+        if terms is None:
+            terms = cache[k] = item_terms(items[k])
+        if any(w <= terms for w in wanted):
+            out.append(k)
+    return np.asarray(out, dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------------------------
