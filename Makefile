@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-clocks lint typecheck pytest bench clean
+.PHONY: setup demo test test-clocks lint typecheck pytest bench clean \
+	extract-messages update-catalogs compile-catalogs
 
 setup: $(VENV)/.installed
 
@@ -35,23 +36,51 @@ pytest: setup
 # "ZONE|LOCAL START": a Saturday 23:30 in Paris two and a half hours before the spring DST change
 # (every planning horizon crosses it), the Sunday 23:30 of the autumn change (the local week
 # ends half an hour later; UTC is still on Sunday), and 29 February 23:30 in Los Angeles (already
-# 1 March in UTC). The clock starts there and keeps running; FAKETIME_DONT_RESET gives every
-# subprocess (curator serve, workers) the same time; monotonic clocks stay real, and
-# tests/clocks/sitecustomize.py works around libfaketime's time.sleep. The concurrency test
-# fires 12 queue commands here instead of 200: it is about locks, not dates.
+# 1 March in UTC). libfaketime is preloaded with a fixed offset from the real clock rather than
+# through the `faketime` wrapper: every process and subprocess (curator serve, workers) computes
+# the same time and the clock keeps running, with no shared memory. The wrapper's start-at mode
+# shares its clock through a semaphore that a process killed at the wrong moment (the crash and
+# concurrency tests kill processes on purpose) leaves held, and every other process then hangs.
+# Monotonic clocks stay real; tests/clocks/sitecustomize.py works around libfaketime's
+# time.sleep. The concurrency test fires 12 queue commands here instead of 200: it is about
+# locks, not dates. Each clock gets CLOCK_MINUTES at most, so a hang fails with its traceback.
 CLOCKS ?= Europe/Paris|2027-03-27 23:30:00;Europe/Paris|2026-10-25 23:30:00;America/Los_Angeles|2028-02-29 23:30:00
 CLOCK_TESTS ?= tests
+CLOCK_MINUTES ?= 20
 
 test-clocks: setup
-	@command -v faketime >/dev/null || { echo "make test-clocks needs faketime (apt-get install faketime)"; exit 1; }
-	@clocks='$(CLOCKS)'; IFS=';'; for clock in $$clocks; do \
+	@libfaketime=$$(dpkg -L libfaketime 2>/dev/null | grep 'libfaketimeMT.so.1$$' | head -n 1); \
+	  [ -n "$$libfaketime" ] || { echo "make test-clocks needs libfaketime (apt-get install faketime)"; exit 1; }; \
+	  clocks='$(CLOCKS)'; IFS=';'; for clock in $$clocks; do \
 	  zone=$${clock%%|*}; start=$${clock#*|}; \
-	  echo "== pytest with the clock at $$start ($$zone)"; began=$$(date +%s); \
-	  TZ=$$zone FAKETIME_DONT_RESET=1 PYTHONPATH=$(CURDIR)/tests/clocks CURATOR_CROWD=12 \
-	    faketime -m --exclude-monotonic -f "@$$start" \
-	    $(BIN)/python -m pytest -q -p no:cacheprovider $(CLOCK_TESTS) || exit 1; \
+	  offset=$$(( $$(TZ=$$zone date -d "$$start" +%s) - $$(date +%s) )); \
+	  export TZ=$$zone LD_PRELOAD=$$libfaketime FAKETIME="$$(printf '%+d' $$offset)" FAKETIME_DONT_FAKE_MONOTONIC=1; \
+	  echo "== pytest with the clock at $$start ($$zone); a process sees $$(date '+%F %T %Z')"; \
+	  unset LD_PRELOAD; began=$$(date +%s); \
+	  timeout --signal=INT --kill-after=60 $$(( $(CLOCK_MINUTES) * 60 )) \
+	    env LD_PRELOAD=$$libfaketime PYTHONPATH=$(CURDIR)/tests/clocks CURATOR_CROWD=12 \
+	    $(BIN)/python -m pytest -q -p no:cacheprovider --timeout 180 $(CLOCK_TESTS) || exit 1; \
 	  echo "== $$start ($$zone): $$(( $$(date +%s) - began )) s"; \
 	done
+
+# The gettext catalogs of curator's own words (issue 16): extract the marked strings from the
+# sources into a template (build/, not shipped), merge it into each curator/locale/<lang>/
+# LC_MESSAGES/curator.po (new strings arrive untranslated; translate them), then compile the .mo
+# files that ship in the wheel. tests/test_i18n.py fails on an untranslated or fuzzy string and
+# on a .mo older than its .po.
+POT := build/i18n/curator.pot
+
+extract-messages: setup
+	mkdir -p $(dir $(POT))
+	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --no-wrap --sort-output \
+	  --project curator --msgid-bugs-address "" --output-file $(POT) .
+
+update-catalogs: extract-messages
+	$(BIN)/pybabel update --input-file $(POT) --output-dir curator/locale --domain curator \
+	  --no-fuzzy-matching --ignore-obsolete --no-wrap
+
+compile-catalogs: setup
+	$(BIN)/pybabel compile --directory curator/locale --domain curator --statistics
 
 # MiniLM (a benchmark baseline only) needs torch: the CPU wheel, never a multi-GB CUDA build.
 bench: setup

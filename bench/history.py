@@ -495,14 +495,24 @@ def run_lines(history: History, runs: int) -> list[Line]:
         return curator(run_config, "run")
 
     line("run after 8 new items (5 profiles)", run)
+    lines.append(score_line(history, runs))
+    return lines
 
+
+def score_line(history: History, runs: int) -> Line:
+    """`curator score` with 20 profiles, beside plain scikit-learn in the same run."""
     score_config = fresh_copy(history, "score20")
     score_config.write_text(config_text(20), encoding="utf-8")
     measure(curator(score_config, "feeds", "list"))  # the 15 more profiles enter the database
-    score = line(
+    score = Line(
         f"score, {history.items} items x 20 profiles",
-        lambda k: curator(score_config, "score"),
-        max(1, runs // 2),
+        [measure(curator(score_config, "score")) for _ in range(max(1, runs // 2))],
+    )
+    print(
+        f"  {score.what:<46} {score.seconds * 1000:9.0f} ms  "
+        f"cpu {statistics.median(x.cpu for x in score.runs) * 1000:7.0f} ms  "
+        f"{score.rss_mb:7.0f} MB",
+        file=sys.stderr,
     )
     objectives = [PROFILES[k % len(PROFILES)][3] for k in range(20)]
     score.baseline = "plain scikit-learn TF-IDF + cosine (same items, 20 objectives)"
@@ -513,8 +523,13 @@ def run_lines(history: History, runs: int) -> list[Line]:
         for _ in range(max(1, runs // 2))
     ]
     base = statistics.median(s.seconds for s in score.baseline_runs)
-    print(f"  {'  baseline: plain scikit-learn':<46} {base * 1000:9.0f} ms", file=sys.stderr)
-    return lines
+    cpu = statistics.median(s.cpu for s in score.baseline_runs)
+    print(
+        f"  {'  baseline: plain scikit-learn':<46} {base * 1000:9.0f} ms  cpu {cpu * 1000:7.0f} ms"
+        f"  {max(s.rss_mb for s in score.baseline_runs):7.0f} MB",
+        file=sys.stderr,
+    )
+    return score
 
 
 def _feed_ids(database: Path) -> list[int]:
@@ -529,6 +544,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--reuse", action="store_true", help="reuse the database built before")
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument(
+        "--score-only", action="store_true", help="only `curator score` beside scikit-learn"
+    )
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "history.json")
     parser.add_argument("--table", type=Path, help="only print the table of a JSON written before")
@@ -545,7 +563,7 @@ def main() -> None:
     if args.build_only:
         return
     print(f"{args.items} items, {args.runs} runs each (median wall, peak RSS):", file=sys.stderr)
-    lines = run_lines(history, args.runs)
+    lines = [score_line(history, args.runs)] if args.score_only else run_lines(history, args.runs)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(

@@ -42,7 +42,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from curator import i18n
 from curator.errors import ConfigError, InvalidAction
+from curator.i18n import N_
 from curator.outputs.words import is_web_url
 from curator.types import Schedule, Score, Slot, SlotKind, SlotRule, SlotStatus
 
@@ -413,14 +415,21 @@ def _apply_budget(
             total -= _minutes(victim.kind, schedule)
             count += 1
         words = _words(language)
-        plural = count != 1
-        note = words["dropped"].format(
-            week=wk.strftime("%d/%m/%Y") if language == "fr" else wk.isoformat(),
-            count=count,
-            s="s" if plural else "",
-            x="x" if plural else "",  # créneau -> créneaux
-            budget=budget,
-            before=before,
+        note = (
+            i18n.language(language)
+            .ngettext(
+                "week of {week}: dropped {count} slot to fit the {budget}-minute budget "
+                "({before} minutes planned)",
+                "week of {week}: dropped {count} slots to fit the {budget}-minute budget "
+                "({before} minutes planned)",
+                count,
+            )
+            .format(
+                week=wk.strftime("%d/%m/%Y") if language == "fr" else wk.isoformat(),
+                count=count,
+                budget=budget,
+                before=before,
+            )
         )
         if total > budget:
             note += words["over budget"].format(total=total)
@@ -824,19 +833,17 @@ def _variety_notes(
         for earlier in reversed(timeline[max(0, idx - gap) : idx]):
             e = info.get(earlier.item) if earlier.item is not None else None
             if e is not None and e.feed_id == c.feed_id:
-                when = _when(earlier.starts_at.astimezone(tz), words)
+                when = _when(earlier.starts_at.astimezone(tz), language)
                 notes[entry.id] = words["same source"].format(slot=entry.id, when=when)
                 break
     return notes
 
 
-def _when(local: datetime, words: Mapping[str, str]) -> str:
-    return words["when"].format(
-        weekday=words["weekdays"].split()[local.weekday()],
-        day=local.day,
-        month=words["months"].split()[local.month - 1],
-        time=f"{local:%H:%M}",
-    )
+def _when(local: datetime, language: str) -> str:
+    """ "Monday 7 Dec 09:00" / "lundi 7 déc. à 09:00"."""
+    t = i18n.language(language)
+    # TRANSLATORS: a Babel (LDML) date pattern; quote words: 'à'.
+    return t.format_datetime(local, t._("EEEE d MMM HH:mm"))
 
 
 def _empty_reason(
@@ -884,73 +891,56 @@ def _empty_reason(
 
 
 # Why a slot stays empty, and the planner's notes, in the profile's language (the grid, the
-# digest and the calendar show them as stored).
+# digest and the calendar show them as stored). The English texts are the msgids; `--json`
+# gives the key of the first one that reads a stored reason as its code (EMPTY_REASON_CODES).
 _WORDS = {
-    "en": {
-        "no topic": "no objective or recent theme to suggest a topic",
-        "none approved": "no approved item: approve items in the review queue",
-        "all planned": "every approved item is already planned",
-        "weak": "below the quality floor ({floor})",
-        "old": "older than {days} days at this time",
-        "spaced": "same story as a neighbouring relay",
-        "same source": (
-            "{slot}: same source as the relay of {when}: approve an item from another feed to vary"
-        ),
-        "weekdays": "Monday Tuesday Wednesday Thursday Friday Saturday Sunday",
-        "months": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec",
-        "when": "{weekday} {day} {month} {time}",
-        "nothing fits": "no approved item fits this slot",
-        "fits none": "no approved item fits: ",
-        "separator": "; ",
-        "refilled": "{slot}: item #{item} is no longer approved, the slot is refilled",
-        "comment lost": '; its comment was dropped: "{comment}"',
-        "dropped": (
-            "week of {week}: dropped {count} slot{s} to fit the {budget}-minute budget "
-            "({before} minutes planned)"
-        ),
-        "over budget": "; pinned, commented and published slots alone take {total} minutes",
-    },
-    "fr": {
-        "no topic": "aucun objectif ni thème récent pour suggérer un sujet",
-        "none approved": (
-            "aucun article approuvé\u00a0: approuvez-en dans la file de revue (curator review)"
-        ),
-        "all planned": "tous les articles approuvés sont déjà planifiés",
-        "weak": "sous le seuil de qualité ({floor})",
-        "old": "publiés depuis plus de {days}\u00a0jours à cette date",
-        "spaced": "même histoire qu’un relais voisin",
-        "same source": (
-            "{slot}\u00a0: même source que le relais du {when}\u00a0: approuvez un article "
-            "d’un autre flux pour varier"
-        ),
-        "weekdays": "lundi mardi mercredi jeudi vendredi samedi dimanche",
-        "months": "janv. févr. mars avr. mai juin juil. août sept. oct. nov. déc.",
-        "when": "{weekday} {day} {month} à {time}",
-        "nothing fits": "aucun article approuvé ne convient à ce créneau",
-        "fits none": "aucun article approuvé ne convient\u00a0: ",
-        "separator": "\u00a0; ",
-        "refilled": "{slot}\u00a0: l’article n°\u00a0{item} n’est plus approuvé, le créneau est "
-        "rempli à nouveau",
-        "comment lost": "\u00a0; son commentaire est abandonné\u00a0: « {comment}\u00a0»",
-        "dropped": (
-            "semaine du {week}\u00a0: {count}\u00a0créneau{x} retiré{s} pour tenir le budget de "
-            "{budget}\u00a0minutes ({before}\u00a0minutes prévues)"
-        ),
-        "over budget": (
-            "\u00a0; les créneaux épinglés, commentés et publiés prennent à eux seuls "
-            "{total}\u00a0minutes"
-        ),
-    },
+    "no topic": N_("no objective or recent theme to suggest a topic"),
+    "none approved": N_("no approved item: approve items in the review queue"),
+    "all planned": N_("every approved item is already planned"),
+    "weak": N_("below the quality floor ({floor})"),
+    "old": N_("older than {days} days at this time"),
+    "spaced": N_("same story as a neighbouring relay"),
+    "same source": N_(
+        "{slot}: same source as the relay of {when}: approve an item from another feed to vary"
+    ),
+    "nothing fits": N_("no approved item fits this slot"),
+    "fits none": N_("no approved item fits: "),
+    "separator": N_("; "),
+    "refilled": N_("{slot}: item #{item} is no longer approved, the slot is refilled"),
+    "comment lost": N_('; its comment was dropped: "{comment}"'),
+    "over budget": N_("; pinned, commented and published slots alone take {total} minutes"),
+}
+# Why a slot is empty, as a code for scripts (`calendar --json`, issue 16): the stored text is
+# in the profile's language.
+EMPTY_REASON_CODES = {
+    "no topic": "no_topic",
+    "none approved": "none_approved",
+    "all planned": "all_planned",
+    "fits none": "no_fit",
+    "nothing fits": "no_fit",
 }
 
 
 def _words(language: str) -> dict[str, str]:
-    return _WORDS.get(language, _WORDS["en"])
+    t = i18n.language(language)
+    return {key: t.gettext(text) for key, text in _WORDS.items()}
+
+
+def empty_reason_code(reason: str | None) -> str | None:
+    """The code of a stored empty reason, whatever the language it was written in; "other"
+    for a reason this version does not write."""
+    if not reason:
+        return None
+    for language in i18n.LANGUAGES:
+        words = _words(language)
+        for key, code in EMPTY_REASON_CODES.items():
+            if reason.startswith(words[key]):
+                return code
+    return "other"
 
 
 def _number(value: float, language: str) -> str:
-    text = f"{value:g}"
-    return text.replace(".", ",") if language == "fr" else text
+    return i18n.language(language).format_decimal(value, "0.######")
 
 
 def themes_from(

@@ -33,7 +33,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from curator import i18n
 from curator.errors import InvalidAction
+from curator.i18n import N_
 from curator.types import (
     WEEKDAY_ALIASES,
     Decision,
@@ -201,6 +203,7 @@ class ReviewState:
     entries: tuple[Entry, ...]  # pending items in rank order; decided ones leave
     now: datetime
     timezone: str = "UTC"
+    language: str = "en"  # the profile's: every word of the screen (issue 16)
     cursor: int = 0  # index into `visible()`
     filter: str = ""
     mode: Mode = Mode.LIST
@@ -222,9 +225,18 @@ class ReviewState:
         return shown[self.cursor] if 0 <= self.cursor < len(shown) else None
 
 
-def start(entries: Sequence[Entry], now: datetime, timezone: str = "UTC") -> ReviewState:
-    message = "" if entries else "nothing waiting for review: `curator run` fetches and scores"
-    return ReviewState(entries=tuple(entries), now=now, timezone=timezone, message=message)
+def start(
+    entries: Sequence[Entry], now: datetime, timezone: str = "UTC", language: str = "en"
+) -> ReviewState:
+    _ = i18n.language(language).gettext
+    message = "" if entries else _("nothing waiting for review: `curator run` fetches and scores")
+    return ReviewState(
+        entries=tuple(entries), now=now, timezone=timezone, language=language, message=message
+    )
+
+
+def _t(state: ReviewState) -> i18n.Language:
+    return i18n.language(state.language)
 
 
 def reload(state: ReviewState, entries: Sequence[Entry], message: str) -> ReviewState:
@@ -299,7 +311,7 @@ def _command(state: ReviewState, key: str) -> Result:
     if key == "q":  # q always leaves, from the list or the detail (issue 16)
         return replace(state, done=True), (Quit(),)
     if key == "escape" and state.filter:
-        return _clamp(replace(state, filter="", message="filter cleared")), ()
+        return _clamp(replace(state, filter="", message=_t(state)._("filter cleared"))), ()
     entry = state.current()
     if key in ("enter", "l", "right") and state.mode is Mode.LIST:
         return (replace(state, mode=Mode.DETAIL) if entry else state), ()
@@ -312,7 +324,7 @@ def _command(state: ReviewState, key: str) -> Result:
     if key == "a":
         return _open_prompt(state, Mode.COMMENT, entry.starter or "", guide=True), ()
     if key == "e":
-        text = external_template(entry, entry.starter)
+        text = external_template(entry, entry.starter, state.language)
         return replace(state, mode=Mode.EXTERNAL, back=state.mode), (EditExternally(text),)
     if key == "r":
         return _open_prompt(state, Mode.REASON, ""), ()
@@ -321,18 +333,20 @@ def _command(state: ReviewState, key: str) -> Result:
     if key == "s":
         return _open_prompt(state, Mode.SNOOZE, DEFAULT_SNOOZE, guide=True), ()
     if key == "i":
-        return replace(state, message="keeping it for your own post…"), (KeepIdea(entry),)
+        message = _t(state)._("keeping it for your own post…")
+        return replace(state, message=message), (KeepIdea(entry),)
     if key == "o":
         if not entry.url:
-            return replace(state, message="this item has no link"), ()
-        return replace(state, message=f"opening {entry.url}"), (OpenUrl(entry.url),)
+            return replace(state, message=_t(state)._("this item has no link")), ()
+        message = _t(state)._("opening {url}").format(url=entry.url)
+        return replace(state, message=message), (OpenUrl(entry.url),)
     return state, ()
 
 
 def _nothing_here(state: ReviewState) -> str:
     if state.entries and state.filter:
-        return "no item matches the filter (escape clears it)"
-    return "the queue is empty"
+        return _t(state)._("no item matches the filter (escape clears it)")
+    return _t(state)._("the queue is empty")
 
 
 def _move(state: ReviewState, delta: int) -> ReviewState:
@@ -364,14 +378,16 @@ def _prompt(state: ReviewState, key: Key) -> Result:
     if key == "escape":
         if state.mode is Mode.FILTER:
             return _clamp(replace(state, mode=state.back, filter="", draft="")), ()
-        return replace(state, mode=state.back, draft="", guide=False, message="cancelled"), ()
+        cancelled = _t(state)._("cancelled")
+        return replace(state, mode=state.back, draft="", guide=False, message=cancelled), ()
     if key == "enter":
         return _submit(state)
     if key == "ctrl+e" and state.mode is Mode.COMMENT:
         entry = state.current()
         if entry is None:
             return state, ()
-        text = external_template(entry, state.draft if not state.guide else entry.starter)
+        draft = state.draft if not state.guide else entry.starter
+        text = external_template(entry, draft, state.language)
         return replace(state, mode=Mode.EXTERNAL), (EditExternally(text),)
     draft = _edit(state.draft, key, replace_all=state.guide)
     if draft is None:
@@ -414,7 +430,7 @@ def _submit(state: ReviewState) -> Result:
         return _decided(state, entry, DecisionKind.REJECT, Reject(entry, reason))
     # SNOOZE
     try:
-        until = parse_until(text or DEFAULT_SNOOZE, state.now, state.timezone)
+        until = parse_until(text or DEFAULT_SNOOZE, state.now, state.timezone, state.language)
     except InvalidAction as e:
         # Keep the prompt open with what was typed, so a typo costs one keystroke to fix.
         return replace(state, mode=Mode.SNOOZE, back=state.mode, draft=text, message=str(e)), ()
@@ -442,7 +458,7 @@ def _decided(state: ReviewState, entry: Entry, kind: DecisionKind, effect: Effec
         entries=entries,
         undo=(*state.undo, Done(entry, index, kind)),
         decided=counts,
-        message=f"{PAST[kind]}: {entry.title}",
+        message=f"{_t(state).gettext(PAST[kind])}{_t(state).colon} {entry.title}",
     )
     new = _clamp(new)
     if new.mode is Mode.DETAIL and new.current() is None:
@@ -450,11 +466,11 @@ def _decided(state: ReviewState, entry: Entry, kind: DecisionKind, effect: Effec
     return new, (effect,)
 
 
-PAST = {
-    DecisionKind.APPROVE: "approved",
-    DecisionKind.REJECT: "rejected",
-    DecisionKind.SNOOZE: "snoozed",
-    DecisionKind.WITHDRAW: "withdrawn",
+PAST = {  # msgids: show them through `Language.gettext`
+    DecisionKind.APPROVE: N_("approved"),
+    DecisionKind.REJECT: N_("rejected"),
+    DecisionKind.SNOOZE: N_("snoozed"),
+    DecisionKind.WITHDRAW: N_("withdrawn"),
 }
 
 
@@ -472,10 +488,11 @@ def _restore(state: ReviewState, done: Done) -> ReviewState:
 
 def _undo(state: ReviewState) -> Result:
     if not state.undo:
-        return replace(state, message="nothing to undo in this session"), ()
+        return replace(state, message=_t(state)._("nothing to undo in this session")), ()
     done = state.undo[-1]
     state = _restore(replace(state, undo=state.undo[:-1]), done)
-    return replace(state, message=f"undone: {done.entry.title} is back"), (Undo(done.entry),)
+    message = _t(state)._("undone: {title} is back").format(title=done.entry.title)
+    return replace(state, message=message), (Undo(done.entry),)
 
 
 def _failed(state: ReviewState, event: Failed) -> ReviewState:
@@ -495,13 +512,17 @@ def _editor_closed(state: ReviewState, event: EditorClosed) -> Result:
     state = replace(state, mode=state.back)
     entry = state.current()
     if event.text is None:
-        return replace(state, message=f"the editor did not run: {event.error}"), ()
+        message = _t(state)._("the editor did not run: {error}").format(error=event.error)
+        return replace(state, message=message), ()
     comment = strip_template(event.text)
     if entry is None:
         return state, ()
     if comment is None:
         return replace(
-            state, message="empty comment: approval cancelled (a, enter approves without a comment)"
+            state,
+            message=_t(state)._(
+                "empty comment: approval cancelled (a, enter approves without a comment)"
+            ),
         ), ()
     if _is_starter(comment, entry):
         comment = None
@@ -511,18 +532,19 @@ def _editor_closed(state: ReviewState, event: EditorClosed) -> Result:
 # -- the external editor's file ----------------------------------------------------------------
 
 
-def external_template(entry: Entry, text: str | None) -> str:
+def external_template(entry: Entry, text: str | None, language: str = "en") -> str:
     """The file $EDITOR opens: the comment to write, then `#` lines that are dropped."""
+    _ = i18n.language(language).gettext
     guide = [f"# {line}" if line else "#" for line in (entry.starter or "").splitlines()]
     lines = [
         "",
-        f"# Your comment on: {entry.title}",
+        "# " + _("Your comment on: {title}").format(title=entry.title),
         f"# {entry.url or entry.feed}",
-        "# Lines starting with # are ignored; an empty comment cancels the approval.",
+        "# " + _("Lines starting with # are ignored; an empty comment cancels the approval."),
     ]
     if guide and text == entry.starter:
         text = ""  # the starter is shown below as a guide, not written for the user
-        lines += ["#", "# Starter (a guide, replace it with your own words):", *guide]
+        lines += ["#", "# " + _("Starter (a guide, replace it with your own words):"), *guide]
     return (text or "").rstrip("\n") + "\n" + "\n".join(lines) + "\n"
 
 
@@ -536,34 +558,41 @@ def strip_template(text: str) -> str | None:
 
 def footer(state: ReviewState, plan_fill: str | None = None) -> str:
     """What is left, what was done, and how the week's plan is filling."""
+    t = _t(state)
     left = len(state.entries)
     shown = len(state.visible())
     parts = [
-        f"{left} left" if shown == left else f"{shown} of {left} shown (filter: {state.filter})"
+        t._("{left} left").format(left=left)
+        if shown == left
+        else t._("{shown} of {left} shown (filter: {filter})").format(
+            shown=shown, left=left, filter=state.filter
+        )
     ]
-    counts = [f"{n} {PAST[k]}" for k, n in state.decided.items() if n]
+    counts = [f"{n} {t.gettext(PAST[k])}" for k, n in state.decided.items() if n]
     if counts:
         parts.append(", ".join(counts))
     if plan_fill:
-        parts.append(plan_fill)
-    parts.append("? keys")  # a first-time user sees no other hint of the keyboard
+        parts.append(t.say(plan_fill))
+    parts.append(t._("? keys"))  # a first-time user sees no other hint of the keyboard
     return " · ".join(parts)
 
 
 def header(state: ReviewState, profile: str) -> str:
     """The screen's title line: whose queue, and which view of it (issue 16)."""
+    _ = _t(state).gettext
     entry = state.current()
+    number = f"#{entry.id}" if entry is not None else ""
     views = {
-        Mode.DETAIL: f"item #{entry.id}" if entry is not None else "item",
-        Mode.HELP: "keys",
-        Mode.COMMENT: f"approving #{entry.id}" if entry is not None else "approving",
-        Mode.EXTERNAL: f"approving #{entry.id} in $EDITOR" if entry is not None else "approving",
-        Mode.REASON: f"rejecting #{entry.id}" if entry is not None else "rejecting",
-        Mode.SNOOZE: f"snoozing #{entry.id}" if entry is not None else "snoozing",
+        Mode.DETAIL: _("item {number}"),
+        Mode.HELP: _("keys"),
+        Mode.COMMENT: _("approving {number}"),
+        Mode.EXTERNAL: _("approving {number} in $EDITOR"),
+        Mode.REASON: _("rejecting {number}"),
+        Mode.SNOOZE: _("snoozing {number}"),
     }
-    view = views.get(state.mode, "review queue, best first")
+    view = views.get(state.mode, _("review queue, best first")).format(number=number).strip()
     if state.filter:
-        view += f" · filter: {state.filter}"
+        view += " · " + _("filter: {filter}").format(filter=state.filter)
     return f"curator review — {profile} — {view}"
 
 
@@ -572,15 +601,18 @@ def comment_count(state: ReviewState, min_chars: int) -> str:
     words, so it counts 0) against the length that makes the relay ready."""
     count = 0 if state.guide else len(clean_comment(state.draft) or "")
     mark = "✔" if count >= min_chars else "✎"
-    return f"{mark} {count}/{min_chars} characters"
+    characters = _t(state).ngettext(
+        "{count}/{min} character", "{count}/{min} characters", min_chars
+    )
+    return f"{mark} " + characters.format(count=count, min=min_chars)
 
 
-def list_date(entry: Entry, timezone: str, months: Sequence[str]) -> str:
-    """The short date of the list's date column, in the profile's zone: "27 Nov"."""
+def list_date(entry: Entry, timezone: str, language: str = "en") -> str:
+    """The short date of the list's date column, in the profile's zone: "27 Nov" / "27 nov."."""
     if entry.published is None:
         return ""
     local = _local(entry.published, timezone)
-    return f"{local.day:>2} {months[local.month - 1]}"
+    return f"{local.day:>2} " + i18n.language(language).format_datetime(local, "MMM")
 
 
 def highlight_spans(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
@@ -621,7 +653,7 @@ def fold(text: str) -> str:
     return "".join(out)
 
 
-HELP = """\
+HELP = N_("""\
 j / k, ↓ / ↑   move                          enter   open / close the detail
 a              approve and write your comment: enter saves, ctrl+j new line,
                ctrl+e opens $EDITOR, escape cancels. The starter is a guide:
@@ -629,32 +661,49 @@ a              approve and write your comment: enter saves, ctrl+j new line,
 e              approve, writing the comment in $EDITOR
 x              reject                        r       reject with a reason
 s              snooze until a date
-               (+3d, 2w, tomorrow, friday, 2026-12-24)
+               (+3d, 2w, tomorrow, friday, 24/12, in 3 days, 2026-12-24)
 o              open the link in the browser  u       undo the last decision
 i              keep for my own post (an idea in `curator ideas list`)
 /              filter (escape clears it)     ?       this help
 q              quit, from anywhere but a text box. Each decision is saved as you make it.\
-"""
+""")
+
+
+def help_text(language: str = "en") -> str:
+    """The keys, in the profile's language."""
+    return i18n.language(language).gettext(HELP)
 
 
 # -- dates -------------------------------------------------------------------------------------
 
 _WEEKDAYS = WEEKDAY_ALIASES
 _RELATIVE = re.compile(r"^\+?\s*(\d+)\s*([hdw]|days?|weeks?|hours?|jours?|semaines?|heures?)$")
+# "friday", "vendredi", "next friday", "vendredi prochain": the next one, never today.
+_ISO_LIKE = re.compile(r"^\d{4}-\d")
+_NEXT_WEEKDAY = re.compile(r"^(?:next\s+)?(?P<day>[^\W\d_]+)\.?(?:\s+prochaine?)?$")
 
 
-def parse_until(text: str, now: datetime, timezone: str | tzinfo = "UTC") -> datetime:
-    """When a snoozed item comes back, from what a user types; aware UTC, strictly after now.
+def parse_until(
+    text: str, now: datetime, timezone: str | tzinfo = "UTC", language: str | None = None
+) -> datetime:
+    """When a snoozed item comes back, from what a user types in French or English; aware UTC,
+    strictly after now (issue 16).
 
     Days are counted in the profile's zone and start at local midnight, so "+1d" or "tomorrow"
     brings the item back in the next morning's digest: "2026-12-24", "2026-12-24 09:00",
-    "+3d", "2w", "+12h", "tomorrow"/"demain", a weekday ("friday", "vendredi": the next one).
+    "+3d", "2w", "+12h", "tomorrow"/"demain", a weekday ("friday", "vendredi", "next monday",
+    "lundi prochain": the next one), and through dateparser (French and English only, relative
+    to `now`, never the real clock) "24/12", "24 déc.", "dans 3 jours", "in 2 weeks". Numeric
+    dates are day first, except for an English reader (`language` "en": 12/24). A date without
+    a year is the next one to come.
     """
+    t = i18n.language(language or "en")
     tz = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
     value = " ".join(text.strip().lower().split())
     local_now = now.astimezone(tz)
     until: datetime | None = None
     relative = _RELATIVE.match(value)
+    weekday = _NEXT_WEEKDAY.match(value)
     if relative:
         count, unit = int(relative.group(1)), relative.group(2)[0]
         if unit in ("h",):
@@ -664,18 +713,25 @@ def parse_until(text: str, now: datetime, timezone: str | tzinfo = "UTC") -> dat
             until = _midnight(local_now.date() + timedelta(days=days), tz)
     elif value in ("tomorrow", "demain"):
         until = _midnight(local_now.date() + timedelta(days=1), tz)
-    elif value in _WEEKDAYS:
-        ahead = (_WEEKDAYS[value] - local_now.weekday() - 1) % 7 + 1
+    elif weekday and weekday["day"] in _WEEKDAYS:
+        ahead = (_WEEKDAYS[weekday["day"]] - local_now.weekday() - 1) % 7 + 1
         until = _midnight(local_now.date() + timedelta(days=ahead), tz)
     else:
         until = _absolute(value, tz)
+        if until is None and not _ISO_LIKE.match(value):  # a bad ISO date is not a riddle
+            until = _natural(value, local_now, tz, language)
     if until is None:
         raise InvalidAction(
-            f"cannot read the date {text!r}: use 2026-12-24, +3d, 2w, +12h, tomorrow or a weekday"
+            t._(
+                "cannot read the date {text!r}: use 2026-12-24, 24/12, +3d, 2w, +12h, tomorrow, "
+                "a weekday or 'in 3 days'"
+            ).format(text=text)
         )
     until = until.astimezone(now.tzinfo)
     if until <= now:
-        raise InvalidAction(f"the snooze date {text.strip()} is in the past: pick a later one")
+        raise InvalidAction(
+            t._("the snooze date {text} is in the past: pick a later one").format(text=text.strip())
+        )
     return until
 
 
@@ -691,6 +747,29 @@ def _absolute(value: str, tz: tzinfo) -> datetime | None:
     if len(value) <= 10:  # a date alone: local midnight
         return _midnight(parsed.date(), tz)
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=tz)
+
+
+def _natural(value: str, local_now: datetime, tz: tzinfo, language: str | None) -> datetime | None:
+    """A date as people write it, in French or English, through dateparser (imported here only:
+    it takes a quarter of a second); None when it reads no date."""
+    from dateparser.date import DateDataParser
+
+    settings = {
+        "RELATIVE_BASE": local_now.replace(tzinfo=None),  # the injected clock, in the zone
+        "PREFER_DATES_FROM": "future",
+        "DATE_ORDER": "MDY" if language == "en" else "DMY",
+        "RETURN_TIME_AS_PERIOD": True,
+    }
+    try:
+        found = DateDataParser(languages=["fr", "en"], settings=settings).get_date_data(value)
+    except (ValueError, OverflowError):
+        return None
+    if found.date_obj is None:
+        return None
+    moment: datetime = found.date_obj
+    if found.period != "time":  # a day: it starts at local midnight, as "+3d" does
+        return _midnight(moment.date(), tz)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
 
 
 # -- decision files (`curator queue apply`) -----------------------------------------------------
@@ -780,42 +859,67 @@ class Outcome:
     notes: tuple[str, ...] = ()
 
 
-def describe(outcome: Outcome, timezone: str = "UTC") -> str:
+def describe(outcome: Outcome, timezone: str = "UTC", language: str = "en") -> str:
     """One line for the user: what was saved and, for an approval, where it lands in the plan."""
+    t = i18n.language(language)
     d = outcome.decision
-    text = f"{PAST[d.kind]} #{d.item_id}"
+    text = f"{t.gettext(PAST[d.kind])} #{d.item_id}"
     if d.kind is DecisionKind.SNOOZE and d.snooze_until is not None:
-        text += f" until {_local(d.snooze_until, timezone):%a %d %b %Y %H:%M}"
+        until = _when(d.snooze_until, timezone, t)
+        text += " " + t._("until {when}").format(when=until)
     if d.kind is DecisionKind.APPROVE:
         slot = outcome.slot
         if slot is None:
-            text += ": not in the plan yet, no open slot fits it (see `curator calendar`)"
+            text += t.colon + " "
+            text += t._("not in the plan yet, no open slot fits it (see `curator calendar`)")
         else:
-            text += f": {slot.kind.value} slot {_local(slot.starts_at, timezone):%a %d %b %H:%M}"
-            text += f" ({slot.status.value})"
-    return "; ".join([text, *outcome.notes])
+            when = _when(slot.starts_at, timezone, t, "EEE dd MMM HH:mm")
+            text += t.colon + " "
+            text += t._("{kind} slot {when} ({status})").format(
+                kind=t.word(slot.kind.value), when=when, status=t.word(slot.status.value)
+            )
+    return "; ".join([text, *(t.say(note) for note in outcome.notes)])
 
 
-def comment_note(comment: str | None, min_chars: int) -> str | None:
+def comment_note(comment: str | None, min_chars: int, language: str = "en") -> str | None:
     """Why an approved item's slot will stay "planned", if it will."""
+    # A Message: `describe` says it in the reader's language, whoever wrote the note.
     if not comment:
-        return "no comment yet: the slot stays planned until you write one"
-    if len(comment) < min_chars:
-        return (
-            f"comment shorter than {min_chars} characters: the slot stays planned until it is "
-            "completed"
+        note = i18n.Message(N_("no comment yet: the slot stays planned until you write one"))
+    elif len(comment) < min_chars:
+        note = i18n.Message(
+            N_(
+                "comment shorter than {min} characters: the slot stays planned until it is "
+                "completed"
+            ),
+            min=min_chars,
         )
-    return None
+    else:
+        return None
+    return i18n.language(language).say(note) if language != "en" else note
 
 
-def week_fill(slots: Sequence[tuple[str, str]]) -> str | None:
+def week_fill(slots: Sequence[tuple[str, str]], language: str = "en") -> str | None:
     """How the coming week's plan is filling, from the (kind, status) of its slots."""
     counted = [status for _, status in slots if status != SlotStatus.SKIPPED.value]
     if not counted:
         return None
     filled = sum(1 for s in counted if s != SlotStatus.EMPTY.value)
     ready = sum(1 for s in counted if s in (SlotStatus.READY.value, SlotStatus.PUBLISHED.value))
-    return f"next 7 days: {filled}/{len(counted)} slots filled, {ready} ready"
+    fill = i18n.Message(
+        N_("next 7 days: {filled}/{total} slots filled, {ready} ready"),
+        filled=filled,
+        total=len(counted),
+        ready=ready,
+    )
+    return i18n.language(language).say(fill) if language != "en" else fill
+
+
+def _when(
+    moment: datetime, timezone: str, t: i18n.Language, pattern: str = "EEE dd MMM y HH:mm"
+) -> str:
+    """ "Fri 27 Mar 2026 10:00" / "ven. 27 mars 2026 10:00", in the profile's zone."""
+    return t.format_datetime(_local(moment, timezone), pattern)
 
 
 def _local(moment: datetime, timezone: str) -> datetime:
@@ -852,69 +956,97 @@ def entry_for(
 
 
 def check_pending(
-    item: Item, current: Decision | None, now: datetime, timezone: str = "UTC"
+    item: Item,
+    current: Decision | None,
+    now: datetime,
+    timezone: str = "UTC",
+    language: str = "en",
 ) -> None:
     """Only items waiting for review can be decided; anything else gets a message saying why.
 
     Times are the profile's local ones, as everywhere else the user reads them."""
+    t = i18n.language(language)
     if item.state is ItemState.DELETED:
-        raise InvalidAction(f"item {item.id} was deleted: it can no longer be reviewed")
+        raise InvalidAction(
+            t._("item {id} was deleted: it can no longer be reviewed").format(id=item.id)
+        )
     if is_pending(current, now):
         return
     assert current is not None  # is_pending says so
-    when = f"on {_local(current.decided_at, timezone):%a %d %b %Y %H:%M}"
+    when = t._("on {when}").format(when=_when(current.decided_at, timezone, t))
     if current.kind is DecisionKind.SNOOZE and current.snooze_until is not None:
-        when += f", until {_local(current.snooze_until, timezone):%a %d %b %Y %H:%M}"
+        when += ", " + t._("until {when}").format(when=_when(current.snooze_until, timezone, t))
     raise InvalidAction(
-        f"item {item.id} is already {PAST[current.kind]} ({when}); "
-        f"`curator queue undo {item.id}` takes that decision back"
+        t._(
+            "item {id} is already {decision} ({when}); "
+            "`curator queue undo {id}` takes that decision back"
+        ).format(id=item.id, decision=t.gettext(PAST[current.kind]), when=when)
     )
 
 
-def decision_text(decision: Decision | None, timezone: str = "UTC") -> str:
-    """A decision in a few words, e.g. "approved on Fri 27 Mar 10:00 with a comment"."""
+def decision_text(decision: Decision | None, timezone: str = "UTC", language: str = "en") -> str:
+    """A decision in a few words, e.g. "approved on Fri 27 Mar 2026 10:00, comment: '...'"."""
+    t = i18n.language(language)
     if decision is None:
-        return "pending"
-    text = f"{PAST[decision.kind]} on {_local(decision.decided_at, timezone):%a %d %b %Y %H:%M}"
+        return t.word("pending")
+    text = t.gettext(PAST[decision.kind]) + " "
+    text += t._("on {when}").format(when=_when(decision.decided_at, timezone, t))
     if decision.kind is DecisionKind.SNOOZE and decision.snooze_until is not None:
-        text += f" until {_local(decision.snooze_until, timezone):%a %d %b %Y %H:%M}"
+        text += " " + t._("until {when}").format(when=_when(decision.snooze_until, timezone, t))
     if decision.comment:
-        text += f", comment: {decision.comment!r}"
+        text += ", " + t._("comment: {comment!r}").format(comment=decision.comment)
     if decision.reason:
-        text += f", reason: {decision.reason!r}"
+        text += ", " + t._("reason: {reason!r}").format(reason=decision.reason)
     return text
 
 
-def reasons_text(entry: Entry, limit: int = 6) -> str:
+def reasons_text(entry: Entry, limit: int = 6, language: str = "en") -> str:
     # The terms, not their weights: the weights only make sense next to each other (--json).
-    terms = ", ".join(t.text for t in entry.why[:limit])
+    t = i18n.language(language)
+    terms = ", ".join(term.text for term in entry.why[:limit])
     return (
-        f"{entry.score:.2f}"
-        + (f" (rank {entry.rank})" if entry.rank else "")
-        + (f" · why: {terms}" if terms else "")
+        t.format_decimal(entry.score)
+        + (" " + t._("(rank {rank})").format(rank=entry.rank) if entry.rank else "")
+        + (" · " + t._("why: {terms}").format(terms=terms) if terms else "")
     )
 
 
-def detail_lines(entry: Entry, timezone: str = "UTC", width: int = 100) -> list[str]:
-    """The detail of an item as plain lines (the `queue show` command; the screen adds colour)."""
+def detail_lines(
+    entry: Entry, timezone: str = "UTC", width: int = 100, language: str = "en"
+) -> list[str]:
+    """The detail of an item as plain lines (the `queue show` command; the screen adds colour),
+    in the profile's language."""
     import textwrap
 
-    when = (
-        _local(entry.published, timezone).strftime("%a %d %b %Y %H:%M") if entry.published else "?"
-    )
+    t = i18n.language(language)
+    _ = t.gettext
+    when = _when(entry.published, timezone, t) if entry.published else "?"
+    labels = [_("Source"), _("Date"), _("Language"), _("Score"), _("Folded"), _("Link")]
+    pad = max(len(label) for label in labels) + len(t.colon) + 2
+
+    def field(label: str, value: str) -> str:
+        return f"{label}{t.colon}".ljust(pad) + value
+
     lines = [
         f"#{entry.id}  {entry.title}",
-        f"Source:    {entry.feed}",
-        f"Date:      {when} ({timezone})",
-        f"Language:  {entry.language or '?'}",
-        f"Score:     {reasons_text(entry)}",
+        field(_("Source"), entry.feed),
+        field(_("Date"), f"{when} ({timezone})"),
+        field(_("Language"), entry.language or "?"),
+        field(_("Score"), reasons_text(entry, language=language)),
     ]
     if entry.duplicates:
-        lines.append(f"Folded:    {entry.duplicates} duplicate(s) of this item")
-    lines.append(f"Link:      {entry.url or '-'}")
+        folded = t.ngettext(
+            "{n} duplicate of this item", "{n} duplicates of this item", entry.duplicates
+        )
+        lines.append(field(_("Folded"), folded.format(n=entry.duplicates)))
+    lines.append(field(_("Link"), entry.url or "-"))
     if entry.excerpt:
         lines += ["", *textwrap.wrap(entry.excerpt, width)]
     if entry.starter:
-        lines += ["", "Comment starter (a guide, not to post as is):", *entry.starter.splitlines()]
+        lines += [
+            "",
+            _("Comment starter (a guide, not to post as is):"),
+            *entry.starter.splitlines(),
+        ]
     lines.append("")
     return lines

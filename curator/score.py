@@ -463,6 +463,18 @@ class ItemMatrix:
     # Each item's term strings, analysed on demand (collision check, explanations) and kept
     # for the other profiles scored over the same matrix.
     term_cache: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
+    # What every profile reads of the items, computed once per matrix rather than once per
+    # profile (issue 19): per-item columns (`_item_columns`), the rows holding a hashed term
+    # (keyword rules), and the relevance of the profiles announced by `expect_profiles`.
+    columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    term_rows: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    stem_seqs: dict[int, tuple[list[str], ...]] = field(default_factory=dict, repr=False)
+    words: dict[int, _Words] = field(default_factory=dict, repr=False)
+    checked: list[Sequence[Item]] = field(default_factory=list, repr=False)
+    expected: list[tuple[Profile, tuple[str, ...]]] = field(default_factory=list, repr=False)
+    prepared: dict[tuple[Profile, tuple[str, ...]], _Relevance] = field(
+        default_factory=dict, repr=False
+    )
 
 
 def _tfidf(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
@@ -560,15 +572,156 @@ def _free_text_examples(profile: Profile) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Work shared by the profiles scored over one matrix (issues 17 and 19)
+
+# Profiles whose relevance is computed as one sparse product: their cosines are held as an
+# (items x PROFILE_BLOCK) array, 51 MB for 100,000 items.
+PROFILE_BLOCK = 64
+
+
+@dataclass(frozen=True, eq=False)
+class _Relevance:
+    """A profile's relevance over a matrix: its vector, the vector expanded by pseudo-relevance
+    feedback with the strings behind it, and the (collision-checked) cosines to the latter."""
+
+    pv: ProfileVector
+    q: sparse.csr_matrix
+    allowed: frozenset[str]
+    cos: np.ndarray
+
+
+def _cosines(x: sparse.csr_matrix, vectors: Sequence[sparse.csr_matrix]) -> np.ndarray:
+    """Cosines of the rows of `x` to each of `vectors`, (items, vectors), as one product of
+    items x terms by terms x vectors. Each column equals `x @ v.T` to the bit: the product
+    sums a column in the order of the row's terms either way."""
+    if not x.shape[0] or not vectors:
+        return np.zeros((x.shape[0], len(vectors)))
+    return np.asarray((x @ sparse.vstack(vectors, format="csr").T).toarray())
+
+
+def _relevances(
+    x: sparse.csr_matrix,
+    vectors: Sequence[ProfileVector],
+    terms_of: Callable[[int], frozenset[str]],
+) -> list[_Relevance]:
+    """Relevance for each profile vector: cosine to the profile, expanded by the best few items
+    (pseudo-relevance feedback: a short objective gains the vocabulary of the items it
+    obviously matches). Hashed columns are checked against the strings where ranks are read
+    (issue 18). Two sparse products for all the vectors, not two per profile."""
+    n = x.shape[0]
+    cos0 = _cosines(x, [pv.vector for pv in vectors])
+    expanded: list[tuple[sparse.csr_matrix, frozenset[str]]] = []
+    for j, pv in enumerate(vectors):
+        q0 = pv.vector
+        first = _collision_free(cos0[:, j], x, q0, pv.strings, terms_of, PRF_DOCS)
+        q, allowed = q0, pv.strings
+        if q0.nnz and n > PRF_DOCS * 3:
+            top = _top_indices(first, PRF_DOCS)
+            top = top[first[top] > 0]
+            if top.size:
+                centroid = _unit(sparse.csr_matrix(x[top].sum(axis=0)))
+                q = _unit(q0 + PRF_WEIGHT * centroid)
+                allowed = allowed.union(*(terms_of(int(k)) for k in top))
+        expanded.append((q, allowed))
+    del cos0
+    cos = _cosines(x, [q for q, _ in expanded])
+    return [
+        _Relevance(pv, q, allowed, _collision_free(cos[:, j], x, q, allowed, terms_of))
+        for j, (pv, (q, allowed)) in enumerate(zip(vectors, expanded, strict=True))
+    ]
+
+
+def expect_profiles(matrix: ItemMatrix, profiles: Sequence[tuple[Profile, Sequence[str]]]) -> None:
+    """Announce the profiles about to be scored over `matrix`, each with the example texts
+    `score_items` will get: their relevance is then computed PROFILE_BLOCK profiles at a time,
+    as one sparse product (items x terms by terms x profiles), when the first of a block is
+    scored (issue 17). The scores are the same as without it."""
+    matrix.expected[:] = [(p, tuple(e)) for p, e in profiles]
+
+
+def _prepared(
+    matrix: ItemMatrix,
+    key: tuple[Profile, tuple[str, ...]],
+    terms_of: Callable[[int], frozenset[str]],
+) -> _Relevance | None:
+    """The relevance of an expected profile, computing it with the next ones of its block."""
+    got = matrix.prepared.pop(key, None)
+    if got is not None or key not in matrix.expected:
+        return got
+    start = matrix.expected.index(key)
+    block = matrix.expected[start : start + PROFILE_BLOCK]
+    del matrix.expected[start : start + PROFILE_BLOCK]
+    vectors = [profile_vector(p, matrix.idf, examples) for p, examples in block]
+    matrix.prepared.update(zip(block, _relevances(matrix.x, vectors, terms_of), strict=True))
+    return matrix.prepared.pop(key)
+
+
+def _item_columns(items: Sequence[Item], cache: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per-item arrays every profile's ranking reads, computed once into `cache`: ids, story
+    keys (the cluster, else the item), the time freshness counts from (published, else
+    fetched), and each item's feed as a position in the sorted distinct feeds."""
+    if "ids" not in cache:
+        n = len(items)
+        cache["ids"] = np.fromiter((i.id for i in items), np.int64, n)
+        cache["keys"] = np.fromiter(
+            (i.cluster_id if i.cluster_id is not None else i.id for i in items), np.int64, n
+        )
+        cache["when"] = np.fromiter(
+            ((i.published_at or i.fetched_at).timestamp() for i in items), np.float64, n
+        )
+        feeds = np.fromiter((i.feed_id for i in items), np.int64, n)
+        cache["feeds"], cache["feed_of"] = np.unique(feeds, return_inverse=True)
+    return cache
+
+
+def _source_weights(columns: Mapping[str, np.ndarray], weights: Mapping[int, float]) -> np.ndarray:
+    """Each item's source weight (1 for a feed without one), looked up once per feed."""
+    per_feed = [max(0.0, weights.get(f, 1.0)) for f in columns["feeds"].tolist()]
+    out: np.ndarray = np.asarray(per_feed, dtype=np.float64)[columns["feed_of"]]
+    return out
+
+
+def _fill_term_rows(
+    x: sparse.csr_matrix, cols: Iterable[int], cache: dict[int, np.ndarray]
+) -> None:
+    """Add to `cache` the rows of `x` holding each of `cols` that it lacks, in one pass over the
+    matrix: a pass per keyword term took ~20 ms on 100,000 items, for every profile."""
+    todo = np.array(sorted(set(cols) - cache.keys()), dtype=np.int64)
+    if not todo.size:
+        return
+    wanted = np.zeros(x.shape[1], dtype=bool)
+    wanted[todo] = True
+    hits = np.flatnonzero(wanted[x.indices])
+    found = x.indices[hits]
+    rows = np.searchsorted(x.indptr, hits, side="right") - 1
+    order = np.argsort(found, kind="stable")
+    found, rows = found[order], rows[order]
+    lo = np.searchsorted(found, todo, side="left")
+    hi = np.searchsorted(found, todo, side="right")
+    for col, a, b in zip(todo.tolist(), lo.tolist(), hi.tolist(), strict=True):
+        cache[col] = rows[a:b]
+
+
+# ---------------------------------------------------------------------------------------------
 # Keyword rules
 
 
-def _contains(seq: Sequence[str], sub: tuple[str, ...]) -> bool:
+def _contains(seq: list[str], sub: tuple[str, ...]) -> bool:
     if not sub:
         return False
     n = len(sub)
     first = sub[0]
-    return any(seq[i] == first and tuple(seq[i : i + n]) == sub for i in range(len(seq) - n + 1))
+    # Scanned for the first stem by list.index (in C): this runs for a thousand items per
+    # profile with block words (issue 19).
+    i = -1
+    last = len(seq) - n
+    while True:
+        try:
+            i = seq.index(first, i + 1, last + 1)
+        except ValueError:
+            return False
+        if tuple(seq[i : i + n]) == sub:
+            return True
 
 
 def _item_stem_seqs(item: Item) -> tuple[list[str], ...]:
@@ -584,43 +737,64 @@ def _matches(seqs: tuple[list[str], ...], keyword: str) -> bool:
     )
 
 
-def _keyword_rows(x: sparse.csr_matrix, keyword: str) -> np.ndarray:
-    """Rows of the analysed items that contain the keyword (its stems in a row, in French or
-    English), read from the matrix: fast, but it only sees what was analysed."""
-    n = x.shape[0]
-    found = np.zeros(n, dtype=bool)
+def _keyword_terms(keyword: str) -> list[list[str]]:
+    """The terms an item must all hold to contain the keyword, in French and in English: its
+    stem, or the bigrams of its stems in a row."""
+    out = []
     for lang in ("fr", "en"):
         stems = _stems(keyword, lang)
-        if not stems:
-            continue
-        terms = stems if len(stems) == 1 else list(map(" ".join, pairwise(stems)))
+        if stems:
+            out.append(stems if len(stems) == 1 else list(map(" ".join, pairwise(stems))))
+    return out
+
+
+def _keyword_rows(n: int, keyword: str, term_rows: Mapping[int, np.ndarray]) -> np.ndarray:
+    """Rows of the analysed items that contain the keyword (its stems in a row, in French or
+    English), read from the matrix (`term_rows`: the rows holding each term's column, from
+    `_fill_term_rows`): fast, but it only sees what was analysed."""
+    found = np.zeros(n, dtype=bool)
+    for terms in _keyword_terms(keyword):
         rows_with_all = np.ones(n, dtype=bool)
         for term in set(terms):
-            hits = np.flatnonzero(x.indices == term_index(term))
             has = np.zeros(n, dtype=bool)
-            has[np.searchsorted(x.indptr, hits, side="right") - 1] = True
+            has[term_rows[term_index(term)]] = True
             rows_with_all &= has
         found |= rows_with_all
     return found
 
 
 def _keyword_rules(
-    profile: Profile, items: Sequence[Item], x: sparse.csr_matrix, score: np.ndarray
+    profile: Profile,
+    items: Sequence[Item],
+    x: sparse.csr_matrix,
+    score: np.ndarray,
+    term_rows: dict[int, np.ndarray] | None = None,
+    stem_seqs: dict[int, tuple[list[str], ...]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(blocked, boost) per item. Blocking must not miss: the items that could reach the head
-    of the queue are also checked word by word over their whole text."""
+    of the queue are also checked word by word over their whole text. `term_rows` and
+    `stem_seqs` (by row) keep what is read of the items for the other profiles scored over
+    `x`."""
     n = len(items)
     blocked = np.zeros(n, dtype=bool)
     hits = np.zeros(n)
-    for keyword in profile.keywords.boost:
-        hits += _keyword_rows(x, keyword)
     block = profile.keywords.block
+    rows = {} if term_rows is None else term_rows
+    seq_cache = {} if stem_seqs is None else stem_seqs
+    keywords = (*profile.keywords.boost, *block)
+    _fill_term_rows(
+        x, (term_index(t) for k in keywords for terms in _keyword_terms(k) for t in terms), rows
+    )
+    for keyword in profile.keywords.boost:
+        hits += _keyword_rows(n, keyword, rows)
     for keyword in block:
-        blocked |= _keyword_rows(x, keyword)
+        blocked |= _keyword_rows(n, keyword, rows)
     if block:
         for k in _top_indices(np.where(blocked, -1.0, score), BLOCK_CHECK):
             if not blocked[k]:
-                seqs = _item_stem_seqs(items[int(k)])
+                seqs = seq_cache.get(int(k))
+                if seqs is None:
+                    seqs = seq_cache[int(k)] = _item_stem_seqs(items[int(k)])
                 blocked[k] = any(_matches(seqs, b) for b in block)
     return blocked, np.minimum(BOOST_MAX, BOOST_STEP * hits)
 
@@ -641,13 +815,15 @@ def current_decisions(decisions: Sequence[Decision]) -> dict[int, Decision]:
     return {d.item_id: d for d in decisions}
 
 
-def _freshness(items: Sequence[Item], now: datetime, half_life_hours: float) -> np.ndarray:
-    """Each item's freshness: 1 when just published, halving every `half_life_hours`."""
+def _freshness(
+    items: Sequence[Item], now: datetime, half_life_hours: float, when: np.ndarray | None = None
+) -> np.ndarray:
+    """Each item's freshness: 1 when just published, halving every `half_life_hours`.
+    `when`: the items' times as `_item_columns` has them, when the caller has them."""
     if half_life_hours <= 0 or not items:
         return np.ones(len(items))
-    when = np.fromiter(
-        ((i.published_at or i.fetched_at).timestamp() for i in items), float, len(items)
-    )
+    if when is None:
+        when = _item_columns(items, {})["when"]
     age_h = np.maximum(0.0, (now.timestamp() - when) / 3600.0)
     return np.asarray(0.5 ** (age_h / half_life_hours))
 
@@ -680,6 +856,8 @@ def score_items(
     example_texts: Sequence[str] = (),
     matrix: ItemMatrix | None = None,
     semantic: SemanticInput | None = None,
+    keep_rank: int | None = None,
+    keep_items: Iterable[int] = (),
     item_weights: Mapping[int, float] | None = None,
 ) -> ScoreResult:
     """Score and rank `items` for `profile`. Deterministic for the same inputs.
@@ -688,20 +866,20 @@ def score_items(
     (they may or may not be in `items`). `matrix` is `vectorize(items, stats)` when the caller
     scores several profiles over the same items. Items with a current decision get a score but
     no rank: the rank orders the pending queue. `semantic` (the optional extra's embeddings)
-    is fused with the TF-IDF relevance. `item_weights` multiply the source weight of single
-    items (by id), as `feed_weights` do for a whole feed (the results of a topic, issue 15).
+    is fused with the TF-IDF relevance. With `keep_rank`, only the items ranked down to it
+    and those of `keep_items` (ids) get a Score, in the order of `items`. `item_weights`
+    multiply the source weight of single items (by id), as `feed_weights` do for a whole feed
+    (the results of a topic, issue 15).
     """
     notes: list[str] = []
     weights = feed_weights or {}
     if matrix is None:
         matrix = vectorize(items, stats)
-    if matrix.item_ids != tuple(i.id for i in items):
-        raise ValueError("matrix was built for other items")
+    if not any(seen is items for seen in matrix.checked):
+        if matrix.item_ids != tuple(i.id for i in items):
+            raise ValueError("matrix was built for other items")
+        matrix.checked.append(items)  # checked once for all the profiles scored over them
     x, idf = matrix.x, matrix.idf
-    pv = profile_vector(profile, idf, example_texts)
-    notes.extend(pv.warnings)
-    q0 = pv.vector
-
     cache = matrix.term_cache
 
     def terms_of(k: int) -> frozenset[str]:
@@ -710,22 +888,14 @@ def score_items(
             got = cache[k] = item_terms(items[k])
         return got
 
-    # Relevance: cosine to the profile, expanded by the best few items (pseudo-relevance
-    # feedback: a short objective gains the vocabulary of the items it obviously matches).
-    # Hashed columns are checked against the strings where ranks are read (issue 18).
-    cos0 = np.asarray((x @ q0.T).toarray()).ravel() if items else np.zeros(0)
-    cos0 = _collision_free(cos0, x, q0, pv.strings, terms_of, PRF_DOCS)
-    q, allowed = q0, pv.strings
-    if q0.nnz and len(items) > PRF_DOCS * 3:
-        top = _top_indices(cos0, PRF_DOCS)
-        top = top[cos0[top] > 0]
-        if top.size:
-            centroid = _unit(sparse.csr_matrix(x[top].sum(axis=0)))
-            q = _unit(q0 + PRF_WEIGHT * centroid)
-            allowed = allowed.union(*(terms_of(int(k)) for k in top))
-    cos = np.asarray((x @ q.T).toarray()).ravel() if items else np.zeros(0)
-    cos = _collision_free(cos, x, q, allowed, terms_of)
-    relevance = _squash(cos)
+    # Relevance (`_relevances`), computed with the other expected profiles when there are.
+    rel = _prepared(matrix, (profile, tuple(example_texts)), terms_of)
+    if rel is None:
+        (rel,) = _relevances(x, [profile_vector(profile, idf, example_texts)], terms_of)
+    pv, q, allowed = rel.pv, rel.q, rel.allowed
+    notes.extend(pv.warnings)
+    q0 = pv.vector
+    relevance = _squash(rel.cos)
     sem_rel: np.ndarray | None = None
     if semantic is not None and items:
         sem_rel = _semantic_relevance(semantic, relevance)
@@ -742,22 +912,35 @@ def score_items(
         )
     feedback = base - relevance
 
-    fresh = _freshness(items, now, profile.scoring.freshness_half_life_hours)
-    source = np.array([max(0.0, weights.get(i.feed_id, 1.0)) for i in items], dtype=np.float64)
+    columns = _item_columns(items, matrix.columns)
+    fresh = _freshness(items, now, profile.scoring.freshness_half_life_hours, columns["when"])
+    source = _source_weights(columns, weights)
     if item_weights:
-        source *= np.array([max(0.0, item_weights.get(i.id, 1.0)) for i in items])
-    blocked, boost = _keyword_rules(profile, items, x, base)
+        source = source * np.array([max(0.0, item_weights.get(i.id, 1.0)) for i in items])
+    blocked, boost = _keyword_rules(profile, items, x, base, matrix.term_rows, matrix.stem_seqs)
     final = _combine(base, fresh, source, boost)
     final[blocked] = 0.0
 
-    ranks, final = _rank(profile, items, x, final, blocked, latest, now)
-    why = _explain(x, terms_of, (q0, pv.strings), (q_fb, fb_allowed), final, blocked, items)
+    ranks, final = _rank(profile, items, x, final, blocked, latest, now, columns)
+    why = _explain(
+        x, terms_of, (q0, pv.strings), (q_fb, fb_allowed), final, blocked, items, matrix.words
+    )
+    # Only what the caller keeps becomes a Score: 100,000 objects per profile cost more than
+    # ranking them (issue 19).
+    if keep_rank is None:
+        kept = np.arange(len(items))
+    else:
+        ranked = [k for k, r in ranks.items() if r <= keep_rank]
+        wanted = np.fromiter(keep_items, np.int64)
+        kept = np.union1d(
+            np.asarray(ranked, dtype=np.int64), np.flatnonzero(np.isin(columns["ids"], wanted))
+        )
     # Rounded once, in bulk: stored values stay stable and comparable across runs.
     cols = [
-        np.round(np.nan_to_num(a, nan=0.0), 6).tolist()
+        np.round(np.nan_to_num(a[kept], nan=0.0), 6).tolist()
         for a in (final, relevance, feedback, fresh, source, boost)
     ]
-    blocked_list = blocked.tolist()
+    blocked_list = blocked[kept].tolist()
     scores = [
         Score(
             profile.name,
@@ -772,8 +955,8 @@ def score_items(
             why.get(k, ()),
             ranks.get(k),
         )
-        for k, (item, f, r, fb, fr, src, b, bl) in enumerate(
-            zip(items, *cols, blocked_list, strict=True)
+        for k, item, f, r, fb, fr, src, b, bl in zip(
+            kept.tolist(), map(items.__getitem__, kept.tolist()), *cols, blocked_list, strict=True
         )
     ]
     return ScoreResult(scores, notes)
@@ -802,7 +985,14 @@ def language_gap_note(profile: Profile, items: Sequence[Item], semantic: bool) -
 
 
 def _top_indices(values: np.ndarray, k: int) -> np.ndarray:
-    # Stable: ties broken by position, so equal inputs give equal outputs.
+    """The positions of the `k` largest values, best first. Stable: ties broken by position,
+    so equal inputs give equal outputs. Only the candidates at or above the k-th value are
+    sorted: a full sort of 100,000 scores, several times per profile, added up (issue 19)."""
+    if 0 < k < values.size:
+        kth = values[np.argpartition(-values, k - 1)[k - 1]]
+        if np.isfinite(kth):
+            candidates = np.flatnonzero(values >= kth)
+            return candidates[np.argsort(-values[candidates], kind="stable")][:k]
     order = np.argsort(-values, kind="stable")
     return order[:k]
 
@@ -1051,6 +1241,7 @@ def _rank(
     blocked: np.ndarray,
     latest: Mapping[int, Decision],
     now: datetime,
+    columns: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[dict[int, int], np.ndarray]:
     """Rank the pending queue: one item per near-duplicate cluster, MMR over the head, and at
     most `max_per_source` items of one feed on each page of ten.
@@ -1059,15 +1250,14 @@ def _rank(
     carries the best final of the cluster's pending versions (the story's score), so that the
     digest floor and the planner judge the story, not the version shown.
     """
-    n = len(items)
-    ids = np.fromiter((i.id for i in items), np.int64, n)
-    keys = np.fromiter(
-        (i.cluster_id if i.cluster_id is not None else i.id for i in items), np.int64, n
-    )
+    cols = columns if columns is not None else _item_columns(items, {})
+    ids, keys = cols["ids"], cols["keys"]
     pending = ~blocked
     decided_stories: set[int] = set()
-    for k, item in enumerate(items):
-        if item.id in latest and not is_pending(latest[item.id], now):
+    # Rows of the decided items, found from the decisions (a few) rather than the items.
+    decided_ids = np.fromiter(latest, np.int64, len(latest))
+    for k in np.flatnonzero(np.isin(ids, decided_ids)).tolist():
+        if not is_pending(latest[int(ids[k])], now):
             pending[k] = False
             decided_stories.add(int(keys[k]))
     # A story decided through one of its versions (an aggregator's repost, say) is decided:
@@ -1084,14 +1274,13 @@ def _rank(
         return {}, final
     # The story is shown as its original: users relay the source, not an aggregator's repost.
     # Earliest published (else fetched), ties to ingestion's representative, then lower id.
-    when = np.array([(i.published_at or i.fetched_at).timestamp() for i in items])
+    when = cols["when"]
     earliest = np.lexsort((ids, keys != ids, when))
     earliest = earliest[pending[earliest]]
     _, first_seen = np.unique(keys[earliest], return_index=True)
-    face = dict(
-        zip(keys[earliest[first_seen]].tolist(), earliest[first_seen].tolist(), strict=True)
-    )
-    candidates = [face[int(keys[k])] for k in leaders]
+    # Each story's face, looked up by its key among the faces' keys (sorted by np.unique).
+    faces = earliest[first_seen]
+    candidates = faces[np.searchsorted(keys[faces], keys[leaders])].tolist()
     final = final.copy()
     final[candidates] = final[leaders]
     lam = 1.0 - min(1.0, max(0.0, profile.scoring.diversity))
@@ -1133,13 +1322,15 @@ def _explain(
     final: np.ndarray,
     blocked: np.ndarray,
     items: Sequence[Item],
+    words: dict[int, _Words] | None = None,
 ) -> dict[int, tuple[Term, ...]]:
     """The terms that contributed most, as the words the item uses.
 
     A reason is a term of the item that is also a term of the profile's own words (objective,
     keywords, examples), compared as strings, so a hash collision never shows (issue 18).
     Terms that only the expansion brought (pseudo-relevance feedback, decisions) come after,
-    labelled "related: ...".
+    labelled "related: ...". `words` keeps the items' analysed words (by row) for the other
+    profiles scored over `x`.
     """
     (q0, own_terms), (q_fb, fb_terms) = own, related
     if not items or not (q0.nnz or q_fb.nnz):
@@ -1161,9 +1352,14 @@ def _explain(
             t: row.get(_index_of(t), 0.0) * wf.get(_index_of(t), 0.0)
             for t in (mine & fb_terms) - own_terms
         }
-        terms = _surface_terms(items[k], {t: w for t, w in direct.items() if w > 0})
+        seen = words.get(k) if words is not None else None
+        if seen is None:
+            seen = _item_words(items[k])
+            if words is not None:
+                words[k] = seen
+        terms = _surface_terms(items[k], {t: w for t, w in direct.items() if w > 0}, seen)
         if len(terms) < WHY_TERMS:
-            found = _surface_terms(items[k], {t: w for t, w in extra.items() if w > 0})
+            found = _surface_terms(items[k], {t: w for t, w in extra.items() if w > 0}, seen)
             terms += tuple(
                 Term(f"{RELATED_PREFIX}{t.text}", t.weight)
                 for t in found[: min(2, WHY_TERMS - len(terms))]
@@ -1173,27 +1369,59 @@ def _explain(
     return out
 
 
-def _surface_terms(item: Item, wanted: Mapping[str, float]) -> tuple[Term, ...]:
-    """Find, in the item's own text, the words whose term (stem or stem pair) is in `wanted`."""
-    if not wanted:
-        return ()
-    title, body = _clean(item.title), _clean(item.text[:BODY_CHARS])
+# An item's content words as `_surface_terms` reads them: for the title and the body, the text
+# and each content word's stem, start and end in it.
+_Words = tuple[tuple[str, list[str], list[int], list[int]], ...]
+
+
+def _item_words(item: Item) -> _Words:
     lang = _item_lang(item)
-    found: dict[str, str] = {}
-    for text in (title, body):
-        prev: tuple[str, int, int] | None = None  # stem, start, end of the previous content word
+    out = []
+    for text in (_clean(item.title), _clean(item.text[:BODY_CHARS])):
+        stems: list[str] = []
+        starts: list[int] = []
+        ends: list[int] = []
         for m in _WORD.finditer(text):
             stem = _stem(m.group().lower(), lang)
-            if not stem:
+            if stem:
+                stems.append(stem)
+                starts.append(m.start())
+                ends.append(m.end())
+        out.append((text, stems, starts, ends))
+    return tuple(out)
+
+
+def _surface_terms(
+    item: Item, wanted: Mapping[str, float], words: _Words | None = None
+) -> tuple[Term, ...]:
+    """Find, in the item's own text, the words whose term (stem or stem pair) is in `wanted`:
+    the first place each is met, title first; a pair only where no punctuation parts it.
+    `words`: the item's `_item_words`, when the caller keeps them."""
+    if not wanted:
+        return ()
+    found: dict[str, str] = {}
+    for text, stems, starts, ends in words if words is not None else _item_words(item):
+        present = set(stems)
+        for term in wanted:
+            if term in found:
                 continue
-            if stem in wanted and stem not in found:
-                found[stem] = m.group()
-            if prev is not None:
-                pair = prev[0] + " " + stem
-                span = text[prev[1] : m.end()]
-                if pair in wanted and pair not in found and not _BREAK.search(span):
-                    found[pair] = span
-            prev = (stem, m.start(), m.end())
+            first, _, second = term.partition(" ")
+            if not second:
+                if term in present:
+                    i = stems.index(term)
+                    found[term] = text[starts[i] : ends[i]]
+            elif first in present and second in present:
+                i = -1
+                while True:
+                    try:
+                        i = stems.index(first, i + 1, len(stems) - 1)
+                    except ValueError:
+                        break
+                    if stems[i + 1] == second:
+                        span = text[starts[i] : ends[i + 1]]
+                        if not _BREAK.search(span):
+                            found[term] = span
+                            break
         if len(found) == len(wanted):
             break
     terms = sorted(
@@ -1222,16 +1450,14 @@ def items_on_topic(matrix: ItemMatrix, items: Sequence[Item], topic: str) -> np.
     on a topic."""
     if matrix.item_ids != tuple(i.id for i in items):
         raise ValueError("matrix was built for other items")
-    wanted = []
-    for lang in ("fr", "en"):
-        stems = _stems(_clean(topic), lang)
-        if stems:
-            wanted.append(frozenset(stems if len(stems) == 1 else map(" ".join, pairwise(stems))))
+    wanted = [frozenset(terms) for terms in _keyword_terms(topic)]
     if not wanted:
         return np.zeros(0, dtype=np.int64)
+    rows = matrix.term_rows
+    _fill_term_rows(matrix.x, (term_index(t) for terms in wanted for t in terms), rows)
     cache = matrix.term_cache
     out = []
-    for k in np.flatnonzero(_keyword_rows(matrix.x, topic)).tolist():
+    for k in np.flatnonzero(_keyword_rows(len(items), topic, rows)).tolist():
         terms = cache.get(k)
         if terms is None:
             terms = cache[k] = item_terms(items[k])

@@ -16,6 +16,12 @@ from curator.config import Settings, parse_settings
 from curator.store import Database
 from tests.support.content import corpus_root
 
+# Commands about no profile speak the locale's language (issue 16): the suite reads English
+# whatever the machine's locale (subprocesses included); a test of French sets its own.
+if os.environ.get("LC_ALL"):
+    os.environ["LC_ALL"] = "C.UTF-8"
+os.environ["LC_MESSAGES"] = "C.UTF-8"
+
 # CI points this at the local server; set it to "" to skip PostgreSQL tests on purpose.
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -1175,20 +1175,22 @@ def test_cli_dry_run_file_send_and_status(
 
         target = tmp_path / "out.eml"
         assert main([*base, "--to-file", str(target)]) == 0
-        assert "written" in capsys.readouterr().out and target.stat().st_size > 0
+        # claire reads French: so do the command's lines (issue 16)
+        assert "\u00a0: écrit (" in capsys.readouterr().out and target.stat().st_size > 0
 
         assert main([*base, "--send"]) == 1
         err = capsys.readouterr().err
-        assert "failed" in err and "550 5.1.1 unknown recipient" in err
+        assert "\u00a0: échoué (" in err and "550 5.1.1 unknown recipient" in err
 
         assert main([*base, "--status"]) == 0
         out = capsys.readouterr().out
-        assert "failed" in out and "550 5.1.1 unknown recipient" in out
+        assert "\u00a0: échoué, 1 tentative" in out and "550 5.1.1 unknown recipient" in out
+        assert "dernière erreur\u00a0: " in out
 
         assert main([*base, "--send"]) == 0  # asked explicitly: a failed digest is retried
-        assert "sent" in capsys.readouterr().out
+        assert "\u00a0: envoyé (" in capsys.readouterr().out
         assert main([*base, "--send"]) == 0
-        assert "already-sent" in capsys.readouterr().out
+        assert "\u00a0: déjà envoyé" in capsys.readouterr().out
     assert len(server.messages) == 1
 
 

@@ -171,7 +171,7 @@ THU = "claire-2026-12-03-0830-original"
 
 def test_ideas_fill_original_slots_first_and_are_marked_used(world: World) -> None:
     out = invoke(world, "ideas", "add", "Ce que trois ans de recrutements m'ont appris").output
-    assert "Added #1 [open]" in out
+    assert "Ajoutée\u00a0: #1 [ouverte]" in out  # claire reads French (issue 16)
     invoke(world, "ideas", "add", "Une idée abandonnée")
     invoke(world, "ideas", "drop", "2")
     invoke(world, "plan")
@@ -184,7 +184,7 @@ def test_ideas_fill_original_slots_first_and_are_marked_used(world: World) -> No
         (1, THU, False),
         (2, None, True),
     ]
-    assert invoke(world, "ideas", "list").output.startswith("No ideas yet")
+    assert invoke(world, "ideas", "list").output.startswith("Pas encore d’idée")
 
 
 def test_no_original_is_another_sites_headline(world: World) -> None:

@@ -129,7 +129,7 @@ def test_opml_import_export_round_trip(
     )
     code, out, err = run(capsys, config, "feeds", "import", str(opml))
     assert code == 0, err
-    assert "Added 1 feed(s)" in out and "; 1 already followed." in out
+    assert "Added 1 feed to " in out and "; 1 already followed." in out  # a plural form
     assert "https://b.test/rss (B & C)" in out
     assert "# my feeds, keep this comment" in config.read_text(encoding="utf-8")
 
@@ -147,9 +147,9 @@ def test_opml_import_export_round_trip(
     (tmp_path / "other").mkdir()
     fresh = write(tmp_path / "other", [])
     code, out, _ = run(capsys, fresh, "feeds", "import", str(exported))
-    assert "Added 2 feed(s)" in out and "already" not in out
+    assert "Added 2 feeds to " in out and "already" not in out
     code, out, _ = run(capsys, fresh, "feeds", "import", str(exported))  # once more
-    assert "Added 0 feed(s)" in out and "; 2 already followed." in out
+    assert "Added 0 feeds to " in out and "; 2 already followed." in out
 
 
 def test_bad_opml_is_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -35,7 +35,8 @@ def calendar_json(w: World, *args: str) -> list[dict[str, Any]]:
 
 def test_plan_fills_slots_by_score_with_spacing_and_comments(world: World) -> None:
     result = invoke(world, "plan")
-    assert "claire: 8 upcoming slots (8 new, 0 changed, 0 removed)" in result.output
+    # claire's profile is French: so is the summary (issue 16)
+    assert "claire\u00a0: 8 créneaux à venir (8 nouveaux, 0 modifiés, 0 retirés)" in result.output
     slots = calendar_json(world)
     assert [s["start"] for s in slots[:4]] == [
         "2026-11-30T08:30:00+01:00",
@@ -59,8 +60,9 @@ def test_plan_fills_slots_by_score_with_spacing_and_comments(world: World) -> No
     # the week after, the approved items are too old or below the floor: empty, with a reason
     later = [s for s in slots[4:] if s["kind"] == "relay"]
     assert later and all(s["status"] == "empty" and s["empty_reason"] for s in later)
-    # Claire's profile is French: so is the reason
-    assert all(s["empty_reason"].startswith("aucun article approuvé") for s in later)
+    # JSON stays English: a code, and the text beside it in Claire's French (issue 16)
+    assert {s["empty_reason"] for s in later} <= {"none_approved", "all_planned", "no_fit"}
+    assert all(s["empty_reason_text"].startswith("aucun article approuvé") for s in later)
     assert all(s["sequence"] == 0 for s in slots)
     assert mon["id"] == "claire-2026-11-30-0830-relay"
     assert (mon["comment_starter"] or "").startswith("> ")
@@ -74,7 +76,7 @@ def test_plan_twice_changes_nothing(world: World) -> None:
     invoke(world, "plan")
     before = calendar_json(world)
     result = invoke(world, "plan")
-    assert "(0 new, 0 changed, 0 removed)" in result.output
+    assert "(0 nouveaux, 0 modifiés, 0 retirés)" in result.output
     assert calendar_json(world) == before
 
 
@@ -105,7 +107,7 @@ ENGLISH_WORDS = ["Week of", "minutes planned", "Relay:", "Your post:", "comment 
         ("fr", [*FRENCH_WORDS, "à commenter", "créneaux vides\u00a0:"], ENGLISH_WORDS),
         # "auto" decides as the .ics export does: claire's objective is French
         ("auto", FRENCH_WORDS, ENGLISH_WORDS),
-        ("en", [*ENGLISH_WORDS, "need your comment: ", "empty slot(s): approve"], FRENCH_WORDS),
+        ("en", [*ENGLISH_WORDS, "need your comment: ", "empty slots: approve"], FRENCH_WORDS),
     ],
 )
 def test_calendar_grid_speaks_the_profile_language(
@@ -144,26 +146,26 @@ def test_slot_comment_pin_done_and_skip(world: World) -> None:
     invoke(world, "plan")
     mon = "claire-2026-11-30-0830-relay"
     out = invoke(world, "slot", "comment", mon, "--text", "Trop court").output
-    assert f"{mon}: planned (sequence 1)" in out
+    assert f"{mon}\u00a0: prévu (séquence 1)" in out  # claire reads French (issue 16)
     text = "Ce que j'en retiens pour les PME qui recrutent des data engineers."
     out = invoke(world, "slot", "comment", mon, "--text", text).output
-    assert f"{mon}: ready (sequence 2)" in out
+    assert f"{mon}\u00a0: prêt (séquence 2)" in out
     fri = "claire-2026-12-04-1700-relay"
-    assert "pinned" not in invoke(world, "slot", "pin", fri).output
+    assert "épinglé" not in invoke(world, "slot", "pin", fri).output
     by_id = {s["id"]: s for s in calendar_json(world)}
     assert by_id[mon]["comment"] == text and by_id[fri]["pinned"] is True
     # published, with where
     world.clock[0] = NOW + timedelta(hours=2)
     url = "https://www.linkedin.com/feed/update/urn:li:activity:1"
     out = invoke(world, "slot", "done", mon, "--url", url).output
-    assert f"{mon}: published" in out
+    assert f"{mon}\u00a0: publié" in out
     by_id = {s["id"]: s for s in calendar_json(world)}
     assert by_id[mon]["published_url"] == url
     assert by_id[mon]["published_at"] == "2026-11-30T09:00:00+01:00"
     # skipping Wednesday frees its item, which moves to the next free fitting slot
     wed = "claire-2026-12-02-1215-relay"
     wed_item = by_id[wed]["item"]["id"]
-    assert "skipped" in invoke(world, "slot", "skip", wed).output
+    assert "ignoré" in invoke(world, "slot", "skip", wed).output
     after = calendar_json(world)
     assert {s["id"]: s for s in after}[wed]["item"] is None
     planned_items = [s["item"]["id"] for s in after if s["item"]]
@@ -184,7 +186,8 @@ def test_slot_comment_edit_uses_the_editor_with_the_starter(world: World, tmp_pa
     editor = f"{sys.executable} {script}"
     mon = "claire-2026-11-30-0830-relay"
     out = invoke(world, "slot", "comment", mon, "--edit", env={"EDITOR": editor}).output
-    assert f"{mon}: ready" in out
+    assert f"{mon}\u00a0: prêt" in out
+    assert "Écrivez votre commentaire" in seen.read_text()
     assert seen.read_text().count("# ") >= 2  # the starter is offered as ignored lines
     (slot,) = [s for s in calendar_json(world) if s["id"] == mon]
     assert slot["comment"] == "Mon commentaire écrit dans mon éditeur, assez long."
@@ -317,12 +320,12 @@ def test_demo_review_approves_top_items_and_shows_every_slot_state(
 
 def test_grid_shortens_a_long_comment_at_a_word_and_drops_invisible_characters() -> None:
     from curator.cli.plan import _notes
-    from curator.outputs.words import GRID_EN
+    from curator.outputs.words import grid_words_in
     from curator.types import Slot, SlotKind
 
     comment = "Mon\u200b avis\u202e : " + "recrutement " * 20
     slot = Slot("s", "claire", NOW, SlotKind.RELAY, SlotStatus.READY, comment=comment)
-    shown = _notes(slot, GRID_EN).removeprefix("\n[green]💬 ").removesuffix("[/green]")
+    shown = _notes(slot, grid_words_in("en")).removeprefix("\n[green]💬 ").removesuffix("[/green]")
     assert shown.startswith("Mon avis : recrutement ") and shown.endswith("recrutement…")
     assert len(shown) <= 160
 

@@ -68,7 +68,7 @@ def test_a_relay_without_its_comment_or_an_empty_slot_is_refused(
     err = fail(world, capsys, "slot", "done", EMPTY)
     assert f"le créneau {EMPTY} est vide" in err
     assert listed(world) == {}  # nothing recorded
-    assert "published" in invoke(world, "slot", "done", MON, "--force").output
+    assert "publié" in invoke(world, "slot", "done", MON, "--force").output
     assert set(listed(world)) == {MON}
 
 

@@ -158,9 +158,9 @@ def test_the_comment_editor_counts_the_user_s_characters() -> None:
 
 def test_the_list_date_is_the_profile_s_local_day() -> None:
     late = entry(1, published=datetime(2026, 3, 27, 23, 30, tzinfo=UTC))  # Saturday in Paris
-    assert list_date(late, "Europe/Paris", ("janv.", "févr.", "mars")) == "28 mars"
-    assert list_date(late, "America/New_York", ("Jan", "Feb", "Mar")) == "27 Mar"
-    assert list_date(entry(2), "UTC", ("Jan",)) == ""
+    assert list_date(late, "Europe/Paris", "fr") == "28 mars"
+    assert list_date(late, "America/New_York", "en") == "27 Mar"
+    assert list_date(entry(2), "UTC", "en") == ""
 
 
 def test_help_shows_and_any_key_returns_where_it_was() -> None:
@@ -417,6 +417,52 @@ def test_excerpt_leaves_out_a_first_line_repeating_the_title() -> None:
 )
 def test_parse_until(text: str, expected: datetime) -> None:
     assert parse_until(text, NOW, "Europe/Paris") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        # Dates as people write them, French or English (issue 16), read against NOW (Friday
+        # 27 March 2026, 11:00 in Paris), never the real clock; a day starts at local midnight.
+        ("24/12", "fr", datetime(2026, 12, 23, 23, 0, tzinfo=UTC)),  # day first
+        ("24 déc.", "fr", datetime(2026, 12, 23, 23, 0, tzinfo=UTC)),
+        ("24 December", "en", datetime(2026, 12, 23, 23, 0, tzinfo=UTC)),
+        ("12/24", "en", datetime(2026, 12, 23, 23, 0, tzinfo=UTC)),  # month first in English
+        ("dans 3 jours", "fr", datetime(2026, 3, 29, 22, 0, tzinfo=UTC)),  # after the DST change
+        ("in 2 weeks", "en", datetime(2026, 4, 9, 22, 0, tzinfo=UTC)),
+        ("lundi prochain", "fr", datetime(2026, 3, 29, 22, 0, tzinfo=UTC)),
+        ("next monday", "en", datetime(2026, 3, 29, 22, 0, tzinfo=UTC)),
+        ("next friday", "fr", datetime(2026, 4, 2, 22, 0, tzinfo=UTC)),  # never today
+        ("3 avril 14:30", "fr", datetime(2026, 4, 3, 12, 30, tzinfo=UTC)),
+        ("26/03", "fr", datetime(2027, 3, 25, 23, 0, tzinfo=UTC)),  # yesterday: next year's
+    ],
+)
+def test_parse_until_reads_dates_in_both_languages(
+    text: str, language: str, expected: datetime
+) -> None:
+    assert parse_until(text, NOW, "Europe/Paris", language) == expected
+
+
+def test_parse_until_counts_from_the_given_clock() -> None:
+    later = datetime(2031, 7, 14, 10, 0, tzinfo=UTC)  # a Monday
+    assert parse_until("dans 3 jours", later, "Europe/Paris", "fr") == datetime(
+        2031, 7, 16, 22, 0, tzinfo=UTC
+    )
+    assert parse_until("24/12", later, "UTC", "fr") == datetime(2031, 12, 24, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("31/02", "date illisible '31/02'"),
+        ("quand tu veux", "date illisible"),
+        ("0d", "est passée"),
+    ],
+)
+def test_parse_until_refuses_in_the_reader_s_language(text: str, message: str) -> None:
+    with pytest.raises(InvalidAction, match=message) as refused:
+        parse_until(text, NOW, "Europe/Paris", "fr")
+    assert "\n" not in str(refused.value)
 
 
 @pytest.mark.parametrize(

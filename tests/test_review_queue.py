@@ -76,9 +76,12 @@ def test_show_prints_the_detail(world: ReviewWorld) -> None:
     assert result.exit_code == 0, result.output
     out = result.output
     assert "#1  Le recrutement des data engineers en 2026" in out
-    assert "Source:    Emploi Tech" in out
-    assert "Score:     0.91 (rank 1) · why: recrutement, data" in out
-    assert "1 duplicate(s)" in out and "Decision:  pending" in out
+    # claire reads French (issue 16): labels, date, decimal comma
+    assert "Source\u00a0:     Emploi Tech" in out
+    assert "Date\u00a0:       ven. 27 nov. 2026" in out
+    assert "Score\u00a0:      0,91 (rang 1) · pourquoi\u00a0: recrutement, data" in out
+    assert "1 doublon de cet article" in out and "Décision\u00a0: en attente" in out
+    assert "Decision" not in out and "pending" not in out
 
 
 def test_show_json(world: ReviewWorld) -> None:
@@ -102,7 +105,7 @@ def test_approve_with_comment_saves_it(world: ReviewWorld) -> None:
     comment = "Les chiffres confirment ce que je vois chez mes clients."
     result = run(world, "queue", "approve", str(world.ids[0]), "--comment", comment)
     assert result.exit_code == 0, result.output
-    assert result.output.startswith(f"approved #{world.ids[0]}")
+    assert result.output.startswith(f"approuvé #{world.ids[0]}")
     decision = current(world, world.ids[0])
     assert decision is not None and decision.kind is DecisionKind.APPROVE
     assert decision.comment == comment
@@ -134,8 +137,8 @@ def test_comment_and_comment_file_together_is_a_usage_error(
 @pytest.mark.parametrize(
     ("comment", "note"),
     [
-        (None, "no comment yet: the slot stays planned"),
-        ("Trop court", "comment shorter than 20 characters"),
+        (None, "pas encore de commentaire\u00a0: le créneau reste prévu"),
+        ("Trop court", "commentaire de moins de 20\u00a0caractères"),
     ],
 )
 def test_approve_without_a_full_comment_is_allowed_with_a_note(
@@ -150,7 +153,7 @@ def test_approve_without_a_full_comment_is_allowed_with_a_note(
 
 def test_a_long_enough_comment_has_no_note(world: ReviewWorld) -> None:
     result = run(world, "queue", "approve", "1", "--comment", "Un avis de plus de vingt signes.")
-    assert "stays planned" not in result.output
+    assert "reste prévu" not in result.output
 
 
 def test_already_decided_ids_are_refused(world: ReviewWorld) -> None:
@@ -185,15 +188,15 @@ def test_unknown_and_deleted_items_are_refused(world: ReviewWorld) -> None:
 
 def test_snooze_in_the_past_is_refused_and_nothing_saved(world: ReviewWorld) -> None:
     result = run(world, "queue", "snooze", "1", "--until", "2020-01-01")
-    assert result.exit_code == 1 and "in the past" in str(result.exception)
+    assert result.exit_code == 1 and "est passée" in str(result.exception)
     result = run(world, "queue", "snooze", "1", "--until", "someday")
-    assert result.exit_code == 1 and "cannot read the date" in str(result.exception)
+    assert result.exit_code == 1 and "date illisible 'someday'" in str(result.exception)
     assert current(world, 1) is None
 
 
 def test_snooze_then_the_item_can_be_decided_once_it_is_back(world: ReviewWorld) -> None:
     result = run(world, "queue", "snooze", "3", "--until", "+2d")
-    assert result.exit_code == 0 and result.output.startswith("snoozed #3 until ")
+    assert result.exit_code == 0 and result.output.startswith("reporté #3 jusqu’au ")
     decision = current(world, 3)
     assert decision is not None and decision.snooze_until is not None
     later = world.open(decision.snooze_until + timedelta(minutes=1))
@@ -213,12 +216,13 @@ def test_undo_takes_back_the_last_decision(world: ReviewWorld) -> None:
     run(world, "queue", "approve", "1", "--comment", "Bon résumé des tendances du marché.")
     run(world, "queue", "reject", "2")
     result = run(world, "queue", "undo")
-    assert result.exit_code == 0 and "undone: rejected" in result.output and "#2" in result.output
+    assert result.exit_code == 0 and "annulé\u00a0: rejeté" in result.output
+    assert "n°\u00a02" in result.output
     assert current(world, 2) is None
     assert (current(world, 1) or pytest.fail()).kind is DecisionKind.APPROVE
     run(world, "queue", "undo")
     result = run(world, "queue", "undo")
-    assert result.exit_code == 1 and "no decision to undo" in str(result.exception)
+    assert result.exit_code == 1 and "aucune décision à annuler" in str(result.exception)
 
 
 def test_undo_of_one_item_takes_back_its_latest_decision_however_old(world: ReviewWorld) -> None:
@@ -228,13 +232,14 @@ def test_undo_of_one_item_takes_back_its_latest_decision_however_old(world: Revi
     refused = run(world, "queue", "reject", "1")  # changed my mind: the message says how
     assert refused.exit_code == 1 and "`curator queue undo 1`" in str(refused.exception)
     result = run(world, "queue", "undo", "1")
-    assert result.exit_code == 0 and "undone: approved" in result.output and "#1" in result.output
+    assert result.exit_code == 0 and "annulé\u00a0: approuvé" in result.output
+    assert "n°\u00a01" in result.output
     assert current(world, 1) is None  # back in the queue
     assert (current(world, 2) or pytest.fail()).kind is DecisionKind.REJECT  # untouched
     assert (current(world, 3) or pytest.fail()).kind is DecisionKind.SNOOZE
     assert run(world, "queue", "reject", "1").exit_code == 0
     result = run(world, "queue", "undo", "4")
-    assert result.exit_code == 1 and "no decision on item 4 to undo" in str(result.exception)
+    assert result.exit_code == 1 and "aucune décision sur l’article 4" in str(result.exception)
 
 
 # -- profiles ----------------------------------------------------------------------------------
@@ -272,15 +277,15 @@ def test_apply_reports_each_line_and_stops_at_nothing(world: ReviewWorld, tmp_pa
     result = run(world, "queue", "apply", str(path))
     assert result.exit_code == 1  # some lines failed
     out = result.output
-    assert "line 1: approved #1" in out
-    assert "line 2: not valid JSON" in out
-    assert "line 4: rejected #2" in out
+    assert "ligne 1\u00a0: approuvé #1" in out
+    assert "line 2: not valid JSON" in out  # errors written by the facade are English still
+    assert "ligne 4\u00a0: rejeté #2" in out
     assert "line 5: item 2 is already rejected" in out
     assert "line 6: no item 999" in out
     assert "line 7: the snooze date 2020-01-01 is in the past" in out
-    assert "line 8: snoozed #4" in out
-    assert "3 applied, 4 failed" in out
-    assert "line 3" not in out and "line 9" not in out
+    assert "ligne 8\u00a0: reporté #4" in out
+    assert "3 appliquées, 4 en échec" in out
+    assert "line 3" not in out and "line 9" not in out and "ligne 3" not in out
     kinds = {i: (current(world, i) or pytest.fail()).kind for i in (1, 2, 4)}
     assert kinds == {1: DecisionKind.APPROVE, 2: DecisionKind.REJECT, 4: DecisionKind.SNOOZE}
     assert current(world, 3) is None
@@ -290,12 +295,13 @@ def test_apply_from_stdin_all_good_exits_0(world: ReviewWorld) -> None:
     text = '{"id": 5, "action": "reject"}\n'
     result = run(world, "queue", "apply", "-", input=text)
     assert result.exit_code == 0, result.output
-    assert "line 1: rejected #5" in result.output and "1 applied, 0 failed" in result.output
+    assert "ligne 1\u00a0: rejeté #5" in result.output
+    assert "1 appliquées, 0 en échec" in result.output
 
 
 def test_apply_missing_file(world: ReviewWorld, tmp_path: Path) -> None:
     result = run(world, "queue", "apply", str(tmp_path / "nope.jsonl"))
-    assert result.exit_code == 1 and "cannot read" in str(result.exception)
+    assert result.exit_code == 1 and "impossible de lire" in str(result.exception)
 
 
 # -- review needs a terminal ---------------------------------------------------------------------
@@ -305,7 +311,7 @@ def test_review_refuses_without_a_terminal_and_points_to_queue(world: ReviewWorl
     result = run(world, "review")
     assert result.exit_code == 1
     message = str(result.exception)
-    assert "needs a terminal" in message and "curator queue list" in message
+    assert "a besoin d’un terminal" in message and "curator queue list" in message
     assert "queue apply FILE.jsonl" in message
 
 
@@ -327,6 +333,9 @@ def test_approving_takes_a_slot_and_the_footer_shows_the_week_filling(world: Rev
     assert outcome.slot.status is SlotStatus.READY
     assert outcome.slot.comment == "Un avis de plus de vingt signes, prêt à publier."
     assert describe(outcome, "Europe/Paris") == "approved #1: relay slot Fri 27 Nov 12:00 (ready)"
+    assert describe(outcome, "Europe/Paris", "fr") == (
+        "approuvé #1\u00a0: créneau relais du ven. 27 nov. 12:00 (prêt)"
+    )
     assert app.plan_fill("claire") == "next 7 days: 1/3 slots filled, 1 ready"
     short = app.approve("claire", 2, "Court")
     assert short.slot is not None and short.slot.status is SlotStatus.PLANNED

@@ -42,7 +42,10 @@ def test_multi_line_comment_from_the_inline_editor(tmp_path: Path) -> None:
     world = make_world(tmp_path)
     screen = run_screen(world, "a", *typed("Ligne un"), "ctrl+j", *typed("Ligne deux"), "enter")
     assert screen.state.mode is Mode.LIST
-    assert "relay slot" in screen.state.message or "not in the plan" in screen.state.message
+    # claire reads French: the whole screen does (issue 16)
+    message = screen.state.message
+    assert "créneau relais" in message or "pas encore planifié" in message, message
+    assert "comment shorter" not in message and "stays planned" not in message
     decided = current(world)
     assert decided[1].kind is DecisionKind.APPROVE
     assert decided[1].comment == "Ligne un\nLigne deux"
@@ -95,10 +98,11 @@ def test_the_screen_names_its_view_and_shows_source_and_date_columns(tmp_path: P
 
     asyncio.run(drive())
     curator.close()
-    assert seen["header"] == "curator review — claire — review queue, best first"
+    # claire reads French: one language on the screen, decimal comma included (issue 16)
+    assert seen["header"] == "curator review — claire — file de revue, les meilleurs d’abord"
     first = seen["list"].splitlines()[0]
-    assert first.startswith("▸ 0.91 Le recrutement ")
+    assert first.startswith("▸ 0,91 Le recrutement ")
     # the source and the local date (the item is 5 hours old: Friday 27 Nov in Paris) at the end
     assert "  Emploi Tech  " in first and first.rstrip().endswith("27 nov.")
-    assert seen["label"].startswith("✎ 8/20 characters · ")
+    assert seen["label"].startswith("✎ 8/20 caractères · Votre commentaire ")
     assert screen.state.done  # q left from the list

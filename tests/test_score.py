@@ -503,6 +503,86 @@ def test_matrix_can_be_shared_between_profiles() -> None:
         sc.score_items(HR_FR, items[:-1], now=NOW, matrix=matrix)
 
 
+def _many_profiles_world() -> tuple[list[Item], list[tuple[Profile, list[Decision]]]]:
+    """Enough items for pseudo-relevance feedback, and profiles that differ in language,
+    keywords and decisions."""
+    items = _feedback_items()
+    for k in range(70):
+        a, b = FILLER_EN[k % 10], FILLER_EN[(3 * k + 1) % 10]
+        fr = FILLER_FR[(7 * k) % 10]
+        items.append(make_item(200 + k, f"{a} ({b})", f"{b}. {a}.", feed_id=1 + k % 4))
+        items.append(make_item(300 + k, f"{fr}", fr, language="fr", feed_id=5))
+    decisions = [
+        Decision("hr", 1, DecisionKind.APPROVE, NOW),
+        Decision("hr", 2, DecisionKind.APPROVE, NOW),
+        Decision("hr", 3, DecisionKind.APPROVE, NOW),
+        Decision("hr", 7, DecisionKind.REJECT, NOW),
+        Decision("hr", 8, DecisionKind.REJECT, NOW),
+        Decision("hr", 9, DecisionKind.REJECT, NOW),
+    ]
+    keywords = Keywords(boost=("salary negotiation",), block=("basketball",))
+    return items, [
+        (HR_EN, decisions),
+        (HR_FR, []),
+        (replace(HR_EN, name="kw", keywords=keywords), []),
+        (Profile("weather", "Storms, weather warnings and the coast this weekend."), []),
+    ]
+
+
+def test_profiles_scored_as_one_product_score_as_each_alone() -> None:
+    items, profiles = _many_profiles_world()
+    by_item = {i.id: i for i in items}
+    alone = [
+        sc.score_items(
+            p, items, decisions=d, decided_items=[by_item[x.item_id] for x in d], now=NOW
+        )
+        for p, d in profiles
+    ]
+    matrix = sc.vectorize(items, None)
+    sc.expect_profiles(matrix, [(p, ()) for p, _ in profiles])
+    together = []
+    for k, (p, d) in enumerate(profiles):
+        decided = [by_item[x.item_id] for x in d]
+        together.append(
+            sc.score_items(p, items, decisions=d, decided_items=decided, now=NOW, matrix=matrix)
+        )
+        # The first profile scored computed the relevance of all of them, in one product.
+        assert len(matrix.prepared) == len(profiles) - 1 - k
+    assert together == alone
+    assert any(s.why for r in together for s in r.scores)
+    assert any(s.blocked for s in together[2].scores)
+
+
+def test_keep_rank_gives_what_a_full_pass_stores() -> None:
+    items, profiles = _many_profiles_world()
+    profile, decisions = profiles[0]
+    decided = [i for i in items if i.id in {d.item_id for d in decisions}]
+    full = sc.score_items(profile, items, decisions=decisions, decided_items=decided, now=NOW)
+    ids = [d.item_id for d in decisions]
+    kept = sc.score_items(
+        profile,
+        items,
+        decisions=decisions,
+        decided_items=decided,
+        now=NOW,
+        keep_rank=5,
+        keep_items=ids,
+    )
+    assert kept.scores == sc.kept_scores(full.scores, ids, 5)
+    assert len(kept.scores) == 5 + len(ids)
+
+
+def test_top_indices_is_a_stable_sort_of_the_best() -> None:
+    rng = np.random.default_rng(17)
+    for _ in range(500):
+        values = rng.integers(0, 4, int(rng.integers(0, 40))).astype(float)
+        if values.size and rng.random() < 0.3:
+            values[int(rng.integers(0, values.size))] = np.nan
+        k = int(rng.integers(0, 45))
+        expected = np.argsort(-values, kind="stable")[:k]
+        assert sc._top_indices(values, k).tolist() == expected.tolist()
+
+
 @pytest.mark.parametrize(
     ("text", "lang"),
     [("Recrutement des salariés et télétravail", "fr"), ("Hiring managers hire", "en")],

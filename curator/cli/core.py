@@ -31,7 +31,12 @@ def init(state: CliState, force: bool) -> None:
         encoding="utf-8",
     )
     load_settings(path)  # the starter must always be valid
-    click.echo(f"Wrote {path}. Edit your objective and feeds, then run `curator run`.")
+    from curator import i18n
+
+    said = i18n.locale_language()._(
+        "Wrote {path}. Edit your objective and feeds, then run `curator run`."
+    )
+    click.echo(said.format(path=path))
 
 
 @cli.group()
@@ -54,10 +59,16 @@ def db_upgrade(state: CliState) -> None:
         after = database.current_revision()
     finally:
         database.close()
+    from curator import i18n
+
+    t = i18n.locale_language()
     if before == after:
-        click.echo(f"{database.display_url} is up to date (revision {after}).")
+        said = t._("{database} is up to date (revision {revision}).")
+        click.echo(said.format(database=database.display_url, revision=after))
     else:
-        click.echo(f"Migrated {database.display_url} from {before or 'empty'} to {after}.")
+        said = t._("Migrated {database} from {before} to {after}.")
+        before_text = before or t._("empty database")
+        click.echo(said.format(database=database.display_url, before=before_text, after=after))
 
 
 @cli.group()
@@ -105,27 +116,45 @@ def feeds_list(app: Curator, as_json: bool) -> None:
     if as_json:
         echo_json([feed_json(feed, sources.get(feed.url)) for feed in rows])
         return
+    from curator import i18n
+    from curator.outputs.words import explain_feed_error
     from curator.types import FeedStatus
 
+    # Feeds belong to every profile: the locale's language (issue 16).
+    t = i18n.locale_language()
+    _ = t.gettext
     if not rows:
-        click.echo(f"No feeds yet: add some under `feeds:` in {app.settings.path}.")
+        click.echo(
+            _("No feeds yet: add some under `feeds:` in {path}.").format(path=app.settings.path)
+        )
         return
     from rich.console import Console
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
-    for column in ("id", "feed", "status", "last fetch", "next fetch", "errors", "note"):
+    columns = (
+        "id",
+        _("feed"),
+        _("status"),
+        _("last fetch"),
+        _("next fetch"),
+        _("errors"),
+        _("note"),
+    )
+    for column in columns:
         table.add_column(column)
     for feed in rows:
-        last = feed.last_fetched_at.strftime("%Y-%m-%d %H:%M") if feed.last_fetched_at else "never"
+        last = (
+            feed.last_fetched_at.strftime("%Y-%m-%d %H:%M") if feed.last_fetched_at else _("never")
+        )
         upcoming = "—"
         source = sources.get(feed.url)
-        status = feed.status.value
+        status = t.word(feed.status.value)
         if source is not None and source.paused:
-            status = "paused"
+            status = t.word("paused")
         elif feed.status is FeedStatus.ACTIVE:
-            upcoming = f"{feed.next_fetch_at:%Y-%m-%d %H:%M}" if feed.next_fetch_at else "now"
-        note = feed.disabled_reason or feed.last_error or ""
+            upcoming = f"{feed.next_fetch_at:%Y-%m-%d %H:%M}" if feed.next_fetch_at else _("now")
+        note = explain_feed_error(feed.disabled_reason or feed.last_error or "", t.code)
         if source is not None and source.tags:
             note = f"[{', '.join(source.tags)}] {note}".strip()
         table.add_row(
@@ -160,4 +189,6 @@ def run(app: Curator, as_json: bool) -> None:
     for line in report.lines():
         click.echo(line)
     if not report.stages:
-        click.echo("Nothing to do yet.")
+        from curator import i18n
+
+        click.echo(i18n.locale_language()._("Nothing to do yet."))

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from curator import i18n
 from curator.cli import cli, complete, pass_app
+from curator.i18n import N_
 
 if TYPE_CHECKING:
     from curator.app import Curator
@@ -86,7 +88,7 @@ def digest(
     the_day = day.date() if day is not None else None  # click hands a datetime
     report = app.digest(profile, the_day, mode, path, force=force)
     for outcome in report.outcomes:
-        _show(outcome)
+        _show(outcome, _speaker(app, outcome.profile))
     if not report.ok:
         raise click.exceptions.Exit(1)
 
@@ -110,17 +112,33 @@ def _digest_json(d: Digest) -> dict[str, Any]:
     }
 
 
-def _show(o: DigestOutcome) -> None:
+def _speaker(app: Curator, profile: str) -> i18n.Language:
+    """The profile's language (issue 16)."""
+    from curator.outputs.words import profile_language
+
+    return i18n.language(profile_language(app.settings.profile(profile)))
+
+
+# The outcomes `curator digest` reports, as msgids (the code stays in --json).
+_OUTCOMES = (
+    N_("sent"), N_("written"), N_("retry-later"), N_("failed"), N_("skipped"), N_("busy"),
+    N_("already-sent"), N_("in-doubt"), N_("empty"), N_("dry-run"),
+)  # fmt: skip
+
+
+def _show(o: DigestOutcome, t: i18n.Language) -> None:
     if o.text is not None:
         click.echo(o.text)
         return
-    line = f"{o.profile} {o.day.isoformat()}: {o.outcome}"
+    line = f"{o.profile} {o.day.isoformat()}{t.colon} {t.gettext(o.outcome)}"
     if o.outcome in ("sent", "written", "retry-later", "failed"):
-        line += f" ({o.items} items, {o.alerts} slot alerts, {o.message_id})"
+        counts = t._("{items} items, {alerts} slot alerts").format(items=o.items, alerts=o.alerts)
+        line += f" ({counts}, {o.message_id})"
     if o.path:
         line += f" -> {o.path}"
     if o.next_attempt_at and o.outcome == "retry-later":
-        line += f"; next attempt after {o.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+        when = f"{o.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+        line += "; " + t._("next attempt after {when}").format(when=when)
     click.echo(line, err=not o.ok)
     if o.detail:
         click.echo(f"  {o.detail}", err=not o.ok)
@@ -134,15 +152,22 @@ def _status(app: Curator, profile: str | None, as_json: bool) -> None:
         echo_json([_digest_json(d) for d in rows])
         return
     if not rows:
-        click.echo("No digest recorded yet.")
+        t = _speaker(app, profile) if profile else i18n.locale_language()
+        click.echo(t._("No digest recorded yet."))
         return
     for d in rows:
-        when = f" at {d.sent_at:%Y-%m-%d %H:%M} UTC" if d.sent_at else ""
+        t = _speaker(app, d.profile)
+        when = ""
+        if d.sent_at:
+            when = " " + t._("at {when}").format(when=f"{d.sent_at:%Y-%m-%d %H:%M} UTC")
+        attempts = t.ngettext("{n} attempt", "{n} attempts", d.attempts).format(n=d.attempts)
+        items = t.ngettext("{n} item", "{n} items", len(d.item_ids)).format(n=len(d.item_ids))
         click.echo(
-            f"{d.day.isoformat()} {d.profile}: {d.state.value}{when}, "
-            f"{d.attempts} attempt(s), {len(d.item_ids)} items"
+            f"{d.day.isoformat()} {d.profile}{t.colon} {t.word(d.state.value)}{when}, "
+            f"{attempts}, {items}"
         )
         if d.last_error:
-            click.echo(f"  last error: {d.last_error}")
+            click.echo("  " + t._("last error: {error}").format(error=d.last_error))
         if d.next_attempt_at:
-            click.echo(f"  next attempt after {d.next_attempt_at:%Y-%m-%d %H:%M} UTC")
+            when = f"{d.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+            click.echo("  " + t._("next attempt after {when}").format(when=when))

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from curator import i18n
 from curator.cli import cli, complete, echo_json, pass_app
 from curator.cli.core import feeds
 from curator.errors import ConfigError
@@ -59,6 +60,7 @@ def _progress_bar(enabled: bool) -> Iterator[ProgressCallback | None]:
 def fetch(app: Curator, fetch_all: bool, feed: str | None, as_json: bool) -> None:
     """Fetch the feeds that are due and store their new items."""
     from curator.ingest.report import FeedOutcome
+    from curator.outputs.words import explain_feed_error
 
     with _progress_bar(not as_json) as progress:
         report = app.fetch(all=fetch_all, feed=feed, progress=progress)
@@ -71,19 +73,27 @@ def fetch(app: Curator, fetch_all: bool, feed: str | None, as_json: bool) -> Non
         if nothing_fetched:
             click.get_current_context().exit(1)
         return
+    # Feeds belong to every profile: the locale's language (issue 16).
+    t = i18n.locale_language()
     if not report.feeds:
-        click.echo("No feed is due (use --all to fetch them anyway).")
+        click.echo(t._("No feed is due (use --all to fetch them anyway)."))
         return
     click.echo(report.summary() + f" in {report.seconds:.1f}s")
     for item in report.feeds:
         if item.outcome in (FeedOutcome.FAILED, FeedOutcome.GONE, FeedOutcome.DISABLED):
-            click.echo(f"  {item.outcome.value}: {item.name}: {item.error}")
+            error = explain_feed_error(item.error or "", t.code)
+            click.echo(f"  {t.word(item.outcome.value)}{t.colon} {item.name}{t.colon} {error}")
         elif item.warning:
-            click.echo(f"  warning: {item.name}: {item.warning}")
+            click.echo(
+                "  "
+                + t._("warning: {feed}: {warning}").format(feed=item.name, warning=item.warning)
+            )
         if item.moved_to:
-            click.echo(f"  moved: {item.name} -> {item.moved_to}")
+            click.echo(
+                "  " + t._("moved: {feed} -> {url}").format(feed=item.name, url=item.moved_to)
+            )
     if nothing_fetched:
-        click.echo("curator: error: no feed could be fetched (see above)", err=True)
+        click.echo(t._("curator: error: no feed could be fetched (see above)"), err=True)
         click.get_current_context().exit(1)
 
 
@@ -98,7 +108,12 @@ def feeds_add(app: Curator, url: str, name: str | None) -> None:
     """
     source = app.add_feed(url, name=name)
     label = f" ({source.name})" if source.name else ""
-    click.echo(f"Added {source.url}{label} to {app.settings.path}.")
+    t = i18n.locale_language()
+    click.echo(
+        t._("Added {url}{label} to {path}.").format(
+            url=source.url, label=label, path=app.settings.path
+        )
+    )
 
 
 def _feed_key() -> Callable[[Callable[..., None]], Callable[..., None]]:
@@ -114,7 +129,8 @@ def feeds_remove(app: Curator, feed: str) -> None:
     What it brought stays: your decisions, planned slots and the results log.
     """
     url = app.remove_feed(feed)
-    click.echo(f"Removed {url} from {app.settings.path}.")
+    t = i18n.locale_language()
+    click.echo(t._("Removed {url} from {path}.").format(url=url, path=app.settings.path))
 
 
 @feeds.command("pause")
@@ -123,7 +139,9 @@ def feeds_remove(app: Curator, feed: str) -> None:
 def feeds_pause(app: Curator, feed: str) -> None:
     """Stop fetching a feed for now (`paused: true` in feeds.yaml); `feeds resume` restarts it."""
     url, changed = app.pause_feed(feed, paused=True)
-    click.echo(f"Paused {url}." if changed else f"{url} was already paused.")
+    t = i18n.locale_language()
+    said = t._("Paused {url}.") if changed else t._("{url} was already paused.")
+    click.echo(said.format(url=url))
 
 
 @feeds.command("resume")
@@ -132,7 +150,9 @@ def feeds_pause(app: Curator, feed: str) -> None:
 def feeds_resume(app: Curator, feed: str) -> None:
     """Fetch a paused feed again."""
     url, changed = app.pause_feed(feed, paused=False)
-    click.echo(f"Resumed {url}." if changed else f"{url} was not paused.")
+    t = i18n.locale_language()
+    said = t._("Resumed {url}.") if changed else t._("{url} was not paused.")
+    click.echo(said.format(url=url))
 
 
 @feeds.command("rename")
@@ -142,7 +162,8 @@ def feeds_resume(app: Curator, feed: str) -> None:
 def feeds_rename(app: Curator, feed: str, name: str) -> None:
     """Give a feed the name shown in the queue, the digest and the calendar."""
     url = app.rename_feed(feed, name)
-    click.echo(f"{url} is now named {' '.join(name.split())!r}.")
+    t = i18n.locale_language()
+    click.echo(t._("{url} is now named {name!r}.").format(url=url, name=" ".join(name.split())))
 
 
 @feeds.command("import")
@@ -151,8 +172,12 @@ def feeds_rename(app: Curator, feed: str, name: str) -> None:
 def feeds_import(app: Curator, file: Path) -> None:
     """Follow every feed of an OPML subscription list (from another feed reader)."""
     added, followed = app.import_opml(file.read_bytes(), source=str(file))
-    already = f"; {len(followed)} already followed" if followed else ""
-    click.echo(f"Added {len(added)} feed(s) to {app.settings.path}{already}.")
+    t = i18n.locale_language()
+    said = t.ngettext("Added {n} feed to {path}", "Added {n} feeds to {path}", len(added))
+    said = said.format(n=len(added), path=app.settings.path)
+    if followed:
+        said += "; " + t._("{n} already followed").format(n=len(followed))
+    click.echo(said + ".")
     for source in added:
         click.echo(f"  {source.url}" + (f" ({source.name})" if source.name else ""))
 
@@ -172,4 +197,4 @@ def feeds_export(app: Curator, output: Path | None) -> None:
         output.write_text(text, encoding="utf-8")
     except OSError as e:
         raise ConfigError(f"cannot write {output}: {e.strerror}") from e
-    click.echo(f"Wrote {output}.")
+    click.echo(i18n.locale_language()._("Wrote {path}.").format(path=output))

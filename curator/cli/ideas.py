@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from curator import i18n
 from curator.cli import choose_profile, cli, echo_json, pass_app
 
 if TYPE_CHECKING:  # --help and completion must not pay for the app (issue 16)
@@ -18,8 +19,17 @@ def ideas_group() -> None:
     """Ideas for your own posts: original slots are filled from them first."""
 
 
-def _show(idea: Idea) -> str:
-    state = "dropped" if idea.dropped_at else ("used" if idea.used_at else "open")
+def _speaker(app: Curator, profile: str) -> i18n.Language:
+    from curator.outputs.words import profile_language
+
+    return i18n.language(profile_language(app.settings.profile(profile)))
+
+
+def _show(idea: Idea, t: i18n.Language) -> str:
+    if idea.dropped_at:
+        state = t.pgettext("idea", "dropped")
+    else:
+        state = t.pgettext("idea", "used") if idea.used_at else t.pgettext("idea", "open")
     where = f" -> {idea.used_slot_id}" if idea.used_slot_id else ""
     return f"#{idea.id} [{state}{where}] {idea.topic}"
 
@@ -31,8 +41,11 @@ def _show(idea: Idea) -> str:
 @pass_app
 def ideas_add(app: Curator, text: str, angle: str | None, profile: str | None) -> None:
     """Add an idea (TEXT) to the backlog."""
-    idea = app.add_idea(choose_profile(app, profile).name, text, angle=angle)
-    click.echo(f"Added {_show(idea)}. `curator plan` gives it to the next free original slot.")
+    name = choose_profile(app, profile).name
+    idea = app.add_idea(name, text, angle=angle)
+    t = _speaker(app, name)
+    added = t._("Added {idea}. `curator plan` gives it to the next free original slot.")
+    click.echo(added.format(idea=_show(idea, t)))
 
 
 @ideas_group.command("list")
@@ -42,7 +55,8 @@ def ideas_add(app: Curator, text: str, angle: str | None, profile: str | None) -
 @pass_app
 def ideas_list(app: Curator, profile: str | None, all_: bool, as_json: bool) -> None:
     """The backlog, oldest first."""
-    rows = app.ideas(choose_profile(app, profile).name, all_=all_)
+    name = choose_profile(app, profile).name
+    rows = app.ideas(name, all_=all_)
     if as_json:
         echo_json(
             [
@@ -60,10 +74,11 @@ def ideas_list(app: Curator, profile: str | None, all_: bool, as_json: bool) -> 
             ]
         )
         return
+    t = _speaker(app, name)
     if not rows:
-        click.echo('No ideas yet: `curator ideas add "TEXT"`, or `i` in `curator review`.')
+        click.echo(t._('No ideas yet: `curator ideas add "TEXT"`, or `i` in `curator review`.'))
     for idea in rows:
-        click.echo(_show(idea))
+        click.echo(_show(idea, t))
 
 
 @ideas_group.command("drop")
@@ -72,4 +87,7 @@ def ideas_list(app: Curator, profile: str | None, all_: bool, as_json: bool) -> 
 @pass_app
 def ideas_drop(app: Curator, idea_id: int, profile: str | None) -> None:
     """Drop an idea from the backlog (kept in `list --all`)."""
-    click.echo(f"Dropped {_show(app.drop_idea(choose_profile(app, profile).name, idea_id))}")
+    name = choose_profile(app, profile).name
+    t = _speaker(app, name)
+    dropped = _show(app.drop_idea(name, idea_id), t)
+    click.echo(t._("Dropped {idea}").format(idea=dropped))

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from curator import i18n
 from curator.cli import choose_profile, cli, complete, echo_json, pass_app
+from curator.i18n import N_
 
 if TYPE_CHECKING:
-    from curator.app import CalendarView, Curator
+    from curator.app import CalendarView, Curator, PlanReport
     from curator.outputs.words import GridWords
     from curator.plan import WeekLog
     from curator.types import Item, Slot
@@ -23,7 +25,7 @@ _STATUS_MARK = {
     "published": "[blue]● {w.published}[/blue]",
     "skipped": "[dim]– {w.skipped}[/dim]",
 }
-EDIT_MARKER = "# Lines starting with '#' are ignored. Write your comment above."
+EDIT_MARKER = N_("# Lines starting with '#' are ignored. Write your comment above.")
 
 
 @cli.command("plan")
@@ -59,11 +61,44 @@ def plan_command(app: Curator, profile: str | None, as_json: bool) -> None:
             )
         echo_json({"profiles": profiles})
         return
-    click.echo(report.summary())
+    for line in _plan_lines(app, report):
+        click.echo(line)
+
+
+def _plan_lines(app: Curator, report: PlanReport) -> list[str]:
+    """What planning did, each profile in its own language (issue 16); the closing hint in the
+    last profile's (the locale's without any)."""
+    from curator.outputs.words import profile_language
+    from curator.plan import needs_comment
+
+    t = i18n.locale_language()
+    lines = []
     for p in report.plans:
-        for note in p.notes:
-            click.echo(f"  {p.profile}: {note}")
-    click.echo("See it with `curator calendar`.")
+        t = i18n.language(profile_language(app.settings.profile(p.profile)))
+        upcoming = p.upcoming(report.now) if report.now else p.slots
+        summary = t.ngettext(
+            "{profile}: {n} upcoming slot ({created} new, {updated} changed, {removed} removed), "
+            "{todo} need a comment, {empty} empty",
+            "{profile}: {n} upcoming slots ({created} new, {updated} changed, {removed} removed), "
+            "{todo} need a comment, {empty} empty",
+            len(upcoming),
+        )
+        lines.append(
+            summary.format(
+                profile=p.profile,
+                n=len(upcoming),
+                created=p.created,
+                updated=p.updated,
+                removed=p.removed,
+                todo=sum(1 for s in upcoming if needs_comment(s)),
+                empty=sum(1 for s in upcoming if s.status.value == "empty"),
+            )
+        )
+        lines += [f"  {p.profile}{t.colon} {note}" for note in p.notes]
+    if not report.plans:
+        lines.append(t._("no profile to plan"))
+    lines.append(t._("See it with `curator calendar`."))
+    return lines
 
 
 @cli.command()
@@ -110,6 +145,8 @@ def _iso(moment: datetime | None, tz: tzinfo) -> str | None:
 
 
 def _slot_json(slot: Slot, items: dict[int, Item], tz: tzinfo) -> dict[str, Any]:
+    from curator.plan import empty_reason_code
+
     item = items.get(slot.item_id) if slot.item_id is not None else None
     return {
         "id": slot.id,
@@ -127,7 +164,9 @@ def _slot_json(slot: Slot, items: dict[int, Item], tz: tzinfo) -> dict[str, Any]
         "topic": slot.topic,
         "comment": slot.comment,
         "comment_starter": slot.comment_starter,
-        "empty_reason": slot.empty_reason,
+        # A code for scripts, and the text beside it in the profile's language (issue 16).
+        "empty_reason": empty_reason_code(slot.empty_reason),
+        "empty_reason_text": slot.empty_reason,
         "pinned": slot.pinned,
         "minutes": slot.minutes,
         "published_at": _iso(slot.published_at, tz),
@@ -322,8 +361,17 @@ def slot() -> None:
     """Act on one slot of the plan (ids are shown by `curator calendar`)."""
 
 
-def _show(s: Slot) -> None:
-    click.echo(f"{s.id}: {s.status.value} (sequence {s.sequence})")
+def _speaker(app: Curator, profile: str) -> i18n.Language:
+    """The profile's language (issue 16)."""
+    from curator.outputs.words import profile_language
+
+    return i18n.language(profile_language(app.settings.profile(profile)))
+
+
+def _show(app: Curator, s: Slot) -> None:
+    t = _speaker(app, s.profile)
+    line = t._("{slot}: {status} (sequence {sequence})")
+    click.echo(line.format(slot=s.id, status=t.word(s.status.value), sequence=s.sequence))
 
 
 @slot.command("show")
@@ -383,17 +431,18 @@ def slot_comment(app: Curator, slot_id: str, text: str | None, edit: bool) -> No
         raise click.UsageError("give exactly one of --text or --edit")
     if edit:
         current = app.get_slot(slot_id)
-        text = _edit(current)
+        text = _edit(current, _speaker(app, current.profile))
         if text is None:
-            raise click.ClickException("no comment written: the slot is unchanged")
+            t = _speaker(app, current.profile)
+            raise click.ClickException(t._("no comment written: the slot is unchanged"))
     assert text is not None
-    _show(app.comment_slot(slot_id, text))
+    _show(app, app.comment_slot(slot_id, text))
 
 
-def _edit(current: Slot) -> str | None:
-    hints = [EDIT_MARKER]
+def _edit(current: Slot, t: i18n.Language) -> str | None:
+    hints = [t.gettext(EDIT_MARKER)]
     if current.topic:
-        hints.append(f"# Topic: {current.topic}")
+        hints.append("# " + t._("Topic: {topic}").format(topic=current.topic))
     for line in (current.comment_starter or "").splitlines():
         hints.append(f"# {line}")
     template = (current.comment or "") + "\n\n" + "\n".join(hints) + "\n"
@@ -410,7 +459,7 @@ def _edit(current: Slot) -> str | None:
 @pass_app
 def slot_pin(app: Curator, slot_id: str, off: bool) -> None:
     """Pin a slot: re-planning never moves or refills it."""
-    _show(app.pin_slot(slot_id, pinned=not off))
+    _show(app, app.pin_slot(slot_id, pinned=not off))
 
 
 @slot.command("done")
@@ -428,7 +477,7 @@ def slot_done(
 ) -> None:
     """Record that a slot was published now (where, and the time it took): it feeds
     `calendar --past` and `curator results`."""
-    _show(app.slot_done(slot_id, url=url, minutes=minutes, force=force))
+    _show(app, app.slot_done(slot_id, url=url, minutes=minutes, force=force))
 
 
 @slot.command("skip")
@@ -436,4 +485,4 @@ def slot_done(
 @pass_app
 def slot_skip(app: Curator, slot_id: str) -> None:
     """Skip a slot; its item moves to the next free slot that fits."""
-    _show(app.skip_slot(slot_id))
+    _show(app, app.skip_slot(slot_id))

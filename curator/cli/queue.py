@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from curator import i18n
 from curator.cli import choose_profile, cli, complete, echo_json, pass_app
 
 if TYPE_CHECKING:
@@ -75,28 +76,37 @@ def queue_list(
     app: Curator, profile: str | None, limit: int, show_all: bool, as_json: bool
 ) -> None:
     """Pending items ranked by score (run `curator score` or `curator run` first)."""
-    name = choose_profile(app, profile).name
+    chosen = choose_profile(app, profile)
+    name = chosen.name
     entries = app.queue(name, limit=None if show_all else limit)
     if as_json:
         versions = app.get_versions([e.item for e in entries])
         echo_json([entry_json(e, versions.get(e.item.id, ())) for e in entries])
         return
+    from curator.outputs.words import profile_language
+
+    t = i18n.language(profile_language(chosen))  # the profile's language (issue 16)
+    _ = t.gettext
     if not entries:
-        click.echo(f"Nothing waiting for {name}: run `curator run` (or `curator score`).")
+        click.echo(
+            _("Nothing waiting for {name}: run `curator run` (or `curator score`).").format(
+                name=name
+            )
+        )
         return
     from rich.console import Console
     from rich.table import Table
 
     table = Table(box=None, pad_edge=False)
-    for column in ("#", "id", "score", "title", "feed", "published", "why"):
+    for column in ("#", "id", _("score"), _("title"), _("feed"), _("published"), _("why")):
         table.add_column(column, overflow="fold")
     for e in entries:
         published = e.item.published_at.strftime("%Y-%m-%d") if e.item.published_at else ""
-        mark = " (snoozed)" if e.status.value == "snoozed" else ""
+        mark = f" ({t.word('snoozed')})" if e.status.value == "snoozed" else ""
         table.add_row(
             str(e.score.rank or ""),
             str(e.item.id),
-            f"{e.score.final:.2f}",
+            t.format_decimal(e.score.final),
             e.item.title + mark,
             e.item.feed_name or "",
             published,

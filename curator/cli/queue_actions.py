@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from curator import i18n
 from curator.cli import choose_profile, complete, echo_json, pass_app
 from curator.cli.queue import queue
 from curator.errors import InvalidAction
@@ -33,6 +34,13 @@ profile_option = click.option(
 
 def _tz(app: Curator, profile: str) -> str:
     return app.settings.profile(profile).timezone
+
+
+def _lang(app: Curator, profile: str) -> str:
+    """The profile's language: every line these commands print speaks it (issue 16)."""
+    from curator.outputs.words import profile_language
+
+    return profile_language(app.settings.profile(profile))
 
 
 @queue.command("show")
@@ -56,11 +64,17 @@ def show(
     if as_json:
         echo_json(asdict(entry) | {"decision": asdict(current) if current else None})
         return
-    for line in review.detail_lines(entry, _tz(app, profile)):
+    language = _lang(app, profile)
+    t = i18n.language(language)
+    for line in review.detail_lines(entry, _tz(app, profile), language=language):
         click.echo(line)
-    click.echo(f"Decision:  {review.decision_text(current, _tz(app, profile))}")
+    decision = review.decision_text(current, _tz(app, profile), language)
+    label = t._("Decision") + t.colon
+    click.echo(label.ljust(11) + decision)
     if not starter:
-        click.echo(f"A sharper comment starter: curator queue show {item_id} --starter")
+        click.echo(
+            t._("A sharper comment starter: curator queue show {id} --starter").format(id=item_id)
+        )
 
 
 @queue.command("approve")
@@ -92,7 +106,8 @@ def approve(
     from curator import review
 
     profile = choose_profile(app, profile_name).name
-    click.echo(review.describe(app.approve(profile, item_id, comment), _tz(app, profile)))
+    outcome = app.approve(profile, item_id, comment)
+    click.echo(review.describe(outcome, _tz(app, profile), _lang(app, profile)))
 
 
 @queue.command("reject")
@@ -105,7 +120,8 @@ def reject(app: Curator, item_id: int, profile_name: str | None, reason: str | N
     from curator import review
 
     profile = choose_profile(app, profile_name).name
-    click.echo(review.describe(app.reject(profile, item_id, reason), _tz(app, profile)))
+    outcome = app.reject(profile, item_id, reason)
+    click.echo(review.describe(outcome, _tz(app, profile), _lang(app, profile)))
 
 
 @queue.command("snooze")
@@ -116,7 +132,8 @@ def reject(app: Curator, item_id: int, profile_name: str | None, reason: str | N
     "until_text",
     required=True,
     metavar="DATE",
-    help="When it comes back: 2026-12-24, '2026-12-24 09:00', +3d, 2w, +12h, tomorrow, friday.",
+    help="When it comes back, in French or English: 2026-12-24, '2026-12-24 09:00', 24/12, "
+    "'24 déc.', +3d, 2w, +12h, tomorrow, friday, 'next monday', 'dans 3 jours'.",
 )
 @pass_app
 def snooze(app: Curator, item_id: int, profile_name: str | None, until_text: str) -> None:
@@ -124,8 +141,10 @@ def snooze(app: Curator, item_id: int, profile_name: str | None, until_text: str
     from curator import review
 
     profile = choose_profile(app, profile_name).name
-    until = review.parse_until(until_text, app.now(), _tz(app, profile))
-    click.echo(review.describe(app.snooze(profile, item_id, until), _tz(app, profile)))
+    language = _lang(app, profile)
+    until = review.parse_until(until_text, app.now(), _tz(app, profile), language)
+    outcome = app.snooze(profile, item_id, until)
+    click.echo(review.describe(outcome, _tz(app, profile), language))
 
 
 @queue.command("undo")
@@ -139,10 +158,18 @@ def undo(app: Curator, item_id: int | None, profile_name: str | None) -> None:
 
     profile = choose_profile(app, profile_name).name
     undone = app.undo_decision(profile, item_id=item_id, only_if_last=False)
+    language = _lang(app, profile)
+    t = i18n.language(language)
     if undone is None:
-        about = f" on item {item_id}" if item_id is not None else ""
-        raise InvalidAction(f"no decision{about} to undo for {profile}")
-    click.echo(f"undone: {review.decision_text(undone, _tz(app, profile))} of #{undone.item_id}")
+        if item_id is not None:
+            raise InvalidAction(
+                t._("no decision on item {id} to undo for {profile}").format(
+                    id=item_id, profile=profile
+                )
+            )
+        raise InvalidAction(t._("no decision to undo for {profile}").format(profile=profile))
+    what = review.decision_text(undone, _tz(app, profile), language)
+    click.echo(t._("undone: {decision} of #{id}").format(decision=what, id=undone.item_id))
 
 
 @queue.command("apply")
@@ -164,13 +191,17 @@ def apply(app: Curator, file: Path, profile_name: str | None, as_json: bool) -> 
     from curator import review
 
     profile = choose_profile(app, profile_name).name
+    language = _lang(app, profile)
+    t = i18n.language(language)
     if str(file) == "-":
         text = sys.stdin.read()
     else:
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            raise InvalidAction(f"cannot read {file}: {e}") from e
+            raise InvalidAction(
+                t._("cannot read {file}: {error}").format(file=file, error=e)
+            ) from e
     results = app.apply_decisions(profile, text.splitlines())
     failed = sum(1 for r in results if r.outcome is None)
     if as_json:
@@ -178,7 +209,7 @@ def apply(app: Curator, file: Path, profile_name: str | None, as_json: bool) -> 
             {
                 "applied": len(results) - failed,
                 "failed": failed,
-                "lines": [_line_json(r, _tz(app, profile)) for r in results],
+                "lines": [_line_json(r, _tz(app, profile), language) for r in results],
             }
         )
         if failed:
@@ -187,16 +218,18 @@ def apply(app: Curator, file: Path, profile_name: str | None, as_json: bool) -> 
     failed = 0
     for result in results:
         if result.outcome is not None:
-            click.echo(f"line {result.line}: {review.describe(result.outcome, _tz(app, profile))}")
+            described = review.describe(result.outcome, _tz(app, profile), language)
+            click.echo(t._("line {line}: {what}").format(line=result.line, what=described))
         else:
             failed += 1
             click.echo(f"{result.error}", err=True)
-    click.echo(f"{len(results) - failed} applied, {failed} failed", err=failed > 0)
+    summary = t._("{applied} applied, {failed} failed")
+    click.echo(summary.format(applied=len(results) - failed, failed=failed), err=failed > 0)
     if failed:
         click.get_current_context().exit(1)
 
 
-def _line_json(result: LineResult, timezone: str) -> dict[str, Any]:
+def _line_json(result: LineResult, timezone: str, language: str = "en") -> dict[str, Any]:
     from curator import review
 
     if result.outcome is None:
@@ -207,7 +240,7 @@ def _line_json(result: LineResult, timezone: str) -> dict[str, Any]:
         "ok": True,
         "id": d.item_id,
         "action": d.kind.value,
-        "message": review.describe(result.outcome, timezone),
+        "message": review.describe(result.outcome, timezone, language),
         "slot": (
             {"id": slot.id, "start": slot.starts_at.isoformat(), "status": slot.status.value}
             if slot is not None

@@ -30,20 +30,29 @@ def review_command(app: Curator, profile_name: str | None) -> None:
     (r: with a reason), s snoozes, o opens the link, i keeps it for your own post, u undoes,
     / filters, ? shows help, q quits. Each decision is saved as it is made. NO_COLOR is honoured.
     """
+    from curator import i18n, review
+    from curator.outputs.words import profile_language
+
+    profile = choose_profile(app, profile_name)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise InvalidAction(
-            "`curator review` needs a terminal; in scripts use `curator queue list`, "
-            "`queue show ID`, `queue approve ID --comment TEXT`, `queue reject ID`, "
-            "`queue snooze ID --until DATE`, `queue undo` or `queue apply FILE.jsonl`"
+            i18n.language(profile_language(profile))._(
+                "`curator review` needs a terminal; in scripts use `curator queue list`, "
+                "`queue show ID`, `queue approve ID --comment TEXT`, `queue reject ID`, "
+                "`queue snooze ID --until DATE`, `queue undo` or `queue apply FILE.jsonl`"
+            )
         )
-    profile = choose_profile(app, profile_name)
-    from curator import review
     from curator.cli.review_app import ReviewApp  # Textual is imported only for this command
 
     final = ReviewApp(app, profile).run()
     if final is None:
         return
-    counts = ", ".join(f"{n} {review.PAST[k]}" for k, n in final.decided.items() if n)
-    click.echo(f"{len(final.entries)} item(s) left to review" + (f"; {counts}" if counts else ""))
+    t = i18n.language(final.language)
+    counts = ", ".join(f"{n} {t.gettext(review.PAST[k])}" for k, n in final.decided.items() if n)
+    left = t.ngettext(
+        "{n} item left to review", "{n} items left to review", len(final.entries)
+    ).format(n=len(final.entries))
+    click.echo(left + (f"; {counts}" if counts else ""))
     if final.undo:  # decisions stand: the scorer learns from them now, not at the next run
-        click.echo(f"Scores updated with your decisions: {app.learn(profile.name)}")
+        learned = app.learn(profile.name)
+        click.echo(t._("Scores updated with your decisions: {summary}").format(summary=learned))

@@ -26,17 +26,21 @@ from textual.widgets import Input, Static, TextArea
 from curator import review
 from curator.app import Curator
 from curator.errors import CuratorError
-from curator.outputs.words import EN_SHORT_MONTHS, FR_SHORT_MONTHS, profile_language
+from curator.i18n import N_, Language
+from curator.i18n import language as speak
+from curator.outputs.words import profile_language
 from curator.results import ActivityMeter
 from curator.review import Effect, Key, Mode, ReviewState
 from curator.types import Profile
 
-PROMPTS = {
-    Mode.REASON: "Reject, reason (optional) — enter saves, escape cancels",
-    Mode.SNOOZE: "Snooze until (+3d, 2w, tomorrow, friday, 2026-12-24) — enter saves",
-    Mode.FILTER: "Filter — enter keeps it, escape clears it",
+PROMPTS = {  # msgids, shown in the profile's language
+    Mode.REASON: N_("Reject, reason (optional) — enter saves, escape cancels"),
+    Mode.SNOOZE: N_(
+        "Snooze until (+3d, 2w, tomorrow, friday, 24/12, in 3 days, 2026-12-24) — enter saves"
+    ),
+    Mode.FILTER: N_("Filter — enter keeps it, escape clears it"),
 }
-COMMENT_HELP = (
+COMMENT_HELP = N_(
     "Your comment (typing replaces the starter) — enter saves · ctrl+j new line · "
     "ctrl+e $EDITOR · escape cancels"
 )
@@ -90,8 +94,11 @@ class ReviewApp(App[ReviewState]):
         super().__init__()
         self.curator = curator
         self.profile = profile
+        # One language on the whole screen: the profile's (issue 16).
+        self.language = profile_language(profile)
+        self.t: Language = speak(self.language)
         entries = curator.review_queue(profile.name)
-        self.state = review.start(entries, curator.now(), profile.timezone)
+        self.state = review.start(entries, curator.now(), profile.timezone, self.language)
         self.fill = curator.plan_fill(profile.name)
         self._starter_timer: Timer | None = None
         # The session's active time, idle gaps excluded, counts in `curator results` (issue 15).
@@ -103,7 +110,7 @@ class ReviewApp(App[ReviewState]):
             yield Static(id="list")
             with VerticalScroll(id="detail"):
                 yield Static(id="detail-text")
-        yield Static(review.HELP, id="help")
+        yield Static(review.help_text(self.language), id="help")
         yield Static(id="prompt-label")
         yield Input(id="prompt")
         yield CommentArea(id="comment", soft_wrap=True)
@@ -185,7 +192,8 @@ class ReviewApp(App[ReviewState]):
             except CuratorError as e:
                 self.state = replace(self.state, message=str(e))
                 return
-            self.state = replace(self.state, message=f"kept for your own post: idea #{idea.id}")
+            kept = self.t._("kept for your own post: idea #{id}").format(id=idea.id)
+            self.state = replace(self.state, message=kept)
             return
         try:
             if isinstance(effect, review.Approve):
@@ -196,7 +204,9 @@ class ReviewApp(App[ReviewState]):
                 outcome = self.curator.snooze(name, effect.item.id, effect.until)
             else:
                 self.curator.undo_decision(name, item_id=effect.item.id)
-                text = f"undone: #{effect.item.id} {effect.item.title} is back in the queue"
+                text = self.t._("undone: #{id} {title} is back in the queue").format(
+                    id=effect.item.id, title=effect.item.title
+                )
                 self.feed(review.Applied(text))
                 self.fill = self.curator.plan_fill(name)
                 return
@@ -208,7 +218,7 @@ class ReviewApp(App[ReviewState]):
             else:
                 self.feed(review.Failed(effect.item.id, str(e)))
             return
-        self.feed(review.Applied(review.describe(outcome, tz)))
+        self.feed(review.Applied(review.describe(outcome, tz, self.language)))
         self.fill = self.curator.plan_fill(name)
 
     def load_starter(self) -> None:
@@ -245,7 +255,9 @@ class ReviewApp(App[ReviewState]):
         try:
             browser = webbrowser.get()
         except webbrowser.Error:
-            self.feed(review.Applied(f"no web browser found; the link: {url}"))
+            self.feed(
+                review.Applied(self.t._("no web browser found; the link: {url}").format(url=url))
+            )
             return
         # A console browser (lynx, w3m, www-browser) needs the terminal: hand it over meanwhile.
         console = type(browser) is webbrowser.GenericBrowser
@@ -256,7 +268,9 @@ class ReviewApp(App[ReviewState]):
             else:
                 browser.open(url)
         except (OSError, webbrowser.Error) as e:
-            self.feed(review.Applied(f"could not open {url}: {e}"))
+            self.feed(
+                review.Applied(self.t._("could not open {url}: {error}").format(url=url, error=e))
+            )
 
     def edit_externally(self, text: str) -> review.EditorClosed:
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
@@ -273,7 +287,10 @@ class ReviewApp(App[ReviewState]):
             except (OSError, ValueError) as e:
                 return review.EditorClosed(None, f"{editor}: {e}")
             if result.returncode != 0:
-                return review.EditorClosed(None, f"{editor} exited with {result.returncode}")
+                failed = self.t._("{editor} exited with {code}")
+                return review.EditorClosed(
+                    None, failed.format(editor=editor, code=result.returncode)
+                )
             return review.EditorClosed(path.read_text(encoding="utf-8"))
 
     # -- state -> screen ------------------------------------------------------------------------
@@ -291,7 +308,11 @@ class ReviewApp(App[ReviewState]):
         comment = self.query_one("#comment", CommentArea)
         label.display = state.mode in PROMPTS or state.mode is Mode.COMMENT
         label.update(
-            self.comment_label() if state.mode is Mode.COMMENT else PROMPTS.get(state.mode, "")
+            self.comment_label()
+            if state.mode is Mode.COMMENT
+            else self.t.gettext(PROMPTS[state.mode])
+            if state.mode in PROMPTS
+            else ""
         )
         prompt.display = state.mode in PROMPTS
         comment.display = state.mode is Mode.COMMENT
@@ -312,7 +333,7 @@ class ReviewApp(App[ReviewState]):
     def comment_label(self) -> str:
         """The editor's help with a live character count (issue 16)."""
         count = review.comment_count(self.state, self.profile.schedule.min_comment_chars)
-        return f"{count} · {COMMENT_HELP}"
+        return f"{count} · {self.t.gettext(COMMENT_HELP)}"
 
     def list_text(self) -> Text:
         """One row per item: score, title, then source and date in columns of their own, so a
@@ -320,13 +341,15 @@ class ReviewApp(App[ReviewState]):
         state = self.state
         shown = state.visible()
         if not shown:
-            return Text("Nothing left to review." if not state.entries else "No item matches.")
+            _ = self.t.gettext
+            return Text(
+                _("Nothing left to review.") if not state.entries else _("No item matches.")
+            )
         pane = self.query_one("#list")
         height = max(3, pane.content_size.height or 20)
         width = max(30, pane.content_size.width or 60)
         top = max(0, min(state.cursor - height // 2, len(shown) - height))
         rows = shown[top : top + height]
-        months = FR_SHORT_MONTHS if profile_language(self.profile) == "fr" else EN_SHORT_MONTHS
         feed_width = min(16, max(len(e.feed) for e in rows), max(8, width // 4))
         date_width = 7
         title_width = max(8, width - 2 - 5 - feed_width - date_width - 4)
@@ -334,11 +357,11 @@ class ReviewApp(App[ReviewState]):
         for index, entry in enumerate(rows, start=top):
             selected = index == state.cursor
             line = Text("▸ " if selected else "  ", style="bold" if selected else "")
-            line.append(f"{entry.score:4.2f} ", style="cyan")
+            line.append(self.t.format_decimal(entry.score).rjust(4) + " ", style="cyan")
             title = entry.title + (f" +{entry.duplicates}" if entry.duplicates else "")
             line.append(_fit(title, title_width), style="bold reverse" if selected else "")
             line.append("  " + _fit(entry.feed, feed_width), style="dim")
-            date = review.list_date(entry, self.profile.timezone, months)
+            date = review.list_date(entry, self.profile.timezone, self.language)
             line.append("  " + date.rjust(date_width), style="dim")
             line.append("\n")
             text.append_text(line)
@@ -347,9 +370,9 @@ class ReviewApp(App[ReviewState]):
     def detail_text(self) -> Text:
         entry = self.state.current()
         if entry is None:
-            return Text("Press q to quit, ? for help.", style="dim")
+            return Text(self.t._("Press q to quit, ? for help."), style="dim")
         tz = self.profile.timezone
-        lines = review.detail_lines(entry, tz, width=10_000)
+        lines = review.detail_lines(entry, tz, width=10_000, language=self.language)
         head, body = lines[0], lines[1:]
         text = Text(head + "\n", style="bold")
         terms = [t.text for t in entry.why]

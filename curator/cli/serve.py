@@ -8,10 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from curator import i18n
 from curator.cli import CliState, cli, echo_json, pass_app
 
 if TYPE_CHECKING:
     from curator.app import Curator
+    from curator.i18n import Language
 
 
 @cli.command()
@@ -98,46 +100,66 @@ def status(app: Curator, as_json: bool) -> None:
         click.echo(line)
 
 
-def _errors(count: int) -> str:
-    return "1 error" if count == 1 else f"{count} errors"
-
-
-def _when(iso: str) -> str:
+def _when(iso: str, t: Language) -> str:
     """An ISO 8601 time as people read it, in its own offset (UTC, or the profile's zone);
     `--json` keeps the exact value."""
     moment = datetime.fromisoformat(iso)
-    return f"{moment:%a %d %b %Y %H:%M}" + (" UTC" if moment.utcoffset() == timedelta(0) else "")
+    text = t.format_datetime(moment, "EEE dd MMM y HH:mm")
+    return text + (" UTC" if moment.utcoffset() == timedelta(0) else "")
 
 
-def status_lines(report: dict[str, Any]) -> list[str]:
-    lines = [f"curator status at {_when(report['now'])} ({report['database']})", "", "Jobs:"]
+def status_lines(report: dict[str, Any], t: Language | None = None) -> list[str]:
+    """The report in the locale's language (a status is about every profile, issue 16)."""
+    t = t or i18n.locale_language()
+    _ = t.gettext
+    now = _when(report["now"], t)
+    lines = [_("curator status at {now} ({database})").format(now=now, database=report["database"])]
+    lines += ["", _("Jobs:")]
     if not report["jobs"]:
-        lines.append("  no job has run yet (start `curator serve`, or run `curator run`)")
+        lines.append("  " + _("no job has run yet (start `curator serve`, or run `curator run`)"))
     for name, run in report["jobs"].items():
-        error = f": {run['detail']['error']}" if "error" in run["detail"] else ""
-        lines.append(f"  {name:<28} {run['status']:<8} last {_when(run['started_at'])}{error}")
+        error = f"{t.colon} {run['detail']['error']}" if "error" in run["detail"] else ""
+        last = _("last {when}").format(when=_when(run["started_at"], t))
+        lines.append(f"  {name:<28} {t.word(run['status']):<8} {last}{error}")
     failing = report["failing_feeds"]
-    lines += ["", f"Feeds: {report['feeds']}, failing: {len(failing)}"]
+    lines += [
+        "",
+        _("Feeds: {count}, failing: {failing}").format(count=report["feeds"], failing=len(failing)),
+    ]
     for feed in failing:
+        errors = t.ngettext("{n} error", "{n} errors", feed["errors"]).format(n=feed["errors"])
         lines.append(
-            f"  {feed['name']} [{feed['status']}, {_errors(feed['errors'])}]: {feed['last_error']}"
+            f"  {feed['name']} [{t.word(feed['status'])}, {errors}]{t.colon} {feed['last_error']}"
         )
     for name, profile in report["profiles"].items():
-        lines += ["", f"Profile {name}: {profile['queue']} items waiting in the review queue"]
+        waiting = t.ngettext(
+            "Profile {name}: {n} item waiting in the review queue",
+            "Profile {name}: {n} items waiting in the review queue",
+            profile["queue"],
+        )
+        lines += ["", waiting.format(name=name, n=profile["queue"])]
         for slot in profile["next_slots"]:
-            lines.append(f"  {_when(slot['start'])}  {slot['kind']:<8} {slot['status']}")
+            when = _when(slot["start"], t)
+            lines.append(f"  {when}  {t.word(slot['kind']):<8} {t.word(slot['status'])}")
         if not profile["next_slots"]:
-            lines.append("  no upcoming slot (check `schedule:` and run `curator plan`)")
+            lines.append("  " + _("no upcoming slot (check `schedule:` and run `curator plan`)"))
         digest = profile["last_digest"]
         written = profile.get("last_digest_file")
         if digest:
             error = f" ({digest['last_error']})" if digest["last_error"] else ""
-            lines.append(f"  last digest: {digest['day']} {digest['state']}{error}")
+            state = t.word(digest["state"])
+            lines.append(
+                "  "
+                + _("last digest: {day} {state}").format(day=digest["day"], state=state)
+                + error
+            )
         if written and (not digest or written["day"] >= digest["day"]):
             lines.append(
-                f"  last digest written to file: {written['day']}, {written['path']}"
-                f" (at {_when(written['written_at'])})"
+                "  "
+                + _("last digest written to file: {day}, {path} (at {when})").format(
+                    day=written["day"], path=written["path"], when=_when(written["written_at"], t)
+                )
             )
         if not digest and not written:
-            lines.append("  no digest yet")
+            lines.append("  " + _("no digest yet"))
     return lines

@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
 
-from curator.outputs.words import FR_MONTHS
+from curator import i18n
 
 # --- the public contract -------------------------------------------------------------------
 
@@ -1483,9 +1483,9 @@ def _json_feed(spec: _Spec, entries: list[_Entry], built: _Built) -> str:
 
 
 def _human_date(moment: datetime, language: str) -> str:
-    if language == "fr":
-        return f"{moment.day} {FR_MONTHS[moment.month - 1]} {moment.year}"
-    return f"{moment:%B} {moment.day}, {moment.year}"
+    return i18n.language(language).format_date(
+        moment, "d MMMM y" if language == "fr" else "MMMM d, y"
+    )
 
 
 def _article_page(spec: _Spec, entry: _Entry, built: _Built) -> str:

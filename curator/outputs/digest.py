@@ -25,6 +25,7 @@ Choices worth knowing (issue 7):
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import html
 import re
@@ -37,12 +38,12 @@ from email.policy import default as default_policy
 from email.utils import format_datetime
 from zoneinfo import ZoneInfo
 
+from curator import i18n
 from curator.errors import ConfigError
+from curator.i18n import N_
 from curator.outputs.share import share_url
 from curator.outputs.templating import inline_css, render
 from curator.outputs.words import (
-    FR_MONTHS,
-    FR_SHORT_MONTHS,
     explain_feed_error,
     is_web_url,
     one_line,
@@ -409,148 +410,77 @@ def safe_url(url: str | None) -> str | None:
 
 # -- localisation -------------------------------------------------------------------------------
 
-_STRINGS: dict[str, dict[str, str]] = {
-    "en": {
-        "colon": ": ",
-        "title": "Your curator digest",
-        "for": "for {date}",
-        "profile": "profile",
-        "new": "To read",
-        "new_since": "To read: new since {since}",
-        "todo": "To do",
-        "nothing_to_do": "Nothing to do: every planned relay has its comment.",
-        "due_by": "by {when}",
-        "slot_at": "{when}",
-        "would_fill": "Would fill it",
-        "share": "Share on LinkedIn",
-        "next_slot": "Next slot",
-        "no_next_slot": "No slot planned: approve items in your queue to fill the calendar.",
-        "no_new": "Nothing new above your quality floor.",
-        "why": "Why",
-        "more": "+{n} more in your review queue (curator queue list)",
-        "slots": "Next {n} days",
-        "no_slots": "No slots planned in the next {n} days.",
-        "comment_missing": "COMMENT MISSING",
-        "starter": "A way to start",
-        "empty": "EMPTY SLOT",
-        "failing": "Failing feeds",
-        "failing_since": "since {date}",
-        "disabled": "disabled",
-        "more_failing": "+{n} more failing feeds (curator feeds)",
-        "subject": "{summary} · curator {date}",
-        "summary_items": "{n} to read",
-        "summary_item": "1 to read",
-        "summary_comments": "{n} comments to write by {when}",
-        "summary_comment": "1 comment to write by {when}",
-        "summary_empties": "{n} empty slots",
-        "summary_empty": "1 empty slot",
-        "summary_nothing": "nothing new",
-        "footer": "Sent by curator, your editorial planner. This message is automatic.",
-        "unsubscribe": "To stop these emails, remove digest.to from this profile in feeds.yaml.",
-        "relay": "relay",
-        "original": "original",
-        "score": "score",
-        "untitled": "(untitled)",
-    },
-    "fr": {
-        "colon": " : ",  # French typography: a space before the colon
-        "title": "Votre digest curator",
-        "for": "du {date}",
-        "profile": "profil",
-        "new": "À lire",
-        "new_since": "À lire : nouveautés depuis le {since}",
-        "todo": "À faire",
-        "nothing_to_do": "Rien à faire : chaque relais prévu a son commentaire.",
-        "due_by": "avant {when}",
-        "slot_at": "{when}",
-        "would_fill": "Pour le remplir",
-        "share": "Partager sur LinkedIn",
-        "next_slot": "Prochain créneau",
-        "no_next_slot": (
-            "Aucun créneau prévu : approuvez des éléments de votre file pour remplir le calendrier."
-        ),
-        "no_new": "Rien de nouveau au-dessus de votre seuil de qualité.",
-        "why": "Pourquoi",
-        "more": "+{n} autres dans votre file de revue (curator queue list)",
-        "slots": "Les {n} prochains jours",
-        "no_slots": "Aucun créneau prévu dans les {n} prochains jours.",
-        "comment_missing": "COMMENTAIRE MANQUANT",
-        "starter": "Pour démarrer",
-        "empty": "CRÉNEAU VIDE",
-        "failing": "Flux en erreur",
-        "failing_since": "depuis le {date}",
-        "disabled": "désactivé",
-        "more_failing": "+{n} autres flux en erreur (curator feeds)",
-        "subject": "{summary} · curator du {date}",
-        "summary_items": "{n} à lire",
-        "summary_item": "1 à lire",
-        "summary_comments": "{n} commentaires à écrire avant {when}",
-        "summary_comment": "1 commentaire à écrire avant {when}",
-        "summary_empties": "{n} créneaux vides",
-        "summary_empty": "1 créneau vide",
-        "summary_nothing": "rien de neuf",
-        "footer": "Envoyé par curator, votre planificateur éditorial. Message automatique.",
-        "unsubscribe": (
-            "Pour ne plus recevoir ces emails, retirez digest.to de ce profil dans feeds.yaml."
-        ),
-        "relay": "relais",
-        "original": "original",
-        "score": "score",
-        "untitled": "(sans titre)",
-    },
+# msgids: `_strings` says them in the digest's language (issue 16).
+_STRINGS = {
+    "colon": N_(": "),
+    "title": N_("Your curator digest"),
+    "for": N_("for {date}"),
+    "profile": N_("profile"),
+    "new": N_("To read"),
+    "new_since": N_("To read: new since {since}"),
+    "todo": N_("To do"),
+    "nothing_to_do": N_("Nothing to do: every planned relay has its comment."),
+    "due_by": N_("by {when}"),
+    "slot_at": N_("{when}"),
+    "would_fill": N_("Would fill it"),
+    "share": N_("Share on LinkedIn"),
+    "next_slot": N_("Next slot"),
+    "no_next_slot": N_("No slot planned: approve items in your queue to fill the calendar."),
+    "no_new": N_("Nothing new above your quality floor."),
+    "why": N_("Why"),
+    "more": N_("+{n} more in your review queue (curator queue list)"),
+    "slots": N_("Next {n} days"),
+    "no_slots": N_("No slots planned in the next {n} days."),
+    "comment_missing": N_("COMMENT MISSING"),
+    "starter": N_("A way to start"),
+    "empty": N_("EMPTY SLOT"),
+    "failing": N_("Failing feeds"),
+    "failing_since": N_("since {date}"),
+    "disabled": N_("disabled"),
+    "more_failing": N_("+{n} more failing feeds (curator feeds)"),
+    "subject": N_("{summary} · curator {date}"),
+    "summary_items": N_("{n} to read"),
+    "summary_item": N_("1 to read"),
+    "summary_comments": N_("{n} comments to write by {when}"),
+    "summary_comment": N_("1 comment to write by {when}"),
+    "summary_empties": N_("{n} empty slots"),
+    "summary_empty": N_("1 empty slot"),
+    "summary_nothing": N_("nothing new"),
+    "footer": N_("Sent by curator, your editorial planner. This message is automatic."),
+    "unsubscribe": N_("To stop these emails, remove digest.to from this profile in feeds.yaml."),
+    "relay": N_("relay"),
+    "original": N_("original"),
+    "score": N_("score"),
+    "untitled": N_("(untitled)"),
 }
 
-_STATUS = {
-    "en": {
-        SlotStatus.EMPTY: "empty",
-        SlotStatus.PLANNED: "planned",
-        SlotStatus.READY: "ready",
-        SlotStatus.PUBLISHED: "published",
-        SlotStatus.SKIPPED: "skipped",
-    },
-    "fr": {
-        SlotStatus.EMPTY: "vide",
-        SlotStatus.PLANNED: "prévu",
-        SlotStatus.READY: "prêt",
-        SlotStatus.PUBLISHED: "publié",
-        SlotStatus.SKIPPED: "sauté",
-    },
-}
 
-_DAYS = {
-    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
-    "fr": ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"],
-}
-_MONTHS = {
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-    "fr": FR_MONTHS,
-}
+@functools.cache
+def _strings(language: str) -> dict[str, str]:
+    t = i18n.language(language)
+    return {key: t.gettext(text) for key, text in _STRINGS.items()}
+
+
+def _status(status: SlotStatus, language: str) -> str:
+    # A context of its own: the digest says "sauté" where the grid says "ignoré".
+    t = i18n.language(language)
+    return {
+        SlotStatus.EMPTY: t.pgettext("digest slot status", "empty"),
+        SlotStatus.PLANNED: t.pgettext("digest slot status", "planned"),
+        SlotStatus.READY: t.pgettext("digest slot status", "ready"),
+        SlotStatus.PUBLISHED: t.pgettext("digest slot status", "published"),
+        SlotStatus.SKIPPED: t.pgettext("digest slot status", "skipped"),
+    }[status]
 
 
 def long_date(d: date, lang: str) -> str:
     """'Monday 30 November 2026' / 'lundi 30 novembre 2026'."""
-    return f"{_DAYS[lang][d.weekday()]} {d.day} {_MONTHS[lang][d.month - 1]} {d.year}"
+    return i18n.language(lang).format_date(d, "EEEE d MMMM y")
 
 
 def short_date(d: date, lang: str) -> str:
     """'Mon 30 Nov' / 'lun. 30 nov.' (French abbreviations take a period)."""
-    day = _DAYS[lang][d.weekday()]
-    if lang == "fr":
-        return f"{day[:3]}. {d.day} {FR_SHORT_MONTHS[d.month - 1]}"
-    return f"{day[:3]} {d.day} {_MONTHS[lang][d.month - 1][:3]}"
+    return i18n.language(lang).format_date(d, "EEE d MMM")
 
 
 class _View:
@@ -558,8 +488,8 @@ class _View:
 
     def __init__(self, content: DigestContent) -> None:
         self.c = content
-        self.lang = content.language if content.language in _STRINGS else "en"
-        self.s = _STRINGS[self.lang]
+        self.lang = content.language if content.language in i18n.LANGUAGES else "en"
+        self.s = _strings(self.lang)
         self.zone = ZoneInfo(content.timezone)
 
     def local(self, moment: datetime) -> datetime:
@@ -570,15 +500,14 @@ class _View:
 
     def score(self, value: float) -> str:
         """Two decimals, with the decimal comma French readers expect."""
-        text = f"{value:.2f}"
-        return text.replace(".", ",") if self.lang == "fr" else text
+        return i18n.language(self.lang).format_decimal(value)
 
     def when(self, moment: datetime) -> str:
         local = self.local(moment)
         return f"{short_date(local.date(), self.lang)} {local:%H:%M}"
 
     def status(self, status: SlotStatus) -> str:
-        return _STATUS[self.lang][status]
+        return _status(status, self.lang)
 
     def kind(self, kind: SlotKind) -> str:
         return self.s[str(kind)]

@@ -21,21 +21,20 @@ Choices that calendar clients depend on (issue 8):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Alarm, Calendar, Event, vDuration, vText
 
+from curator import i18n
 from curator.errors import ConfigError, ExportError
+from curator.i18n import N_
 from curator.outputs.share import paste_block, share_url
 from curator.outputs.words import (
-    EN_SHORT_MONTHS,
-    EN_SHORT_WEEKDAYS,
-    FR_SHORT_MONTHS,
-    FR_SHORT_WEEKDAYS,
     is_web_url,
     one_line,
     profile_language,
@@ -132,50 +131,46 @@ class _Words:
     angle: str
     objective: str
     behind: str
-    weekdays: tuple[str, ...]
-    months: tuple[str, ...]
-    decimal: str
+    language: str
 
 
-_EN = _Words(
-    relay="Relay: {title}",
-    relay_open="Relay: open slot",
-    original="Original post: {topic}",
-    original_untitled="Original post",
-    relay_category="Relay",
-    original_category="Original post",
-    when="When: {when} ({zone}), {minutes} min",
-    link="Link: {url}",
-    source="Source: {name}",
-    your_comment="Your comment:",
-    your_draft="Your draft:",
-    comment_needed=(
+_EN = _Words(  # msgids: `_words` says them in the calendar's language
+    relay=N_("Relay: {title}"),
+    relay_open=N_("Relay: open slot"),
+    original=N_("Original post: {topic}"),
+    original_untitled=N_("Original post"),
+    relay_category=N_("Relay"),
+    original_category=N_("Original post"),
+    when=N_("When: {when} ({zone}), {minutes} min"),
+    link=N_("Link: {url}"),
+    source=N_("Source: {name}"),
+    your_comment=N_("Your comment:"),
+    your_draft=N_("Your draft:"),
+    comment_needed=N_(
         "COMMENT NEEDED: write your own comment (at least {chars} characters) before relaying."
     ),
-    starter="Comment starter:",
-    topic="Topic: {topic}",
-    empty="Nothing good enough for this slot yet: {reason}",
-    why="Why: {terms}",
-    score="Score: {score}",
-    relevance="relevance",
-    published="Published on {when}.",
-    published_url="Published: {url}",
-    skipped="Skipped.",
-    cancelled="This slot was removed from the plan.",
-    calendar_name="curator: {profile}",
-    reminder="Reminder: {summary}",
-    needs_comment_mark="✎ [comment needed] ",
-    comment_tomorrow="Tomorrow: write your comment for {summary}",
-    empty_tomorrow="Tomorrow's relay slot is empty: approve an item (curator review)",
-    paste="Ready to paste:",
-    share="Share on LinkedIn: {url}",
-    theme="Theme: {theme}",
-    angle="Angle: {angle}",
-    objective="For your objective: {objective}",
-    behind="Items behind it:",
-    weekdays=EN_SHORT_WEEKDAYS,
-    months=EN_SHORT_MONTHS,
-    decimal=".",
+    starter=N_("Comment starter:"),
+    topic=N_("Topic: {topic}"),
+    empty=N_("Nothing good enough for this slot yet: {reason}"),
+    why=N_("Why: {terms}"),
+    score=N_("Score: {score}"),
+    relevance=N_("relevance"),
+    published=N_("Published on {when}."),
+    published_url=N_("Published: {url}"),
+    skipped=N_("Skipped."),
+    cancelled=N_("This slot was removed from the plan."),
+    calendar_name=N_("curator: {profile}"),
+    reminder=N_("Reminder: {summary}"),
+    needs_comment_mark=N_("✎ [comment needed] "),
+    comment_tomorrow=N_("Tomorrow: write your comment for {summary}"),
+    empty_tomorrow=N_("Tomorrow's relay slot is empty: approve an item (curator review)"),
+    paste=N_("Ready to paste:"),
+    share=N_("Share on LinkedIn: {url}"),
+    theme=N_("Theme: {theme}"),
+    angle=N_("Angle: {angle}"),
+    objective=N_("For your objective: {objective}"),
+    behind=N_("Items behind it:"),
+    language="en",
 )
 
 _FR = _Words(
@@ -217,14 +212,18 @@ _FR = _Words(
     angle="Angle : {angle}",
     objective="Pour votre objectif : {objective}",
     behind="Les articles derrière ce sujet :",
-    weekdays=FR_SHORT_WEEKDAYS,
-    months=FR_SHORT_MONTHS,
-    decimal=",",
+    language="fr",
 )
 
 
+@functools.cache
 def _words(language: str) -> _Words:
-    return _FR if language == "fr" else _EN
+    """The calendar's words in `language`, through the catalog (issue 16)."""
+    t = i18n.language(language)
+    texts = {
+        f.name: t.gettext(getattr(_EN, f.name)) for f in fields(_Words) if f.name != "language"
+    }
+    return replace(_EN, language=t.code, **texts)
 
 
 def _utc(value: datetime, what: str) -> datetime:
@@ -243,14 +242,13 @@ def _zone(profile: Profile) -> ZoneInfo:
 
 
 def _local_when(moment: datetime, zone: ZoneInfo, words: _Words) -> str:
+    """ "Mon 7 Dec 2026, 08:30" / "lun. 7 déc. 2026, 08:30"."""
     local = moment.astimezone(zone)
-    day = words.weekdays[local.weekday()]
-    month = words.months[local.month - 1]
-    return f"{day} {local.day} {month} {local.year}, {local:%H:%M}"
+    return i18n.language(words.language).format_datetime(local, "EEE d MMM y, HH:mm")
 
 
 def _number(value: float, words: _Words) -> str:
-    return f"{value:.2f}".replace(".", words.decimal)
+    return i18n.language(words.language).format_decimal(value)
 
 
 def _status(slot: Slot, cancelled: bool) -> str:

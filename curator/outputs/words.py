@@ -3,11 +3,13 @@ them speak alike, and the one rule that picks a profile's language for them."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from curator import i18n
 from curator.types import Profile
 
 _SPACES = re.compile(r"\s+")
@@ -34,56 +36,6 @@ def shorten(text: str, limit: int) -> str:
         cut = cut[: cut.rindex(" ")]
     return cut.rstrip(" ,;:.-–—") + "…"
 
-
-FR_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-# The usual French abbreviations (Imprimerie nationale): "mai" and "juin" stay whole.
-FR_SHORT_MONTHS = (
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-)
-FR_SHORT_WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
-EN_SHORT_MONTHS = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
-EN_SHORT_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-# French typography puts a space before ":" (and ; ! ?); a no-break one keeps the sign on the
-# line of the word it belongs to.
-FR_COLON = "\u00a0:"
 
 _WORD = re.compile(r"[^\W\d_]+")
 # Function words only: enough to tell a French objective from an English one without a model.
@@ -154,8 +106,6 @@ class GridWords:
     nothing_published: str
     published_title: str
     when: str
-    weekdays: tuple[str, ...]
-    months: tuple[str, ...]
     # `curator slot show` and the grid's publishing help (issue 16)
     link: str = "link"
     source: str = "source"
@@ -165,115 +115,86 @@ class GridWords:
     topic: str = "topic"
     why_empty: str = "why empty"
 
+    # Dates through Babel (CLDR): French abbreviations take a period ("lun.", "déc."), "mai" and
+    # "juin" stay whole.
     def day_short(self, day: date) -> str:
         """ "Mon 07" / "lun. 07"."""
-        return f"{self.weekdays[day.weekday()]} {day:%d}"
+        return i18n.language(self.language).format_date(day, "EEE dd")
 
     def date_short(self, day: date) -> str:
         """ "07 Dec 2026" / "07 déc. 2026"."""
-        return f"{day:%d} {self.months[day.month - 1]} {day.year}"
+        return i18n.language(self.language).format_date(day, "dd MMM y")
 
     def date_long(self, day: date) -> str:
         """ "Mon 07 Dec 2026" / "lun. 07 déc. 2026"."""
-        return f"{self.weekdays[day.weekday()]} {self.date_short(day)}"
+        return i18n.language(self.language).format_date(day, "EEE dd MMM y")
 
     def moment(self, local: datetime) -> str:
         """ "Mon 07 Dec 08:30" / "lun. 07 déc. 08:30"."""
-        month = self.months[local.month - 1]
-        return f"{self.weekdays[local.weekday()]} {local:%d} {month} {local:%H:%M}"
+        return i18n.language(self.language).format_datetime(local, "EEE dd MMM HH:mm")
 
 
-GRID_EN = GridWords(
-    language="en",
-    zone="times in {zone}",
-    week="Week of {monday} — {minutes}{budget} minutes planned",
-    day="day",
-    time="time",
-    status="status",
-    what="what",
-    slot_id="slot id",
-    where="where",
-    empty="empty",
-    comment_needed="comment needed",
-    to_write="to write",
-    ready="ready",
-    published="published",
-    skipped="skipped",
-    missed="missed",
-    colon=":",
-    relay="Relay",
-    your_post="Your post",
-    starter="starter",
-    need_comment_one="{n} relay slot(s) need your comment",
-    need_comment_many="{n} relay slot(s) need your comment",
-    empty_one="{n} empty slot(s)",
-    empty_many="{n} empty slot(s)",
-    approve_hint="approve items in the review queue",
-    log_title="Results log — {profile}",
-    log_columns=("week of", "published", "relays", "originals", "skipped", "missed", "minutes"),
-    nothing_published="Nothing published yet: `curator slot done ID` records a publication.",
-    published_title="Published",
-    when="when",
-    weekdays=EN_SHORT_WEEKDAYS,
-    months=EN_SHORT_MONTHS,
-)
-
-GRID_FR = GridWords(
-    language="fr",
-    zone="heures de {zone}",
-    week="Semaine du {monday} — {minutes}{budget} minutes prévues",
-    day="jour",
-    time="heure",
-    status="statut",
-    what="quoi",
-    slot_id="id du créneau",
-    where="où",
-    empty="vide",
-    comment_needed="à commenter",
-    to_write="à rédiger",
-    ready="prêt",
-    published="publié",
-    skipped="ignoré",
-    missed="manqué",
-    colon=FR_COLON,
-    relay="Relais",
-    your_post="Votre post",
-    starter="amorce",
-    need_comment_one="{n} relais attend votre commentaire",
-    need_comment_many="{n} relais attendent votre commentaire",
-    empty_one="{n} créneau vide",
-    empty_many="{n} créneaux vides",
-    approve_hint="approuvez des articles dans la file de revue",
-    log_title="Journal des résultats — {profile}",
-    log_columns=(
-        "semaine du",
-        "publiés",
-        "relais",
-        "originaux",
-        "ignorés",
-        "manqués",
-        "minutes",
-    ),
-    nothing_published=(
-        "Rien de publié pour l'instant" + FR_COLON + " `curator slot done ID` enregistre une "
-        "publication."
-    ),
-    published_title="Publié",
-    when="quand",
-    weekdays=FR_SHORT_WEEKDAYS,
-    months=FR_SHORT_MONTHS,
-    link="lien",
-    source="source",
-    your_comment="votre commentaire",
-    paste="prêt à coller",
-    share="partager sur LinkedIn",
-    topic="sujet",
-    why_empty="pourquoi vide",
-)
+@functools.cache
+def grid_words_in(language: str) -> GridWords:
+    """The grid's words in `language`, through the catalog (issue 16)."""
+    t = i18n.language(language)
+    _ = t.gettext
+    return GridWords(
+        language=t.code,
+        zone=_("times in {zone}"),
+        week=_("Week of {monday} — {minutes}{budget} minutes planned"),
+        day=_("day"),
+        time=_("time"),
+        status=_("status"),
+        what=_("what"),
+        slot_id=_("slot id"),
+        where=_("where"),
+        empty=_("empty"),
+        comment_needed=_("comment needed"),
+        to_write=_("to write"),
+        ready=_("ready"),
+        published=_("published"),
+        skipped=_("skipped"),
+        missed=_("missed"),
+        colon=t.colon,
+        relay=_("Relay"),
+        your_post=_("Your post"),
+        starter=_("starter"),
+        # The singular and the plural form (French: 0 and 1 are singular).
+        need_comment_one=t.ngettext(
+            "{n} relay slot needs your comment", "{n} relay slots need your comment", 1
+        ),
+        need_comment_many=t.ngettext(
+            "{n} relay slot needs your comment", "{n} relay slots need your comment", 2
+        ),
+        empty_one=t.ngettext("{n} empty slot", "{n} empty slots", 1),
+        empty_many=t.ngettext("{n} empty slot", "{n} empty slots", 2),
+        approve_hint=_("approve items in the review queue"),
+        log_title=_("Results log — {profile}"),
+        log_columns=(
+            t.pgettext("results log column", "week of"),
+            t.pgettext("results log column", "published"),
+            t.pgettext("results log column", "relays"),
+            t.pgettext("results log column", "originals"),
+            t.pgettext("results log column", "skipped"),
+            t.pgettext("results log column", "missed"),
+            t.pgettext("results log column", "minutes"),
+        ),
+        nothing_published=_("Nothing published yet: `curator slot done ID` records a publication."),
+        published_title=_("Published"),
+        when=_("when"),
+        link=_("link"),
+        source=_("source"),
+        your_comment=_("your comment"),
+        paste=_("ready to paste"),
+        share=_("share on LinkedIn"),
+        topic=_("topic"),
+        why_empty=_("why empty"),
+    )
 
 
 def grid_words(profile: Profile) -> GridWords:
-    return GRID_FR if profile_language(profile) == "fr" else GRID_EN
+    return grid_words_in(profile_language(profile))
 
 
 # Why a feed fails, for a French reader: the usual errors (as curator.ingest words them) get a

@@ -1,0 +1,129 @@
+"""Ingestion: fetching the feeds, and following, pausing, renaming or dropping them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from curator.app.core import CuratorCore
+from curator.config import load_settings
+from curator.errors import InvalidAction
+from curator.store import repo
+from curator.types import Feed, FeedSource
+
+if TYPE_CHECKING:
+    from curator.ingest.pipeline import Progress
+    from curator.ingest.report import FetchReport
+
+
+class IngestUseCases(CuratorCore):
+    """The followed feeds: fetching them, and changing the list in feeds.yaml."""
+
+    # --- feeds ---------------------------------------------------------------------------
+
+    def feeds(self) -> list[Feed]:
+        with self.db.reading() as session:
+            return repo.list_feeds(session)
+
+    # --- ingestion ------------------------------------------------------------------------
+
+    def fetch(
+        self,
+        *,
+        all: bool = False,
+        feed: str | None = None,
+        progress: Progress | None = None,
+    ) -> FetchReport:
+        """Fetch the feeds that are due (every active one with `all`, or one by URL or name),
+        store their new and edited items, fetch full text where wanted, cluster duplicates."""
+        # Imported here: httpx, numpy and the parsers cost startup time other commands need not pay.
+        from curator.ingest import service as ingest_service
+
+        now = self.now()
+        # A paused feed is fetched only when asked for by name (`fetch --feed`).
+        sources = [s for s in self.settings.feeds if feed is not None or not s.paused]
+        feeds = ingest_service.select_feeds(self.db, sources, now, everything=all, only=feed)
+        return ingest_service.fetch(
+            self.db, self.settings.fetch, feeds, now, progress=progress, stop=self.stopping
+        )
+
+    def add_feed(self, url: str, *, name: str | None = None) -> FeedSource:
+        """Follow the feed at `url`, or the one its page leads to; appended to feeds.yaml."""
+        from curator.ingest import service as ingest_service
+
+        found = ingest_service.discover_feed(self.settings.fetch, url, self.now())
+        source = FeedSource(found.url, name=name or found.title)
+        if not self._add_sources([source]):
+            raise InvalidAction(f"{found.url} is already in {self.settings.path}")
+        return source
+
+    def import_opml(
+        self, data: bytes, *, source: str = "OPML"
+    ) -> tuple[list[FeedSource], list[FeedSource]]:
+        """Add every feed of an OPML subscription list not followed yet; returns those added
+        and those of the list that were already followed."""
+        from curator.ingest.discover import parse_opml
+
+        listed = parse_opml(data, source=source)
+        added = self._add_sources(listed)
+        new = {s.url for s in added}
+        unique = {s.url: s for s in listed}
+        return added, [s for url, s in unique.items() if url not in new]
+
+    def export_opml(self) -> str:
+        from curator.ingest import service as ingest_service
+        from curator.ingest.discover import export_opml
+
+        with self.db.session() as session:
+            feeds = repo.sync_feeds(session, self.settings.feeds, self.now())
+        return export_opml(ingest_service.opml_feeds(feeds), now=self.now())
+
+    def remove_feed(self, key: str) -> str:
+        """Stop following a feed (by URL or name): its entry leaves feeds.yaml; what it brought
+        stays (decisions, slots, history). Returns its URL."""
+        from curator.config_edit import remove_feed
+
+        url = remove_feed(self.settings.path, key)
+        self._reload_settings()
+        return url
+
+    def pause_feed(self, key: str, *, paused: bool = True) -> tuple[str, bool]:
+        """Pause (or resume) a feed in feeds.yaml: kept, but not fetched until resumed.
+        Returns its URL and whether anything changed."""
+        from curator.config_edit import set_paused
+
+        url, changed = set_paused(self.settings.path, key, paused)
+        if changed:
+            self._reload_settings()
+        return url, changed
+
+    def rename_feed(self, key: str, name: str) -> str:
+        """Give a feed the name shown everywhere (its `name:` in feeds.yaml); returns its URL."""
+        from curator.config_edit import rename_feed
+
+        url = rename_feed(self.settings.path, key, name)
+        self._reload_settings()
+        return url
+
+    def _reload_settings(self) -> None:
+        self.settings = load_settings(self.settings.path)
+        with self.db.session() as session:
+            repo.sync_feeds(session, self.settings.feeds, self.now())
+
+    def _add_sources(self, sources: list[FeedSource]) -> list[FeedSource]:
+        from curator.config_edit import add_feeds
+
+        added = add_feeds(self.settings.path, sources)
+        if added:
+            self.settings = load_settings(self.settings.path)
+            with self.db.session() as session:
+                repo.sync_feeds(session, self.settings.feeds, self.now())
+        return added
+
+    def _fetch_stage(self) -> tuple[str, dict[str, Any]]:
+        report = self.fetch()
+        detail = report.to_dict(per_feed=False)
+        # `curator run` names each failing feed and why, as `curator fetch` does.
+        detail["problems"] = [
+            f"{f.outcome.value}: {f.name}: {f.error}" for f in report.feeds if f.error
+        ]
+        return report.summary(), detail

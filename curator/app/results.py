@@ -1,0 +1,170 @@
+"""Results of published posts and the advice drawn from them (issue 15)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from curator import plan as planner
+from curator import results
+from curator.app.plan import PlanUseCases
+from curator.config import load_settings
+from curator.errors import InvalidAction
+from curator.store import slots as slot_store
+
+
+class ResultsUseCases(PlanUseCases):
+    """What published posts earned and took; the advice it leads to re-plans."""
+
+    # --- results and efficiency (issue 15) ------------------------------------------------
+
+    def record_results(
+        self,
+        slot_id: str,
+        changes: dict[str, int | None],
+        *,
+        note: str | None = None,
+        origin: str = "cli",
+        minutes: int | None = None,
+    ) -> results.Post:
+        """Enter or change a published post's results (or the minutes it took); each change is
+        kept with its date.
+
+        Raises:
+            NotFound: the slot was never marked published.
+            InvalidAction: a negative count.
+        """
+        from curator.store import results as results_store
+
+        with self.db.session() as session:
+            post, _ = results_store.set_results(
+                session, slot_id, changes, self.now(), note=note, origin=origin, minutes=minutes
+            )
+        return post
+
+    def results_posts(
+        self, profile: str | None = None
+    ) -> list[tuple[results.Post, list[results.ResultChange]]]:
+        """The profile's published posts, oldest first, each with its dated result changes."""
+        from curator.store import results as results_store
+
+        p = self.choose_profile(profile)
+        with self.db.reading() as session:
+            posts = results_store.list_posts(session, p.name)
+            history = results_store.changes(session, [x.slot_id for x in posts])
+        return [(x, history.get(x.slot_id, [])) for x in posts]
+
+    def record_active_time(
+        self, profile: str, started_at: datetime, seconds: int, *, activity: str = "review"
+    ) -> None:
+        """Keep time curator measured itself (a review session's active time)."""
+        from curator.store import results as results_store
+
+        if seconds <= 0:
+            return
+        self.settings.profile(profile)
+        with self.db.session() as session:
+            results_store.add_span(
+                session, results.ActiveSpan(profile, activity, started_at, int(seconds))
+            )
+
+    def import_results(self, path: Path, *, profile: str | None = None) -> results.ImportReport:
+        """Import post metrics from a CSV or XLSX file keyed by post URL, in one transaction:
+        a malformed row refuses the whole file; unknown URLs are reported, not stored.
+
+        Raises:
+            ImportFileError: the file cannot be read, or a row is malformed (file and line).
+        """
+        from curator.results_import import read_metrics
+        from curator.store import results as results_store
+
+        if profile is not None:
+            self.settings.profile(profile)
+        table = read_metrics(path)
+        now = self.now()
+        updated: list[str] = []
+        unchanged = 0
+        unknown: list[tuple[int, str]] = []
+        with self.db.session() as session:
+            known = results_store.posts_by_url(session, profile)
+            for row in table.rows:
+                posts = known.get(results.normalize_url(row.url), [])
+                if not posts:
+                    unknown.append((row.line, row.url))
+                    continue
+                for post in posts:
+                    _, changed = results_store.set_results(
+                        session,
+                        post.slot_id,
+                        row.counts,
+                        now,
+                        note=row.note,
+                        origin=f"import {path.name}",
+                    )
+                    if changed:
+                        updated.append(post.slot_id)
+                    else:
+                        unchanged += 1
+        return results.ImportReport(
+            str(path), tuple(updated), unchanged, tuple(unknown), table.ignored_columns
+        )
+
+    def apply_advice(self, profile: str, n: int, *, weeks: int = 12) -> str:
+        """Apply advice `n` of `results advice` to feeds.yaml (comments kept), then re-plan.
+
+        Raises:
+            InvalidAction: no such advice, or it changes no schedule.
+        """
+        from curator.config_edit import change_schedule
+
+        report = self.results_report(profile, weeks=weeks)
+        if not 1 <= n <= len(report.advice):
+            raise InvalidAction(
+                f"no advice {n}: there are {len(report.advice)} (see `curator results advice`)"
+            )
+        advice = report.advice[n - 1]
+        if advice.change is None:
+            raise InvalidAction(f"advice {n} changes no schedule: {advice.text}")
+        change = advice.change
+        before = change_schedule(
+            self.settings.path,
+            profile,
+            change.action,
+            change.kind.value,
+            change.to.value if change.to else None,
+        )
+        self.settings = load_settings(self.settings.path)
+        self.plan(profile)
+        if change.action == "convert" and change.to is not None:
+            return f"{self.settings.path}: slot {before} is now {change.to.value}; plan updated"
+        return f"{self.settings.path}: slot {before} removed; plan updated"
+
+    def results_report(
+        self, profile: str | None = None, *, weeks: int = 4
+    ) -> results.ResultsReport:
+        """The weekly figures, per kind/source/topic figures, trend, best posts and advice."""
+        from curator.outputs.words import profile_language
+        from curator.store import results as results_store
+
+        p = self.choose_profile(profile)
+        now = self.now()
+        tz = planner.zone(p.timezone)
+        since = planner.local_midnight(
+            planner.local_week(now, tz) - timedelta(weeks=max(weeks, results.TREND_WEEKS)), tz
+        )
+        with self.db.reading() as session:
+            posts = results_store.list_posts(session, p.name, since=since)
+            spans = results_store.list_spans(session, p.name, since=since)
+            slots = slot_store.list_slots(session, p.name, since=since, until=now)
+        planned = {w.week: w.planned for w in planner.results_log(slots, tz, p.schedule, now)}
+        return results.build_report(
+            p.name,
+            posts,
+            spans,
+            planned,
+            p.schedule,
+            tz,
+            now,
+            weeks=weeks,
+            language=profile_language(p),
+        )

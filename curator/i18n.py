@@ -1,0 +1,171 @@
+"""The language curator speaks to one person: gettext catalogs for the words, Babel for dates,
+times, numbers and plural forms (issue 16).
+
+English is the source language: a msgid is the English text, so an English reader (or a
+language without a catalog) gets it as written. The catalogs live in curator/locale/<lang>/
+LC_MESSAGES/<domain>.po, compiled to .mo beside them and shipped in the wheel; `make
+extract-messages`, `make update-catalogs` and `make compile-catalogs` maintain them.
+
+Which language: the profile's (`language:` in feeds.yaml, or for "auto" a guess from the
+objective: curator.outputs.words.profile_language); for a command that is not about one
+profile, the locale (LC_ALL, then LC_MESSAGES, then LANG), else English.
+
+Babel is imported by the formatting methods only, so `curator --help` stays quick.
+"""
+
+from __future__ import annotations
+
+import functools
+import gettext
+import os
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from pathlib import Path
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+SOURCE_LANGUAGE = "en"
+LANGUAGES = ("en", "fr")  # the languages with a catalog of the `curator` domain
+_LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")
+
+
+@functools.cache
+def translations(language: str, domain: str = "curator") -> gettext.NullTranslations:
+    """The catalog of `domain` in `language` ("fr", "fr_FR", "en"...); English (the source
+    strings) when there is none."""
+    return gettext.translation(
+        domain, localedir=LOCALE_DIR, languages=[_code(language)], fallback=True
+    )
+
+
+def N_(message: str) -> str:
+    """Marks a string for extraction where it is defined (a table, a constant); it is
+    translated where it is shown, through `Language.gettext`."""
+    return message
+
+
+class Message(str):
+    """An English text that keeps its msgid and arguments, so the screen that shows it says it
+    in its reader's language (`Language.say`) though the code that wrote it knew no reader: a
+    note made by the facade, shown by the review screen. Everywhere else it is the English str.
+    Mark the msgid where it is written: `Message(N_("{n} ready"), n=2)`."""
+
+    __slots__ = ("args", "msgid")
+    msgid: str
+    args: dict[str, object]
+
+    def __new__(cls, msgid: str, **args: object) -> Message:
+        text = super().__new__(cls, msgid.format(**args))
+        text.msgid = msgid
+        text.args = args
+        return text
+
+
+# The codes that screens show as words (slot kinds and statuses, feed, job and digest states):
+# the English value is the msgid, `Language.word(code)` its reading. `--json` keeps the code.
+CODE_WORDS = (
+    N_("relay"), N_("original"),
+    N_("empty"), N_("planned"), N_("ready"), N_("published"), N_("skipped"),
+    N_("active"), N_("gone"), N_("disabled"), N_("paused"),
+    N_("pending"), N_("sending"), N_("sent"), N_("failed"), N_("snoozed"),
+    N_("ok"), N_("degraded"), N_("failing"), N_("running"), N_("error"),
+)  # fmt: skip
+
+
+def _code(language: str) -> str:
+    """ "fr_FR.UTF-8" / "fr-fr" / "FR" -> "fr"."""
+    return language.replace("-", "_").split(".")[0].split("@")[0].split("_")[0].lower()
+
+
+def environment_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language of the locale, for commands that are not about one profile: the first of
+    LC_ALL, LC_MESSAGES, LANG that is set (POSIX's order), when curator speaks it; else
+    English ("C", "POSIX" and unknown languages included)."""
+    env = os.environ if environ is None else environ
+    for variable in _LOCALE_VARIABLES:
+        value = env.get(variable, "").strip()
+        if value:
+            code = _code(value)
+            return code if code in LANGUAGES else SOURCE_LANGUAGE
+    return SOURCE_LANGUAGE
+
+
+class Language:
+    """The words and formats of one language, bound once: `t = language("fr")`, then
+    `t._("Feeds")`, `t.ngettext("{n} error", "{n} errors", n)`,
+    `t.format_date(day, "EEE d MMM")`."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code if code in LANGUAGES else SOURCE_LANGUAGE
+        self._translations = translations(self.code)
+
+    def __repr__(self) -> str:
+        return f"Language({self.code!r})"
+
+    def gettext(self, message: str) -> str:
+        return self._translations.gettext(message)
+
+    _ = gettext
+
+    def pgettext(self, context: str, message: str) -> str:
+        """`message` where the same English word reads otherwise (a column title)."""
+        return self._translations.pgettext(context, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The form of `n` in this language's plural rule (French: 0 and 1 are singular)."""
+        return self._translations.ngettext(singular, plural, n)
+
+    def say(self, text: str) -> str:
+        """A `Message` in this language; any other text as it is."""
+        if isinstance(text, Message):
+            return self._translations.gettext(text.msgid).format(**text.args)
+        return text
+
+    def word(self, code: str) -> str:
+        """A code of CODE_WORDS ("planned") as this language says it ("prévu")."""
+        return self._translations.gettext(code)
+
+    @property
+    def colon(self) -> str:
+        """ ":" before a value; French typography puts a no-break space before it."""
+        return "\u00a0:" if self.code == "fr" else ":"
+
+    # Dates, times and numbers through Babel (CLDR data), patterns in LDML syntax:
+    # "EEE" Mon / lun., "EEEE" Monday / lundi, "MMM" Dec / déc., "MMMM" December / décembre.
+    def format_date(self, day: date | datetime, pattern: str = "medium") -> str:
+        from babel.dates import format_date
+
+        return format_date(day, pattern, locale=self.code)
+
+    def format_time(self, moment: time | datetime, pattern: str = "HH:mm") -> str:
+        from babel.dates import format_time
+
+        return format_time(moment, pattern, locale=self.code)
+
+    def format_datetime(self, moment: datetime, pattern: str = "medium") -> str:
+        """`moment` as it is (convert it to the reader's zone first)."""
+        from babel.dates import format_datetime
+
+        return format_datetime(moment, pattern, tzinfo=moment.tzinfo, locale=self.code)
+
+    def format_decimal(self, value: float, pattern: str = "0.00") -> str:
+        """ "0.76" / "0,76" by default: two decimals with the language's separator."""
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, pattern, locale=self.code)
+
+    def format_number(self, value: int | float) -> str:
+        """Grouped as the language groups: "12,345" / "12 345"."""
+        from babel.numbers import format_decimal
+
+        return format_decimal(value, locale=self.code)
+
+
+@functools.cache
+def language(code: str) -> Language:
+    """The `Language` for "fr" or "en" (any other code speaks English)."""
+    return Language(_code(code))
+
+
+def locale_language(environ: Mapping[str, str] | None = None) -> Language:
+    """The `Language` of the locale (see `environment_language`)."""
+    return language(environment_language(environ))

@@ -1,0 +1,174 @@
+"""The catalogs (issue 16): every marked string translated, the shipped .mo matching its .po,
+and the language rules of curator.i18n."""
+
+from __future__ import annotations
+
+import gettext
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+
+from curator import i18n
+
+ROOT = Path(__file__).resolve().parents[1]
+PO = ROOT / "curator" / "locale" / "fr" / "LC_MESSAGES" / "curator.po"
+MO = PO.with_suffix(".mo")
+
+
+def _catalog():  # type: ignore[no-untyped-def]
+    with PO.open("rb") as f:
+        return read_po(f, locale="fr", domain="curator")
+
+
+def _source_messages() -> dict[tuple[str, str | None], set[str]]:
+    """What `make extract-messages` extracts today: (msgid, context) -> where."""
+    with (ROOT / "babel.cfg").open(encoding="utf-8") as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    found: dict[tuple[str, str | None], set[str]] = {}
+    for filename, lineno, message, _comments, context in extract_from_dir(
+        ROOT, method_map, options_map
+    ):
+        msgid = message if isinstance(message, str) else message[0]
+        found.setdefault((msgid, context), set()).add(f"{filename}:{lineno}")
+    return found
+
+
+def test_every_marked_string_has_a_french_translation() -> None:
+    catalog = _catalog()
+    missing, fuzzy, empty = [], [], []
+    for (msgid, context), where in sorted(_source_messages().items(), key=str):
+        message = catalog.get(msgid, context=context)
+        if message is None:
+            missing.append(f"{msgid!r} ({', '.join(sorted(where))})")
+        elif message.fuzzy:
+            fuzzy.append(msgid)
+        elif not all(message.string) if isinstance(message.string, tuple) else not message.string:
+            empty.append(msgid)
+    assert not missing, "not in the French catalog (make update-catalogs):\n" + "\n".join(missing)
+    assert not fuzzy, f"fuzzy in the French catalog: {fuzzy}"
+    assert not empty, f"untranslated in the French catalog: {empty}"
+
+
+def test_the_compiled_catalog_matches_its_source() -> None:
+    catalog = _catalog()
+    with MO.open("rb") as f:
+        compiled = gettext.GNUTranslations(f)
+    for message in catalog:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple):
+            singular, plural = message.id
+            strings = message.string
+            assert compiled.ngettext(singular, plural, 1) == strings[0], "make compile-catalogs"
+            assert compiled.ngettext(singular, plural, 2) == strings[1], "make compile-catalogs"
+        elif message.context:
+            assert compiled.pgettext(message.context, message.id) == message.string, (
+                f"{MO.name} is older than {PO.name} for {message.id!r}: make compile-catalogs"
+            )
+        else:
+            assert compiled.gettext(message.id) == message.string, (
+                f"{MO.name} is older than {PO.name} for {message.id!r}: make compile-catalogs"
+            )
+    # French: zero is singular (the catalog's Plural-Forms)
+    assert compiled.ngettext("{n} error", "{n} errors", 0) == "{n} erreur"
+
+
+def test_translations_fall_back_to_the_source_strings() -> None:
+    assert isinstance(i18n.translations("fr"), gettext.GNUTranslations)
+    assert i18n.translations("fr_FR.UTF-8").gettext("errors") == "erreurs"
+    assert type(i18n.translations("de")) is gettext.NullTranslations
+    assert i18n.translations("de").gettext("empty") == "empty"
+    assert i18n.translations("fr", "web") is not None  # another domain: no catalog, no error
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, "en"),
+        ({"LANG": "fr_FR.UTF-8"}, "fr"),
+        ({"LANG": "de_DE.UTF-8"}, "en"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({"LANG": "en_GB.UTF-8", "LC_MESSAGES": "fr_CA.UTF-8"}, "fr"),
+        ({"LC_ALL": "en_US.UTF-8", "LC_MESSAGES": "fr_FR.UTF-8"}, "en"),
+        ({"LC_ALL": "", "LANG": "fr"}, "fr"),
+        ({"LC_ALL": "POSIX", "LANG": "fr_FR.UTF-8"}, "en"),
+    ],
+)
+def test_commands_about_no_profile_speak_the_locale(environ: dict[str, str], expected: str) -> None:
+    assert i18n.environment_language(environ) == expected
+    assert i18n.locale_language(environ).code == expected
+
+
+def test_dates_numbers_and_plurals_through_babel() -> None:
+    fr, en = i18n.language("fr"), i18n.language("en")
+    day = date(2026, 12, 7)
+    assert fr.format_date(day, "EEE d MMM") == "lun. 7 déc."
+    assert en.format_date(day, "EEE d MMM") == "Mon 7 Dec"
+    assert fr.format_date(date(2026, 6, 1), "EEEE d MMMM y") == "lundi 1 juin 2026"
+    moment = datetime(2026, 3, 29, 9, 5, tzinfo=ZoneInfo("Europe/Paris"))
+    assert fr.format_datetime(moment, "EEE d MMM HH:mm") == "dim. 29 mars 09:05"
+    assert fr.format_decimal(0.756) == "0,76"
+    assert en.format_decimal(0.756) == "0.76"
+    assert fr.ngettext("{n} error", "{n} errors", 0) == "{n} erreur"
+    assert fr.ngettext("{n} error", "{n} errors", 2) == "{n} erreurs"
+    assert en.ngettext("{n} error", "{n} errors", 0) == "{n} errors"
+    assert i18n.language("de").code == "en"
+
+
+STATUS_REPORT = {
+    "now": "2026-12-07T08:30:00+00:00",
+    "database": "sqlite:///curator.db",
+    "jobs": {
+        "fetch": {"status": "failed", "started_at": "2026-12-07T08:00:00+00:00",
+                  "detail": {"error": "disk full"}},
+    },
+    "feeds": 3,
+    "failing_feeds": [
+        {"name": "Emploi Tech", "status": "active", "errors": 2, "last_error": "HTTP 500"},
+    ],
+    "profiles": {
+        "claire": {
+            "queue": 0,
+            "next_slots": [
+                {"start": "2026-12-08T09:00:00+01:00", "kind": "relay", "status": "planned"},
+            ],
+            "last_digest": {"day": "2026-12-07", "state": "sent", "last_error": None},
+        },
+    },
+}  # fmt: skip
+
+
+def _english_left(text: str) -> list[str]:
+    """The catalog's English texts (longer than a word) still to be read in a French text."""
+    catalog = _catalog()
+    left = []
+    for message in catalog:
+        if isinstance(message.id, str) and message.string != message.id:
+            fixed = message.id.split("{")[0].strip()
+            if len(fixed) > 6 and fixed in text:
+                left.append(fixed)
+    return left
+
+
+def test_status_speaks_the_locale_and_mixes_nothing() -> None:
+    from curator.cli.serve import status_lines
+
+    english = "\n".join(status_lines(STATUS_REPORT, i18n.language("en")))
+    assert "curator status at Mon 07 Dec 2026 08:30 UTC" in english
+    assert "Emploi Tech [active, 2 errors]: HTTP 500" in english
+    assert "Profile claire: 0 items waiting" in english
+    french = "\n".join(status_lines(STATUS_REPORT, i18n.language("fr")))
+    assert "état de curator au lun. 07 déc. 2026 08:30 UTC" in french
+    assert "Emploi Tech [actif, 2 erreurs]\u00a0: HTTP 500" in french
+    assert "Profil claire\u00a0: 0 article en attente" in french  # French: zero is singular
+    assert "mar. 08 déc. 2026 09:00  relais" in french and "prévu" in french
+    assert "dernier digest\u00a0: 2026-12-07 envoyé" in french
+    assert _english_left(french) == []
+    assert status_lines(STATUS_REPORT, i18n.locale_language({"LANG": "fr_FR.UTF-8"})) == (
+        french.splitlines()
+    )
