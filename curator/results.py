@@ -17,8 +17,12 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
-from curator.types import Schedule, Score, Slot, SlotKind, SlotStatus, Term
+from curator.types import Item, Schedule, Score, Slot, SlotKind, SlotStatus, Term
+
+if TYPE_CHECKING:
+    from curator.score import ItemMatrix
 
 # -- what is recorded -------------------------------------------------------------------------
 
@@ -980,18 +984,49 @@ def weighted_feeds(
     return out
 
 
+def topics_of_items(
+    items: Sequence[Item], matrix: ItemMatrix, factors: ScoreFactors
+) -> dict[int, tuple[Factor, ...]]:
+    """The topic factors (other than 1) of each item about one of those topics, by item id: an
+    item is about a topic when its text has the topic's words (as the scorer analyses them)."""
+    from curator.score import items_on_topic
+
+    out: dict[int, tuple[Factor, ...]] = {}
+    for key in sorted(factors.topics):
+        f = factors.topics[key]
+        if f.factor == 1.0:
+            continue
+        for k in items_on_topic(matrix, items, key).tolist():
+            out[items[k].id] = (*out.get(items[k].id, ()), f)
+    return out
+
+
+def topic_weights(topics: Mapping[int, Sequence[Factor]]) -> dict[int, float]:
+    """Each item's weight from its topics' factors: their product, kept within
+    [FACTOR_FLOOR, FACTOR_CAP] however many topics the item is about."""
+    return {
+        item_id: min(FACTOR_CAP, max(FACTOR_FLOOR, math.prod(f.factor for f in fs)))
+        for item_id, fs in topics.items()
+    }
+
+
 def explained(
     scores: Sequence[Score],
     feed_of: Mapping[int, int],
     names: Mapping[int, str],
     factors: ScoreFactors,
+    topics: Mapping[int, Sequence[Factor]] | None = None,
 ) -> list[Score]:
-    """Scores whose source weight moved get the reason first among their `why` (weight 0: a
-    sentence, not a matched term; the topics and themes read only positive weights)."""
+    """Scores whose source weight moved, by their source's or their topics' results, get the
+    reasons first among their `why` (weight 0: a sentence, not a matched term; the topics and
+    themes read only positive weights)."""
     out = []
     for s in scores:
+        notes = [] if s.blocked else list((topics or {}).get(s.item_id, ()))
         f = factors.sources.get(names.get(feed_of.get(s.item_id, -1), ""))
         if f is not None and f.factor != 1.0 and not s.blocked:
-            s = replace(s, why=(Term(f.explanation, 0.0), *s.why))
+            notes.insert(0, f)
+        if notes:
+            s = replace(s, why=(*(Term(n.explanation, 0.0) for n in notes), *s.why))
         out.append(s)
     return out

@@ -320,3 +320,59 @@ def test_weighted_feeds_and_explained_scores() -> None:
     out = results.explained(scores, {10: 1, 30: 3}, {1: "A", 3: "C"}, factors)
     assert out[0].why[0] == Term(factors.sources["A"].explanation, 0.0)
     assert out[1] == scores[1]  # C has no factor: unchanged
+
+
+def test_topic_results_move_the_scores_of_items_on_that_topic_bounded_and_explained() -> None:
+    from curator import score as sc
+    from curator.types import Profile
+    from tests.support.score import NOW as SCORED_AT
+    from tests.support.score import make_item
+
+    on = [
+        post(f"{t}-{i}", R, NOW - timedelta(days=i + 1), 15, Metrics(reactions=n), None, (t,))
+        for t, n in (("data science", 10), ("football", 0))
+        for i in range(3)
+    ]
+    factors = results.score_factors(on, NOW)
+    assert factors.topics["data science"].factor == pytest.approx(1.1)
+    assert factors.topics["football"].factor == pytest.approx(0.95)
+    items = [
+        make_item(1, "Data science teams hire in Paris"),
+        make_item(2, "Football clubs hire data analysts"),
+        make_item(3, "Science museum hires a data clerk"),  # the words, not the phrase
+        make_item(4, "Football: data science on the pitch"),  # both topics
+        make_item(5, "A bakery opens in Lyon"),
+    ]
+    matrix = sc.vectorize(items, None)
+    topics = results.topics_of_items(items, matrix, factors)
+    assert {k: [f.key for f in v] for k, v in topics.items()} == {
+        1: ["data science"],
+        2: ["football"],
+        4: ["data science", "football"],
+    }
+    weights = results.topic_weights(topics)
+    assert weights == {1: pytest.approx(1.1), 2: pytest.approx(0.95), 4: pytest.approx(1.045)}
+    profile = Profile("claire", "Hiring news: who hires analysts and scientists, and where.")
+    plain = {
+        s.item_id: s for s in sc.score_items(profile, items, now=SCORED_AT, matrix=matrix).scores
+    }
+    moved = {
+        s.item_id: s
+        for s in sc.score_items(
+            profile, items, now=SCORED_AT, matrix=matrix, item_weights=weights
+        ).scores
+    }
+    assert moved[1].source == pytest.approx(1.1) and moved[1].final > plain[1].final
+    assert moved[2].source == pytest.approx(0.95) and moved[2].final < plain[2].final
+    assert moved[3] == plain[3] and moved[5] == plain[5]
+    out = results.explained(list(moved.values()), {}, {}, factors, topics)
+    why = {s.item_id: [t.text for t in s.why if t.weight == 0] for s in out}
+    assert why[1] == ["your relays on data science earned 10.0 reactions per post (3 posts)"]
+    assert why[4] == [
+        factors.topics["data science"].explanation,
+        factors.topics["football"].explanation,
+    ]
+    assert why[3] == why[5] == []
+    # However many topics earn, an item's topic weight stays within the bounds.
+    many = {7: tuple(factors.topics["data science"] for _ in range(5))}
+    assert results.topic_weights(many) == {7: results.FACTOR_CAP}

@@ -150,8 +150,10 @@ class ScoreUseCases(CuratorCore):
         weights, names = sources
         history = decisions.history(session, p.name)
         decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
-        # What the profile's relays earned moves its sources' weights, bounded (issue 15).
+        # What the profile's relays earned moves its sources' and topics' weights, bounded
+        # (issue 15).
         factors = self._score_factors(session, p, now)
+        on_topic = results.topics_of_items(items, matrix, factors)
         result = scoring.score_items(
             p,
             items,
@@ -159,6 +161,7 @@ class ScoreUseCases(CuratorCore):
             decided_items=decided,
             stats=stats,
             feed_weights=results.weighted_feeds(weights, names, factors),
+            item_weights=results.topic_weights(on_topic),
             now=now,
             example_texts=self._example_texts(session, p),
             matrix=matrix,
@@ -173,7 +176,7 @@ class ScoreUseCases(CuratorCore):
             warnings.append(note)
         return replace(
             result,
-            scores=results.explained(result.scores, feed_of, names, factors),
+            scores=results.explained(result.scores, feed_of, names, factors, on_topic),
             warnings=warnings,
         )
 
