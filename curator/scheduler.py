@@ -53,6 +53,9 @@ class ServiceOptions:
     # Serve calendars on a non-loopback address without `serve.token` (issue 13): off unless
     # the user says so, since anyone who can reach the address could read them.
     allow_public_calendars: bool = False
+    # False when `curator worker` processes run the jobs on PostgreSQL (`serve --workers N`,
+    # issue 17): the service then only serves HTTP and shows their queue in /healthz.
+    jobs: bool = True
 
 
 class _Server(ThreadingHTTPServer):
@@ -152,6 +155,8 @@ class Service:
     # --- jobs ----------------------------------------------------------------------------
 
     def _add_jobs(self) -> None:
+        if not self.options.jobs:
+            return
         tick = self.options.tick_seconds
         self._scheduler.add_job(
             self._job(REFRESH_JOB, self.app.refresh),
@@ -270,6 +275,8 @@ class Service:
         url = urlsplit(raw_path)
         if url.path == "/healthz":
             health = self.app.health(next_runs=self.next_runs())
+            if not self.options.jobs and "jobs" in health:  # the database answered
+                health["task_queue"] = self.app.task_queue()
             body = json.dumps(health, default=str, ensure_ascii=False, indent=2).encode()
             headers = {
                 "Content-Type": "application/json; charset=utf-8",

@@ -33,13 +33,27 @@ if TYPE_CHECKING:
     is_flag=True,
     help="Serve calendars on a non-loopback address even without serve.token.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=0,
+    show_default=True,
+    help="PostgreSQL: run the jobs in this many `curator worker` processes (0: in the service).",
+)
 @pass_app
 def serve(
-    app: Curator, host: str | None, port: int | None, tick: float, allow_public_calendars: bool
+    app: Curator,
+    host: str | None,
+    port: int | None,
+    tick: float,
+    allow_public_calendars: bool,
+    workers: int,
 ) -> None:
     """Run the service: fetch, score and plan on time, send digests, serve calendars.
 
-    Stops cleanly on SIGTERM or Ctrl-C. Only one service may run per database.
+    Stops cleanly on SIGTERM or Ctrl-C. Only one service may run per database. With
+    --workers N (PostgreSQL) the jobs run in N worker processes instead, and `curator worker`
+    adds more on other machines.
     """
     from curator.scheduler import Service, ServiceOptions
 
@@ -50,7 +64,9 @@ def serve(
         port=app.settings.serve.port if port is None else port,
         tick_seconds=tick,
         allow_public_calendars=allow_public_calendars,
+        jobs=workers == 0,
     )
+    pool = _worker_pool(app, workers, tick) if workers else None
     service = Service(app, options)
     if service.public_without_token:
         if allow_public_calendars:
@@ -65,11 +81,62 @@ def serve(
                 "--allow-public-calendars"
             )
         click.echo(f"curator serve: warning: {warning}", err=True)
-    service.run_until_signalled(
-        on_started=lambda: click.echo(
-            f"curator serve: {app.db.display_url}, listening on {service.address}", err=True
+
+    def started() -> None:
+        click.echo(f"curator serve: {app.db.display_url}, listening on {service.address}", err=True)
+        if pool is not None:
+            pool.start()
+
+    try:
+        service.run_until_signalled(on_started=started)
+    finally:
+        if pool is not None:
+            pool.stop()
+
+
+def _worker_pool(app: Curator, count: int, tick: float) -> Any:
+    from curator.workers import WorkerOptions, WorkerPool
+
+    return WorkerPool(app, count, WorkerOptions(tick_seconds=_whole_tick(tick)))
+
+
+def _whole_tick(tick: float) -> int:
+    if tick != int(tick):
+        raise click.BadParameter(
+            "with workers the tick is a whole number of seconds", param_hint="--tick"
         )
-    )
+    return int(tick)
+
+
+@cli.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Tasks this worker runs at once.",
+)
+@click.option(
+    "--tick",
+    type=click.IntRange(1, 3600),
+    default=60,
+    show_default=True,
+    help="Seconds between looks for due feeds (every worker must use the same).",
+)
+@click.option("--name", help="This worker's name in the logs [default: worker].")
+@pass_app
+def worker(app: Curator, concurrency: int, tick: int, name: str | None) -> None:
+    """PostgreSQL: run fetch, score, plan and digest tasks from the shared queue.
+
+    Start as many as you like, on any machine that reaches the database; `curator serve
+    --workers N` starts N of them itself. Stops on SIGTERM or Ctrl-C once its running tasks
+    are done; a worker that is killed has its tasks retried by the others.
+    """
+    from curator.workers import WorkerOptions, run
+
+    state = click.get_current_context().find_object(CliState)
+    _log_jobs(state.verbosity if state else 0)
+    run(app, WorkerOptions(concurrency=concurrency, tick_seconds=tick, name=name))
 
 
 def _log_jobs(verbosity: int) -> None:
@@ -91,11 +158,35 @@ def _log_jobs(verbosity: int) -> None:
 def status(app: Curator, as_json: bool) -> None:
     """Last and next runs, failing feeds, queue size, next slots and the last digest."""
     report = app.status()
+    queue = app.task_queue()
     if as_json:
-        echo_json(report)
+        echo_json(report if queue is None else {**report, "task_queue": queue})
         return
     for line in status_lines(report):
         click.echo(line)
+    if queue is not None:
+        for line in queue_lines(queue):
+            click.echo(line)
+
+
+def queue_lines(queue: dict[str, Any]) -> list[str]:
+    """The workers' queue (PostgreSQL, issue 17)."""
+    lines = [
+        "",
+        f"Task queue: {queue['waiting']} waiting, {queue['running']} running, "
+        f"{queue['failed']} failed",
+    ]
+    for task, counts in sorted(queue["by_task"].items()):
+        lines.append(
+            f"  {task:<16} {counts['waiting']} waiting, {counts['running']} running, "
+            f"{counts['failed']} failed"
+        )
+    for w in queue["workers"]:
+        beat = _when(w["last_heartbeat"]) if w["last_heartbeat"] else "never"
+        lines.append(f"  worker {w['id']}: {w['running']} running, last heartbeat {beat}")
+    if not queue["workers"]:
+        lines.append("  no worker (start `curator worker` or `curator serve --workers N`)")
+    return lines
 
 
 def _errors(count: int) -> str:
