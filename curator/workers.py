@@ -227,15 +227,24 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
                     digests += 1
         log_task("tick", {"due": len(feeds), "deferred": deferred, "digests": digests})
 
-    @app.periodic(cron="*/5 * * * * *", periodic_id="retry-stalled")
+    @app.periodic(cron="* * * * * */5", periodic_id="retry-stalled")
     @app.task(name="curator.retry_stalled", queue=QUEUE, queueing_lock="retry-stalled")
     async def retry_stalled(timestamp: int) -> None:
         stalled = await app.job_manager.get_stalled_jobs(
             seconds_since_heartbeat=options.stalled_after_seconds
         )
         for job in stalled:
-            await app.job_manager.retry_job(job)
-            log_task("retry_stalled", {"job": job.id, "name": job.task_name})
+            try:
+                await app.job_manager.retry_job(job)
+                outcome = "retried"
+            except procrastinate.exceptions.UniqueViolation:
+                # The tick already deferred the same work (same queueing lock) while this job
+                # held its lock: end the dead one so the waiting one runs.
+                await app.job_manager.finish_job(
+                    job, procrastinate.jobs.Status.ABORTED, delete_job=False
+                )
+                outcome = "replaced"
+            log_task("retry_stalled", {"job": job.id, "name": job.task_name, "outcome": outcome})
 
     return app, slots
 

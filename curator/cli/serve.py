@@ -124,8 +124,17 @@ def _whole_tick(tick: float) -> int:
     help="Seconds between looks for due feeds (every worker must use the same).",
 )
 @click.option("--name", help="This worker's name in the logs [default: worker].")
+@click.option(
+    "--stalled-after",
+    type=click.FloatRange(min=3),
+    default=20.0,
+    show_default=True,
+    help="Seconds without a heartbeat after which a worker's running tasks are retried.",
+)
 @pass_app
-def worker(app: Curator, concurrency: int, tick: int, name: str | None) -> None:
+def worker(
+    app: Curator, concurrency: int, tick: int, name: str | None, stalled_after: float
+) -> None:
     """PostgreSQL: run fetch, score, plan and digest tasks from the shared queue.
 
     Start as many as you like, on any machine that reaches the database; `curator serve
@@ -136,7 +145,14 @@ def worker(app: Curator, concurrency: int, tick: int, name: str | None) -> None:
 
     state = click.get_current_context().find_object(CliState)
     _log_jobs(state.verbosity if state else 0)
-    run(app, WorkerOptions(concurrency=concurrency, tick_seconds=tick, name=name))
+    options = WorkerOptions(
+        concurrency=concurrency,
+        tick_seconds=tick,
+        name=name,
+        heartbeat_seconds=min(5.0, stalled_after / 4),
+        stalled_after_seconds=stalled_after,
+    )
+    run(app, options)
 
 
 def _log_jobs(verbosity: int) -> None:
