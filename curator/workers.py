@@ -12,8 +12,8 @@ keeps its slots).
 - `fetch_feed` holds one of the host's `fetch.per_host` slots, shared by every worker through
   PostgreSQL advisory locks (a killed worker's connection closes and frees its slot), and
   fetches one request at a time inside it. When it stored something new it defers `rescore`.
-- `rescore` (at most one waiting, a few seconds after the first change, so changes batch) defers
-  `score_profile` per profile: incremental scoring, then planning.
+- `rescore` (at most one waiting, a few seconds after the first change, so changes batch; one at
+  a time) scores every profile incrementally in one pass, then defers `plan_profile` per profile.
 - `retry_stalled`: tasks of a worker that stopped sending heartbeats (killed, machine gone) go
   back to the queue for another worker.
 """
@@ -28,6 +28,7 @@ import random
 import subprocess
 import sys
 import threading
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -155,44 +156,55 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
         periodic_defaults={"max_delay": 600},
     )
     slots = HostSlots(dsn, curator.settings.fetch.per_host)
-    retry = procrastinate.RetryStrategy(max_attempts=5, exponential_wait=2)
+    # No RetryStrategy: a failed task is deferred again by what deferred it (the next tick for
+    # a feed still due or a digest still unsent, the next change for scoring), and procrastinate
+    # cannot put a failed task back while its queueing lock is taken by the next one.
 
     def log_task(name: str, detail: dict[str, Any]) -> None:
         log.info("%s", json.dumps({"task": name, **detail}, default=str, ensure_ascii=False))
 
-    @app.task(name="curator.fetch_feed", queue=QUEUE, retry=retry)
+    @app.task(name="curator.fetch_feed", queue=QUEUE)
     def fetch_feed(feed_id: int, host: str) -> None:
+        started = time.monotonic()
         with slots.hold(host):
+            waited = time.monotonic() - started
             report = curator.fetch_feed(feed_id, per_host=1)
-        changed = report.new_items + report.updated_items + report.clustered
-        log_task("fetch_feed", {"feed": feed_id, "host": host, "new": report.new_items})
-        if changed:
-            with contextlib.suppress(AlreadyEnqueued):
-                rescore.configure(
-                    queueing_lock="rescore", schedule_in={"seconds": RESCORE_DELAY_SECONDS}
-                ).defer()
+        detail = {"feed": feed_id, "host": host, "new": report.new_items,
+                  "waited": round(waited, 3), "seconds": round(report.seconds, 3)}  # fmt: skip
+        log_task("fetch_feed", detail)
+        if report.new_items + report.updated_items + report.clustered:
+            defer_rescore(delay=RESCORE_DELAY_SECONDS)
 
-    @app.task(name="curator.rescore", queue=QUEUE, retry=retry)
-    async def rescore() -> None:
+    def defer_rescore(*, delay: int) -> None:
+        with contextlib.suppress(AlreadyEnqueued):
+            rescore.configure(
+                queueing_lock="rescore", lock="score", schedule_in={"seconds": delay}
+            ).defer()
+
+    @app.task(name="curator.rescore", queue=QUEUE)
+    def rescore() -> None:
+        # One scoring pass for every profile: the items are vectorized once, and the pass
+        # writes the corpus statistics all profiles share, so two at once would collide
+        # (`lock="score"`). Planning, per profile, runs on every worker in parallel.
+        scored = curator.score(incremental=True)
+        log_task("rescore", {"score": scored.summary()})
         for profile in curator.settings.profiles:
             with contextlib.suppress(AlreadyEnqueued):
-                await score_profile.configure(
-                    queueing_lock=f"score:{profile.name}", lock=f"score:{profile.name}"
-                ).defer_async(profile=profile.name)
+                plan_profile.configure(
+                    queueing_lock=f"plan:{profile.name}", lock=f"plan:{profile.name}"
+                ).defer(profile=profile.name)
 
     @app.periodic(cron=FULL_PASS_CRON, periodic_id="full-pass")
     @app.task(name="curator.full_pass", queue=QUEUE, queueing_lock="full-pass")
-    async def full_pass(timestamp: int) -> None:
-        await rescore.defer_async()
+    def full_pass(timestamp: int) -> None:
+        defer_rescore(delay=0)
 
-    @app.task(name="curator.score_profile", queue=QUEUE, retry=retry)
-    def score_profile(profile: str) -> None:
-        scored = curator.score(profile, incremental=True)
+    @app.task(name="curator.plan_profile", queue=QUEUE)
+    def plan_profile(profile: str) -> None:
         planned = curator.plan(profile)
-        log_task("score_profile", {"profile": profile, "score": scored.summary(),
-                                   "plan": planned.summary()})  # fmt: skip
+        log_task("plan_profile", {"profile": profile, "plan": planned.summary()})
 
-    @app.task(name="curator.digest", queue=QUEUE, retry=retry)
+    @app.task(name="curator.digest", queue=QUEUE)
     def digest(profile: str, day: str) -> None:
         report = curator.send_due_digest(profile, catch_up=True)
         outcomes = [[o.day.isoformat(), o.outcome] for o in report.outcomes]
@@ -253,6 +265,12 @@ def run(curator: Curator, options: WorkerOptions) -> None:
     """Run one worker until SIGTERM or SIGINT (its running tasks finish first)."""
     ensure_queue(curator)
     app, slots = build(curator, options)
+    # procrastinate's own warnings and task failures (with their tracebacks) beside our lines.
+    engine_log = logging.getLogger("procrastinate")
+    if not engine_log.handlers:
+        engine_log.handlers = list(log.handlers)
+        engine_log.setLevel(logging.WARNING)
+        engine_log.propagate = not log.handlers
     log.info("%s", json.dumps({"event": "worker-started", "db": curator.db.display_url,
                                "concurrency": options.concurrency}))  # fmt: skip
     try:

@@ -63,8 +63,24 @@ class InFlight:
         return answer
 
 
+_STORED: set[tuple[Path, str]] = set()
+
+
+def store_config(config: Path, url: str) -> None:
+    """feeds.yaml stored once before the workers start, as `curator serve --workers` does:
+    workers started at the same instant on a new configuration would each insert it."""
+    from curator.app import Curator
+    from curator.config import load_settings
+    from curator.store import Database
+
+    if (config, url) not in _STORED:
+        Curator(load_settings(config), Database.open(url)).close()
+        _STORED.add((config, url))
+
+
 class Worker:
     def __init__(self, config: Path, url: str, *extra: str) -> None:
+        store_config(config, url)
         env = {k: v for k, v in os.environ.items() if not k.startswith("CURATOR_")}
         self.log = config.parent / f"worker-{time.monotonic_ns()}.log"
         self._out = self.log.open("wb")
