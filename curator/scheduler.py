@@ -37,6 +37,7 @@ from curator.outputs.ics_http import (
     is_loopback,
     not_found,
 )
+from curator.outputs.picks import route as picks_route
 from curator.store.lock import ServiceLock
 
 log = logging.getLogger("curator.service")
@@ -283,6 +284,10 @@ class Service:
                 "Cache-Control": "no-store",
             }
             return int(health["http_status"]), headers, body
+        picked = picks_route(url.path)  # a profile's shared picks (issue 17)
+        if picked is not None:
+            key = parse_qs(url.query).get("key", [None])[0]
+            return self.app.picks_http(*picked, key=key, if_none_match=headers.get("if-none-match"))
         profile = calendar_path_profile(url.path)
         if profile is not None:
             if self._refuse_calendars:
