@@ -237,3 +237,52 @@ def test_workers_refuse_sqlite_in_one_line(tmp_path: Path, command: list[str]) -
     assert result.returncode == 1
     assert "workers need a PostgreSQL database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.postgres
+def test_serve_with_workers_shows_their_queue(tmp_path: Path, pg_url: str) -> None:
+    import re
+
+    import httpx
+
+    from curator.store import Database
+
+    Database.open(pg_url).close()
+    counter = InFlight(delay=0.0)
+    with FeedServer() as server:
+        url = server.route("/f.xml", counter.feed(0))
+        config = tmp_path / "feeds.yaml"
+        config.write_text(config_text([url]), encoding="utf-8")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CURATOR_")}
+        log = (tmp_path / "serve.log").open("w+b")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "curator", "--config", str(config), "--db", pg_url, "serve",
+             "--port", "0", "--tick", "2", "--workers", "2"],
+            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            address: list[str] = []
+
+            def listening() -> bool:
+                found = re.search(r"listening on (http://[\d.]+:\d+)", Path(log.name).read_text())
+                address[:] = [found.group(1)] if found else []
+                return bool(found)
+
+            wait_for(listening, 60, "the service")
+            wait_for(lambda: scalar(pg_url, "SELECT count(*) FROM items") == 2, 90, "the items")
+            wait_for(
+                lambda: scalar(pg_url, "SELECT count(*) FROM procrastinate.procrastinate_workers")
+                == 2,
+                60, "two workers",
+            )  # fmt: skip
+            health = httpx.get(f"{address[0]}/healthz", timeout=10).json()
+            assert len(health["task_queue"]["workers"]) == 2
+            assert {"waiting", "running", "failed"} <= set(health["task_queue"])
+            assert "refresh" not in health["jobs"]  # APScheduler runs nothing then
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            code = proc.wait(60)
+            log.close()
+        assert code == 0, Path(log.name).read_text()[-3000:]
+        # The workers stopped with the service, cleanly (a stopped worker removes its row).
+        assert scalar(pg_url, "SELECT count(*) FROM procrastinate.procrastinate_workers") == 0
