@@ -286,3 +286,42 @@ def test_serve_with_workers_shows_their_queue(tmp_path: Path, pg_url: str) -> No
         assert code == 0, Path(log.name).read_text()[-3000:]
         # The workers stopped with the service, cleanly (a stopped worker removes its row).
         assert scalar(pg_url, "SELECT count(*) FROM procrastinate.procrastinate_workers") == 0
+
+
+@pytest.mark.postgres
+def test_the_queue_schema_comes_with_the_migrations(pg_url: str) -> None:
+    from alembic import command
+
+    from curator.store import Database
+    from curator.store.db import alembic_config
+
+    queue = "SELECT count(*) FROM pg_tables WHERE schemaname = 'procrastinate'"
+    database = Database.open(pg_url)  # a new database: created from the models in one go
+    try:
+        assert scalar(pg_url, queue) >= 4
+        cfg = alembic_config()
+        with database.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0005")
+        assert scalar(pg_url, queue) == 0
+        with database.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        assert scalar(pg_url, queue) >= 4
+        assert scalar(pg_url, "SELECT count(*) FROM items") == 0  # curator's tables untouched
+    finally:
+        database.close()
+
+
+def test_sqlite_has_no_queue(tmp_path: Path) -> None:
+    from curator.store import Database
+
+    database = Database.open(f"sqlite:///{tmp_path / 'c.db'}")
+    try:
+        assert database.current_revision() == "0006"
+        with database.engine.connect() as conn:
+            from curator.store.taskqueue import read_queue
+
+            assert read_queue(conn) is None
+    finally:
+        database.close()
