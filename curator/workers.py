@@ -12,7 +12,7 @@ keeps its slots).
 - `fetch_feed` holds one of the host's `fetch.per_host` slots, shared by every worker through
   PostgreSQL advisory locks (a killed worker's connection closes and frees its slot), and
   fetches one request at a time inside it. When it stored something new it defers `rescore`.
-- `rescore` (at most one waiting, a few seconds after the first change, so changes batch; one at
+- `rescore` (at most one waiting, so the changes stored meanwhile are scored together; one at
   a time) scores every profile incrementally in one pass, then defers `plan_profile` per profile.
 - `retry_stalled`: tasks of a worker that stopped sending heartbeats (killed, machine gone) go
   back to the queue for another worker.
@@ -50,8 +50,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("curator.service")
 
 QUEUE = "curator"
-#: Changes stored by fetches within this many seconds are scored together.
-RESCORE_DELAY_SECONDS = 5
 #: A full pass even with nothing new: freshness decays and the horizon moves (as the service).
 FULL_PASS_CRON = "7 * * * *"
 
@@ -173,13 +171,14 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
                   "waited": round(waited, 3), "seconds": round(report.seconds, 3)}  # fmt: skip
         log_task("fetch_feed", detail)
         if report.new_items + report.updated_items + report.clustered:
-            defer_rescore(delay=RESCORE_DELAY_SECONDS)
+            defer_rescore()
 
-    def defer_rescore(*, delay: int) -> None:
+    def defer_rescore() -> None:
+        # At most one waiting: the changes stored while it waits are scored together. Not
+        # `schedule_in`: procrastinate would date it with this process's clock and compare it
+        # with the database's.
         with contextlib.suppress(AlreadyEnqueued):
-            rescore.configure(
-                queueing_lock="rescore", lock="score", schedule_in={"seconds": delay}
-            ).defer()
+            rescore.configure(queueing_lock="rescore", lock="score").defer()
 
     @app.task(name="curator.rescore", queue=QUEUE)
     def rescore() -> None:
@@ -197,7 +196,7 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
     @app.periodic(cron=FULL_PASS_CRON, periodic_id="full-pass")
     @app.task(name="curator.full_pass", queue=QUEUE, queueing_lock="full-pass")
     def full_pass(timestamp: int) -> None:
-        defer_rescore(delay=0)
+        defer_rescore()
 
     @app.task(name="curator.plan_profile", queue=QUEUE)
     def plan_profile(profile: str) -> None:
