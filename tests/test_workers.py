@@ -173,16 +173,18 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path, pg_url: str, workers: lis
         doomed.proc.send_signal(signal.SIGKILL)  # mid-task: its request is still in flight
         doomed.proc.wait(10)
         assert scalar(pg_url, "SELECT count(*) FROM items") == 0
+        # The only worker so far: every running task is its own.
+        held = "SELECT min(worker_id) FROM procrastinate.procrastinate_jobs WHERE status = 'doing'"
+        dead = scalar(pg_url, held)
+        assert dead, "the killed worker held no task"
         rescuer = Worker(config, pg_url, "--name", "rescuer")
         workers.append(rescuer)
         wait_for(lambda: scalar(pg_url, "SELECT count(*) FROM items") == 2, 90, "the items")
     assert '"task": "retry_stalled"' in rescuer.text(), rescuer.text()[-2000:]
     # Every task the killed worker held is retried or replaced, none is left running forever.
-    wait_for(
-        lambda: scalar(pg_url, "SELECT count(*) FROM procrastinate.procrastinate_jobs "
-                               "WHERE status = 'doing'") == 0,
-        60, "the killed worker's tasks to end",
-    )  # fmt: skip
+    still = "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE status = 'doing' AND "
+    orphan = f"(worker_id = {int(dead)} OR worker_id IS NULL)"  # NULL: its row was pruned
+    wait_for(lambda: scalar(pg_url, still + orphan) == 0, 60, "its tasks")
 
 
 @pytest.mark.postgres
