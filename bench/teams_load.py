@@ -87,12 +87,15 @@ class Site:
         return listed[: self.items]
 
     def body(self, feed: int) -> tuple[bytes, str]:
-        rng = random.Random(feed)
         parts = [
             '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>',
             f"<title>Feed {feed}</title><link>http://{self.host_of(feed)}/</link>",
         ]
         for guid, round_ in self.entries(feed):
+            # Each item's own text, the same in every round (a text drawn in sequence would
+            # move to the next item when a new one arrives: every item edited, new ones
+            # duplicating old ones).
+            rng = random.Random(guid)
             words = " ".join(rng.choice(WORDS) for _ in range(120))  # ~1 KB of text per item
             when = format_datetime(datetime.fromtimestamp(self.published[round_], UTC), usegmt=True)
             parts.append(
