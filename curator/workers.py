@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
 import random
 import subprocess
 import sys
@@ -298,15 +299,17 @@ class WorkerPool:
         ensure_queue(curator)
         self.command = [
             sys.executable, "-m", "curator", "--config", str(curator.settings.path),
-            "--db", curator.db.url, "worker", "--concurrency", str(options.concurrency),
+            "worker", "--concurrency", str(options.concurrency),
             "--tick", str(options.tick_seconds),
         ]  # fmt: skip
+        # The URL through the environment: a password in it would show in `ps` as an argument.
+        self.env = {**os.environ, "CURATOR_DB": curator.db.url}
         self.count = count
         self.processes: list[subprocess.Popen[bytes]] = []
 
     def start(self) -> None:
         for _ in range(self.count):
-            self.processes.append(subprocess.Popen(self.command))
+            self.processes.append(subprocess.Popen(self.command, env=self.env))
 
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM: each worker finishes its running tasks, then exits."""
