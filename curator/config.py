@@ -390,6 +390,7 @@ class _Reader:
                 "schedule",
                 "digest",
                 "scoring",
+                "picks",
             ),
         )
         for required in ("name", "objective"):
@@ -416,6 +417,9 @@ class _Reader:
             schedule=schedule,
             digest=self.optional(fields, "digest", self.digest, DigestSettings()),
             scoring=self.optional(fields, "scoring", self.scoring, ScoringSettings()),
+            picks=self.optional(
+                fields, "picks", lambda n: self.choice(n, ("public", "private")), "private"
+            ),
         )
 
     def timezone(self, node: _Node) -> str:

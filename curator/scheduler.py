@@ -44,6 +44,7 @@ from curator.outputs.ics_http import (
     is_loopback,
     not_found,
 )
+from curator.outputs.picks import route as picks_route
 from curator.store.lock import ServiceLock
 
 log = logging.getLogger("curator.service")
@@ -65,6 +66,9 @@ class ServiceOptions:
     # allocator's fragmented heap) goes back to the system whole, and between jobs the service
     # holds only what it needs to wait. `curator serve` turns it on where fork exists.
     isolate_jobs: bool = False
+    # False when `curator worker` processes run the jobs on PostgreSQL (`serve --workers N`,
+    # issue 17): the service then only serves HTTP and shows their queue in /healthz.
+    jobs: bool = True
 
 
 #: Builds the ASGI app the service serves from the service's own routes (/healthz, calendars):
@@ -162,6 +166,8 @@ class Service:
     # --- jobs ----------------------------------------------------------------------------
 
     def _add_jobs(self) -> None:
+        if not self.options.jobs:
+            return
         tick = self.options.tick_seconds
         self._scheduler.add_job(
             self._job(REFRESH_JOB, self.app.refresh),
@@ -233,6 +239,7 @@ class Service:
         """`_outcome(name, use_case)` in a forked child process; a stop request reaches it as
         SIGTERM, and it stops at its next unit of work as the job would here."""
         context = multiprocessing.get_context("fork")
+        _wait_for_imports_elsewhere()
         receive, send = context.Pipe(duplex=False)
         child = context.Process(
             target=_run_child, args=(self.app, name, use_case, send), name=f"job {name}"
@@ -275,6 +282,9 @@ class Service:
         return [
             Route("/healthz", answer, methods=methods),
             Route("/calendar/{name:path}", answer, methods=methods),
+            # A profile's shared picks (issue 17): a feed reader has no session, so they live
+            # outside the web workspace's /p/<profile>/ and carry their own key.
+            Route("/picks/{name:path}", answer, methods=methods),
         ]
 
     def _start_http(self) -> None:
@@ -307,6 +317,12 @@ class Service:
             target=lambda: server.run(sockets=[sock]), name="curator-http", daemon=True
         )
         self._http_thread.start()
+        # uvicorn imports its protocol modules (h11...) in that thread as it starts: a job
+        # forked meanwhile would inherit those modules' import locks held, and hang the first
+        # time it imports one of them (httpx does). Jobs start once the server is up.
+        deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+        while not server.started and self._http_thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
 
     def handle_get(
         self, raw_path: str, headers: dict[str, str]
@@ -315,12 +331,18 @@ class Service:
         url = urlsplit(raw_path)
         if url.path == "/healthz":
             health = self.app.health(next_runs=self.next_runs())
+            if not self.options.jobs and "jobs" in health:  # the database answered
+                health["task_queue"] = self.app.task_queue()
             body = json.dumps(health, default=str, ensure_ascii=False, indent=2).encode()
             headers = {
                 "Content-Type": "application/json; charset=utf-8",
                 "Cache-Control": "no-store",
             }
             return int(health["http_status"]), headers, body
+        picked = picks_route(url.path)  # a profile's shared picks (issue 17)
+        if picked is not None:
+            key = parse_qs(url.query).get("key", [None])[0]
+            return self.app.picks_http(*picked, key=key, if_none_match=headers.get("if-none-match"))
         profile = calendar_path_profile(url.path)
         if profile is not None:
             if self._refuse_calendars:
@@ -347,6 +369,25 @@ def _outcome(name: str, use_case: Callable[[], Any]) -> tuple[str, dict[str, Any
         log.exception("job %s crashed", name)
         status, detail = "crashed", {"error": f"{type(e).__name__}: {e}"}
     return status, detail
+
+
+def _wait_for_imports_elsewhere(limit: float = 5.0) -> None:
+    """Wait (at most `limit` seconds) until no other thread is importing a module. A child
+    forked while another thread holds a module's import lock inherits it held, and hangs as
+    soon as it imports that module (the web workspace imports lazily while serving a page).
+    CPython keeps one lock per module being imported in `importlib._bootstrap._module_locks`;
+    it is private, so anything unexpected there means "do not wait"."""
+    import importlib._bootstrap as bootstrap
+
+    locks = getattr(bootstrap, "_module_locks", None)
+    if not isinstance(locks, dict):
+        return
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        held = [ref() for ref in list(locks.values())]
+        if not any(lock is not None and getattr(lock, "owner", 0) for lock in held):
+            return
+        time.sleep(0.005)
 
 
 def _run_child(app: Curator, name: str, use_case: Callable[[], Any], send: Any) -> None:

@@ -136,6 +136,7 @@ class Profile:
     schedule: Schedule = Schedule()
     digest: DigestSettings = DigestSettings()
     scoring: ScoringSettings = ScoringSettings()
+    picks: str = "private"  # public | private: who may read /p/<name>/ (issue 17)
 
 
 @dataclass(frozen=True, slots=True)

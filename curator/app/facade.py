@@ -10,6 +10,7 @@ from curator.app.calendar import CalendarUseCases
 from curator.app.digest import DigestUseCases
 from curator.app.ideas import IdeasUseCases
 from curator.app.ingest import IngestUseCases
+from curator.app.picks import PicksUseCases
 from curator.app.plan import PlanUseCases
 from curator.app.results import ResultsUseCases
 from curator.app.review import ReviewUseCases
@@ -27,5 +28,6 @@ class Curator(
     PlanUseCases,
     IdeasUseCases,
     CalendarUseCases,
+    PicksUseCases,
 ):
     """One configured curator over one database."""

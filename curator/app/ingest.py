@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from curator.app.core import CuratorCore
@@ -45,6 +46,38 @@ class IngestUseCases(CuratorCore):
         return ingest_service.fetch(
             self.db, self.settings.fetch, feeds, now, progress=progress, stop=self.stopping
         )
+
+    def due_feeds(self) -> list[Feed]:
+        """The configured, unpaused feeds whose next fetch time has passed (what `fetch` would
+        fetch now); the workers' tick defers one task per feed (issue 17)."""
+        from curator.ingest import service as ingest_service
+
+        sources = [s for s in self.settings.feeds if not s.paused]
+        return ingest_service.select_feeds(self.db, sources, self.now())
+
+    def fetch_feed(self, feed_id: int, *, per_host: int | None = None) -> FetchReport:
+        """Fetch one stored feed by id, whatever its next fetch time (a worker's task, issue 17).
+
+        `per_host` overrides `fetch.per_host` for this call: a worker that holds one of the
+        host's slots shared by all workers fetches that host one request at a time. A feed
+        that left feeds.yaml, is paused or disabled since the task was deferred is skipped.
+        """
+        from curator.ingest import service as ingest_service
+        from curator.ingest.report import FetchReport
+        from curator.store.models import FeedRow
+        from curator.types import FeedStatus
+
+        now = self.now()
+        with self.db.reading() as session:
+            row = session.get(FeedRow, feed_id)
+            feed = repo.feed_from_row(row) if row is not None else None
+        active = {s.url for s in self.settings.feeds if not s.paused}
+        if feed is None or feed.status is not FeedStatus.ACTIVE or feed.url not in active:
+            return FetchReport()
+        settings = self.settings.fetch
+        if per_host is not None:
+            settings = replace(settings, per_host=per_host)
+        return ingest_service.fetch(self.db, settings, [feed], now, stop=self.stopping)
 
     def add_feed(self, url: str, *, name: str | None = None) -> FeedSource:
         """Follow the feed at `url`, or the one its page leads to; appended to feeds.yaml."""

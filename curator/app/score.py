@@ -54,6 +54,11 @@ class ScoreUseCases(CuratorCore):
     SCORE_HEAD = 500
     #: ... and a full pass stores the queue down to this rank (and every decided item).
     SCORE_KEEP = 2000
+    #: An item is stamped with the clock its fetch read, but may be committed after a scoring
+    #: pass began (another process or worker fetching meanwhile): an incremental pass looks
+    #: back this far before the last one's instant, so such an item is never left unscored
+    #: until the next full pass. Re-scoring a few recent items twice costs little.
+    LATE_COMMIT = timedelta(hours=1)
     _PASS_KEY = "score.pass.{profile}"
 
     def score(self, profile: str | None = None, *, incremental: bool = False) -> ScoreReport:
@@ -220,7 +225,7 @@ class ScoreUseCases(CuratorCore):
             changed = {i for i, d in decided.items() if before.get(i) != d}
             changed |= set(before) - set(decided)  # undone
             new = score_store.active_ids_fetched(
-                session, datetime.fromisoformat(state["through"]), now
+                session, datetime.fromisoformat(state["through"]) - self.LATE_COMMIT, now
             )
             head = score_store.ranked_head(session, p.name, self.SCORE_HEAD)
             wanted[p.name] = set(head) | new | changed

@@ -50,6 +50,15 @@ class ServiceUseCases(
 
     # --- service bookkeeping -------------------------------------------------------------
 
+    def task_queue(self) -> dict[str, Any] | None:
+        """The workers' queue (tasks waiting, running, failed, per worker) for `curator status`
+        and `/healthz`; None without one (SQLite, or PostgreSQL before any worker, issue 17)."""
+        from curator.store.taskqueue import read_queue
+
+        with self.db.reading() as session:
+            queue = read_queue(session.connection())
+        return queue.as_dict() if queue is not None else None
+
     def record_job_run(
         self,
         job: str,

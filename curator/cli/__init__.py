@@ -161,6 +161,7 @@ from curator.cli import digest as _digest  # noqa: E402,F401
 from curator.cli import export as _export  # noqa: E402,F401
 from curator.cli import fetch as _fetch  # noqa: E402,F401
 from curator.cli import ideas as _ideas  # noqa: E402,F401
+from curator.cli import picks as _picks  # noqa: E402,F401
 from curator.cli import plan as _plan  # noqa: E402,F401
 from curator.cli import queue as _queue  # noqa: E402,F401
 from curator.cli import queue_actions as _queue_actions  # noqa: E402,F401

@@ -37,6 +37,13 @@ if TYPE_CHECKING:
     help="Serve calendars on a non-loopback address even without serve.token.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the web workspace in a browser.")
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    default=0,
+    show_default=True,
+    help="PostgreSQL: run the jobs in this many `curator worker` processes (0: in the service).",
+)
 @pass_app
 def serve(
     app: Curator,
@@ -45,11 +52,14 @@ def serve(
     tick: float,
     allow_public_calendars: bool,
     open_browser: bool,
+    workers: int,
 ) -> None:
     """Run the service: fetch, score and plan on time, send digests, serve calendars and the
     web workspace.
 
-    Stops cleanly on SIGTERM or Ctrl-C. Only one service may run per database.
+    Stops cleanly on SIGTERM or Ctrl-C. Only one service may run per database. With
+    --workers N (PostgreSQL) the jobs run in N worker processes instead, and `curator worker`
+    adds more on other machines.
     """
     from curator.outputs.ics_http import is_loopback
     from curator.scheduler import Service, ServiceOptions
@@ -63,7 +73,9 @@ def serve(
         tick_seconds=tick,
         allow_public_calendars=allow_public_calendars,
         isolate_jobs=hasattr(os, "fork"),
+        jobs=workers == 0,
     )
+    pool = _worker_pool(app, workers, tick) if workers else None
     # Beyond loopback every page asks for serve.token first (issue 14); without a token the
     # pages are not served there at all, only /healthz and (with the flag) the calendars.
     public = not is_loopback(options.host)
@@ -97,12 +109,79 @@ def serve(
 
     def started() -> None:
         click.echo(f"curator serve: {app.db.display_url}, listening on {service.address}", err=True)
+        if pool is not None:
+            pool.start()
         if open_browser:
             import webbrowser
 
             webbrowser.open(service.address.replace("://0.0.0.0:", "://127.0.0.1:") + "/")
 
-    service.run_until_signalled(on_started=started)
+    try:
+        service.run_until_signalled(on_started=started)
+    finally:
+        if pool is not None:
+            pool.stop()
+
+
+def _worker_pool(app: Curator, count: int, tick: float) -> Any:
+    from curator.workers import WorkerOptions, WorkerPool
+
+    return WorkerPool(app, count, WorkerOptions(tick_seconds=_whole_tick(tick)))
+
+
+def _whole_tick(tick: float) -> int:
+    if tick != int(tick):
+        raise click.BadParameter(
+            "with workers the tick is a whole number of seconds", param_hint="--tick"
+        )
+    return int(tick)
+
+
+@cli.command()
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 64),
+    default=8,
+    show_default=True,
+    help="Tasks this worker runs at once.",
+)
+@click.option(
+    "--tick",
+    type=click.IntRange(1, 3600),
+    default=60,
+    show_default=True,
+    help="Seconds between looks for due feeds (every worker must use the same).",
+)
+@click.option("--name", help="This worker's name in the logs [default: worker].")
+@click.option(
+    "--stalled-after",
+    type=click.FloatRange(min=3),
+    default=20.0,
+    show_default=True,
+    help="Seconds without a heartbeat after which a worker's running tasks are retried.",
+)
+@pass_app
+def worker(
+    app: Curator, concurrency: int, tick: int, name: str | None, stalled_after: float
+) -> None:
+    """PostgreSQL: run fetch, score, plan and digest tasks from the shared queue.
+
+    Start as many as you like, on any machine that reaches the database; `curator serve
+    --workers N` starts N of them itself. Stops on SIGTERM or Ctrl-C once its running tasks
+    are done; a worker that is killed has its tasks retried by the others.
+    """
+    from curator.workers import WorkerOptions, run
+
+    state = click.get_current_context().find_object(CliState)
+    _log_jobs(state.verbosity if state else 0)
+    options = WorkerOptions(
+        concurrency=concurrency,
+        tick_seconds=tick,
+        name=name,
+        heartbeat_seconds=min(5.0, stalled_after / 4),
+        stalled_after_seconds=stalled_after,
+    )
+    run(app, options)
 
 
 def _log_jobs(verbosity: int) -> None:
@@ -124,11 +203,36 @@ def _log_jobs(verbosity: int) -> None:
 def status(app: Curator, as_json: bool) -> None:
     """Last and next runs, failing feeds, queue size, next slots and the last digest."""
     report = app.status()
+    queue = app.task_queue()
     if as_json:
-        echo_json(report)
+        echo_json(report if queue is None else {**report, "task_queue": queue})
         return
     for line in status_lines(report):
         click.echo(line)
+    if queue is not None:
+        for line in queue_lines(queue):
+            click.echo(line)
+
+
+def queue_lines(queue: dict[str, Any], t: Language | None = None) -> list[str]:
+    """The workers' queue (PostgreSQL, issue 17), in the locale's language like the status."""
+    t = t or i18n.locale_language()
+    _ = t.gettext
+    counts_text = _("{waiting} waiting, {running} running, {failed} failed")
+    lines = ["", _("Task queue:") + " " + counts_text.format(**queue)]
+    for task, counts in sorted(queue["by_task"].items()):
+        lines.append(f"  {task:<16} " + counts_text.format(**counts))
+    for w in queue["workers"]:
+        beat = _when(w["last_heartbeat"], t) if w["last_heartbeat"] else _("never")
+        lines.append(
+            "  "
+            + _("worker {id}: {running} running, last heartbeat {beat}").format(
+                id=w["id"], running=w["running"], beat=beat
+            )
+        )
+    if not queue["workers"]:
+        lines.append("  " + _("no worker (start `curator worker` or `curator serve --workers N`)"))
+    return lines
 
 
 def _when(iso: str, t: Language) -> str:

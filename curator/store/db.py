@@ -460,6 +460,10 @@ class Database:
                 if inspect(conn).get_table_names():
                     return False
                 Base.metadata.create_all(conn)
+                # What migration 0006 creates beside the models: the workers' queue (issue 17).
+                from curator.store.taskqueue import create_queue_schema
+
+                create_queue_schema(conn)
                 version.create(conn, checkfirst=True)
                 if conn.execute(version.select()).first() is None:
                     conn.execute(version.insert().values(version_num=head))
