@@ -148,8 +148,13 @@ def test_two_workers_share_the_feeds_within_the_per_host_limit(
         workers += [Worker(config, pg_url, "--name", "a"), Worker(config, pg_url, "--name", "b")]
         wait_for(lambda: scalar(pg_url, "SELECT count(*) FROM items") == 24, 240, "every item")
     assert 1 <= counter.peak <= 2, f"{counter.peak} requests in flight to one host"
-    fetched = [w.text().count('"task": "fetch_feed"') for w in workers]
-    assert sum(fetched) >= 12 and all(fetched), f"fetch tasks per worker: {fetched}"
+
+    def fetched() -> list[int]:
+        return [w.text().count('"task": "fetch_feed"') for w in workers]
+
+    # A task's log line follows the commit of its items: wait for the last ones to be written.
+    wait_for(lambda: sum(fetched()) >= 12, 60, "the fetch tasks' log lines")
+    assert all(fetched()), f"fetch tasks per worker: {fetched()}"
     wait_for(lambda: scalar(pg_url, "SELECT count(*) FROM scores") == 24, 240, "the scores")
 
     status = subprocess.run(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -72,7 +71,11 @@ def serve(
         port=app.settings.serve.port if port is None else port,
         tick_seconds=tick,
         allow_public_calendars=allow_public_calendars,
-        isolate_jobs=hasattr(os, "fork"),
+        # Jobs run in the service's own process: forking a child per job from a process whose
+        # web server and other jobs run in threads could leave the child holding a lock another
+        # thread had at the fork (an import lock hung a refresh), and a hung refresh is worse
+        # than the memory a child gives back (ServiceOptions.isolate_jobs keeps the option).
+        isolate_jobs=False,
         jobs=workers == 0,
     )
     pool = _worker_pool(app, workers, tick) if workers else None
