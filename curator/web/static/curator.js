@@ -125,22 +125,31 @@
     li.removeAttribute("aria-current");
     show(next);
     var reload = !next;  // the page's rows are all decided: fetch the next ones
-    post("/p/" + profile + "/queue/" + id + "/" + action, body || new FormData()).then(
+    // The decision is undoable from the moment it is made, not once the server answers: a "u"
+    // pressed while it is being saved takes back this one (after its save), not the one before.
+    decided.push(li);
+    li.saved = post("/p/" + profile + "/queue/" + id + "/" + action, body || new FormData()).then(
       function (data) {
-        decided.push(li);
         say(data.message);
         if (reload) window.location.assign(window.location.pathname);
       },
-      function (error) { li.hidden = false; show(li); say(error.message, true); });
+      function (error) {
+        decided.splice(decided.indexOf(li), 1);
+        li.hidden = false; show(li); say(error.message, true);
+        return false;  // refused: never saved, nothing for an undo to take back
+      });
   }
   function undo() {
     var li = decided.pop();
     if (!li) { say("Nothing to undo.", true); return; }
     var body = new FormData();
     body.append("item_id", li.dataset.id);
-    post("/p/" + profile + "/queue/undo", body).then(
-      function (data) { delete panes[li.dataset.id]; li.hidden = false; show(li); say(data.message); },
-      function (error) { decided.push(li); say(error.message, true); });
+    li.saved.then(function (saved) {
+      if (saved === false) return;
+      return post("/p/" + profile + "/queue/undo", body).then(
+        function (data) { delete panes[li.dataset.id]; li.hidden = false; show(li); say(data.message); },
+        function (error) { decided.push(li); say(error.message, true); });
+    });
   }
   function open(boxId, fieldSelector) {
     var box = document.getElementById(boxId);
