@@ -3,7 +3,6 @@ migrated SQLite file, plus one real-socket smoke test through `curator serve`'s 
 
 from __future__ import annotations
 
-import hashlib
 import re
 import time
 from collections.abc import Iterator
@@ -18,10 +17,16 @@ from curator.app import Curator
 from curator.config import load_settings
 from curator.errors import InvalidAction
 from curator.scheduler import Service, ServiceOptions
-from curator.store.models import FeedRow, ItemRow, ScoreRow
 from curator.types import DecisionKind, SlotStatus
 from curator.web.app import create_app
-from tests.support.review import CONFIG, NOW, SECOND_PROFILE, ReviewWorld, make_world
+from tests.support.review import (
+    CONFIG,
+    NOW,
+    SECOND_PROFILE,
+    ReviewWorld,
+    add_scored_item,
+    make_world,
+)
 
 BASE = "http://127.0.0.1:8421"
 EVIL_TITLE = "<script>alert('title')</script>Recrutement data"
@@ -186,37 +191,15 @@ def test_unsafe_requests_need_the_session_csrf_token_and_the_same_site(
 def test_feed_content_never_carries_script(tmp_path: Path) -> None:
     world = make_world(tmp_path)
     app = world.open()
-    with app.db.session() as session:
-        feed = session.get(FeedRow, app.feeds()[0].id)
-        assert feed is not None
-        digest = hashlib.sha256(EVIL_BODY.encode()).hexdigest()
-        row = ItemRow(
-            feed_id=feed.id,
-            identity=f"hash:{digest}",
-            url="javascript:alert('url')",
-            link="javascript:alert('url')",
-            title=EVIL_TITLE,
-            summary=EVIL_BODY,
-            content=EVIL_BODY,
-            language="fr",
-            published_at=NOW - timedelta(hours=1),
-            fetched_at=NOW - timedelta(hours=1),
-            content_hash=digest,
-        )
-        session.add(row)
-        session.flush()
-        session.add(
-            ScoreRow(
-                profile="claire",
-                item_id=row.id,
-                final=0.99,
-                relevance=0.99,
-                why=[["<b onmouseover=alert(1)>data</b>", 0.5]],
-                rank=1,
-                computed_at=NOW,
-            )
-        )
-        evil = row.id
+    evil = add_scored_item(
+        app,
+        title=EVIL_TITLE,
+        body=EVIL_BODY,
+        url="javascript:alert('url')",
+        final=0.99,
+        rank=1,
+        why=[["<b onmouseover=alert(1)>data</b>", 0.5]],
+    )
     client = TestClient(create_app(app), base_url=BASE)
     pages = [
         client.get("/p/claire/queue").text,

@@ -8,13 +8,12 @@ keyboard, the calendar and its .ics, the security cases, axe-core on every page,
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +23,9 @@ from curator.app import Curator
 from curator.demo import run_demo
 from curator.demo.server import StaticServer
 from curator.scheduler import Service, ServiceOptions
-from curator.store.models import FeedRow, ItemRow, ScoreRow
 from curator.types import DecisionKind
 from curator.web.app import create_app
+from tests.support.review import add_scored_item
 
 pytestmark = pytest.mark.slow
 
@@ -56,36 +55,17 @@ class Served:
 
 
 def _add_evil_item(curator: Curator) -> int:
-    body = (
-        "Recrutement <script>alert('body')</script> <img src=x onerror=alert('img')> "
-        "<a href=\"javascript:alert('link')\">clic</a> data engineers."
+    return add_scored_item(
+        curator,
+        title="<script>alert('title')</script><img src=x onerror=alert('t')>",
+        body=(
+            "Recrutement <script>alert('body')</script> <img src=x onerror=alert('img')> "
+            "<a href=\"javascript:alert('link')\">clic</a> data engineers."
+        ),
+        url="javascript:alert('url')",
+        final=0.01,
+        rank=None,
     )
-    digest = hashlib.sha256(body.encode()).hexdigest()
-    with curator.db.session() as session:
-        feed = session.get(FeedRow, curator.feeds()[0].id)
-        assert feed is not None
-        row = ItemRow(
-            feed_id=feed.id,
-            identity=f"hash:{digest}",
-            url="javascript:alert('url')",
-            link="javascript:alert('url')",
-            title="<script>alert('title')</script><img src=x onerror=alert('t')>",
-            summary=body,
-            content=body,
-            language="fr",
-            published_at=NOW - timedelta(hours=1),
-            fetched_at=NOW - timedelta(hours=1),
-            content_hash=digest,
-        )
-        session.add(row)
-        session.flush()
-        session.add(
-            ScoreRow(
-                profile="claire", item_id=row.id, final=0.01, relevance=0.01, why=[],
-                rank=None, computed_at=NOW,
-            )
-        )  # fmt: skip
-        return int(row.id)
 
 
 @pytest.fixture(scope="module")

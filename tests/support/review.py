@@ -117,3 +117,44 @@ def _score(item_id: int, final: float, why: list[tuple[str, float]], rank: int |
         rank=rank,
         computed_at=NOW,
     )
+
+
+def add_scored_item(
+    curator: Curator,
+    *,
+    title: str,
+    body: str,
+    url: str,
+    final: float,
+    rank: int | None,
+    why: list[list[object]] | None = None,
+) -> int:
+    """Store one item of claire's first feed as a feed would hand it over (title and body
+    untouched, whatever they carry) with claire's score, published and fetched an hour before
+    NOW: the web tests' hostile content."""
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    with curator.db.session() as session:
+        feed = session.get(FeedRow, curator.feeds()[0].id)
+        assert feed is not None
+        row = ItemRow(
+            feed_id=feed.id,
+            identity=f"hash:{digest}",
+            url=url,
+            link=url,
+            title=title,
+            summary=body,
+            content=body,
+            language="fr",
+            published_at=NOW - timedelta(hours=1),
+            fetched_at=NOW - timedelta(hours=1),
+            content_hash=digest,
+        )
+        session.add(row)
+        session.flush()
+        session.add(
+            ScoreRow(
+                profile="claire", item_id=row.id, final=final, relevance=final,
+                why=why or [], rank=rank, computed_at=NOW,
+            )
+        )  # fmt: skip
+        return int(row.id)
