@@ -4,6 +4,7 @@ the same day. On SQLite and PostgreSQL (`any_db`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,7 +15,7 @@ from curator.app import Curator
 from curator.config import parse_settings
 from curator.review import detail_lines
 from curator.store import Database
-from curator.types import DecisionKind
+from curator.types import DecisionKind, Follow
 from tests.support.http import FeedServer, Route
 from tests.support.ingest import Clock, rss
 
@@ -208,3 +209,63 @@ def test_the_follower_s_digest_shows_the_pick_with_her_comment(team: Curator) ->
     assert title in text
     assert "picked by alice: Numbers worth sharing with the team" in " ".join(text.split())
 
+
+FOLLOW_YAML = """\
+# the team's watch
+profiles:
+  - name: alice  # the data desk
+    objective: Data hiring.
+  - name: bob
+    objective: Developer hiring.
+    language: en  # kept
+feeds:
+  - url: http://127.0.0.1:9/f.xml
+"""
+
+
+def test_follow_commands_edit_feeds_yaml_in_place(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from curator.cli import main
+    from curator.config import load_settings
+
+    config = tmp_path / "feeds.yaml"
+    config.write_text(FOLLOW_YAML, encoding="utf-8")
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--config", str(config), "--db", f"sqlite:///{tmp_path / 'c.db'}", *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, err = run("follow", "add", "alice", "--profile", "bob", "--weight", "1.2")
+    assert code == 0 and out == "bob now follows the picks of alice.\n", err
+    text = config.read_text(encoding="utf-8")
+    assert "# the team's watch" in text and "# the data desk" in text and "# kept" in text
+    assert "follow: [{profile: alice, weight: 1.2}]" in text
+    assert load_settings(config).profile("bob").follow == (Follow("alice", 1.2),)
+    assert run("follow", "add", "alice", "--profile", "bob", "--weight", "1.2")[1] == (
+        "bob already follows the picks of alice.\n"
+    )
+    code, out, _ = run("follow", "list")
+    assert code == 0 and out == "alice: follows nobody\nbob: alice (1.2)\n"
+    assert json.loads(run("follow", "list", "--json")[1]) == {
+        "alice": [], "bob": [{"profile": "alice", "weight": 1.2}]
+    }  # fmt: skip
+    # Mistakes: one line, exit 1, the file untouched.
+    before = config.read_text(encoding="utf-8")
+    for args, expected in [
+        (("bob", "--profile", "bob"), "profile 'bob' cannot follow itself"),
+        (("carol", "--profile", "bob"), "carol"),
+        (("alice", "--profile", "bob", "--weight", "11"), "between 0 and 10"),
+    ]:
+        code, out, err = run("follow", "add", *args)
+        assert code == 1 and expected in err and len(err.strip().splitlines()) == 1, err
+        assert "Traceback" not in err
+    assert config.read_text(encoding="utf-8") == before
+
+    code, out, _ = run("follow", "remove", "alice", "--profile", "bob")
+    assert code == 0 and out == "bob no longer follows the picks of alice.\n"
+    assert "follow" not in config.read_text(encoding="utf-8")
+    assert run("follow", "remove", "alice", "--profile", "bob")[1] == (
+        "bob does not follow the picks of alice.\n"
+    )
