@@ -269,3 +269,23 @@ def test_follow_commands_edit_feeds_yaml_in_place(
     assert run("follow", "remove", "alice", "--profile", "bob")[1] == (
         "bob does not follow the picks of alice.\n"
     )
+
+
+def test_the_web_reading_pane_shows_the_colleague_s_comment(team: Curator) -> None:
+    from starlette.testclient import TestClient
+
+    from curator.web.app import create_app
+
+    picked = next(i for i in _all_ids(team) if i not in _ids(team, "bob"))
+    team.approve("alice", picked, comment="Worth it <b>really</b>\nSecond line")
+    team.score()
+    client = TestClient(create_app(team), base_url="http://127.0.0.1:8421")
+    pane = client.get(f"/p/bob/queue/{picked}", headers={"HX-Request": "true"})
+    assert pane.status_code == 200
+    quote = pane.text[pane.text.index('<blockquote class="picked">') :]
+    quote = quote[: quote.index("</blockquote>")]
+    assert "Picked by alice" in quote
+    assert "<p>Worth it &lt;b&gt;really&lt;/b&gt;</p><p>Second line</p>" in quote
+    assert "picked by alice: Worth it &lt;b&gt;really&lt;/b&gt; Second line" in pane.text
+    page = client.get("/p/bob/queue").text
+    assert f'data-item="{picked}"' in page or f"/p/bob/queue/{picked}" in page
