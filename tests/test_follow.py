@@ -289,3 +289,18 @@ def test_the_web_reading_pane_shows_the_colleague_s_comment(team: Curator) -> No
     assert "picked by alice: Worth it &lt;b&gt;really&lt;/b&gt; Second line" in pane.text
     page = client.get("/p/bob/queue").text
     assert f'data-item="{picked}"' in page or f"/p/bob/queue/{picked}" in page
+
+
+def test_queue_list_json_names_who_picked_each_item(
+    team: Curator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from curator.cli import main
+
+    (own,) = _ids(team, "bob")
+    team.approve("alice", own, comment="Read this")
+    args = ["--config", str(team.settings.path), "--db", team.db.url]
+    assert main([*args, "queue", "list", "--profile", "bob", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["id"] == own and row["why"][0] == "picked by alice: Read this"
+    assert [(p["profile"], p["comment"]) for p in row["picked_by"]] == [("alice", "Read this")]
+    assert datetime.fromisoformat(row["picked_by"][0]["picked_at"]) == NOW + timedelta(hours=2)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from curator.app.core import CuratorCore
+from curator.errors import InvalidAction
 from curator.store import decisions, repo
 from curator.types import DecisionKind, FollowedPick, Profile, QueueEntry, Score, Term
 
@@ -110,8 +111,6 @@ class PicksUseCases(CuratorCore):
 
         self.settings.profile(profile)  # NotFound names the known profiles
         if weight is not None and not 0.0 <= weight <= 10.0:
-            from curator.errors import InvalidAction
-
             raise InvalidAction(f"a follow's weight must be between 0 and 10, got {weight:g}")
         changed = set_follow(self.settings.path, profile, other, follow=follow, weight=weight)
         if changed:
