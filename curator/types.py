@@ -295,6 +295,7 @@ class ClusterVersion:
 class FollowedPick:
     """A followed colleague's approval of an item, with her comment (issue 17)."""
 
+    item_id: int  # the version she picked: the entry may show another version of the story
     profile: str
     comment: str | None
     picked_at: datetime

@@ -149,6 +149,29 @@ def test_an_item_reached_by_its_feed_and_a_pick_is_one_entry_with_both_reasons(
     assert why[0] == "picked by alice: Read this" and len(why) > 1  # and the matched terms
 
 
+def test_one_story_is_one_entry_whichever_version_the_colleague_picked(team: Curator) -> None:
+    from curator.store.models import ItemRow
+
+    (own,) = _ids(team, "bob")
+    version = next(i for i in _all_ids(team) if i != own)
+    with team.db.session() as session:  # another version of the same story (issue 18)
+        row = session.get(ItemRow, version)
+        assert row is not None
+        row.cluster_id = own
+    team.score()
+    team.approve("alice", version, comment="Her version of it")
+    team.score()
+    (entry,) = team.queue("bob")
+    assert entry.item.id in (own, version)
+    assert [(p.item_id, p.comment) for p in entry.picked_by] == [(version, "Her version of it")]
+    assert entry.score.why[0].text == "picked by alice: Her version of it"
+    assert team.status()["profiles"]["bob"]["queue"] == 1
+    # Decided through one version, the story leaves the queue with the picked one.
+    team.approve("bob", entry.item.id, comment="Relayed with my own angle")
+    assert _ids(team, "bob") == []
+    assert team.status()["profiles"]["bob"]["queue"] == 0
+
+
 def test_a_pick_taken_back_leaves_the_queue_unless_the_follower_decided(team: Curator) -> None:
     (own,) = _ids(team, "bob")
     first, second = [i for i in _all_ids(team) if i != own][:2]

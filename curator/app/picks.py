@@ -10,23 +10,43 @@ from typing import Any
 from curator.app.core import CuratorCore
 from curator.errors import InvalidAction
 from curator.store import decisions, repo
-from curator.types import DecisionKind, FollowedPick, Profile, QueueEntry, Score, Term
+from curator.types import (
+    Decision,
+    DecisionKind,
+    FollowedPick,
+    Item,
+    Profile,
+    QueueEntry,
+    Score,
+    Term,
+)
+
+
+def _pick(profile: Profile, d: Decision) -> FollowedPick:
+    weight = next(f.weight for f in profile.follow if f.profile == d.profile)
+    return FollowedPick(d.item_id, d.profile, d.comment, d.decided_at, weight)
 
 
 def followed_picks(
-    session: Any, profile: Profile, ids: Collection[int] | None = None
+    session: Any, profile: Profile, items: Collection[Item]
 ) -> dict[int, tuple[FollowedPick, ...]]:
-    """The current picks of the colleagues `profile` follows (of the items `ids` only, when
-    given), by item: what enters its queue, with their comments and the follows' weights.
+    """The current picks of the colleagues `profile` follows of any version of these items'
+    stories, by item id: one story is one queue entry, which carries every pick of it, with
+    the comments and the follows' weights.
 
     Read from the shared database at each call, so a colleague's undo takes a pick back at
     once; nothing is copied into the follower's own decisions (issue 17)."""
-    weights = {f.profile: f.weight for f in profile.follow}
-    found: dict[int, list[FollowedPick]] = {}
-    for d in decisions.approvals(session, list(weights), ids):
-        pick = FollowedPick(d.profile, d.comment, d.decided_at, weights[d.profile])
-        found.setdefault(d.item_id, []).append(pick)
-    return {item_id: tuple(picks) for item_id, picks in found.items()}
+    if not profile.follow or not items:
+        return {}
+    names = [f.profile for f in profile.follow]
+    by_story: dict[int, list[FollowedPick]] = {}
+    for story, d in decisions.story_approvals(session, names, {_story(i) for i in items}):
+        by_story.setdefault(story, []).append(_pick(profile, d))
+    return {i.id: tuple(by_story[_story(i)]) for i in items if _story(i) in by_story}
+
+
+def _story(item: Item) -> int:
+    return item.cluster_id if item.cluster_id is not None else item.id
 
 
 def picked_ids(session: Any, profile: Profile) -> set[int]:
@@ -40,10 +60,12 @@ def picked_ids(session: Any, profile: Profile) -> set[int]:
 def follow_weights(session: Any, profile: Profile) -> dict[int, float]:
     """Each followed pick's source weight: the follow's weight, the highest when several
     colleagues picked the item (a feed's weight is one per item too)."""
-    return {
-        item_id: max(p.weight for p in picks)
-        for item_id, picks in followed_picks(session, profile).items()
-    }
+    weights: dict[int, float] = {}
+    names = [f.profile for f in profile.follow]
+    for d in decisions.approvals(session, names) if names else ():
+        weight = _pick(profile, d).weight
+        weights[d.item_id] = max(weight, weights.get(d.item_id, weight))
+    return weights
 
 
 def with_picks(session: Any, profile: Profile, entries: Sequence[QueueEntry]) -> list[QueueEntry]:
@@ -51,7 +73,7 @@ def with_picks(session: Any, profile: Profile, entries: Sequence[QueueEntry]) ->
     among the score's (`explained`)."""
     if not profile.follow or not entries:
         return list(entries)
-    picks = followed_picks(session, profile, {e.item.id for e in entries})
+    picks = followed_picks(session, profile, [e.item for e in entries])
     return [
         replace(e, score=explained(e.score, found, profile), picked_by=found)
         if (found := picks.get(e.item.id, ()))

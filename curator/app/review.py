@@ -98,7 +98,7 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
             item, score, folded = review_store.item_with_score(session, profile, item_id)
             current = decisions.current_for(session, profile, item_id)
             planned = review_store.slot_starter(session, profile, item_id)
-            picks = followed_picks(session, p, {item_id}).get(item_id, ())
+            picks = followed_picks(session, p, [item]).get(item_id, ())
         # The starter the plan wrote, else one from the item's lead and the words it ranked
         # for; the scorer's sentence picker (`starter=True`) loads scikit-learn, a second or
         # more for one item (issues 16 and 19).

@@ -56,7 +56,12 @@ def entry_json(entry: QueueEntry, versions: Sequence[ClusterVersion] = ()) -> di
         "status": entry.status.value,
         # The followed colleagues who picked it, with their comments (issue 17).
         "picked_by": [
-            {"profile": p.profile, "comment": p.comment, "picked_at": p.picked_at.isoformat()}
+            {
+                "item_id": p.item_id,
+                "profile": p.profile,
+                "comment": p.comment,
+                "picked_at": p.picked_at.isoformat(),
+            }
             for p in entry.picked_by
         ],
         # The story's other versions, folded into this one: never simply missing (issue 18).

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, Subquery, func, select
+from sqlalchemy import Select, Subquery, func, or_, select
 from sqlalchemy.orm import Session
 
-from curator.store.models import DecisionRow
+from curator.store.models import DecisionRow, ItemRow
 from curator.types import Decision, DecisionKind
 
 
@@ -81,6 +81,25 @@ def approvals(
     if ids is not None:
         query = query.where(DecisionRow.item_id.in_(sorted(ids)))
     return [decision_from_row(r) for r in session.scalars(query.order_by(DecisionRow.id))]
+
+
+def story_approvals(
+    session: Session, profiles: Sequence[str], stories: Collection[int]
+) -> list[tuple[int, Decision]]:
+    """The current approvals of `profiles` of any version of these stories (keyed by their
+    cluster's representative, or the item itself when alone), with each one's story."""
+    if not profiles or not stories:
+        return []
+    story = func.coalesce(ItemRow.cluster_id, ItemRow.id)
+    keys = sorted(stories)
+    query = (
+        _current_approvals(profiles)
+        .add_columns(story)
+        .join(ItemRow, ItemRow.id == DecisionRow.item_id)
+        .where(or_(ItemRow.id.in_(keys), ItemRow.cluster_id.in_(keys)))
+        .order_by(DecisionRow.id)
+    )
+    return [(key, decision_from_row(row)) for row, key in session.execute(query)]
 
 
 def current(session: Session, profile: str) -> dict[int, Decision]:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from curator.store import decisions
 from curator.store.models import DecisionRow, FeedRow, ItemRow, ScoreRow
@@ -29,8 +29,10 @@ def _pending_filter(
     pending, shared by the listing and the count so that both always agree.
 
     A pick of a `followed` profile (its current decision is APPROVE) is pending whatever its
-    rank here (issue 17): the colleague chose it, so it is not left below the kept ranks or
-    folded into another version of its story. The follower's blocked words still keep it out."""
+    rank here (issue 17): the colleague chose it, so it is not left below the kept ranks. One
+    story is one entry, though: a picked version stays folded while another version of its
+    story is in the queue on its own rank (that entry carries the pick) or was decided here
+    (issue 18). The follower's blocked words still keep it out."""
     latest_id = decisions.latest_ids(profile)
     current = (
         select(DecisionRow.item_id, DecisionRow.kind, DecisionRow.snooze_until)
@@ -43,13 +45,40 @@ def _pending_filter(
     )
     listed: ColumnElement[bool] = ScoreRow.rank.is_not(None)
     if followed:
-        listed = or_(listed, ItemRow.id.in_(decisions.approved_ids(followed)))
+        picked = ItemRow.id.in_(decisions.approved_ids(followed))
+        listed = or_(listed, and_(picked, ~_story_shown_or_decided(profile)))
     condition = and_(
         ItemRow.state == ItemState.ACTIVE.value,
         ScoreRow.blocked.is_(False),
         or_(and_(current.c.item_id.is_(None), listed), snooze_over),
     )
     return current, condition
+
+
+def _story_shown_or_decided(profile: str) -> ColumnElement[bool]:
+    """Whether another version of the outer item's story is ranked for the profile (in its
+    queue on its own) or decided by it: a cluster is keyed by its representative, the
+    members' `cluster_id` (see `store.review.duplicate_counts`)."""
+    other = aliased(ItemRow)
+    other_score = aliased(ScoreRow)
+    story = func.coalesce(ItemRow.cluster_id, ItemRow.id)
+    same_story = and_(other.id != ItemRow.id, or_(other.id == story, other.cluster_id == story))
+    ranked = (
+        select(other_score.item_id)
+        .join(other, other.id == other_score.item_id)
+        .where(
+            other_score.profile == profile,
+            other_score.rank.is_not(None),
+            other.state == ItemState.ACTIVE.value,
+            same_story,
+        )
+    )
+    decided = (
+        select(DecisionRow.id)
+        .join(other, other.id == DecisionRow.item_id)
+        .where(DecisionRow.profile == profile, same_story)
+    )
+    return or_(ranked.exists(), decided.exists())
 
 
 def count_pending(
