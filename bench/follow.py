@@ -8,8 +8,9 @@ follow (two facades over the same file, only feeds.yaml differs):
 
 * the pending query and its count (`curator status`);
 * the facade's queue (`queue list`: the query, then the picks and their reasons);
-* re-planning bob (his approvals are alice's picks; with the follow's team rule, alice's
-  planned relays are read and kept off the same days).
+* re-planning bob (his approvals are among alice's picks; the team rule holds with or
+  without the follow, so both sides read alice's planned relays: a check that the follow
+  itself adds nothing there).
 
 CPU time (user+sys of this process) is printed next to wall time, and the ratio of each with
 the follow to without it. JSON on stdout with `--json`. Nothing here is asserted.
