@@ -327,3 +327,21 @@ def test_queue_list_json_names_who_picked_each_item(
     assert row["id"] == own and row["why"][0] == "picked by alice: Read this"
     assert [(p["profile"], p["comment"]) for p in row["picked_by"]] == [("alice", "Read this")]
     assert datetime.fromisoformat(row["picked_by"][0]["picked_at"]) == NOW + timedelta(hours=2)
+
+
+def test_another_version_of_a_story_the_colleague_relays_moves_too(team: Curator) -> None:
+    from curator.store.models import ItemRow
+
+    story, version = _all_ids(team)[:2]
+    team.approve("alice", story, comment="Alice's angle on it")
+    team.decide("bob", version, DecisionKind.APPROVE, comment="Bob's take on another version")
+    team.score()  # decided items keep their scores: the plans take them
+    with team.db.session() as session:  # `version` is another version of `story` (issue 18)
+        row = session.get(ItemRow, version)
+        assert row is not None
+        row.cluster_id = story
+    (mine,) = [s for s in team.plan("alice").plans[0].slots if s.item_id == story]
+    bob = team.plan("bob").plans[0]
+    (his,) = [s for s in bob.slots if s.item_id == version]
+    assert his.starts_at.date() != mine.starts_at.date()
+    assert bob.team[version].startswith(f"item #{version}: alice relays this story on Monday")

@@ -99,7 +99,8 @@ class PlanUseCases(CuratorCore):
             # The colleagues' relays from the start of the local day on (issue 17): a story
             # relayed this morning by another profile is not relayed here this afternoon.
             others = [p.name for p in self.settings.profiles if p.name != profile.name]
-            team = slot_store.team_relays(session, others, since=now - timedelta(days=1))
+            stories = {a.item.cluster_id or a.item.id for a in approved}
+            team = slot_store.team_relays(session, others, stories, since=now - timedelta(days=1))
             return approved, existing, known, top, cancelled, team
 
         def plan(session: Any, inputs: tuple[Any, ...]) -> planner.PlanResult:

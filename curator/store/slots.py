@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from curator.errors import NotFound
@@ -155,10 +155,16 @@ def approved_items(session: Session, profile: str) -> list[Approved]:
     ]
 
 
-def team_relays(session: Session, profiles: Sequence[str], *, since: datetime) -> list[TeamRelay]:
-    """The live relays of these (other) profiles from `since` on, with their item's story
-    (cluster), for the planner's "not the same story the same day" rule (issue 17)."""
-    if not profiles:
+def team_relays(
+    session: Session, profiles: Sequence[str], stories: Iterable[int], *, since: datetime
+) -> list[TeamRelay]:
+    """The live relays of these (other) profiles from `since` on of any version of `stories`
+    (cluster keys: the representative, or the item alone), for the planner's "not the same
+    story the same day" rule (issue 17). Only the stories a profile may plan are read: with
+    hundreds of profiles, reading every colleague's every relay for each plan would grow
+    with the square of the team."""
+    keys = sorted(set(stories))
+    if not profiles or not keys:
         return []
     query = (
         select(SlotRow.profile, SlotRow.item_id, ItemRow.cluster_id, SlotRow.starts_at)
@@ -169,6 +175,7 @@ def team_relays(session: Session, profiles: Sequence[str], *, since: datetime) -
             SlotRow.kind == SlotKind.RELAY.value,
             SlotRow.status != SlotStatus.SKIPPED.value,
             SlotRow.starts_at >= since,
+            or_(ItemRow.id.in_(keys), ItemRow.cluster_id.in_(keys)),
         )
         .order_by(SlotRow.starts_at, SlotRow.profile, SlotRow.item_id)
     )
