@@ -161,6 +161,41 @@ def publish_refusal(slot: Slot, min_comment_chars: int, language: str = "en") ->
 IDLE_AFTER = timedelta(minutes=3)
 
 
+def counted_gap(
+    last: datetime | None, now: datetime, idle_after: timedelta = IDLE_AFTER
+) -> timedelta:
+    """The active time between two actions: the whole gap when shorter than `idle_after`,
+    nothing when longer (the user was away), nothing for the first action or a clock that went
+    back."""
+    if last is None:
+        return timedelta(0)
+    gap = now - last
+    return gap if timedelta(0) < gap <= idle_after else timedelta(0)
+
+
+class ActivityLog:
+    """Active time of several browser sessions at once, each keyed by an opaque session key:
+    the web queue reports each action, and only the gap since that session's previous action
+    counts, under the same `idle_after` policy as the terminal's `ActivityMeter`. A tab left
+    open overnight counts nothing for the night; a reload, a second tab or a repeated report
+    counts no second too much, since time only ever counts from the session's last action.
+    Not thread-safe: the facade holds a lock around it."""
+
+    def __init__(self, idle_after: timedelta = IDLE_AFTER) -> None:
+        self.idle_after = idle_after
+        self._last: dict[str, datetime] = {}
+
+    def touch(self, key: str, now: datetime) -> tuple[datetime, timedelta]:
+        """Session `key` did something at `now`: when the counted gap began, and its length."""
+        last = self._last.get(key)
+        gap = counted_gap(last, now, self.idle_after)
+        self._last[key] = now if last is None else max(last, now)
+        # sessions idle longer than the policy have nothing left to count: forget them
+        for stale in [k for k, t in self._last.items() if now - t > self.idle_after]:
+            del self._last[stale]
+        return (now - gap, gap)
+
+
 class ActivityMeter:
     """Active time of a session: the sum of the gaps between actions, each gap counted only
     when shorter than `idle_after` (a longer one means the user was away). The clock is
@@ -176,9 +211,7 @@ class ActivityMeter:
     def touch(self) -> None:
         """The user did something now."""
         now = self._clock()
-        gap = now - self._last
-        if timedelta(0) < gap <= self.idle_after:
-            self._active += gap
+        self._active += counted_gap(self._last, now, self.idle_after)
         self._last = max(self._last, now)
 
     def credit(self, at_most: timedelta = timedelta(minutes=30)) -> None:
