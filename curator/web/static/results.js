@@ -18,7 +18,8 @@
         borderWidth: series.line ? 2 : 1,
         pointRadius: series.line ? 0 : 3,
         spanGaps: false,
-        stack: series.line ? "budget" : "spent",
+        // stacked bars share one stack; the budget line stands apart
+        stack: spec.stacked ? (series.line ? "budget" : "spent") : undefined,
         order: series.line ? 0 : 1
       };
     });
@@ -29,7 +30,7 @@
         animation: false,
         responsive: true,
         maintainAspectRatio: true,
-        aspectRatio: 2,
+        aspectRatio: canvas.dataset.wide ? 3 : 2,
         plugins: { legend: { position: "bottom" } },
         scales: {
           x: { stacked: !!spec.stacked },
