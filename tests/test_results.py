@@ -394,3 +394,14 @@ def test_topic_results_move_the_scores_of_items_on_that_topic_bounded_and_explai
     # However many topics earn, an item's topic weight stays within the bounds.
     many = {7: tuple(factors.topics["data science"] for _ in range(5))}
     assert results.topic_weights(many) == {7: results.FACTOR_CAP}
+
+
+@pytest.mark.parametrize("module", ["results", "ideas"])
+def test_the_french_words_live_in_the_catalog_not_in_the_code(module: str) -> None:
+    from pathlib import Path
+
+    import curator
+
+    source = (Path(curator.__file__).parent / f"{module}.py").read_text(encoding="utf-8")
+    assert not any(c in source for c in "éèàçù"), f"curator/{module}.py carries French words"
+    assert '"fr"' not in source
