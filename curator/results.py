@@ -820,14 +820,29 @@ class ImportReport:
     unknown: tuple[tuple[int, str], ...]  # (line, url) matching no published post
     ignored_columns: tuple[str, ...] = ()
 
-    def lines(self) -> list[str]:
+    def lines(self, language: str = "en", *, path: str | None = None) -> list[str]:
+        """What the import did, in `language`; `path` names the file otherwise (an upload)."""
+        t = i18n.language(language)
         out = [
-            f"{self.path}: {len(self.updated)} post(s) updated, {self.unchanged} unchanged, "
-            f"{len(self.unknown)} unknown URL(s)"
+            t.gettext(
+                "{path}: {updated} post(s) updated, {unchanged} unchanged, {unknown} unknown URL(s)"
+            ).format(
+                path=path or self.path,
+                updated=len(self.updated),
+                unchanged=self.unchanged,
+                unknown=len(self.unknown),
+            )
         ]
-        out += [f"  line {line}: no published post at {url}" for line, url in self.unknown]
+        out += [
+            t.gettext("  line {line}: no published post at {url}").format(line=line, url=url)
+            for line, url in self.unknown
+        ]
         if self.ignored_columns:
-            out.append("  ignored column(s): " + ", ".join(self.ignored_columns))
+            out.append(
+                t.gettext("  ignored column(s): {columns}").format(
+                    columns=", ".join(self.ignored_columns)
+                )
+            )
         return out
 
 

@@ -255,11 +255,12 @@ def test_the_results_page_draws_its_charts_and_records_results(page: Any, served
     assert errors == []
     post = page.locator("ul.posts > li").first
     slot_id = str(post.get_attribute("id")).removeprefix("post-")
+    title = post.locator(".title").inner_text()
     post.locator("summary").click()
     post.locator("input[name=comments]").fill("7")
     post.get_by_role("button", name="Enregistrer les résultats").click()
     page.wait_for_load_state()
-    assert slot_id in page.locator("p.flash").first.inner_text()
+    assert page.locator("p.flash").first.inner_text().startswith(f"Enregistré : {title}, ")
     saved = next(p for p, _ in served.curator.results_posts("claire") if p.slot_id == slot_id)
     assert saved.results is not None and saved.results.comments == 7
 

@@ -667,7 +667,15 @@ class _Web:
         )
         back = _safe_next(form.get("next"), self._results_back(request, profile))
         points = post.results.points if post.results is not None else 0
-        return self.done(request, f"{post.slot_id}: {points}", back)
+        saved = translations(_language(profile), "web").gettext(
+            "Saved: %(post)s, %(points)s results, %(minutes)s min"
+        )
+        message = saved % {
+            "post": post.title or post.slot_id,
+            "points": points,
+            "minutes": post.minutes,
+        }
+        return self.done(request, message, back)
 
     def import_results(self, request: Request) -> Response:
         """A CSV or XLSX of post metrics: `curator results import`, all or nothing."""
@@ -684,8 +692,7 @@ class _Web:
             path = Path(folder) / name
             path.write_bytes(upload.file.read())
             report = self.curator.import_results(path, profile=profile.name)
-        lines = report.lines()
-        lines[0] = lines[0].replace(str(path), name)
+        lines = report.lines(_language(profile), path=name)
         return self.done(request, "\n".join(lines), self._results_back(request, profile))
 
     def apply_advice(self, request: Request) -> Response:
