@@ -58,6 +58,15 @@ class ResultsUseCases(PlanUseCases):
             history = results_store.changes(session, [x.slot_id for x in posts])
         return [(x, history.get(x.slot_id, [])) for x in posts]
 
+    def latest_posts(self, profile: str | None = None, *, limit: int = 20) -> list[results.Post]:
+        """The profile's most recently published posts, newest first, without their history
+        (the web page's results forms)."""
+        from curator.store import results as results_store
+
+        p = self.choose_profile(profile)
+        with self.db.reading() as session:
+            return results_store.latest_posts(session, p.name, limit)
+
     def record_active_time(
         self, profile: str, started_at: datetime, seconds: int, *, activity: str = "review"
     ) -> None:

@@ -625,7 +625,7 @@ class _Web:
         profile = self._profile(request)
         weeks = _weeks(request.query_params.get("weeks"))
         report = self.curator.results_report(profile.name, weeks=weeks)
-        posts = [post for post, _ in self.curator.results_posts(profile.name)]
+        posts = self.curator.latest_posts(profile.name, limit=RESULTS_POSTS)
         gettext = translations(_language(profile), "web").gettext
         return self.render(
             request,
@@ -635,7 +635,7 @@ class _Web:
                 "page": "results",
                 "report": report,
                 "weeks": weeks,
-                "posts": posts[::-1][:RESULTS_POSTS],
+                "posts": posts,
                 "counts": COUNTS,
                 "circles": FIELDS[len(COUNTS) :],
                 "charts": _charts(report, gettext, i18n_language(_language(profile))),
