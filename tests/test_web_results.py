@@ -76,6 +76,7 @@ def test_the_results_page_shows_the_report_with_charts_and_their_tables(
     # the week of 30 November: 15 min for the relay (its estimate) + the original's 50
     series = {s["label"]: s["data"] for s in time_chart["series"]}  # type: ignore[attr-defined]
     assert series["Déclaré"][-1] == 65 and series["Mesuré"][-1] == 0
+    assert "Budget de la semaine" not in series  # claire set no weekly_minutes
     assert len(charts["résultats par heure"]["labels"]) == 12  # type: ignore[arg-type]
     # the tables beside the charts carry the same figures as text: 14 + 3x2 + 20 = 40 points
     # in 65 minutes, 36,9 an hour

@@ -638,7 +638,7 @@ class _Web:
                 "posts": posts,
                 "counts": COUNTS,
                 "circles": FIELDS[len(COUNTS) :],
-                "charts": _charts(report, gettext, i18n_language(_language(profile))),
+                "charts": _charts(report, gettext, i18n_language(_language(profile)).format_date),
             },
         )
 
@@ -744,15 +744,20 @@ def _minutes(form: Any) -> int | None:
 
 
 def _charts(
-    report: ResultsReport, gettext: Callable[[str], str], words: Any
+    report: ResultsReport,
+    gettext: Callable[[str], str],
+    format_date: Callable[[date, str], str],
 ) -> dict[str, dict[str, Any]]:
     """The report's figures as the charts draw them (static/results.js): labels and series,
     nothing computed; the tables beside them show the same figures as text."""
 
     def label(monday: date) -> str:
-        return str(words.format_date(monday, "dd MMM"))
+        return format_date(monday, "dd MMM")
 
     weeks = report.weeks
+    budget = [
+        {"label": gettext("Weekly budget"), "data": [wk.budget for wk in weeks], "line": True}
+    ]
     return {
         "time": {
             "type": "bar",
@@ -760,11 +765,7 @@ def _charts(
             "series": [
                 {"label": gettext("Reported"), "data": [wk.minutes_reported for wk in weeks]},
                 {"label": gettext("Measured"), "data": [wk.minutes_measured for wk in weeks]},
-                {
-                    "label": gettext("Weekly budget"),
-                    "data": [wk.budget for wk in weeks],
-                    "line": True,
-                },
+                *(budget if any(wk.budget for wk in weeks) else []),
             ],
             "stacked": True,
             "unit": gettext("minutes"),
