@@ -75,6 +75,12 @@ SECURITY_HEADERS = [
 # Open without a login: the calendars and /healthz have their own rules, and a digest link's
 # signed token is its own authorisation for that one action (issue 14).
 _OPEN_PATHS = ("/login", "/static/", "/healthz", "/calendar/", "/favicon.ico", "/d/")
+# A digest link is a capability: its signed token, bound to one action on one item, is what a
+# CSRF token would be, so its pages neither need nor start a session. They must not: a link
+# opened from a mail client is a cross-site navigation, on which the browser withholds the
+# SameSite=Strict session cookie; a new session set in the answer would replace the user's
+# logged-in one, and "open in curator" would then ask to log in again.
+_CAPABILITY_PATHS = ("/d/",)
 
 View = Callable[[Request], Response]
 AsyncView = Callable[[Request], Awaitable[Response]]
@@ -222,11 +228,12 @@ class _Web:
 
         async def guarded(request: Request) -> Response:
             session = request.session
-            if "csrf" not in session:
+            capability = request.url.path.startswith(_CAPABILITY_PATHS)
+            if "csrf" not in session and not capability:
                 session["csrf"] = secrets.token_urlsafe(32)
             request.state.form = None
             if request.method not in ("GET", "HEAD"):
-                refusal = await self._refuse_unsafe(request)
+                refusal = await self._refuse_unsafe(request, need_csrf=not capability)
                 if refusal is not None:
                     return refusal
                 request.state.form = await request.form()
@@ -247,14 +254,17 @@ class _Web:
 
         return guarded
 
-    async def _refuse_unsafe(self, request: Request) -> Response | None:
-        """Cross-site requests and requests without this session's CSRF token are refused."""
+    async def _refuse_unsafe(self, request: Request, *, need_csrf: bool) -> Response | None:
+        """Cross-site requests, and unless the URL carries its own token, requests without this
+        session's CSRF token, are refused."""
         site = request.headers.get("sec-fetch-site")
         if site is not None and site not in ("same-origin", "none"):
             return Response("cross-site request refused\n", 403, media_type="text/plain")
         origin = request.headers.get("origin")
         if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
             return Response("cross-origin request refused\n", 403, media_type="text/plain")
+        if not need_csrf:
+            return None
         given = request.headers.get("x-csrf-token")
         if given is None:
             form = await request.form()
