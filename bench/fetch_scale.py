@@ -14,7 +14,9 @@ from a copy of the same database, so the runs are alike. Figures: whole process 
 user+sys with the parse workers) and the fetch call alone inside the process; best of N.
 
 Serve mode. Pads a database to --size items, then runs `curator serve --tick 5` on it and
-reads its resident memory (VmRSS) after each tick (a tick is done when its job_runs row is).
+reads its resident memory (VmRSS) after each tick (a tick is done when its job_runs row is),
+and beside it the resident memory of the processes it started that are still there between
+jobs (the fork server each job's process comes from).
 
 Both write their figures as JSON (--out, default bench/fetch_scale.json / serve_memory.json
 in the temporary folder printed) and print a table.
@@ -336,6 +338,26 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes started by `pid`, at any depth (the fork server, a job's process)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                parent = int(f.read().rpartition(")")[2].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
 def serve_mode(args: argparse.Namespace, corpus: Path, tmp: Path) -> dict[str, object]:
     texts = articles(corpus)
     now = datetime.now(UTC)
@@ -394,10 +416,23 @@ def serve_mode(args: argparse.Namespace, corpus: Path, tmp: Path) -> dict[str, o
                 if done > seen:
                     seen = done
                     time.sleep(1.0)  # between jobs: the tick has returned
+                    # The service itself, and beside it what it started that is still there
+                    # between jobs (the fork server its jobs come from, issue 19).
+                    others = {p: rss_mb(p) for p in descendants(proc.pid)}
                     samples.append(
-                        {"tick": done, "rss_mb": rss_mb(proc.pid), "at": time.monotonic() - started}
+                        {
+                            "tick": done,
+                            "rss_mb": rss_mb(proc.pid),
+                            "children_rss_mb": round(sum(others.values()), 1),
+                            "children": len(others),
+                            "at": time.monotonic() - started,
+                        }
                     )
-                    print(f"  after tick {done}: {samples[-1]['rss_mb']:.0f} MB", flush=True)
+                    print(
+                        f"  after tick {done}: {samples[-1]['rss_mb']:.0f} MB, "
+                        f"its {len(others)} other processes {sum(others.values()):.0f} MB",
+                        flush=True,
+                    )
         finally:
             proc.send_signal(signal.SIGTERM)
             try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import multiprocessing
 import signal
 import socket
 import threading
@@ -37,7 +36,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp
 
 from curator.app import Curator
-from curator.errors import CuratorError
+from curator.job_process import JobProcesses, outcome
 from curator.outputs.ics_http import (
     calendar_path_profile,
     calendars_refused,
@@ -61,10 +60,9 @@ class ServiceOptions:
     # Serve calendars on a non-loopback address without `serve.token` (issue 13): off unless
     # the user says so, since anyone who can reach the address could read them.
     allow_public_calendars: bool = False
-    # Run each job in a child process forked for it, which exits when the job is done (issue
-    # 19): what a job builds (the scorer's libraries and matrices, the language model, the
-    # allocator's fragmented heap) goes back to the system whole, and between jobs the service
-    # holds only what it needs to wait. `curator serve` turns it on where fork exists.
+    # Run each job in a process of its own, which exits when the job is done (issue 19,
+    # `curator.job_process`): between jobs the service holds only what it needs to wait.
+    # `curator serve` turns it on; jobs must then be picklable (facade methods are).
     isolate_jobs: bool = False
     # False when `curator worker` processes run the jobs on PostgreSQL (`serve --workers N`,
     # issue 17): the service then only serves HTTP and shows their queue in /healthz.
@@ -96,6 +94,7 @@ class Service:
         self._http: uvicorn.Server | None = None
         self._socket: socket.socket | None = None
         self._http_thread: threading.Thread | None = None
+        self._job_processes = JobProcesses(app) if options.isolate_jobs and options.jobs else None
         self.public_without_token = not is_loopback(options.host) and not app.settings.serve.token
         self._refuse_calendars = self.public_without_token and not options.allow_public_calendars
 
@@ -104,6 +103,8 @@ class Service:
     def start(self) -> None:
         self._lock.__enter__()
         try:
+            if self._job_processes is not None:
+                self._job_processes.start()  # before the first thread of ours
             self._start_http()
             self._add_jobs()
             self._scheduler.start()
@@ -216,10 +217,10 @@ class Service:
                 return
             started = self.app.now()
             clock = time.monotonic()
-            if self.options.isolate_jobs:
-                status, detail = self._in_child(name, use_case)
+            if self._job_processes is not None:
+                status, detail = self._job_processes.run(name, use_case)
             else:
-                status, detail = _outcome(name, use_case)
+                status, detail = outcome(name, use_case)
             seconds = round(time.monotonic() - clock, 3)
             self.app.record_job_run(name, started, self.app.now(), status, detail)
             # Between jobs the service holds only what it needs to wait (issue 19).
@@ -234,32 +235,6 @@ class Service:
             )
 
         return run
-
-    def _in_child(self, name: str, use_case: Callable[[], Any]) -> tuple[str, dict[str, Any]]:
-        """`_outcome(name, use_case)` in a forked child process; a stop request reaches it as
-        SIGTERM, and it stops at its next unit of work as the job would here."""
-        context = multiprocessing.get_context("fork")
-        _wait_for_imports_elsewhere()
-        receive, send = context.Pipe(duplex=False)
-        child = context.Process(
-            target=_run_child, args=(self.app, name, use_case, send), name=f"job {name}"
-        )
-        child.start()
-        send.close()
-        stop_sent = False
-        while not receive.poll(0.2) and child.is_alive():
-            if self.app.stopping.is_set() and not stop_sent:
-                child.terminate()
-                stop_sent = True
-        try:
-            outcome: tuple[str, dict[str, Any]] = receive.recv()
-        except EOFError:  # it died without answering (killed, out of memory)
-            child.join()
-            return "crashed", {"error": f"the job's process ended with code {child.exitcode}"}
-        finally:
-            receive.close()
-        child.join()
-        return outcome
 
     def _on_skipped(self, event: JobExecutionEvent) -> None:
         log.info("%s", json.dumps({"job": event.job_id, "status": "skipped-still-running"}))
@@ -317,9 +292,7 @@ class Service:
             target=lambda: server.run(sockets=[sock]), name="curator-http", daemon=True
         )
         self._http_thread.start()
-        # uvicorn imports its protocol modules (h11...) in that thread as it starts: a job
-        # forked meanwhile would inherit those modules' import locks held, and hang the first
-        # time it imports one of them (httpx does). Jobs start once the server is up.
+        # Announced (and the first jobs started) once the server answers, not merely listens.
         deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
         while not server.started and self._http_thread.is_alive() and time.monotonic() < deadline:
             time.sleep(0.01)
@@ -355,65 +328,3 @@ class Service:
                 if_modified_since=headers.get("if-modified-since"),
             )
         return not_found()
-
-
-def _outcome(name: str, use_case: Callable[[], Any]) -> tuple[str, dict[str, Any]]:
-    """Run a job's use case: its status and the detail recorded in job_runs."""
-    status, detail = "ok", {}
-    try:
-        result = use_case()
-        detail = _as_detail(result)
-    except CuratorError as e:
-        status, detail = "error", {"error": str(e)}
-    except Exception as e:  # a bug: keep the service alive, log the traceback
-        log.exception("job %s crashed", name)
-        status, detail = "crashed", {"error": f"{type(e).__name__}: {e}"}
-    return status, detail
-
-
-def _wait_for_imports_elsewhere(limit: float = 5.0) -> None:
-    """Wait (at most `limit` seconds) until no other thread is importing a module. A child
-    forked while another thread holds a module's import lock inherits it held, and hangs as
-    soon as it imports that module (the web workspace imports lazily while serving a page).
-    CPython keeps one lock per module being imported in `importlib._bootstrap._module_locks`;
-    it is private, so anything unexpected there means "do not wait"."""
-    import importlib._bootstrap as bootstrap
-
-    locks = getattr(bootstrap, "_module_locks", None)
-    if not isinstance(locks, dict):
-        return
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        held = [ref() for ref in list(locks.values())]
-        if not any(lock is not None and getattr(lock, "owner", 0) for lock in held):
-            return
-        time.sleep(0.005)
-
-
-def _run_child(app: Curator, name: str, use_case: Callable[[], Any], send: Any) -> None:
-    """The child of `Service._in_child`: the parent's copy of the facade, its own connections."""
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: app.request_stop())
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which stops us
-    # The pooled connections are the parent's: the child opens its own, and keeps the old pool
-    # referenced until it exits without freeing anything, since a freed connection would say
-    # goodbye to the server on the parent's socket (SQLAlchemy's "Using Connection Pools with
-    # Multiprocessing or os.fork()").
-    _INHERITED.append(app.db.engine.pool)
-    app.db.engine.dispose(close=False)
-    send.send(_outcome(name, use_case))
-    send.close()
-
-
-_INHERITED: list[Any] = []  # in a job's child process: the parent's connection pool
-
-
-def _as_detail(result: Any) -> dict[str, Any]:
-    if result is None:
-        return {}
-    if isinstance(result, dict):
-        return result
-    as_dict = getattr(result, "as_dict", None)
-    if callable(as_dict):
-        value = as_dict()
-        return value if isinstance(value, dict) else {"result": value}
-    return {"result": str(result)}

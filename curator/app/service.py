@@ -10,7 +10,7 @@ from typing import Any
 
 from curator import plan as planner
 from curator.app.calendar import CalendarUseCases
-from curator.app.core import log
+from curator.app.core import Clock, log
 from curator.app.digest import _DIGEST_FILE_KEY, DigestUseCases, last_digest_file
 from curator.app.ingest import IngestUseCases
 from curator.app.plan import PlanUseCases
@@ -49,6 +49,11 @@ class ServiceUseCases(
     """What the service and `curator run` do with the other use cases."""
 
     # --- service bookkeeping -------------------------------------------------------------
+
+    @property
+    def clock(self) -> Clock:
+        """The clock this facade reads: a job's process reopens the facade with it."""
+        return self._clock
 
     def task_queue(self) -> dict[str, Any] | None:
         """The workers' queue (tasks waiting, running, failed, per worker) for `curator status`

@@ -77,7 +77,20 @@ def _clock_from_environment() -> Callable[[], datetime]:
         raise ConfigError(
             f"CURATOR_CLOCK_OFFSET must be a number of seconds, got {raw!r}"
         ) from None
-    return lambda: utc_now() + offset
+    return _ShiftedClock(offset)
+
+
+@dataclass(frozen=True)
+class _ShiftedClock:
+    """The wall clock plus an offset; a class, not a lambda, so `curator serve` can send it
+    to a job's process (curator.job_process)."""
+
+    offset: timedelta
+
+    def __call__(self) -> datetime:
+        from curator.app import utc_now
+
+        return utc_now() + self.offset
 
 
 def pass_app(f: Callable[Concatenate[Curator, P], R]) -> Callable[P, R]:

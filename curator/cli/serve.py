@@ -71,11 +71,9 @@ def serve(
         port=app.settings.serve.port if port is None else port,
         tick_seconds=tick,
         allow_public_calendars=allow_public_calendars,
-        # Jobs run in the service's own process: forking a child per job from a process whose
-        # web server and other jobs run in threads could leave the child holding a lock another
-        # thread had at the fork (an import lock hung a refresh), and a hung refresh is worse
-        # than the memory a child gives back (ServiceOptions.isolate_jobs keeps the option).
-        isolate_jobs=False,
+        # Each job in a process of its own, which gives back what the job built (issue 19); it
+        # comes from a fork server, not from this threaded process (curator.job_process).
+        isolate_jobs=True,
         jobs=workers == 0,
     )
     pool = _worker_pool(app, workers, tick) if workers else None

@@ -30,6 +30,7 @@ from typing import Protocol, TypeVar
 from curator.errors import CuratorError, StorageError
 from curator.ingest.fetch import Fetcher, FetchResult, FetchStatus
 from curator.ingest.report import FeedOutcome, FeedReport, PageJob
+from curator.job_process import start_fork_server
 from curator.types import Feed, FetchSettings, FullTextMode, ParsedEntry
 
 log = logging.getLogger(__name__)
@@ -305,31 +306,9 @@ def _clean_context() -> BaseContext:
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(_PRELOAD)
-        _start_forkserver()
+        start_fork_server()
         return context
     return multiprocessing.get_context("spawn")
-
-
-def _start_forkserver() -> None:
-    """Start the fork server with the current directory off its import path (issue 13).
-
-    It runs as `python -c ...`, which puts the current directory first on sys.path, and
-    Python 3.11 ignores the sys.path it is handed: started from a folder holding a `curator/`
-    of its own (a project named like this one), it imported that one, and every worker died
-    with an ImportError. PYTHONSAFEPATH (3.11+) keeps the directory off the path; it is set
-    only while the server starts, so nothing else curator runs inherits it.
-    """
-    from multiprocessing import forkserver
-
-    previous = os.environ.get("PYTHONSAFEPATH")
-    os.environ["PYTHONSAFEPATH"] = "1"
-    try:
-        forkserver.ensure_running()
-    finally:
-        if previous is None:
-            del os.environ["PYTHONSAFEPATH"]
-        else:
-            os.environ["PYTHONSAFEPATH"] = previous
 
 
 def make_workers(jobs: int) -> Workers:
