@@ -345,6 +345,68 @@ def _chunked_counts(items: Sequence[Item]) -> sparse.csr_matrix:
     return sparse.csr_matrix(sparse.vstack(parts, format="csr"))
 
 
+# An item's counts as stored between passes (issue 19): its term columns (int32, ascending) and
+# their counts (uint16, or uint32 when one exceeds it), as bytes. Raw counts only: idf and
+# weighting depend on the corpus and are applied at scoring time.
+Packed = tuple[bytes, bytes]
+
+#: The version of the analysis (tokens, stop words, stems, hashing, title weight, body length)
+#: that packed counts were made by: change it with anything `_item_counts` depends on, and the
+#: stored counts are recomputed.
+ANALYSER_VERSION = 1
+
+
+def pack_counts(counts: sparse.csr_matrix) -> list[Packed]:
+    """Each row of an `_item_counts` matrix, packed."""
+    out: list[Packed] = []
+    indices = counts.indices.astype(np.int32, copy=False)
+    data = counts.data
+    wide = np.uint16 if not data.size or data.max() <= np.iinfo(np.uint16).max else np.uint32
+    values = data.astype(wide)
+    bounds = counts.indptr.tolist()
+    for lo, hi in pairwise(bounds):
+        out.append((indices[lo:hi].tobytes(), values[lo:hi].tobytes()))
+    return out
+
+
+def unpack_counts(rows: Sequence[Packed]) -> sparse.csr_matrix:
+    """The counts matrix of packed rows: `unpack_counts(pack_counts(m))` equals `m` entry for
+    entry, in the same order, so the products over it are the same to the bit. Filled a chunk
+    of rows at a time into the final arrays: no second copy of 100,000 items' counts."""
+    n = len(rows)
+    lengths = np.fromiter((len(t) // 4 for t, _ in rows), np.int64, n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    data = np.empty(int(indptr[-1]), dtype=np.float64)
+    for start in range(0, n, COUNT_CHUNK):
+        chunk = rows[start : start + COUNT_CHUNK]
+        lo, hi = int(indptr[start]), int(indptr[min(n, start + COUNT_CHUNK)])
+        indices[lo:hi] = np.frombuffer(b"".join(t for t, _ in chunk), dtype=np.int32)
+        if sum(len(c) for _, c in chunk) == 2 * (hi - lo):
+            data[lo:hi] = np.frombuffer(b"".join(c for _, c in chunk), dtype=np.uint16)
+        else:  # a row with a count past 65,535 holds uint32
+            at = lo
+            for t, c in chunk:
+                m = len(t) // 4
+                wide = np.uint16 if len(c) == 2 * m else np.uint32
+                data[at : at + m] = np.frombuffer(c, dtype=wide)
+                at += m
+    return sparse.csr_matrix((data, indices, indptr), shape=(n, N_FEATURES))
+
+
+def item_counts(
+    items: Sequence[Item], stored: Mapping[int, Packed] | None = None
+) -> tuple[sparse.csr_matrix, dict[int, Packed]]:
+    """The items' term counts, one row each: those in `stored` (packed, by item id) are read,
+    the others analysed; returns the matrix and the packed counts of the items analysed, for
+    the caller to store."""
+    known = stored or {}
+    missing = [item for item in items if item.id not in known]
+    fresh = dict(zip((i.id for i in missing), pack_counts(_chunked_counts(missing)), strict=True))
+    return unpack_counts([known.get(i.id) or fresh[i.id] for i in items]), fresh
+
+
 # ---------------------------------------------------------------------------------------------
 # Corpus statistics
 
@@ -376,6 +438,17 @@ class CorpusStats:
         through: datetime | None = None,
     ) -> CorpusStats:
         return cls.empty().updated(added=items, since=since, through=through)
+
+    @classmethod
+    def fit_counts(
+        cls,
+        counts: sparse.csr_matrix,
+        *,
+        since: datetime | None = None,
+        through: datetime | None = None,
+    ) -> CorpusStats:
+        """`fit` from the items' counts (`item_counts`), one row per item."""
+        return cls(counts.shape[0], _doc_freq(counts), through, since)
 
     def updated(
         self,
@@ -496,9 +569,15 @@ def _normalize(x: sparse.csr_matrix) -> sparse.csr_matrix:
     return x
 
 
-def vectorize(items: Sequence[Item], stats: CorpusStats | None) -> ItemMatrix:
-    """Analyse and weight the items. Without stats, the idf is fitted on the items themselves."""
-    counts = _chunked_counts(items)
+def vectorize(
+    items: Sequence[Item], stats: CorpusStats | None, counts: sparse.csr_matrix | None = None
+) -> ItemMatrix:
+    """Analyse and weight the items. Without stats, the idf is fitted on the items themselves.
+    `counts`: the items' counts when the caller has them (`item_counts`), weighted in place."""
+    if counts is None:
+        counts = _chunked_counts(items)
+    elif counts.shape[0] != len(items):
+        raise ValueError("counts were made for other items")
     if stats is None or stats.n_docs == 0:
         stats = CorpusStats(len(items), _doc_freq(counts))
     idf = stats.idf()
