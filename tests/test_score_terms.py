@@ -180,3 +180,24 @@ def scoring_item(k: int) -> object:
     from tests.support.score import make_item
 
     return make_item(k, FILLER_EN[k], FILLER_EN[k + 1])
+
+
+def test_the_first_profile_of_a_block_finds_every_keyword_s_rows_at_once() -> None:
+    from curator.types import Keywords, Profile
+    from tests.support.score import NOW, make_item
+
+    items = [make_item(k, FILLER_EN[k % 10], FILLER_EN[(k + 3) % 10]) for k in range(40)]
+    profiles = [
+        Profile("a", "Storms and the weather.", keywords=Keywords(boost=("storm",))),
+        Profile("b", "Markets and rates.", keywords=Keywords(block=("interest rates",))),
+    ]
+    matrix = scoring.vectorize(items, None)
+    scoring.expect_profiles(matrix, [(p, ()) for p in profiles])
+    scoring.score_items(profiles[0], items, now=NOW, matrix=matrix)
+    wanted = {
+        scoring.term_index(t)
+        for k in ("storm", "interest rates")
+        for terms in scoring._keyword_terms(k)
+        for t in terms
+    }
+    assert wanted <= matrix.term_rows.keys()  # the second profile's too: no pass of its own
