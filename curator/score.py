@@ -458,14 +458,30 @@ class CorpusStats:
         since: datetime | None = None,
         through: datetime | None = None,
     ) -> CorpusStats:
+        return self.updated_counts(
+            added=_chunked_counts(added) if added else None,
+            removed=_item_counts(removed) if removed else None,
+            since=since,
+            through=through,
+        )
+
+    def updated_counts(
+        self,
+        *,
+        added: sparse.csr_matrix | None = None,
+        removed: sparse.csr_matrix | None = None,
+        since: datetime | None = None,
+        through: datetime | None = None,
+    ) -> CorpusStats:
+        """`updated` from the items' counts (`item_counts`), one row per item."""
         df = self.df.copy()
         n = self.n_docs
-        if added:
-            df += _doc_freq(_chunked_counts(added))
-            n += len(added)
-        if removed:
-            df -= _doc_freq(_item_counts(removed))
-            n -= len(removed)
+        if added is not None and added.shape[0]:
+            df += _doc_freq(added)
+            n += added.shape[0]
+        if removed is not None and removed.shape[0]:
+            df -= _doc_freq(removed)
+            n -= removed.shape[0]
             np.maximum(df, 0, out=df)
             n = max(n, 0)
         return CorpusStats(

@@ -116,6 +116,13 @@ def test_each_item_is_analysed_once_then_read(world: World, analysed: list[int])
     world.app.score()
     assert analysed == []
 
+    # An item fetched since the last pass enters the idf and the scores from one analysis.
+    world.clock[0] = T0 + timedelta(minutes=20)
+    later = world.add("Télétravail et salaires", "Les recruteurs parlent.", world.clock[0])
+    world.clock[0] = T0 + timedelta(minutes=25)
+    world.app.score(incremental=True)
+    assert analysed == [later]
+
 
 def test_stored_counts_rank_as_analysing_the_items(world: World) -> None:
     world.app.score()  # analyses every item and stores the counts

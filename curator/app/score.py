@@ -354,7 +354,7 @@ class ScoreUseCases(CuratorCore):
     ) -> scoring.CorpusStats:
         """Document frequencies of the window, updated with what arrived and what left since
         the last pass, or refitted when there is nothing usable stored (read only: `score`
-        stores the result, and the analyses a refit made through `writes`)."""
+        stores the result, and the analyses it made through `writes`)."""
         from curator import score as scoring
 
         stored = repo.get_meta(session, score_store.STATS_KEY)
@@ -371,7 +371,14 @@ class ScoreUseCases(CuratorCore):
             if stats.since < since
             else []
         )
-        return stats.updated(added=added, removed=removed, since=since, through=now)
+        # From the stored counts: an item that left the window was analysed when it entered,
+        # and one that just arrived is analysed here once for the idf and the scores.
+        return stats.updated_counts(
+            added=self._item_counts(session, added, writes) if added else None,
+            removed=self._item_counts(session, removed, writes) if removed else None,
+            since=since,
+            through=now,
+        )
 
     def queue(self, profile: str, *, limit: int | None = None) -> list[QueueEntry]:
         """The profile's pending review queue, best first (see `store.queue.pending`)."""
