@@ -4,6 +4,7 @@ TF-IDF + cosine over the same items and objectives, side by side in one run.
     python bench/many_profiles.py                       # 100,000 items x 1,000 profiles
     python bench/many_profiles.py --items 20000 --profiles 50
     python bench/many_profiles.py --one-at-a-time       # without the shared product (before)
+    python bench/many_profiles.py --analyse             # analysing every text (no stored counts)
 
 Items are built in memory from the shared ranking corpus (../shared/corpus/ranking or
 --corpus) the way bench/history.py builds its database: 200 feeds, Le Monde 2017 in French
@@ -16,7 +17,9 @@ measured too.
 
 Each side runs in its own process (start-up and reading included, no database: the scorer is
 what is measured), reporting its wall time, CPU time and peak resident memory:
-  curator   vectorize once, then `score_items` per profile over the shared matrix, keeping
+  curator   read the items' stored term counts (as a scoring pass reads the `item_terms`
+            table; here from a file written before the run, outside the measure), weight
+            them once, then `score_items` per profile over the shared matrix, keeping
             the queue down to rank 2,000 and the decided items (what a full pass stores);
             the profiles announced with `expect_profiles`, so that their relevance is one
             sparse product per block of profiles
@@ -30,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import subprocess
 import sys
 import time
@@ -133,7 +137,13 @@ def run_curator(args: argparse.Namespace) -> dict[str, Any]:
     items = build_items(args.items, args.corpus)
     profiles = build_profiles(args.profiles, items, args.decided_every)
     built = time.perf_counter()
-    matrix = sc.vectorize(items, None)
+    if args.analyse:
+        matrix = sc.vectorize(items, None)
+    else:
+        with _counts_file(args).open("rb") as f:
+            packed = pickle.load(f)
+        matrix = sc.vectorize(items, None, sc.unpack_counts(packed))
+        del packed
     vectorized = time.perf_counter()
     if not args.one_at_a_time:
         sc.expect_profiles(matrix, [(p, ()) for p, _ in profiles])
@@ -156,6 +166,25 @@ def run_curator(args: argparse.Namespace) -> dict[str, Any]:
         kept += len(result.scores)
     done = time.perf_counter()
     return {**_phases(started, built, vectorized, done, len(profiles)), "scores_kept": kept}
+
+
+def _counts_file(args: argparse.Namespace) -> Path:
+    from curator import score as sc
+
+    return Path(f"/tmp/curator-many-profiles-{args.items}-a{sc.ANALYSER_VERSION}.counts")
+
+
+def store_counts(args: argparse.Namespace) -> None:
+    """The items' packed term counts, as the first scoring pass stores them (not measured)."""
+    from curator import score as sc
+
+    path = _counts_file(args)
+    if path.exists():
+        return
+    items = build_items(args.items, args.corpus)
+    packed = sc.pack_counts(sc._chunked_counts(items))
+    with path.open("wb") as f:
+        pickle.dump(packed, f, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def run_sklearn(args: argparse.Namespace) -> dict[str, Any]:
@@ -212,6 +241,7 @@ def main() -> None:
     parser.add_argument("--profiles", type=int, default=1000)
     parser.add_argument("--decided-every", type=int, default=10, help="0: no decisions")
     parser.add_argument("--one-at-a-time", action="store_true", help="no shared product")
+    parser.add_argument("--analyse", action="store_true", help="analyse texts, no stored counts")
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--side", choices=["curator", "sklearn"], help=argparse.SUPPRESS)
     parser.add_argument(
@@ -230,10 +260,13 @@ def main() -> None:
         f"--decided-every={args.decided_every}",
         *([f"--corpus={args.corpus}"] if args.corpus else []),
     ]
+    if not args.analyse:
+        store_counts(args)
     print(f"{args.items} items x {args.profiles} profiles", file=sys.stderr)
     results = {}
     for side in ("curator", "sklearn"):
         extra = ["--one-at-a-time"] if side == "curator" and args.one_at_a_time else []
+        extra += ["--analyse"] if side == "curator" and args.analyse else []
         results[side] = measure([*common, f"--side={side}", *extra])
         print(f"  {side:<8} {json.dumps(results[side])}", file=sys.stderr)
     data = {
@@ -241,6 +274,7 @@ def main() -> None:
         "profiles": args.profiles,
         "decided_every": args.decided_every,
         "one_at_a_time": args.one_at_a_time,
+        "stored_counts": not args.analyse,
         "measured_at": datetime.now(UTC).isoformat(),
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),

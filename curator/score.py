@@ -345,6 +345,68 @@ def _chunked_counts(items: Sequence[Item]) -> sparse.csr_matrix:
     return sparse.csr_matrix(sparse.vstack(parts, format="csr"))
 
 
+# An item's counts as stored between passes (issue 19): its term columns (int32, ascending) and
+# their counts (uint16, or uint32 when one exceeds it), as bytes. Raw counts only: idf and
+# weighting depend on the corpus and are applied at scoring time.
+Packed = tuple[bytes, bytes]
+
+#: The version of the analysis (tokens, stop words, stems, hashing, title weight, body length)
+#: that packed counts were made by: change it with anything `_item_counts` depends on, and the
+#: stored counts are recomputed.
+ANALYSER_VERSION = 1
+
+
+def pack_counts(counts: sparse.csr_matrix) -> list[Packed]:
+    """Each row of an `_item_counts` matrix, packed."""
+    out: list[Packed] = []
+    indices = counts.indices.astype(np.int32, copy=False)
+    data = counts.data
+    wide = np.uint16 if not data.size or data.max() <= np.iinfo(np.uint16).max else np.uint32
+    values = data.astype(wide)
+    bounds = counts.indptr.tolist()
+    for lo, hi in pairwise(bounds):
+        out.append((indices[lo:hi].tobytes(), values[lo:hi].tobytes()))
+    return out
+
+
+def unpack_counts(rows: Sequence[Packed]) -> sparse.csr_matrix:
+    """The counts matrix of packed rows: `unpack_counts(pack_counts(m))` equals `m` entry for
+    entry, in the same order, so the products over it are the same to the bit. Filled a chunk
+    of rows at a time into the final arrays: no second copy of 100,000 items' counts."""
+    n = len(rows)
+    lengths = np.fromiter((len(t) // 4 for t, _ in rows), np.int64, n)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    data = np.empty(int(indptr[-1]), dtype=np.float64)
+    for start in range(0, n, COUNT_CHUNK):
+        chunk = rows[start : start + COUNT_CHUNK]
+        lo, hi = int(indptr[start]), int(indptr[min(n, start + COUNT_CHUNK)])
+        indices[lo:hi] = np.frombuffer(b"".join(t for t, _ in chunk), dtype=np.int32)
+        if sum(len(c) for _, c in chunk) == 2 * (hi - lo):
+            data[lo:hi] = np.frombuffer(b"".join(c for _, c in chunk), dtype=np.uint16)
+        else:  # a row with a count past 65,535 holds uint32
+            at = lo
+            for t, c in chunk:
+                m = len(t) // 4
+                wide = np.uint16 if len(c) == 2 * m else np.uint32
+                data[at : at + m] = np.frombuffer(c, dtype=wide)
+                at += m
+    return sparse.csr_matrix((data, indices, indptr), shape=(n, N_FEATURES))
+
+
+def item_counts(
+    items: Sequence[Item], stored: Mapping[int, Packed] | None = None
+) -> tuple[sparse.csr_matrix, dict[int, Packed]]:
+    """The items' term counts, one row each: those in `stored` (packed, by item id) are read,
+    the others analysed; returns the matrix and the packed counts of the items analysed, for
+    the caller to store."""
+    known = stored or {}
+    missing = [item for item in items if item.id not in known]
+    fresh = dict(zip((i.id for i in missing), pack_counts(_chunked_counts(missing)), strict=True))
+    return unpack_counts([known.get(i.id) or fresh[i.id] for i in items]), fresh
+
+
 # ---------------------------------------------------------------------------------------------
 # Corpus statistics
 
@@ -377,6 +439,17 @@ class CorpusStats:
     ) -> CorpusStats:
         return cls.empty().updated(added=items, since=since, through=through)
 
+    @classmethod
+    def fit_counts(
+        cls,
+        counts: sparse.csr_matrix,
+        *,
+        since: datetime | None = None,
+        through: datetime | None = None,
+    ) -> CorpusStats:
+        """`fit` from the items' counts (`item_counts`), one row per item."""
+        return cls(counts.shape[0], _doc_freq(counts), through, since)
+
     def updated(
         self,
         *,
@@ -385,14 +458,30 @@ class CorpusStats:
         since: datetime | None = None,
         through: datetime | None = None,
     ) -> CorpusStats:
+        return self.updated_counts(
+            added=_chunked_counts(added) if added else None,
+            removed=_item_counts(removed) if removed else None,
+            since=since,
+            through=through,
+        )
+
+    def updated_counts(
+        self,
+        *,
+        added: sparse.csr_matrix | None = None,
+        removed: sparse.csr_matrix | None = None,
+        since: datetime | None = None,
+        through: datetime | None = None,
+    ) -> CorpusStats:
+        """`updated` from the items' counts (`item_counts`), one row per item."""
         df = self.df.copy()
         n = self.n_docs
-        if added:
-            df += _doc_freq(_chunked_counts(added))
-            n += len(added)
-        if removed:
-            df -= _doc_freq(_item_counts(removed))
-            n -= len(removed)
+        if added is not None and added.shape[0]:
+            df += _doc_freq(added)
+            n += added.shape[0]
+        if removed is not None and removed.shape[0]:
+            df -= _doc_freq(removed)
+            n -= removed.shape[0]
             np.maximum(df, 0, out=df)
             n = max(n, 0)
         return CorpusStats(
@@ -496,9 +585,15 @@ def _normalize(x: sparse.csr_matrix) -> sparse.csr_matrix:
     return x
 
 
-def vectorize(items: Sequence[Item], stats: CorpusStats | None) -> ItemMatrix:
-    """Analyse and weight the items. Without stats, the idf is fitted on the items themselves."""
-    counts = _chunked_counts(items)
+def vectorize(
+    items: Sequence[Item], stats: CorpusStats | None, counts: sparse.csr_matrix | None = None
+) -> ItemMatrix:
+    """Analyse and weight the items. Without stats, the idf is fitted on the items themselves.
+    `counts`: the items' counts when the caller has them (`item_counts`), weighted in place."""
+    if counts is None:
+        counts = _chunked_counts(items)
+    elif counts.shape[0] != len(items):
+        raise ValueError("counts were made for other items")
     if stats is None or stats.n_docs == 0:
         stats = CorpusStats(len(items), _doc_freq(counts))
     idf = stats.idf()
@@ -653,13 +748,27 @@ def _prepared(
     del matrix.expected[start : start + PROFILE_BLOCK]
     vectors = [profile_vector(p, matrix.idf, examples) for p, examples in block]
     matrix.prepared.update(zip(block, _relevances(matrix.x, vectors, terms_of), strict=True))
+    # The rows holding the block's keyword terms, found in one pass over the matrix for all
+    # its profiles: a pass per profile cost ~60 ms on 100,000 items (issue 17).
+    _fill_term_rows(
+        matrix.x,
+        (
+            term_index(t)
+            for p, _ in block
+            for k in (*p.keywords.boost, *p.keywords.block)
+            for terms in _keyword_terms(k)
+            for t in terms
+        ),
+        matrix.term_rows,
+    )
     return matrix.prepared.pop(key)
 
 
 def _item_columns(items: Sequence[Item], cache: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Per-item arrays every profile's ranking reads, computed once into `cache`: ids, story
     keys (the cluster, else the item), the time freshness counts from (published, else
-    fetched), and each item's feed as a position in the sorted distinct feeds."""
+    fetched), each item's feed as a position in the sorted distinct feeds, and the items
+    earliest first (`_rank`)."""
     if "ids" not in cache:
         n = len(items)
         cache["ids"] = np.fromiter((i.id for i in items), np.int64, n)
@@ -671,6 +780,10 @@ def _item_columns(items: Sequence[Item], cache: dict[str, np.ndarray]) -> dict[s
         )
         feeds = np.fromiter((i.feed_id for i in items), np.int64, n)
         cache["feeds"], cache["feed_of"] = np.unique(feeds, return_inverse=True)
+        # The order in which `_rank` finds each story's original, the same for every profile:
+        # earliest first, ties to ingestion's representative, then lower id.
+        ids, keys = cache["ids"], cache["keys"]
+        cache["earliest"] = np.lexsort((ids, keys != ids, cache["when"]))
     return cache
 
 
@@ -1274,8 +1387,7 @@ def _rank(
         return {}, final
     # The story is shown as its original: users relay the source, not an aggregator's repost.
     # Earliest published (else fetched), ties to ingestion's representative, then lower id.
-    when = cols["when"]
-    earliest = np.lexsort((ids, keys != ids, when))
+    earliest = cols["earliest"]
     earliest = earliest[pending[earliest]]
     _, first_seen = np.unique(keys[earliest], return_index=True)
     # Each story's face, looked up by its key among the faces' keys (sorted by np.unique).

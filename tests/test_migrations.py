@@ -14,7 +14,7 @@ from curator.store.models import Base
 EXPECTED_TABLES = {
     "profiles", "feeds", "feed_urls", "items", "scores", "decisions", "slots", "digests",
     "job_runs", "meta", "posts", "post_result_changes", "active_time", "ideas", "item_sketches",
-    "item_embeddings",
+    "item_embeddings", "item_terms",
 }  # fmt: skip
 
 

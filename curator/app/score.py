@@ -82,7 +82,7 @@ class ScoreUseCases(CuratorCore):
         # waiting (issue 13). Two scorers at once each write a complete set of ranks.
         writes: list[Callable[[Any], None]] = []
         with self.db.reading() as session:
-            stats = self._corpus_stats(session, since, now)
+            stats = self._corpus_stats(session, since, now, writes)
             weights = score_store.feed_weights(session)
             # Read once per pass: each profile's results move these sources' weights.
             names = {f.id: f.name or f.title or f.url for f in repo.list_feeds(session)}
@@ -102,7 +102,7 @@ class ScoreUseCases(CuratorCore):
             if full:
                 items = score_store.window_items(session, since)
                 report.items = len(items)
-                matrix = scoring.vectorize(items, stats)
+                matrix = scoring.vectorize(items, stats, self._item_counts(session, items, writes))
                 vectors, semantic_note = self._item_vectors(session, items, writes)
                 # All the profiles' relevance as one sparse product (issue 17).
                 scoring.expect_profiles(
@@ -253,7 +253,7 @@ class ScoreUseCases(CuratorCore):
         items = score_store.window_items(session, since, every) if every else []
         by_id = {i.id: i for i in items}
         row_of = {i.id: n for n, i in enumerate(items)}
-        matrix = scoring.vectorize(items, stats)
+        matrix = scoring.vectorize(items, stats, self._item_counts(session, items, writes))
         vectors, semantic_note = self._item_vectors(session, items, writes)
         for p in profiles:
             ids = sorted(i for i in wanted[p.name] if i in by_id)
@@ -309,6 +309,37 @@ class ScoreUseCases(CuratorCore):
         }
         repo.set_meta(session, self._PASS_KEY.format(profile=profile), state, now)
 
+    def _item_counts(
+        self, session: Any, items: list[Item], writes: list[Callable[[Any], None]]
+    ) -> Any:
+        """The items' term counts (`scoring.item_counts`): read from the stored analyses, the
+        items without one (new items, or a new analyser) analysed now and stored through
+        `writes`. An item's text never changes once stored, so it is analysed once (issue 19)."""
+        from curator import score as scoring
+        from curator.store import terms
+
+        analysed = self._analysed_in_pass(writes)
+        stored = terms.get_counts(
+            session, (i.id for i in items if i.id not in analysed), scoring.ANALYSER_VERSION
+        )
+        stored.update((i.id, analysed[i.id]) for i in items if i.id in analysed)
+        counts, fresh = scoring.item_counts(items, stored)
+        del stored
+        if fresh:
+            analysed.update(fresh)
+            writes.append(partial(_put_counts, fresh))
+        return counts
+
+    @staticmethod
+    def _analysed_in_pass(writes: list[Callable[[Any], None]]) -> dict[int, tuple[bytes, bytes]]:
+        """What this pass analysed so far (not stored until its writing unit), found in the
+        pass's `writes`: a first pass fits the idf and scores from one analysis."""
+        out: dict[int, tuple[bytes, bytes]] = {}
+        for write in writes:
+            if isinstance(write, partial) and write.func is _put_counts:
+                out.update(write.args[0])
+        return out
+
     def _item_vectors(
         self, session: Any, items: list[Item], writes: list[Callable[[Any], None]]
     ) -> tuple[Any, str | None]:
@@ -347,17 +378,20 @@ class ScoreUseCases(CuratorCore):
         except semantic.SemanticError:
             return None
 
-    def _corpus_stats(self, session: Any, since: datetime, now: datetime) -> scoring.CorpusStats:
+    def _corpus_stats(
+        self, session: Any, since: datetime, now: datetime, writes: list[Callable[[Any], None]]
+    ) -> scoring.CorpusStats:
         """Document frequencies of the window, updated with what arrived and what left since
         the last pass, or refitted when there is nothing usable stored (read only: `score`
-        stores the result)."""
+        stores the result, and the analyses it made through `writes`)."""
         from curator import score as scoring
 
         stored = repo.get_meta(session, score_store.STATS_KEY)
         stats = scoring.CorpusStats.from_json(stored) if isinstance(stored, dict) else None
         if stats is None or stats.since is None or stats.through is None or stats.through < since:
-            return scoring.CorpusStats.fit(
-                repo.list_items(session, since=since, state=None), since=since, through=now
+            items = repo.list_items(session, since=since, state=None)
+            return scoring.CorpusStats.fit_counts(
+                self._item_counts(session, items, writes), since=since, through=now
             )
         added = score_store.items_fetched_between(session, stats.through, now)
         added = [i for i in added if i.fetched_at > stats.through]
@@ -366,7 +400,14 @@ class ScoreUseCases(CuratorCore):
             if stats.since < since
             else []
         )
-        return stats.updated(added=added, removed=removed, since=since, through=now)
+        # From the stored counts: an item that left the window was analysed when it entered,
+        # and one that just arrived is analysed here once for the idf and the scores.
+        return stats.updated_counts(
+            added=self._item_counts(session, added, writes) if added else None,
+            removed=self._item_counts(session, removed, writes) if removed else None,
+            since=since,
+            through=now,
+        )
 
     def queue(self, profile: str, *, limit: int | None = None) -> list[QueueEntry]:
         """The profile's pending review queue, best first (see `store.queue.pending`), with
@@ -405,6 +446,13 @@ def _unranked_beyond(scores: list[Score], ids: set[int], keep: int) -> list[Scor
 
 def _replace_scores(profile: str, scores: list[Score], now: datetime, session: Any) -> None:
     score_store.replace_scores(session, profile, scores, now)
+
+
+def _put_counts(packed: dict[int, tuple[bytes, bytes]], session: Any) -> None:
+    from curator import score as scoring
+    from curator.store import terms
+
+    terms.put_counts(session, packed, scoring.ANALYSER_VERSION)
 
 
 def _put_vectors(vectors: dict[int, bytes], model: str, session: Any) -> None:

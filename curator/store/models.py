@@ -174,6 +174,22 @@ class ItemSketchRow(Base):
     dated_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class ItemTermsRow(Base):
+    """An item's analysed text (`score.pack_counts`): its hashed term columns and their
+    counts, packed as arrays. An item's text never changes once stored, so a scoring pass
+    reads its counts here instead of analysing it again (issue 19); counts of another
+    `analyser` version are recomputed."""
+
+    __tablename__ = "item_terms"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    analyser: Mapped[int] = mapped_column(Integer)
+    terms: Mapped[bytes] = mapped_column(LargeBinary)  # int32 columns, ascending
+    counts: Mapped[bytes] = mapped_column(LargeBinary)  # uint16 (or uint32) counts, same order
+
+
 class ScoreRow(Base):
     __tablename__ = "scores"
     __table_args__ = (Index("ix_scores_profile_final", "profile", "final"),)
