@@ -20,6 +20,7 @@ from ruamel.yaml.error import YAMLError
 
 from curator.config import parse_settings
 from curator.errors import ConfigError, NotFound
+from curator.i18n import N_, Message
 from curator.types import FeedSource, FullTextMode
 
 
@@ -85,7 +86,9 @@ def _find(feeds: CommentedSeq, key: str, path: Path) -> int:
         return matches[0]
     if matches:
         raise ConfigError(f"several feeds are named {key!r}: give its URL", path=str(path))
-    raise NotFound("feed", key, f"not in {path}; `curator feeds list` shows them")
+    raise NotFound(
+        "feed", key, Message(N_("not in {path}; `curator feeds list` shows them"), path=path)
+    )
 
 
 def _as_mapping(feeds: CommentedSeq, index: int) -> CommentedMap:

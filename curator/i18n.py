@@ -70,6 +70,12 @@ CODE_WORDS = (
     N_("ok"), N_("degraded"), N_("failing"), N_("running"), N_("error"),
 )  # fmt: skip
 
+# What a NotFound error is about ("no {kind} {key}"): the kind is said in the reader's language.
+NOT_FOUND_KINDS = (
+    N_("profile"), N_("feed"), N_("item"), N_("slot"), N_("published post"), N_("idea"),
+    N_("action"), N_("link"),
+)  # fmt: skip
+
 
 def _code(language: str) -> str:
     """ "fr_FR.UTF-8" / "fr-fr" / "FR" -> "fr"."""
@@ -114,11 +120,29 @@ class Language:
         """The form of `n` in this language's plural rule (French: 0 and 1 are singular)."""
         return self._translations.ngettext(singular, plural, n)
 
-    def say(self, text: str) -> str:
-        """A `Message` in this language; any other text as it is."""
+    def say(self, text: object) -> str:
+        """A `Message` in this language, its arguments that are Messages too (a status word,
+        a hint); any other text as it is."""
         if isinstance(text, Message):
-            return self._translations.gettext(text.msgid).format(**text.args)
-        return text
+            args = {k: self.say(v) if isinstance(v, Message) else v for k, v in text.args.items()}
+            return self._translations.gettext(text.msgid).format(**args)
+        return str(text)
+
+    def say_error(self, error: BaseException) -> str:
+        """The one line that tells a user what went wrong, in this language: the parts that
+        curator's errors carry (where, what) put together around their Message."""
+        from curator.errors import ConfigError, FeedError, NotFound
+
+        if isinstance(error, NotFound):
+            kind = self._translations.gettext(error.kind)
+            key = f" {error.key!r}" if error.key != "" else ""
+            said = self._translations.gettext("no {kind}{key}").format(kind=kind, key=key)
+            return said + (f" ({self.say(error.hint)})" if error.hint else "")
+        if isinstance(error, ConfigError):
+            return error.where() + self.say(error.message)
+        if isinstance(error, FeedError):
+            return f"{error.url}: {self.say(error.message)}"
+        return self.say(error.args[0]) if len(error.args) == 1 else str(error)
 
     def word(self, code: str) -> str:
         """A code of CODE_WORDS ("planned") as this language says it ("prévu")."""

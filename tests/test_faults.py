@@ -670,8 +670,9 @@ def test_slot_done_records_only_web_addresses(
     code = main(["--config", config, "slot", "done", slot_id, "--url", url])
     err = capsys.readouterr().err
     assert code == 1
-    assert err.startswith("curator: error: not a web address: ") and err.count("\n") == 1, err
-    assert err.endswith("give the http:// or https:// URL of the post\n")
+    # claire speaks French (issue 16)
+    assert err.startswith("curator : erreur : pas une adresse web : ") and err.count("\n") == 1, err
+    assert err.endswith("donnez l'URL http:// ou https:// de la publication\n")
     assert app.get_slot(slot_id).status is not SlotStatus.PUBLISHED  # type: ignore[attr-defined]
 
 

@@ -91,7 +91,8 @@ def test_results_add_keeps_each_change_with_its_date(
 ) -> None:
     invoke(world, "plan")
     err = fail(world, capsys, "results", "add", WED, "--reactions", "3")
-    assert "no published post" in err and "curator slot done ID" in err
+    # the world's profile speaks French (issue 16)
+    assert "publication 'claire-" in err and "introuvable" in err and "curator slot done ID" in err
     world.clock[0] = NOW + timedelta(days=2, hours=12)
     invoke(world, "slot", "done", WED, "--url", URL)
     world.clock[0] = NOW + timedelta(days=3)
@@ -278,7 +279,7 @@ def test_advice_apply_changes_the_schedule_keeping_comments(
     w.config.write_text(text, encoding="utf-8")
     app = w.app()
     try:
-        assert "no advice 1" in fail(w, capsys, "results", "advice", "--apply", "1")
+        assert "pas de conseil 1" in fail(w, capsys, "results", "advice", "--apply", "1")
         # six weeks of history: 2 relays (5 reactions, 15 min) and 2 originals (45 reactions,
         # 45 min) a week, published and rated
         rows = [("relay", 15, 5, "Alpha"), ("relay", 15, 5, "Alpha")]

@@ -233,7 +233,7 @@ def test_slot_actions_comment_pin_skip_and_publish(
     assert curator.get_slot(slot.id).status is SlotStatus.PUBLISHED
     refused = client.post(f"{base}/done", data={"csrf": token}, follow_redirects=False)
     assert refused.status_code == 303  # back to the page, with the reason shown
-    assert "already" in client.get("/p/claire/calendar").text
+    assert "déjà" in client.get("/p/claire/calendar").text  # claire speaks French (issue 16)
 
 
 def test_feeds_pause_remove_and_opml_round_trip(

@@ -14,6 +14,7 @@ from curator import plan as planner
 from curator.app.core import CuratorCore
 from curator.app.plan import _THEME_WINDOW
 from curator.errors import ExportError, InvalidAction
+from curator.i18n import N_, Message
 from curator.store import ics as store_ics
 from curator.store import repo
 from curator.store import slots as slot_store
@@ -130,8 +131,14 @@ class CalendarUseCases(CuratorCore):
         profiles = self.settings.select_profiles(profile)
         if path is not None and not path.is_dir() and len(profiles) > 1:
             raise InvalidAction(
-                f"{path} is one file but there are {len(profiles)} profiles: "
-                "name a folder, or choose one with --profile"
+                Message(
+                    N_(
+                        "{path} is one file but there are {n} profiles: "
+                        "name a folder, or choose one with --profile"
+                    ),
+                    path=path,
+                    n=len(profiles),
+                )
             )
         written = []
         for chosen in profiles:

@@ -12,6 +12,7 @@ from curator import plan as planner
 from curator import results
 from curator.app.core import CuratorCore
 from curator.errors import InvalidAction
+from curator.i18n import N_, Message
 from curator.store import ideas as ideas_store
 from curator.store import repo
 from curator.store import slots as slot_store
@@ -275,7 +276,12 @@ class PlanUseCases(CuratorCore):
         from curator.store import results as results_store
 
         if minutes is not None and minutes <= 0:
-            raise InvalidAction(f"--minutes must be a positive number of minutes, got {minutes}")
+            raise InvalidAction(
+                Message(
+                    N_("--minutes must be a positive number of minutes, got {minutes}"),
+                    minutes=minutes,
+                )
+            )
         now = self.now()
         with self.db.session() as session:
             slot = slot_store.get_slot(session, slot_id)

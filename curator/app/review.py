@@ -11,6 +11,7 @@ from curator import review
 from curator.app.plan import PlanUseCases, _starters
 from curator.app.score import ScoreUseCases
 from curator.errors import CuratorError, InvalidAction
+from curator.i18n import N_, Message
 from curator.store import decisions, repo
 from curator.store import queue as queue_store
 from curator.store import review as review_store
@@ -36,19 +37,30 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
         self.settings.profile(profile)  # NotFound names the known profiles
         now = self.now()
         if kind is DecisionKind.SNOOZE and (snooze_until is None or snooze_until <= now):
-            raise InvalidAction(f"snooze date must be in the future, got {snooze_until}")
+            raise InvalidAction(
+                Message(N_("snooze date must be in the future, got {date}"), date=snooze_until)
+            )
         with self.db.session() as session:
             repo.get_item(session, item_id)  # NotFound for an unknown id
             previous = decisions.current_for(session, profile, item_id)
             if previous is not None and previous.kind is kind and kind is not DecisionKind.SNOOZE:
                 raise InvalidAction(
-                    f"item {item_id} is already {previous.kind.value}d for {profile} "
-                    f"(on {previous.decided_at:%Y-%m-%d %H:%M} UTC)"
+                    Message(
+                        N_("item {id} is already {decision} for {profile} (on {when} UTC)"),
+                        id=item_id,
+                        decision=Message(review.PAST[previous.kind]),
+                        profile=profile,
+                        when=f"{previous.decided_at:%Y-%m-%d %H:%M}",
+                    )
                 )
             if kind is DecisionKind.WITHDRAW and (
                 previous is None or previous.kind is not DecisionKind.APPROVE
             ):
-                raise InvalidAction(f"item {item_id} is not approved for {profile}")
+                raise InvalidAction(
+                    Message(
+                        N_("item {id} is not approved for {profile}"), id=item_id, profile=profile
+                    )
+                )
             decision = Decision(
                 profile=profile,
                 item_id=item_id,
@@ -162,8 +174,14 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
                 last = decisions.last(session, profile)
                 if last is None or last.item_id != item_id:
                     raise InvalidAction(
-                        f"nothing undone: the last decision for {profile} is not the one on "
-                        f"item {item_id} (another command decided meanwhile)"
+                        Message(
+                            N_(
+                                "nothing undone: the last decision for {profile} is not the one "
+                                "on item {id} (another command decided meanwhile)"
+                            ),
+                            profile=profile,
+                            id=item_id,
+                        )
                     )
             undone = decisions.undo_last(session, profile, item_id)
         if undone is not None:
