@@ -68,5 +68,12 @@ def extract(
 
     yield from extract_python(fileobj, keywords, comment_tags, options)
     fileobj.seek(0)
-    for literal, text in help_texts(ast.parse(fileobj.read())):
+    tree = ast.parse(fileobj.read())
+    for literal, text in help_texts(tree):
         yield literal.lineno, None, text, []
+    for node in ast.walk(tree):
+        # curator.i18n.Plural(singular, plural, count, ...): both forms, as ngettext's
+        if isinstance(node, ast.Call) and _called_name(node) == "Plural" and len(node.args) >= 2:
+            forms = [a.value for a in node.args[:2] if isinstance(a, ast.Constant)]
+            if len(forms) == 2 and all(isinstance(f, str) for f in forms):
+                yield node.lineno, "ngettext", (forms[0], forms[1]), []

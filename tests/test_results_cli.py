@@ -101,7 +101,7 @@ def test_results_add_keeps_each_change_with_its_date(
         "--contacts", "2", "--contacts-target", "1", "--conversations", "1", "--meetings", "1",
         "--note", "un DRH m'a écrit",
     ).output  # fmt: skip
-    assert f"{WED}: 62 results" in out  # 14 + 3x2 + 1x2 + 2x5 + 1x10 + 1x20
+    assert f"{WED} : 62 résultats" in out  # 14 + 3x2 + 1x2 + 2x5 + 1x10 + 1x20 (claire's French)
     world.clock[0] = NOW + timedelta(days=6)
     invoke(world, "results", "add", WED, "--reactions", "20", "--minutes", "25")
     post = listed(world)[WED]
@@ -116,7 +116,7 @@ def test_results_add_keeps_each_change_with_its_date(
     assert [h["results"]["reactions"] for h in history] == [14, 20]
     assert {h["origin"] for h in history} == {"cli"}
     text = invoke(world, "results", "list").output
-    assert WED in text and "2 change(s)" in text
+    assert WED in text and "2 modifications" in text  # claire's French
 
 
 def _publish_two(w: World) -> None:

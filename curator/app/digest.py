@@ -15,6 +15,7 @@ from curator import plan as planner
 from curator import results
 from curator.app.results import ResultsUseCases
 from curator.errors import ConfigError, InvalidAction
+from curator.i18n import N_, Message
 
 # The digest renderer (jinja2, css-inline), the calendar writer (icalendar) and SMTP (smtplib,
 # ssl) are imported by the methods that use them: every command loads this module, and
@@ -53,10 +54,10 @@ class DigestUseCases(ResultsUseCases):
         `mode="send"` goes through the outbox: never twice for a (profile, day) unless `force`.
         """
         if mode not in ("send", "dry-run", "file"):
-            raise InvalidAction(f"unknown digest mode {mode!r}")
+            raise InvalidAction(Message(N_("unknown digest mode {mode}"), mode=repr(mode)))
         if mode == "send" and self.settings.smtp is None:
             raise ConfigError(
-                "no `smtp:` section: cannot send; use --to-file or --dry-run",
+                Message(N_("no `smtp:` section: cannot send; use --to-file or --dry-run")),
                 path=str(self.settings.path),
                 field="smtp",
             )

@@ -12,7 +12,7 @@ from curator import plan as planner
 from curator import results
 from curator.app.core import CuratorCore
 from curator.errors import InvalidAction
-from curator.i18n import N_, Message
+from curator.i18n import N_, Message, Plural, joined
 from curator.store import ideas as ideas_store
 from curator.store import repo
 from curator.store import slots as slot_store
@@ -47,10 +47,22 @@ class PlanReport:
             empty = sum(1 for s in upcoming if s.status.value == "empty")
             todo = sum(1 for s in upcoming if planner.needs_comment(s))
             parts.append(
-                f"{p.profile}: {len(upcoming)} upcoming slots ({p.created} new, {p.updated} "
-                f"changed, {p.removed} removed), {todo} need a comment, {empty} empty"
+                Plural(
+                    "{profile}: {n} upcoming slot ({created} new, {updated} changed, {removed} "
+                    "removed), {todo} need a comment, {empty} empty",
+                    "{profile}: {n} upcoming slots ({created} new, {updated} changed, {removed} "
+                    "removed), {todo} need a comment, {empty} empty",
+                    len(upcoming),
+                    profile=p.profile,
+                    n=len(upcoming),
+                    created=p.created,
+                    updated=p.updated,
+                    removed=p.removed,
+                    todo=todo,
+                    empty=empty,
+                )
             )
-        return "; ".join(parts) or "no profile to plan"
+        return joined("; ", parts) if parts else Message(N_("no profile to plan"))
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ from curator import review
 from curator.app.plan import PlanUseCases, _starters
 from curator.app.score import ScoreUseCases
 from curator.errors import CuratorError, InvalidAction
-from curator.i18n import N_, Message
+from curator.i18n import N_, Message, error_message
 from curator.store import decisions, repo
 from curator.store import queue as queue_store
 from curator.store import review as review_store
@@ -144,11 +144,15 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
         **fields: Any,
     ) -> review.Outcome:
         """The rules shared by the review screen and the queue commands, then the re-plan."""
-        tz = self.settings.profile(profile).timezone
+        from curator.outputs.words import profile_language
+
+        chosen = self.settings.profile(profile)
+        tz = chosen.timezone
         with self.db.reading() as session:
             item = repo.get_item(session, item_id)
             current = decisions.current_for(session, profile, item_id)
-        review.check_pending(item, current, self.now(), tz)
+        # its dates are written in the profile's language too (issue 16)
+        review.check_pending(item, current, self.now(), tz, profile_language(chosen))
         decision = self.decide(profile, item_id, kind, **fields)
         slot, variety = self._replan_with_note(profile, item_id)
         notes = tuple(n for n in (note, variety) if n)
@@ -196,15 +200,23 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
 
     def apply_decisions(self, profile: str, lines: Iterable[str]) -> list[review.LineResult]:
         """Apply a decisions file line by line: every line gets its outcome, none stops the rest."""
-        tz = self.settings.profile(profile).timezone
+        from curator.outputs.words import profile_language
+
+        chosen = self.settings.profile(profile)
+        tz, language = chosen.timezone, profile_language(chosen)
         results: list[review.LineResult] = []
         for number, text in enumerate(lines, start=1):
             try:
-                request = review.parse_request(text, number, self.now(), tz)
+                request = review.parse_request(text, number, self.now(), tz, language)
                 if request is not None:
                     results.append(review.LineResult(number, self._request(profile, request)))
             except CuratorError as e:
-                message = str(e) if str(e).startswith(f"line {number}:") else f"line {number}: {e}"
+                # Lazy (issue 16): the command says it in the profile's language.
+                why = error_message(e)
+                if isinstance(why, Message) and why.msgid == "line {line}: {why}":
+                    message = why
+                else:
+                    message = Message(N_("line {line}: {why}"), line=number, why=why)
                 results.append(review.LineResult(number, None, message))
         if any(r.outcome is not None for r in results):
             self.learn(profile)

@@ -102,8 +102,12 @@ def _clock_from_environment() -> Callable[[], datetime]:
     try:
         offset = timedelta(seconds=float(raw))
     except ValueError:
+        from curator.i18n import N_, Message
+
         raise ConfigError(
-            f"CURATOR_CLOCK_OFFSET must be a number of seconds, got {raw!r}"
+            Message(
+                N_("CURATOR_CLOCK_OFFSET must be a number of seconds, got {raw}"), raw=repr(raw)
+            )
         ) from None
     return lambda: utc_now() + offset
 
@@ -223,6 +227,14 @@ def choose_profile(app: Curator, name: str | None) -> Profile:
         from curator.i18n import locale_language
 
         raise click.UsageError(locale_language().say_error(e)) from e
+
+
+def profile_speaker(app: Curator, profile: str) -> Language:
+    """The language of a profile (issue 16), for what a command prints about it."""
+    from curator import i18n
+    from curator.outputs.words import profile_language
+
+    return i18n.language(profile_language(app.settings.profile(profile)))
 
 
 def echo_json(value: Any) -> None:
