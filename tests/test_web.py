@@ -152,7 +152,8 @@ def test_keyboard_actions_answer_json_reject_snooze_and_undo(
     assert snoozed.status_code == 200, snoozed.text
     assert curator.review_item("claire", world.ids[3])[1].kind is DecisionKind.SNOOZE  # type: ignore[union-attr]
     again = client.post(f"/p/claire/queue/{world.ids[2]}/reject", headers=headers)
-    assert again.status_code == 409 and "already" in again.json()["error"]
+    # shown to claire as it is: in her French (issue 16)
+    assert again.status_code == 409 and "déjà" in again.json()["error"]
     past = client.post(
         f"/p/claire/queue/{world.ids[4]}/snooze", headers=headers, data={"until": "2001-01-01"}
     )

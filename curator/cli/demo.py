@@ -28,8 +28,8 @@ def demo(directory: Path) -> None:
     """
     from curator.demo import run_demo
 
-    result = run_demo(directory, progress=click.echo)
     t = i18n.locale_language()
+    result = run_demo(directory, progress=lambda text: click.echo(t.say(text)))
     for line in result.report.lines(t):
         click.echo(line)
     from curator.cli.plan import print_calendar
