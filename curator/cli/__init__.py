@@ -170,7 +170,13 @@ def translate_help(command: click.Command, t: Language) -> None:
             if not isinstance(text, str) or not text:
                 continue
             english[field] = text
-            setattr(target, field, t._(inspect.cleandoc(text).partition("\f")[0]))
+            msgid = inspect.cleandoc(text).partition("\f")[0]
+            said = t._(msgid)
+            # click's own option texts (--version) are in its catalog
+            setattr(target, field, said if said != msgid else gettext.gettext(msgid))
+    # click makes the --help option once per command, its help in the language of that
+    # moment: make it again in this run's
+    command._help_option = None
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             translate_help(sub, t)
