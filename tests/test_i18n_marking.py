@@ -63,7 +63,6 @@ NOT_YET_TRANSLATED = frozenset(
         ("outputs/ics.py", ""),
         ("outputs/smtp.py", ""),
         ("plan.py", "unknown time zone"),
-        ("results_import.py", ""),
         ("store/db.py", ""),
         ("store/results.py", "post "),
         ("web/app.py", ""),  # the web's own refusals: its catalog is the `web` domain's

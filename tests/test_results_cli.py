@@ -149,15 +149,19 @@ def test_import_a_french_csv_with_an_unknown_url(world: World, tmp_path: Path) -
     assert len(listed(world)[THU]["history"]) == 1
 
 
+# claire speaks French: the file and line, then her words (issue 16)
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("url,reactions\n{url},14\n{other},beaucoup\n", "stats.csv:3: reactions: 'beaucoup' is"),
-        ("url,reactions\n{url},14\n{other},-2\n", "stats.csv:3: reactions: '-2' is not a whole"),
-        ("url,reactions\n{url},14\nnot a link,2\n", "stats.csv:3: url: 'not a link' is not"),
-        ("post,reactions,likes\n{url},1,2\n", "stats.csv:1: two columns mean 'reactions'"),
-        ("titre,réactions\nx,14\n", "stats.csv:1: no URL column"),
-        ("", "stats.csv: the file is empty"),
+        (
+            "url,reactions\n{url},14\n{other},beaucoup\n",
+            "stats.csv:3: reactions : 'beaucoup' n'est",
+        ),
+        ("url,reactions\n{url},14\n{other},-2\n", "stats.csv:3: reactions : '-2' n'est pas un"),
+        ("url,reactions\n{url},14\nnot a link,2\n", "stats.csv:3: url : 'not a link' n'est pas"),
+        ("post,reactions,likes\n{url},1,2\n", "stats.csv:1: deux colonnes signifient 'reactions'"),
+        ("titre,réactions\nx,14\n", "stats.csv:1: pas de colonne d'URL"),
+        ("", "stats.csv: le fichier est vide"),
     ],
 )
 def test_a_broken_csv_imports_nothing(
@@ -194,7 +198,7 @@ def test_a_broken_xlsx_imports_nothing(
     _publish_two(world)
     path = tmp_path / "metrics.xlsx"
     path.write_bytes(b"this is not a workbook")
-    assert "metrics.xlsx: not a readable XLSX workbook" in fail(
+    assert "metrics.xlsx: classeur XLSX illisible" in fail(
         world, capsys, "results", "import", str(path)
     )
     book = Workbook()
@@ -202,13 +206,19 @@ def test_a_broken_xlsx_imports_nothing(
     book.active.append([URL, 3])
     book.active.append(["https://www.linkedin.com/posts/claire-2", "x"])
     book.save(path)
-    assert "metrics.xlsx:3: reactions: 'x'" in fail(world, capsys, "results", "import", str(path))
+    assert "metrics.xlsx:3: reactions : 'x' n'est" in fail(
+        world, capsys, "results", "import", str(path)
+    )
     assert all(p["results"] is None for p in listed(world).values())
     missing = tmp_path / "missing.csv"
-    assert "missing.csv: cannot read" in fail(world, capsys, "results", "import", str(missing))
+    assert "missing.csv: lecture impossible" in fail(
+        world, capsys, "results", "import", str(missing)
+    )
     odd = tmp_path / "metrics.ods"
     odd.write_text("x")
-    assert "expected a .csv or .xlsx file" in fail(world, capsys, "results", "import", str(odd))
+    assert "un fichier .csv ou .xlsx est attendu" in fail(
+        world, capsys, "results", "import", str(odd)
+    )
 
 
 def test_results_report_and_json(world: World) -> None:
