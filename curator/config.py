@@ -31,6 +31,7 @@ from curator.types import (
     DigestSettings,
     FeedSource,
     FetchSettings,
+    Follow,
     FullTextMode,
     Keywords,
     Profile,
@@ -196,6 +197,8 @@ class _Reader:
     def __init__(self, path: str, env: Mapping[str, str]) -> None:
         self.path = path
         self.env = env
+        # Where each `follow` entry was written, to name its line once the profiles are known.
+        self.follow_nodes: list[tuple[Follow, _Node]] = []
 
     # primitives ----------------------------------------------------------------------------
 
@@ -356,6 +359,7 @@ class _Reader:
         profiles = self.unique(
             fields, "profiles", self.profile, lambda p: p.name, "profile name {!r}", locations
         )
+        self.check_follows(profiles)
         feeds = self.unique(fields, "feeds", self.feed, lambda f: f.url, "feed URL {}", locations)
         database = self.optional(fields, "database", self.string, None)
         if (
@@ -394,6 +398,7 @@ class _Reader:
                 "digest",
                 "scoring",
                 "picks",
+                "follow",
             ),
         )
         for required in ("name", "objective"):
@@ -423,7 +428,44 @@ class _Reader:
             picks=self.optional(
                 fields, "picks", lambda n: self.choice(n, ("public", "private")), "private"
             ),
+            follow=tuple(self.follow(n) for n in self.sequence(fields["follow"]))
+            if "follow" in fields
+            else (),
         )
+
+    def follow(self, node: _Node) -> Follow:
+        """`alice` or `{profile: alice, weight: 1.2}`; whether alice exists is checked once
+        every profile is read (`check_follows`)."""
+        if isinstance(node.value, Mapping):
+            fields = self.mapping(node, ("profile", "weight"))
+            if "profile" not in fields:
+                raise node.error("a follow needs 'profile'")
+            name_node = fields["profile"]
+            weight = self.optional(fields, "weight", lambda n: self.number(n, maximum=10.0), 1.0)
+        else:
+            name_node, weight = node, 1.0
+        follow = Follow(self.string(name_node).strip(), weight)
+        self.follow_nodes.append((follow, name_node))
+        return follow
+
+    def check_follows(self, profiles: list[Profile]) -> None:
+        """A followed profile must exist and not be the follower; each is followed once."""
+        names = [p.name for p in profiles]
+        for p in profiles:
+            seen: set[str] = set()
+            for follow in p.follow:
+                node = next(n for f, n in self.follow_nodes if f is follow)
+                if follow.profile == p.name:
+                    raise node.error(f"profile {p.name!r} cannot follow itself")
+                if follow.profile not in names:
+                    close = difflib.get_close_matches(follow.profile, names, n=1, cutoff=0.6)
+                    hint = (
+                        f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(names)}"
+                    )
+                    raise node.error(f"unknown profile {follow.profile!r} to follow{hint}")
+                if follow.profile in seen:
+                    raise node.error(f"profile {follow.profile!r} is followed twice")
+                seen.add(follow.profile)
 
     def timezone(self, node: _Node) -> str:
         name = self.string(node).strip()

@@ -19,7 +19,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from curator.config import parse_settings
-from curator.errors import ConfigError, NotFound
+from curator.errors import ConfigError, InvalidAction, NotFound
 from curator.i18n import N_, Message
 from curator.types import FeedSource, FullTextMode
 
@@ -200,6 +200,70 @@ def _replace(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _followed_name(entry: object) -> str | None:
+    if isinstance(entry, str):
+        return entry.strip()
+    if isinstance(entry, dict) and entry.get("profile") is not None:
+        return str(entry["profile"]).strip()
+    return None
+
+
+def set_follow(path: Path, profile: str, other: str, *, follow: bool, weight: float | None) -> bool:
+    """Add `other` to (or take it out of) `profile`'s `follow:` list in place, comments kept
+    (issue 17); `weight` (adding only) is written when it is not the default 1. Returns whether
+    anything changed."""
+    yaml = _yaml()
+    data, _ = _load(yaml, path)
+    profiles = data.get("profiles")
+    entries = [p for p in profiles or () if isinstance(p, CommentedMap)]
+    names = [str(p.get("name", "")).strip() for p in entries]
+    if profile not in names:
+        raise NotFound("profile", profile, Message(N_("not in {path}"), path=path))
+    if follow and other == profile:
+        raise InvalidAction(
+            Message(N_("profile {profile} cannot follow itself"), profile=repr(profile))
+        )
+    if follow and other not in names:
+        raise NotFound(
+            "profile",
+            other,
+            Message(N_("not in {path}: a profile follows another of its file"), path=path),
+        )
+    entry = entries[names.index(profile)]
+    follows = entry.get("follow")
+    if follows is not None and not isinstance(follows, CommentedSeq):
+        raise ConfigError(
+            Message(N_("`follow` must be a list")),
+            path=str(path),
+            field=f"profiles[{profile}].follow",
+        )
+    if follows is None:
+        follows = _flow([])
+    at = next((i for i, f in enumerate(follows) if _followed_name(f) == other), None)
+    if not follow:
+        if at is None:
+            return False
+        del follows[at]
+        if not follows:
+            del entry["follow"]
+    else:
+        new: str | CommentedMap = other
+        if weight is not None and weight != 1.0:
+            new = CommentedMap([("profile", other), ("weight", weight)])
+            new.fa.set_flow_style()
+        if at is not None:
+            old = follows[at]
+            old_weight = old.get("weight", 1.0) if isinstance(old, dict) else 1.0
+            if weight is None or float(old_weight) == weight:
+                return False
+            follows[at] = new
+        else:
+            follows.append(new)
+            entry["follow"] = follows
+    _save(yaml, data, path)
+    return True
 
 
 def change_schedule(path: Path, profile: str, action: str, kind: str, to: str | None = None) -> str:

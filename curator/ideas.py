@@ -14,6 +14,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from curator import i18n
+from curator.i18n import N_
 from curator.results import Post
 
 SEPARATOR = " — "  # between a theme's term and its angle
@@ -24,24 +26,17 @@ EVERGREEN_MIN_POINTS = 20  # and only if it earned at least this, and at least t
 MIN_TITLE_CHARS = 12  # shorter "titles" are words, not headlines
 LIMIT = 12
 
-_ANGLES = {
-    "en": (
-        "what I see in the field",
-        "the mistake I see most often",
-        "a question I am often asked",
-        "what changed in a year",
-        "one thing I would do differently",
-    ),
-    "fr": (
-        "ce que j'observe sur le terrain",
-        "l'erreur que je vois le plus souvent",
-        "une question qu'on me pose souvent",
-        "ce qui a changé en un an",
-        "ce que je ferais autrement",
-    ),
-}
-_AGAIN = {"en": "Worth sharing again, updated: {title}", "fr": "À republier, mis à jour : {title}"}
-_KEPT = {"en": "My take on {terms}", "fr": "Mon point de vue sur {terms}"}
+# The angles a theme from the objective's terms is written from, in turn (English msgids,
+# read in the profile's language).
+_ANGLES = (
+    N_("what I see in the field"),
+    N_("the mistake I see most often"),
+    N_("a question I am often asked"),
+    N_("what changed in a year"),
+    N_("one thing I would do differently"),
+)
+_AGAIN = N_("Worth sharing again, updated: {title}")
+_KEPT = N_("My take on {terms}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +63,7 @@ class Idea:
 def kept_idea_text(terms: Sequence[str], language: str = "en") -> str:
     """The idea kept from an item: the objective's terms it matched, never its title."""
     words = ", ".join(dict.fromkeys(t.strip() for t in terms if t.strip())) or "…"
-    return _KEPT.get(language, _KEPT["en"]).format(terms=words)
+    return i18n.language(language).gettext(_KEPT).format(terms=words)
 
 
 def theme_term(topic: str) -> str:
@@ -102,7 +97,7 @@ def original_themes(
     published originals with their results. `avoid_terms` / `avoid_items`: what planned relays
     are about. `titles`: the items' titles a theme must never contain.
     """
-    lang = language if language in _ANGLES else "en"
+    words = i18n.language(language)
     recent = [topic for at, topic in past if at >= now - timedelta(weeks=REPEAT_WEEKS)]
     recent_topics = {t.casefold() for t in recent}
     recent_terms = {theme_term(t) for t in recent}
@@ -130,14 +125,14 @@ def original_themes(
             points = p.results.points if p.results else 0
             if points < max(EVERGREEN_MIN_POINTS, average) or p.published_at > cooldown:
                 continue
-            again = _AGAIN[lang].format(title=p.title)
+            again = words.gettext(_AGAIN).format(title=p.title)
             runs = [at for at, topic in past if topic == again]
             if len(runs) >= EVERGREEN_MAX or any(at > cooldown for at in runs):
                 continue
             if not _headline(again, titles):
                 add(again)
     # 3. a theme from the objective's terms, with an angle
-    angles = _ANGLES[lang]
+    angles = [words.gettext(angle) for angle in _ANGLES]
     n = 0
     for term in dict.fromkeys(t.strip() for t in terms if t and t.strip()):
         if term.casefold() in avoid:

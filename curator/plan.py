@@ -28,6 +28,10 @@ The rules, in the order they apply:
   When that leaves out an approval carrying a comment of at least `min_comment_chars` (invested
   effort: its slot is ready at once), the free slots are filled again commented first, then by
   score; that plan is kept if it places more commented items and no fewer items in all.
+* The team does not relay one story twice the same day (issue 17): the relays other profiles
+  have planned on the shared database (`team`) make their stories (same item or same duplicate
+  cluster) ineligible for this profile's open relay slots of the same local date, in this
+  profile's zone; a note says which colleague relays the story when.
 * Original slots get a topic from the recent high-scoring themes, else from the objective.
 * Every slot's `sequence` increases, and `updated_at` becomes now, whenever anything in it changes
   (iCalendar SEQUENCE, RFC 5545 section 3.8.7.4).
@@ -46,7 +50,7 @@ from curator import i18n
 from curator.errors import ConfigError, InvalidAction
 from curator.i18n import N_
 from curator.outputs.words import is_web_url
-from curator.types import Schedule, Score, Slot, SlotKind, SlotRule, SlotStatus
+from curator.types import Schedule, Score, Slot, SlotKind, SlotRule, SlotStatus, TeamRelay
 
 TOPIC_PENALTY = 0.3  # how much a shared topic with the previous relay lowers a candidate
 ORIGINAL_VALUE = 1.0  # budget: an original post is worth as much as a top relay
@@ -55,6 +59,7 @@ MAX_REFILL_ROUNDS = 50  # queued items only move earlier, so rounds are few in p
 __all__ = [
     "Candidate",
     "PlanResult",
+    "TeamRelay",
     "WeekLog",
     "comment_slot",
     "comment_starter",
@@ -108,6 +113,8 @@ class PlanResult:
     notes: tuple[str, ...]  # what the user should know: dropped slots, freed items
     # slot id -> why a relay repeats a nearby relay's feed (also among `notes`)
     variety: Mapping[str, str] = field(default_factory=dict)
+    # item id -> which colleague relays its story when (also among `notes`), issue 17
+    team: Mapping[int, str] = field(default_factory=dict)
 
 
 # -- time ---------------------------------------------------------------------------------------
@@ -248,6 +255,7 @@ class _Open:
     sticky_item: int | None = None
     sticky_topic: str | None = None
     item: int | None = None
+    busy: frozenset[int] = frozenset()  # stories another profile relays this local day
 
 
 def plan_slots(
@@ -264,6 +272,7 @@ def plan_slots(
     cancelled: Mapping[str, int] | None = None,
     starter_for: Callable[[int], str | None] | None = None,
     language: str = "en",
+    team: Sequence[TeamRelay] = (),
 ) -> PlanResult:
     """Plan a profile's slots. Same inputs, same result; planning its own result changes nothing.
 
@@ -274,6 +283,7 @@ def plan_slots(
     back continues its sequence. `starter_for` gives the comment starter of an item placed in a
     relay slot when its candidate carries none (computed only for the items actually planned).
     `language` ("fr" or "en") is the one the profile reads: empty slots say why in it.
+    `team` are the relays the other profiles planned: their stories stay off those days here.
     """
     tz = zone(timezone)
     # best first (ties: lower id), so filling can stop early and never depends on input order
@@ -310,6 +320,9 @@ def plan_slots(
                 o.sticky_item = prev.item_id
             o.sticky_topic = prev.topic
         opens.append(o)
+    busy = _busy_days(team, tz)
+    for o in opens:
+        o.busy = busy.get(o.starts_at.astimezone(tz).date(), frozenset())
 
     opens, dropped_notes = _apply_budget(opens, frozen.values(), schedule, tz, approved, language)
     notes.extend(dropped_notes)
@@ -320,6 +333,8 @@ def plan_slots(
     timeline = _timeline(opens, frozen.values())
     variety = _variety_notes(timeline, info, schedule.same_source_gap, tz, language)
     notes.extend(variety.values())
+    team_notes = _team_notes(approved, team, now, tz, language)
+    notes.extend(team_notes.values())
     new_slots: list[Slot] = []
     changed: list[Slot] = []
     for o in opens:
@@ -339,7 +354,7 @@ def plan_slots(
     kept_ids = {o.id for o in opens} | set(frozen)
     removed = tuple(s.id for s in existing if s.id not in kept_ids)
     all_slots = sorted([*frozen.values(), *new_slots], key=lambda s: (s.starts_at, s.id))
-    return PlanResult(tuple(all_slots), tuple(changed), removed, tuple(notes), variety)
+    return PlanResult(tuple(all_slots), tuple(changed), removed, tuple(notes), variety, team_notes)
 
 
 def _content(slot: Slot) -> tuple[object, ...]:
@@ -602,6 +617,8 @@ def _fill_once(
             placed.append(entry.item)
             continue
         around = _around(timeline, idx, placed, info, schedule.same_source_gap)
+        if slot.busy:
+            around = replace(around, busy=slot.busy)
         choice: int | None = None
         sticky = approved[slot.sticky_item] if slot.sticky_item is not None else None
         if sticky is not None:
@@ -685,6 +702,7 @@ def _eligible(c: Candidate, at: datetime, schedule: Schedule, around: _Around) -
         and not _same_story(c, around.prev)
         and not _same_story(c, around.next)
         and all(c.feed_id != n.feed_id for n in around.sources)
+        and c.cluster_key not in around.busy
     )
 
 
@@ -697,6 +715,7 @@ class _Around:
     prev: Candidate | None = None
     next: Candidate | None = None
     sources: tuple[Candidate, ...] = ()
+    busy: frozenset[int] = frozenset()  # stories another profile relays that day (issue 17)
 
 
 def _around(
@@ -839,6 +858,38 @@ def _variety_notes(
     return notes
 
 
+def _busy_days(team: Sequence[TeamRelay], tz: tzinfo) -> dict[date, frozenset[int]]:
+    """The stories the other profiles relay, by local date in this profile's zone."""
+    days: dict[date, set[int]] = {}
+    for t in team:
+        days.setdefault(t.starts_at.astimezone(tz).date(), set()).add(t.cluster_key)
+    return {day: frozenset(keys) for day, keys in days.items()}
+
+
+def _team_notes(
+    approved: Mapping[int, Candidate],
+    team: Sequence[TeamRelay],
+    now: datetime,
+    tz: tzinfo,
+    language: str,
+) -> dict[int, str]:
+    """For each approved item whose story a colleague relays from today on: who, and when (the
+    earliest such relay), in item order so the notes never depend on input order."""
+    today = local_midnight(now.astimezone(tz).date(), tz)
+    first: dict[int, TeamRelay] = {}
+    for t in sorted(team, key=lambda t: (t.starts_at, t.profile, t.item_id)):
+        if t.starts_at >= today:
+            first.setdefault(t.cluster_key, t)
+    words = _words(language)
+    notes: dict[int, str] = {}
+    for item_id in sorted(approved):
+        relay = first.get(approved[item_id].cluster_key)
+        if relay is not None:
+            when = _when(relay.starts_at.astimezone(tz), language)
+            notes[item_id] = words["team"].format(item=item_id, profile=relay.profile, when=when)
+    return notes
+
+
 def _when(local: datetime, language: str) -> str:
     """ "Monday 7 Dec 09:00" / "lundi 7 déc. à 09:00"."""
     t = i18n.language(language)
@@ -868,7 +919,7 @@ def _empty_reason(
         for j in (idx - 1, idx + 1)
         if 0 <= j < len(timeline) and timeline[j].item is not None
     ]
-    weak = old = spaced = 0
+    weak = old = spaced = relayed = 0
     for c in spare:
         if c.score < schedule.min_score:
             weak += 1
@@ -876,6 +927,8 @@ def _empty_reason(
             old += 1
         elif any(_same_story(c, n) for n in neighbours):
             spaced += 1
+        elif c.cluster_key in o.busy:
+            relayed += 1
     # Categories, not counts: a reason that changed with every new approval would bump the
     # slot's sequence and churn subscribed calendars for nothing.
     parts = []
@@ -885,6 +938,8 @@ def _empty_reason(
         parts.append(words["old"].format(days=_number(schedule.max_age_days, language)))
     if spaced:
         parts.append(words["spaced"])
+    if relayed:
+        parts.append(words["team day"])
     if not parts:  # cannot happen after a converged fill; say something true anyway
         return words["nothing fits"]
     return words["fits none"] + words["separator"].join(parts)
@@ -903,6 +958,8 @@ _WORDS = {
     "same source": N_(
         "{slot}: same source as the relay of {when}: approve an item from another feed to vary"
     ),
+    "team day": N_("a colleague relays the same story that day"),
+    "team": N_("item #{item}: {profile} relays this story on {when}; not the same day here"),
     "nothing fits": N_("no approved item fits this slot"),
     "fits none": N_("no approved item fits: "),
     "separator": N_("; "),

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
+from curator import i18n
+from curator.i18n import N_
 from curator.types import Item, Schedule, Score, Slot, SlotKind, SlotStatus, Term
 
 if TYPE_CHECKING:
@@ -138,27 +140,56 @@ def publish_refusal(slot: Slot, min_comment_chars: int, language: str = "en") ->
     A relay is the user's comment on someone else's content: published without it, it is not
     what the method asks for (issue 15). An empty slot has nothing to publish at all.
     """
-    fr = language == "fr"
+    t = i18n.language(language)
     if slot.status is SlotStatus.EMPTY or (slot.kind is SlotKind.RELAY and slot.item_id is None):
-        return (
-            f"le créneau {slot.id} est vide : rien à publier "
-            "(--force pour l'enregistrer quand même)"
-            if fr
-            else f"slot {slot.id} is empty: nothing to publish (--force records it anyway)"
-        )
+        return t.gettext(
+            "slot {slot} is empty: nothing to publish (--force records it anyway)"
+        ).format(slot=slot.id)
     if slot.kind is SlotKind.RELAY and len((slot.comment or "").strip()) < min_comment_chars:
-        return (
-            f"le relais {slot.id} n'a pas encore votre commentaire : écrivez-le avec "
-            f"`curator slot comment {slot.id} --edit` (--force pour l'enregistrer quand même)"
-            if fr
-            else f"relay {slot.id} has no comment of yours yet: write it with "
-            f"`curator slot comment {slot.id} --edit` (--force records it anyway)"
-        )
+        return t.gettext(
+            "relay {slot} has no comment of yours yet: write it with "
+            "`curator slot comment {slot} --edit` (--force records it anyway)"
+        ).format(slot=slot.id)
     return None
 
 
 #: A gap between two actions longer than this is idle time, not counted (issue 15).
 IDLE_AFTER = timedelta(minutes=3)
+
+
+def counted_gap(
+    last: datetime | None, now: datetime, idle_after: timedelta = IDLE_AFTER
+) -> timedelta:
+    """The active time between two actions: the whole gap when shorter than `idle_after`,
+    nothing when longer (the user was away), nothing for the first action or a clock that went
+    back."""
+    if last is None:
+        return timedelta(0)
+    gap = now - last
+    return gap if timedelta(0) < gap <= idle_after else timedelta(0)
+
+
+class ActivityLog:
+    """Active time of several browser sessions at once, each keyed by an opaque session key:
+    the web queue reports each action, and only the gap since that session's previous action
+    counts, under the same `idle_after` policy as the terminal's `ActivityMeter`. A tab left
+    open overnight counts nothing for the night; a reload, a second tab or a repeated report
+    counts no second too much, since time only ever counts from the session's last action.
+    Not thread-safe: the facade holds a lock around it."""
+
+    def __init__(self, idle_after: timedelta = IDLE_AFTER) -> None:
+        self.idle_after = idle_after
+        self._last: dict[str, datetime] = {}
+
+    def touch(self, key: str, now: datetime) -> tuple[datetime, timedelta]:
+        """Session `key` did something at `now`: when the counted gap began, and its length."""
+        last = self._last.get(key)
+        gap = counted_gap(last, now, self.idle_after)
+        self._last[key] = now if last is None else max(last, now)
+        # sessions idle longer than the policy have nothing left to count: forget them
+        for stale in [k for k, t in self._last.items() if now - t > self.idle_after]:
+            del self._last[stale]
+        return (now - gap, gap)
 
 
 class ActivityMeter:
@@ -176,9 +207,7 @@ class ActivityMeter:
     def touch(self) -> None:
         """The user did something now."""
         now = self._clock()
-        gap = now - self._last
-        if timedelta(0) < gap <= self.idle_after:
-            self._active += gap
+        self._active += counted_gap(self._last, now, self.idle_after)
         self._last = max(self._last, now)
 
     def credit(self, at_most: timedelta = timedelta(minutes=30)) -> None:
@@ -417,8 +446,19 @@ def hours_text(minutes: float, language: str = "en") -> str:
 
 
 def _n(value: float, language: str) -> str:
-    text = f"{value:.1f}"
-    return text.replace(".", ",") if language == "fr" else text
+    """One decimal, with the language's separator (Babel): 2.7 / 2,7."""
+    return i18n.language(language).format_decimal(value, "0.0")
+
+
+class _Words:
+    """A table of English msgids read in one language: `_Words(_TEXT, language)["title"]`."""
+
+    def __init__(self, table: Mapping[str, str], language: str) -> None:
+        self._table = table
+        self._language = i18n.language(language)
+
+    def __getitem__(self, key: str) -> str:
+        return self._language.gettext(self._table[key])
 
 
 def advise(
@@ -429,7 +469,7 @@ def advise(
     language: str = "en",
 ) -> tuple[list[Advice], list[str]]:
     """Advice with its evidence, each only past its threshold; else what it still waits for."""
-    w = _WORDS[language if language in _WORDS else "en"]
+    w = _Words(_WORDS, language)
     advice: list[Advice] = []
     waiting: list[str] = []
 
@@ -532,135 +572,89 @@ def _cheaper_removal(posts: Sequence[Post], schedule: Schedule) -> ScheduleChang
     return ScheduleChange("remove", kind)
 
 
-_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "relay": "relays",
-        "original": "originals",
-        "over_budget": "you spend {spent} a week against a {budget} budget",
-        "over_budget_why": "average of the last {weeks} complete weeks with time recorded",
-        "wait_budget": "budget: not enough data yet ({have} of {n} complete weeks with time "
-        "recorded)",
-        "originals_better": "originals earned {ratio} more per hour than relays over {weeks} "
-        "weeks: move one relay slot to an original",
-        "relays_better": "relays earned {ratio} more per hour than originals over {weeks} "
-        "weeks: move one original slot to a relay",
-        "kind_why": "{weeks} weeks, {originals} originals ({o} per hour) vs {relays} relays "
-        "({r} per hour)",
-        "wait_kind": "relays vs originals: not enough data yet (needs {n} posts with results "
-        "of each kind over {weeks} weeks; have {relays} relays, {originals} originals)",
-        "source_nothing": "relays from {source} earned nothing in {weeks} weeks",
-        "source_why": "{posts} relays with results, all at zero",
-    },
-    "fr": {
-        "relay": "relais",
-        "original": "posts personnels",
-        "over_budget": "vous y passez {spent} par semaine pour un budget de {budget}",
-        "over_budget_why": "moyenne des {weeks} dernières semaines complètes avec du temps "
-        "enregistré",
-        "wait_budget": "budget : pas encore assez de données ({have} semaines complètes avec du "
-        "temps enregistré sur {n})",
-        "originals_better": "vos posts personnels ont rapporté {ratio} plus par heure que les "
-        "relais sur {weeks} semaines : passez un créneau de relais en post personnel",
-        "relays_better": "vos relais ont rapporté {ratio} plus par heure que les posts "
-        "personnels sur {weeks} semaines : passez un créneau de post personnel en relais",
-        "kind_why": "{weeks} semaines, {originals} posts personnels ({o} par heure) contre "
-        "{relays} relais ({r} par heure)",
-        "wait_kind": "relais ou posts personnels : pas encore assez de données (il faut {n} "
-        "posts avec résultats de chaque sorte sur {weeks} semaines ; {relays} relais, "
-        "{originals} posts personnels)",
-        "source_nothing": "les relais de {source} n'ont rien rapporté en {weeks} semaines",
-        "source_why": "{posts} relais avec résultats, tous à zéro",
-    },
+# The words of the advice, the report and the digest's weekly section: English msgids marked for
+# extraction, read in the profile's language from the `curator` catalog (issue 16).
+_WORDS: dict[str, str] = {
+    "over_budget": N_("you spend {spent} a week against a {budget} budget"),
+    "over_budget_why": N_("average of the last {weeks} complete weeks with time recorded"),
+    "wait_budget": N_(
+        "budget: not enough data yet ({have} of {n} complete weeks with time recorded)"
+    ),
+    "originals_better": N_(
+        "originals earned {ratio} more per hour than relays over {weeks} weeks: "
+        "move one relay slot to an original"
+    ),
+    "relays_better": N_(
+        "relays earned {ratio} more per hour than originals over {weeks} weeks: "
+        "move one original slot to a relay"
+    ),
+    "kind_why": N_(
+        "{weeks} weeks, {originals} originals ({o} per hour) vs {relays} relays ({r} per hour)"
+    ),
+    "wait_kind": N_(
+        "relays vs originals: not enough data yet (needs {n} posts with results of each kind "
+        "over {weeks} weeks; have {relays} relays, {originals} originals)"
+    ),
+    "source_nothing": N_("relays from {source} earned nothing in {weeks} weeks"),
+    "source_why": N_("{posts} relays with results, all at zero"),
 }
 
 
 # -- rendering (the CLI and the digest's weekly block share it) ---------------------------------
 
-_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Results — {profile}, last {weeks} week(s)",
-        "week": "Week of {monday}: {spent} spent ({reported} reported + {measured} measured)"
-        "{budget}; {published}/{planned} posts published; {results}",
-        "budget": " against a {budget} budget",
-        "results": "{points} results{detail}",
-        "no_results": "no results entered yet",
-        "per_hour": ", {value} per hour",
-        "by_kind": "By kind",
-        "by_source": "By source (relays)",
-        "by_topic": "By topic",
-        "group": "  {key}: {per_post} per post, {per_hour} per hour ({rated} of {posts} posts "
-        "with results)",
-        "trend": "Trend, results per hour (12 weeks): {values}",
-        "best": "Best posts",
-        "best_line": "  {n}. {title} — {points} results{url}",
-        "advice": "Advice",
-        "advice_line": "  {n}. {text} (evidence: {evidence}){apply}",
-        "apply": " — `curator results advice --apply {n}`",
-        "no_advice": "  none: nothing stands out yet",
-        "waiting": "Not enough data yet",
-        "none": "–",
-    },
-    "fr": {
-        "title": "Résultats — {profile}, {weeks} dernière(s) semaine(s)",
-        "week": "Semaine du {monday} : {spent} passées ({reported} déclarées + {measured} "
-        "mesurées){budget} ; {published}/{planned} posts publiés ; {results}",
-        "budget": " pour un budget de {budget}",
-        "results": "{points} points de résultats{detail}",
-        "no_results": "aucun résultat saisi",
-        "per_hour": ", {value} par heure",
-        "by_kind": "Par sorte",
-        "by_source": "Par source (relais)",
-        "by_topic": "Par thème",
-        "group": "  {key} : {per_post} par post, {per_hour} par heure ({rated} posts sur "
-        "{posts} avec résultats)",
-        "trend": "Tendance, résultats par heure (12 semaines) : {values}",
-        "best": "Meilleurs posts",
-        "best_line": "  {n}. {title} — {points} points{url}",
-        "advice": "Conseils",
-        "advice_line": "  {n}. {text} (sur quoi : {evidence}){apply}",
-        "apply": " — `curator results advice --apply {n}`",
-        "no_advice": "  aucun : rien ne se détache encore",
-        "waiting": "Pas encore assez de données",
-        "none": "–",
-    },
+_TEXT: dict[str, str] = {
+    "title": N_("Results — {profile}, last {weeks} week(s)"),
+    "week": N_(
+        "Week of {monday}: {spent} spent ({reported} reported + {measured} measured){budget}; "
+        "{published}/{planned} posts published; {results}"
+    ),
+    "budget": N_(" against a {budget} budget"),
+    "results": N_("{points} results{detail}"),
+    "no_results": N_("no results entered yet"),
+    "per_hour": N_(", {value} per hour"),
+    "by_kind": N_("By kind"),
+    "by_source": N_("By source (relays)"),
+    "by_topic": N_("By topic"),
+    "group": N_(
+        "  {key}: {per_post} per post, {per_hour} per hour ({rated} of {posts} posts with results)"
+    ),
+    "trend": N_("Trend, results per hour (12 weeks): {values}"),
+    "best": N_("Best posts"),
+    "best_line": N_("  {n}. {title} — {points} results{url}"),
+    "advice": N_("Advice"),
+    "advice_line": N_("  {n}. {text} (evidence: {evidence}){apply}"),
+    "apply": N_(" — `curator results advice --apply {n}`"),
+    "no_advice": N_("  none: nothing stands out yet"),
+    "waiting": N_("Not enough data yet"),
+    "none": N_("–"),
 }
 
-_COUNT_WORDS = {
-    "en": {
-        "reactions": "reactions",
-        "comments": "comments",
-        "reposts": "reposts",
-        "contacts": "contacts",
-        "conversations": "conversations",
-        "meetings": "meetings",
-    },
-    "fr": {
-        "reactions": "réactions",
-        "comments": "commentaires",
-        "reposts": "partages",
-        "contacts": "contacts",
-        "conversations": "conversations",
-        "meetings": "rendez-vous",
-    },
+_COUNT_WORDS: dict[str, str] = {
+    "reactions": N_("reactions"),
+    "comments": N_("comments"),
+    "reposts": N_("reposts"),
+    "contacts": N_("contacts"),
+    "conversations": N_("conversations"),
+    "meetings": N_("meetings"),
 }
 
 
 def _lang(language: str) -> str:
-    return language if language in _TEXT else "en"
+    return i18n.language(language).code
 
 
 def _fig(value: float | None, language: str) -> str:
-    return _TEXT[_lang(language)]["none"] if value is None else _n(value, language)
+    return _Words(_TEXT, language)["none"] if value is None else _n(value, language)
 
 
 def metrics_text(m: Metrics, language: str = "en") -> str:
-    words = _COUNT_WORDS[_lang(language)]
+    words = _Words(_COUNT_WORDS, language)
     parts = [f"{getattr(m, k)} {words[k]}" for k in COUNTS if getattr(m, k)]
     return ", ".join(parts)
 
 
 def week_line(wk: WeekFigures, language: str = "en") -> str:
-    t = _TEXT[_lang(language)]
+    t = _Words(_TEXT, language)
     if wk.posts_with_results:
         detail = metrics_text(wk.results, language)
         results = t["results"].format(points=wk.points, detail=f" ({detail})" if detail else "")
@@ -681,7 +675,7 @@ def week_line(wk: WeekFigures, language: str = "en") -> str:
 
 
 def advice_lines(report: ResultsReport) -> list[str]:
-    t = _TEXT[_lang(report.language)]
+    t = _Words(_TEXT, report.language)
     lines = [t["advice"]]
     for n, a in enumerate(report.advice, 1):
         apply = t["apply"].format(n=n) if a.change is not None else ""
@@ -697,10 +691,14 @@ def advice_lines(report: ResultsReport) -> list[str]:
 def report_lines(report: ResultsReport) -> list[str]:
     """The whole report as plain text lines, in the profile's language."""
     lang = report.language
-    t = _TEXT[_lang(lang)]
+    t = _Words(_TEXT, lang)
     lines = [t["title"].format(profile=report.profile, weeks=len(report.weeks)), ""]
     lines += [week_line(wk, lang) for wk in report.weeks]
-    kinds = _WORDS[_lang(lang)]
+    words = i18n.language(lang)
+    kinds = {
+        SlotKind.RELAY.value: words.pgettext("results kind", "relays"),
+        SlotKind.ORIGINAL.value: words.pgettext("results kind", "originals"),
+    }
     named = tuple(replace(g, key=kinds.get(g.key, g.key)) for g in report.by_kind)
     for title, groups in (
         (t["by_kind"], named),
@@ -822,32 +820,38 @@ class ImportReport:
     unknown: tuple[tuple[int, str], ...]  # (line, url) matching no published post
     ignored_columns: tuple[str, ...] = ()
 
-    def lines(self) -> list[str]:
+    def lines(self, language: str = "en", *, path: str | None = None) -> list[str]:
+        """What the import did, in `language`; `path` names the file otherwise (an upload)."""
+        t = i18n.language(language)
         out = [
-            f"{self.path}: {len(self.updated)} post(s) updated, {self.unchanged} unchanged, "
-            f"{len(self.unknown)} unknown URL(s)"
+            t.gettext(
+                "{path}: {updated} post(s) updated, {unchanged} unchanged, {unknown} unknown URL(s)"
+            ).format(
+                path=path or self.path,
+                updated=len(self.updated),
+                unchanged=self.unchanged,
+                unknown=len(self.unknown),
+            )
         ]
-        out += [f"  line {line}: no published post at {url}" for line, url in self.unknown]
+        out += [
+            t.gettext("  line {line}: no published post at {url}").format(line=line, url=url)
+            for line, url in self.unknown
+        ]
         if self.ignored_columns:
-            out.append("  ignored column(s): " + ", ".join(self.ignored_columns))
+            out.append(
+                t.gettext("  ignored column(s): {columns}").format(
+                    columns=", ".join(self.ignored_columns)
+                )
+            )
         return out
 
 
-_WEEKLY = {
-    "en": {
-        "heading": "Your week in review",
-        "best": "Best post of the week: {title} ({points} results)",
-        "trend": "Results per hour, last weeks: {values}",
-        "advice": "Advice: {text} ({evidence})",
-        "more": "All figures: curator results",
-    },
-    "fr": {
-        "heading": "Votre semaine en bilan",
-        "best": "Meilleur post de la semaine : {title} ({points} points)",
-        "trend": "Résultats par heure, dernières semaines : {values}",
-        "advice": "Conseil : {text} ({evidence})",
-        "more": "Tous les chiffres : curator results",
-    },
+_WEEKLY: dict[str, str] = {
+    "heading": N_("Your week in review"),
+    "best": N_("Best post of the week: {title} ({points} results)"),
+    "trend": N_("Results per hour, last weeks: {values}"),
+    "advice": N_("Advice: {text} ({evidence})"),
+    "more": N_("All figures: curator results"),
 }
 
 
@@ -858,7 +862,7 @@ def weekly_block(report: ResultsReport, tz: tzinfo) -> tuple[str, tuple[str, ...
     if report.posts_seen == 0 or len(report.weeks) < 2:
         return None
     lang = _lang(report.language)
-    t = _WEEKLY[lang]
+    t = _Words(_WEEKLY, lang)
     last = report.weeks[-2]
     lines = [week_line(last, lang)]
     recent = [v for _, v in report.trend[-6:-1]]
@@ -875,7 +879,7 @@ def weekly_block(report: ResultsReport, tz: tzinfo) -> tuple[str, tuple[str, ...
     for a in report.advice:
         lines.append(t["advice"].format(text=a.text, evidence=a.evidence))
     if not report.advice and report.not_enough:
-        lines.append(f"{_TEXT[lang]['waiting']}: " + "; ".join(report.not_enough))
+        lines.append(f"{_Words(_TEXT, lang)['waiting']}: " + "; ".join(report.not_enough))
     lines.append(t["more"])
     return t["heading"], tuple(lines)
 
@@ -908,19 +912,11 @@ class ScoreFactors:
     topics: Mapping[str, Factor] = field(default_factory=dict)
 
 
-_FACTOR_WORDS = {
-    "en": {
-        "source": "your relays from {key} earned {reactions} reactions per post ({n} posts)",
-        "source_zero": "your relays from {key} earned nothing ({n} posts)",
-        "topic": "your relays on {key} earned {reactions} reactions per post ({n} posts)",
-        "topic_zero": "your relays on {key} earned nothing ({n} posts)",
-    },
-    "fr": {
-        "source": "vos relais de {key} ont rapporté {reactions} réactions par post ({n} posts)",
-        "source_zero": "vos relais de {key} n'ont rien rapporté ({n} posts)",
-        "topic": "vos relais sur {key} ont rapporté {reactions} réactions par post ({n} posts)",
-        "topic_zero": "vos relais sur {key} n'ont rien rapporté ({n} posts)",
-    },
+_FACTOR_WORDS: dict[str, str] = {
+    "source": N_("your relays from {key} earned {reactions} reactions per post ({n} posts)"),
+    "source_zero": N_("your relays from {key} earned nothing ({n} posts)"),
+    "topic": N_("your relays on {key} earned {reactions} reactions per post ({n} posts)"),
+    "topic_zero": N_("your relays on {key} earned nothing ({n} posts)"),
 }
 
 
@@ -942,7 +938,7 @@ def score_factors(posts: Sequence[Post], now: datetime, language: str = "en") ->
     if not relays:
         return ScoreFactors()
     average = sum(_pts(p) for p in relays) / len(relays)
-    words = _FACTOR_WORDS[_lang(language)]
+    words = _Words(_FACTOR_WORDS, language)
 
     def factors(kind: str, key_of: Callable[[Post], Iterable[str]]) -> dict[str, Factor]:
         groups: dict[str, list[Post]] = {}

@@ -40,6 +40,7 @@ from curator.types import (
     WEEKDAY_ALIASES,
     Decision,
     DecisionKind,
+    FollowedPick,
     Item,
     ItemState,
     Score,
@@ -84,6 +85,7 @@ class Entry:
     starter: str | None = None  # the comment starter: a guide for the user's own comment
     rank: int | None = None
     starter_loaded: bool = True  # False: the screen fetches the starter when it is needed
+    picked_by: tuple[FollowedPick, ...] = ()  # followed colleagues who picked it (issue 17)
 
     def matches(self, needle: str) -> bool:
         """Case- and accent-insensitive search over what the list shows."""
@@ -961,7 +963,13 @@ class LineResult:
 
 
 def entry_for(
-    item: Item, score: Score, duplicates: int, starter: str | None, *, loaded: bool = True
+    item: Item,
+    score: Score,
+    duplicates: int,
+    starter: str | None,
+    *,
+    loaded: bool = True,
+    picked_by: tuple[FollowedPick, ...] = (),
 ) -> Entry:
     return Entry(
         id=item.id,
@@ -977,7 +985,24 @@ def entry_for(
         starter=starter,
         rank=score.rank,
         starter_loaded=loaded,
+        picked_by=picked_by,
     )
+
+
+PICK_REASON_CHARS = 80
+
+
+def pick_reason(pick: FollowedPick, language: str = "en") -> str:
+    """Why a followed colleague's pick is in the queue, as a reason among the score's: "picked
+    by alice: <her comment, shortened>" (issue 17)."""
+    import textwrap
+
+    t = i18n.language(language)
+    comment = " ".join((pick.comment or "").split())
+    if not comment:
+        return t._("picked by {profile}").format(profile=pick.profile)
+    short = textwrap.shorten(comment, PICK_REASON_CHARS, placeholder="…")
+    return t._("picked by {profile}: {comment}").format(profile=pick.profile, comment=short)
 
 
 def check_pending(
@@ -1047,6 +1072,7 @@ def detail_lines(
     _ = t.gettext
     when = _when(entry.published, timezone, t) if entry.published else "?"
     labels = [_("Source"), _("Date"), _("Language"), _("Score"), _("Folded"), _("Link")]
+    labels += [_("Picked by")] if entry.picked_by else []
     pad = max(len(label) for label in labels) + len(t.colon) + 2
 
     def field(label: str, value: str) -> str:
@@ -1065,6 +1091,11 @@ def detail_lines(
         )
         lines.append(field(_("Folded"), folded.format(n=entry.duplicates)))
     lines.append(field(_("Link"), entry.url or "-"))
+    for pick in entry.picked_by:
+        # The colleague's whole comment: it is what the follower relays or answers (issue 17).
+        lines.append(field(_("Picked by"), pick.profile))
+        if pick.comment:
+            lines += ["  " + line for line in textwrap.wrap(pick.comment, width - 2)]
     if entry.excerpt:
         lines += ["", *textwrap.wrap(entry.excerpt, width)]
     if entry.starter:

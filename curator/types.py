@@ -119,6 +119,15 @@ class DigestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Follow:
+    """A colleague whose picks (approved items with comments) enter this profile's queue as a
+    source with its own weight, like a feed's (issue 17)."""
+
+    profile: str
+    weight: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
 class ScoringSettings:
     freshness_half_life_hours: float = 72.0
     max_per_source: int = 3  # diversity: at most this many items of one feed in the top ranks
@@ -137,6 +146,7 @@ class Profile:
     digest: DigestSettings = DigestSettings()
     scoring: ScoringSettings = ScoringSettings()
     picks: str = "private"  # public | private: who may read /p/<name>/ (issue 17)
+    follow: tuple[Follow, ...] = ()  # colleagues whose picks enter the queue (issue 17)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,12 +292,25 @@ class ClusterVersion:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowedPick:
+    """A followed colleague's approval of an item, with her comment (issue 17)."""
+
+    item_id: int  # the version she picked: the entry may show another version of the story
+    profile: str
+    comment: str | None
+    picked_at: datetime
+    weight: float = 1.0  # the follow's weight, a source weight like a feed's
+
+
+@dataclass(frozen=True, slots=True)
 class QueueEntry:
     """One item of a profile's pending review queue, with its latest score."""
 
     item: Item
     score: Score
     status: QueueStatus = QueueStatus.PENDING
+    # The followed colleagues who picked it (issue 17): the item may also come from a feed.
+    picked_by: tuple[FollowedPick, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,6 +351,17 @@ class Slot:
     published_at: datetime | None = None
     published_url: str | None = None
     updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRelay:
+    """A relay another profile of the shared database has planned (issue 17): the planner keeps
+    its story (the item's duplicate cluster) off that day."""
+
+    profile: str
+    item_id: int
+    cluster_key: int  # the item's cluster representative, else the item itself
+    starts_at: datetime  # UTC
 
 
 @dataclass(frozen=True, slots=True)

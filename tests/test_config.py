@@ -14,7 +14,7 @@ from curator.config import (
     resolve_database_url,
 )
 from curator.errors import ConfigError, ConfigNotFound
-from curator.types import FullTextMode, SlotKind
+from curator.types import Follow, FullTextMode, SlotKind
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -160,6 +160,26 @@ def test_missing_file_says_where_it_looked_and_how_to_create_one(tmp_path: Path)
         ("fetch: {max_body: lots}\n", "(fetch.max_body): expected a size like 10MB"),
         ("profiles: {name: a}\n", "(profiles): expected a list, got a mapping"),
         ("profiles:\n  - objective: x\n", "feeds.yaml:2 (profiles[0]): a profile needs 'name'"),
+        (
+            "profiles:\n  - name: alice\n    objective: x\n  - name: bob\n    objective: y\n"
+            "    follow: [alcie]\n",
+            "feeds.yaml:6 (profiles[1].follow[0]): unknown profile 'alcie' to follow; "
+            "did you mean 'alice'?",
+        ),
+        (
+            "profiles:\n  - name: bob\n    objective: y\n    follow:\n      - profile: bob\n",
+            "feeds.yaml:5 (profiles[0].follow[0].profile): profile 'bob' cannot follow itself",
+        ),
+        (
+            "profiles:\n  - {name: alice, objective: x}\n  - name: bob\n    objective: y\n"
+            "    follow: [{profile: alice, weight: 20}]\n",
+            "(profiles[1].follow[0].weight): must be between 0 and 10, got 20",
+        ),
+        (
+            "profiles:\n  - {name: alice, objective: x}\n  - name: bob\n    objective: y\n"
+            "    follow: [alice, {profile: alice}]\n",
+            "profile 'alice' is followed twice",
+        ),
     ],
 )
 def test_each_mistake_has_a_clear_message(text: str, expected: str) -> None:
@@ -225,3 +245,13 @@ def test_same_source_gap_and_feed_tags_and_paused() -> None:
     assert parse_settings("profiles: []\n", Path("/f.yaml"), env={}).profiles == ()
     with pytest.raises(ConfigError, match=r"same_source_gap.*between 0 and 10"):
         parse_settings(text.replace("same_source_gap: 0", "same_source_gap: -1"), Path("/f"), {})
+
+
+def test_follow_names_a_colleague_with_an_optional_weight() -> None:
+    settings = parse(
+        "profiles:\n  - {name: alice, objective: x}\n  - {name: carol, objective: z}\n"
+        "  - name: bob\n    objective: y\n"
+        "    follow: [alice, {profile: carol, weight: 1.5}]\n"
+    )
+    assert settings.profile("bob").follow == (Follow("alice", 1.0), Follow("carol", 1.5))
+    assert settings.profile("alice").follow == ()

@@ -19,6 +19,7 @@ from curator.errors import ConfigError, InvalidAction
 from curator.plan import (
     Candidate,
     PlanResult,
+    TeamRelay,
     comment_slot,
     comment_starter,
     lead_sentences,
@@ -1042,3 +1043,80 @@ def test_topic_items_are_the_best_items_whose_reasons_name_the_theme() -> None:
     assert topic_items(topic, scores) == [2, 5, 6]
     assert topic_items("data", scores, n=5) == [3, 2]
     assert topic_items("", scores) == []
+
+
+# -- the team does not relay one story twice the same day (issue 17) ----------------------------
+
+
+def _alice_monday(item_id: int, cluster_key: int | None = None) -> TeamRelay:
+    monday = datetime(2026, 11, 30, 8, 30, tzinfo=UTC)  # 09:30 in Paris
+    return TeamRelay("alice", item_id, cluster_key or item_id, monday)
+
+
+def test_a_story_a_colleague_relays_that_day_moves_to_another_day() -> None:
+    schedule = sched(rule(MON, "14:00"), rule(WED, "12:15"), horizon_days=7)
+    cands = [cand(1, 0.9), cand(2, 0.5)]
+    assert [s.item_id for s in relays(plan(schedule, cands))] == [1, 2]
+    result = plan(schedule, cands, team=[_alice_monday(1)])
+    assert [s.item_id for s in relays(result)] == [2, 1]
+    assert result.team == {1: "item #1: alice relays this story on Monday 30 Nov 09:30; "
+                               "not the same day here"}  # fmt: skip
+    assert result.team[1] in result.notes
+    # Planning its own result changes nothing.
+    again = plan(schedule, cands, result.slots, team=[_alice_monday(1)])
+    assert again.changed == () and again.slots == result.slots
+
+
+def test_a_duplicate_of_the_colleague_s_story_counts_as_the_same_story() -> None:
+    schedule = sched(rule(MON, "14:00"), horizon_days=7)
+    # Alice relays item 9, folded into the cluster of item 1 (so is item 2, Bob's approval).
+    result = plan(schedule, [cand(2, 0.9, cluster_id=1)], team=[_alice_monday(9, cluster_key=1)])
+    assert relays(result)[0].item_id is None
+    assert relays(result)[0].empty_reason == (
+        "no approved item fits: a colleague relays the same story that day"
+    )
+    fr = plan(schedule, [cand(2, 0.9, cluster_id=1)], team=[_alice_monday(9, cluster_key=1)],
+              language="fr")  # fmt: skip
+    assert "alice" in fr.team[2] and "lundi" in fr.team[2]
+    # Another story the same day is no matter.
+    other = plan(schedule, [cand(2, 0.9)], team=[_alice_monday(9)])
+    assert relays(other)[0].item_id == 2 and other.team == {}
+
+
+def test_the_day_is_the_follower_s_local_day() -> None:
+    # Alice's relay is Monday 23:30 UTC: Tuesday in Paris, where Bob plans.
+    late = TeamRelay("alice", 1, 1, datetime(2026, 11, 30, 23, 30, tzinfo=UTC))
+    schedule = sched(rule(MON, "14:00"), rule(TUE, "14:00"), horizon_days=7)
+    result = plan(schedule, [cand(1, 0.9), cand(2, 0.5)], team=[late])
+    assert [s.item_id for s in relays(result)] == [1, 2]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    mine=schedules(),
+    theirs=schedules(),
+    cands=candidates_st,
+    split=st.integers(0, 25),
+    tz=st.sampled_from(["Europe/Paris", "America/New_York", "Asia/Kolkata"]),
+)
+def test_two_profiles_never_relay_one_story_the_same_day(
+    mine: Schedule, theirs: Schedule, cands: list[Candidate], split: int, tz: str
+) -> None:
+    # Both profiles approved overlapping items of the same stories (clusters).
+    alice = plan(theirs, cands[split // 2 :], tz="Europe/Paris")
+    by_id = {c.item_id: c for c in cands}
+    team = [
+        TeamRelay("alice", s.item_id, by_id[s.item_id].cluster_key, s.starts_at)
+        for s in relays(alice)
+        if s.item_id is not None
+    ]
+    bob = plan(mine, cands[:split], tz=tz, team=team)
+    zone = ZoneInfo(tz)
+    theirs_by_day = {(t.starts_at.astimezone(zone).date(), t.cluster_key) for t in team}
+    for s in relays(bob):
+        if s.item_id is not None:
+            day = s.starts_at.astimezone(zone).date()
+            assert (day, by_id[s.item_id].cluster_key) not in theirs_by_day, s.id
+    check_invariants(mine, bob, tz, set())
+    again = plan(mine, cands[:split], bob.slots, tz=tz, team=team)
+    assert again.slots == bob.slots and again.changed == ()

@@ -228,6 +228,24 @@ def test_activity_meter_excludes_idle_gaps() -> None:
     assert meter.active == timedelta(seconds=120 + 600 + 1800)
 
 
+def test_activity_log_counts_each_session_from_its_own_last_action() -> None:
+    t0 = datetime(2026, 11, 30, 8, tzinfo=UTC)
+    log = results.ActivityLog()
+
+    def at(key: str, seconds: float) -> tuple[datetime, timedelta]:
+        return log.touch(key, t0 + timedelta(seconds=seconds))
+
+    assert at("a", 0) == (t0, timedelta(0))  # the first action starts the count
+    assert at("a", 40) == (t0, timedelta(seconds=40))
+    assert at("b", 50) == (t0 + timedelta(seconds=50), timedelta(0))  # its own start
+    assert at("a", 40) == (t0 + timedelta(seconds=40), timedelta(0))  # the same report again
+    assert at("a", 30)[1] == timedelta(0)  # late, out of order: nothing counts twice
+    assert at("a", 220)[1] == results.IDLE_AFTER  # exactly the policy's limit still counts
+    assert at("a", 401)[1] == timedelta(0)  # 3 min 1 s away: idle
+    assert at("a", 401 + 8 * 3600)[1] == timedelta(0)  # a night with the tab open
+    assert at("b", 401 + 8 * 3600 + 10)[1] == timedelta(0)  # b was forgotten: it starts again
+
+
 def slot(kind: SlotKind, status: SlotStatus, item: int | None, comment: str | None) -> Slot:
     return Slot("s", "claire", NOW, kind, status, item_id=item, comment=comment)
 
@@ -376,3 +394,14 @@ def test_topic_results_move_the_scores_of_items_on_that_topic_bounded_and_explai
     # However many topics earn, an item's topic weight stays within the bounds.
     many = {7: tuple(factors.topics["data science"] for _ in range(5))}
     assert results.topic_weights(many) == {7: results.FACTOR_CAP}
+
+
+@pytest.mark.parametrize("module", ["results", "ideas"])
+def test_the_french_words_live_in_the_catalog_not_in_the_code(module: str) -> None:
+    from pathlib import Path
+
+    import curator
+
+    source = (Path(curator.__file__).parent / f"{module}.py").read_text(encoding="utf-8")
+    assert not any(c in source for c in "éèàçù"), f"curator/{module}.py carries French words"
+    assert '"fr"' not in source

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.slow
 CHROMIUM = os.environ.get("CURATOR_CHROMIUM", "/usr/bin/chromium")
 AXE = Path(__file__).parent / "support" / "axe" / "axe.min.js"
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # a Friday; the demo plays that day
-PAGES = ["today", "queue", "calendar", "feeds"]
+PAGES = ["today", "queue", "calendar", "feeds", "results"]
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("CURATOR_REQUIRE_BROWSER"):
@@ -237,6 +237,42 @@ def test_a_cross_site_form_cannot_decide(page: Any, served: Served) -> None:
             page.goto(f"{other.base_url}/evil.html")
         assert answer.value.status == 403
     assert served.curator.review_item("claire", target)[1] is None
+
+
+def test_the_results_page_draws_its_charts_and_records_results(page: Any, served: Served) -> None:
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on(
+        "response",
+        lambda r: errors.append(r.url) if r.status >= 400 and "favicon" not in r.url else None,
+    )
+    page.goto(f"{served.base}/p/claire/results")
+    # three charts, each drawn by the vendored Chart.js under the strict CSP, no error logged
+    page.wait_for_function(
+        "() => { const c = [...document.querySelectorAll('canvas.chart')];"
+        " return c.length === 3 && c.every(x => Chart.getChart(x)); }"
+    )
+    assert errors == []
+    post = page.locator("ul.posts > li").first
+    slot_id = str(post.get_attribute("id")).removeprefix("post-")
+    title = post.locator(".title").inner_text()
+    post.locator("summary").click()
+    post.locator("input[name=comments]").fill("7")
+    post.get_by_role("button", name="Enregistrer les résultats").click()
+    page.wait_for_load_state()
+    assert page.locator("p.flash").first.inner_text().startswith(f"Enregistré : {title}, ")
+    saved = next(p for p, _ in served.curator.results_posts("claire") if p.slot_id == slot_id)
+    assert saved.results is not None and saved.results.comments == 7
+
+
+def test_the_web_queue_reports_its_activity(page: Any, served: Served) -> None:
+    with page.expect_response(lambda r: r.url.endswith("/p/claire/activity")) as first:
+        page.goto(f"{served.base}/p/claire/queue")
+    assert first.value.status == 200
+    page.wait_for_timeout(10_100)  # past the script's report interval: the next key reports
+    with page.expect_response(lambda r: r.url.endswith("/p/claire/activity")) as again:
+        page.keyboard.press("j")
+    assert again.value.status == 200 and "counted" in again.value.json()
 
 
 @pytest.mark.parametrize("page_name", PAGES)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from curator import plan as planner
 from curator import results
+from curator.app.picks import with_picks
 from curator.app.results import ResultsUseCases
 from curator.errors import ConfigError, InvalidAction
 from curator.i18n import N_, Message, joined
@@ -238,8 +239,11 @@ class DigestUseCases(ResultsUseCases):
             # Only what the digest can show (new since the last one, above its floor): the
             # whole queue is thousands of items after a year (issue 19).
             queue = queue_store.pending(
-                session, p.name, now, fetched_after=since, min_final=p.digest.min_score
-            )
+                session, p.name, now, fetched_after=since, min_final=p.digest.min_score,
+                followed=[f.profile for f in p.follow],
+            )  # fmt: skip
+            # A followed colleague's pick shows with her comment first among its reasons.
+            queue = with_picks(session, p, queue)
             # The agenda shows three days; the "to do" block reaches the whole horizon.
             horizon = max(end, now + timedelta(days=p.schedule.horizon_days))
             slots = slot_store.list_slots(session, p.name, since=start, until=horizon)
@@ -249,7 +253,15 @@ class DigestUseCases(ResultsUseCases):
         content = build_digest(
             p,
             d,
-            candidates=[Candidate(e.item, e.score, e.item.feed_name or "") for e in queue],
+            candidates=[
+                Candidate(
+                    e.item,
+                    e.score,
+                    e.item.feed_name or "",
+                    max((p.picked_at for p in e.picked_by), default=None),
+                )
+                for e in queue
+            ],
             slots=slots,
             slot_items=slot_items,
             feeds=feeds,

@@ -3,11 +3,101 @@ that a colleague's or a client's reader can subscribe to (issue 17)."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 from typing import Any
 
 from curator.app.core import CuratorCore
+from curator.errors import InvalidAction
+from curator.i18n import N_, Message
 from curator.store import decisions, repo
-from curator.types import DecisionKind
+from curator.types import (
+    Decision,
+    DecisionKind,
+    FollowedPick,
+    Item,
+    Profile,
+    QueueEntry,
+    Score,
+    Term,
+)
+
+
+def _pick(profile: Profile, d: Decision) -> FollowedPick:
+    weight = next(f.weight for f in profile.follow if f.profile == d.profile)
+    return FollowedPick(d.item_id, d.profile, d.comment, d.decided_at, weight)
+
+
+def followed_picks(
+    session: Any, profile: Profile, items: Collection[Item]
+) -> dict[int, tuple[FollowedPick, ...]]:
+    """The current picks of the colleagues `profile` follows of any version of these items'
+    stories, by item id: one story is one queue entry, which carries every pick of it, with
+    the comments and the follows' weights.
+
+    Read from the shared database at each call, so a colleague's undo takes a pick back at
+    once; nothing is copied into the follower's own decisions (issue 17)."""
+    if not profile.follow or not items:
+        return {}
+    names = [f.profile for f in profile.follow]
+    by_story: dict[int, list[FollowedPick]] = {}
+    for story, d in decisions.story_approvals(session, names, {_story(i) for i in items}):
+        by_story.setdefault(story, []).append(_pick(profile, d))
+    return {i.id: tuple(by_story[_story(i)]) for i in items if _story(i) in by_story}
+
+
+def _story(item: Item) -> int:
+    return item.cluster_id if item.cluster_id is not None else item.id
+
+
+def picked_ids(session: Any, profile: Profile) -> set[int]:
+    """The items the colleagues `profile` follows currently approve."""
+    if not profile.follow:
+        return set()
+    names = [f.profile for f in profile.follow]
+    return set(session.scalars(decisions.approved_ids(names)))
+
+
+def follow_weights(session: Any, profile: Profile) -> dict[int, float]:
+    """Each followed pick's source weight: the follow's weight, the highest when several
+    colleagues picked the item (a feed's weight is one per item too)."""
+    weights: dict[int, float] = {}
+    names = [f.profile for f in profile.follow]
+    for d in decisions.approvals(session, names) if names else ():
+        weight = _pick(profile, d).weight
+        weights[d.item_id] = max(weight, weights.get(d.item_id, weight))
+    return weights
+
+
+def with_picks(session: Any, profile: Profile, entries: Sequence[QueueEntry]) -> list[QueueEntry]:
+    """Queue entries with the followed colleagues who picked them, each pick's reason first
+    among the score's (`explained`)."""
+    if not profile.follow or not entries:
+        return list(entries)
+    picks = followed_picks(session, profile, [e.item for e in entries])
+    return [
+        replace(e, score=explained(e.score, found, profile), picked_by=found)
+        if (found := picks.get(e.item.id, ()))
+        else e
+        for e in entries
+    ]
+
+
+def explained(score: Score, picks: Sequence[FollowedPick], profile: Profile) -> Score:
+    """The score with "picked by alice: <comment>" first among its reasons, in the profile's
+    language: weight 0, a sentence like the results notes, not a matched term. Built when read,
+    so a colleague's new comment or undo shows at once."""
+    from curator import review
+    from curator.outputs.words import profile_language
+
+    language = profile_language(profile)
+    reasons = tuple(Term(review.pick_reason(p, language), 0.0) for p in picks)
+    return replace(score, why=(*reasons, *score.why))
+
+
+def followed(profile: Profile) -> tuple[str, ...]:
+    """The names of the profiles `profile` follows."""
+    return tuple(f.profile for f in profile.follow)
 
 
 class PicksUseCases(CuratorCore):
@@ -28,6 +118,32 @@ class PicksUseCases(CuratorCore):
                 secret = secrets.token_hex(32)
                 repo.set_meta(session, self._PICKS_SECRET, secret, self.now())
         return str(secret)
+
+    def follow(self, profile: str, other: str, *, weight: float | None = None) -> bool:
+        """Make `profile` follow `other`'s picks (its `follow:` in feeds.yaml, edited in place);
+        with `weight`, the follow's source weight. Returns whether anything changed."""
+        return self._edit_follow(profile, other, follow=True, weight=weight)
+
+    def unfollow(self, profile: str, other: str) -> bool:
+        """Stop following `other`'s picks; what `profile` decided on them stays."""
+        return self._edit_follow(profile, other, follow=False, weight=None)
+
+    def _edit_follow(self, profile: str, other: str, *, follow: bool, weight: float | None) -> bool:
+        from curator.config import load_settings
+        from curator.config_edit import set_follow
+
+        self.settings.profile(profile)  # NotFound names the known profiles
+        if weight is not None and not 0.0 <= weight <= 10.0:
+            raise InvalidAction(
+                Message(
+                    N_("a follow's weight must be between 0 and 10, got {weight}"),
+                    weight=f"{weight:g}",
+                )
+            )
+        changed = set_follow(self.settings.path, profile, other, follow=follow, weight=weight)
+        if changed:
+            self.settings = load_settings(self.settings.path)
+        return changed
 
     def picks_links(self, profile: str) -> tuple[str, str]:
         """The paths of a profile's picks page and Atom feed on `curator serve`, with the

@@ -30,6 +30,7 @@ class ProfilePlan:
     removed: int
     notes: list[str]
     variety: dict[str, str] = field(default_factory=dict)  # slot id -> why it repeats a feed
+    team: dict[int, str] = field(default_factory=dict)  # item id -> the colleague relaying it
 
     def upcoming(self, now: datetime) -> list[Slot]:
         return [s for s in self.slots if s.starts_at > now]
@@ -108,10 +109,15 @@ class PlanUseCases(CuratorCore):
             known = slot_store.items_with_scores(session, profile.name, held)
             top = slot_store.recent_top_scores(session, profile.name, since=now - _THEME_WINDOW)
             cancelled = slot_store.removed_sequences(session, profile.name)
-            return approved, existing, known, top, cancelled
+            # The colleagues' relays from the start of the local day on (issue 17): a story
+            # relayed this morning by another profile is not relayed here this afternoon.
+            others = [p.name for p in self.settings.profiles if p.name != profile.name]
+            stories = {a.item.cluster_id or a.item.id for a in approved}
+            team = slot_store.team_relays(session, others, stories, since=now - timedelta(days=1))
+            return approved, existing, known, top, cancelled, team
 
         def plan(session: Any, inputs: tuple[Any, ...]) -> planner.PlanResult:
-            approved, existing, known, top, cancelled = inputs
+            approved, existing, known, top, cancelled, team = inputs
 
             def once(themes: list[str]) -> planner.PlanResult:
                 return planner.plan_slots(
@@ -131,6 +137,7 @@ class PlanUseCases(CuratorCore):
                         else None
                     ),
                     language=language,
+                    team=team,
                 )
 
             themes = self._original_themes(session, profile, now, approved, existing, top)
@@ -167,6 +174,7 @@ class PlanUseCases(CuratorCore):
             removed=len(result.removed),
             notes=list(result.notes),
             variety=dict(result.variety),
+            team=dict(result.team),
         )
 
     def _original_themes(

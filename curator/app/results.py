@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -12,6 +13,9 @@ from curator.config import load_settings
 from curator.errors import InvalidAction
 from curator.i18n import N_, Message
 from curator.store import slots as slot_store
+
+# Guards each facade's browser activity log: web requests run in worker threads.
+_ACTIVITY_LOCK = threading.Lock()
 
 
 class ResultsUseCases(PlanUseCases):
@@ -55,6 +59,15 @@ class ResultsUseCases(PlanUseCases):
             history = results_store.changes(session, [x.slot_id for x in posts])
         return [(x, history.get(x.slot_id, [])) for x in posts]
 
+    def latest_posts(self, profile: str | None = None, *, limit: int = 20) -> list[results.Post]:
+        """The profile's most recently published posts, newest first, without their history
+        (the web page's results forms)."""
+        from curator.store import results as results_store
+
+        p = self.choose_profile(profile)
+        with self.db.reading() as session:
+            return results_store.latest_posts(session, p.name, limit)
+
     def record_active_time(
         self, profile: str, started_at: datetime, seconds: int, *, activity: str = "review"
     ) -> None:
@@ -68,6 +81,26 @@ class ResultsUseCases(PlanUseCases):
             results_store.add_span(
                 session, results.ActiveSpan(profile, activity, started_at, int(seconds))
             )
+
+    def record_activity(self, profile: str, session_key: str, *, activity: str = "review") -> int:
+        """A browser session did something in the review now: keep the active time since its
+        previous action (idle gaps excluded, as the terminal review counts, issue 15). Returns
+        the seconds counted. The last action of each session is kept in this process only: a
+        restart forgets it, which loses at most one gap of `results.IDLE_AFTER`.
+
+        Raises:
+            NotFound: no such profile.
+        """
+        self.settings.profile(profile)
+        now = self.now()
+        with _ACTIVITY_LOCK:
+            log: results.ActivityLog = self.__dict__.setdefault(
+                "_activity_log", results.ActivityLog()
+            )
+            started_at, gap = log.touch(f"{profile}\n{activity}\n{session_key}", now)
+        seconds = round(gap.total_seconds())
+        self.record_active_time(profile, started_at, seconds, activity=activity)
+        return max(seconds, 0)
 
     def import_results(self, path: Path, *, profile: str | None = None) -> results.ImportReport:
         """Import post metrics from a CSV or XLSX file keyed by post URL, in one transaction:

@@ -8,6 +8,7 @@ from typing import Any
 
 from curator import plan as planner
 from curator import review
+from curator.app.picks import explained, followed, followed_picks, with_picks
 from curator.app.plan import PlanUseCases, _starters
 from curator.app.score import ScoreUseCases
 from curator.errors import CuratorError, InvalidAction
@@ -75,15 +76,19 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
 
     def review_queue(self, profile: str) -> list[review.Entry]:
         """The pending queue (the same as `queue list`), as the review screens show it."""
-        self.settings.profile(profile)
+        p = self.settings.profile(profile)
         with self.db.reading() as session:
-            entries = queue_store.pending(session, profile, self.now())
+            entries = queue_store.pending(session, profile, self.now(), followed=followed(p))
+            entries = with_picks(session, p, entries)
             folded = review_store.duplicate_counts(session, [e.item for e in entries])
         # Starters cost tens of milliseconds each: the screen asks for one when it is needed.
         return [
-            review.entry_for(e.item, e.score, folded.get(e.item.id, 0), None, loaded=False)
+            review.entry_for(
+                e.item, e.score, folded.get(e.item.id, 0), None, loaded=False,
+                picked_by=e.picked_by,
+            )
             for e in entries
-        ]
+        ]  # fmt: skip
 
     def comment_starter(self, profile: str, item_id: int) -> str | None:
         """The guide for the user's comment: the same starter the planner puts on the slot."""
@@ -105,6 +110,7 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
             item, score, folded = review_store.item_with_score(session, profile, item_id)
             current = decisions.current_for(session, profile, item_id)
             planned = review_store.slot_starter(session, profile, item_id)
+            picks = followed_picks(session, p, [item]).get(item_id, ())
         # The starter the plan wrote, else one from the item's lead and the words it ranked
         # for; the scorer's sentence picker (`starter=True`) loads scikit-learn, a second or
         # more for one item (issues 16 and 19).
@@ -115,7 +121,9 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
         else:
             text = _quick_starter(p, item, score)
         score = score or Score(profile, item_id, final=0.0, relevance=0.0)
-        return review.entry_for(item, score, folded, text), current
+        if picks:
+            score = explained(score, picks, p)
+        return review.entry_for(item, score, folded, text, picked_by=picks), current
 
     # A decision re-plans at once (milliseconds), so the calendar shows it, and re-scores nothing
     # (issue 19: re-scoring the whole window took 15 s after a year of feeds): the next

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from curator import results
 from curator.app.core import CuratorCore
+from curator.app.picks import follow_weights, followed, picked_ids, with_picks
 from curator.i18n import N_, Message, Plural, joined
 from curator.store import decisions, repo
 from curator.store import queue as queue_store
@@ -116,18 +117,24 @@ class ScoreUseCases(CuratorCore):
                 )
                 for p in full:
                     decided = decisions.current_ids(session, p.name)
+                    # A followed colleague's pick keeps its score whatever its rank: it
+                    # enters the queue (issue 17).
+                    picked = picked_ids(session, p)
                     result = self._score_profile(
                         session, p, items, matrix, stats, (weights, names), now, vectors,
-                        semantic_note, keep=(self.SCORE_KEEP, decided),
+                        semantic_note, keep=(self.SCORE_KEEP, set(decided) | picked),
                     )  # fmt: skip
-                    kept = scoring.kept_scores(result.scores, decided, self.SCORE_KEEP)
+                    kept = scoring.kept_scores(
+                        result.scores, set(decided) | picked, self.SCORE_KEEP
+                    )
+                    kept = _unranked_beyond(kept, picked - set(decided), self.SCORE_KEEP)
                     writes.append(partial(_replace_scores, p.name, kept, now))
                     pending = sum(1 for s in kept if s.rank is not None)
                     report.profiles.append(
                         ProfileScores(p.name, len(items), pending, result.warnings)
                     )
                     writes.append(
-                        partial(self._save_pass, p.name, marks[p.name], now, now, decided)
+                        partial(self._save_pass, p.name, marks[p.name], now, now, decided, picked)
                     )
             if quick:
                 report.items = max(report.items, self._score_quick(
@@ -166,6 +173,11 @@ class ScoreUseCases(CuratorCore):
         # (issue 15).
         factors = self._score_factors(session, p, now)
         on_topic = results.topics_of_items(items, matrix, factors)
+        item_weights = results.topic_weights(on_topic)
+        # A followed colleague's pick counts as a source (issue 17): the follow's weight
+        # scales the item's odds the way a feed's weight does.
+        for item_id, weight in follow_weights(session, p).items():
+            item_weights[item_id] = item_weights.get(item_id, 1.0) * weight
         result = scoring.score_items(
             p,
             items,
@@ -173,7 +185,7 @@ class ScoreUseCases(CuratorCore):
             decided_items=decided,
             stats=stats,
             feed_weights=results.weighted_feeds(weights, names, factors),
-            item_weights=results.topic_weights(on_topic),
+            item_weights=item_weights,
             now=now,
             example_texts=self._example_texts(session, p),
             matrix=matrix,
@@ -225,12 +237,18 @@ class ScoreUseCases(CuratorCore):
 
         wanted: dict[str, set[int]] = {}
         decided_now: dict[str, dict[int, int]] = {}
+        picked_now: dict[str, set[int]] = {}
+        repicked: dict[str, set[int]] = {}  # picked or unpicked by a colleague since
         for p in profiles:
             state = states[p.name]
             decided = decisions.current_ids(session, p.name)
             before = {int(k): v for k, v in state["decided"].items()}
             changed = {i for i, d in decided.items() if before.get(i) != d}
             changed |= set(before) - set(decided)  # undone
+            # Picks of followed colleagues made or taken back since (issue 17).
+            picked_now[p.name] = picked_ids(session, p)
+            repicked[p.name] = picked_now[p.name] ^ {int(i) for i in state.get("picks", ())}
+            changed |= repicked[p.name]
             new = score_store.active_ids_fetched(
                 session, datetime.fromisoformat(state["through"]) - self.LATE_COMMIT, now
             )
@@ -261,12 +279,21 @@ class ScoreUseCases(CuratorCore):
             )
             others = score_store.ranked_finals(session, p.name, exclude=ids)
             scores = scoring.merge_ranks(result.scores, self.SCORE_HEAD, others)
+            scores = _unranked_beyond(scores, repicked[p.name], self.SCORE_KEEP)
             writes.append(partial(_update_scores, p.name, scores, since, now))
             pending = len(others) + sum(1 for s in scores if s.rank is not None)
             report.profiles.append(ProfileScores(p.name, len(subset), pending, result.warnings))
             full_at = datetime.fromisoformat(states[p.name]["full_at"])
             writes.append(
-                partial(self._save_pass, p.name, marks[p.name], full_at, now, decided_now[p.name])
+                partial(
+                    self._save_pass,
+                    p.name,
+                    marks[p.name],
+                    full_at,
+                    now,
+                    decided_now[p.name],
+                    picked_now[p.name],
+                )
             )
         return len(items)
 
@@ -277,6 +304,7 @@ class ScoreUseCases(CuratorCore):
         full_at: datetime,
         now: datetime,
         decided: dict[int, int],
+        picked: set[int],
         session: Any,
     ) -> None:
         state = {
@@ -284,6 +312,7 @@ class ScoreUseCases(CuratorCore):
             "full_at": full_at.isoformat(),
             "through": now.isoformat(),
             "decided": {str(k): v for k, v in decided.items()},
+            "picks": sorted(picked),
         }
         repo.set_meta(session, self._PASS_KEY.format(profile=profile), state, now)
 
@@ -347,10 +376,14 @@ class ScoreUseCases(CuratorCore):
         return stats.updated(added=added, removed=removed, since=since, through=now)
 
     def queue(self, profile: str, *, limit: int | None = None) -> list[QueueEntry]:
-        """The profile's pending review queue, best first (see `store.queue.pending`)."""
-        self.settings.profile(profile)
+        """The profile's pending review queue, best first (see `store.queue.pending`), with
+        the picks of the colleagues it follows (issue 17)."""
+        p = self.settings.profile(profile)
         with self.db.reading() as session:
-            return queue_store.pending(session, profile, self.now(), limit=limit)
+            entries = queue_store.pending(
+                session, profile, self.now(), limit=limit, followed=followed(p)
+            )
+            return with_picks(session, p, entries)
 
     def get_versions(self, items: Iterable[Item]) -> dict[int, list[ClusterVersion]]:
         """The other versions folded into each item's story (near-duplicates), by item id."""
@@ -363,6 +396,18 @@ class ScoreUseCases(CuratorCore):
             p.profile: {"pending": p.pending, "warnings": p.warnings} for p in report.profiles
         }
         return report.summary(), detail
+
+
+def _unranked_beyond(scores: list[Score], ids: set[int], keep: int) -> list[Score]:
+    """The scores of `ids` (followed colleagues' picks, issue 17) ranked below `keep` stored
+    without a rank, as a full pass leaves out the tail of the queue: such an item is pending
+    as a pick only, so it leaves the queue when the colleague takes her approval back."""
+    if not ids:
+        return scores
+    return [
+        replace(s, rank=None) if s.item_id in ids and s.rank is not None and s.rank > keep else s
+        for s in scores
+    ]
 
 
 def _replace_scores(profile: str, scores: list[Score], now: datetime, session: Any) -> None:

@@ -137,7 +137,9 @@ class ServiceUseCases(
                     recorded=repo.get_meta(session, _DIGEST_FILE_KEY.format(profile=p.name)),
                 )
                 profiles[p.name] = {
-                    "queue": queue_store.count_pending(session, p.name, now),
+                    "queue": queue_store.count_pending(
+                        session, p.name, now, followed=[f.profile for f in p.follow]
+                    ),
                     "next_slots": [
                         {
                             "id": s.id,

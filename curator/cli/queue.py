@@ -54,6 +54,16 @@ def entry_json(entry: QueueEntry, versions: Sequence[ClusterVersion] = ()) -> di
         "boost": s.boost,
         "why": [t.text for t in s.why],
         "status": entry.status.value,
+        # The followed colleagues who picked it, with their comments (issue 17).
+        "picked_by": [
+            {
+                "item_id": p.item_id,
+                "profile": p.profile,
+                "comment": p.comment,
+                "picked_at": p.picked_at.isoformat(),
+            }
+            for p in entry.picked_by
+        ],
         # The story's other versions, folded into this one: never simply missing (issue 18).
         "versions": [
             {"id": v.item_id, "feed": v.feed, "title": v.title, "url": v.url} for v in versions

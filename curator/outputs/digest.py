@@ -73,6 +73,8 @@ class Candidate:
     item: Item
     score: Score
     source: str  # the feed's display name
+    # When a followed colleague picked it (the latest pick), else None (issue 17).
+    picked_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,20 +217,27 @@ def select_candidates(
     """The eligible items, best first: new, pending, above the floor, never sent before.
 
     Only ranked items are pending: the scorer gives no rank to blocked or already decided items
-    nor to the lesser copies of a near-duplicate cluster, none of which belong in a digest.
+    nor to the lesser copies of a near-duplicate cluster, none of which belong in a digest;
+    a followed colleague's pick is pending whatever its rank, and new once picked (issue 17).
     """
     excluded = set(exclude_ids)
     eligible = [
         c
         for c in candidates
-        if c.score.rank is not None
+        if (c.score.rank is not None or c.picked_at is not None)
         and not c.score.blocked
         and c.score.final >= min_score
         and c.item.id not in excluded
-        and (since is None or c.item.fetched_at > since)
+        and (
+            since is None
+            or c.item.fetched_at > since
+            or (c.picked_at is not None and c.picked_at > since)
+        )
     ]
     # The queue's rank already balances relevance and diversity (MMR, per-source cap).
-    eligible.sort(key=lambda c: (c.score.rank or 0, -c.score.final, c.item.id))
+    eligible.sort(
+        key=lambda c: (c.score.rank is None, c.score.rank or 0, -c.score.final, c.item.id)
+    )
     return eligible
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Subquery, func, select
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, Subquery, func, or_, select
 from sqlalchemy.orm import Session
 
-from curator.store.models import DecisionRow
+from curator.store.models import DecisionRow, ItemRow
 from curator.types import Decision, DecisionKind
 
 
@@ -44,6 +47,59 @@ def latest_ids(profile: str) -> Subquery:
         .group_by(DecisionRow.item_id)
         .subquery()
     )
+
+
+def _current_approvals(profiles: Sequence[str]) -> Select[DecisionRow]:
+    latest = (
+        select(func.max(DecisionRow.id).label("last_id"))
+        .where(DecisionRow.profile.in_(sorted(profiles)))
+        .group_by(DecisionRow.profile, DecisionRow.item_id)
+        .subquery()
+    )
+    return (
+        select(DecisionRow)
+        .join(latest, DecisionRow.id == latest.c.last_id)
+        .where(DecisionRow.kind == DecisionKind.APPROVE.value)
+    )
+
+
+def approved_ids(profiles: Sequence[str], *, since: datetime | None = None) -> Select[int]:
+    """The ids of the items whose current decision by one of `profiles` is APPROVE: their
+    picks, which a profile following them gets in its queue (issue 17); with `since`, only
+    those approved after it."""
+    query = _current_approvals(profiles).with_only_columns(DecisionRow.item_id)
+    return query if since is None else query.where(DecisionRow.decided_at > since)
+
+
+def approvals(
+    session: Session, profiles: Sequence[str], ids: Collection[int] | None = None
+) -> list[Decision]:
+    """The current approvals of `profiles` (of the items `ids` only, when given), oldest first."""
+    if not profiles or (ids is not None and not ids):
+        return []
+    query = _current_approvals(profiles)
+    if ids is not None:
+        query = query.where(DecisionRow.item_id.in_(sorted(ids)))
+    return [decision_from_row(r) for r in session.scalars(query.order_by(DecisionRow.id))]
+
+
+def story_approvals(
+    session: Session, profiles: Sequence[str], stories: Collection[int]
+) -> list[tuple[int, Decision]]:
+    """The current approvals of `profiles` of any version of these stories (keyed by their
+    cluster's representative, or the item itself when alone), with each one's story."""
+    if not profiles or not stories:
+        return []
+    story = func.coalesce(ItemRow.cluster_id, ItemRow.id)
+    keys = sorted(stories)
+    query = (
+        _current_approvals(profiles)
+        .add_columns(story)
+        .join(ItemRow, ItemRow.id == DecisionRow.item_id)
+        .where(or_(ItemRow.id.in_(keys), ItemRow.cluster_id.in_(keys)))
+        .order_by(DecisionRow.id)
+    )
+    return [(key, decision_from_row(row)) for row, key in session.execute(query)]
 
 
 def current(session: Session, profile: str) -> dict[int, Decision]:

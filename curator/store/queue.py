@@ -9,10 +9,11 @@ shown even if it was not ranked when the queue was last scored.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from curator.store import decisions
 from curator.store.models import DecisionRow, FeedRow, ItemRow, ScoreRow
@@ -21,9 +22,17 @@ from curator.store.scores import score_from_row
 from curator.types import DecisionKind, ItemState, QueueEntry, QueueStatus
 
 
-def _pending_filter(profile: str, now: datetime) -> tuple[Subquery, ColumnElement[bool]]:
+def _pending_filter(
+    profile: str, now: datetime, followed: Sequence[str] = ()
+) -> tuple[Subquery, ColumnElement[bool]]:
     """The current decisions of the profile (a subquery) and the condition that makes an item
-    pending, shared by the listing and the count so that both always agree."""
+    pending, shared by the listing and the count so that both always agree.
+
+    A pick of a `followed` profile (its current decision is APPROVE) is pending whatever its
+    rank here (issue 17): the colleague chose it, so it is not left below the kept ranks. One
+    story is one entry, though: a picked version stays folded while another version of its
+    story is in the queue on its own rank (that entry carries the pick) or was decided here
+    (issue 18). The follower's blocked words still keep it out."""
     latest_id = decisions.latest_ids(profile)
     current = (
         select(DecisionRow.item_id, DecisionRow.kind, DecisionRow.snooze_until)
@@ -34,21 +43,50 @@ def _pending_filter(profile: str, now: datetime) -> tuple[Subquery, ColumnElemen
         current.c.kind == DecisionKind.SNOOZE.value,
         or_(current.c.snooze_until.is_(None), current.c.snooze_until <= now),
     )
+    listed: ColumnElement[bool] = ScoreRow.rank.is_not(None)
+    if followed:
+        picked = ItemRow.id.in_(decisions.approved_ids(followed))
+        listed = or_(listed, and_(picked, ~_story_shown_or_decided(profile)))
     condition = and_(
         ItemRow.state == ItemState.ACTIVE.value,
         ScoreRow.blocked.is_(False),
-        or_(
-            and_(current.c.item_id.is_(None), ScoreRow.rank.is_not(None)),
-            snooze_over,
-        ),
+        or_(and_(current.c.item_id.is_(None), listed), snooze_over),
     )
     return current, condition
 
 
-def count_pending(session: Session, profile: str, now: datetime) -> int:
+def _story_shown_or_decided(profile: str) -> ColumnElement[bool]:
+    """Whether another version of the outer item's story is ranked for the profile (in its
+    queue on its own) or decided by it: a cluster is keyed by its representative, the
+    members' `cluster_id` (see `store.review.duplicate_counts`)."""
+    other = aliased(ItemRow)
+    other_score = aliased(ScoreRow)
+    story = func.coalesce(ItemRow.cluster_id, ItemRow.id)
+    same_story = and_(other.id != ItemRow.id, or_(other.id == story, other.cluster_id == story))
+    ranked = (
+        select(other_score.item_id)
+        .join(other, other.id == other_score.item_id)
+        .where(
+            other_score.profile == profile,
+            other_score.rank.is_not(None),
+            other.state == ItemState.ACTIVE.value,
+            same_story,
+        )
+    )
+    decided = (
+        select(DecisionRow.id)
+        .join(other, other.id == DecisionRow.item_id)
+        .where(DecisionRow.profile == profile, same_story)
+    )
+    return or_(ranked.exists(), decided.exists())
+
+
+def count_pending(
+    session: Session, profile: str, now: datetime, followed: Sequence[str] = ()
+) -> int:
     """How many items `pending` would list, counted by the database (issue 19: `curator status`
     loaded every pending item, 100,000 of them after a year, to count them)."""
-    current, condition = _pending_filter(profile, now)
+    current, condition = _pending_filter(profile, now, followed)
     query = (
         select(func.count())
         .select_from(ItemRow)
@@ -67,12 +105,19 @@ def pending(
     limit: int | None = None,
     fetched_after: datetime | None = None,
     min_final: float | None = None,
+    followed: Sequence[str] = (),
 ) -> list[QueueEntry]:
     """The pending queue, best first; `fetched_after` and `min_final` keep only the items
-    fetched after a date and scored at least so much (what a digest can show)."""
-    current, condition = _pending_filter(profile, now)
+    fetched (or picked by a followed profile) after a date and scored at least so much (what a
+    digest can show); `followed` are the profiles whose picks enter this queue (issue 17)."""
+    current, condition = _pending_filter(profile, now, followed)
     if fetched_after is not None:
-        condition = and_(condition, ItemRow.fetched_at > fetched_after)
+        # New since then: fetched since, or picked since by a followed colleague (issue 17).
+        fresh: ColumnElement[bool] = ItemRow.fetched_at > fetched_after
+        if followed:
+            picked = decisions.approved_ids(followed, since=fetched_after)
+            fresh = or_(fresh, ItemRow.id.in_(picked))
+        condition = and_(condition, fresh)
     if min_final is not None:
         condition = and_(condition, ScoreRow.final >= min_final)
     query = (

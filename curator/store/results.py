@@ -74,6 +74,17 @@ def list_posts(session: Session, profile: str, *, since: datetime | None = None)
     return [post_from_row(r) for r in rows]
 
 
+def latest_posts(session: Session, profile: str, limit: int) -> list[Post]:
+    """The profile's `limit` most recently published posts, newest first."""
+    query = (
+        select(PostRow)
+        .where(PostRow.profile == profile)
+        .order_by(PostRow.published_at.desc(), PostRow.slot_id.desc())
+        .limit(limit)
+    )
+    return [post_from_row(r) for r in session.scalars(query)]
+
+
 def set_results(
     session: Session,
     slot_id: str,

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from curator.errors import NotFound
@@ -20,7 +20,16 @@ from curator.store import decisions
 from curator.store.models import FeedRow, ItemRow, ScoreRow, SlotRow
 from curator.store.repo import item_from_row
 from curator.store.scores import score_from_row
-from curator.types import DecisionKind, Item, ItemState, Score, Slot, SlotKind, SlotStatus
+from curator.types import (
+    DecisionKind,
+    Item,
+    ItemState,
+    Score,
+    Slot,
+    SlotKind,
+    SlotStatus,
+    TeamRelay,
+)
 
 
 def slot_from_row(row: SlotRow) -> Slot:
@@ -145,6 +154,39 @@ def approved_items(session: Session, profile: str) -> list[Approved]:
         for item, score in found
         if item.state is ItemState.ACTIVE
     ]
+
+
+def team_relays(
+    session: Session, profiles: Sequence[str], stories: Iterable[int], *, since: datetime
+) -> list[TeamRelay]:
+    """The live relays of these (other) profiles from `since` on of any version of `stories`
+    (cluster keys: the representative, or the item alone), for the planner's "not the same
+    story the same day" rule (issue 17). Only the stories a profile may plan are read: with
+    hundreds of profiles, reading every colleague's every relay for each plan would grow
+    with the square of the team."""
+    keys = sorted(set(stories))
+    if not profiles or not keys:
+        return []
+    query = (
+        select(SlotRow.profile, SlotRow.item_id, ItemRow.cluster_id, SlotRow.starts_at)
+        .join(ItemRow, ItemRow.id == SlotRow.item_id)
+        .where(
+            SlotRow.profile.in_(sorted(profiles)),
+            SlotRow.removed_at.is_(None),
+            SlotRow.kind == SlotKind.RELAY.value,
+            SlotRow.status != SlotStatus.SKIPPED.value,
+            SlotRow.starts_at >= since,
+            or_(ItemRow.id.in_(keys), ItemRow.cluster_id.in_(keys)),
+        )
+        .order_by(SlotRow.starts_at, SlotRow.profile, SlotRow.item_id)
+    )
+    relays = []
+    for profile, item_id, cluster, starts_at in session.execute(query):
+        assert item_id is not None, "joined on the item"
+        relays.append(
+            TeamRelay(profile, item_id, item_id if cluster is None else cluster, starts_at)
+        )
+    return relays
 
 
 def items_with_scores(

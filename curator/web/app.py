@@ -47,6 +47,7 @@ from curator.outputs.words import (
     is_web_url,
     profile_language,
 )
+from curator.results import COUNTS, FIELDS, ResultsReport, hours_text
 from curator.types import Profile, Slot, SlotKind, SlotStatus, is_pending
 
 if TYPE_CHECKING:
@@ -56,6 +57,8 @@ HERE = Path(__file__).resolve().parent
 QUEUE_PAGE = 60  # rows the queue page lists; it reloads for more once they are decided
 LINKEDIN_COMMENT_LIMIT = 1250  # characters LinkedIn accepts in a comment
 SNOOZE_DAYS = 3  # the date picker's default, as `curator review`'s "+3d"
+RESULTS_WEEKS = 4  # the Results page's weeks, as `curator results`
+RESULTS_POSTS = 20  # published posts the Results page lists with their results form
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -72,6 +75,12 @@ SECURITY_HEADERS = [
 # Open without a login: the calendars and /healthz have their own rules, and a digest link's
 # signed token is its own authorisation for that one action (issue 14).
 _OPEN_PATHS = ("/login", "/static/", "/healthz", "/calendar/", "/favicon.ico", "/d/")
+# A digest link is a capability: its signed token, bound to one action on one item, is what a
+# CSRF token would be, so its pages neither need nor start a session. They must not: a link
+# opened from a mail client is a cross-site navigation, on which the browser withholds the
+# SameSite=Strict session cookie; a new session set in the answer would replace the user's
+# logged-in one, and "open in curator" would then ask to log in again.
+_CAPABILITY_PATHS = ("/d/",)
 
 View = Callable[[Request], Response]
 AsyncView = Callable[[Request], Awaitable[Response]]
@@ -154,6 +163,10 @@ def _environment(language: str) -> jinja2.Environment:
         return words.format_date(moment, "EEE dd MMM")  # "lun. 07 déc." / "Mon 07 Dec"
 
     env.filters["day"] = day
+    env.filters["decimal"] = lambda value: (
+        "–" if value is None else words.format_decimal(value, "0.0")
+    )
+    env.filters["hours"] = hours_text
     env.filters["when"] = lambda moment: f"{day(moment)} {moment:%H:%M}"
     env.filters["web_url"] = lambda url: url if url and is_web_url(url) else None
     env.filters["share"] = lambda url: share_url(url) if url and is_web_url(url) else None
@@ -198,6 +211,11 @@ class _Web:
             Route(f"{p}/feeds", v(self.feeds)),
             Route(f"{p}/feeds/export.opml", v(self.export_opml)),
             Route(f"{p}/feeds/{{action}}", v(self.feed_action), methods=["POST"]),
+            Route(f"{p}/results", v(self.results)),
+            Route(f"{p}/results/import", v(self.import_results), methods=["POST"]),
+            Route(f"{p}/results/advice/{{n:int}}", v(self.apply_advice), methods=["POST"]),
+            Route(f"{p}/results/posts/{{slot_id}}", v(self.record_results), methods=["POST"]),
+            Route(f"{p}/activity", v(self.activity), methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
         ]
 
@@ -210,11 +228,12 @@ class _Web:
 
         async def guarded(request: Request) -> Response:
             session = request.session
-            if "csrf" not in session:
+            capability = request.url.path.startswith(_CAPABILITY_PATHS)
+            if "csrf" not in session and not capability:
                 session["csrf"] = secrets.token_urlsafe(32)
             request.state.form = None
             if request.method not in ("GET", "HEAD"):
-                refusal = await self._refuse_unsafe(request)
+                refusal = await self._refuse_unsafe(request, need_csrf=not capability)
                 if refusal is not None:
                     return refusal
                 request.state.form = await request.form()
@@ -235,14 +254,17 @@ class _Web:
 
         return guarded
 
-    async def _refuse_unsafe(self, request: Request) -> Response | None:
-        """Cross-site requests and requests without this session's CSRF token are refused."""
+    async def _refuse_unsafe(self, request: Request, *, need_csrf: bool) -> Response | None:
+        """Cross-site requests, and unless the URL carries its own token, requests without this
+        session's CSRF token, are refused."""
         site = request.headers.get("sec-fetch-site")
         if site is not None and site not in ("same-origin", "none"):
             return Response("cross-site request refused\n", 403, media_type="text/plain")
         origin = request.headers.get("origin")
         if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
             return Response("cross-origin request refused\n", 403, media_type="text/plain")
+        if not need_csrf:
+            return None
         given = request.headers.get("x-csrf-token")
         if given is None:
             form = await request.form()
@@ -569,7 +591,7 @@ class _Web:
             slot = self.curator.skip_slot(slot_id)
         elif action == "done":
             url = str(form.get("url") or "").strip() or None
-            slot = self.curator.slot_done(slot_id, url=url)
+            slot = self.curator.slot_done(slot_id, url=url, minutes=_minutes(form))
         else:
             raise NotFound("action", action)
         back = f"/p/{quote(profile.name, safe='')}/calendar#slot-{slot.id}"
@@ -619,3 +641,173 @@ class _Web:
         else:
             raise NotFound("action", action)
         return self.done(request, message, back)
+
+    # --- results (issue 15) -------------------------------------------------------------------
+
+    def results(self, request: Request) -> Response:
+        profile = self._profile(request)
+        weeks = _weeks(request.query_params.get("weeks"))
+        report = self.curator.results_report(profile.name, weeks=weeks)
+        posts = self.curator.latest_posts(profile.name, limit=RESULTS_POSTS)
+        gettext = translations(_language(profile), "web").gettext
+        return self.render(
+            request,
+            "results.html",
+            profile,
+            {
+                "page": "results",
+                "report": report,
+                "weeks": weeks,
+                "posts": posts,
+                "counts": COUNTS,
+                "circles": FIELDS[len(COUNTS) :],
+                "charts": _charts(report, gettext, i18n_language(_language(profile)).format_date),
+            },
+        )
+
+    def _results_back(self, request: Request, profile: Profile) -> str:
+        form = request.state.form
+        weeks = _weeks(form.get("weeks") if form is not None else None)
+        return f"/p/{quote(profile.name, safe='')}/results?weeks={weeks}"
+
+    def record_results(self, request: Request) -> Response:
+        """The counts, note and minutes of a published post: `curator results add`."""
+        profile = self._profile(request)
+        slot_id = request.path_params["slot_id"]
+        if self.curator.get_slot(slot_id).profile != profile.name:
+            raise NotFound("slot", slot_id)
+        form = request.state.form
+        changes = {name: _count(form, name) for name in FIELDS}
+        note = form.get("note")
+        if all(v is None for v in changes.values()) and not note and _minutes(form) is None:
+            raise InvalidAction("give at least one count, a note or the minutes it took")
+        post = self.curator.record_results(
+            slot_id,
+            changes,
+            note=note.strip() or None if isinstance(note, str) else None,
+            origin="web",
+            minutes=_minutes(form),
+        )
+        back = _safe_next(form.get("next"), self._results_back(request, profile))
+        points = post.results.points if post.results is not None else 0
+        saved = translations(_language(profile), "web").gettext(
+            "Saved: %(post)s, %(points)s results, %(minutes)s min"
+        )
+        message = saved % {
+            "post": post.title or post.slot_id,
+            "points": points,
+            "minutes": post.minutes,
+        }
+        return self.done(request, message, back)
+
+    def import_results(self, request: Request) -> Response:
+        """A CSV or XLSX of post metrics: `curator results import`, all or nothing."""
+        import tempfile
+
+        profile = self._profile(request)
+        upload = request.state.form.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            raise InvalidAction("choose a CSV or XLSX file to import")
+        name = Path(upload.filename).name
+        with tempfile.TemporaryDirectory(prefix="curator-import-") as folder:
+            # the file's own name: the reader picks CSV or XLSX by its suffix, and the
+            # results' history names the import by it
+            path = Path(folder) / name
+            path.write_bytes(upload.file.read())
+            report = self.curator.import_results(path, profile=profile.name)
+        lines = report.lines(_language(profile), path=name)
+        return self.done(request, "\n".join(lines), self._results_back(request, profile))
+
+    def apply_advice(self, request: Request) -> Response:
+        """Advice N as the page listed it: `curator results advice --apply N`."""
+        profile = self._profile(request)
+        weeks = _weeks(request.state.form.get("weeks"))
+        message = self.curator.apply_advice(
+            profile.name, int(request.path_params["n"]), weeks=weeks
+        )
+        return self.done(request, message, self._results_back(request, profile))
+
+    def activity(self, request: Request) -> Response:
+        """The web queue reports each action; the facade counts the active time since this
+        session's previous one (issue 15). The key is derived from the session's CSRF token:
+        one per browser session, so a reload or a second tab counts no time twice."""
+        profile = self._profile(request)
+        csrf = str(request.session.get("csrf", ""))
+        key = hashlib.sha256(csrf.encode()).hexdigest()[:32]
+        seconds = self.curator.record_activity(profile.name, key)
+        return JSONResponse({"counted": seconds})
+
+
+def _weeks(value: object) -> int:
+    """The weeks a Results page shows (1 to 52), RESULTS_WEEKS when not given or not a number."""
+    if isinstance(value, str) and value.strip().isdigit():
+        return min(max(int(value), 1), 52)
+    return RESULTS_WEEKS
+
+
+def _count(form: Any, name: str) -> int | None:
+    """A count field: None when left empty (unchanged); a clear error when not a whole number."""
+    raw = form.get(name)
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    text = raw.strip()
+    if not text.isdigit():
+        raise InvalidAction(f"{name}: a whole number of 0 or more, got {text!r}")
+    return int(text)
+
+
+def _minutes(form: Any) -> int | None:
+    raw = form.get("minutes")
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    text = raw.strip()
+    if not text.isdigit() or int(text) <= 0:
+        raise InvalidAction(f"minutes: a positive whole number of minutes, got {text!r}")
+    return int(text)
+
+
+def _charts(
+    report: ResultsReport,
+    gettext: Callable[[str], str],
+    format_date: Callable[[date, str], str],
+) -> dict[str, dict[str, Any]]:
+    """The report's figures as the charts draw them (static/results.js): labels and series,
+    nothing computed; the tables beside them show the same figures as text."""
+
+    def label(monday: date) -> str:
+        return format_date(monday, "dd MMM")
+
+    weeks = report.weeks
+    budget = [
+        {"label": gettext("Weekly budget"), "data": [wk.budget for wk in weeks], "line": True}
+    ]
+    return {
+        "time": {
+            "type": "bar",
+            "labels": [label(wk.week) for wk in weeks],
+            "series": [
+                {"label": gettext("Reported"), "data": [wk.minutes_reported for wk in weeks]},
+                {"label": gettext("Measured"), "data": [wk.minutes_measured for wk in weeks]},
+                *(budget if any(wk.budget for wk in weeks) else []),
+            ],
+            "stacked": True,
+            "unit": gettext("minutes"),
+        },
+        "posts": {
+            "type": "bar",
+            "labels": [label(wk.week) for wk in weeks],
+            "series": [
+                {"label": gettext("Planned"), "data": [wk.planned for wk in weeks]},
+                {"label": gettext("Published"), "data": [wk.published for wk in weeks]},
+            ],
+            "unit": gettext("posts"),
+        },
+        "trend": {
+            "type": "line",
+            "labels": [label(monday) for monday, _ in report.trend],
+            "series": [
+                {"label": gettext("Results per hour"), "data": [v for _, v in report.trend]}
+            ],
+            "unit": gettext("results per hour"),
+        },
+    }

@@ -161,6 +161,27 @@
 
   if (current()) neighbours(current());
 
+  // Active time (issue 15): each action reports itself, at most every BEAT_MS plus one report
+  // at the end of a burst; the server counts the time since this session's previous report,
+  // idle gaps excluded (curator/results.py IDLE_AFTER), so a reload counts nothing twice.
+  var BEAT_MS = 10000, lastBeat = 0, trailing = null;
+  function sendBeat() {
+    lastBeat = Date.now();
+    fetch("/p/" + profile + "/activity", {
+      method: "POST", credentials: "same-origin", keepalive: true,
+      headers: { "X-CSRF-Token": csrf, "X-Requested-With": "curator" }
+    }).catch(function () { /* a lost report only loses one gap */ });
+  }
+  function beat() {
+    var since = Date.now() - lastBeat;
+    if (since >= BEAT_MS) { sendBeat(); return; }
+    if (!trailing) trailing = setTimeout(function () { trailing = null; sendBeat(); }, BEAT_MS - since);
+  }
+  beat();
+  document.addEventListener("keydown", beat);
+  document.addEventListener("input", beat);
+  document.addEventListener("click", beat);
+
   pane.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.classList.contains("decide")) return;
