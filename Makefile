@@ -72,18 +72,27 @@ test-clocks: setup
 # files that ship in the wheel. tests/test_i18n.py fails on an untranslated or fuzzy string and
 # on a .mo older than its .po.
 POT := build/i18n/curator.pot
+# click's own words ("Usage:", "No such option"...) come from the installed click, in the
+# `click` domain that curator.cli makes the process's default gettext domain.
+CLICK_POT := build/i18n/click.pot
 
 extract-messages: setup
 	mkdir -p $(dir $(POT))
 	$(BIN)/pybabel extract --mapping-file babel.cfg --no-location --no-wrap --sort-output \
 	  --project curator --msgid-bugs-address "" --output-file $(POT) .
+	$(BIN)/pybabel extract --no-location --no-wrap --sort-output --keyword ngettext:1,2 \
+	  --project click --msgid-bugs-address "" --output-file $(CLICK_POT) \
+	  "$$($(BIN)/python -c 'import click, os; print(os.path.dirname(click.__file__))')"
 
 update-catalogs: extract-messages
 	$(BIN)/pybabel update --input-file $(POT) --output-dir curator/locale --domain curator \
 	  --no-fuzzy-matching --ignore-obsolete --no-wrap
+	$(BIN)/pybabel update --input-file $(CLICK_POT) --output-dir curator/locale --domain click \
+	  --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 compile-catalogs: setup
 	$(BIN)/pybabel compile --directory curator/locale --domain curator --statistics
+	$(BIN)/pybabel compile --directory curator/locale --domain click --statistics
 
 # MiniLM (a benchmark baseline only) needs torch: the CPU wheel, never a multi-GB CUDA build.
 bench: setup

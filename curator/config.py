@@ -23,6 +23,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from curator.errors import ConfigError, ConfigNotFound, NotFound
+from curator.i18n import N_, Message
 from curator.types import (
     WEEKDAY_ALIASES,
     WEEKDAY_NAMES,
@@ -73,7 +74,9 @@ class Settings:
             if profile.name == name:
                 return profile
         known = ", ".join(p.name for p in self.profiles) or "none"
-        raise NotFound("profile", name, f"profiles in {self.path}: {known}")
+        raise NotFound(
+            "profile", name, Message(N_("profiles in {path}: {known}"), path=self.path, known=known)
+        )
 
     def select_profiles(self, name: str | None) -> tuple[Profile, ...]:
         """The one profile named, or all of them when `name` is None."""

@@ -20,6 +20,7 @@ from ruamel.yaml.error import YAMLError
 
 from curator.config import parse_settings
 from curator.errors import ConfigError, InvalidAction, NotFound
+from curator.i18n import N_, Message
 from curator.types import FeedSource, FullTextMode
 
 
@@ -46,16 +47,16 @@ def _load(yaml: YAML, path: Path) -> tuple[CommentedMap, CommentedSeq]:
         text = path.read_text(encoding="utf-8")
         data = yaml.load(text)
     except (OSError, YAMLError) as e:
-        raise ConfigError(f"cannot edit: {e}", path=str(path)) from e
+        raise ConfigError(Message(N_("cannot edit: {reason}"), reason=e), path=str(path)) from e
     if data is None:
         data = CommentedMap()
     if not isinstance(data, CommentedMap):
-        raise ConfigError("the top level must be a mapping", path=str(path))
+        raise ConfigError(Message(N_("the top level must be a mapping")), path=str(path))
     feeds = data.get("feeds")
     if feeds is None:
         feeds = data["feeds"] = CommentedSeq()
     if not isinstance(feeds, CommentedSeq):
-        raise ConfigError("`feeds` must be a list", path=str(path), field="feeds")
+        raise ConfigError(Message(N_("`feeds` must be a list")), path=str(path), field="feeds")
     return data, feeds
 
 
@@ -84,8 +85,13 @@ def _find(feeds: CommentedSeq, key: str, path: Path) -> int:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise ConfigError(f"several feeds are named {key!r}: give its URL", path=str(path))
-    raise NotFound("feed", key, f"not in {path}; `curator feeds list` shows them")
+        raise ConfigError(
+            Message(N_("several feeds are named {name}: give its URL"), name=repr(key)),
+            path=str(path),
+        )
+    raise NotFound(
+        "feed", key, Message(N_("not in {path}; `curator feeds list` shows them"), path=path)
+    )
 
 
 def _as_mapping(feeds: CommentedSeq, index: int) -> CommentedMap:
@@ -134,7 +140,7 @@ def rename_feed(path: Path, key: str, name: str) -> str:
     """Give a feed a display name (`name:` in its entry); returns its URL."""
     name = " ".join(name.split())
     if not name:
-        raise ConfigError("a feed's new name cannot be empty")
+        raise ConfigError(Message(N_("a feed's new name cannot be empty")))
     yaml = _yaml()
     data, feeds = _load(yaml, path)
     index = _find(feeds, key, path)
@@ -214,16 +220,24 @@ def set_follow(path: Path, profile: str, other: str, *, follow: bool, weight: fl
     entries = [p for p in profiles or () if isinstance(p, CommentedMap)]
     names = [str(p.get("name", "")).strip() for p in entries]
     if profile not in names:
-        raise NotFound("profile", profile, f"not in {path}")
+        raise NotFound("profile", profile, Message(N_("not in {path}"), path=path))
     if follow and other == profile:
-        raise InvalidAction(f"profile {profile!r} cannot follow itself")
+        raise InvalidAction(
+            Message(N_("profile {profile} cannot follow itself"), profile=repr(profile))
+        )
     if follow and other not in names:
-        raise NotFound("profile", other, f"not in {path}: a profile follows another of its file")
+        raise NotFound(
+            "profile",
+            other,
+            Message(N_("not in {path}: a profile follows another of its file"), path=path),
+        )
     entry = entries[names.index(profile)]
     follows = entry.get("follow")
     if follows is not None and not isinstance(follows, CommentedSeq):
         raise ConfigError(
-            "`follow` must be a list", path=str(path), field=f"profiles[{profile}].follow"
+            Message(N_("`follow` must be a list")),
+            path=str(path),
+            field=f"profiles[{profile}].follow",
         )
     if follows is None:
         follows = _flow([])
@@ -264,7 +278,7 @@ def change_schedule(path: Path, profile: str, action: str, kind: str, to: str | 
     try:
         data = yaml.load(path.read_text(encoding="utf-8"))
     except (OSError, YAMLError) as e:
-        raise ConfigError(f"cannot edit: {e}", path=str(path)) from e
+        raise ConfigError(Message(N_("cannot edit: {reason}"), reason=e), path=str(path)) from e
     profiles = data.get("profiles") if isinstance(data, CommentedMap) else None
     entry = next(
         (p for p in profiles or () if isinstance(p, CommentedMap) and p.get("name") == profile),
@@ -274,13 +288,23 @@ def change_schedule(path: Path, profile: str, action: str, kind: str, to: str | 
     slots = schedule.get("slots") if isinstance(schedule, CommentedMap) else None
     if not isinstance(slots, CommentedSeq):
         raise ConfigError(
-            f"profile {profile!r} has no schedule.slots list to change", path=str(path)
+            Message(
+                N_("profile {profile} has no schedule.slots list to change"), profile=repr(profile)
+            ),
+            path=str(path),
         )
     matching = [
         i for i, s in enumerate(slots) if isinstance(s, dict) and s.get("kind", "relay") == kind
     ]
     if not matching:
-        raise ConfigError(f"profile {profile!r} has no {kind} slot to change", path=str(path))
+        raise ConfigError(
+            Message(
+                N_("profile {profile} has no {kind} slot to change"),
+                profile=repr(profile),
+                kind=Message(kind),
+            ),
+            path=str(path),
+        )
     index = matching[-1]
     rule = slots[index]
     before = f"{rule.get('day')} {rule.get('time')} {rule.get('kind', 'relay')}"

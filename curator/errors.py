@@ -30,13 +30,17 @@ class ConfigError(CuratorError, ValueError):
         self.field = field
         super().__init__(str(self))
 
-    def __str__(self) -> str:
+    def where(self) -> str:
+        """ "feeds.yaml:12 (schedule.days): " before the message, or nothing."""
         where = ""
         if self.path:
             where = self.path + (f":{self.line}" if self.line else "")
         if self.field:
             where = f"{where} ({self.field})" if where else self.field
-        return f"{where}: {self.message}" if where else self.message
+        return f"{where}: " if where else ""
+
+    def __str__(self) -> str:
+        return self.where() + self.message
 
 
 class ConfigNotFound(ConfigError, FileNotFoundError):  # type: ignore[misc]
@@ -51,9 +55,13 @@ class NotFound(CuratorError, LookupError):
     """A feed, item, slot or profile that does not exist."""
 
     def __init__(self, kind: str, key: object, hint: str | None = None) -> None:
+        # `kind` is one of curator.i18n.NOT_FOUND_KINDS; `hint` may be a curator.i18n.Message:
+        # the CLI and the web say both in their reader's language (issue 16).
         self.kind = kind
         self.key = key
-        super().__init__(f"no {kind} {key!r}" + (f" ({hint})" if hint else ""))
+        self.hint = hint
+        named = f" {key!r}" if key != "" else ""
+        super().__init__(f"no {kind}{named}" + (f" ({hint})" if hint else ""))
 
 
 class InvalidAction(CuratorError, ValueError):

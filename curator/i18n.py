@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import gettext
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -60,6 +60,51 @@ class Message(str):
         return text
 
 
+class Plural(Message):
+    """A `Message` whose words follow a count: `Plural("{n} feed", "{n} feeds", n, n=n)`;
+    `Language.say` picks the form of the reader's plural rule. curator/babel_click.py extracts
+    both forms (as for ngettext)."""
+
+    __slots__ = ("number", "plural")
+    plural: str
+    number: int  # (`count` is str's)
+
+    def __new__(cls, singular: str, plural: str, number: int, **args: object) -> Plural:
+        text = str.__new__(cls, (singular if number == 1 else plural).format(**args))
+        text.msgid, text.args, text.plural, text.number = singular, args, plural, number
+        return text
+
+
+def error_message(error: BaseException) -> str:
+    """What an error says, as a Message when curator wrote it as one: the parts that curator's
+    errors carry (where, which key) put together around it. Any other error: its English."""
+    from curator.errors import ConfigError, FeedError, NotFound
+
+    if isinstance(error, NotFound):
+        key = f" {error.key!r}" if error.key != "" else ""
+        what = Message(N_("no {kind}{key}"), kind=Message(error.kind), key=key)
+        hint = Message(" ({hint})", hint=error.hint) if error.hint else ""
+        return Message("{what}{hint}", what=what, hint=hint)
+    if isinstance(error, ConfigError):
+        return Message("{where}{message}", where=error.where(), message=error.message)
+    if isinstance(error, FeedError):
+        return Message("{url}: {message}", url=error.url, message=error.message)
+    message, text = getattr(error, "message", None), str(error)
+    if isinstance(message, Message) and text.endswith(message):
+        # an error that puts its path (ExportError, ImportFileError) before its message
+        return Message("{where}{message}", where=text[: len(text) - len(message)], message=message)
+    if len(error.args) == 1 and isinstance(error.args[0], Message):
+        return error.args[0]
+    return text
+
+
+def joined(separator: str, parts: Sequence[str]) -> Message:
+    """`parts` joined by `separator`, each still said in its reader's language (a summary made
+    of several Messages)."""
+    msgid = separator.join(f"{{part{i}}}" for i in range(len(parts)))
+    return Message(msgid, **{f"part{i}": part for i, part in enumerate(parts)})
+
+
 # The codes that screens show as words (slot kinds and statuses, feed, job and digest states):
 # the English value is the msgid, `Language.word(code)` its reading. `--json` keeps the code.
 CODE_WORDS = (
@@ -68,6 +113,12 @@ CODE_WORDS = (
     N_("active"), N_("gone"), N_("disabled"), N_("paused"),
     N_("pending"), N_("sending"), N_("sent"), N_("failed"), N_("snoozed"),
     N_("ok"), N_("degraded"), N_("failing"), N_("running"), N_("error"),
+)  # fmt: skip
+
+# What a NotFound error is about ("no {kind} {key}"): the kind is said in the reader's language.
+NOT_FOUND_KINDS = (
+    N_("profile"), N_("feed"), N_("item"), N_("slot"), N_("published post"), N_("idea"),
+    N_("action"), N_("link"),
 )  # fmt: skip
 
 
@@ -114,11 +165,20 @@ class Language:
         """The form of `n` in this language's plural rule (French: 0 and 1 are singular)."""
         return self._translations.ngettext(singular, plural, n)
 
-    def say(self, text: str) -> str:
-        """A `Message` in this language; any other text as it is."""
+    def say(self, text: object) -> str:
+        """A `Message` in this language, its arguments that are Messages too (a status word,
+        a hint); any other text as it is."""
         if isinstance(text, Message):
-            return self._translations.gettext(text.msgid).format(**text.args)
-        return text
+            args = {k: self.say(v) if isinstance(v, Message) else v for k, v in text.args.items()}
+            if isinstance(text, Plural):
+                said = self._translations.ngettext(text.msgid, text.plural, text.number)
+                return said.format(**args)
+            return self._translations.gettext(text.msgid).format(**args)
+        return str(text)
+
+    def say_error(self, error: BaseException) -> str:
+        """The one line that tells a user what went wrong, in this language."""
+        return self.say(error_message(error))
 
     def word(self, code: str) -> str:
         """A code of CODE_WORDS ("planned") as this language says it ("prévu")."""

@@ -1103,9 +1103,15 @@ def _revised(slot: Slot, now: datetime, **changes: object) -> Slot:
 def comment_slot(slot: Slot, text: str, schedule: Schedule, now: datetime) -> Slot:
     """Write (or rewrite) the user's comment; the slot is ready once it is long enough."""
     if slot.status in (SlotStatus.PUBLISHED, SlotStatus.SKIPPED):
-        raise InvalidAction(f"slot {slot.id} is {slot.status.value}: its comment is final")
+        raise InvalidAction(
+            i18n.Message(
+                N_("slot {id} is {status}: its comment is final"),
+                id=slot.id,
+                status=i18n.Message(slot.status.value),
+            )
+        )
     if slot.kind is SlotKind.RELAY and slot.item_id is None:
-        raise InvalidAction(f"slot {slot.id} has no item to comment on")
+        raise InvalidAction(i18n.Message(N_("slot {id} has no item to comment on"), id=slot.id))
     cleaned = text.strip()
     comment = cleaned or None
     return _revised(
@@ -1119,9 +1125,17 @@ def comment_slot(slot: Slot, text: str, schedule: Schedule, now: datetime) -> Sl
 def pin_slot(slot: Slot, now: datetime, *, pinned: bool = True) -> Slot:
     """Pin (or unpin) a slot: a pinned slot keeps its time and content when the plan is redone."""
     if slot.status in (SlotStatus.PUBLISHED, SlotStatus.SKIPPED):
-        raise InvalidAction(f"slot {slot.id} is {slot.status.value}: it no longer moves")
+        raise InvalidAction(
+            i18n.Message(
+                N_("slot {id} is {status}: it no longer moves"),
+                id=slot.id,
+                status=i18n.Message(slot.status.value),
+            )
+        )
     if pinned and slot.status is SlotStatus.EMPTY:
-        raise InvalidAction(f"slot {slot.id} is empty: there is nothing to pin")
+        raise InvalidAction(
+            i18n.Message(N_("slot {id} is empty: there is nothing to pin"), id=slot.id)
+        )
     return _revised(slot, now, pinned=pinned)
 
 
@@ -1130,12 +1144,15 @@ def mark_done(
 ) -> Slot:
     """Record that the slot was published: when (default now) and where (an http(s) URL)."""
     if slot.status is SlotStatus.PUBLISHED:
-        raise InvalidAction(f"slot {slot.id} is already marked published")
+        raise InvalidAction(i18n.Message(N_("slot {id} is already marked published"), id=slot.id))
     url = (url or "").strip() or None
     if url is not None and not is_web_url(url):
         # It becomes a link in the .ics and the digest: never `javascript:` (issue 13).
         raise InvalidAction(
-            f"not a web address: {url[:200]!r}; give the http:// or https:// URL of the post"
+            i18n.Message(
+                N_("not a web address: {url}; give the http:// or https:// URL of the post"),
+                url=repr(url[:200]),
+            )
         )
     when = (published_at or now).astimezone(UTC)
     return _revised(slot, now, status=SlotStatus.PUBLISHED, published_at=when, published_url=url)
@@ -1144,7 +1161,7 @@ def mark_done(
 def skip_slot(slot: Slot, now: datetime) -> Slot:
     """Skip a slot. Its item goes back to the approved pool and takes the next free fitting slot."""
     if slot.status is SlotStatus.PUBLISHED:
-        raise InvalidAction(f"slot {slot.id} is already published")
+        raise InvalidAction(i18n.Message(N_("slot {id} is already published"), id=slot.id))
     return _revised(
         slot, now, status=SlotStatus.SKIPPED, item_id=None, pinned=False, comment_starter=None
     )

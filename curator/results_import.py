@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from curator.errors import ImportFileError
+from curator.i18n import N_, Message
 from curator.results import FIELDS
 
 _HEADERS = {
@@ -75,9 +76,9 @@ def read_metrics(path: Path) -> MetricTable:
     elif suffix in (".csv", ".txt"):
         cells = _csv_cells(path)
     else:
-        raise ImportFileError("expected a .csv or .xlsx file", path=where)
+        raise ImportFileError(Message(N_("expected a .csv or .xlsx file")), path=where)
     if not cells:
-        raise ImportFileError("the file is empty", path=where)
+        raise ImportFileError(Message(N_("the file is empty")), path=where)
     header_line, header = cells[0]
     columns: dict[int, str] = {}
     ignored: list[str] = []
@@ -88,11 +89,15 @@ def read_metrics(path: Path) -> MetricTable:
                 ignored.append(raw.strip())
             continue
         if name in columns.values():
-            raise ImportFileError(f"two columns mean {name!r}", path=where, line=header_line)
+            raise ImportFileError(
+                Message(N_("two columns mean {name}"), name=repr(name)),
+                path=where,
+                line=header_line,
+            )
         columns[i] = name
     if "url" not in columns.values():
         raise ImportFileError(
-            "no URL column (expected a header such as 'url' or 'lien')",
+            Message(N_("no URL column (expected a header such as 'url' or 'lien')")),
             path=where,
             line=header_line,
         )
@@ -113,7 +118,9 @@ def read_metrics(path: Path) -> MetricTable:
                 counts[name] = _count(value, name, where, line)
         if not url.lower().startswith(("http://", "https://")):
             raise ImportFileError(
-                f"url: {url!r} is not an http(s) address" if url else "url: missing",
+                Message(N_("url: {url} is not an http(s) address"), url=repr(url))
+                if url
+                else Message(N_("url: missing")),
                 path=where,
                 line=line,
             )
@@ -131,7 +138,13 @@ def _count(value: str, name: str, where: str, line: int) -> int | None:
         number = -1.0
     if number < 0 or number != int(number):
         raise ImportFileError(
-            f"{name}: {value!r} is not a whole number of 0 or more", path=where, line=line
+            Message(
+                N_("{name}: {value} is not a whole number of 0 or more"),
+                name=name,
+                value=repr(value),
+            ),
+            path=where,
+            line=line,
         )
     assert name in FIELDS
     return int(number)
@@ -141,7 +154,9 @@ def _csv_cells(path: Path) -> list[tuple[int, list[str]]]:
     try:
         raw = path.read_bytes()
     except OSError as e:
-        raise ImportFileError(f"cannot read: {e.strerror or e}", path=str(path)) from e
+        raise ImportFileError(
+            Message(N_("cannot read: {reason}"), reason=e.strerror or str(e)), path=str(path)
+        ) from e
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             text = raw.decode(encoding)
@@ -149,7 +164,7 @@ def _csv_cells(path: Path) -> list[tuple[int, list[str]]]:
         except UnicodeDecodeError:
             continue
     else:  # pragma: no cover - cp1252 decodes nearly anything
-        raise ImportFileError("not a text file", path=str(path))
+        raise ImportFileError(Message(N_("not a text file")), path=str(path))
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
             text[:4096], delimiters=",;\t"
@@ -160,7 +175,9 @@ def _csv_cells(path: Path) -> list[tuple[int, list[str]]]:
     try:
         return [(reader.line_num, row) for row in reader]
     except csv.Error as e:
-        raise ImportFileError(f"not a valid CSV file: {e}", path=str(path)) from e
+        raise ImportFileError(
+            Message(N_("not a valid CSV file: {reason}"), reason=e), path=str(path)
+        ) from e
 
 
 def _xlsx_cells(path: Path) -> list[tuple[int, list[str]]]:
@@ -172,7 +189,9 @@ def _xlsx_cells(path: Path) -> list[tuple[int, list[str]]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as e:
-        raise ImportFileError(f"not a readable XLSX workbook: {e}", path=str(path)) from e
+        raise ImportFileError(
+            Message(N_("not a readable XLSX workbook: {reason}"), reason=e), path=str(path)
+        ) from e
     try:
         sheet = book.worksheets[0]
         out: list[tuple[int, list[str]]] = []

@@ -795,50 +795,75 @@ class Request:
     line: int | None = None
 
 
-def parse_request(text: str, line: int, now: datetime, timezone: str = "UTC") -> Request | None:
+def parse_request(
+    text: str, line: int, now: datetime, timezone: str = "UTC", language: str | None = None
+) -> Request | None:
     """One JSON line -> a Request; None for a blank or `#` line; InvalidAction names the line."""
     stripped = text.strip()
     if not stripped or stripped.startswith("#"):
         return None
 
     def bad(why: str) -> InvalidAction:
-        return InvalidAction(f"line {line}: {why}")
+        return InvalidAction(i18n.Message(N_("line {line}: {why}"), line=line, why=why))
 
     try:
         data = json.loads(stripped)
     except json.JSONDecodeError as e:
-        raise bad(f"not valid JSON ({e.msg} at column {e.colno})") from e
+        raise bad(
+            i18n.Message(
+                N_("not valid JSON ({reason} at column {column})"), reason=e.msg, column=e.colno
+            )
+        ) from e
     if not isinstance(data, dict):
-        raise bad('expected an object like {"id": 12, "action": "approve"}')
+        raise bad(
+            i18n.Message(
+                N_("expected an object like {example}"), example='{"id": 12, "action": "approve"}'
+            )
+        )
     unknown = sorted(set(data) - {"id", "action", "comment", "reason", "until"})
     if unknown:
-        raise bad(f"unknown key(s) {', '.join(unknown)}")
+        raise bad(i18n.Message(N_("unknown key(s) {keys}"), keys=", ".join(unknown)))
     item_id = data.get("id")
     if isinstance(item_id, str) and item_id.strip().isdigit():
         item_id = int(item_id)
     if not isinstance(item_id, int) or isinstance(item_id, bool) or item_id <= 0:
-        raise bad(f'"id" must be a positive item id, got {item_id!r}')
+        raise bad(
+            i18n.Message(N_('"id" must be a positive item id, got {value}'), value=repr(item_id))
+        )
     action = data.get("action")
     if action not in _ACTIONS:
-        raise bad(f'"action" must be one of {", ".join(_ACTIONS)}, got {action!r}')
+        raise bad(
+            i18n.Message(
+                N_('"action" must be one of {actions}, got {value}'),
+                actions=", ".join(_ACTIONS),
+                value=repr(action),
+            )
+        )
     kind = _ACTIONS[action]
     for key in ("comment", "reason", "until"):
         if data.get(key) is not None and not isinstance(data[key], str):
-            raise bad(f'"{key}" must be a string')
+            raise bad(i18n.Message(N_('"{key}" must be a string'), key=key))
     misplaced = {"comment": DecisionKind.APPROVE, "reason": DecisionKind.REJECT}
     for key, owner in misplaced.items():
         if data.get(key) is not None and kind is not owner:
-            raise bad(f'"{key}" goes with "{owner.value}", not "{action}"')
+            raise bad(
+                i18n.Message(
+                    N_('"{key}" goes with "{owner}", not "{action}"'),
+                    key=key,
+                    owner=owner.value,
+                    action=action,
+                )
+            )
     until = None
     if kind is DecisionKind.SNOOZE:
         if not data.get("until"):
-            raise bad('a snooze needs "until", e.g. "2026-12-24" or "+3d"')
+            raise bad(i18n.Message(N_('a snooze needs "until", e.g. "2026-12-24" or "+3d"')))
         try:
-            until = parse_until(data["until"], now, timezone)
+            until = parse_until(data["until"], now, timezone, language)
         except InvalidAction as e:
-            raise bad(str(e)) from e
+            raise bad(e.args[0]) from e
     elif data.get("until") is not None:
-        raise bad(f'"until" goes with "snooze", not "{action}"')
+        raise bad(i18n.Message(N_('"until" goes with "snooze", not "{action}"'), action=action))
     return Request(
         item_id=item_id,
         kind=kind,

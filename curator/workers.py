@@ -42,6 +42,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.engine import make_url
 
 from curator.errors import InvalidAction, StorageError
+from curator.i18n import N_, Message
 from curator.outputs import outbox
 from curator.store.taskqueue import SCHEMA, create_queue_schema
 
@@ -68,10 +69,17 @@ def tick_cron(seconds: int) -> str:
     """procrastinate's cron for a tick of `seconds` (a 6th field counts seconds)."""
     if seconds < 60:
         if 60 % seconds:
-            raise InvalidAction(f"--tick {seconds}: below a minute it must divide 60")
+            raise InvalidAction(
+                Message(N_("--tick {seconds}: below a minute it must divide 60"), seconds=seconds)
+            )
         return f"* * * * * */{seconds}"
     if seconds % 60 or 60 % (seconds // 60):
-        raise InvalidAction(f"--tick {seconds}: from a minute up it must be 60, 120, ... 3600")
+        raise InvalidAction(
+            Message(
+                N_("--tick {seconds}: from a minute up it must be 60, 120, ... 3600"),
+                seconds=seconds,
+            )
+        )
     return f"*/{seconds // 60} * * * *"
 
 
@@ -80,7 +88,10 @@ def conninfo(url: str) -> str:
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
         raise InvalidAction(
-            f"workers need a PostgreSQL database (--db postgresql+psycopg://...), not {parsed}"
+            Message(
+                N_("workers need a PostgreSQL database (--db postgresql+psycopg://...), not {url}"),
+                url=parsed,
+            )
         )
     params: dict[str, Any] = {
         "host": parsed.host,

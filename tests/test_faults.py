@@ -670,8 +670,9 @@ def test_slot_done_records_only_web_addresses(
     code = main(["--config", config, "slot", "done", slot_id, "--url", url])
     err = capsys.readouterr().err
     assert code == 1
-    assert err.startswith("curator: error: not a web address: ") and err.count("\n") == 1, err
-    assert err.endswith("give the http:// or https:// URL of the post\n")
+    # claire speaks French (issue 16)
+    assert err.startswith("curator : erreur : pas une adresse web : ") and err.count("\n") == 1, err
+    assert err.endswith("donnez l'URL http:// ou https:// de la publication\n")
     assert app.get_slot(slot_id).status is not SlotStatus.PUBLISHED  # type: ignore[attr-defined]
 
 
@@ -885,19 +886,23 @@ def test_a_read_only_database_names_what_is_read_only_and_still_reads(
         path.chmod(0o444)
         if user:  # the folder stays writable for the other user too
             stored.chmod(0o777)
-        what = f"the file {path} is read-only"
+        what = f"le fichier {path} est en lecture seule"
     else:
         path.chmod(0o666)
         stored.chmod(0o555)
-        what = f"its folder {stored} is read-only (SQLite writes its journal beside the file)"
+        what = (
+            f"son dossier {stored} est en lecture seule "
+            "(SQLite écrit son journal à côté du fichier)"
+        )
     for command in READ_COMMANDS:
         done = curator(stored, *command, user=user)
         assert done.returncode == 0, (command, done.stderr)
         assert done.stderr == ""
     line = one_line(curator(stored, "queue", "reject", item, user=user))
+    # the queue is about claire, who speaks French (issue 16)
     assert line == (
-        f"curator: error: cannot write to database {path}: {what}; "
-        "only commands that read (queue list, status, calendar, feeds list) work there"
+        f"curator : erreur : impossible d'écrire dans la base de données {path} : {what} ; "
+        "seules les commandes qui lisent (queue list, status, calendar, feeds list) y fonctionnent"
     )
 
 

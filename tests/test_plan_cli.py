@@ -193,10 +193,20 @@ def test_slot_comment_edit_uses_the_editor_with_the_starter(world: World, tmp_pa
     assert slot["comment"] == "Mon commentaire écrit dans mon éditeur, assez long."
 
 
-def test_unknown_slot_is_one_line_exit_1(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("fr", "curator : erreur : créneau 'nope' introuvable"),
+        ("en", "curator: error: no slot 'nope'"),
+    ],
+)
+def test_unknown_slot_is_one_line_exit_1_in_the_profile_language(
+    world: World, capsys: pytest.CaptureFixture[str], language: str, said: str
+) -> None:
+    _set_language(world, language)
     code = main(["--config", str(world.config), "--db", world.db_url, "slot", "pin", "nope"])
     err = capsys.readouterr().err
-    assert code == 1 and "no slot 'nope'" in err and err.count("\n") == 1
+    assert code == 1 and err.startswith(said) and err.count("\n") == 1
 
 
 def test_comment_and_text_are_exclusive(world: World) -> None:
@@ -281,7 +291,8 @@ def test_comment_on_an_empty_slot_is_refused(world: World, capsys) -> None:
     empty = next(s for s in calendar_json(world) if s["status"] == "empty")
     base = ["--config", str(world.config), "--db", world.db_url]
     code = main([*base, "slot", "comment", empty["id"], "--text", "x" * 40])
-    assert code == 1 and "no item to comment on" in capsys.readouterr().err
+    # the world's profile speaks French (issue 16)
+    assert code == 1 and "n'a pas d'article à commenter" in capsys.readouterr().err
 
 
 def test_status_values_are_the_shared_enum(world: World) -> None:

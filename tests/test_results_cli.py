@@ -91,7 +91,8 @@ def test_results_add_keeps_each_change_with_its_date(
 ) -> None:
     invoke(world, "plan")
     err = fail(world, capsys, "results", "add", WED, "--reactions", "3")
-    assert "no published post" in err and "curator slot done ID" in err
+    # the world's profile speaks French (issue 16)
+    assert "publication 'claire-" in err and "introuvable" in err and "curator slot done ID" in err
     world.clock[0] = NOW + timedelta(days=2, hours=12)
     invoke(world, "slot", "done", WED, "--url", URL)
     world.clock[0] = NOW + timedelta(days=3)
@@ -100,7 +101,7 @@ def test_results_add_keeps_each_change_with_its_date(
         "--contacts", "2", "--contacts-target", "1", "--conversations", "1", "--meetings", "1",
         "--note", "un DRH m'a écrit",
     ).output  # fmt: skip
-    assert f"{WED}: 62 results" in out  # 14 + 3x2 + 1x2 + 2x5 + 1x10 + 1x20
+    assert f"{WED} : 62 résultats" in out  # 14 + 3x2 + 1x2 + 2x5 + 1x10 + 1x20 (claire's French)
     world.clock[0] = NOW + timedelta(days=6)
     invoke(world, "results", "add", WED, "--reactions", "20", "--minutes", "25")
     post = listed(world)[WED]
@@ -115,7 +116,7 @@ def test_results_add_keeps_each_change_with_its_date(
     assert [h["results"]["reactions"] for h in history] == [14, 20]
     assert {h["origin"] for h in history} == {"cli"}
     text = invoke(world, "results", "list").output
-    assert WED in text and "2 change(s)" in text
+    assert WED in text and "2 modifications" in text  # claire's French
 
 
 def _publish_two(w: World) -> None:
@@ -148,15 +149,19 @@ def test_import_a_french_csv_with_an_unknown_url(world: World, tmp_path: Path) -
     assert len(listed(world)[THU]["history"]) == 1
 
 
+# claire speaks French: the file and line, then her words (issue 16)
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("url,reactions\n{url},14\n{other},beaucoup\n", "stats.csv:3: reactions: 'beaucoup' is"),
-        ("url,reactions\n{url},14\n{other},-2\n", "stats.csv:3: reactions: '-2' is not a whole"),
-        ("url,reactions\n{url},14\nnot a link,2\n", "stats.csv:3: url: 'not a link' is not"),
-        ("post,reactions,likes\n{url},1,2\n", "stats.csv:1: two columns mean 'reactions'"),
-        ("titre,réactions\nx,14\n", "stats.csv:1: no URL column"),
-        ("", "stats.csv: the file is empty"),
+        (
+            "url,reactions\n{url},14\n{other},beaucoup\n",
+            "stats.csv:3: reactions : 'beaucoup' n'est",
+        ),
+        ("url,reactions\n{url},14\n{other},-2\n", "stats.csv:3: reactions : '-2' n'est pas un"),
+        ("url,reactions\n{url},14\nnot a link,2\n", "stats.csv:3: url : 'not a link' n'est pas"),
+        ("post,reactions,likes\n{url},1,2\n", "stats.csv:1: deux colonnes signifient 'reactions'"),
+        ("titre,réactions\nx,14\n", "stats.csv:1: pas de colonne d'URL"),
+        ("", "stats.csv: le fichier est vide"),
     ],
 )
 def test_a_broken_csv_imports_nothing(
@@ -193,7 +198,7 @@ def test_a_broken_xlsx_imports_nothing(
     _publish_two(world)
     path = tmp_path / "metrics.xlsx"
     path.write_bytes(b"this is not a workbook")
-    assert "metrics.xlsx: not a readable XLSX workbook" in fail(
+    assert "metrics.xlsx: classeur XLSX illisible" in fail(
         world, capsys, "results", "import", str(path)
     )
     book = Workbook()
@@ -201,13 +206,19 @@ def test_a_broken_xlsx_imports_nothing(
     book.active.append([URL, 3])
     book.active.append(["https://www.linkedin.com/posts/claire-2", "x"])
     book.save(path)
-    assert "metrics.xlsx:3: reactions: 'x'" in fail(world, capsys, "results", "import", str(path))
+    assert "metrics.xlsx:3: reactions : 'x' n'est" in fail(
+        world, capsys, "results", "import", str(path)
+    )
     assert all(p["results"] is None for p in listed(world).values())
     missing = tmp_path / "missing.csv"
-    assert "missing.csv: cannot read" in fail(world, capsys, "results", "import", str(missing))
+    assert "missing.csv: lecture impossible" in fail(
+        world, capsys, "results", "import", str(missing)
+    )
     odd = tmp_path / "metrics.ods"
     odd.write_text("x")
-    assert "expected a .csv or .xlsx file" in fail(world, capsys, "results", "import", str(odd))
+    assert "un fichier .csv ou .xlsx est attendu" in fail(
+        world, capsys, "results", "import", str(odd)
+    )
 
 
 def test_results_report_and_json(world: World) -> None:
@@ -278,7 +289,7 @@ def test_advice_apply_changes_the_schedule_keeping_comments(
     w.config.write_text(text, encoding="utf-8")
     app = w.app()
     try:
-        assert "no advice 1" in fail(w, capsys, "results", "advice", "--apply", "1")
+        assert "pas de conseil 1" in fail(w, capsys, "results", "advice", "--apply", "1")
         # six weeks of history: 2 relays (5 reactions, 15 min) and 2 originals (45 reactions,
         # 45 min) a week, published and rated
         rows = [("relay", 15, 5, "Alpha"), ("relay", 15, 5, "Alpha")]

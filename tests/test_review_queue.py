@@ -167,7 +167,8 @@ def test_already_decided_ids_are_refused(world: ReviewWorld) -> None:
         assert result.exit_code == 1
         assert isinstance(result.exception, InvalidAction)
         message = str(result.exception)
-        assert "item 1 is already rejected" in message and "curator queue undo" in message
+        # claire's French (issue 16)
+        assert "l’article 1 est déjà rejeté" in message and "curator queue undo" in message
     assert (current(world, 1) or pytest.fail()).kind is DecisionKind.REJECT
 
 
@@ -183,7 +184,7 @@ def test_unknown_and_deleted_items_are_refused(world: ReviewWorld) -> None:
         row.state = "deleted"
     app.close()
     result = run(world, "queue", "reject", "2")
-    assert isinstance(result.exception, InvalidAction) and "deleted" in str(result.exception)
+    assert isinstance(result.exception, InvalidAction) and "supprimé" in str(result.exception)
 
 
 def test_snooze_in_the_past_is_refused_and_nothing_saved(world: ReviewWorld) -> None:
@@ -278,11 +279,12 @@ def test_apply_reports_each_line_and_stops_at_nothing(world: ReviewWorld, tmp_pa
     assert result.exit_code == 1  # some lines failed
     out = result.output
     assert "ligne 1\u00a0: approuvé #1" in out
-    assert "line 2: not valid JSON" in out  # errors written by the facade are English still
+    # the facade's refusals speak claire's French too (issue 16)
+    assert "ligne 2\u00a0: JSON invalide" in out
     assert "ligne 4\u00a0: rejeté #2" in out
-    assert "line 5: item 2 is already rejected" in out
-    assert "line 6: no item 999" in out
-    assert "line 7: the snooze date 2020-01-01 is in the past" in out
+    assert "ligne 5\u00a0: l’article 2 est déjà rejeté" in out
+    assert "ligne 6\u00a0: article 999 introuvable" in out
+    assert "ligne 7\u00a0: la date de report 2020-01-01 est passée" in out
     assert "ligne 8\u00a0: reporté #4" in out
     assert "3 appliquées, 4 en échec" in out
     assert "line 3" not in out and "line 9" not in out and "ligne 3" not in out

@@ -152,7 +152,8 @@ def test_keyboard_actions_answer_json_reject_snooze_and_undo(
     assert snoozed.status_code == 200, snoozed.text
     assert curator.review_item("claire", world.ids[3])[1].kind is DecisionKind.SNOOZE  # type: ignore[union-attr]
     again = client.post(f"/p/claire/queue/{world.ids[2]}/reject", headers=headers)
-    assert again.status_code == 409 and "already" in again.json()["error"]
+    # shown to claire as it is: in her French (issue 16)
+    assert again.status_code == 409 and "déjà" in again.json()["error"]
     past = client.post(
         f"/p/claire/queue/{world.ids[4]}/snooze", headers=headers, data={"until": "2001-01-01"}
     )
@@ -233,7 +234,7 @@ def test_slot_actions_comment_pin_skip_and_publish(
     assert curator.get_slot(slot.id).status is SlotStatus.PUBLISHED
     refused = client.post(f"{base}/done", data={"csrf": token}, follow_redirects=False)
     assert refused.status_code == 303  # back to the page, with the reason shown
-    assert "already" in client.get("/p/claire/calendar").text
+    assert "déjà" in client.get("/p/claire/calendar").text  # claire speaks French (issue 16)
 
 
 def test_feeds_pause_remove_and_opml_round_trip(

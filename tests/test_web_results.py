@@ -188,7 +188,8 @@ def test_import_a_csv_from_the_page_reports_unknown_urls_and_refuses_a_broken_fi
         data={"csrf": token},
         files={"file": ("stats.csv", broken.encode(), "text/csv")},
     )
-    assert "stats.csv:3: reactions: &#39;beaucoup&#39; is" in refused.text
+    # claire's page speaks French (issue 16)
+    assert "stats.csv:3: reactions : &#39;beaucoup&#39; n&#39;est pas un nombre" in refused.text
     assert "Traceback" not in refused.text
     posts = {p.slot_id: (p, h) for p, h in app.results_posts("claire")}
     assert posts[WED][0].results.reactions == 14  # type: ignore[union-attr]  # not half-imported

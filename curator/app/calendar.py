@@ -14,6 +14,7 @@ from curator import plan as planner
 from curator.app.core import CuratorCore
 from curator.app.plan import _THEME_WINDOW
 from curator.errors import ExportError, InvalidAction
+from curator.i18n import N_, Message, Plural
 from curator.store import ics as store_ics
 from curator.store import repo
 from curator.store import slots as slot_store
@@ -37,7 +38,10 @@ def write_if_changed(path: Path, body: bytes) -> None:
         partial.write_bytes(body)
         os.replace(partial, path)
     except OSError as e:
-        raise ExportError(f"cannot write the calendar: {e.strerror or e}", path=str(path)) from e
+        raise ExportError(
+            Message(N_("cannot write the calendar: {reason}"), reason=e.strerror or str(e)),
+            path=str(path),
+        ) from e
 
 
 class CalendarUseCases(CuratorCore):
@@ -130,8 +134,14 @@ class CalendarUseCases(CuratorCore):
         profiles = self.settings.select_profiles(profile)
         if path is not None and not path.is_dir() and len(profiles) > 1:
             raise InvalidAction(
-                f"{path} is one file but there are {len(profiles)} profiles: "
-                "name a folder, or choose one with --profile"
+                Message(
+                    N_(
+                        "{path} is one file but there are {n} profiles: "
+                        "name a folder, or choose one with --profile"
+                    ),
+                    path=path,
+                    n=len(profiles),
+                )
             )
         written = []
         for chosen in profiles:
@@ -144,4 +154,5 @@ class CalendarUseCases(CuratorCore):
 
     def _export_stage(self) -> tuple[str, dict[str, Any]]:
         paths = self.export_ics()
-        return f"wrote {len(paths)} calendar(s)", {"paths": [str(p) for p in paths]}
+        wrote = Plural("wrote {n} calendar", "wrote {n} calendars", len(paths), n=len(paths))
+        return wrote, {"paths": [str(p) for p in paths]}

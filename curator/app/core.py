@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from curator.config import Settings, load_settings, resolve_database_url
 from curator.errors import ConfigError, InvalidAction, StorageError
+from curator.i18n import N_, Message
 from curator.store import Database, repo
 from curator.types import Profile
 
@@ -82,9 +83,15 @@ class CuratorCore:
         if len(self.settings.profiles) == 1:
             return self.settings.profiles[0]
         if not self.settings.profiles:
-            raise ConfigError(f"no profile in {self.settings.path}: add one under `profiles:`")
+            raise ConfigError(
+                Message(
+                    N_("no profile in {path}: add one under `profiles:`"), path=self.settings.path
+                )
+            )
         names = ", ".join(p.name for p in self.settings.profiles)
-        raise InvalidAction(f"several profiles ({names}): choose one with --profile")
+        raise InvalidAction(
+            Message(N_("several profiles ({names}): choose one with --profile"), names=names)
+        )
 
     def _beside_database(self) -> Path:
         """The folder of the SQLite database file, where calendars and digest files go by

@@ -16,6 +16,7 @@ from curator import results
 from curator.app.picks import with_picks
 from curator.app.results import ResultsUseCases
 from curator.errors import ConfigError, InvalidAction
+from curator.i18n import N_, Message, joined
 
 # The digest renderer (jinja2, css-inline), the calendar writer (icalendar) and SMTP (smtplib,
 # ssl) are imported by the methods that use them: every command loads this module, and
@@ -54,10 +55,10 @@ class DigestUseCases(ResultsUseCases):
         `mode="send"` goes through the outbox: never twice for a (profile, day) unless `force`.
         """
         if mode not in ("send", "dry-run", "file"):
-            raise InvalidAction(f"unknown digest mode {mode!r}")
+            raise InvalidAction(Message(N_("unknown digest mode {mode}"), mode=repr(mode)))
         if mode == "send" and self.settings.smtp is None:
             raise ConfigError(
-                "no `smtp:` section: cannot send; use --to-file or --dry-run",
+                Message(N_("no `smtp:` section: cannot send; use --to-file or --dry-run")),
                 path=str(self.settings.path),
                 field="smtp",
             )
@@ -110,12 +111,17 @@ class DigestUseCases(ResultsUseCases):
         now = self.now()
         handled = {o.profile for o in report.outcomes}
         parts = [
-            f"{o.profile}: {_OUTCOME_WORDS.get(o.outcome, o.outcome)}" for o in report.outcomes
+            Message(
+                "{profile}: {outcome}",
+                profile=o.profile,
+                outcome=_OUTCOME_WORDS.get(o.outcome) or Message(o.outcome),
+            )
+            for o in report.outcomes
         ]
         # A profile without an outcome had nothing due: say whether it is early or was missed.
         catchup = self.settings.serve.digest_catchup_hours
         parts += [
-            f"{p.name}: {outbox.not_due_note(p, now, catchup)}"
+            Message("{profile}: {note}", profile=p.name, note=outbox.not_due_note(p, now, catchup))
             for p in self.settings.profiles
             if p.name not in handled
         ]
@@ -124,7 +130,7 @@ class DigestUseCases(ResultsUseCases):
                 [o.profile, o.day.isoformat(), o.outcome, o.detail] for o in report.outcomes
             ]
         }
-        return "; ".join(parts) or "no profile", detail
+        return joined("; ", parts) if parts else Message(N_("no profile")), detail
 
     def _digest_one(
         self,
@@ -333,4 +339,4 @@ def last_digest_file(
 _DIGEST_FILE_KEY = "digest.last_file.{profile}"  # the meta row of a profile's last .eml
 
 # How `curator run` words a digest outcome where the bare one reads ambiguously (issue 13).
-_OUTCOME_WORDS = {"already-sent": "today's digest was already sent"}
+_OUTCOME_WORDS = {"already-sent": Message(N_("today's digest was already sent"))}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from curator.app.core import CuratorCore
 from curator.config import load_settings
 from curator.errors import InvalidAction
+from curator.i18n import N_, Message
 from curator.store import repo
 from curator.types import Feed, FeedSource
 
@@ -86,7 +87,9 @@ class IngestUseCases(CuratorCore):
         found = ingest_service.discover_feed(self.settings.fetch, url, self.now())
         source = FeedSource(found.url, name=name or found.title)
         if not self._add_sources([source]):
-            raise InvalidAction(f"{found.url} is already in {self.settings.path}")
+            raise InvalidAction(
+                Message(N_("{url} is already in {path}"), url=found.url, path=self.settings.path)
+            )
         return source
 
     def import_opml(

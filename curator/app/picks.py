@@ -9,6 +9,7 @@ from typing import Any
 
 from curator.app.core import CuratorCore
 from curator.errors import InvalidAction
+from curator.i18n import N_, Message
 from curator.store import decisions, repo
 from curator.types import (
     Decision,
@@ -133,7 +134,12 @@ class PicksUseCases(CuratorCore):
 
         self.settings.profile(profile)  # NotFound names the known profiles
         if weight is not None and not 0.0 <= weight <= 10.0:
-            raise InvalidAction(f"a follow's weight must be between 0 and 10, got {weight:g}")
+            raise InvalidAction(
+                Message(
+                    N_("a follow's weight must be between 0 and 10, got {weight}"),
+                    weight=f"{weight:g}",
+                )
+            )
         changed = set_follow(self.settings.path, profile, other, follow=follow, weight=weight)
         if changed:
             self.settings = load_settings(self.settings.path)

@@ -12,6 +12,7 @@ from curator import plan as planner
 from curator import results
 from curator.app.core import CuratorCore
 from curator.errors import InvalidAction
+from curator.i18n import N_, Message, Plural, joined
 from curator.store import ideas as ideas_store
 from curator.store import repo
 from curator.store import slots as slot_store
@@ -47,10 +48,22 @@ class PlanReport:
             empty = sum(1 for s in upcoming if s.status.value == "empty")
             todo = sum(1 for s in upcoming if planner.needs_comment(s))
             parts.append(
-                f"{p.profile}: {len(upcoming)} upcoming slots ({p.created} new, {p.updated} "
-                f"changed, {p.removed} removed), {todo} need a comment, {empty} empty"
+                Plural(
+                    "{profile}: {n} upcoming slot ({created} new, {updated} changed, {removed} "
+                    "removed), {todo} need a comment, {empty} empty",
+                    "{profile}: {n} upcoming slots ({created} new, {updated} changed, {removed} "
+                    "removed), {todo} need a comment, {empty} empty",
+                    len(upcoming),
+                    profile=p.profile,
+                    n=len(upcoming),
+                    created=p.created,
+                    updated=p.updated,
+                    removed=p.removed,
+                    todo=todo,
+                    empty=empty,
+                )
             )
-        return "; ".join(parts) or "no profile to plan"
+        return joined("; ", parts) if parts else Message(N_("no profile to plan"))
 
 
 @dataclass(slots=True)
@@ -283,7 +296,12 @@ class PlanUseCases(CuratorCore):
         from curator.store import results as results_store
 
         if minutes is not None and minutes <= 0:
-            raise InvalidAction(f"--minutes must be a positive number of minutes, got {minutes}")
+            raise InvalidAction(
+                Message(
+                    N_("--minutes must be a positive number of minutes, got {minutes}"),
+                    minutes=minutes,
+                )
+            )
         now = self.now()
         with self.db.session() as session:
             slot = slot_store.get_slot(session, slot_id)

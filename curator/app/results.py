@@ -11,6 +11,7 @@ from curator import results
 from curator.app.plan import PlanUseCases
 from curator.config import load_settings
 from curator.errors import InvalidAction
+from curator.i18n import N_, Message
 from curator.store import slots as slot_store
 
 # Guards each facade's browser activity log: web requests run in worker threads.
@@ -153,11 +154,17 @@ class ResultsUseCases(PlanUseCases):
         report = self.results_report(profile, weeks=weeks)
         if not 1 <= n <= len(report.advice):
             raise InvalidAction(
-                f"no advice {n}: there are {len(report.advice)} (see `curator results advice`)"
+                Message(
+                    N_("no advice {n}: there are {count} (see `curator results advice`)"),
+                    n=n,
+                    count=len(report.advice),
+                )
             )
         advice = report.advice[n - 1]
         if advice.change is None:
-            raise InvalidAction(f"advice {n} changes no schedule: {advice.text}")
+            raise InvalidAction(
+                Message(N_("advice {n} changes no schedule: {advice}"), n=n, advice=advice.text)
+            )
         change = advice.change
         before = change_schedule(
             self.settings.path,

@@ -12,6 +12,7 @@ from curator.app.picks import explained, followed, followed_picks, with_picks
 from curator.app.plan import PlanUseCases, _starters
 from curator.app.score import ScoreUseCases
 from curator.errors import CuratorError, InvalidAction
+from curator.i18n import N_, Message, error_message
 from curator.store import decisions, repo
 from curator.store import queue as queue_store
 from curator.store import review as review_store
@@ -37,19 +38,30 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
         self.settings.profile(profile)  # NotFound names the known profiles
         now = self.now()
         if kind is DecisionKind.SNOOZE and (snooze_until is None or snooze_until <= now):
-            raise InvalidAction(f"snooze date must be in the future, got {snooze_until}")
+            raise InvalidAction(
+                Message(N_("snooze date must be in the future, got {date}"), date=snooze_until)
+            )
         with self.db.session() as session:
             repo.get_item(session, item_id)  # NotFound for an unknown id
             previous = decisions.current_for(session, profile, item_id)
             if previous is not None and previous.kind is kind and kind is not DecisionKind.SNOOZE:
                 raise InvalidAction(
-                    f"item {item_id} is already {previous.kind.value}d for {profile} "
-                    f"(on {previous.decided_at:%Y-%m-%d %H:%M} UTC)"
+                    Message(
+                        N_("item {id} is already {decision} for {profile} (on {when} UTC)"),
+                        id=item_id,
+                        decision=Message(review.PAST[previous.kind]),
+                        profile=profile,
+                        when=f"{previous.decided_at:%Y-%m-%d %H:%M}",
+                    )
                 )
             if kind is DecisionKind.WITHDRAW and (
                 previous is None or previous.kind is not DecisionKind.APPROVE
             ):
-                raise InvalidAction(f"item {item_id} is not approved for {profile}")
+                raise InvalidAction(
+                    Message(
+                        N_("item {id} is not approved for {profile}"), id=item_id, profile=profile
+                    )
+                )
             decision = Decision(
                 profile=profile,
                 item_id=item_id,
@@ -140,11 +152,15 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
         **fields: Any,
     ) -> review.Outcome:
         """The rules shared by the review screen and the queue commands, then the re-plan."""
-        tz = self.settings.profile(profile).timezone
+        from curator.outputs.words import profile_language
+
+        chosen = self.settings.profile(profile)
+        tz = chosen.timezone
         with self.db.reading() as session:
             item = repo.get_item(session, item_id)
             current = decisions.current_for(session, profile, item_id)
-        review.check_pending(item, current, self.now(), tz)
+        # its dates are written in the profile's language too (issue 16)
+        review.check_pending(item, current, self.now(), tz, profile_language(chosen))
         decision = self.decide(profile, item_id, kind, **fields)
         slot, variety = self._replan_with_note(profile, item_id)
         notes = tuple(n for n in (note, variety) if n)
@@ -170,8 +186,14 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
                 last = decisions.last(session, profile)
                 if last is None or last.item_id != item_id:
                     raise InvalidAction(
-                        f"nothing undone: the last decision for {profile} is not the one on "
-                        f"item {item_id} (another command decided meanwhile)"
+                        Message(
+                            N_(
+                                "nothing undone: the last decision for {profile} is not the one "
+                                "on item {id} (another command decided meanwhile)"
+                            ),
+                            profile=profile,
+                            id=item_id,
+                        )
                     )
             undone = decisions.undo_last(session, profile, item_id)
         if undone is not None:
@@ -186,15 +208,23 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
 
     def apply_decisions(self, profile: str, lines: Iterable[str]) -> list[review.LineResult]:
         """Apply a decisions file line by line: every line gets its outcome, none stops the rest."""
-        tz = self.settings.profile(profile).timezone
+        from curator.outputs.words import profile_language
+
+        chosen = self.settings.profile(profile)
+        tz, language = chosen.timezone, profile_language(chosen)
         results: list[review.LineResult] = []
         for number, text in enumerate(lines, start=1):
             try:
-                request = review.parse_request(text, number, self.now(), tz)
+                request = review.parse_request(text, number, self.now(), tz, language)
                 if request is not None:
                     results.append(review.LineResult(number, self._request(profile, request)))
             except CuratorError as e:
-                message = str(e) if str(e).startswith(f"line {number}:") else f"line {number}: {e}"
+                # Lazy (issue 16): the command says it in the profile's language.
+                why = error_message(e)
+                if isinstance(why, Message) and why.msgid == "line {line}: {why}":
+                    message = why
+                else:
+                    message = Message(N_("line {line}: {why}"), line=number, why=why)
                 results.append(review.LineResult(number, None, message))
         if any(r.outcome is not None for r in results):
             self.learn(profile)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from curator import results
 from curator.app.core import CuratorCore
 from curator.app.picks import follow_weights, followed, picked_ids, with_picks
+from curator.i18n import N_, Message, Plural, joined
 from curator.store import decisions, repo
 from curator.store import queue as queue_store
 from curator.store import review as review_store
@@ -39,8 +40,14 @@ class ScoreReport:
         return [w for p in self.profiles for w in p.warnings]
 
     def summary(self) -> str:
-        parts = ", ".join(f"{p.profile} {p.pending} pending" for p in self.profiles)
-        return f"{self.items} items scored" + (f" ({parts})" if parts else "")
+        scored = Plural("{n} item scored", "{n} items scored", self.items, n=self.items)
+        if not self.profiles:
+            return scored
+        parts = [
+            Message(N_("{profile} {n} pending"), profile=p.profile, n=p.pending)
+            for p in self.profiles
+        ]
+        return Message("{scored} ({parts})", scored=scored, parts=joined(", ", parts))
 
 
 class ScoreUseCases(CuratorCore):

@@ -16,6 +16,7 @@ from curator.app.ingest import IngestUseCases
 from curator.app.plan import PlanUseCases
 from curator.app.score import ScoreUseCases, _decided_since_pass
 from curator.errors import CuratorError
+from curator.i18n import Language, language
 from curator.store import decisions, digests, jobs, repo
 from curator.store import queue as queue_store
 from curator.store import slots as slot_store
@@ -35,10 +36,13 @@ class StageResult:
 class RunReport:
     stages: list[StageResult] = field(default_factory=list)
 
-    def lines(self) -> list[str]:
+    def lines(self, t: Language | None = None) -> list[str]:
+        """The run, stage by stage, in `t`'s language (English by default)."""
+        t = t or language("en")
         lines = []
         for s in self.stages:
-            lines.append(f"{s.name:>8}: {s.summary} ({s.seconds:.1f}s)")
+            seconds = t.format_decimal(s.seconds, "0.0")
+            lines.append(f"{t.word(s.name):>8}: {t.say(s.summary)} ({seconds} s)")
             lines += [f"          {problem}" for problem in s.detail.get("problems", ())]
         return lines
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import gettext
+import inspect
 import logging
 import os
 import sys
@@ -23,6 +25,7 @@ import click
 
 from curator import __version__
 from curator.errors import ConfigError, CuratorError, InvalidAction
+from curator.i18n import LOCALE_DIR, Language
 
 # `curator --help`, `--version` and shell completion must answer at once (issue 16: 0.4-0.6 s
 # when SQLAlchemy was imported here). This package and the command modules import click and
@@ -40,8 +43,14 @@ R = TypeVar("R")
 class CliState:
     config: str | None
     db: str | None
-    verbosity: int
+    verbosity: int = 0
     _app: Curator | None = None
+    # What the command is about, so that its error speaks that profile's language: a command
+    # with a --profile option or a slot id (which starts with its profile's name) is about one
+    # profile; any other (fetch, feeds ...) speaks the locale's language (issue 16).
+    about_profile: bool = False
+    profile_name: str | None = None
+    slot_id: str | None = None
 
     @property
     def config_path(self) -> Path:
@@ -60,6 +69,25 @@ class CliState:
         if self._app is not None:
             self._app.close()
 
+    def language(self) -> Language:
+        """Who the command speaks to (issue 16): the profile it is about (named by --profile,
+        else the only one), when the configuration was read; else the locale's language."""
+        from curator import i18n
+
+        if self._app is not None and self.about_profile:
+            from curator.outputs.words import profile_language
+
+            profiles = self._app.settings.profiles
+            if self.slot_id is not None:
+                named = [p for p in profiles if self.slot_id.startswith(f"{p.name}-")]
+                named = sorted(named, key=lambda p: len(p.name))[-1:]
+            else:
+                named = [p for p in profiles if p.name == self.profile_name]
+            chosen = named or (profiles if len(profiles) == 1 else [])
+            if chosen:
+                return i18n.language(profile_language(chosen[0]))
+        return i18n.locale_language()
+
 
 def _clock_from_environment() -> Callable[[], datetime]:
     """The wall clock, shifted by CURATOR_CLOCK_OFFSET seconds when set.
@@ -74,8 +102,12 @@ def _clock_from_environment() -> Callable[[], datetime]:
     try:
         offset = timedelta(seconds=float(raw))
     except ValueError:
+        from curator.i18n import N_, Message
+
         raise ConfigError(
-            f"CURATOR_CLOCK_OFFSET must be a number of seconds, got {raw!r}"
+            Message(
+                N_("CURATOR_CLOCK_OFFSET must be a number of seconds, got {raw}"), raw=repr(raw)
+            )
         ) from None
     return _ShiftedClock(offset)
 
@@ -100,6 +132,12 @@ def pass_app(f: Callable[Concatenate[Curator, P], R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         state = click.get_current_context().find_object(CliState)
         assert state is not None, "commands run under the curator group"
+        for name in ("profile_name", "profile", "slot_id"):
+            if name in kwargs:
+                state.about_profile = True
+                value = kwargs[name]
+                if isinstance(value, str):
+                    setattr(state, "slot_id" if name == "slot_id" else "profile_name", value)
         return f(state.app(), *args, **kwargs)
 
     return wrapper
@@ -124,7 +162,52 @@ def _configure_logging(verbosity: int) -> None:
         logging.getLogger(noisy).setLevel(level if verbosity >= 2 else max(level, logging.WARNING))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+# click marks its own words ("Usage:", "Show this message and exit.", "No such option") with the
+# stdlib's `gettext.gettext`, whose domain is the process's default one: curator makes that
+# default its `click` catalog (curator/locale/<lang>/LC_MESSAGES/click.po), so a French locale
+# reads click's words in French. The stdlib picks the language from LANGUAGE, LC_ALL,
+# LC_MESSAGES, LANG (issue 16).
+gettext.bindtextdomain("click", str(LOCALE_DIR))
+gettext.textdomain("click")
+
+
+def translate_help(command: click.Command, t: Language) -> None:
+    """Say the help of `command` and of everything under it in `t`'s language: docstrings and
+    `help=` texts are the English msgids (curator/babel_click.py extracts them). The English
+    text is kept aside, so each run translates from it again, whatever the language before."""
+    targets: list[click.Command | click.Parameter] = [command, *command.params]
+    for target in targets:
+        english: dict[str, str] = target.__dict__.setdefault("_english_help", {})
+        for field in ("help", "short_help", "epilog"):
+            text = english.get(field, getattr(target, field, None))
+            if not isinstance(text, str) or not text:
+                continue
+            english[field] = text
+            msgid = inspect.cleandoc(text).partition("\f")[0]
+            said = t._(msgid)
+            # click's own option texts (--version) are in its catalog
+            setattr(target, field, said if said != msgid else gettext.gettext(msgid))
+    # click makes the --help option once per command, its help in the language of that
+    # moment: make it again in this run's
+    command._help_option = None
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            translate_help(sub, t)
+
+
+class CuratorGroup(click.Group):
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Parse and run in the locale's language: help texts included."""
+        from curator.i18n import locale_language
+
+        translate_help(self, locale_language())
+        return super().main(*args, **kwargs)
+
+
+@click.group(
+    cls=CuratorGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--config",
     metavar="FILE",
@@ -148,7 +231,9 @@ def cli(ctx: click.Context, config: str | None, db: str | None, verbose: int, qu
     """
     verbosity = -1 if quiet else verbose
     _configure_logging(verbosity)
-    state = CliState(config=config, db=db, verbosity=verbosity)
+    # main() hands its own state in, to say an error in the language of who it concerns
+    state = ctx.obj if isinstance(ctx.obj, CliState) else CliState(config=None, db=None)
+    state.config, state.db, state.verbosity = config, db, verbosity
     ctx.obj = state
     ctx.call_on_close(state.close)
 
@@ -158,7 +243,17 @@ def choose_profile(app: Curator, name: str | None) -> Profile:
     try:
         return app.choose_profile(name)
     except InvalidAction as e:
-        raise click.UsageError(str(e)) from e
+        from curator.i18n import locale_language
+
+        raise click.UsageError(locale_language().say_error(e)) from e
+
+
+def profile_speaker(app: Curator, profile: str) -> Language:
+    """The language of a profile (issue 16), for what a command prints about it."""
+    from curator import i18n
+    from curator.outputs.words import profile_language
+
+    return i18n.language(profile_language(app.settings.profile(profile)))
 
 
 def echo_json(value: Any) -> None:
@@ -184,14 +279,16 @@ from curator.cli import serve as _serve  # noqa: E402,F401
 
 
 def main(argv: list[str] | None = None) -> int:
+    state = CliState(config=None, db=None)
     try:
         # Without standalone mode click returns an exit code (from ctx.exit) instead of exiting.
-        result = cli.main(args=argv, prog_name="curator", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="curator", standalone_mode=False, obj=state)
     except CuratorError as e:
-        click.echo(f"curator: error: {e}", err=True)
+        t = state.language()
+        click.echo(t._("curator: error: {reason}").format(reason=t.say_error(e)), err=True)
         return 1
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo(gettext.gettext("Aborted!"), err=True)
         return 1
     except click.ClickException as e:
         e.show()
@@ -199,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as e:
         return e.exit_code
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+        click.echo(state.language()._("Interrupted."), err=True)
         return 130
     return result if isinstance(result, int) else 0
 

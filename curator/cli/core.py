@@ -22,7 +22,11 @@ def init(state: CliState, force: bool) -> None:
     """Write a starter feeds.yaml (at --config, else ./feeds.yaml)."""
     path = state.config_path
     if path.exists() and not force:
-        raise ConfigError(f"{path} already exists; use --force to overwrite it")
+        from curator.i18n import N_, Message
+
+        raise ConfigError(
+            Message(N_("{path} already exists; use --force to overwrite it"), path=path)
+        )
     from importlib import resources
 
     from curator.config import load_settings
@@ -175,21 +179,27 @@ def feeds_list(app: Curator, as_json: bool) -> None:
 @pass_app
 def run(app: Curator, as_json: bool) -> None:
     """Run one full cycle of the main job: fetch, score, plan, export, digest."""
+    from curator import i18n
+
     report = app.run()
+    t = i18n.locale_language()
     if as_json:
         echo_json(
             {
                 "stages": [
                     {"name": s.name, "seconds": round(s.seconds, 3), "summary": s.summary}
-                    | {"detail": s.detail}
+                    # the summary in the locale's language beside the English (issue 16)
+                    | {"text": t.say(s.summary), "detail": s.detail}
                     for s in report.stages
                 ]
             }
         )
         return
-    for line in report.lines():
+    from curator import i18n
+
+    # `run` is about every profile: the locale's language (issue 16)
+    t = i18n.locale_language()
+    for line in report.lines(t):
         click.echo(line)
     if not report.stages:
-        from curator import i18n
-
-        click.echo(i18n.locale_language()._("Nothing to do yet."))
+        click.echo(t._("Nothing to do yet."))

@@ -76,12 +76,16 @@ def digest(
         if wanted
     ]
     if len(chosen) != 1:
-        raise click.UsageError("choose exactly one of --dry-run, --to-file FILE, --send, --status")
+        raise click.UsageError(
+            i18n.locale_language()._(
+                "choose exactly one of --dry-run, --to-file FILE, --send, --status"
+            )
+        )
     mode = chosen[0]
     if force and mode != "send":
-        raise click.UsageError("--force only applies to --send")
+        raise click.UsageError(i18n.locale_language()._("--force only applies to --send"))
     if as_json and mode != "status":
-        raise click.UsageError("--json only applies to --status")
+        raise click.UsageError(i18n.locale_language()._("--json only applies to --status"))
     if mode == "status":
         _status(app, profile, as_json)
         return

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from curator import i18n
 from curator.cli import choose_profile, cli, complete, pass_app
 
 if TYPE_CHECKING:
@@ -55,4 +56,4 @@ def export_ics(
         profile, path=Path(output) if output else None, keep_cancelled=keep_cancelled
     )
     for path in paths:
-        click.echo(f"Wrote {path}")
+        click.echo(i18n.locale_language()._("Wrote {path}.").format(path=path))

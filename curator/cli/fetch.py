@@ -14,6 +14,7 @@ from curator import i18n
 from curator.cli import cli, complete, echo_json, pass_app
 from curator.cli.core import feeds
 from curator.errors import ConfigError
+from curator.i18n import N_
 
 if TYPE_CHECKING:
     from curator.app import Curator
@@ -78,7 +79,8 @@ def fetch(app: Curator, fetch_all: bool, feed: str | None, as_json: bool) -> Non
     if not report.feeds:
         click.echo(t._("No feed is due (use --all to fetch them anyway)."))
         return
-    click.echo(report.summary() + f" in {report.seconds:.1f}s")
+    seconds = t.format_decimal(report.seconds, "0.0")
+    click.echo(t._("{summary} in {seconds} s").format(summary=report.summary(), seconds=seconds))
     for item in report.feeds:
         if item.outcome in (FeedOutcome.FAILED, FeedOutcome.GONE, FeedOutcome.DISABLED):
             error = explain_feed_error(item.error or "", t.code)
@@ -196,5 +198,7 @@ def feeds_export(app: Curator, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as e:
-        raise ConfigError(f"cannot write {output}: {e.strerror}") from e
+        raise ConfigError(
+            i18n.Message(N_("cannot write {path}: {reason}"), path=output, reason=e.strerror)
+        ) from e
     click.echo(i18n.locale_language()._("Wrote {path}.").format(path=output))

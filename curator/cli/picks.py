@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from curator import i18n
-from curator.cli import choose_profile, cli, echo_json, pass_app
+from curator.cli import choose_profile, cli, echo_json, pass_app, profile_speaker
 
 if TYPE_CHECKING:
     from curator.app import Curator
@@ -46,15 +46,21 @@ def picks(app: Curator, profile_name: str | None, as_json: bool) -> None:
             }
         )
         return
-    visibility = "public" if profile.picks == "public" else "private: share these links only"
-    click.echo(f"Picks of {profile.name} ({visibility})")
-    click.echo(f"  page: {base}{page}")
-    click.echo(f"  feed: {base}{feed}")
+    t = profile_speaker(app, profile.name)
+    if profile.picks == "public":
+        visibility = t._("public")
+    else:
+        visibility = t._("private: share these links only")
+    click.echo(
+        t._("Picks of {profile} ({visibility})").format(profile=profile.name, visibility=visibility)
+    )
+    click.echo(t._("  page: {url}").format(url=f"{base}{page}"))
+    click.echo(t._("  feed: {url}").format(url=f"{base}{feed}"))
     for p in chosen:
         comment = f" — {p.comment}" if p.comment else ""
         click.echo(f"  {p.picked_at:%Y-%m-%d}  {p.title}{comment}")
     if not chosen:
-        click.echo("  nothing approved yet (curator review)")
+        click.echo(t._("  nothing approved yet (curator review)"))
 
 
 @cli.group()

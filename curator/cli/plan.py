@@ -94,7 +94,7 @@ def _plan_lines(app: Curator, report: PlanReport) -> list[str]:
                 empty=sum(1 for s in upcoming if s.status.value == "empty"),
             )
         )
-        lines += [f"  {p.profile}{t.colon} {note}" for note in p.notes]
+        lines += [f"  {p.profile}{t.colon} {t.say(note)}" for note in p.notes]
     if not report.plans:
         lines.append(t._("no profile to plan"))
     lines.append(t._("See it with `curator calendar`."))
@@ -428,7 +428,7 @@ def slot_show(app: Curator, slot_id: str, as_json: bool) -> None:
 def slot_comment(app: Curator, slot_id: str, text: str | None, edit: bool) -> None:
     """Write your comment for a slot: a relay slot is ready once it is written."""
     if (text is None) == (not edit):
-        raise click.UsageError("give exactly one of --text or --edit")
+        raise click.UsageError(i18n.locale_language()._("give exactly one of --text or --edit"))
     if edit:
         current = app.get_slot(slot_id)
         text = _edit(current, _speaker(app, current.profile))

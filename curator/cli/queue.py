@@ -27,7 +27,7 @@ def score(app: Curator, profile: str | None) -> None:
     """Re-score recent items against each profile's objective and decisions."""
     report = app.score(profile)
     for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(i18n.locale_language()._("warning: {warning}").format(warning=warning), err=True)
     click.echo(report.summary())
 
 

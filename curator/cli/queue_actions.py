@@ -100,7 +100,9 @@ def approve(
     until a comment of at least `schedule.min_comment_chars` characters is written.
     """
     if comment is not None and comment_file is not None:
-        raise click.UsageError("give --comment or --comment-file, not both")
+        raise click.UsageError(
+            i18n.locale_language()._("give --comment or --comment-file, not both")
+        )
     if comment_file is not None:
         comment = comment_file.read()
     from curator import review
@@ -222,7 +224,7 @@ def apply(app: Curator, file: Path, profile_name: str | None, as_json: bool) -> 
             click.echo(t._("line {line}: {what}").format(line=result.line, what=described))
         else:
             failed += 1
-            click.echo(f"{result.error}", err=True)
+            click.echo(t.say(result.error or ""), err=True)
     summary = t._("{applied} applied, {failed} failed")
     click.echo(summary.format(applied=len(results) - failed, failed=failed), err=failed > 0)
     if failed:
@@ -231,9 +233,17 @@ def apply(app: Curator, file: Path, profile_name: str | None, as_json: bool) -> 
 
 def _line_json(result: LineResult, timezone: str, language: str = "en") -> dict[str, Any]:
     from curator import review
+    from curator.i18n import language as speak
 
     if result.outcome is None:
-        return {"line": result.line, "ok": False, "error": result.error}
+        # the English error, and its text in the profile's language beside it (issue 16)
+        error = result.error or ""
+        return {
+            "line": result.line,
+            "ok": False,
+            "error": error,
+            "text": speak(language).say(error),
+        }
     d, slot = result.outcome.decision, result.outcome.slot
     return {
         "line": result.line,

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from curator.cli import choose_profile, cli, echo_json, pass_app
+from curator import i18n
+from curator.cli import choose_profile, cli, echo_json, pass_app, profile_speaker
 
 if TYPE_CHECKING:  # --help and completion must not pay for the app (issue 16)
     from curator.app import Curator
@@ -72,10 +73,16 @@ def results_add(
     from curator import results
 
     if note is None and minutes is None and all(v is None for v in counts.values()):
-        raise click.UsageError("give at least one count (e.g. --reactions 14), --note or --minutes")
+        raise click.UsageError(
+            i18n.locale_language()._(
+                "give at least one count (e.g. --reactions 14), --note or --minutes"
+            )
+        )
     post = app.record_results(slot_id, counts, note=note, minutes=minutes)
     m = post.results or results.Metrics()
-    click.echo(f"{post.slot_id}: {m.points} results ({results.metrics_text(m) or '0'})")
+    t = profile_speaker(app, post.profile)
+    said = t.ngettext("{slot}: {n} result ({detail})", "{slot}: {n} results ({detail})", m.points)
+    click.echo(said.format(slot=post.slot_id, n=m.points, detail=results.metrics_text(m) or "0"))
 
 
 @results_group.command("list")
@@ -86,7 +93,9 @@ def results_list(app: Curator, profile: str | None, as_json: bool) -> None:
     """Published posts with the minutes they took and their results."""
     from curator import results
 
-    rows = app.results_posts(choose_profile(app, profile).name)
+    chosen = choose_profile(app, profile).name
+    rows = app.results_posts(chosen)
+    t = profile_speaker(app, chosen)
     if as_json:
         echo_json(
             [
@@ -108,12 +117,18 @@ def results_list(app: Curator, profile: str | None, as_json: bool) -> None:
         )
         return
     if not rows:
-        click.echo("No published post yet: `curator slot done ID` records one.")
+        click.echo(t._("No published post yet: `curator slot done ID` records one."))
         return
     for post, history in rows:
         m = post.results
-        figures = f"{m.points} results ({results.metrics_text(m) or '0'})" if m else "no results"
-        changed = f", {len(history)} change(s)" if history else ""
+        figures = t._("no results")
+        if m:
+            figures = t.ngettext("{n} result ({detail})", "{n} results ({detail})", m.points)
+            figures = figures.format(n=m.points, detail=results.metrics_text(m) or "0")
+        changed = ""
+        if history:
+            changed = t.ngettext(", {n} change", ", {n} changes", len(history))
+            changed = changed.format(n=len(history))
         click.echo(
             f"{post.published_at:%Y-%m-%d} {post.slot_id} [{post.kind.value}, "
             f"{post.minutes} min] {figures}{changed}"

@@ -190,7 +190,7 @@ class ReviewApp(App[ReviewState]):
             try:
                 idea = self.curator.keep_idea(name, effect.item.id)
             except CuratorError as e:
-                self.state = replace(self.state, message=str(e))
+                self.state = replace(self.state, message=self.t.say_error(e))
                 return
             kept = self.t._("kept for your own post: idea #{id}").format(id=idea.id)
             self.state = replace(self.state, message=kept)
@@ -214,9 +214,9 @@ class ReviewApp(App[ReviewState]):
             if isinstance(effect, review.Undo):
                 # The list put the item back, the database did not: show the database's queue.
                 entries = self.curator.review_queue(name)
-                self.state = review.reload(self.state, entries, str(e))
+                self.state = review.reload(self.state, entries, self.t.say_error(e))
             else:
-                self.feed(review.Failed(effect.item.id, str(e)))
+                self.feed(review.Failed(effect.item.id, self.t.say_error(e)))
             return
         self.feed(review.Applied(review.describe(outcome, tz, self.language)))
         self.fill = self.curator.plan_fill(name)

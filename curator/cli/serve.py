@@ -88,28 +88,31 @@ def serve(
         if public and not token
         else lambda routes: create_app(app, routes=routes, require_login=public),
     )
+    # serve is about every profile: the locale's language (issue 16)
+    t = i18n.locale_language()
     if service.public_without_token:
         if allow_public_calendars:
-            warning = (
-                f"{options.host} is not a loopback address and serve.token is not set: anyone "
+            warning = t._(
+                "{host} is not a loopback address and serve.token is not set: anyone "
                 "who can reach it can read the calendars (--allow-public-calendars)"
-            )
+            ).format(host=options.host)
         else:
-            warning = (
-                f"{options.host} is not a loopback address and serve.token is not set: "
+            warning = t._(
+                "{host} is not a loopback address and serve.token is not set: "
                 "calendars are refused (403) until you set serve.token, or start with "
                 "--allow-public-calendars"
-            )
-        click.echo(f"curator serve: warning: {warning}", err=True)
+            ).format(host=options.host)
+        click.echo(t._("curator serve: warning: {warning}").format(warning=warning), err=True)
     if public and not token:
-        click.echo(
-            f"curator serve: warning: the web workspace is not served on {options.host} "
-            "without serve.token (it would be open to anyone who can reach it)",
-            err=True,
-        )
+        warning = t._(
+            "the web workspace is not served on {host} "
+            "without serve.token (it would be open to anyone who can reach it)"
+        ).format(host=options.host)
+        click.echo(t._("curator serve: warning: {warning}").format(warning=warning), err=True)
 
     def started() -> None:
-        click.echo(f"curator serve: {app.db.display_url}, listening on {service.address}", err=True)
+        said = t._("curator serve: {database}, listening on {address}")
+        click.echo(said.format(database=app.db.display_url, address=service.address), err=True)
         if pool is not None:
             pool.start()
         if open_browser:
@@ -133,7 +136,8 @@ def _worker_pool(app: Curator, count: int, tick: float) -> Any:
 def _whole_tick(tick: float) -> int:
     if tick != int(tick):
         raise click.BadParameter(
-            "with workers the tick is a whole number of seconds", param_hint="--tick"
+            i18n.locale_language()._("with workers the tick is a whole number of seconds"),
+            param_hint="--tick",
         )
     return int(tick)
 

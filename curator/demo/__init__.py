@@ -14,6 +14,7 @@ from pathlib import Path
 
 from curator.app import CalendarView, Curator, RunReport
 from curator.demo.server import StaticServer
+from curator.i18n import N_, Message
 
 DB_NAME = "curator.db"
 
@@ -70,7 +71,9 @@ def run_demo(
     with StaticServer() as server:
         site = build_sample(server.base_url, now=now)
         server.publish(site.files)
-        progress(f"Serving {len(site.feeds)} sample feeds on {server.base_url}")
+        progress(
+            Message(N_("Serving {n} sample feeds on {url}"), n=len(site.feeds), url=server.base_url)
+        )
         config.write_text(
             _feeds_yaml(
                 site.profiles_yaml, server.base_url, [(f.path, f.name) for f in site.feeds]

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from curator.i18n import N_, Message, Plural, joined
+
 
 class FeedOutcome(enum.StrEnum):
     FETCHED = "fetched"  # a new copy was downloaded and parsed
@@ -69,16 +71,34 @@ class FetchReport:
         return sum(f.updated_items for f in self.feeds)
 
     def summary(self) -> str:
-        return (
-            f"{len(self.feeds)} feeds: {self.fetched} fetched, {self.not_modified} not modified, "
-            f"{self.failed} failed; {self.new_items} new items, {self.updated_items} updated"
-            + (
-                f"; full text {self.full_text_ok} ok, {self.full_text_failed} failed"
-                if self.full_text_ok or self.full_text_failed
-                else ""
+        """One line, English as a str; `Language.say` reads it in another language (issue 16)."""
+        parts: list[str] = [
+            Plural(
+                "{n} feed: {fetched} fetched, {not_modified} not modified, {failed} failed",
+                "{n} feeds: {fetched} fetched, {not_modified} not modified, {failed} failed",
+                len(self.feeds),
+                n=len(self.feeds),
+                fetched=self.fetched,
+                not_modified=self.not_modified,
+                failed=self.failed,
+            ),
+            Message(
+                N_("{new} new items, {updated} updated"),
+                new=self.new_items,
+                updated=self.updated_items,
+            ),
+        ]
+        if self.full_text_ok or self.full_text_failed:
+            parts.append(
+                Message(
+                    N_("full text {ok} ok, {failed} failed"),
+                    ok=self.full_text_ok,
+                    failed=self.full_text_failed,
+                )
             )
-            + (f"; {self.clustered} clustered" if self.clustered else "")
-        )
+        if self.clustered:
+            parts.append(Message(N_("{n} clustered"), n=self.clustered))
+        return joined("; ", parts)
 
     def to_dict(self, *, per_feed: bool = True) -> dict[str, Any]:
         data: dict[str, Any] = {

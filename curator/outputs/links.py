@@ -18,6 +18,7 @@ from urllib.parse import quote
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from curator.errors import InvalidAction
+from curator.i18n import N_, Message
 from curator.types import ServeSettings
 
 ACTIONS = ("approve", "reject", "snooze")
@@ -53,11 +54,16 @@ def read(secret: str, token: str, now: datetime, max_age: timedelta = LINK_MAX_A
         value: Any = serializer.loads(token, max_age=int(max_age.total_seconds()))
     except SignatureExpired as e:
         raise InvalidAction(
-            f"this link expired (links last {max_age.days} days): open curator instead"
+            Message(
+                N_("this link expired (links last {days} days): open curator instead"),
+                days=max_age.days,
+            )
         ) from e
     except BadSignature as e:
         raise InvalidAction(
-            "this link is not valid (altered, or serve.token changed since it was sent)"
+            Message(
+                N_("this link is not valid (altered, or serve.token changed since it was sent)")
+            )
         ) from e
     if (
         not isinstance(value, list)
@@ -66,7 +72,7 @@ def read(secret: str, token: str, now: datetime, max_age: timedelta = LINK_MAX_A
         or not isinstance(value[1], str)
         or not isinstance(value[2], int)
     ):
-        raise InvalidAction("this link is not valid")
+        raise InvalidAction(Message(N_("this link is not valid")))
     return ActionLink(value[0], value[1], value[2])
 
 

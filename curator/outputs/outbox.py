@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from curator.errors import DeliveryError, DeliveryInDoubt
+from curator.i18n import N_, Message
 from curator.types import Digest, DigestState, Profile
 
 if TYPE_CHECKING:  # messages come built: the email package is loaded by who builds them
@@ -216,15 +217,20 @@ def not_due_note(profile: Profile, now: datetime, catchup_hours: float) -> str:
     yet" even when today's digest time had passed beyond the catch-up window)."""
     timing, at = digest_timing(profile, now, catchup_hours)
     if timing is Timing.NOT_YET:
-        return f"not due until {at:%H:%M} ({profile.timezone})"
-    if timing is Timing.MISSED:
-        hours = f"{catchup_hours:g}"
-        return (
-            f"today's {at:%H:%M} digest was missed: its time passed more than {hours} h ago "
-            f"(serve.digest_catchup_hours); its items go into the next one, or send it now "
-            f"with `curator digest --send`"
+        return Message(
+            N_("not due until {time} ({zone})"), time=f"{at:%H:%M}", zone=profile.timezone
         )
-    return "due"  # not reached: a due digest has an outcome
+    if timing is Timing.MISSED:
+        return Message(
+            N_(
+                "today's {time} digest was missed: its time passed more than {hours} h ago "
+                "(serve.digest_catchup_hours); its items go into the next one, or send it now "
+                "with `curator digest --send`"
+            ),
+            time=f"{at:%H:%M}",
+            hours=f"{catchup_hours:g}",
+        )
+    return Message(N_("due"))  # not reached: a due digest has an outcome
 
 
 _NOT_OK = frozenset({"failed", "in-doubt", "retry-later", "skipped"})

@@ -40,6 +40,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from curator.errors import StorageError
+from curator.i18n import N_, Message
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -260,28 +261,45 @@ def describe_failure(url: str, e: BaseException) -> str:
     orig = getattr(e, "orig", None) or e
     path = sqlite_path(url)
     if path is None or not isinstance(orig, sqlite3.Error):
-        return f"database {_redact(url)} failed: {_first_line(e)}"
+        return Message(
+            N_("database {database} failed: {reason}"), database=_redact(url), reason=_first_line(e)
+        )
     code = (getattr(orig, "sqlite_errorcode", None) or 0) & 0xFF
     if code in (_SQLITE_NOTADB, _SQLITE_CORRUPT):
-        return f"{path} is not a curator database or is damaged: restore it from a backup"
+        return Message(
+            N_("{path} is not a curator database or is damaged: restore it from a backup"),
+            path=path,
+        )
     if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
-        return (
-            f"database {path} is still locked by another program after waiting for it: "
-            "try again once the other curator command has finished "
-            "(or wait longer with ?timeout=SECONDS in the database URL)"
+        return Message(
+            N_(
+                "database {path} is still locked by another program after waiting for it: "
+                "try again once the other curator command has finished "
+                "(or wait longer with ?timeout=SECONDS in the database URL)"
+            ),
+            path=path,
         )
     if code == _SQLITE_FULL or (code == _SQLITE_IOERR and _disk_full(path)):
-        return f"cannot write to database {path}: the disk is full; free some space and retry"
+        return Message(
+            N_("cannot write to database {path}: the disk is full; free some space and retry"),
+            path=path,
+        )
     if code in (_SQLITE_READONLY, _SQLITE_CANTOPEN, _SQLITE_IOERR):
         read_only = _read_only_part(path)
         if read_only is not None:
-            return (
-                f"cannot write to database {path}: {read_only}; "
-                "only commands that read (queue list, status, calendar, feeds list) work there"
+            return Message(
+                N_(
+                    "cannot write to database {path}: {why}; only commands that read "
+                    "(queue list, status, calendar, feeds list) work there"
+                ),
+                path=path,
+                why=read_only,
             )
     if code == _SQLITE_CANTOPEN:
-        return f"cannot open database {path}: {_first_line(e)}"
-    return f"database {path} failed: {_first_line(e)}"
+        return Message(
+            N_("cannot open database {path}: {reason}"), path=path, reason=_first_line(e)
+        )
+    return Message(N_("database {database} failed: {reason}"), database=path, reason=_first_line(e))
 
 
 def _read_only_folder(path: Path, e: DBAPIError) -> bool:
@@ -297,9 +315,12 @@ def _read_only_part(path: Path) -> str | None:
     """Which of the file or its folder the user cannot write, said so, or None."""
     folder = path.resolve().parent
     if path.exists() and not os.access(path, os.W_OK):
-        return f"the file {path} is read-only"
+        return Message(N_("the file {path} is read-only"), path=path)
     if not os.access(folder, os.W_OK):
-        return f"its folder {folder} is read-only (SQLite writes its journal beside the file)"
+        return Message(
+            N_("its folder {folder} is read-only (SQLite writes its journal beside the file)"),
+            folder=folder,
+        )
     return None
 
 

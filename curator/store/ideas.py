@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from curator.errors import InvalidAction, NotFound
+from curator.i18n import N_, Message
 from curator.ideas import Idea
 from curator.store.models import IdeaRow
 
@@ -38,7 +39,7 @@ def add_idea(
 ) -> Idea:
     text = " ".join(text.split())
     if not text:
-        raise InvalidAction("an idea needs some text")
+        raise InvalidAction(Message(N_("an idea needs some text")))
     row = IdeaRow(
         profile=profile,
         text=text,
@@ -63,7 +64,7 @@ def list_ideas(session: Session, profile: str, *, all_: bool = False) -> list[Id
 def drop_idea(session: Session, idea_id: int, now: datetime, profile: str | None = None) -> Idea:
     row = session.get(IdeaRow, idea_id)
     if row is None or (profile is not None and row.profile != profile):
-        raise NotFound("idea", idea_id, "`curator ideas list` shows their ids")
+        raise NotFound("idea", idea_id, Message(N_("`curator ideas list` shows their ids")))
     if row.dropped_at is None:
         row.dropped_at = now
     session.flush()

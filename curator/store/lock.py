@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 
 from curator.errors import AlreadyRunning
+from curator.i18n import N_, Message
 from curator.store.db import Database
 
 # A fixed key for pg_try_advisory_lock: the same on every machine pointing at this database.
@@ -34,8 +35,14 @@ class ServiceLock:
                 self._file_lock.acquire(timeout=0)
             except Timeout:
                 raise AlreadyRunning(
-                    f"another `curator serve` is already running on {self.db.display_url} "
-                    f"(lock file {path}); stop it first"
+                    Message(
+                        N_(
+                            "another `curator serve` is already running on {database} "
+                            "(lock file {path}); stop it first"
+                        ),
+                        database=self.db.display_url,
+                        path=path,
+                    )
                 ) from None
         else:
             connection = self.db.engine.connect()
@@ -48,8 +55,13 @@ class ServiceLock:
             if not locked:
                 connection.close()
                 raise AlreadyRunning(
-                    f"another `curator serve` is already running on {self.db.display_url} "
-                    "(PostgreSQL advisory lock held); stop it first"
+                    Message(
+                        N_(
+                            "another `curator serve` is already running on {database} "
+                            "(PostgreSQL advisory lock held); stop it first"
+                        ),
+                        database=self.db.display_url,
+                    )
                 )
             self._pg_connection = connection
         return self

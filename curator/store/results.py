@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from curator.errors import InvalidAction, NotFound
+from curator.i18n import N_, Message
 from curator.results import ActiveSpan, Metrics, Post, ResultChange, normalize_url
 from curator.store.models import ActiveTimeRow, PostResultChangeRow, PostRow
 from curator.types import SlotKind
@@ -57,7 +58,11 @@ def set_item(session: Session, slot_id: str, item_id: int | None) -> None:
 def get_post(session: Session, slot_id: str) -> Post:
     row = session.get(PostRow, slot_id)
     if row is None:
-        raise NotFound("published post", slot_id, "mark it published first: `curator slot done ID`")
+        raise NotFound(
+            "published post",
+            slot_id,
+            Message(N_("mark it published first: `curator slot done ID`")),
+        )
     return post_from_row(row)
 
 
@@ -97,7 +102,11 @@ def set_results(
     """
     row = session.get(PostRow, slot_id)
     if row is None:
-        raise NotFound("published post", slot_id, "mark it published first: `curator slot done ID`")
+        raise NotFound(
+            "published post",
+            slot_id,
+            Message(N_("mark it published first: `curator slot done ID`")),
+        )
     before = Metrics.from_json(row.results) if row.results is not None else None
     try:
         after = (before or Metrics()).updated(changes)
@@ -105,7 +114,7 @@ def set_results(
         raise InvalidAction(f"post {slot_id}: {e}") from None
     new_note = row.note if note is None else (note.strip() or None)
     if minutes is not None and minutes <= 0:
-        raise InvalidAction(f"post {slot_id}: minutes must be more than 0")
+        raise InvalidAction(Message(N_("post {id}: minutes must be more than 0"), id=slot_id))
     new_minutes = row.minutes if minutes is None else minutes
     if before == after and new_note == row.note and new_minutes == row.minutes:
         return post_from_row(row), False

@@ -15,6 +15,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from curator.errors import NotFound
+from curator.i18n import N_, Message
 from curator.store import decisions
 from curator.store.models import FeedRow, ItemRow, ScoreRow, SlotRow
 from curator.store.repo import item_from_row
@@ -78,7 +79,7 @@ def get_slot(session: Session, slot_id: str) -> Slot:
     """A live slot; a removed one is as good as unknown to the user's actions."""
     row = session.get(SlotRow, slot_id)
     if row is None or row.removed_at is not None:
-        raise NotFound("slot", slot_id, "`curator calendar` shows each slot's id")
+        raise NotFound("slot", slot_id, Message(N_("`curator calendar` shows each slot's id")))
     return slot_from_row(row)
 
 

@@ -250,7 +250,7 @@ class _Web:
             except NotFound:
                 raise
             except CuratorError as e:
-                return self._failed(request, str(e))
+                return self._failed(request, self._say_error(request, e))
 
         return guarded
 
@@ -279,6 +279,14 @@ class _Web:
             )
         return None
 
+    def _say_error(self, request: Request, error: BaseException) -> str:
+        """The error in the language of the page's profile (issue 16), else English."""
+        name = request.path_params.get("profile")
+        profile = None
+        if isinstance(name, str):
+            profile = next((p for p in self.curator.settings.profiles if p.name == name), None)
+        return i18n_language(_language(profile)).say_error(error)
+
     def _failed(self, request: Request, message: str) -> Response:
         if _wants_json(request):
             return JSONResponse({"error": message}, 409)
@@ -294,7 +302,8 @@ class _Web:
         return _safe_next(urlsplit(referer).path if referer else None, fallback)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
-        return self.render(request, "error.html", None, {"message": str(exc)}, status=404)
+        message = self._say_error(request, exc)
+        return self.render(request, "error.html", None, {"message": message}, status=404)
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -504,7 +513,11 @@ class _Web:
             link = links.read(secret, request.path_params["token"], now)
         except InvalidAction as e:
             return self.render(
-                request, "link.html", None, {"state": "invalid", "message": str(e)}, status=400
+                request,
+                "link.html",
+                None,
+                {"state": "invalid", "message": self._say_error(request, e)},
+                status=400,
             )
         profile = self.curator.settings.profile(link.profile)
         entry, decision = self.curator.review_item(profile.name, link.item_id, starter=False)
