@@ -8,9 +8,11 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from curator.app import Curator
@@ -451,3 +453,50 @@ def test_public_url_needs_the_token(tmp_path: Path) -> None:
     path.write_text(CONFIG + "serve: {token: t, public_url: 'curator.example'}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"expected the workspace's address"):
         load_settings(path)
+
+
+def _queue_world(curator: Curator, extra: int) -> list[int]:
+    """`extra` more ranked items after the world's five, so the queue runs past one page."""
+    return [
+        add_scored_item(
+            curator,
+            title=f"Recrutement data, épisode {n}",
+            body=f"Recrutement des data engineers, épisode {n}.",
+            url=f"https://example.org/episode-{n}",
+            final=0.5 - n / 1000,
+            rank=10 + n,
+        )
+        for n in range(extra)
+    ]
+
+
+def test_the_queue_page_reads_one_page_down_the_rank_index_whatever_the_history(
+    client: TestClient, curator: Curator
+) -> None:
+    """Issue 14: the page read every scored item and sorted them all (40 ms on a year of
+    history). Now each of its statements searches an index and stops at the page: no table
+    scanned, nothing sorted whole, whatever the number of scored items."""
+    _queue_world(curator, 150)
+    statements: list[tuple[str, Any]] = []
+
+    def record(*args: Any) -> None:
+        statements.append((args[2], args[3]))
+
+    event.listen(curator.db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/p/claire/queue")
+    finally:
+        event.remove(curator.db.engine, "before_cursor_execute", record)
+    assert page.status_code == 200
+    assert page.text.count('<li id="entry-') == 60
+    reads = [(sql, params) for sql, params in statements if " scores" in sql]
+    assert reads, statements
+    with curator.db.engine.connect() as connection:
+        for sql, params in reads:
+            plan = [
+                row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+            ]
+            scans = [step for step in plan if re.match(r"SCAN (items|scores|decisions)", step)]
+            assert not scans, (sql, plan)
+            assert "USE TEMP B-TREE FOR ORDER BY" not in plan, (sql, plan)
+            assert not [step for step in plan if step.startswith("MATERIALIZE")], (sql, plan)

@@ -339,11 +339,14 @@ class ScoreUseCases(CuratorCore):
         )
         return stats.updated(added=added, removed=removed, since=since, through=now)
 
-    def queue(self, profile: str, *, limit: int | None = None) -> list[QueueEntry]:
-        """The profile's pending review queue, best first (see `store.queue.pending`)."""
+    def queue(
+        self, profile: str, *, limit: int | None = None, after: int | None = None
+    ) -> list[QueueEntry]:
+        """The profile's pending review queue, best first (see `store.queue.pending`); `after`
+        an item id, the rows that follow it (the web queue's next page)."""
         self.settings.profile(profile)
         with self.db.reading() as session:
-            return queue_store.pending(session, profile, self.now(), limit=limit)
+            return queue_store.pending(session, profile, self.now(), limit=limit, after=after)
 
     def get_versions(self, items: Iterable[Item]) -> dict[int, list[ClusterVersion]]:
         """The other versions folded into each item's story (near-duplicates), by item id."""
