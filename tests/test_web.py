@@ -3,10 +3,12 @@ migrated SQLite file, plus one real-socket smoke test through `curator serve`'s 
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -256,7 +258,7 @@ def test_feeds_pause_remove_and_opml_round_trip(
         files={"opml": ("feeds.opml", opml.content, "text/x-opml")},
         follow_redirects=True,
     )
-    assert "1 added" in imported.text
+    assert "1 ajouté(s)" in imported.text  # claire reads French
     assert url in world.config.read_text(encoding="utf-8")
     unknown = client.post("/p/claire/feeds/pause", data={"csrf": token, "url": "nope"})
     assert "nope" in unknown.text  # one line naming what is wrong, on the page
@@ -402,7 +404,7 @@ def test_digest_items_link_to_a_confirmation_that_acts_once(tmp_path: Path) -> N
         again = client.post(path, data={"csrf": token})
         assert (
             again.status_code == 200
-            and "approve" in again.text
+            and "Déjà fait : approuvé" in again.text
             and '<form method="post" action="/d/' not in again.text
         )
         rejected = client.post(
@@ -500,3 +502,100 @@ def test_the_queue_page_reads_one_page_down_the_rank_index_whatever_the_history(
             assert not scans, (sql, plan)
             assert "USE TEMP B-TREE FOR ORDER BY" not in plan, (sql, plan)
             assert not [step for step in plan if step.startswith("MATERIALIZE")], (sql, plan)
+
+
+def test_the_queue_goes_on_past_its_first_page_without_a_reload(
+    client: TestClient, curator: Curator
+) -> None:
+    """The page lists 60 rows and says where the next ones start; the rows after an item come
+    as a fragment for the script (with where the following ones start), or as a page without
+    the script, and together they list the whole queue once."""
+    _queue_world(curator, 150)
+    queue = [e.item.id for e in curator.queue("claire")]
+    page = client.get("/p/claire/queue").text
+    first = [int(i) for i in re.findall(r'<li id="entry-(\d+)"', page)]
+    assert first == queue[:60]
+    more = re.search(r'id="more-rows" data-rows="([^"]+)"><a href="([^"]+)"', page)
+    assert more and more.group(1) == f"/p/claire/queue/rows?after={queue[59]}"
+    assert more.group(2) == f"/p/claire/queue?after={queue[59]}"  # without the script
+    listed, url = first, more.group(1)
+    while url:
+        rows = client.get(url, headers={"HX-Request": "true"})
+        assert rows.status_code == 200 and "<html" not in rows.text
+        listed += [int(i) for i in re.findall(r'<li id="entry-(\d+)"', rows.text)]
+        url = rows.headers.get("x-curator-more", "")
+    assert listed == queue and len(queue) > 120
+    plain = client.get(f"/p/claire/queue?after={queue[59]}").text
+    assert [int(i) for i in re.findall(r'<li id="entry-(\d+)"', plain)] == queue[60:120]
+
+
+def _dst_world(world: ReviewWorld, now: datetime) -> Curator:
+    app = world.open(now=now)
+    app.plan()
+    return app
+
+
+def test_calendar_weeks_go_back_and_forth_in_the_profile_zone_across_dst(
+    world: ReviewWorld,
+) -> None:
+    """Europe/Paris leaves summer time on Sunday 25 October 2026 at 03:00: the week of 19-25
+    October lasts 169 hours. Each slot stays on its local day and hour on both sides, and the
+    week links (bookmarkable: ISO week or any date of the week) follow one another."""
+    friday = datetime(2026, 10, 16, 9, 0, tzinfo=UTC)
+    app = _dst_world(world, friday)
+    try:
+        client = TestClient(create_app(app), base_url=BASE)
+        this = client.get("/p/claire/calendar").text
+        assert 'data-week="2026-W42"' in this and 'aria-current="date"' in this
+        assert 'href="/p/claire/calendar?week=2026-W43" rel="next"' in this
+        assert 'href="/p/claire/calendar?week=2026-W41" rel="prev"' in this
+
+        def days(text: str) -> dict[str, list[str]]:
+            found = re.findall(
+                r'<section class="day" aria-label="([^"]+)">(.*?)</section>', text, re.S
+            )
+            return {
+                day: re.findall(r'<span class="when">[^<]* (\d\d:\d\d)</span>', body)
+                for day, body in found
+            }
+
+        change = client.get("/p/claire/calendar?week=2026-W43").text
+        assert 'data-week="2026-W43"' in change and 'aria-current="date"' not in change
+        grid = days(change)
+        assert next(iter(grid)).startswith("lun. 19") and list(grid)[-1].startswith("dim. 25")
+        assert grid[next(d for d in grid if d.startswith("lun. 19"))] == ["08:30"]
+        assert grid[next(d for d in grid if d.startswith("ven. 23"))] == ["12:00"]
+        after = days(client.get("/p/claire/calendar?week=2026-10-28").text)  # a date of W44
+        assert next(iter(after)).startswith("lun. 26")
+        assert after[next(d for d in after if d.startswith("lun. 26"))] == ["08:30"]
+        assert after[next(d for d in after if d.startswith("mer. 28"))] == ["08:30"]
+        slots = {s.starts_at for s in app.calendar("claire", weeks=3).slots}
+        assert datetime(2026, 10, 19, 6, 30, tzinfo=UTC) in slots  # 08:30 CEST
+        assert datetime(2026, 10, 26, 7, 30, tzinfo=UTC) in slots  # 08:30 CET
+        wrong = client.get("/p/claire/calendar?week=2026-W99")
+        assert wrong.status_code == 400 and "2026-W99" in wrong.text
+        assert "Traceback" not in wrong.text
+    finally:
+        app.close()
+
+
+def test_the_script_s_words_are_in_the_profile_language(tmp_path: Path) -> None:
+    """curator.js is a static file: what it says (undo, copy, errors) comes from the page."""
+    world = make_world(tmp_path, config=CONFIG.replace("feeds:", SECOND_PROFILE + "feeds:", 1))
+    app = world.open()
+    try:
+        client = TestClient(create_app(app), base_url=BASE)
+        for profile, expected in [("claire", "Rien à annuler."), ("marc", "Nothing to undo.")]:
+            for page in ("today", "queue", "calendar", "feeds"):
+                text = client.get(f"/p/{profile}/{page}").text
+                words = re.search(r"data-words='([^']+)'", text)
+                assert words, text
+                assert json.loads(html.unescape(words.group(1)))["nothingToUndo"] == expected
+        token = csrf_of(client)
+        nothing = client.post(
+            "/p/claire/queue/undo",
+            headers={"X-CSRF-Token": token, "X-Requested-With": "curator"},
+        )
+        assert nothing.status_code == 409 and nothing.json() == {"error": "Rien à annuler."}
+    finally:
+        app.close()
