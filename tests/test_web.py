@@ -591,6 +591,9 @@ def test_the_script_s_words_are_in_the_profile_language(tmp_path: Path) -> None:
                 words = re.search(r"data-words='([^']+)'", text)
                 assert words, text
                 assert json.loads(html.unescape(words.group(1)))["nothingToUndo"] == expected
+        # numbers and plurals of the pages too: a French decimal comma, "1 autre version"
+        pane = client.get(f"/p/claire/queue/{world.ids[0]}", headers={"HX-Request": "true"})
+        assert "score 0,91 · 1 autre version<" in pane.text
         token = csrf_of(client)
         nothing = client.post(
             "/p/claire/queue/undo",

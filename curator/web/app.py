@@ -162,6 +162,7 @@ def _environment(language: str) -> jinja2.Environment:
 
     env.filters["day"] = day
     env.filters["when"] = lambda moment: f"{day(moment)} {moment:%H:%M}"
+    env.filters["score"] = lambda value: words.format_decimal(value, "0.00")  # 0,91 in French
     env.filters["web_url"] = lambda url: url if url and is_web_url(url) else None
     env.filters["share"] = lambda url: share_url(url) if url and is_web_url(url) else None
     env.globals["script_words"] = _script_words(language)
