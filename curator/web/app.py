@@ -201,8 +201,11 @@ def _week_start(value: str | None, today: date, words: gettext.NullTranslations)
     try:
         if "-W" in text.upper():
             year, week = text.upper().split("-W", 1)
-            return date.fromisocalendar(int(year), int(week), 1)
-        day = date.fromisoformat(text)
+            day = date.fromisocalendar(int(year), int(week), 1)
+        else:
+            day = date.fromisoformat(text)
+        if not 1900 <= day.year <= 9000:  # the week's neighbours must exist too
+            raise ValueError(text)
     except ValueError:
         raise InvalidAction(
             words.gettext(
