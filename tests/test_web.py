@@ -22,7 +22,7 @@ from curator.config import load_settings
 from curator.errors import InvalidAction
 from curator.scheduler import Service, ServiceOptions
 from curator.types import DecisionKind, SlotStatus
-from curator.web.app import create_app
+from curator.web.app import QUEUE_PAGE, create_app
 from tests.support.review import (
     CONFIG,
     NOW,
@@ -490,7 +490,7 @@ def test_the_queue_page_reads_one_page_down_the_rank_index_whatever_the_history(
     finally:
         event.remove(curator.db.engine, "before_cursor_execute", record)
     assert page.status_code == 200
-    assert page.text.count('<li id="entry-') == 60
+    assert page.text.count('<li id="entry-') == QUEUE_PAGE
     reads = [(sql, params) for sql, params in statements if " scores" in sql]
     assert reads, statements
     with curator.db.engine.connect() as connection:
@@ -507,17 +507,17 @@ def test_the_queue_page_reads_one_page_down_the_rank_index_whatever_the_history(
 def test_the_queue_goes_on_past_its_first_page_without_a_reload(
     client: TestClient, curator: Curator
 ) -> None:
-    """The page lists 60 rows and says where the next ones start; the rows after an item come
-    as a fragment for the script (with where the following ones start), or as a page without
+    """The page lists a page of rows and says where the next ones start; the rows after an item
+    come as a fragment for the script (with where the following ones start), or as a page without
     the script, and together they list the whole queue once."""
     _queue_world(curator, 150)
     queue = [e.item.id for e in curator.queue("claire")]
     page = client.get("/p/claire/queue").text
     first = [int(i) for i in re.findall(r'<li id="entry-(\d+)"', page)]
-    assert first == queue[:60]
+    assert first == queue[:QUEUE_PAGE]
     more = re.search(r'id="more-rows" data-rows="([^"]+)"><a href="([^"]+)"', page)
-    assert more and more.group(1) == f"/p/claire/queue/rows?after={queue[59]}"
-    assert more.group(2) == f"/p/claire/queue?after={queue[59]}"  # without the script
+    assert more and more.group(1) == f"/p/claire/queue/rows?after={queue[QUEUE_PAGE - 1]}"
+    assert more.group(2) == f"/p/claire/queue?after={queue[QUEUE_PAGE - 1]}"  # without the script
     listed, url = first, more.group(1)
     while url:
         rows = client.get(url, headers={"HX-Request": "true"})
@@ -525,8 +525,10 @@ def test_the_queue_goes_on_past_its_first_page_without_a_reload(
         listed += [int(i) for i in re.findall(r'<li id="entry-(\d+)"', rows.text)]
         url = rows.headers.get("x-curator-more", "")
     assert listed == queue and len(queue) > 120
-    plain = client.get(f"/p/claire/queue?after={queue[59]}").text
-    assert [int(i) for i in re.findall(r'<li id="entry-(\d+)"', plain)] == queue[60:120]
+    plain = client.get(f"/p/claire/queue?after={queue[QUEUE_PAGE - 1]}").text
+    assert [int(i) for i in re.findall(r'<li id="entry-(\d+)"', plain)] == queue[
+        QUEUE_PAGE : 2 * QUEUE_PAGE
+    ]
 
 
 def _dst_world(world: ReviewWorld, now: datetime) -> Curator:

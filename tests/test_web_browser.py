@@ -24,7 +24,7 @@ from curator.demo import run_demo
 from curator.demo.server import StaticServer
 from curator.scheduler import Service, ServiceOptions
 from curator.types import DecisionKind
-from curator.web.app import create_app
+from curator.web.app import QUEUE_PAGE, create_app
 from tests.support.review import add_scored_item
 
 pytestmark = pytest.mark.slow
@@ -309,7 +309,7 @@ def test_a_digest_link_confirms_then_acts_once(browser: Any, tmp_path: Path) -> 
 def test_the_queue_reads_on_past_its_first_page_by_keyboard_and_filter(
     page: Any, served: Served
 ) -> None:
-    """The page lists 60 rows; deciding the last row listed, or moving past it, loads the next
+    """The page lists 30 rows; deciding the last row listed, or moving past it, loads the next
     ones in place (the page is never reloaded), and the filter finds rows among them."""
     c = served.curator
     for n in range(130):
@@ -340,7 +340,7 @@ def test_the_queue_reads_on_past_its_first_page_by_keyboard_and_filter(
         page.goto(f"{served.base}/p/claire/queue")
         page.wait_for_selector("#pane article")
         page.evaluate("window.stillThisPage = true")
-        assert len(listed()) >= 60
+        assert len(listed()) >= QUEUE_PAGE
         last, count = go_to_last_row()
         triage(page, [key])
         now = listed()

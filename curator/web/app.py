@@ -55,7 +55,9 @@ if TYPE_CHECKING:
     from curator.app import Curator
 
 HERE = Path(__file__).resolve().parent
-QUEUE_PAGE = 60  # rows the queue page lists at once; the next ones load as the user nears the end
+# Rows the queue lists at once: about two screens (a row is some 50 px); the next ones load as
+# the user nears the end, so a longer page would only be read and rendered for nothing.
+QUEUE_PAGE = 30
 LINKEDIN_COMMENT_LIMIT = 1250  # characters LinkedIn accepts in a comment
 SNOOZE_DAYS = 3  # the date picker's default, as `curator review`'s "+3d"
 
