@@ -75,16 +75,18 @@ def pending(
     the web queue does when it loads its next rows; `fetched_after` and `min_final` keep only
     the items fetched after a date and scored at least so much (what a digest can show).
 
-    Two reads that never look at the whole history (issue 14: one query joined every scored
-    item to its decisions and sorted them all, 40 ms for a page of 60): the ranked items
-    walked in rank order down `ix_scores_profile_rank`, each item's current decision found by
-    its index, stopping at `limit`; then, only when those run out, the resurfaced snoozes
-    that have no rank, found from the profile's decisions."""
+    A page is two reads that never look at the whole history (issue 14: one query joined every
+    scored item to its decisions and sorted them all, 40 ms for a page of 60): the ranked
+    items walked in rank order down `ix_scores_profile_rank`, each item's current decision
+    found by its index, stopping at `limit`; then, only when those run out, the resurfaced
+    snoozes that have no rank, found from the profile's decisions."""
     extra = []
     if fetched_after is not None:
         extra.append(ItemRow.fetched_at > fetched_after)
     if min_final is not None:
         extra.append(ScoreRow.final >= min_final)
+    if limit is None and after is None:
+        return _whole(session, profile, now, extra)
     cursor = _cursor(session, profile, after) if after is not None else None
     if cursor is not None and cursor.rank is None:
         ranked: list[QueueEntry] = []
@@ -95,6 +97,24 @@ def pending(
     tail_cursor = cursor if cursor is not None and cursor.rank is None else None
     left = None if limit is None else limit - len(ranked)
     return ranked + _resurfaced(session, profile, now, extra, tail_cursor, left)
+
+
+def _whole(
+    session: Session, profile: str, now: datetime, extra: list[ColumnElement[bool]]
+) -> list[QueueEntry]:
+    """The whole queue (`curator queue list`, a digest) in one pass: joined to all the current
+    decisions at once, which costs a third less than a lookup per row when every row is read."""
+    current, condition = _pending_filter(profile, now)
+    query = (
+        select(ItemRow, ScoreRow, FeedRow.name, FeedRow.title, current.c.kind)
+        .join(ScoreRow, and_(ScoreRow.item_id == ItemRow.id, ScoreRow.profile == profile))
+        .join(FeedRow, FeedRow.id == ItemRow.feed_id)
+        .outerjoin(current, current.c.item_id == ItemRow.id)
+        .where(condition, *extra)
+        # Ranked items first in rank order; resurfaced unranked snoozes after, by score.
+        .order_by(ScoreRow.rank.is_(None), ScoreRow.rank, ScoreRow.final.desc(), ItemRow.id)
+    )
+    return _entries(session.execute(query))
 
 
 def _cursor(session: Session, profile: str, item_id: int) -> ScoreRow | None:
