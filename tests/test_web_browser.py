@@ -315,9 +315,10 @@ def test_the_queue_reads_on_past_its_first_page_by_keyboard_and_filter(
     for n in range(130):
         add_scored_item(
             c,
-            title=f"Recrutement data, épisode {n}",
-            body=f"Recrutement des data engineers, épisode {n}.",
-            url=f"https://example.org/episode-{n}",
+            # numbered on three digits: no title is a part of another (the filter test)
+            title=f"Recrutement data, épisode {n:03d}",
+            body=f"Recrutement des data engineers, épisode {n:03d}.",
+            url=f"https://example.org/episode-{n:03d}",
             final=0.001,
             rank=10_000 + n,
         )
@@ -342,7 +343,13 @@ def test_the_queue_reads_on_past_its_first_page_by_keyboard_and_filter(
         page.evaluate("window.stillThisPage = true")
         assert len(listed()) >= QUEUE_PAGE
         last, count = go_to_last_row()
-        triage(page, [key])
+        page.keyboard.press(key)
+        # the next item shows once the rows it is in have loaded (the pane may be empty before)
+        page.wait_for_function(
+            "last => { const shown = document.querySelector('#pane article');"
+            " return shown !== null && shown.dataset.item !== last; }",
+            arg=last,
+        )
         now = listed()
         assert len(now) > count, "the next rows were loaded"
         assert pane_item(page) == now[count] == now[now.index(last) + 1]
