@@ -75,6 +75,8 @@ POT := build/i18n/curator.pot
 # click's own words ("Usage:", "No such option"...) come from the installed click, in the
 # `click` domain that curator.cli makes the process's default gettext domain.
 CLICK_POT := build/i18n/click.pot
+# The browser pages' own domain (templates and the handlers' words), see curator/web/babel.cfg.
+WEB_POT := curator/locale/web.pot
 
 extract-messages: setup
 	mkdir -p $(dir $(POT))
@@ -83,16 +85,21 @@ extract-messages: setup
 	$(BIN)/pybabel extract --no-location --no-wrap --sort-output --keyword ngettext:1,2 \
 	  --project click --msgid-bugs-address "" --output-file $(CLICK_POT) \
 	  "$$($(BIN)/python -c 'import click, os; print(os.path.dirname(click.__file__))')"
+	$(BIN)/pybabel extract --mapping-file curator/web/babel.cfg --no-location --no-wrap \
+	  --sort-output --project curator --msgid-bugs-address "" --output-file $(WEB_POT) curator/web
 
 update-catalogs: extract-messages
 	$(BIN)/pybabel update --input-file $(POT) --output-dir curator/locale --domain curator \
 	  --no-fuzzy-matching --ignore-obsolete --no-wrap
 	$(BIN)/pybabel update --input-file $(CLICK_POT) --output-dir curator/locale --domain click \
 	  --no-fuzzy-matching --ignore-obsolete --no-wrap
+	$(BIN)/pybabel update --input-file $(WEB_POT) --output-dir curator/locale --domain web \
+	  --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 compile-catalogs: setup
-	$(BIN)/pybabel compile --directory curator/locale --domain curator --statistics
-	$(BIN)/pybabel compile --directory curator/locale --domain click --statistics
+	for domain in curator web click; do \
+	  $(BIN)/pybabel compile --directory curator/locale --domain $$domain --statistics || exit 1; \
+	done
 
 # MiniLM (a benchmark baseline only) needs torch: the CPU wheel, never a multi-GB CUDA build.
 bench: setup

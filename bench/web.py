@@ -71,30 +71,35 @@ def server_times(config: Path, runs: int) -> dict[str, tuple[float, float]]:
     from starlette.testclient import TestClient
 
     from curator.app import Curator
-    from curator.web.app import create_app
+    from curator.web.app import QUEUE_PAGE, create_app
 
     database = config.with_name("history.db")
     app = Curator.open(config, f"sqlite:///{database}")
     profile = app.settings.profiles[0].name
     client = TestClient(create_app(app), base_url="http://127.0.0.1:8421")
-    first = app.queue(profile, limit=1)[0].item.id
+    head = app.queue(profile, limit=QUEUE_PAGE)
+    first = head[0].item.id
     pages = {
         "today": f"/p/{profile}/today",
         "queue": f"/p/{profile}/queue",
+        # the rows the queue loads as the user nears the end of its first page
+        "queue next rows": f"/p/{profile}/queue/rows?after={head[-1].item.id}",
         "reading pane": f"/p/{profile}/queue/{first}",
         "calendar": f"/p/{profile}/calendar",
         "feeds": f"/p/{profile}/feeds",
     }
     out: dict[str, Any] = {}
     for name, path in pages.items():
-        headers = {"HX-Request": "true"} if name == "reading pane" else {}
+        headers = {"HX-Request": "true"} if name in ("reading pane", "queue next rows") else {}
 
         def get(path: str = path, headers: dict[str, str] = headers) -> None:
             answer = client.get(path, headers=headers)
             assert answer.status_code == 200, (path, answer.status_code)
 
         out[name] = median_ms(get, runs)
-    out["facade queue(limit=60)"] = median_ms(lambda: app.queue(profile, limit=60), runs)
+    out[f"facade queue(limit={QUEUE_PAGE})"] = median_ms(
+        lambda: app.queue(profile, limit=QUEUE_PAGE), runs
+    )
     out["facade queue() whole"] = median_ms(lambda: app.queue(profile), max(3, runs // 5))
     app.close()
     cli = [measure(curator(config, "queue", "list", "--profile", profile)) for _ in range(5)]

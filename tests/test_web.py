@@ -3,14 +3,18 @@ migrated SQLite file, plus one real-socket smoke test through `curator serve`'s 
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import time
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from curator.app import Curator
@@ -18,7 +22,7 @@ from curator.config import load_settings
 from curator.errors import InvalidAction
 from curator.scheduler import Service, ServiceOptions
 from curator.types import DecisionKind, SlotStatus
-from curator.web.app import create_app
+from curator.web.app import QUEUE_PAGE, create_app
 from tests.support.review import (
     CONFIG,
     NOW,
@@ -255,7 +259,7 @@ def test_feeds_pause_remove_and_opml_round_trip(
         files={"opml": ("feeds.opml", opml.content, "text/x-opml")},
         follow_redirects=True,
     )
-    assert "1 added" in imported.text
+    assert "1 ajouté(s)" in imported.text  # claire reads French
     assert url in world.config.read_text(encoding="utf-8")
     unknown = client.post("/p/claire/feeds/pause", data={"csrf": token, "url": "nope"})
     assert "nope" in unknown.text  # one line naming what is wrong, on the page
@@ -406,7 +410,7 @@ def test_digest_items_link_to_a_confirmation_that_acts_once(tmp_path: Path) -> N
         again = client.post(path)
         assert (
             again.status_code == 200
-            and "approve" in again.text
+            and "Déjà fait : approuvé" in again.text
             and '<form method="post" action="/d/' not in again.text
         )
         rejected = client.post(links["reject"].removeprefix("https://curator.example.org"))
@@ -455,3 +459,152 @@ def test_public_url_needs_the_token(tmp_path: Path) -> None:
     path.write_text(CONFIG + "serve: {token: t, public_url: 'curator.example'}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"expected the workspace's address"):
         load_settings(path)
+
+
+def _queue_world(curator: Curator, extra: int) -> list[int]:
+    """`extra` more ranked items after the world's five, so the queue runs past one page."""
+    return [
+        add_scored_item(
+            curator,
+            title=f"Recrutement data, épisode {n}",
+            body=f"Recrutement des data engineers, épisode {n}.",
+            url=f"https://example.org/episode-{n}",
+            final=0.5 - n / 1000,
+            rank=10 + n,
+        )
+        for n in range(extra)
+    ]
+
+
+def test_the_queue_page_reads_one_page_down_the_rank_index_whatever_the_history(
+    client: TestClient, curator: Curator
+) -> None:
+    """Issue 14: the page read every scored item and sorted them all (40 ms on a year of
+    history). Now each of its statements searches an index and stops at the page: no table
+    scanned, nothing sorted whole, whatever the number of scored items."""
+    _queue_world(curator, 150)
+    statements: list[tuple[str, Any]] = []
+
+    def record(*args: Any) -> None:
+        statements.append((args[2], args[3]))
+
+    event.listen(curator.db.engine, "before_cursor_execute", record)
+    try:
+        page = client.get("/p/claire/queue")
+    finally:
+        event.remove(curator.db.engine, "before_cursor_execute", record)
+    assert page.status_code == 200
+    assert page.text.count('<li id="entry-') == QUEUE_PAGE
+    reads = [(sql, params) for sql, params in statements if " scores" in sql]
+    assert reads, statements
+    with curator.db.engine.connect() as connection:
+        for sql, params in reads:
+            plan = [
+                row[3] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+            ]
+            scans = [step for step in plan if re.match(r"SCAN (items|scores|decisions)", step)]
+            assert not scans, (sql, plan)
+            assert "USE TEMP B-TREE FOR ORDER BY" not in plan, (sql, plan)
+            assert not [step for step in plan if step.startswith("MATERIALIZE")], (sql, plan)
+
+
+def test_the_queue_goes_on_past_its_first_page_without_a_reload(
+    client: TestClient, curator: Curator
+) -> None:
+    """The page lists a page of rows and says where the next ones start; the rows after an item
+    come as a fragment for the script (with where the following ones start), or as a page without
+    the script, and together they list the whole queue once."""
+    _queue_world(curator, 150)
+    queue = [e.item.id for e in curator.queue("claire")]
+    page = client.get("/p/claire/queue").text
+    first = [int(i) for i in re.findall(r'<li id="entry-(\d+)"', page)]
+    assert first == queue[:QUEUE_PAGE]
+    more = re.search(r'id="more-rows" data-rows="([^"]+)"><a href="([^"]+)"', page)
+    assert more and more.group(1) == f"/p/claire/queue/rows?after={queue[QUEUE_PAGE - 1]}"
+    assert more.group(2) == f"/p/claire/queue?after={queue[QUEUE_PAGE - 1]}"  # without the script
+    listed, url = first, more.group(1)
+    while url:
+        rows = client.get(url, headers={"HX-Request": "true"})
+        assert rows.status_code == 200 and "<html" not in rows.text
+        listed += [int(i) for i in re.findall(r'<li id="entry-(\d+)"', rows.text)]
+        url = rows.headers.get("x-curator-more", "")
+    assert listed == queue and len(queue) > 120
+    plain = client.get(f"/p/claire/queue?after={queue[QUEUE_PAGE - 1]}").text
+    assert [int(i) for i in re.findall(r'<li id="entry-(\d+)"', plain)] == queue[
+        QUEUE_PAGE : 2 * QUEUE_PAGE
+    ]
+
+
+def _dst_world(world: ReviewWorld, now: datetime) -> Curator:
+    app = world.open(now=now)
+    app.plan()
+    return app
+
+
+def test_calendar_weeks_go_back_and_forth_in_the_profile_zone_across_dst(
+    world: ReviewWorld,
+) -> None:
+    """Europe/Paris leaves summer time on Sunday 25 October 2026 at 03:00: the week of 19-25
+    October lasts 169 hours. Each slot stays on its local day and hour on both sides, and the
+    week links (bookmarkable: ISO week or any date of the week) follow one another."""
+    friday = datetime(2026, 10, 16, 9, 0, tzinfo=UTC)
+    app = _dst_world(world, friday)
+    try:
+        client = TestClient(create_app(app), base_url=BASE)
+        this = client.get("/p/claire/calendar").text
+        assert 'data-week="2026-W42"' in this and 'aria-current="date"' in this
+        assert 'href="/p/claire/calendar?week=2026-W43" rel="next"' in this
+        assert 'href="/p/claire/calendar?week=2026-W41" rel="prev"' in this
+
+        def days(text: str) -> dict[str, list[str]]:
+            found = re.findall(
+                r'<section class="day" aria-label="([^"]+)">(.*?)</section>', text, re.S
+            )
+            return {
+                day: re.findall(r'<span class="when">[^<]* (\d\d:\d\d)</span>', body)
+                for day, body in found
+            }
+
+        change = client.get("/p/claire/calendar?week=2026-W43").text
+        assert 'data-week="2026-W43"' in change and 'aria-current="date"' not in change
+        grid = days(change)
+        assert next(iter(grid)).startswith("lun. 19") and list(grid)[-1].startswith("dim. 25")
+        assert grid[next(d for d in grid if d.startswith("lun. 19"))] == ["08:30"]
+        assert grid[next(d for d in grid if d.startswith("ven. 23"))] == ["12:00"]
+        after = days(client.get("/p/claire/calendar?week=2026-10-28").text)  # a date of W44
+        assert next(iter(after)).startswith("lun. 26")
+        assert after[next(d for d in after if d.startswith("lun. 26"))] == ["08:30"]
+        assert after[next(d for d in after if d.startswith("mer. 28"))] == ["08:30"]
+        slots = {s.starts_at for s in app.calendar("claire", weeks=3).slots}
+        assert datetime(2026, 10, 19, 6, 30, tzinfo=UTC) in slots  # 08:30 CEST
+        assert datetime(2026, 10, 26, 7, 30, tzinfo=UTC) in slots  # 08:30 CET
+        for bad in ("2026-W99", "0001-W01", "demain"):
+            wrong = client.get(f"/p/claire/calendar?week={bad}")
+            assert wrong.status_code == 400 and f"week={bad} : donnez" in wrong.text
+    finally:
+        app.close()
+
+
+def test_the_script_s_words_are_in_the_profile_language(tmp_path: Path) -> None:
+    """curator.js is a static file: what it says (undo, copy, errors) comes from the page."""
+    world = make_world(tmp_path, config=CONFIG.replace("feeds:", SECOND_PROFILE + "feeds:", 1))
+    app = world.open()
+    try:
+        client = TestClient(create_app(app), base_url=BASE)
+        for profile, expected in [("claire", "Rien à annuler."), ("marc", "Nothing to undo.")]:
+            for page in ("today", "queue", "calendar", "feeds"):
+                text = client.get(f"/p/{profile}/{page}").text
+                words = re.search(r"data-words='([^']+)'", text)
+                assert words, text
+                assert json.loads(html.unescape(words.group(1)))["nothingToUndo"] == expected
+        # numbers and plurals of the pages too: a French decimal comma, "1 autre version"
+        pane = client.get(f"/p/claire/queue/{world.ids[0]}", headers={"HX-Request": "true"})
+        assert "score 0,91 · 1 autre version<" in pane.text
+        token = csrf_of(client)
+        nothing = client.post(
+            "/p/claire/queue/undo",
+            headers={"X-CSRF-Token": token, "X-Requested-With": "curator"},
+        )
+        assert nothing.status_code == 409 and nothing.json() == {"error": "Rien à annuler."}
+    finally:
+        app.close()

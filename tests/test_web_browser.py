@@ -24,7 +24,7 @@ from curator.demo import run_demo
 from curator.demo.server import StaticServer
 from curator.scheduler import Service, ServiceOptions
 from curator.types import DecisionKind
-from curator.web.app import create_app
+from curator.web.app import QUEUE_PAGE, create_app
 from tests.support.review import add_scored_item
 
 pytestmark = pytest.mark.slow
@@ -200,7 +200,9 @@ def test_the_daily_loop_by_keyboard_reaches_the_calendar_and_the_ics(
         "the approval to be planned",
     )
 
-    page.goto(f"{served.base}/p/claire/calendar")
+    planned = next(s for s in c.calendar("claire").slots if s.item_id == int(chosen))
+    # the calendar shows a week at a time: the one the slot falls in (a bookmarkable URL)
+    page.goto(f"{served.base}/p/claire/calendar?week={planned.starts_at.date().isoformat()}")
     slot = page.locator("article.slot", has_text=title).first
     assert slot.is_visible()
     slot.get_by_role("button", name="Copy comment + link").or_(
@@ -338,3 +340,89 @@ def test_a_digest_link_confirms_then_acts_once(browser: Any, tmp_path: Path) -> 
     finally:
         service.stop()
         app.close()
+
+
+def test_the_queue_reads_on_past_its_first_page_by_keyboard_and_filter(
+    page: Any, served: Served
+) -> None:
+    """The page lists 30 rows; deciding the last row listed, or moving past it, loads the next
+    ones in place (the page is never reloaded), and the filter finds rows among them."""
+    c = served.curator
+    for n in range(130):
+        add_scored_item(
+            c,
+            # numbered on three digits: no title is a part of another (the filter test)
+            title=f"Recrutement data, épisode {n:03d}",
+            body=f"Recrutement des data engineers, épisode {n:03d}.",
+            url=f"https://example.org/episode-{n:03d}",
+            final=0.001,
+            rank=10_000 + n,
+        )
+    assert len(c.queue("claire")) > 130
+
+    def listed() -> list[str]:
+        return list(page.locator("#entries li").evaluate_all("ls => ls.map(l => l.dataset.id)"))
+
+    def go_to_last_row() -> tuple[str, int]:
+        """Show the last row listed (which asks for the next ones) and say how many were."""
+        rows = listed()
+        page.locator(f"#entry-{rows[-1]} a").click()
+        page.wait_for_function(
+            "last => document.querySelector('#pane article')?.dataset.item === last",
+            arg=rows[-1],
+        )
+        return rows[-1], len(rows)
+
+    for key in ("x", "j"):  # deciding the last row, or moving on from it
+        page.goto(f"{served.base}/p/claire/queue")
+        page.wait_for_selector("#pane article")
+        page.evaluate("window.stillThisPage = true")
+        assert len(listed()) >= QUEUE_PAGE
+        last, count = go_to_last_row()
+        page.keyboard.press(key)
+        # the next item shows once the rows it is in have loaded (the pane may be empty before)
+        page.wait_for_function(
+            "last => { const shown = document.querySelector('#pane article');"
+            " return shown !== null && shown.dataset.item !== last; }",
+            arg=last,
+        )
+        now = listed()
+        assert len(now) > count, "the next rows were loaded"
+        assert pane_item(page) == now[count] == now[now.index(last) + 1]
+        assert page.evaluate("window.stillThisPage") is True, "the page was never reloaded"
+        if key == "x":
+            settle(lambda last=last: c.review_item("claire", int(last))[1] is not None, "saves")
+    for _ in range(5):
+        triage(page, ["j"])
+    wanted = page.locator("#pane h2").inner_text()
+    page.keyboard.press("/")
+    page.keyboard.type(wanted)
+    visible = page.locator("#entries li:not([hidden])")
+    visible.first.wait_for()
+    assert visible.count() == 1 and wanted in visible.first.inner_text()
+
+
+def test_the_script_speaks_french_to_a_french_profile(page: Any, served: Served) -> None:
+    page.goto(f"{served.base}/p/claire/queue")
+    page.wait_for_selector("#pane article")
+    page.keyboard.press("u")
+    status = page.locator("#status")
+    status.wait_for()
+    assert status.inner_text() == "Rien à annuler."
+
+
+def test_calendar_weeks_by_keyboard(page: Any, served: Served) -> None:
+    page.goto(f"{served.base}/p/claire/calendar")
+    this_week = page.locator("#week").get_attribute("data-week")
+    assert this_week == "2026-W48"  # NOW is Friday 27 November 2026
+    page.keyboard.press("n")
+    page.wait_for_url("**/calendar?week=2026-W49")
+    assert page.locator("#week").get_attribute("data-week") == "2026-W49"
+    assert "Semaine 49" in page.locator("#week").inner_text()
+    page.keyboard.press("p")
+    page.wait_for_url("**/calendar?week=2026-W48")
+    page.keyboard.press("p")
+    page.wait_for_url("**/calendar?week=2026-W47")
+    page.keyboard.press("t")
+    page.wait_for_url("**/calendar")
+    assert page.locator("#week").get_attribute("data-week") == this_week

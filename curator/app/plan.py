@@ -231,17 +231,23 @@ class PlanUseCases(CuratorCore):
         )
 
     def calendar(
-        self, profile: str | None = None, *, weeks: int = 2, past: bool = False
+        self,
+        profile: str | None = None,
+        *,
+        weeks: int = 2,
+        past: bool = False,
+        start: date | None = None,
     ) -> CalendarView:
-        """The plan for `weeks` weeks from today (local), or with `past` the results log."""
+        """The plan for `weeks` weeks from `start` (a local date; default today), or with
+        `past` the results log."""
         p = self.choose_profile(profile)
         now = self.now()
         tz = planner.zone(p.timezone)
-        today = now.astimezone(tz).date()
-        start = planner.local_midnight(today, tz)
-        end = planner.local_midnight(today + timedelta(days=7 * weeks), tz)
+        first_day = start or now.astimezone(tz).date()
+        begins = planner.local_midnight(first_day, tz)
+        end = planner.local_midnight(first_day + timedelta(days=7 * weeks), tz)
         # whole weeks around the window, so each week's minutes count every slot of the week
-        first = planner.local_midnight(planner.local_week(now, tz), tz)
+        first = planner.local_midnight(planner.local_week(min(now, begins), tz), tz)
         last = planner.local_midnight(planner.local_week(end, tz) + timedelta(days=7), tz)
         log: list[planner.WeekLog] = []
         with self.db.reading() as session:
@@ -251,11 +257,11 @@ class PlanUseCases(CuratorCore):
                 slots = [s for s in around if s.starts_at <= now or s.published_at is not None]
             else:
                 around = slot_store.list_slots(session, p.name, since=first, until=last)
-                slots = [s for s in around if start <= s.starts_at < end]
+                slots = [s for s in around if begins <= s.starts_at < end]
             ids = {s.item_id for s in slots if s.item_id is not None}
             items = {i.id: i for i in repo.list_items(session, state=None, ids=ids)} if ids else {}
         minutes = planner.week_minutes(around, tz)
-        return CalendarView(p, start, end, now, slots, items, log, minutes)
+        return CalendarView(p, begins, end, now, slots, items, log, minutes)
 
     def _slot_action(self, slot_id: str, act: Callable[[Slot, Schedule, datetime], Slot]) -> Slot:
         now = self.now()

@@ -416,13 +416,16 @@ class ScoreUseCases(CuratorCore):
             through=now,
         )
 
-    def queue(self, profile: str, *, limit: int | None = None) -> list[QueueEntry]:
+    def queue(
+        self, profile: str, *, limit: int | None = None, after: int | None = None
+    ) -> list[QueueEntry]:
         """The profile's pending review queue, best first (see `store.queue.pending`), with
-        the picks of the colleagues it follows (issue 17)."""
+        the picks of the colleagues it follows (issue 17); `after` an item id, the rows that
+        follow it (the web queue's next page)."""
         p = self.settings.profile(profile)
         with self.db.reading() as session:
             entries = queue_store.pending(
-                session, profile, self.now(), limit=limit, followed=followed(p)
+                session, profile, self.now(), limit=limit, after=after, followed=followed(p)
             )
             return with_picks(session, p, entries)
 

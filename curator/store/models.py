@@ -192,7 +192,11 @@ class ItemTermsRow(Base):
 
 class ScoreRow(Base):
     __tablename__ = "scores"
-    __table_args__ = (Index("ix_scores_profile_final", "profile", "final"),)
+    __table_args__ = (
+        Index("ix_scores_profile_final", "profile", "final"),
+        # The pending queue is read in rank order, a page at a time (issue 14).
+        Index("ix_scores_profile_rank", "profile", "rank"),
+    )
 
     profile: Mapped[str] = mapped_column(
         ForeignKey("profiles.name", ondelete="CASCADE"), primary_key=True

@@ -14,16 +14,18 @@ rendered as escaped text, and links only when they are http(s).
 from __future__ import annotations
 
 import functools
+import gettext
 import hashlib
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 import jinja2
+from babel.numbers import get_decimal_symbol
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -54,7 +56,9 @@ if TYPE_CHECKING:
     from curator.app import Curator
 
 HERE = Path(__file__).resolve().parent
-QUEUE_PAGE = 60  # rows the queue page lists; it reloads for more once they are decided
+# Rows the queue lists at once: about two screens (a row is some 50 px); the next ones load as
+# the user nears the end, so a longer page would only be read and rendered for nothing.
+QUEUE_PAGE = 30
 LINKEDIN_COMMENT_LIMIT = 1250  # characters LinkedIn accepts in a comment
 SNOOZE_DAYS = 3  # the date picker's default, as `curator review`'s "+3d"
 RESULTS_WEEKS = 4  # the Results page's weeks, as `curator results`
@@ -159,8 +163,14 @@ def _environment(language: str) -> jinja2.Environment:
     env.install_gettext_translations(translations(language, "web"), newstyle=True)  # type: ignore[attr-defined]
     words = i18n_language(language)
 
+    # Babel parses its pattern and looks the locale up on every call: a queue page of 60 rows
+    # spent a third of its time there for a handful of distinct days.
+    @functools.lru_cache(maxsize=4096)
+    def day_of(local_day: date) -> str:
+        return words.format_date(local_day, "EEE dd MMM")  # "lun. 07 déc." / "Mon 07 Dec"
+
     def day(moment: date) -> str:
-        return words.format_date(moment, "EEE dd MMM")  # "lun. 07 déc." / "Mon 07 Dec"
+        return day_of(moment.date() if isinstance(moment, datetime) else moment)
 
     env.filters["day"] = day
     env.filters["decimal"] = lambda value: (
@@ -168,9 +178,61 @@ def _environment(language: str) -> jinja2.Environment:
     )
     env.filters["hours"] = hours_text
     env.filters["when"] = lambda moment: f"{day(moment)} {moment:%H:%M}"
+    # A score is below 10: only the decimal sign differs between languages ("0,91" in
+    # French), and Babel's number formatting costs as much as the rest of a queue row.
+    point = get_decimal_symbol(words.code)
+    env.filters["score"] = lambda value: f"{value:.2f}".replace(".", point)
     env.filters["web_url"] = lambda url: url if url and is_web_url(url) else None
     env.filters["share"] = lambda url: share_url(url) if url and is_web_url(url) else None
+    env.globals["script_words"] = _script_words(language)
     return env
+
+
+def _web_words(language: str) -> gettext.NullTranslations:
+    return translations(language, "web")
+
+
+def _script_words(language: str) -> dict[str, str]:
+    """What curator.js says, in the page's language: the script is a static file (the CSP
+    forbids inline script), so its words travel in a data attribute of the page (issue 14)."""
+    words = _web_words(language)
+    return {
+        "nothingToUndo": words.gettext("Nothing to undo."),
+        "copied": words.gettext("Copied."),
+        "copyRefused": words.gettext("The browser refused to copy."),
+        "queueEmpty": words.gettext("The queue is empty."),
+        "moreFailed": words.gettext("The next items did not load: try again."),
+        "refused": words.gettext("The server refused: reload the page and try again."),
+        "unreachable": words.gettext("The server did not answer: try again."),
+    }
+
+
+def _week_start(value: str | None, today: date, words: gettext.NullTranslations) -> date:
+    """The Monday of the week a calendar URL names: `2026-W49` (ISO 8601 week) or any date of
+    the week (`2026-12-03`); this week without one."""
+    if not value:
+        return today - timedelta(days=today.weekday())
+    text = value.strip()
+    try:
+        if "-W" in text.upper():
+            year, week = text.upper().split("-W", 1)
+            day = date.fromisocalendar(int(year), int(week), 1)
+        else:
+            day = date.fromisoformat(text)
+        if not 1900 <= day.year <= 9000:  # the week's neighbours must exist too
+            raise ValueError(text)
+    except ValueError:
+        raise InvalidAction(
+            words.gettext(
+                "week={value}: give an ISO week such as 2026-W49 or a date such as 2026-12-03"
+            ).format(value=value)
+        ) from None
+    return day - timedelta(days=day.weekday())
+
+
+def _iso_week(monday: date) -> str:
+    year, week, _day = monday.isocalendar()
+    return f"{year}-W{week:02d}"
 
 
 def _safe_next(value: object, fallback: str) -> str:
@@ -180,6 +242,11 @@ def _safe_next(value: object, fallback: str) -> str:
         if not parts.scheme and not parts.netloc and "\\" not in value:
             return value
     return fallback
+
+
+def _item_param(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name)
+    return int(value) if value and value.isdigit() else None
 
 
 def _wants_json(request: Request) -> bool:
@@ -204,6 +271,7 @@ class _Web:
             Route(f"{p}/today", v(self.today)),
             Route(f"{p}/queue", v(self.queue)),
             Route(f"{p}/queue/undo", v(self.undo), methods=["POST"]),
+            Route(f"{p}/queue/rows", v(self.queue_rows)),
             Route(f"{p}/queue/{{item_id:int}}", v(self.item)),
             Route(f"{p}/queue/{{item_id:int}}/{{action}}", v(self.decide), methods=["POST"]),
             Route(f"{p}/calendar", v(self.calendar)),
@@ -307,7 +375,8 @@ class _Web:
 
     async def http_error(self, request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        message = "not found" if exc.status_code == 404 else str(exc.detail)
+        words = _web_words(self._page_language(request))
+        message = words.gettext("Not found.") if exc.status_code == 404 else str(exc.detail)
         return self.render(
             request, "error.html", None, {"message": message}, status=exc.status_code
         )
@@ -350,6 +419,16 @@ class _Web:
 
     def _profile(self, request: Request) -> Profile:
         return self.curator.settings.profile(request.path_params["profile"])
+
+    def _page_language(self, request: Request) -> str:
+        """The language of the profile a path names, English when it names none (yet)."""
+        name = request.path_params.get("profile")
+        known = {p.name: p for p in self.curator.settings.profiles}
+        return _language(known.get(name)) if isinstance(name, str) else "en"
+
+    def _words(self, request: Request) -> gettext.NullTranslations:
+        """The web catalog in the language of the page's profile: what an action answers."""
+        return _web_words(self._page_language(request))
 
     def done(self, request: Request, message: str, where: str, **extra: Any) -> Response:
         """A POST that succeeded: a JSON line for the keyboard script, else 303 back."""
@@ -429,8 +508,10 @@ class _Web:
 
     def queue(self, request: Request) -> Response:
         profile = self._profile(request)
-        # The rows show what the store hands over (no excerpt: the pane has the text).
-        entries = self.curator.queue(profile.name, limit=QUEUE_PAGE)
+        # The rows show what the store hands over (no excerpt: the pane has the text); `after`
+        # (an item id) lists the rows after it, the next page without the script.
+        after = _item_param(request, "after")
+        entries = self.curator.queue(profile.name, limit=QUEUE_PAGE, after=after)
         chosen = None
         wanted = request.query_params.get("item")
         if wanted and wanted.isdigit():
@@ -442,8 +523,31 @@ class _Web:
             request,
             "queue.html",
             profile,
-            {"page": "queue", "entries": entries, "chosen": chosen, **(pane or {})},
+            {
+                "page": "queue",
+                "entries": entries,
+                "chosen": chosen,
+                "more": self._more(profile, entries),
+                **(pane or {}),
+            },
         )
+
+    def queue_rows(self, request: Request) -> Response:
+        """The queue's rows after an item, for the script to append as the user nears the end
+        of the list (issue 14): the page never reloads to show more."""
+        profile = self._profile(request)
+        after = _item_param(request, "after")
+        entries = self.curator.queue(profile.name, limit=QUEUE_PAGE, after=after)
+        answer = self.render(request, "_rows.html", profile, {"entries": entries, "chosen": None})
+        more = self._more(profile, entries)
+        if more is not None:
+            # where the rows after these start; without it the list is complete
+            answer.headers["X-Curator-More"] = f"{request.url.path}?after={more}"
+        return answer
+
+    def _more(self, profile: Profile, entries: Sequence[Any]) -> int | None:
+        """The item after which the next rows start, when this page was full."""
+        return entries[-1].item.id if len(entries) >= QUEUE_PAGE else None
 
     def _pane(self, profile: Profile, item_id: int) -> dict[str, Any]:
         entry, decision = self.curator.review_item(profile.name, item_id, starter=False)
@@ -498,10 +602,12 @@ class _Web:
         raw = form.get("item_id")
         item_id = int(raw) if isinstance(raw, str) and raw.isdigit() else None
         undone = self.curator.undo_decision(profile.name, item_id=item_id)
+        words = self._words(request)
         if undone is None:
-            raise InvalidAction("nothing to undo")
+            raise InvalidAction(words.gettext("Nothing to undo."))
         back = f"/p/{quote(profile.name, safe='')}/queue?item={undone.item_id}"
-        return self.done(request, f"undone: #{undone.item_id}", back, item=undone.item_id)
+        message = words.gettext("Undone: #{item}").format(item=undone.item_id)
+        return self.done(request, message, back, item=undone.item_id)
 
     def digest_link(self, request: Request) -> Response:
         """A digest's approve / reject / snooze link: GET confirms, POST acts, once."""
@@ -544,9 +650,13 @@ class _Web:
 
     def calendar(self, request: Request) -> Response:
         profile = self._profile(request)
-        view = self.curator.calendar(profile.name, weeks=1)
         tz = planner.zone(profile.timezone)
-        first = view.start.astimezone(tz).date()
+        today = self.curator.now().astimezone(tz).date()
+        # A week of the profile's time zone, Monday to Sunday, named in the URL so that it can
+        # be bookmarked; its days are local dates, so a DST change moves no slot to another day.
+        monday = _week_start(request.query_params.get("week"), today, self._words(request))
+        view = self.curator.calendar(profile.name, weeks=1, start=monday)
+        first = monday
         days: list[tuple[date, list[Slot]]] = [(first + timedelta(days=i), []) for i in range(7)]
         by_day = {d: slots for d, slots in days}
         for slot in view.slots:
@@ -570,6 +680,11 @@ class _Web:
                 "min_chars": profile.schedule.min_comment_chars,
                 "max_chars": LINKEDIN_COMMENT_LIMIT,
                 "now": view.now,
+                "week": _iso_week(monday),
+                "week_number": monday.isocalendar()[1],
+                "previous_week": _iso_week(monday - timedelta(days=7)),
+                "next_week": _iso_week(monday + timedelta(days=7)),
+                "is_this_week": monday <= today < monday + timedelta(days=7),
             },
         )
 
@@ -594,8 +709,17 @@ class _Web:
             slot = self.curator.slot_done(slot_id, url=url, minutes=_minutes(form))
         else:
             raise NotFound("action", action)
-        back = f"/p/{quote(profile.name, safe='')}/calendar#slot-{slot.id}"
-        return self.done(request, f"{action}: {slot.status.value}", back)
+        words = self._words(request)
+        said = {
+            "comment": words.gettext("Comment saved."),
+            "pin": words.gettext("Pinned."),
+            "unpin": words.gettext("Unpinned."),
+            "skip": words.gettext("Skipped."),
+            "done": words.gettext("Marked published."),
+        }
+        week = _iso_week(planner.local_week(slot.starts_at, planner.zone(profile.timezone)))
+        back = f"/p/{quote(profile.name, safe='')}/calendar?week={week}#slot-{slot.id}"
+        return self.done(request, said[action], back)
 
     def feeds(self, request: Request) -> Response:
         profile = self._profile(request)
@@ -620,24 +744,31 @@ class _Web:
         action = request.path_params["action"]
         form = request.state.form
         back = f"/p/{quote(profile.name, safe='')}/feeds"
+        words = self._words(request)
         if action == "import":
             upload = form.get("opml")
             if not isinstance(upload, UploadFile):
-                raise InvalidAction("choose an OPML file to import")
+                raise InvalidAction(words.gettext("Choose an OPML file to import."))
             data = upload.file.read()
             added, known = self.curator.import_opml(data, source=upload.filename or "OPML")
-            return self.done(request, f"{len(added)} added, {len(known)} already followed", back)
+            message = words.gettext("{added} added, {known} already followed.").format(
+                added=len(added), known=len(known)
+            )
+            return self.done(request, message, back)
         key = str(form.get("url") or "").strip()
         if not key:
-            raise InvalidAction("give the address of a site or a feed")
+            raise InvalidAction(words.gettext("Give the address of a site or a feed."))
         if action == "add":
             source = self.curator.add_feed(key)
-            message = f"following {source.url}"
-        elif action in ("pause", "resume"):
-            url, _changed = self.curator.pause_feed(key, paused=action == "pause")
-            message = f"{action}d: {url}"
+            message = words.gettext("Following {url}").format(url=source.url)
+        elif action == "pause":
+            url, _changed = self.curator.pause_feed(key, paused=True)
+            message = words.gettext("Paused: {url}").format(url=url)
+        elif action == "resume":
+            url, _changed = self.curator.pause_feed(key, paused=False)
+            message = words.gettext("Resumed: {url}").format(url=url)
         elif action == "remove":
-            message = f"removed: {self.curator.remove_feed(key)}"
+            message = words.gettext("Removed: {url}").format(url=self.curator.remove_feed(key))
         else:
             raise NotFound("action", action)
         return self.done(request, message, back)

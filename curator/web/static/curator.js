@@ -1,9 +1,13 @@
-/* curator's pages: character counts, copy buttons and the queue's keyboard (issue 14).
-   A static file, so the Content-Security-Policy can forbid every inline script. */
+/* curator's pages: character counts, copy buttons, the queue's keyboard and its next rows,
+   the calendar's week keys (issue 14). A static file, so the Content-Security-Policy can forbid
+   every inline script; its words come from the page (data-words), in the profile's language. */
 (function () {
   "use strict";
   var csrf = document.body.dataset.csrf || "";
   var statusLine = document.getElementById("status");
+  var words = {};
+  try { words = JSON.parse(document.body.dataset.words || "{}"); } catch (e) { words = {}; }
+  function word(key) { return words[key] || key; }
 
   function say(message, isError) {
     if (!statusLine) return;
@@ -37,9 +41,20 @@
     var text = button.dataset.copy;
     if (navigator.clipboard) {
       navigator.clipboard.writeText(text).then(
-        function () { say(button.dataset.done || "Copied."); },
-        function () { say("Copy refused by the browser.", true); });
+        function () { say(button.dataset.done || word("copied")); },
+        function () { say(word("copyRefused"), true); });
     }
+  });
+
+  function typingIn(target) { return /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName); }
+
+  // Links that carry a key (the calendar's previous / this / next week) follow it.
+  document.addEventListener("keydown", function (event) {
+    if (typingIn(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+    var link = document.querySelector("a[data-key='" + event.key.replace(/['\\]/g, "") + "']");
+    if (!link) return;
+    event.preventDefault();
+    link.click();
   });
 
   var queue = document.querySelector(".queue");
@@ -51,6 +66,53 @@
 
   function rows() {
     return Array.prototype.filter.call(list.children, function (li) { return !li.hidden; });
+  }
+  // The next rows load when the user nears the end of the list (by key, by deciding, or by
+  // scrolling to its foot), so the queue reads on past its first page without a reload.
+  var moreBox = document.getElementById("more-rows");
+  var moreUrl = moreBox ? moreBox.dataset.rows : null;
+  var loading = null;
+  var AHEAD = 10;  // rows left before the end when the next ones are asked for
+  function matches(li) {
+    var wanted = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
+    return wanted.every(function (w) { return li.dataset.search.indexOf(w) >= 0; });
+  }
+  function loadMore() {
+    if (loading) return loading;
+    if (!moreUrl) return Promise.resolve(0);
+    loading = fetch(moreUrl, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (answer) {
+        if (!answer.ok) throw new Error(answer.statusText);
+        moreUrl = answer.headers.get("X-Curator-More");
+        return answer.text();
+      })
+      .then(function (html) {
+        var box = document.createElement("template");
+        box.innerHTML = html;
+        var added = 0;
+        Array.prototype.forEach.call(box.content.querySelectorAll("li[data-id]"), function (li) {
+          if (document.getElementById(li.id)) return;  // listed already (the ranks moved)
+          li.hidden = !matches(li);
+          list.appendChild(li);
+          added += 1;
+        });
+        if (window.htmx) htmx.process(list);
+        if (!moreUrl && moreBox) moreBox.remove();
+        else if (moreBox) moreBox.querySelector("a").href = moreUrl.replace("/rows?", "?");
+        loading = null;
+        return added;
+      })
+      .catch(function () { loading = null; say(word("moreFailed"), true); return 0; });
+    return loading;
+  }
+  function nearEnd(li) {
+    var all = rows();
+    if (all.length - all.indexOf(li) <= AHEAD) loadMore();
+  }
+  if (moreBox && window.IntersectionObserver) {
+    new IntersectionObserver(function (seen) {
+      if (seen.some(function (e) { return e.isIntersecting; })) loadMore();
+    }).observe(moreBox);
   }
   function current() { return list.querySelector("li[aria-current=true]"); }
   var pane = document.getElementById("pane");
@@ -78,6 +140,7 @@
     if (was) was.removeAttribute("aria-current");
     if (!li) { pane.textContent = ""; return; }
     li.setAttribute("aria-current", "true");
+    nearEnd(li);
     li.scrollIntoView({ block: "nearest" });
     var ahead = panes[li.dataset.id];
     var fallback = function () { htmx.ajax("GET", paneUrl(li), { target: "#pane", swap: "innerHTML" }); };
@@ -99,6 +162,11 @@
 
   function move(step) {
     var all = rows(), at = all.indexOf(current());
+    if (step > 0 && at + step >= all.length) {
+      // past the last row listed: the next ones, then on
+      loadMore().then(function (added) { if (added) move(step); });
+      return;
+    }
     var next = all[Math.min(Math.max(at + step, 0), all.length - 1)];
     if (next && next !== current()) show(next);
   }
@@ -107,11 +175,12 @@
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-CSRF-Token": csrf, "X-Requested-With": "curator" }
     }).then(function (answer) {
+      // JSON from the actions; a refusal before them (CSRF, login) is a line of plain text
       return answer.json().then(function (data) {
-        if (!answer.ok) throw new Error(data.error || answer.statusText);
+        if (!answer.ok) throw new Error(data.error || word("refused"));
         return data;
-      });
-    });
+      }, function () { throw new Error(word("refused")); });
+    }, function () { throw new Error(word("unreachable")); });
   }
   // The decision leaves the list at once and the next item shows while the server saves it;
   // if it refuses, the page reloads on that item with the reason.
@@ -119,20 +188,29 @@
     var li = current();
     if (!li) return;
     var id = li.dataset.id, all = rows(), at = all.indexOf(li);
-    var next = all[at + 1] || all[at - 1] || null;
+    var next = all[at + 1] || null;
     li.hidden = true;
     delete panes[id];
     li.removeAttribute("aria-current");
-    show(next);
-    var reload = !next;  // the page's rows are all decided: fetch the next ones
+    if (next) {
+      show(next);
+    } else {
+      // the last row listed: the next ones load and the first shows; at the very end of the
+      // queue, the row before it
+      show(null);
+      loadMore().then(function (added) {
+        if (current()) return;
+        var left = rows();
+        var after = added ? left[left.indexOf(all[at - 1]) + 1] || left[0] : all[at - 1];
+        if (after && !after.hidden) show(after);
+        else if (!left.length) say(word("queueEmpty"));
+      });
+    }
     // The decision is undoable from the moment it is made, not once the server answers: a "u"
     // pressed while it is being saved takes back this one (after its save), not the one before.
     decided.push(li);
     li.saved = post("/p/" + profile + "/queue/" + id + "/" + action, body || new FormData()).then(
-      function (data) {
-        say(data.message);
-        if (reload) window.location.assign(window.location.pathname);
-      },
+      function (data) { say(data.message); },
       function (error) {
         decided.splice(decided.indexOf(li), 1);
         li.hidden = false; show(li); say(error.message, true);
@@ -141,7 +219,7 @@
   }
   function undo() {
     var li = decided.pop();
-    if (!li) { say("Nothing to undo.", true); return; }
+    if (!li) { say(word("nothingToUndo"), true); return; }
     var body = new FormData();
     body.append("item_id", li.dataset.id);
     li.saved.then(function (saved) {
@@ -195,15 +273,15 @@
     show(li);
   }, true);
   filter.addEventListener("input", function () {
-    var words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
     Array.prototype.forEach.call(list.children, function (li) {
       if (decided.indexOf(li) >= 0) return;
-      li.hidden = !words.every(function (w) { return li.dataset.search.indexOf(w) >= 0; });
+      li.hidden = !matches(li);
     });
+    if (rows().length < AHEAD) loadMore();  // few rows match: look further down the queue
   });
 
   document.addEventListener("keydown", function (event) {
-    var target = event.target, typing = /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+    var target = event.target, typing = typingIn(target);
     if (typing) {
       if (event.key === "Escape") { target.blur(); var box = target.closest("details"); if (box) box.open = false; }
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && target.form) {
