@@ -137,6 +137,30 @@ def test_the_colleague_s_picks_enter_the_follower_s_queue_with_her_comment(team:
     assert picked not in _ids(team, "alice")
 
 
+def test_the_queue_read_a_page_at_a_time_holds_the_picks_in_the_same_order(
+    team: Curator,
+) -> None:
+    """The web queue reads a page at a time (ranked rows, then the unranked tail): the picks
+    bob did not rank come in that tail, in the order of the whole queue."""
+    before = _ids(team, "bob")
+    others = [i for i in _all_ids(team) if i not in before]
+    for item_id in others[:3]:
+        team.approve("alice", item_id, comment=f"worth a read ({item_id})")
+    team.score(incremental=True)
+    whole = _ids(team, "bob")
+    assert len(whole) == len(before) + 3
+    paged: list[int] = []
+    after: int | None = None
+    while True:
+        page = [e.item.id for e in team.queue("bob", limit=2, after=after)]
+        if not page:
+            break
+        paged += page
+        after = page[-1]
+    assert paged == whole
+    assert [e.item.id for e in team.queue("bob", limit=2)] == whole[:2]
+
+
 def test_an_item_reached_by_its_feed_and_a_pick_is_one_entry_with_both_reasons(
     team: Curator,
 ) -> None:
