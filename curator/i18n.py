@@ -59,6 +59,13 @@ class Message(str):
         text.args = args
         return text
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled whole (a job's summary comes back from its process, issue 19): str's own
+        # reduction would call __new__ with the English text alone, losing the msgid (and
+        # failing for a Plural, or for a text holding braces).
+        state = {name: getattr(self, name) for name in _slots(type(self))}
+        return (_restored, (type(self), str(self), state))
+
 
 class Plural(Message):
     """A `Message` whose words follow a count: `Plural("{n} feed", "{n} feeds", n, n=n)`;
@@ -73,6 +80,18 @@ class Plural(Message):
         text = str.__new__(cls, (singular if number == 1 else plural).format(**args))
         text.msgid, text.args, text.plural, text.number = singular, args, plural, number
         return text
+
+
+def _slots(cls: type) -> list[str]:
+    return [name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())]
+
+
+def _restored(cls: type[Message], text: str, state: dict[str, object]) -> Message:
+    """A pickled Message (or Plural) back, with its msgid and arguments."""
+    message = str.__new__(cls, text)
+    for name, value in state.items():
+        setattr(message, name, value)
+    return message
 
 
 def error_message(error: BaseException) -> str:

@@ -293,3 +293,23 @@ def test_lazy_messages_are_english_strings_said_in_the_readers_language() -> Non
     config = ConfigError(Message(N_("no profile in {path}: add one under `profiles:`"), path="f"))
     assert french.say_error(config) == "aucun profil dans f : ajoutez-en un sous `profiles:`"
     assert french.say_error(InvalidAction("written in English only")) == "written in English only"
+
+
+def test_lazy_messages_survive_pickling() -> None:
+    """A job's summary comes back from the process that ran it (`curator serve`), pickled."""
+    import pickle
+
+    feeds = i18n.Plural(i18n.N_("{n} feed"), i18n.N_("{n} feeds"), 2, n=2)
+    message = i18n.Message(i18n.N_("{what}: {url}"), what=feeds, url="https://x.org/{id}")
+    back = pickle.loads(pickle.dumps(message))
+    assert type(back) is i18n.Message and back == message == "2 feeds: https://x.org/{id}"
+    assert back.msgid == message.msgid and back.args["url"] == "https://x.org/{id}"
+    inner = back.args["what"]
+    assert isinstance(inner, i18n.Plural)
+    assert (inner.msgid, inner.plural, inner.number, inner.args) == (
+        "{n} feed",
+        "{n} feeds",
+        2,
+        {"n": 2},
+    )
+    assert i18n.language("fr").say(back) == i18n.language("fr").say(message)
