@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from curator.app import Curator
@@ -81,6 +82,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     )
     service.start()
     try:
+        # The service refreshes (fetch, score, plan) once at start: the pages are tested once
+        # it is over, so a slow machine's re-scoring cannot hold the write lock mid-test.
+        deadline = time.monotonic() + 120
+        while (
+            not httpx.get(service.address + "/healthz")
+            .json()["jobs"]
+            .get("refresh", {})
+            .get("last_run")
+        ):
+            assert time.monotonic() < deadline, "the service's first refresh never ended"
+            time.sleep(0.2)
         yield Served(curator, service.address, folder, evil)
     finally:
         service.stop()
