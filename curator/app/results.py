@@ -68,6 +68,23 @@ class ResultsUseCases(PlanUseCases):
         with self.db.reading() as session:
             return results_store.latest_posts(session, p.name, limit)
 
+    def published_post(self, profile: str, slot_id: str) -> results.Post:
+        """One of the profile's published posts with its current results (the form that
+        changes them).
+
+        Raises:
+            NotFound: no such published post in this profile.
+        """
+        from curator.errors import NotFound
+        from curator.store import results as results_store
+
+        p = self.choose_profile(profile)
+        with self.db.reading() as session:
+            post = results_store.get_post(session, slot_id)
+        if post.profile != p.name:
+            raise NotFound("published post", slot_id)
+        return post
+
     def record_active_time(
         self, profile: str, started_at: datetime, seconds: int, *, activity: str = "review"
     ) -> None:

@@ -282,6 +282,7 @@ class _Web:
             Route(f"{p}/results", v(self.results)),
             Route(f"{p}/results/import", v(self.import_results), methods=["POST"]),
             Route(f"{p}/results/advice/{{n:int}}", v(self.apply_advice), methods=["POST"]),
+            Route(f"{p}/results/posts/{{slot_id}}", v(self.results_form), methods=["GET"]),
             Route(f"{p}/results/posts/{{slot_id}}", v(self.record_results), methods=["POST"]),
             Route(f"{p}/activity", v(self.activity), methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
@@ -795,6 +796,27 @@ class _Web:
                 "charts": _charts(report, gettext, i18n_language(_language(profile)).format_date),
             },
         )
+
+    def results_form(self, request: Request) -> Response:
+        """One post's results form, rendered only when asked: the page lists the posts with a
+        link here, which the script swaps for the form alone (htmx), and which without script
+        opens a page holding that form (issue 14: twenty forms were most of the page's cost)."""
+        profile = self._profile(request)
+        post = self.curator.published_post(profile.name, request.path_params["slot_id"])
+        weeks = _weeks(request.query_params.get("weeks"))
+        back = f"/p/{quote(profile.name, safe='')}/results?weeks={weeks}"
+        context = {
+            "page": "results",
+            "post": post,
+            "slot_id": post.slot_id,
+            "weeks": weeks,
+            "open": True,
+            "next_page": f"{back}#post-{post.slot_id}",
+            "back": back,
+        }
+        partial = request.headers.get("hx-request") == "true"
+        template = "_results_form.html" if partial else "results_post.html"
+        return self.render(request, template, profile, context)
 
     def _results_back(self, request: Request, profile: Profile) -> str:
         form = request.state.form
