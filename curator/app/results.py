@@ -12,7 +12,6 @@ from curator.app.plan import PlanUseCases
 from curator.config import load_settings
 from curator.errors import InvalidAction
 from curator.i18n import N_, Message
-from curator.store import slots as slot_store
 
 # Guards each facade's browser activity log: web requests run in worker threads.
 _ACTIVITY_LOCK = threading.Lock()
@@ -212,7 +211,7 @@ class ResultsUseCases(PlanUseCases):
         with self.db.reading() as session:
             posts = results_store.list_posts(session, p.name, since=since)
             spans = results_store.list_spans(session, p.name, since=since)
-            slots = slot_store.list_slots(session, p.name, since=since, until=now)
+            slots = results_store.slots_for_weekly_log(session, p.name, since=since, until=now)
         planned = {w.week: w.planned for w in planner.results_log(slots, tz, p.schedule, now)}
         return results.build_report(
             p.name,
