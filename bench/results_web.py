@@ -129,6 +129,7 @@ def main() -> None:
         "calendar": get(f"/p/{profile}/calendar"),
         "results (4 weeks)": get(f"/p/{profile}/results"),
         "results (52 weeks)": get(f"/p/{profile}/results?weeks=52"),
+        "GET one post's results form": get(f"/p/{profile}/results/posts/{newest}"),
         "POST activity": post(f"/p/{profile}/activity"),
         "POST results of a post": lambda: post(
             f"/p/{profile}/results/posts/{newest}", {"reactions": str(next(reactions))}
@@ -137,6 +138,9 @@ def main() -> None:
     figures = {name: median_ms(call, args.runs) for name, call in cases.items()}
     report_only = median_ms(lambda: app.results_report(profile, weeks=4), args.runs)
     figures["facade results_report (4 weeks)"] = report_only
+    figures["facade results_report (52 weeks)"] = median_ms(
+        lambda: app.results_report(profile, weeks=52), args.runs
+    )
     app.close()
 
     today = figures["today"][0]

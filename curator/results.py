@@ -13,10 +13,13 @@ then a meeting): see `POINTS`. "Results" below always means these points.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING
 
 from curator import i18n
@@ -44,6 +47,8 @@ POINTS: Mapping[str, int] = {
     "conversations": 10,
     "meetings": 20,
 }
+_POINT_COUNTS = operator.attrgetter(*POINTS)
+_POINT_WEIGHTS = tuple(POINTS.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +67,8 @@ class Metrics:
 
     @property
     def points(self) -> int:
-        return sum(getattr(self, name) * weight for name, weight in POINTS.items())
+        # read for every post several times per report: one C-level pass, not a generator
+        return sum(map(operator.mul, _POINT_COUNTS(self), _POINT_WEIGHTS))
 
     def __add__(self, other: Metrics) -> Metrics:
         return Metrics(**{name: getattr(self, name) + getattr(other, name) for name in FIELDS})
@@ -72,6 +78,10 @@ class Metrics:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Metrics:
+        known = {name: data[name] for name in FIELDS if name in data}
+        if set(map(type, known.values())) <= {int}:
+            # as stored by `updated`: read for every post of a year's report, so no checks
+            return cls(**known)  # type: ignore[arg-type]
         values: dict[str, int] = {}
         for name in FIELDS:
             raw = data.get(name, 0)
@@ -447,7 +457,26 @@ def hours_text(minutes: float, language: str = "en") -> str:
 
 def _n(value: float, language: str) -> str:
     """One decimal, with the language's separator (Babel): 2.7 / 2,7."""
-    return i18n.language(language).format_decimal(value, "0.0")
+    return one_decimal(value, language)
+
+
+_TENTH = Decimal("0.1")
+
+
+def one_decimal(value: float, language: str) -> str:
+    """What Babel's `format_decimal(value, "0.0")` writes (the value read as its decimal
+    text, rounded half to even; no grouping in that pattern), with the language's decimal
+    sign looked up once: Babel parses the pattern and the locale on every call, which was a
+    tenth of a 52-week Results page (issue 14)."""
+    rounded = Decimal(str(value)).quantize(_TENTH, rounding=ROUND_HALF_EVEN)
+    return f"{rounded:f}".replace(".", _decimal_sign(language))
+
+
+@functools.cache
+def _decimal_sign(language: str) -> str:
+    from babel.numbers import get_decimal_symbol
+
+    return get_decimal_symbol(i18n.language(language).code)
 
 
 class _Words:

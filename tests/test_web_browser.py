@@ -270,7 +270,13 @@ def test_the_results_page_draws_its_charts_and_records_results(page: Any, served
     post = page.locator("ul.posts > li").first
     slot_id = str(post.get_attribute("id")).removeprefix("post-")
     title = post.locator(".title").inner_text()
-    post.locator("summary").click()
+    # the form is fetched when asked, by keyboard too, and takes the focus
+    assert post.locator("form").count() == 0
+    post.locator("a.record-results").focus()
+    page.keyboard.press("Enter")
+    post.locator("input[name=reactions]").wait_for()
+    page.wait_for_function("() => document.activeElement.name === 'reactions'", timeout=5000)
+    assert page.url.endswith("/p/claire/results"), "loaded in place, not another page"
     post.locator("input[name=comments]").fill("7")
     post.get_by_role("button", name="Enregistrer les résultats").click()
     page.wait_for_load_state()
@@ -310,6 +316,36 @@ def test_axe_finds_no_serious_violation_and_screenshots(
         ]
         assert not bad, f"{page_name} at {width}px: {bad}"
         assert (shots / f"{page_name}-{width}.png").stat().st_size > 0
+
+
+def test_axe_finds_no_serious_violation_in_a_results_form(
+    browser: Any, served: Served, tmp_path: Path
+) -> None:
+    """The form a Results page loads when asked, in place and on its own page (no script)."""
+    shots = Path(os.environ.get("CURATOR_SCREENSHOTS", tmp_path))
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{served.base}/p/claire/results")
+    post = page.locator("ul.posts > li").first
+    form_page = served.base + str(post.locator("a.record-results").get_attribute("href"))
+    post.locator("a.record-results").click()
+    post.locator("input[name=reactions]").wait_for()
+    page.screenshot(path=str(shots / "results-form-1280.png"), full_page=True)
+    checked: dict[str, Any] = {}
+    page.add_script_tag(path=str(AXE))
+    checked["in place"] = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    page.goto(form_page)
+    assert page.locator("form.results-form input[name=reactions]").count() == 1
+    page.add_script_tag(path=str(AXE))
+    checked["on its own page"] = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    context.close()
+    for where, result in checked.items():
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert not bad, f"results form {where}: {bad}"
 
 
 def test_a_digest_link_confirms_then_acts_once(browser: Any, tmp_path: Path) -> None:

@@ -132,6 +132,110 @@ def test_recording_results_in_the_browser_keeps_each_change(
     assert other.status_code == 404
 
 
+def test_the_results_form_loads_when_asked_then_saves(
+    world: World, app: Curator, client: TestClient
+) -> None:
+    publish_two(world, app)
+    app.record_results(WED, {"reactions": 14, "meetings": 1})
+    page = client.get("/p/claire/results?weeks=6").text
+    # each post links to its form; no form is rendered until asked (issue 14)
+    assert f'action="/p/claire/results/posts/{WED}"' not in page
+    form_page = f"/p/claire/results/posts/{WED}?weeks=6"
+    link = re.search(rf'<a class="record-results" href="{re.escape(form_page)}"[^>]*>', page)
+    assert link and f'hx-get="{form_page}"' in link.group(0), page
+
+    # the script asks for the form alone, filled with the post's results
+    partial = client.get(form_page, headers={"HX-Request": "true"})
+    assert partial.status_code == 200
+    assert "<html" not in partial.text and '<details class="results-entry" open>' in partial.text
+    assert f'action="/p/claire/results/posts/{WED}"' in partial.text
+    assert re.search(r'name="reactions"[^>]*value="14"[^>]*autofocus', partial.text)
+    assert re.search(r'name="meetings"[^>]*value="1"', partial.text)
+    assert f'name="next" value="/p/claire/results?weeks=6#post-{WED}"' in partial.text
+
+    # without script the link opens a page holding the same form, which saves
+    whole = client.get(form_page)
+    assert whole.status_code == 200 and "<html" in whole.text
+    assert f'action="/p/claire/results/posts/{WED}"' in whole.text
+    assert 'href="/p/claire/results?weeks=6"' in whole.text
+    token = csrf_of(client, form_page)
+    saved = client.post(
+        f"/p/claire/results/posts/{WED}",
+        data={"csrf": token, "comments": "4", "next": f"/p/claire/results?weeks=6#post-{WED}"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert saved.headers["location"] == f"/p/claire/results?weeks=6#post-{WED}"
+    post = next(p for p, _ in app.results_posts("claire") if p.slot_id == WED)
+    assert post.results is not None and (post.results.reactions, post.results.comments) == (14, 4)
+
+    # a post of no profile, or a slot not published, is not found
+    assert client.get("/p/claire/results/posts/nope").status_code == 404
+    assert client.get(f"/p/claire/results/posts/{THU}x").status_code == 404
+
+
+def _statements_of(app: Curator, client: TestClient, path: str) -> int:
+    """The SQL statements one request of `path` runs."""
+    from sqlalchemy import event
+
+    count = [0]
+
+    def counted(*_: object) -> None:
+        count[0] += 1
+
+    event.listen(app.db.engine, "before_cursor_execute", counted)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(app.db.engine, "before_cursor_execute", counted)
+    return count[0]
+
+
+def test_the_results_page_reads_a_bounded_number_of_statements(
+    world: World, app: Curator, client: TestClient
+) -> None:
+    """A year of history costs no statement per post or per week: the same count for 20
+    published posts as for 400."""
+    rows = [("relay", 15, 5, "Alpha"), ("original", 45, 30, None)]
+    _history(app, rows * 5, weeks=2)  # 20 posts
+    few = {
+        weeks: _statements_of(app, client, f"/p/claire/results?weeks={weeks}") for weeks in (4, 52)
+    }
+    _history_more(app, rows * 5, weeks=40)  # 400 more
+    assert len(app.results_posts("claire")) == 420
+    many = {
+        weeks: _statements_of(app, client, f"/p/claire/results?weeks={weeks}") for weeks in (4, 52)
+    }
+    assert many == few
+
+
+def _history_more(
+    app: Curator, rows: list[tuple[str, int, int, str | None]], *, weeks: int
+) -> None:
+    """Older posts than `_history`'s, under slot ids of their own."""
+    from curator.results import Post
+    from curator.store import results as results_store
+    from curator.store.models import SlotRow
+    from curator.types import SlotKind
+
+    with app.db.session() as session:
+        for week in range(3, weeks + 3):
+            for n, (kind, minutes, reactions, source) in enumerate(rows):
+                at = NOW - timedelta(weeks=week) + timedelta(days=n % 7, hours=8 + n)
+                slot_id = f"claire-older-{week}-{n}-{kind}"
+                session.add(
+                    SlotRow(
+                        id=slot_id, profile="claire", starts_at=at, local_date=at.date(),
+                        kind=kind, status="published", published_at=at, minutes=minutes,
+                        created_at=at, updated_at=at,
+                    )
+                )  # fmt: skip
+                session.flush()
+                post = Post(slot_id, "claire", SlotKind(kind), at, minutes, source=source)
+                results_store.save_post(session, post, at)
+                results_store.set_results(session, slot_id, {"reactions": reactions}, at)
+
+
 def test_the_calendar_marks_published_with_minutes_then_takes_results(
     world: World, app: Curator, client: TestClient
 ) -> None:

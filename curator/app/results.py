@@ -12,7 +12,6 @@ from curator.app.plan import PlanUseCases
 from curator.config import load_settings
 from curator.errors import InvalidAction
 from curator.i18n import N_, Message
-from curator.store import slots as slot_store
 
 # Guards each facade's browser activity log: web requests run in worker threads.
 _ACTIVITY_LOCK = threading.Lock()
@@ -67,6 +66,23 @@ class ResultsUseCases(PlanUseCases):
         p = self.choose_profile(profile)
         with self.db.reading() as session:
             return results_store.latest_posts(session, p.name, limit)
+
+    def published_post(self, profile: str, slot_id: str) -> results.Post:
+        """One of the profile's published posts with its current results (the form that
+        changes them).
+
+        Raises:
+            NotFound: no such published post in this profile.
+        """
+        from curator.errors import NotFound
+        from curator.store import results as results_store
+
+        p = self.choose_profile(profile)
+        with self.db.reading() as session:
+            post = results_store.get_post(session, slot_id)
+        if post.profile != p.name:
+            raise NotFound("published post", slot_id)
+        return post
 
     def record_active_time(
         self, profile: str, started_at: datetime, seconds: int, *, activity: str = "review"
@@ -195,7 +211,7 @@ class ResultsUseCases(PlanUseCases):
         with self.db.reading() as session:
             posts = results_store.list_posts(session, p.name, since=since)
             spans = results_store.list_spans(session, p.name, since=since)
-            slots = slot_store.list_slots(session, p.name, since=since, until=now)
+            slots = results_store.slots_for_weekly_log(session, p.name, since=since, until=now)
         planned = {w.week: w.planned for w in planner.results_log(slots, tz, p.schedule, now)}
         return results.build_report(
             p.name,

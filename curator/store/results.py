@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from curator.errors import InvalidAction, NotFound
 from curator.i18n import N_, Message
 from curator.results import ActiveSpan, Metrics, Post, ResultChange, normalize_url
-from curator.store.models import ActiveTimeRow, PostResultChangeRow, PostRow
-from curator.types import SlotKind
+from curator.store.models import ActiveTimeRow, PostResultChangeRow, PostRow, SlotRow
+from curator.types import Slot, SlotKind, SlotStatus
 
 
-def post_from_row(row: PostRow) -> Post:
+def post_from_row(row: PostRow | Row[Any]) -> Post:
     return Post(
         slot_id=row.slot_id,
         profile=row.profile,
@@ -25,7 +26,7 @@ def post_from_row(row: PostRow) -> Post:
         url=row.url,
         title=row.title,
         source=row.source,
-        topics=tuple(str(t) for t in row.topics or ()),
+        topics=tuple(map(str, row.topics or ())),
         results=Metrics.from_json(row.results) if row.results is not None else None,
         note=row.note,
         results_at=row.results_at,
@@ -67,11 +68,42 @@ def get_post(session: Session, slot_id: str) -> Post:
 
 
 def list_posts(session: Session, profile: str, *, since: datetime | None = None) -> list[Post]:
-    query = select(PostRow).where(PostRow.profile == profile)
+    # Plain rows, not ORM objects: nothing here is changed, and a year's posts for the Results
+    # page spent most of their read in the identity map (issue 14).
+    query = select(*PostRow.__table__.columns).where(PostRow.profile == profile)
     if since is not None:
         query = query.where(PostRow.published_at >= since)
-    rows = session.scalars(query.order_by(PostRow.published_at, PostRow.slot_id))
+    rows = session.execute(query.order_by(PostRow.published_at, PostRow.slot_id))
     return [post_from_row(r) for r in rows]
+
+
+def slots_for_weekly_log(
+    session: Session, profile: str, *, since: datetime, until: datetime
+) -> list[Slot]:
+    """The profile's live slots from `since` to `until` as `plan.results_log` counts them:
+    only the fields it reads (id, kind, status, times, minutes), the others left at their
+    defaults, read as plain rows; a year of slots read whole was a quarter of a 52-week
+    Results page (issue 14). Nothing else should use these slots."""
+    s = SlotRow
+    columns = (s.id, s.profile, s.starts_at, s.kind, s.status, s.minutes, s.published_at)
+    query = (
+        select(*columns)
+        .where(s.profile == profile, s.removed_at.is_(None))
+        .where(s.starts_at >= since, s.starts_at < until)
+        .order_by(s.starts_at, s.id)
+    )
+    return [
+        Slot(
+            id=r.id,
+            profile=r.profile,
+            starts_at=r.starts_at,
+            kind=SlotKind(r.kind),
+            status=SlotStatus(r.status),
+            minutes=r.minutes,
+            published_at=r.published_at,
+        )
+        for r in session.execute(query)
+    ]
 
 
 def latest_posts(session: Session, profile: str, limit: int) -> list[Post]:
@@ -188,10 +220,9 @@ def add_span(session: Session, span: ActiveSpan) -> None:
 def list_spans(
     session: Session, profile: str, *, since: datetime | None = None
 ) -> list[ActiveSpan]:
-    query = select(ActiveTimeRow).where(ActiveTimeRow.profile == profile)
+    t = ActiveTimeRow
+    query = select(t.profile, t.activity, t.started_at, t.seconds).where(t.profile == profile)
     if since is not None:
-        query = query.where(ActiveTimeRow.started_at >= since)
-    return [
-        ActiveSpan(r.profile, r.activity, r.started_at, r.seconds)
-        for r in session.scalars(query.order_by(ActiveTimeRow.started_at, ActiveTimeRow.id))
-    ]
+        query = query.where(t.started_at >= since)
+    # plain rows, as list_posts: read-only, a year of them for the Results page
+    return [ActiveSpan(*r) for r in session.execute(query.order_by(t.started_at, t.id))]

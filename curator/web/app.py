@@ -49,7 +49,7 @@ from curator.outputs.words import (
     is_web_url,
     profile_language,
 )
-from curator.results import COUNTS, FIELDS, ResultsReport, hours_text
+from curator.results import COUNTS, FIELDS, ResultsReport, hours_text, one_decimal
 from curator.types import Profile, Slot, SlotKind, SlotStatus, is_pending
 
 if TYPE_CHECKING:
@@ -173,9 +173,7 @@ def _environment(language: str) -> jinja2.Environment:
         return day_of(moment.date() if isinstance(moment, datetime) else moment)
 
     env.filters["day"] = day
-    env.filters["decimal"] = lambda value: (
-        "–" if value is None else words.format_decimal(value, "0.0")
-    )
+    env.filters["decimal"] = lambda value: "–" if value is None else one_decimal(value, language)
     env.filters["hours"] = hours_text
     env.filters["when"] = lambda moment: f"{day(moment)} {moment:%H:%M}"
     # A score is below 10: only the decimal sign differs between languages ("0,91" in
@@ -282,6 +280,7 @@ class _Web:
             Route(f"{p}/results", v(self.results)),
             Route(f"{p}/results/import", v(self.import_results), methods=["POST"]),
             Route(f"{p}/results/advice/{{n:int}}", v(self.apply_advice), methods=["POST"]),
+            Route(f"{p}/results/posts/{{slot_id}}", v(self.results_form), methods=["GET"]),
             Route(f"{p}/results/posts/{{slot_id}}", v(self.record_results), methods=["POST"]),
             Route(f"{p}/activity", v(self.activity), methods=["POST"]),
             Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
@@ -792,9 +791,30 @@ class _Web:
                 "posts": posts,
                 "counts": COUNTS,
                 "circles": FIELDS[len(COUNTS) :],
-                "charts": _charts(report, gettext, i18n_language(_language(profile)).format_date),
+                "charts": _charts(report, gettext, _week_label(_language(profile))),
             },
         )
+
+    def results_form(self, request: Request) -> Response:
+        """One post's results form, rendered only when asked: the page lists the posts with a
+        link here, which the script swaps for the form alone (htmx), and which without script
+        opens a page holding that form (issue 14: twenty forms were most of the page's cost)."""
+        profile = self._profile(request)
+        post = self.curator.published_post(profile.name, request.path_params["slot_id"])
+        weeks = _weeks(request.query_params.get("weeks"))
+        back = f"/p/{quote(profile.name, safe='')}/results?weeks={weeks}"
+        context = {
+            "page": "results",
+            "post": post,
+            "slot_id": post.slot_id,
+            "weeks": weeks,
+            "open": True,
+            "next_page": f"{back}#post-{post.slot_id}",
+            "back": back,
+        }
+        partial = request.headers.get("hx-request") == "true"
+        template = "_results_form.html" if partial else "results_post.html"
+        return self.render(request, template, profile, context)
 
     def _results_back(self, request: Request, profile: Profile) -> str:
         form = request.state.form
@@ -897,16 +917,26 @@ def _minutes(form: Any) -> int | None:
     return int(text)
 
 
+@functools.cache
+def _week_label(language: str) -> Callable[[date], str]:
+    """A chart's name for a week ("30 nov."), formatted once per language and Monday: Babel
+    parses the pattern and the locale on each call, 52 times per series on a year's page."""
+    words = i18n_language(language)
+
+    @functools.lru_cache(maxsize=1024)
+    def label(monday: date) -> str:
+        return words.format_date(monday, "dd MMM")
+
+    return label
+
+
 def _charts(
     report: ResultsReport,
     gettext: Callable[[str], str],
-    format_date: Callable[[date, str], str],
+    label: Callable[[date], str],
 ) -> dict[str, dict[str, Any]]:
     """The report's figures as the charts draw them (static/results.js): labels and series,
     nothing computed; the tables beside them show the same figures as text."""
-
-    def label(monday: date) -> str:
-        return format_date(monday, "dd MMM")
 
     weeks = report.weeks
     budget = [
