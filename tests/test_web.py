@@ -241,6 +241,23 @@ def test_slot_actions_comment_pin_skip_and_publish(
     assert "déjà" in client.get("/p/claire/calendar").text  # claire speaks French (issue 16)
 
 
+def test_the_feeds_page_says_why_a_feed_fails_in_the_profile_language(
+    client: TestClient, curator: Curator
+) -> None:
+    from sqlalchemy import update
+
+    from curator.store.models import FeedRow
+
+    assert curator.feeds()
+    with curator.db.session() as session:  # the English a fetch stores, as older rows hold it
+        session.execute(
+            update(FeedRow).values(last_error="empty body: the server sent no feed", error_count=1)
+        )
+    page = html.unescape(client.get("/p/claire/feeds").text)
+    assert "réponse vide\u00a0: le serveur n’a envoyé aucun flux" in page  # claire reads French
+    assert "empty body" not in page
+
+
 def test_feeds_pause_remove_and_opml_round_trip(
     client: TestClient, curator: Curator, world: ReviewWorld
 ) -> None:

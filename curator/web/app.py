@@ -46,6 +46,7 @@ from curator.i18n import translations
 from curator.outputs import links
 from curator.outputs.share import paste_block, share_url
 from curator.outputs.words import (
+    explain_feed_error,
     is_web_url,
     profile_language,
 )
@@ -724,11 +725,18 @@ class _Web:
     def feeds(self, request: Request) -> Response:
         profile = self._profile(request)
         paused = {s.url for s in self.curator.settings.feeds if s.paused}
+        feeds = self.curator.feeds()
+        language = _language(profile)
+        # why a feed fails, kept in English in the database, read in the page's language
+        notes = {
+            f.id: explain_feed_error(f.disabled_reason or f.last_error or "", language)
+            for f in feeds
+        }
         return self.render(
             request,
             "feeds.html",
             profile,
-            {"page": "feeds", "feeds": self.curator.feeds(), "paused": paused},
+            {"page": "feeds", "feeds": feeds, "paused": paused, "notes": notes},
         )
 
     def export_opml(self, request: Request) -> Response:
