@@ -188,3 +188,22 @@ def test_a_feeds_yaml_mistake_reads_in_the_locale_language(
     code, _, err = run_main(capsys, "--config", str(config), "feeds", "list")
     assert code == 1 and err.count("\n") == 1
     assert f"{config}:3 (feeds[0].weight): un nombre est attendu, reçu 'heavy'" in err, err
+
+
+@pytest.mark.parametrize(
+    ("url", "french"),
+    [
+        ("not a url", "adresse de base de données mal formée 'not a url'\u00a0: attendu"),
+        ("mysql+nodriver://x/y", "adresse de base de données non prise en charge"),
+        ("sqlite:////no/such/folder/x.db", "le dossier /no/such/folder n’existe pas"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", "connexion impossible à la base"),
+    ],
+)
+def test_a_bad_database_url_reads_in_the_locale_language(
+    capsys, write_config, monkeypatch: pytest.MonkeyPatch, url: str, french: str
+) -> None:
+    monkeypatch.setenv("LC_ALL", "fr_FR.UTF-8")
+    path = write_config()
+    code, _, err = run_main(capsys, "--config", str(path), "--db", url, "feeds", "list")
+    assert code == 1 and err.count("\n") == 1
+    assert french in err, err
