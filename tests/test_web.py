@@ -180,6 +180,10 @@ def test_unsafe_requests_need_the_session_csrf_token_and_the_same_site(
         client.post(url, data={"csrf": token}, headers={"Origin": "https://evil.example"}),
     ]
     assert [r.status_code for r in refused] == [403] * 5
+    # claire reads French: so do the refusals of her pages (the `web` catalog)
+    assert [r.text for r in refused] == [
+        "jeton CSRF absent ou erroné\u00a0: rechargez la page et réessayez\n"
+    ] * 3 + ["requête venue d’un autre site refusée\n", "requête d’une autre origine refusée\n"]
     # another browser (no session cookie) with a token copied from this page is refused too
     stranger = TestClient(create_app(curator), base_url=BASE)
     assert stranger.post(url, data={"csrf": token}).status_code == 403
@@ -290,7 +294,8 @@ def test_login_required_beyond_loopback(tmp_path: Path) -> None:
         first = client.get("/p/claire/queue", follow_redirects=False)
         assert first.status_code == 303 and first.headers["location"].startswith("/login")
         token = csrf_of(client, "/login")
-        assert client.post("/p/claire/queue/undo", data={"csrf": token}).status_code == 401
+        needs_login = client.post("/p/claire/queue/undo", data={"csrf": token})
+        assert needs_login.status_code == 401 and needs_login.text == "connexion requise\n"
         wrong = client.post("/login", data={"csrf": token, "token": "guess"})
         assert wrong.status_code == 401
         ok = client.post(
