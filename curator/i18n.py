@@ -60,6 +60,10 @@ class Message(str):
         text.args = args
         return text
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # a job's result crosses to the service's process in a pickle: keep what it says
+        return (_message, (type(self), self.msgid, _picklable(self.args)))
+
 
 class Plural(Message):
     """A `Message` whose words follow a count: `Plural("{n} feed", "{n} feeds", n, n=n)`;
@@ -74,6 +78,28 @@ class Plural(Message):
         text = str.__new__(cls, (singular if number == 1 else plural).format(**args))
         text.msgid, text.args, text.plural, text.number = singular, args, plural, number
         return text
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_plural, (type(self), self.msgid, self.plural, self.number, _picklable(self.args)))
+
+
+def _picklable(args: dict[str, object]) -> dict[str, object]:
+    """The arguments as they read: an exception or a path travels as its text (some
+    exceptions cannot be rebuilt from a pickle)."""
+    return {
+        k: v if isinstance(v, str | int | float | date | datetime | time) else str(v)
+        for k, v in args.items()
+    }
+
+
+def _message(cls: type[Message], msgid: str, args: dict[str, object]) -> Message:
+    return cls(msgid, **args)
+
+
+def _plural(
+    cls: type[Plural], singular: str, plural: str, number: int, args: dict[str, object]
+) -> Plural:
+    return cls(singular, plural, number, **args)
 
 
 def error_message(error: BaseException) -> str:
