@@ -147,7 +147,10 @@ def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise ConfigError(f"not UTF-8 text ({e.reason} at byte {e.start})", path=str(path)) from e
+        raise ConfigError(
+            Message(N_("not UTF-8 text ({reason} at byte {byte})"), reason=e.reason, byte=e.start),
+            path=str(path),
+        ) from e
     return parse_settings(text, path, env)
 
 
@@ -159,7 +162,9 @@ def parse_settings(text: str, path: Path, env: Mapping[str, str] = os.environ) -
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
         problem = e.problem or e.context or "invalid YAML"
-        raise ConfigError(f"YAML syntax error: {problem}", path=str(path), line=line) from e
+        raise ConfigError(
+            Message(N_("YAML syntax error: {problem}"), problem=problem), path=str(path), line=line
+        ) from e
     if data is None:
         data = CommentedMap()
     root = _Node(data, str(path), "", 1)
@@ -178,7 +183,7 @@ class _Node:
     field: str  # dotted field, e.g. profiles[0].schedule.slots[1].time
     line: int | None
 
-    def error(self, message: str) -> ConfigError:
+    def error(self, message: Message) -> ConfigError:
         return ConfigError(message, path=self.path, line=self.line, field=self.field or None)
 
 
@@ -204,7 +209,9 @@ class _Reader:
 
     def mapping(self, node: _Node, known: tuple[str, ...]) -> dict[str, _Node]:
         if not isinstance(node.value, Mapping):
-            raise node.error(f"expected a mapping of keys, got {_describe(node.value)}")
+            raise node.error(
+                Message(N_("expected a mapping of keys, got {value}"), value=_describe(node.value))
+            )
         out: dict[str, _Node] = {}
         for key, value in node.value.items():
             name = str(key)
@@ -213,11 +220,11 @@ class _Reader:
             if name not in known:
                 close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
                 hint = (
-                    f"; did you mean {close[0]!r}?"
+                    Message(N_("; did you mean {key}?"), key=repr(close[0]))
                     if close
-                    else f"; known keys: {', '.join(known)}"
+                    else Message(N_("; known keys: {keys}"), keys=", ".join(known))
                 )
-                raise child.error(f"unknown key {name!r}{hint}")
+                raise child.error(Message(N_("unknown key {key}{hint}"), key=repr(name), hint=hint))
             out[name] = child
         return out
 
@@ -225,7 +232,9 @@ class _Reader:
         if node.value is None:
             return []
         if not isinstance(node.value, list):
-            raise node.error(f"expected a list, got {_describe(node.value)}")
+            raise node.error(
+                Message(N_("expected a list, got {value}"), value=_describe(node.value))
+            )
         return [
             _Node(v, node.path, f"{node.field}[{i}]", _child_line(node.value, i) or node.line)
             for i, v in enumerate(node.value)
@@ -233,7 +242,7 @@ class _Reader:
 
     def string(self, node: _Node, *, allow_empty: bool = False) -> str:
         if not isinstance(node.value, str) or (not allow_empty and not node.value.strip()):
-            raise node.error(f"expected text, got {_describe(node.value)}")
+            raise node.error(Message(N_("expected text, got {value}"), value=_describe(node.value)))
         return str(node.value)
 
     # Every number has an upper bound too (issue 13): a value that validation let through
@@ -243,33 +252,50 @@ class _Reader:
 
     def integer(self, node: _Node, *, minimum: int = 0, maximum: int) -> int:
         if isinstance(node.value, bool) or not isinstance(node.value, int):
-            raise node.error(f"expected a whole number, got {_describe(node.value)}")
+            raise node.error(
+                Message(N_("expected a whole number, got {value}"), value=_describe(node.value))
+            )
         if not minimum <= node.value <= maximum:
-            raise node.error(f"must be between {minimum} and {maximum}, got {node.value}")
+            raise node.error(_out_of_range(minimum, maximum, node.value))
         return int(node.value)
 
     def number(self, node: _Node, *, minimum: float = 0.0, maximum: float) -> float:
         if isinstance(node.value, bool) or not isinstance(node.value, int | float):
-            raise node.error(f"expected a number, got {_describe(node.value)}")
+            raise node.error(
+                Message(N_("expected a number, got {value}"), value=_describe(node.value))
+            )
         value = float(node.value)
         if not math.isfinite(value):
             written = ".nan" if math.isnan(value) else ("-.inf" if value < 0 else ".inf")
             raise node.error(
-                f"expected a number between {minimum:g} and {maximum:g}, got {written}"
+                Message(
+                    N_("expected a number between {minimum} and {maximum}, got {value}"),
+                    minimum=f"{minimum:g}",
+                    maximum=f"{maximum:g}",
+                    value=written,
+                )
             )
         if not minimum <= value <= maximum:
-            raise node.error(f"must be between {minimum:g} and {maximum:g}, got {node.value}")
+            raise node.error(_out_of_range(f"{minimum:g}", f"{maximum:g}", node.value))
         return value
 
     def boolean(self, node: _Node) -> bool:
         if not isinstance(node.value, bool):
-            raise node.error(f"expected true or false, got {_describe(node.value)}")
+            raise node.error(
+                Message(N_("expected true or false, got {value}"), value=_describe(node.value))
+            )
         return bool(node.value)
 
     def choice(self, node: _Node, choices: tuple[str, ...]) -> str:
         value = self.string(node)
         if value not in choices:
-            raise node.error(f"{value!r} is not one of {', '.join(choices)}")
+            raise node.error(
+                Message(
+                    N_("{value} is not one of {choices}"),
+                    value=repr(value),
+                    choices=", ".join(choices),
+                )
+            )
         return value
 
     def minutes(self, node: _Node) -> int:
@@ -280,12 +306,17 @@ class _Reader:
         match = re.fullmatch(r"\s*(\d+)\s*(m|min|h|d)\s*", str(node.value))
         if not match:
             raise node.error(
-                f"expected a duration like 30, '30m', '2h' or '1d', got {node.value!r}"
+                Message(
+                    N_("expected a duration like 30, '30m', '2h' or '1d', got {value}"),
+                    value=repr(node.value),
+                )
             )
         factor = {"m": 1, "min": 1, "h": 60, "d": 1440}[match.group(2)]
         value = int(match.group(1)) * factor
         if value > MAX_DURATION_MINUTES:
-            raise node.error(f"must be at most 30d, got {str(node.value).strip()!r}")
+            raise node.error(
+                Message(N_("must be at most 30d, got {value}"), value=repr(str(node.value).strip()))
+            )
         return max(1, value)
 
     def size(self, node: _Node) -> int:
@@ -294,11 +325,15 @@ class _Reader:
             return self.integer(node, minimum=MIN_SIZE, maximum=MAX_SIZE)
         match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)\s*", str(node.value), re.I)
         if not match:
-            raise node.error(f"expected a size like 10MB or 512KB, got {node.value!r}")
+            raise node.error(
+                Message(
+                    N_("expected a size like 10MB or 512KB, got {value}"), value=repr(node.value)
+                )
+            )
         factor = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}[match.group(2).lower()]
         value = int(float(match.group(1)) * factor)
         if not MIN_SIZE <= value <= MAX_SIZE:
-            raise node.error(f"must be between 1KB and 1GB, got {str(node.value).strip()!r}")
+            raise node.error(_out_of_range("1KB", "1GB", repr(str(node.value).strip())))
         return value
 
     def clock_time(self, node: _Node) -> time:
@@ -308,14 +343,20 @@ class _Reader:
             return time(raw // 60, raw % 60)
         match = re.fullmatch(r"\s*(\d{1,2})[:h](\d{2})\s*", str(raw))
         if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
-            raise node.error(f'expected a time of day like "08:30", got {raw!r}')
+            raise node.error(
+                Message(N_('expected a time of day like "08:30", got {value}'), value=repr(raw))
+            )
         return time(int(match.group(1)), int(match.group(2)))
 
     def day(self, node: _Node, text: str) -> date:
         try:
             return date.fromisoformat(text.strip())
         except ValueError:
-            raise node.error(f"expected a date like 2026-12-24, got {text.strip()!r}") from None
+            raise node.error(
+                Message(
+                    N_("expected a date like 2026-12-24, got {value}"), value=repr(text.strip())
+                )
+            ) from None
 
     def optional(
         self, fields: dict[str, _Node], key: str, read: Callable[[_Node], T], default: T
@@ -344,7 +385,11 @@ class _Reader:
             if name in seen:
                 first = seen[name]
                 raise node.error(
-                    f"duplicate {label.format(name)} (also at {first.path}:{first.line})"
+                    Message(
+                        N_("duplicate {what} (also at {where})"),
+                        what=Message(label, name=name),
+                        where=f"{first.path}:{first.line}",
+                    )
                 )
             seen[name] = node
             locations[f"{key[:-1]}:{name}"] = f"{node.path}:{node.line}"
@@ -357,10 +402,17 @@ class _Reader:
         )
         locations: dict[str, str] = {}
         profiles = self.unique(
-            fields, "profiles", self.profile, lambda p: p.name, "profile name {!r}", locations
+            fields,
+            "profiles",
+            self.profile,
+            lambda p: p.name,
+            N_("profile name '{name}'"),
+            locations,
         )
         self.check_follows(profiles)
-        feeds = self.unique(fields, "feeds", self.feed, lambda f: f.url, "feed URL {}", locations)
+        feeds = self.unique(
+            fields, "feeds", self.feed, lambda f: f.url, N_("feed URL {name}"), locations
+        )
         database = self.optional(fields, "database", self.string, None)
         if (
             database
@@ -403,11 +455,14 @@ class _Reader:
         )
         for required in ("name", "objective"):
             if required not in fields:
-                raise node.error(f"a profile needs {required!r}")
+                raise node.error(Message(N_("a profile needs {key}"), key=repr(required)))
         name = self.string(fields["name"]).strip()
         if not re.fullmatch(r"[\w.-]{1,100}", name):
             raise fields["name"].error(
-                f"profile name {name!r} may use letters, digits, '.', '-' and '_' only"
+                Message(
+                    N_("profile name {name} may use letters, digits, '.', '-' and '_' only"),
+                    name=repr(name),
+                )
             )
         timezone = self.optional(fields, "timezone", self.timezone, "UTC")
         schedule = self.optional(fields, "schedule", self.schedule, Schedule())
@@ -439,7 +494,7 @@ class _Reader:
         if isinstance(node.value, Mapping):
             fields = self.mapping(node, ("profile", "weight"))
             if "profile" not in fields:
-                raise node.error("a follow needs 'profile'")
+                raise node.error(Message(N_("a follow needs 'profile'")))
             name_node = fields["profile"]
             weight = self.optional(fields, "weight", lambda n: self.number(n, maximum=10.0), 1.0)
         else:
@@ -456,15 +511,27 @@ class _Reader:
             for follow in p.follow:
                 node = next(n for f, n in self.follow_nodes if f is follow)
                 if follow.profile == p.name:
-                    raise node.error(f"profile {p.name!r} cannot follow itself")
+                    raise node.error(
+                        Message(N_("profile {name} cannot follow itself"), name=repr(p.name))
+                    )
                 if follow.profile not in names:
                     close = difflib.get_close_matches(follow.profile, names, n=1, cutoff=0.6)
                     hint = (
-                        f"; did you mean {close[0]!r}?" if close else f"; known: {', '.join(names)}"
+                        Message(N_("; did you mean {key}?"), key=repr(close[0]))
+                        if close
+                        else Message(N_("; known: {names}"), names=", ".join(names))
                     )
-                    raise node.error(f"unknown profile {follow.profile!r} to follow{hint}")
+                    raise node.error(
+                        Message(
+                            N_("unknown profile {name} to follow{hint}"),
+                            name=repr(follow.profile),
+                            hint=hint,
+                        )
+                    )
                 if follow.profile in seen:
-                    raise node.error(f"profile {follow.profile!r} is followed twice")
+                    raise node.error(
+                        Message(N_("profile {name} is followed twice"), name=repr(follow.profile))
+                    )
                 seen.add(follow.profile)
 
     def timezone(self, node: _Node) -> str:
@@ -473,7 +540,10 @@ class _Reader:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             raise node.error(
-                f"unknown time zone {name!r}: use an IANA name such as Europe/Paris"
+                Message(
+                    N_("unknown time zone {name}: use an IANA name such as Europe/Paris"),
+                    name=repr(name),
+                )
             ) from None
         return name
 
@@ -523,8 +593,12 @@ class _Reader:
             for other, other_node in zip(rules, rule_nodes, strict=True):
                 if _week_minute(other) == _week_minute(rule):
                     raise slot_node.error(
-                        f"duplicate slot {WEEKDAY_NAMES[rule.weekday]} {rule.time:%H:%M} "
-                        f"(also at line {other_node.line})"
+                        Message(
+                            N_("duplicate slot {day} {time} (also at line {line})"),
+                            day=WEEKDAY_NAMES[rule.weekday],
+                            time=f"{rule.time:%H:%M}",
+                            line=other_node.line,
+                        )
                     )
                 # Minutes of the week, cyclically: Sunday 23:50 and Monday 00:10 are 20 apart.
                 for first, second in ((other, rule), (rule, other)):
@@ -532,11 +606,17 @@ class _Reader:
                     length = relay_minutes if first.kind is SlotKind.RELAY else original_minutes
                     if gap < length:
                         raise slot_node.error(
-                            f"slot {WEEKDAY_NAMES[rule.weekday]} {rule.time:%H:%M} overlaps the "
-                            f"slot at line {other_node.line} "
-                            f"({WEEKDAY_NAMES[other.weekday]} {other.time:%H:%M}): "
-                            f"{WEEKDAY_NAMES[first.weekday]} {first.time:%H:%M} lasts "
-                            f"{length} minutes"
+                            Message(
+                                N_(
+                                    "slot {slot} overlaps the slot at line {line} ({other}): "
+                                    "{first} lasts {minutes} minutes"
+                                ),
+                                slot=f"{WEEKDAY_NAMES[rule.weekday]} {rule.time:%H:%M}",
+                                line=other_node.line,
+                                other=f"{WEEKDAY_NAMES[other.weekday]} {other.time:%H:%M}",
+                                first=f"{WEEKDAY_NAMES[first.weekday]} {first.time:%H:%M}",
+                                minutes=length,
+                            )
                         )
             rules.append(rule)
             rule_nodes.append(slot_node)
@@ -547,15 +627,24 @@ class _Reader:
             start = self.day(range_node, start_text)
             end = self.day(range_node, end_text) if end_text else start
             if end < start:
-                raise range_node.error(f"blackout range {text!r} ends before it starts")
+                raise range_node.error(
+                    Message(N_("blackout range {text} ends before it starts"), text=repr(text))
+                )
             blackout.append((start, end))
         weekly_minutes = self.optional(
             fields, "weekly_minutes", lambda n: self.integer(n, minimum=1, maximum=7 * 1440), None
         )
         if weekly_minutes is not None and weekly_minutes < min(relay_minutes, original_minutes):
             raise fields["weekly_minutes"].error(
-                f"a budget of {weekly_minutes} minutes a week is smaller than one post "
-                f"(relay {relay_minutes} min, original {original_minutes} min)"
+                Message(
+                    N_(
+                        "a budget of {budget} minutes a week is smaller than one post "
+                        "(relay {relay} min, original {original} min)"
+                    ),
+                    budget=weekly_minutes,
+                    relay=relay_minutes,
+                    original=original_minutes,
+                )
             )
         return Schedule(
             slots=tuple(rules),
@@ -596,11 +685,15 @@ class _Reader:
         fields = self.mapping(node, ("day", "time", "kind"))
         for required in ("day", "time"):
             if required not in fields:
-                raise node.error(f"a slot needs {required!r}")
+                raise node.error(Message(N_("a slot needs {key}"), key=repr(required)))
         day_name = self.string(fields["day"]).strip().lower()
         if day_name not in WEEKDAYS:
             raise fields["day"].error(
-                f"unknown weekday {day_name!r}: use one of {', '.join(WEEKDAY_NAMES)}"
+                Message(
+                    N_("unknown weekday {day}: use one of {days}"),
+                    day=repr(day_name),
+                    days=", ".join(WEEKDAY_NAMES),
+                )
             )
         kind = self.optional(
             fields, "kind", lambda n: self.choice(n, ("relay", "original")), "relay"
@@ -619,7 +712,9 @@ class _Reader:
             for n in items:
                 address = self.string(n).strip()
                 if "@" not in address or any(c in address for c in "\r\n"):
-                    raise n.error(f"not an email address: {address!r}")
+                    raise n.error(
+                        Message(N_("not an email address: {address}"), address=repr(address))
+                    )
                 recipients += (address,)
         return DigestSettings(
             time=self.optional(fields, "time", self.clock_time, default.time),
@@ -666,10 +761,14 @@ class _Reader:
             node, ("url", "name", "interval", "weight", "full_text", "paused", "tags")
         )
         if "url" not in fields:
-            raise node.error("a feed needs 'url'")
+            raise node.error(Message(N_("a feed needs 'url'")))
         url = self.string(fields["url"]).strip()
         if not re.match(r"https?://[^/\s]+", url):
-            raise fields["url"].error(f"feed URL must start with http:// or https://, got {url!r}")
+            raise fields["url"].error(
+                Message(
+                    N_("feed URL must start with http:// or https://, got {url}"), url=repr(url)
+                )
+            )
         return FeedSource(
             url=url,
             name=self.optional(fields, "name", lambda n: self.string(n).strip(), None),
@@ -812,11 +911,18 @@ class _Reader:
             where = fields["public_url"]
             if not re.match(r"https?://[^/\s]+", public_url):
                 raise where.error(
-                    f"expected the workspace's address, like https://curator.example.org, "
-                    f"got {public_url!r}"
+                    Message(
+                        N_(
+                            "expected the workspace's address, like https://curator.example.org, "
+                            "got {url}"
+                        ),
+                        url=repr(public_url),
+                    )
                 )
             if "token" not in fields:
-                raise where.error("needs serve.token: the digest links are signed with it")
+                raise where.error(
+                    Message(N_("needs serve.token: the digest links are signed with it"))
+                )
         return ServeSettings(
             public_url=public_url,
             host=self.optional(fields, "host", self.string, d.host),
@@ -835,16 +941,25 @@ class _Reader:
 
 def _describe(value: Any) -> str:
     if value is None:
-        return "nothing"
+        return Message(N_("nothing"))
     if isinstance(value, bool):
-        return f"{str(value).lower()} (a boolean)"
+        return Message(N_("{value} (a boolean)"), value=str(value).lower())
     if isinstance(value, Mapping):
-        return "a mapping"
+        return Message(N_("a mapping"))
     if isinstance(value, list):
-        return "a list"
+        return Message(N_("a list"))
     if isinstance(value, int | float):
-        return f"{value} (a number)"
+        return Message(N_("{value} (a number)"), value=value)
     return repr(str(value))
+
+
+def _out_of_range(minimum: object, maximum: object, value: object) -> Message:
+    return Message(
+        N_("must be between {minimum} and {maximum}, got {value}"),
+        minimum=minimum,
+        maximum=maximum,
+        value=value,
+    )
 
 
 def _week_minute(rule: SlotRule) -> int:

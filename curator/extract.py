@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from curator.errors import ExtractError
+from curator.i18n import N_, Message
 from curator.lang import detect_language
 from curator.types import ParsedEntry
 
@@ -188,13 +189,20 @@ def extract_article(
             date_extraction_params=_DATE_PARAMS,
         )
     except Exception as e:  # trafilatura and lxml raise many kinds; all mean "no text"
-        raise ExtractError(f"{url}: extraction failed: {type(e).__name__}: {e}") from e
+        raise ExtractError(
+            Message(
+                N_("{url}: extraction failed: {kind}: {error}"),
+                url=url,
+                kind=type(e).__name__,
+                error=e,
+            )
+        ) from e
     document: dict[str, Any] = {}
     if output:
         document = json.loads(output) if with_metadata else {"text": output}
     text = _field(document, "text")
     if not text:
-        raise ExtractError(f"{url}: no article text found in the page")
+        raise ExtractError(Message(N_("{url}: no article text found in the page"), url=url))
     lang_attr = _HTML_LANG.search(page[:_PRESCAN_BYTES])
     title = _field(document, "title")
     return Extracted(

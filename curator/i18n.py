@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import gettext
 import os
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
@@ -64,6 +65,7 @@ class Message(str):
         # reduction would call __new__ with the English text alone, losing the msgid (and
         # failing for a Plural, or for a text holding braces).
         state = {name: getattr(self, name) for name in _slots(type(self))}
+        state["args"] = _picklable(self.args)
         return (_restored, (type(self), str(self), state))
 
 
@@ -80,6 +82,15 @@ class Plural(Message):
         text = str.__new__(cls, (singular if number == 1 else plural).format(**args))
         text.msgid, text.args, text.plural, text.number = singular, args, plural, number
         return text
+
+
+def _picklable(args: dict[str, object]) -> dict[str, object]:
+    """The arguments as they read: an exception or a path travels as its text (some
+    exceptions cannot be rebuilt from a pickle); a nested Message pickles itself."""
+    return {
+        k: v if isinstance(v, str | int | float | date | datetime | time) else str(v)
+        for k, v in args.items()
+    }
 
 
 def _slots(cls: type) -> list[str]:
@@ -115,6 +126,26 @@ def error_message(error: BaseException) -> str:
     if len(error.args) == 1 and isinstance(error.args[0], Message):
         return error.args[0]
     return text
+
+
+def read_stored(text: str, msgids: Sequence[str], language: Language) -> str | None:
+    """`text`, the English of one of `msgids` as a database keeps it (a feed's last error),
+    said in `language`; None when it is none of them (an older row, a server's own words)."""
+    for msgid in msgids:
+        found = _stored_pattern(msgid).fullmatch(text)
+        if found is not None:
+            return language.gettext(msgid).format(**found.groupdict())
+    return None
+
+
+@functools.cache
+def _stored_pattern(msgid: str) -> re.Pattern[str]:
+    """ "malformed JSON at line {line}: {error}" -> a pattern that gives back line and error."""
+    parts = re.split(r"\{(\w+)\}", msgid)
+    pattern = "".join(
+        re.escape(part) if i % 2 == 0 else f"(?P<{part}>.*?)" for i, part in enumerate(parts)
+    )
+    return re.compile(pattern, re.S)
 
 
 def joined(separator: str, parts: Sequence[str]) -> Message:
@@ -197,6 +228,14 @@ class Language:
 
     def say_error(self, error: BaseException) -> str:
         """The one line that tells a user what went wrong, in this language."""
+        from curator.errors import FeedError
+
+        if isinstance(error, FeedError) and not isinstance(error.message, Message):
+            # the network's words (a FetchResult's reason) are read as a stored feed error
+            from curator.outputs.words import explain_feed_error
+
+            reason = explain_feed_error(error.message, self.code)
+            return self.say(Message("{url}: {message}", url=error.url, message=reason))
         return self.say(error_message(error))
 
     def word(self, code: str) -> str:

@@ -48,7 +48,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from curator import i18n
 from curator.errors import ConfigError, InvalidAction
-from curator.i18n import N_
+from curator.i18n import N_, Message
 from curator.outputs.words import is_web_url
 from curator.types import Schedule, Score, Slot, SlotKind, SlotRule, SlotStatus, TeamRelay
 
@@ -126,7 +126,9 @@ def zone(name: str | tzinfo) -> tzinfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as e:
-        raise ConfigError(f"unknown time zone {name!r}", field="timezone") from e
+        raise ConfigError(
+            Message(N_("unknown time zone {name}"), name=repr(name)), field="timezone"
+        ) from e
 
 
 def resolve_local(day: date, at: time, tz: tzinfo) -> datetime:

@@ -93,10 +93,14 @@ class Metrics:
         kept = {k: v for k, v in changes.items() if v is not None}
         unknown = set(kept) - set(FIELDS)
         if unknown:
-            raise ValueError(f"unknown result field(s): {', '.join(sorted(unknown))}")
+            raise ValueError(
+                i18n.Message(
+                    N_("unknown result field(s): {fields}"), fields=", ".join(sorted(unknown))
+                )
+            )
         negative = [k for k, v in kept.items() if v < 0]
         if negative:
-            raise ValueError(f"{negative[0]} cannot be negative")
+            raise ValueError(i18n.Message(N_("{field} cannot be negative"), field=negative[0]))
         return replace(self, **kept)
 
 

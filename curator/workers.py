@@ -295,7 +295,7 @@ def run(curator: Curator, options: WorkerOptions) -> None:
             delete_jobs="successful",
         )
     except procrastinate.exceptions.ConnectorException as e:
-        raise StorageError(f"worker: the task queue failed: {e}") from e
+        raise StorageError(Message(N_("worker: the task queue failed: {error}"), error=e)) from e
     finally:
         curator.request_stop()
         slots.close()

@@ -177,3 +177,33 @@ def test_the_process_exits_with_the_command_s_code_and_all_its_output(
     assert usage.returncode == 2 and "no-such-option" in usage.stderr
     # The database was closed properly: SQLite folded its write-ahead log back in.
     assert (tmp_path / "curator.db").is_file() and not (tmp_path / "curator.db-wal").exists()
+
+
+def test_a_feeds_yaml_mistake_reads_in_the_locale_language(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LC_ALL", "fr_FR.UTF-8")  # no profile is known yet: the locale speaks
+    config = tmp_path / "feeds.yaml"
+    config.write_text("feeds:\n  - url: https://a.example/f\n    weight: heavy\n", "utf-8")
+    code, _, err = run_main(capsys, "--config", str(config), "feeds", "list")
+    assert code == 1 and err.count("\n") == 1
+    assert f"{config}:3 (feeds[0].weight): un nombre est attendu, reçu 'heavy'" in err, err
+
+
+@pytest.mark.parametrize(
+    ("url", "french"),
+    [
+        ("not a url", "adresse de base de données mal formée 'not a url'\u00a0: attendu"),
+        ("mysql+nodriver://x/y", "adresse de base de données non prise en charge"),
+        ("sqlite:////no/such/folder/x.db", "le dossier /no/such/folder n’existe pas"),
+        ("postgresql+psycopg://nobody@127.0.0.1:1/none", "connexion impossible à la base"),
+    ],
+)
+def test_a_bad_database_url_reads_in_the_locale_language(
+    capsys, write_config, monkeypatch: pytest.MonkeyPatch, url: str, french: str
+) -> None:
+    monkeypatch.setenv("LC_ALL", "fr_FR.UTF-8")
+    path = write_config()
+    code, _, err = run_main(capsys, "--config", str(path), "--db", url, "feeds", "list")
+    assert code == 1 and err.count("\n") == 1
+    assert french in err, err

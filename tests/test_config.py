@@ -188,6 +188,45 @@ def test_each_mistake_has_a_clear_message(text: str, expected: str) -> None:
     assert expected in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "french"),
+    [
+        (
+            "profiles:\n  - name: a\n    objectve: x\n",
+            "/cfg/feeds.yaml:3 (profiles[0].objectve): clé inconnue 'objectve'\u00a0; "
+            "vouliez-vous dire 'objective'\u00a0?",
+        ),
+        (
+            "feeds:\n  - url: https://a.example/f\n    weight: heavy\n",
+            "/cfg/feeds.yaml:3 (feeds[0].weight): un nombre est attendu, reçu 'heavy'",
+        ),
+        (
+            "profiles:\n  - {name: a, objective: x}\n  - {name: a, objective: y}\n",
+            "/cfg/feeds.yaml:3 (profiles[1]): nom de profil 'a' en double "
+            "(aussi à /cfg/feeds.yaml:2)",
+        ),
+        (
+            "profiles: {name: a}\n",
+            "/cfg/feeds.yaml:1 (profiles): une liste est attendue, reçu un dictionnaire de clés",
+        ),
+        (
+            "profiles:\n  - name: a\n    objective: [x\n",
+            "/cfg/feeds.yaml:4: erreur de syntaxe YAML",
+        ),
+    ],
+)
+def test_each_mistake_reads_in_french_after_its_place(text: str, french: str) -> None:
+    """feeds.yaml is read before any profile is known: the CLI says its errors in the
+    locale's language, the file and line in front (issue 16)."""
+    from curator.i18n import language
+
+    with pytest.raises(ConfigError) as err:
+        parse(text)
+    said = language("fr").say_error(err.value)
+    assert said.startswith(french), said
+    assert language("en").say_error(err.value) == str(err.value)
+
+
 def test_precedence_flag_over_environment_over_file_over_default(tmp_path: Path) -> None:
     settings = parse_settings("database: sqlite:///in-file.db\n", tmp_path / "feeds.yaml", env={})
     env = {"CURATOR_DB": "sqlite:///from-env.db", "CURATOR_CONFIG": "/etc/env.yaml"}

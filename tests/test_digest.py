@@ -595,6 +595,29 @@ def test_unreachable_server_is_temporary() -> None:
         with pytest.raises(DeliveryError) as info:
             smtp.send(_message(), settings)
     assert not info.value.permanent and info.value.code is None
+    from curator.i18n import language
+
+    assert str(info.value).startswith(f"cannot reach 127.0.0.1:{port}: ")
+    assert (
+        language("fr")
+        .say_error(info.value)
+        .startswith(f"impossible de joindre 127.0.0.1:{port}\u00a0: ")
+    )
+
+
+def test_smtp_and_digest_settings_errors_read_in_french() -> None:
+    from curator.i18n import language
+    from curator.outputs import digest as digest_module
+
+    french = language("fr")
+    with pytest.raises(ConfigError) as unknown:
+        smtp.send(_message(), SmtpSettings(security="tls"))
+    assert french.say_error(unknown.value) == (
+        "smtp.security: sécurité inconnue 'tls' (attendu l’un de starttls, ssl, none)"
+    )
+    with pytest.raises(ConfigError) as broken:
+        digest_module._address("a@b.example\nBcc: c@d.example", "smtp.from")
+    assert french.say_error(broken.value).startswith("smtp.from: l’adresse 'a@b.example")
 
 
 def test_tls_against_a_plain_server_fails_temporarily() -> None:

@@ -313,3 +313,20 @@ def test_lazy_messages_survive_pickling() -> None:
         {"n": 2},
     )
     assert i18n.language("fr").say(back) == i18n.language("fr").say(message)
+
+
+def test_messages_keep_what_they_say_through_a_pickle() -> None:
+    """A job's summary and errors cross from its process to the service's in a pickle."""
+    import pickle
+
+    from curator.errors import StorageError
+    from curator.i18n import N_, Message, Plural, language
+
+    summary = Plural("{n} feed", "{n} feeds", 3, n=3)
+    again = pickle.loads(pickle.dumps(summary))
+    assert isinstance(again, Plural) and again == "3 feeds" and again.number == 3
+    error = StorageError(
+        Message(N_("cannot connect to database {url}: {error}"), url="x", error=OSError("down"))
+    )
+    said = language("fr").say_error(pickle.loads(pickle.dumps(error)))
+    assert said == "connexion impossible à la base de données x\u00a0: down"

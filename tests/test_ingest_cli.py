@@ -114,6 +114,30 @@ def test_feeds_add_without_any_feed_is_one_line_error(
     assert code == 1 and "no feed found" in err and err.count("\n") == 1
 
 
+def test_feeds_add_and_fetch_errors_read_in_the_locale_language(
+    tmp_path: Path,
+    feed_server: FeedServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("LC_ALL", "fr_FR.UTF-8")
+    page = feed_server.route("/", body=b"<html><body>nothing here</body></html>")
+    empty = feed_server.route("/empty.xml", body=b"")
+    config = write(tmp_path, [empty])
+    code, _, err = run(capsys, config, "feeds", "add", page)
+    assert code == 1 and err.count("\n") == 1
+    assert "aucun flux trouvé\u00a0: la page n’en annonce aucun" in err, err
+    code, _, err = run(capsys, config, "feeds", "add", "https://not a url")
+    assert code == 1 and "nom de domaine introuvable\u00a0: not a url" in err, err
+
+    run(capsys, config, "fetch")
+    code, out, _ = run(capsys, config, "feeds", "list")
+    # stored in English, read in French; --json keeps the English
+    assert code == 0 and "réponse vide" in out, out
+    code, out, _ = run(capsys, config, "feeds", "list", "--json")
+    assert "empty body: the server sent no feed" in out
+
+
 def test_opml_import_export_round_trip(
     tmp_path: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -169,6 +169,15 @@ def test_unknown_time_zone_names_the_field() -> None:
         plan(sched(rule(MON, "08:30")), tz="Mars/Olympus")
 
 
+def test_unknown_time_zone_reads_in_french() -> None:
+    from curator.i18n import language
+
+    with pytest.raises(ConfigError) as caught:
+        plan(sched(rule(MON, "08:30")), tz="Mars/Olympus")
+    said = language("fr").say_error(caught.value)
+    assert said == "timezone: fuseau horaire inconnu 'Mars/Olympus'", said
+
+
 # -- horizon, blackout --------------------------------------------------------------------------
 
 

@@ -491,3 +491,23 @@ def test_change_schedule_removes_the_last_slot_of_a_kind_and_refuses_what_is_not
         change_schedule(path, "claire", "remove", "original")
     with pytest.raises(ConfigError, match=r"'nobody' has no schedule\.slots"):
         change_schedule(path, "nobody", "remove", "relay")
+
+
+def test_a_refused_count_reads_in_the_profile_language(tmp_path: Path) -> None:
+    from curator.errors import InvalidAction
+    from curator.i18n import language
+
+    w = make_world(tmp_path, f"sqlite:///{tmp_path / 'curator.db'}")
+    app = w.app()
+    try:
+        app.plan()
+        w.clock[0] = NOW + timedelta(days=2, hours=12)
+        app.slot_done(WED, url=URL, minutes=20)
+        with pytest.raises(InvalidAction) as refused:
+            app.record_results(WED, {"reactions": -1})
+    finally:
+        app.close()
+    assert language("fr").say_error(refused.value) == (
+        f"publication {WED}\u00a0: reactions ne peut pas être négatif"
+    )
+    assert str(refused.value) == f"post {WED}: reactions cannot be negative"

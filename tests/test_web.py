@@ -180,6 +180,10 @@ def test_unsafe_requests_need_the_session_csrf_token_and_the_same_site(
         client.post(url, data={"csrf": token}, headers={"Origin": "https://evil.example"}),
     ]
     assert [r.status_code for r in refused] == [403] * 5
+    # claire reads French: so do the refusals of her pages (the `web` catalog)
+    assert [r.text for r in refused] == [
+        "jeton CSRF absent ou erroné\u00a0: rechargez la page et réessayez\n"
+    ] * 3 + ["requête venue d’un autre site refusée\n", "requête d’une autre origine refusée\n"]
     # another browser (no session cookie) with a token copied from this page is refused too
     stranger = TestClient(create_app(curator), base_url=BASE)
     assert stranger.post(url, data={"csrf": token}).status_code == 403
@@ -241,6 +245,23 @@ def test_slot_actions_comment_pin_skip_and_publish(
     assert "déjà" in client.get("/p/claire/calendar").text  # claire speaks French (issue 16)
 
 
+def test_the_feeds_page_says_why_a_feed_fails_in_the_profile_language(
+    client: TestClient, curator: Curator
+) -> None:
+    from sqlalchemy import update
+
+    from curator.store.models import FeedRow
+
+    assert curator.feeds()
+    with curator.db.session() as session:  # the English a fetch stores, as older rows hold it
+        session.execute(
+            update(FeedRow).values(last_error="empty body: the server sent no feed", error_count=1)
+        )
+    page = html.unescape(client.get("/p/claire/feeds").text)
+    assert "réponse vide\u00a0: le serveur n’a envoyé aucun flux" in page  # claire reads French
+    assert "empty body" not in page
+
+
 def test_feeds_pause_remove_and_opml_round_trip(
     client: TestClient, curator: Curator, world: ReviewWorld
 ) -> None:
@@ -273,7 +294,8 @@ def test_login_required_beyond_loopback(tmp_path: Path) -> None:
         first = client.get("/p/claire/queue", follow_redirects=False)
         assert first.status_code == 303 and first.headers["location"].startswith("/login")
         token = csrf_of(client, "/login")
-        assert client.post("/p/claire/queue/undo", data={"csrf": token}).status_code == 401
+        needs_login = client.post("/p/claire/queue/undo", data={"csrf": token})
+        assert needs_login.status_code == 401 and needs_login.text == "connexion requise\n"
         wrong = client.post("/login", data={"csrf": token, "token": "guess"})
         assert wrong.status_code == 401
         ok = client.post(

@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from xml.sax.saxutils import escape, quoteattr
 
 from curator.errors import ParseError
+from curator.i18n import N_, Message
 from curator.types import FeedSource
 
 FEED_TYPES = {
@@ -168,13 +169,13 @@ def parse_opml(data: bytes, *, source: str = "OPML") -> list[FeedSource]:
     import listparser  # the only listparser import
 
     if b"<!ENTITY" in data.upper():
-        raise ParseError(source, "entity declarations are not allowed in OPML")
+        raise ParseError(source, Message(N_("entity declarations are not allowed in OPML")))
     try:
         parsed = listparser.parse(bytes(data))  # bytes: a str could be taken for a URL
     except Exception as e:  # listparser's own and lxml's errors alike
-        raise ParseError(source, f"not a readable OPML file: {e}") from e
+        raise ParseError(source, Message(N_("not a readable OPML file: {error}"), error=e)) from e
     if not str(parsed.get("version", "")).startswith("opml"):
-        raise ParseError(source, "not an OPML document (root element is not <opml>)")
+        raise ParseError(source, Message(N_("not an OPML document (root element is not <opml>)")))
     sources: list[FeedSource] = []
     seen: set[str] = set()
     for feed in parsed.get("feeds", []):
@@ -187,7 +188,9 @@ def parse_opml(data: bytes, *, source: str = "OPML") -> list[FeedSource]:
         tags = tuple(dict.fromkeys(" ".join(t.split()) for t in folders if t.strip()))
         sources.append(FeedSource(url=url, name=title, tags=tags))
     if not sources and not parsed.get("feeds"):
-        raise ParseError(source, "no feed in this OPML file (no <outline> with an xmlUrl)")
+        raise ParseError(
+            source, Message(N_("no feed in this OPML file (no <outline> with an xmlUrl)"))
+        )
     return sources
 
 

@@ -30,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from curator.errors import ParseError
+from curator.i18n import N_, Message
 from curator.ingest.htmltext import html_to_text, normalize_space, tidy_text
 from curator.types import ParsedEntry
 
@@ -63,7 +64,7 @@ def parse_feed(body: bytes, *, url: str, headers: Mapping[str, str]) -> ParsedFe
     lowered = {k.lower(): v for k, v in headers.items()}
     head = body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head.strip():
-        raise ParseError(url, "empty body: the server sent no feed")
+        raise ParseError(url, Message(N_("empty body: the server sent no feed")))
     content_type = lowered.get("content-type", "").lower()
     if head.startswith(b"{") or (content_type.endswith("json") and not head.startswith(b"<")):
         return _parse_json_feed(body, url=url, headers=lowered)
@@ -89,7 +90,10 @@ def _parse_xml_feed(body: bytes, *, url: str, headers: dict[str, str]) -> Parsed
             resolve_relative_uris=False,
         )
     except Exception as e:  # feedparser is not supposed to raise; a bug there must not crash us
-        raise ParseError(url, f"the feed parser failed: {type(e).__name__}: {e}") from e
+        raise ParseError(
+            url,
+            Message(N_("the feed parser failed: {kind}: {error}"), kind=type(e).__name__, error=e),
+        ) from e
     repair = None
     if not parsed.entries and parsed.get("bozo"):
         repaired = _strip_undeclared_prefixes(body)
@@ -243,14 +247,18 @@ def _parse_json_feed(body: bytes, *, url: str, headers: dict[str, str]) -> Parse
     try:
         document = json.loads(body.decode("utf-8-sig"))
     except UnicodeDecodeError as e:
-        raise ParseError(url, f"JSON feed is not UTF-8: {e}") from e
+        raise ParseError(url, Message(N_("JSON feed is not UTF-8: {error}"), error=e)) from e
     except json.JSONDecodeError as e:
-        raise ParseError(url, f"malformed JSON at line {e.lineno}: {e.msg}") from e
+        raise ParseError(
+            url, Message(N_("malformed JSON at line {line}: {error}"), line=e.lineno, error=e.msg)
+        ) from e
     except RecursionError as e:  # "[[[[...]]]]": a hostile document, not a feed
-        raise ParseError(url, "JSON nested too deeply") from e
+        raise ParseError(url, Message(N_("JSON nested too deeply"))) from e
     version = document.get("version") if isinstance(document, dict) else None
     if not isinstance(version, str) or not version.startswith(_JSON_FEED_PREFIXES):
-        raise ParseError(url, "a JSON document but not a JSON Feed (no jsonfeed.org version)")
+        raise ParseError(
+            url, Message(N_("a JSON document but not a JSON Feed (no jsonfeed.org version)"))
+        )
     number = version.rsplit("/", 1)[-1]
     warnings: list[str] = []
     if number not in _KNOWN_JSON_FEED_VERSIONS:

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from curator.errors import CuratorError, FeedError, FetchError, StorageError
 from curator.extract import decode_html
+from curator.i18n import N_, Message
 from curator.ingest import dedupe, discover, policy
 from curator.ingest.fetch import Fetcher, FetchResult, FetchStatus, run_sync
 from curator.ingest.parse import ParsedFeed, parse_feed
@@ -388,7 +389,7 @@ def _title(parsed: ParsedFeed) -> str | None:
 async def _discover(fetcher: Fetcher, url: str, now: datetime) -> Discovered:
     first = await fetcher.fetch_any(url, now=now)
     if not first.ok:
-        raise FetchError(url, first.error or "cannot fetch", status=first.http_status)
+        raise FetchError(url, first.error or Message(N_("cannot fetch")), status=first.http_status)
     parsed = _as_feed(first)
     if parsed is not None:
         return Discovered(first.permanent_url or url, _title(parsed), "feed")
@@ -414,9 +415,13 @@ async def _discover(fetcher: Fetcher, url: str, now: datetime) -> Discovered:
             return Discovered(result.permanent_url or candidate, _title(parsed), via)
     raise FeedError(
         url,
-        'no feed found: the page announces none (<link rel="alternate">) and none of '
-        + ", ".join(discover.WELL_KNOWN_PATHS)
-        + " is a feed",
+        Message(
+            N_(
+                'no feed found: the page announces none (<link rel="alternate">) and none of '
+                "{paths} is a feed"
+            ),
+            paths=", ".join(discover.WELL_KNOWN_PATHS),
+        ),
     )
 
 

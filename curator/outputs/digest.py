@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 
 from curator import i18n
 from curator.errors import ConfigError
-from curator.i18n import N_
+from curator.i18n import N_, Message
 from curator.outputs.share import share_url
 from curator.outputs.templating import inline_css, render
 from curator.outputs.words import (
@@ -714,14 +714,20 @@ def _header(value: str) -> str:
 
 def _address(text: str, field_name: str) -> Address:
     if any(ch in text for ch in "\r\n"):
-        raise ConfigError(f"address {text!r} contains a line break", field=field_name)
+        raise ConfigError(
+            Message(N_("address {address} contains a line break"), address=repr(text)),
+            field=field_name,
+        )
     try:
         if "<" in text:
             name, _, rest = text.partition("<")
             return Address(display_name=name.strip().strip('"'), addr_spec=rest.rstrip(">"))
         return Address(addr_spec=text.strip())
     except (ValueError, IndexError) as e:
-        raise ConfigError(f"invalid email address {text!r}: {e}", field=field_name) from e
+        raise ConfigError(
+            Message(N_("invalid email address {address}: {error}"), address=repr(text), error=e),
+            field=field_name,
+        ) from e
 
 
 def build_message(
@@ -748,7 +754,9 @@ def compose(
     """
     recipients = tuple(to if to is not None else content.recipients)
     if not recipients:
-        raise ConfigError("no recipient: set digest.to for this profile", field="digest.to")
+        raise ConfigError(
+            Message(N_("no recipient: set digest.to for this profile")), field="digest.to"
+        )
     content, page = fit_html(content)
     view = _View(content)
     sender_address = _address(sender, "smtp.from")

@@ -32,7 +32,7 @@ from icalendar import Alarm, Calendar, Event, vDuration, vText
 
 from curator import i18n
 from curator.errors import ConfigError, ExportError
-from curator.i18n import N_
+from curator.i18n import N_, Message
 from curator.outputs.share import paste_block, share_url
 from curator.outputs.words import (
     is_web_url,
@@ -228,7 +228,9 @@ def _words(language: str) -> _Words:
 
 def _utc(value: datetime, what: str) -> datetime:
     if value.tzinfo is None:
-        raise ExportError(f"{what} is a naive datetime; curator stores aware UTC times")
+        raise ExportError(
+            Message(N_("{what} is a naive datetime; curator stores aware UTC times"), what=what)
+        )
     return value.astimezone(UTC).replace(microsecond=0)
 
 
@@ -237,7 +239,8 @@ def _zone(profile: Profile) -> ZoneInfo:
         return ZoneInfo(profile.timezone)
     except (ZoneInfoNotFoundError, ValueError) as e:
         raise ConfigError(
-            f"unknown time zone {profile.timezone!r}", field=f"profiles.{profile.name}.timezone"
+            Message(N_("unknown time zone {name}"), name=repr(profile.timezone)),
+            field=f"profiles.{profile.name}.timezone",
         ) from e
 
 
@@ -523,7 +526,7 @@ def render_calendar(
     seen: set[str] = set()
     for slot, is_cancelled in entries:
         if slot.id in seen:
-            raise ExportError(f"slot {slot.id} appears twice in the plan")
+            raise ExportError(Message(N_("slot {id} appears twice in the plan"), id=slot.id))
         seen.add(slot.id)
         calendar.add_component(
             _event(
@@ -542,5 +545,11 @@ def render_calendar(
     try:
         body: bytes = calendar.to_ical()
     except (ValueError, TypeError) as e:
-        raise ExportError(f"cannot render the calendar of {profile.name}: {e}") from e
+        raise ExportError(
+            Message(
+                N_("cannot render the calendar of {profile}: {error}"),
+                profile=profile.name,
+                error=e,
+            )
+        ) from e
     return body

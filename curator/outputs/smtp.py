@@ -19,6 +19,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import getaddresses, parseaddr
 
 from curator.errors import ConfigError, DeliveryError, DeliveryInDoubt
+from curator.i18n import N_, Message
 from curator.types import SmtpSettings
 
 SECURITY = ("starttls", "ssl", "none")
@@ -33,7 +34,11 @@ def send(
     """Deliver `message` to its To/Cc recipients. `context` lets tests trust a local certificate."""
     if settings.security not in SECURITY:
         raise ConfigError(
-            f"unknown security {settings.security!r} (expected one of {', '.join(SECURITY)})",
+            Message(
+                N_("unknown security {security} (expected one of {choices})"),
+                security=repr(settings.security),
+                choices=", ".join(SECURITY),
+            ),
             field="smtp.security",
         )
     recipients = [
@@ -42,7 +47,7 @@ def send(
         if addr
     ]
     if not recipients:
-        raise ConfigError("the message has no recipient", field="digest.to")
+        raise ConfigError(Message(N_("the message has no recipient")), field="digest.to")
     sender = parseaddr(settings.sender)[1] or settings.sender
     # SMTP wants CRLF line endings and lines under 998 octets; the SMTP policy guarantees both.
     data = message.as_bytes(policy=SMTP_POLICY)
@@ -55,7 +60,13 @@ def send(
         raise _answer_error("connect", e.smtp_code, e.smtp_error) from e
     except (OSError, smtplib.SMTPException) as e:
         raise DeliveryError(
-            f"cannot reach {settings.host}:{settings.port}: {e}", permanent=False
+            Message(
+                N_("cannot reach {host}:{port}: {error}"),
+                host=settings.host,
+                port=settings.port,
+                error=e,
+            ),
+            permanent=False,
         ) from e
     try:
         _transaction(client, settings, context, sender, recipients, data)
@@ -105,7 +116,10 @@ def _transaction(
             step = "STARTTLS"
             if not client.has_extn("starttls"):
                 raise DeliveryError(
-                    f"{settings.host} does not offer STARTTLS; set smtp.security", permanent=True
+                    Message(
+                        N_("{host} does not offer STARTTLS; set smtp.security"), host=settings.host
+                    ),
+                    permanent=True,
                 )
             code, reply = client.starttls(context=context)
             if code != 220:
@@ -115,7 +129,8 @@ def _transaction(
             step = "AUTH"
             if settings.password is None:
                 raise ConfigError(
-                    "smtp.user is set but CURATOR_SMTP_PASSWORD is not", field="smtp.user"
+                    Message(N_("smtp.user is set but CURATOR_SMTP_PASSWORD is not")),
+                    field="smtp.user",
                 )
             client.login(settings.user, settings.password)
         step = "MAIL FROM"
@@ -137,7 +152,9 @@ def _transaction(
         raise DeliveryError(f"{step}: {e}", permanent=True) from e
     except (OSError, smtplib.SMTPException) as e:
         # Nothing was handed over yet: safe to retry.
-        raise DeliveryError(f"{step} failed: {e}", permanent=False) from e
+        raise DeliveryError(
+            Message(N_("{step} failed: {error}"), step=step, error=e), permanent=False
+        ) from e
 
     try:
         code, reply = client.data(data)
@@ -145,7 +162,12 @@ def _transaction(
         raise _answer_error("DATA", e.smtp_code, e.smtp_error) from e
     except (OSError, smtplib.SMTPException) as e:
         raise DeliveryInDoubt(
-            f"connection lost during DATA, the server may have accepted the message: {e}"
+            Message(
+                N_(
+                    "connection lost during DATA, the server may have accepted the message: {error}"
+                ),
+                error=e,
+            )
         ) from e
     if code != 250:  # pragma: no cover - smtplib raises SMTPDataError for these
         raise _answer_error("DATA", code, reply)

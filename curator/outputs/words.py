@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from curator import i18n
+from curator.i18n import N_
 from curator.types import Profile
 
 _SPACES = re.compile(r"\s+")
@@ -208,7 +209,7 @@ _FR_FEED_ERRORS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^HTTP (?P<code>5\d\d)\b", "le site est en panne (HTTP {code})"),
         (r"^HTTP (?P<code>\d+)", "réponse inattendue du site (HTTP {code})"),
         (r"^cannot connect: (?P<detail>.*)", "impossible de joindre le site ({detail})"),
-        (r"^cannot resolve (?P<host>\S+):", "nom de domaine introuvable\u00a0: {host}"),
+        (r"^cannot resolve (?P<host>.+?): ", "nom de domaine introuvable\u00a0: {host}"),
         (r"^timed out", "le site ne répond pas à temps"),
         (r"^connection reset by the server", "le site a coupé la connexion"),
         (r"^the server closed the connection", "le site a fermé la connexion avant de répondre"),
@@ -234,10 +235,30 @@ _FR_DISABLED = re.compile(
 )
 
 
+# The errors curator.ingest writes as Messages (parse.py, discover.py, service.py): a feed keeps
+# their English in its last_error, read back in its reader's language through the catalog.
+STORED_FEED_ERRORS = (
+    N_("empty body: the server sent no feed"),
+    N_("the feed parser failed: {kind}: {error}"),
+    N_("JSON feed is not UTF-8: {error}"),
+    N_("malformed JSON at line {line}: {error}"),
+    N_("JSON nested too deeply"),
+    N_("a JSON document but not a JSON Feed (no jsonfeed.org version)"),
+    N_("cannot fetch"),
+    N_("entity declarations are not allowed in OPML"),
+    N_("not a readable OPML file: {error}"),
+    N_("not an OPML document (root element is not <opml>)"),
+    N_("no feed in this OPML file (no <outline> with an xmlUrl)"),
+)
+
+
 def explain_feed_error(error: str, language: str) -> str:
     """A feed's error (or the reason it was disabled) for a reader of `language`."""
     if language != "fr":
         return error
+    from_catalog = i18n.read_stored(error, STORED_FEED_ERRORS, i18n.language(language))
+    if from_catalog is not None:
+        return from_catalog
     disabled = _FR_DISABLED.match(error)
     if disabled:
         return (

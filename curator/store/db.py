@@ -65,8 +65,15 @@ def migrations_dir() -> Path:
     if isinstance(installed, Path) and (installed / "env.py").is_file():
         return installed
     raise StorageError(
-        f"cannot find curator's database migrations (looked in {checkout} and {installed}): "
-        "reinstall curator, e.g. pip install --force-reinstall /path/to/curator"
+        Message(
+            N_(
+                "cannot find curator's database migrations (looked in {checkout} and "
+                "{installed}): reinstall curator, e.g. pip install --force-reinstall "
+                "/path/to/curator"
+            ),
+            checkout=checkout,
+            installed=installed,
+        )
     )
 
 
@@ -178,8 +185,13 @@ def create_db_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError as e:
         raise StorageError(
-            f"malformed database URL {url!r}: expected e.g. sqlite:///curator.db "
-            "or postgresql+psycopg://user@host/dbname"
+            Message(
+                N_(
+                    "malformed database URL {url}: expected e.g. sqlite:///curator.db "
+                    "or postgresql+psycopg://user@host/dbname"
+                ),
+                url=repr(url),
+            )
         ) from e
     try:
         if parsed.get_backend_name() == "sqlite":
@@ -188,7 +200,11 @@ def create_db_engine(url: str) -> Engine:
                 parent = Path(database).expanduser().resolve().parent
                 if not parent.is_dir():
                     raise StorageError(
-                        f"cannot open database {_redact(url)}: folder {parent} does not exist"
+                        Message(
+                            N_("cannot open database {url}: folder {folder} does not exist"),
+                            url=_redact(url),
+                            folder=parent,
+                        )
                     )
             busy_timeout = _busy_timeout(url, parsed.query.get("timeout"))
             parsed = parsed.set(query={k: v for k, v in parsed.query.items() if k != "timeout"})
@@ -202,13 +218,23 @@ def create_db_engine(url: str) -> Engine:
         return create_engine(parsed, pool_pre_ping=True)
     except NoSuchModuleError as e:
         raise StorageError(
-            f"unsupported database URL {_redact(url)}: use sqlite:///FILE "
-            "or postgresql+psycopg://..."
+            Message(
+                N_(
+                    "unsupported database URL {url}: use sqlite:///FILE or postgresql+psycopg://..."
+                ),
+                url=_redact(url),
+            )
         ) from e
     except ImportError as e:
         raise StorageError(
-            f"the driver for {_redact(url)} is not installed ({e.name}): "
-            "for PostgreSQL install curator[postgres]"
+            Message(
+                N_(
+                    "the driver for {url} is not installed ({module}): "
+                    "for PostgreSQL install curator[postgres]"
+                ),
+                url=_redact(url),
+                module=e.name,
+            )
         ) from e
 
 
@@ -221,8 +247,14 @@ def _busy_timeout(url: str, raw: str | tuple[str, ...] | None) -> float:
         value = -1.0
     if not 0 <= value <= 86400:
         raise StorageError(
-            f"database URL {_redact(url)}: timeout must be a number of seconds "
-            f"from 0 to 86400, got {raw!r}"
+            Message(
+                N_(
+                    "database URL {url}: timeout must be a number of seconds from 0 to 86400, "
+                    "got {value}"
+                ),
+                url=_redact(url),
+                value=repr(raw),
+            )
         )
     return value
 
@@ -373,7 +405,11 @@ class Database:
             if path is not None:
                 raise db.failure(e) from e
             raise StorageError(
-                f"cannot connect to database {_redact(url)}: {_first_line(e)}"
+                Message(
+                    N_("cannot connect to database {url}: {error}"),
+                    url=_redact(url),
+                    error=_first_line(e),
+                )
             ) from e
         except BaseException:
             engine.dispose()
@@ -417,7 +453,9 @@ class Database:
         except DBAPIError as e:
             raise self.failure(e) from e
         except SQLAlchemyError as e:
-            raise StorageError(f"migrating {self.display_url} failed: {e}") from e
+            raise StorageError(
+                Message(N_("migrating {url} failed: {error}"), url=self.display_url, error=e)
+            ) from e
         log.info("database %s migrated to %s", self.display_url, self.current_revision())
 
     def _check_known_revision(self) -> None:
@@ -433,8 +471,13 @@ class Database:
             path = sqlite_path(self.url)
             where = str(path) if path is not None else self.display_url
             raise StorageError(
-                f"{where} is not a curator database or is damaged (it has tables but no "
-                "curator schema version): restore it from a backup, or choose another file"
+                Message(
+                    N_(
+                        "{where} is not a curator database or is damaged (it has tables but no "
+                        "curator schema version): restore it from a backup, or choose another file"
+                    ),
+                    where=where,
+                )
             )
         stored = self.current_revision()
         if stored is None:
@@ -445,8 +488,14 @@ class Database:
             path = sqlite_path(self.url)
             where = str(path) if path is not None else self.display_url
             raise StorageError(
-                f"database {where} was made by a newer curator (schema revision {stored} is "
-                "unknown to this version): upgrade curator"
+                Message(
+                    N_(
+                        "database {where} was made by a newer curator (schema revision {revision} "
+                        "is unknown to this version): upgrade curator"
+                    ),
+                    where=where,
+                    revision=stored,
+                )
             ) from e
 
     def _create_if_empty(self) -> bool:
@@ -491,7 +540,13 @@ class Database:
         except DBAPIError as e:
             raise self.failure(e) from e
         except SQLAlchemyError as e:
-            raise StorageError(f"creating the tables of {self.display_url} failed: {e}") from e
+            raise StorageError(
+                Message(
+                    N_("creating the tables of {url} failed: {error}"),
+                    url=self.display_url,
+                    error=e,
+                )
+            ) from e
         log.info("database %s created at revision %s", self.display_url, head)
         return True
 

@@ -143,7 +143,9 @@ def set_results(
     try:
         after = (before or Metrics()).updated(changes)
     except ValueError as e:
-        raise InvalidAction(f"post {slot_id}: {e}") from None
+        raise InvalidAction(
+            Message(N_("post {id}: {error}"), id=slot_id, error=e.args[0])
+        ) from None
     new_note = row.note if note is None else (note.strip() or None)
     if minutes is not None and minutes <= 0:
         raise InvalidAction(Message(N_("post {id}: minutes must be more than 0"), id=slot_id))

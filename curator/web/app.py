@@ -46,6 +46,7 @@ from curator.i18n import translations
 from curator.outputs import links
 from curator.outputs.share import paste_block, share_url
 from curator.outputs.words import (
+    explain_feed_error,
     is_web_url,
     profile_language,
 )
@@ -145,6 +146,11 @@ def create_app(
         exception_handlers={NotFound: web.not_found, HTTPException: web.http_error},
     )
     return app
+
+
+def _refused(reason: str, status: int) -> Response:
+    """A request refused before its page: one line of plain text, in the page's language."""
+    return Response(reason + "\n", status, media_type="text/plain")
 
 
 def _language(profile: Profile | None) -> str:
@@ -311,7 +317,7 @@ class _Web:
             ):
                 if request.method in ("GET", "HEAD"):
                     return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
-                return Response("login required\n", 401, media_type="text/plain")
+                return _refused(self._words(request).gettext("login required"), 401)
             try:
                 return await run_in_threadpool(handler, request)
             except NotFound:
@@ -326,10 +332,10 @@ class _Web:
         session's CSRF token, are refused."""
         site = request.headers.get("sec-fetch-site")
         if site is not None and site not in ("same-origin", "none"):
-            return Response("cross-site request refused\n", 403, media_type="text/plain")
+            return _refused(self._words(request).gettext("cross-site request refused"), 403)
         origin = request.headers.get("origin")
         if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
-            return Response("cross-origin request refused\n", 403, media_type="text/plain")
+            return _refused(self._words(request).gettext("cross-origin request refused"), 403)
         if not need_csrf:
             return None
         given = request.headers.get("x-csrf-token")
@@ -339,10 +345,11 @@ class _Web:
             given = value if isinstance(value, str) else None
         expected = request.session.get("csrf", "")
         if not given or not hmac.compare_digest(given.encode(), str(expected).encode()):
-            return Response(
-                "missing or wrong CSRF token: reload the page and try again\n",
+            return _refused(
+                self._words(request).gettext(
+                    "missing or wrong CSRF token: reload the page and try again"
+                ),
                 403,
-                media_type="text/plain",
             )
         return None
 
@@ -469,7 +476,11 @@ class _Web:
         profiles = self.curator.settings.profiles
         if name is None:
             if not profiles:
-                raise NotFound("profile", "", "add one under `profiles:` in feeds.yaml")
+                raise NotFound(
+                    "profile",
+                    "",
+                    self._words(request).gettext("add one under `profiles:` in feeds.yaml"),
+                )
             name = profiles[0].name
         profile = self.curator.settings.profile(name)
         return RedirectResponse(f"/p/{quote(profile.name, safe='')}/today", 303)
@@ -612,7 +623,7 @@ class _Web:
         """A digest's approve / reject / snooze link: GET confirms, POST acts, once."""
         secret = self.curator.settings.serve.token
         if not secret:
-            raise NotFound("link", "", "serve.token is not set")
+            raise NotFound("link", "", self._words(request).gettext("serve.token is not set"))
         now = self.curator.now()
         try:
             link = links.read(secret, request.path_params["token"], now)
@@ -723,11 +734,18 @@ class _Web:
     def feeds(self, request: Request) -> Response:
         profile = self._profile(request)
         paused = {s.url for s in self.curator.settings.feeds if s.paused}
+        feeds = self.curator.feeds()
+        language = _language(profile)
+        # why a feed fails, kept in English in the database, read in the page's language
+        notes = {
+            f.id: explain_feed_error(f.disabled_reason or f.last_error or "", language)
+            for f in feeds
+        }
         return self.render(
             request,
             "feeds.html",
             profile,
-            {"page": "feeds", "feeds": self.curator.feeds(), "paused": paused},
+            {"page": "feeds", "feeds": feeds, "paused": paused, "notes": notes},
         )
 
     def export_opml(self, request: Request) -> Response:
