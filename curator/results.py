@@ -662,14 +662,22 @@ _TEXT: dict[str, str] = {
     "none": N_("–"),
 }
 
-_COUNT_WORDS: dict[str, str] = {
-    "reactions": N_("reactions"),
-    "comments": N_("comments"),
-    "reposts": N_("reposts"),
-    "contacts": N_("contacts"),
-    "conversations": N_("conversations"),
-    "meetings": N_("meetings"),
-}
+
+def _count_words(key: str, n: int) -> i18n.Plural:
+    """A count with its word in the reader's plural form ("1 conversation", "2 contacts")."""
+    match key:
+        case "reactions":
+            return i18n.Plural("{n} reaction", "{n} reactions", n, n=n)
+        case "comments":
+            return i18n.Plural("{n} comment", "{n} comments", n, n=n)
+        case "reposts":
+            return i18n.Plural("{n} repost", "{n} reposts", n, n=n)
+        case "contacts":
+            return i18n.Plural("{n} contact", "{n} contacts", n, n=n)
+        case "conversations":
+            return i18n.Plural("{n} conversation", "{n} conversations", n, n=n)
+        case _:
+            return i18n.Plural("{n} meeting", "{n} meetings", n, n=n)
 
 
 def _lang(language: str) -> str:
@@ -681,9 +689,8 @@ def _fig(value: float | None, language: str) -> str:
 
 
 def metrics_text(m: Metrics, language: str = "en") -> str:
-    words = _Words(_COUNT_WORDS, language)
-    parts = [f"{getattr(m, k)} {words[k]}" for k in COUNTS if getattr(m, k)]
-    return ", ".join(parts)
+    said = i18n.language(language)
+    return ", ".join(said.say(_count_words(k, getattr(m, k))) for k in COUNTS if getattr(m, k))
 
 
 def week_line(wk: WeekFigures, language: str = "en") -> str:

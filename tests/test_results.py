@@ -405,3 +405,13 @@ def test_the_french_words_live_in_the_catalog_not_in_the_code(module: str) -> No
     source = (Path(curator.__file__).parent / f"{module}.py").read_text(encoding="utf-8")
     assert not any(c in source for c in "éèàçù"), f"curator/{module}.py carries French words"
     assert '"fr"' not in source
+
+
+def test_counts_take_the_reader_s_plural_form() -> None:
+    figures = results.Metrics(reactions=14, contacts=1, conversations=1, meetings=2)
+    assert results.metrics_text(figures, "en") == (
+        "14 reactions, 1 contact, 1 conversation, 2 meetings"
+    )
+    assert results.metrics_text(figures, "fr") == (
+        "14 réactions, 1 contact, 1 conversation, 2 rendez-vous"
+    )
