@@ -122,10 +122,10 @@ def test_recording_results_in_the_browser_keeps_each_change(
     bad = client.post(f"/p/claire/results/posts/{WED}", data={"csrf": token, "comments": "-2"})
     assert (
         bad.status_code == 200
-        and "comments: a whole number of 0 or more, got '-2'" in html.unescape(bad.text)
+        and "comments : un nombre entier de 0 ou plus, pas '-2'" in html.unescape(bad.text)
     )
     nothing = client.post(f"/p/claire/results/posts/{WED}", data={"csrf": token})
-    assert "give at least one count" in nothing.text
+    assert "Indiquez au moins un chiffre, une note ou les minutes passées." in nothing.text
     assert len(next(h for p, h in app.results_posts("claire") if p.slot_id == WED)) == 2
     # another profile's post is not found through this one
     other = client.post(f"/p/claire/results/posts/nope-{WED}", data={"csrf": token})
@@ -258,7 +258,9 @@ def test_the_calendar_marks_published_with_minutes_then_takes_results(
     )
     assert app.results_posts("claire")[0][0].results.conversations == 1  # type: ignore[union-attr]
     wrong = client.post(f"/p/claire/slots/{THU}/done", data={"csrf": token, "minutes": "zéro"})
-    assert "minutes: a positive whole number of minutes, got 'zéro'" in html.unescape(wrong.text)
+    assert "minutes : un nombre entier de minutes, plus grand que 0, pas 'zéro'" in html.unescape(
+        wrong.text
+    )
 
 
 def test_import_a_csv_from_the_page_reports_unknown_urls_and_refuses_a_broken_file(
@@ -298,7 +300,7 @@ def test_import_a_csv_from_the_page_reports_unknown_urls_and_refuses_a_broken_fi
     posts = {p.slot_id: (p, h) for p, h in app.results_posts("claire")}
     assert posts[WED][0].results.reactions == 14  # type: ignore[union-attr]  # not half-imported
     empty = client.post("/p/claire/results/import", data={"csrf": token})
-    assert "choose a CSV or XLSX file to import" in empty.text
+    assert "Choisissez un fichier CSV ou XLSX à importer." in empty.text
 
 
 def test_the_advice_button_applies_the_schedule_change(

@@ -716,7 +716,9 @@ class _Web:
             slot = self.curator.skip_slot(slot_id)
         elif action == "done":
             url = str(form.get("url") or "").strip() or None
-            slot = self.curator.slot_done(slot_id, url=url, minutes=_minutes(form))
+            slot = self.curator.slot_done(
+                slot_id, url=url, minutes=_minutes(form, self._words(request))
+            )
         else:
             raise NotFound("action", action)
         words = self._words(request)
@@ -846,16 +848,20 @@ class _Web:
         if self.curator.get_slot(slot_id).profile != profile.name:
             raise NotFound("slot", slot_id)
         form = request.state.form
-        changes = {name: _count(form, name) for name in FIELDS}
+        words = self._words(request)
+        changes = {name: _count(form, name, words) for name in FIELDS}
         note = form.get("note")
-        if all(v is None for v in changes.values()) and not note and _minutes(form) is None:
-            raise InvalidAction("give at least one count, a note or the minutes it took")
+        minutes = _minutes(form, words)
+        if all(v is None for v in changes.values()) and not note and minutes is None:
+            raise InvalidAction(
+                words.gettext("Give at least one count, a note or the minutes it took.")
+            )
         post = self.curator.record_results(
             slot_id,
             changes,
             note=note.strip() or None if isinstance(note, str) else None,
             origin="web",
-            minutes=_minutes(form),
+            minutes=minutes,
         )
         back = _safe_next(form.get("next"), self._results_back(request, profile))
         points = post.results.points if post.results is not None else 0
@@ -876,7 +882,9 @@ class _Web:
         profile = self._profile(request)
         upload = request.state.form.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            raise InvalidAction("choose a CSV or XLSX file to import")
+            raise InvalidAction(
+                self._words(request).gettext("Choose a CSV or XLSX file to import.")
+            )
         name = Path(upload.filename).name
         with tempfile.TemporaryDirectory(prefix="curator-import-") as folder:
             # the file's own name: the reader picks CSV or XLSX by its suffix, and the
@@ -914,24 +922,26 @@ def _weeks(value: object) -> int:
     return RESULTS_WEEKS
 
 
-def _count(form: Any, name: str) -> int | None:
+def _count(form: Any, name: str, words: gettext.NullTranslations) -> int | None:
     """A count field: None when left empty (unchanged); a clear error when not a whole number."""
     raw = form.get(name)
     if not isinstance(raw, str) or not raw.strip():
         return None
     text = raw.strip()
     if not text.isdigit():
-        raise InvalidAction(f"{name}: a whole number of 0 or more, got {text!r}")
+        refusal = words.gettext("%(field)s: a whole number of 0 or more, not %(value)r")
+        raise InvalidAction(refusal % {"field": name, "value": text})
     return int(text)
 
 
-def _minutes(form: Any) -> int | None:
+def _minutes(form: Any, words: gettext.NullTranslations) -> int | None:
     raw = form.get("minutes")
     if not isinstance(raw, str) or not raw.strip():
         return None
     text = raw.strip()
     if not text.isdigit() or int(text) <= 0:
-        raise InvalidAction(f"minutes: a positive whole number of minutes, got {text!r}")
+        refusal = words.gettext("minutes: a positive whole number of minutes, not %(value)r")
+        raise InvalidAction(refusal % {"value": text})
     return int(text)
 
 
