@@ -275,6 +275,16 @@ class Score:
         issue 18), which are reasons but not what the objective says."""
         return tuple(t for t in self.why if t.weight > 0 and not t.text.startswith(RELATED_PREFIX))
 
+    @property
+    def brief(self) -> tuple[Term, ...]:
+        """What a one-line list shows of `why`: up to three of the objective's words first (what
+        the item is about), then the first other reason (a colleague's pick, a results note,
+        a related word). A results note is a sentence: put first, as in `why`, it filled the
+        row and pushed the words out. The reading pane and `queue show` show the whole `why`."""
+        matched = self.matched
+        others = [t for t in self.why if t not in matched]
+        return (*matched[:3], *others[:1])
+
 
 class QueueStatus(enum.StrEnum):
     PENDING = "pending"  # never decided

@@ -415,3 +415,14 @@ def test_counts_take_the_reader_s_plural_form() -> None:
     assert results.metrics_text(figures, "fr") == (
         "14 réactions, 1 contact, 1 conversation, 2 rendez-vous"
     )
+
+
+def test_a_one_line_list_leads_with_the_objective_s_words() -> None:
+    from curator.types import Score, Term
+
+    note = Term("your relays from A earned 3.1 reactions per post (4 posts)", 0.0)
+    words = [Term(w, 0.5 - n / 10) for n, w in enumerate(["hiring", "data", "salary", "remote"])]
+    score = Score("p", 1, 0.9, 0.9, why=(note, Term("related: payroll", 0.2), *words))
+    assert [t.text for t in score.brief] == ["hiring", "data", "salary", note.text]
+    assert score.why[0] == note  # the whole list keeps the note first
+    assert Score("p", 2, 0.5, 0.5, why=(note,)).brief == (note,)

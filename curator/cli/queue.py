@@ -120,6 +120,6 @@ def queue_list(
             e.item.title + mark,
             e.item.feed_name or "",
             published,
-            ", ".join(t.text for t in e.score.why[:3]),
+            ", ".join(t.text for t in e.score.brief),
         )
     Console(soft_wrap=True).print(table)
