@@ -333,7 +333,13 @@ def test_the_web_reading_pane_shows_the_colleague_s_comment(team: Curator) -> No
     quote = quote[: quote.index("</blockquote>")]
     assert "Picked by alice" in quote
     assert "<p>Worth it &lt;b&gt;really&lt;/b&gt;</p><p>Second line</p>" in quote
-    assert "picked by alice: Worth it &lt;b&gt;really&lt;/b&gt; Second line" in pane.text
+    # the pick is a note, on its own line after the objective's words
+    notes = pane.text[pane.text.index('<ul class="why notes">') :]
+    assert notes.startswith(
+        '<ul class="why notes"><li>picked by alice: Worth it &lt;b&gt;really&lt;/b&gt; Second line'
+    )
+    if 'class="why">' in pane.text:
+        assert pane.text.index('class="why">') < pane.text.index('<ul class="why notes">')
     page = client.get("/p/bob/queue").text
     assert f'data-item="{picked}"' in page or f"/p/bob/queue/{picked}" in page
 
