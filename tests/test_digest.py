@@ -1213,8 +1213,26 @@ def test_cli_dry_run_file_send_and_status(
         assert main([*base, "--send"]) == 0  # asked explicitly: a failed digest is retried
         assert "\u00a0: envoyé (" in capsys.readouterr().out
         assert main([*base, "--send"]) == 0
-        assert "\u00a0: déjà envoyé" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "\u00a0: déjà envoyé" in out and "UTC\u00a0; --force le renvoie" in out
     assert len(server.messages) == 1
+
+
+def test_cli_status_reads_a_stored_delivery_error_in_the_profile_s_language(
+    cli_env: Callable[[int | None], tuple[Path, str]],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config, url = cli_env(port)
+    base = ["--config", str(config), "--db", url, "digest"]
+    assert main([*base, "--send"]) == 1  # unreachable: to be retried later
+    capsys.readouterr()
+    assert main([*base, "--status"]) == 0
+    out = capsys.readouterr().out
+    # stored in English (the database is shared), read in claire's French
+    assert f"dernière erreur\u00a0: impossible de joindre 127.0.0.1:{port}\u00a0: " in out, out
 
 
 @pytest.mark.parametrize(

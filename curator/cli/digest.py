@@ -131,6 +131,8 @@ _OUTCOMES = (
 
 
 def _show(o: DigestOutcome, t: i18n.Language) -> None:
+    from curator.outputs.words import explain_digest_error
+
     if o.text is not None:
         click.echo(o.text)
         return
@@ -145,7 +147,7 @@ def _show(o: DigestOutcome, t: i18n.Language) -> None:
         line += "; " + t._("next attempt after {when}").format(when=when)
     click.echo(line, err=not o.ok)
     if o.detail:
-        click.echo(f"  {o.detail}", err=not o.ok)
+        click.echo(f"  {explain_digest_error(t.say(o.detail), t.code)}", err=not o.ok)
 
 
 def _status(app: Curator, profile: str | None, as_json: bool) -> None:
@@ -171,7 +173,10 @@ def _status(app: Curator, profile: str | None, as_json: bool) -> None:
             f"{attempts}, {items}"
         )
         if d.last_error:
-            click.echo("  " + t._("last error: {error}").format(error=d.last_error))
+            from curator.outputs.words import explain_digest_error
+
+            error = explain_digest_error(d.last_error, t.code)
+            click.echo("  " + t._("last error: {error}").format(error=error))
         if d.next_attempt_at:
             when = f"{d.next_attempt_at:%Y-%m-%d %H:%M} UTC"
             click.echo("  " + t._("next attempt after {when}").format(when=when))

@@ -298,9 +298,11 @@ _STATE_OUTCOME = {
     DigestState.SENDING: "in-doubt",
     DigestState.EMPTY: "empty",
 }
-IN_DOUBT_HELP = (
-    "a previous attempt was interrupted after handing the message to the server: check the "
-    "inbox, then `curator digest --send --force` if it did not arrive"
+IN_DOUBT_HELP = Message(
+    N_(
+        "a previous attempt was interrupted after handing the message to the server: check the "
+        "inbox, then `curator digest --send --force` if it did not arrive"
+    )
 )
 
 
@@ -309,9 +311,15 @@ def outcome_of(row: Digest, *, action: Action | None = None) -> DigestOutcome:
     outcome = _ACTION_OUTCOME[action] if action is not None else _STATE_OUTCOME[row.state]
     detail = row.last_error
     if outcome == "in-doubt":
-        detail = f"{IN_DOUBT_HELP} ({row.last_error})" if row.last_error else IN_DOUBT_HELP
+        detail = (
+            Message(N_("{help} ({error})"), help=IN_DOUBT_HELP, error=row.last_error)
+            if row.last_error
+            else IN_DOUBT_HELP
+        )
     elif outcome == "already-sent" and row.sent_at is not None:
-        detail = f"sent at {row.sent_at:%Y-%m-%d %H:%M} UTC; --force sends it again"
+        detail = Message(
+            N_("sent at {when} UTC; --force sends it again"), when=f"{row.sent_at:%Y-%m-%d %H:%M}"
+        )
     return DigestOutcome(
         profile=row.profile,
         day=row.day,

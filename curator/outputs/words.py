@@ -252,6 +252,23 @@ STORED_FEED_ERRORS = (
 )
 
 
+# The errors curator.outputs.smtp writes as Messages: a digest keeps their English in its
+# last_error, read back in its reader's language like a feed's.
+STORED_DIGEST_ERRORS = (
+    N_("cannot reach {host}:{port}: {error}"),
+    N_("{host} does not offer STARTTLS; set smtp.security"),
+    N_("smtp.user is set but CURATOR_SMTP_PASSWORD is not"),
+    N_("connection lost during DATA, the server may have accepted the message: {error}"),
+    N_("{step} failed: {error}"),
+)
+
+
+def explain_digest_error(error: str, language: str) -> str:
+    """A digest's stored error for a reader of `language` (a server's own reply stays as sent)."""
+    said = i18n.read_stored(error, STORED_DIGEST_ERRORS, i18n.language(language))
+    return error if said is None else said
+
+
 def explain_feed_error(error: str, language: str) -> str:
     """A feed's error (or the reason it was disabled) for a reader of `language`."""
     if language != "fr":
