@@ -268,3 +268,43 @@ def test_the_service_learns_a_decision_at_its_next_tick(world: World) -> None:
     rescored = {i for i, at in world.computed().items() if at == world.clock[0]}
     assert first in rescored and len(rescored) <= 3 + 1
     assert first not in {e.item.id for e in world.app.queue("claire")}
+
+
+def test_stored_scores_are_written_as_an_orm_insert_writes_them(world: World) -> None:
+    """A pass writes its rows as plain tuples through the driver (issue 19): every column must
+    hold what SQLAlchemy's own insert stores, read back as the same Score, on both backends."""
+    from sqlalchemy import insert, text
+
+    from curator.store import scores as score_store
+    from curator.store.scores import score_from_row
+    from curator.types import Term
+
+    made = [
+        Score("claire", world.ids[0], 0.5, 0.25, -0.125, 0.75, 1.5, 0.1, True,
+              (Term("télétravail", 0.031), Term("related: salaires", 0.0)), None),
+        Score("claire", world.ids[1], 0.0, 0.0, 0.0, 1.0, 1.0, 0.0, False, (), 7),
+    ]  # fmt: skip
+    at = T0 + timedelta(hours=3)
+    with world.app.db.session() as session:
+        score_store.replace_scores(session, "claire", made, at)
+        fast = session.execute(text("SELECT * FROM scores ORDER BY item_id")).all()
+        read = [score_from_row(r) for r in session.scalars(select(ScoreRow).order_by("item_id"))]
+        session.execute(ScoreRow.__table__.delete())  # type: ignore[attr-defined]
+        session.execute(
+            insert(ScoreRow),
+            [
+                {
+                    "profile": s.profile, "item_id": s.item_id, "final": s.final,
+                    "relevance": s.relevance, "feedback": s.feedback, "freshness": s.freshness,
+                    "source": s.source, "boost": s.boost, "blocked": s.blocked,
+                    "why": [[t.text, t.weight] for t in s.why], "rank": s.rank,
+                    "computed_at": at,
+                }
+                for s in made
+            ],
+        )  # fmt: skip
+        orm = session.execute(text("SELECT * FROM scores ORDER BY item_id")).all()
+        stamps = set(session.scalars(select(ScoreRow.computed_at)))
+    assert fast == orm
+    assert read == made
+    assert stamps == {at}
