@@ -255,17 +255,24 @@ def test_review_time_counts_in_the_week(world: World) -> None:
 ADVICE_CONFIG_NOTE = "# two relays a week, one original: curator's advice may change this"
 
 
-def _history(app: Any, rows: list[tuple[str, int, int, str | None]], *, weeks: int) -> None:
-    """Published, rated posts in each of the `weeks` weeks before NOW: (kind, minutes,
-    reactions, source) per post and week."""
+def _history(
+    app: Any,
+    rows: list[tuple[str, int, int, str | None]],
+    *,
+    weeks: int,
+    first_week: int = 1,
+    prefix: str = "claire-old",
+) -> None:
+    """Published, rated posts in each of the `weeks` weeks from `first_week` weeks before NOW:
+    (kind, minutes, reactions, source) per post and week, under slot ids `prefix-...`."""
     from curator.results import Post
     from curator.types import SlotKind
 
     with app.db.session() as session:
-        for week in range(1, weeks + 1):
+        for week in range(first_week, first_week + weeks):
             for n, (kind, minutes, reactions, source) in enumerate(rows):
                 at = NOW - timedelta(weeks=week) + timedelta(days=n % 7, hours=8 + n)
-                slot_id = f"claire-old-{week}-{n}-{kind}"
+                slot_id = f"{prefix}-{week}-{n}-{kind}"
                 session.add(
                     SlotRow(
                         id=slot_id, profile="claire", starts_at=at, local_date=at.date(),

@@ -213,27 +213,7 @@ def _history_more(
     app: Curator, rows: list[tuple[str, int, int, str | None]], *, weeks: int
 ) -> None:
     """Older posts than `_history`'s, under slot ids of their own."""
-    from curator.results import Post
-    from curator.store import results as results_store
-    from curator.store.models import SlotRow
-    from curator.types import SlotKind
-
-    with app.db.session() as session:
-        for week in range(3, weeks + 3):
-            for n, (kind, minutes, reactions, source) in enumerate(rows):
-                at = NOW - timedelta(weeks=week) + timedelta(days=n % 7, hours=8 + n)
-                slot_id = f"claire-older-{week}-{n}-{kind}"
-                session.add(
-                    SlotRow(
-                        id=slot_id, profile="claire", starts_at=at, local_date=at.date(),
-                        kind=kind, status="published", published_at=at, minutes=minutes,
-                        created_at=at, updated_at=at,
-                    )
-                )  # fmt: skip
-                session.flush()
-                post = Post(slot_id, "claire", SlotKind(kind), at, minutes, source=source)
-                results_store.save_post(session, post, at)
-                results_store.set_results(session, slot_id, {"reactions": reactions}, at)
+    _history(app, rows, weeks=weeks, first_week=3, prefix="claire-older")
 
 
 def test_the_calendar_marks_published_with_minutes_then_takes_results(
