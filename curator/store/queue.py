@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Row, Subquery, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, Subquery, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.util import AliasedClass
 
@@ -201,6 +201,29 @@ def _snooze_over(
     )
 
 
+def _scored_with_decision(
+    profile: str,
+) -> tuple[Select[ItemRow, ScoreRow, str | None, str | None, str], type[DecisionRow]]:
+    """The profile's scored items with their feed and their current decision (None when
+    undecided), found for each row by its own index lookup: the base of a page's reads."""
+    current = aliased(DecisionRow)
+    last_id = (
+        select(func.max(DecisionRow.id))
+        .where(DecisionRow.profile == profile, DecisionRow.item_id == ScoreRow.item_id)
+        .correlate(ScoreRow)
+        .scalar_subquery()
+    )
+    query = (
+        select(ItemRow, ScoreRow, FeedRow.name, FeedRow.title, current.kind)
+        .select_from(ScoreRow)
+        .join(ItemRow, ItemRow.id == ScoreRow.item_id)
+        .join(FeedRow, FeedRow.id == ItemRow.feed_id)
+        .outerjoin(current, current.id == last_id)
+        .where(ScoreRow.profile == profile)
+    )
+    return query, current
+
+
 def _ranked(
     session: Session,
     profile: str,
@@ -210,15 +233,8 @@ def _ranked(
     limit: int | None,
 ) -> list[QueueEntry]:
     """The ranked pending items in rank order (then final score, then id)."""
-    current = aliased(DecisionRow)
-    last_id = (
-        select(func.max(DecisionRow.id))
-        .where(DecisionRow.profile == profile, DecisionRow.item_id == ScoreRow.item_id)
-        .correlate(ScoreRow)
-        .scalar_subquery()
-    )
+    query, current = _scored_with_decision(profile)
     conditions = [
-        ScoreRow.profile == profile,
         ScoreRow.rank.is_not(None),
         ScoreRow.blocked.is_(False),
         ItemRow.state == ItemState.ACTIVE.value,
@@ -238,14 +254,8 @@ def _ranked(
                 ),
             )
         )
-    query = (
-        select(ItemRow, ScoreRow, FeedRow.name, FeedRow.title, current.kind)
-        .select_from(ScoreRow)
-        .join(ItemRow, ItemRow.id == ScoreRow.item_id)
-        .join(FeedRow, FeedRow.id == ItemRow.feed_id)
-        .outerjoin(current, current.id == last_id)
-        .where(*conditions)
-        .order_by(ScoreRow.rank, ScoreRow.final.desc(), ScoreRow.item_id)
+    query = query.where(*conditions).order_by(
+        ScoreRow.rank, ScoreRow.final.desc(), ScoreRow.item_id
     )
     if limit is not None:
         query = query.limit(limit)
@@ -312,32 +322,17 @@ def _picked(
     ranks) nor decided, by final score (issue 17; the same rule as `_pending_filter`)."""
     if limit is not None and limit <= 0:
         return []
-    current = aliased(DecisionRow)
-    last_id = (
-        select(func.max(DecisionRow.id))
-        .where(DecisionRow.profile == profile, DecisionRow.item_id == ScoreRow.item_id)
-        .correlate(ScoreRow)
-        .scalar_subquery()
-    )
-    query = (
-        select(ItemRow, ScoreRow, FeedRow.name, FeedRow.title, current.kind)
-        .select_from(ScoreRow)
-        .join(ItemRow, ItemRow.id == ScoreRow.item_id)
-        .join(FeedRow, FeedRow.id == ItemRow.feed_id)
-        .outerjoin(current, current.id == last_id)
-        .where(
-            ScoreRow.profile == profile,
-            ScoreRow.rank.is_(None),
-            ScoreRow.blocked.is_(False),
-            ItemRow.state == ItemState.ACTIVE.value,
-            current.id.is_(None),
-            ItemRow.id.in_(decisions.approved_ids(followed)),
-            ~_story_shown_or_decided(profile),
-            *extra,
-            *_after_in_tail(cursor),
-        )
-        .order_by(ScoreRow.final.desc(), ScoreRow.item_id)
-    )
+    query, current = _scored_with_decision(profile)
+    query = query.where(
+        ScoreRow.rank.is_(None),
+        ScoreRow.blocked.is_(False),
+        ItemRow.state == ItemState.ACTIVE.value,
+        current.id.is_(None),
+        ItemRow.id.in_(decisions.approved_ids(followed)),
+        ~_story_shown_or_decided(profile),
+        *extra,
+        *_after_in_tail(cursor),
+    ).order_by(ScoreRow.final.desc(), ScoreRow.item_id)
     if limit is not None:
         query = query.limit(limit)
     return _entries(session.execute(query))
