@@ -14,10 +14,8 @@ import json
 import os
 import random
 import re
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,20 +24,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from web import median_ms  # noqa: E402  (bench/web.py, beside this script)
+
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # the demo's day
-
-
-def median_ms(call: Callable[[], Any], runs: int) -> tuple[float, float]:
-    """Median wall and CPU milliseconds of `call` (CPU: this process, so a loaded machine
-    stretches the first, not the second)."""
-    call()  # warm: templates compiled, caches filled
-    wall, cpu = [], []
-    for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        call()
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-    return statistics.median(wall), statistics.median(cpu)
 
 
 def add_history(app: Any, profile: str, weeks: int, per_week: int) -> int:
