@@ -50,8 +50,8 @@ class World:
         self.feed = self.app.feeds()[0].id
         self.ids: list[int] = []
 
-    def add(self, title: str, body: str, at: datetime) -> int:
-        item_id = add_item(self.app.db, self.feed, title, body, fetched_at=at, language="fr")
+    def add(self, title: str, body: str, at: datetime, language: str = "fr") -> int:
+        item_id = add_item(self.app.db, self.feed, title, body, fetched_at=at, language=language)
         self.ids.append(item_id)
         return item_id
 

@@ -5,7 +5,7 @@ the time."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +14,10 @@ from scipy import sparse
 from sqlalchemy import delete, select
 
 from curator import score as scoring
-from curator.app import Curator
 from curator.store.models import ItemTermsRow, ScoreRow
-from tests.support.queue import add_item
+from tests import test_scale as scale
 from tests.support.score import FILLER_EN, FILLER_FR
+from tests.test_scale import T0, TOPICS
 
 CONFIG = """\
 profiles:
@@ -35,18 +35,10 @@ feeds:
   - url: http://127.0.0.1:9/fr.xml
     name: Emploi FR
 """
-T0 = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
-TOPICS = ["salaires", "télétravail", "entretiens", "marque employeur", "data engineers"]
 
 
-class World:
-    def __init__(self, path: Path, db_url: str) -> None:
-        self.clock = [T0]
-        self.app = Curator.open(path, db_url, clock=lambda: self.clock[0])
-        self.feed = self.app.feeds()[0].id
-
-    def add(self, title: str, body: str, at: datetime, language: str = "fr") -> int:
-        return add_item(self.app.db, self.feed, title, body, fetched_at=at, language=language)
+class World(scale.World):
+    """The scale tests' world, with what these tests read of the scores and stored counts."""
 
     def scores(self) -> list[tuple[object, ...]]:
         with self.app.db.session() as session:
