@@ -450,6 +450,57 @@ def test_the_queue_reads_on_past_its_first_page_by_keyboard_and_filter(
     assert visible.count() == 1 and wanted in visible.first.inner_text()
 
 
+def test_a_slow_pane_never_covers_the_row_the_keys_act_on(page: Any, served: Served) -> None:
+    """A row's pane that answers late (a slow server) is dropped once the user has moved on:
+    the pane shows the highlighted row, the one `x` would reject."""
+    held: list[Any] = []
+    page.goto(f"{served.base}/p/claire/queue")
+    page.wait_for_selector("#pane article")
+    rows = page.locator("#entries li").evaluate_all("ls => ls.map(l => l.dataset.id)")
+    slow, then = rows[4], rows[5]
+    page.route(f"**/p/claire/queue/{slow}", lambda route: held.append(route))
+    page.locator(f"#entry-{slow} a").click()
+    for _ in range(200):  # route handlers run while Playwright waits, not in time.sleep
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the slow pane was asked for"
+    page.keyboard.press("j")
+    page.wait_for_function(
+        "then => document.querySelector('#pane article')?.dataset.item === then", arg=then
+    )
+    with page.expect_response(f"**/p/claire/queue/{slow}"):
+        for route in held:
+            route.continue_()
+    page.wait_for_timeout(300)  # the slow answer's swap, if anything were to swap it in
+    assert pane_item(page) == then
+    assert page.locator("#entries li[aria-current=true]").get_attribute("data-id") == then
+
+
+def test_a_lost_request_for_the_next_rows_is_tried_again(page: Any, served: Served) -> None:
+    """The first request for the next rows fails (a connection lost): the script asks again,
+    and deciding the last row listed shows the first row after it, not the row before."""
+    page.route("**/p/claire/queue/rows*", lambda route: route.abort(), times=1)
+    page.goto(f"{served.base}/p/claire/queue")
+    page.wait_for_selector("#pane article")
+    rows = page.locator("#entries li").evaluate_all("ls => ls.map(l => l.dataset.id)")
+    assert page.locator("#more-rows").count() == 1, "the queue is longer than one page"
+    page.locator(f"#entry-{rows[-1]} a").click()
+    page.wait_for_function(
+        "last => document.querySelector('#pane article')?.dataset.item === last", arg=rows[-1]
+    )
+    page.keyboard.press("j")
+    page.wait_for_function(
+        "last => { const shown = document.querySelector('#pane article');"
+        " return shown !== null && shown.dataset.item !== last; }",
+        arg=rows[-1],
+    )
+    now = page.locator("#entries li").evaluate_all("ls => ls.map(l => l.dataset.id)")
+    assert now[: len(rows)] == rows and len(now) > len(rows)
+    assert pane_item(page) == now[len(rows)]
+    assert page.locator("#status.error").count() == 0, "no failure was shown"
+
+
 def test_the_script_speaks_french_to_a_french_profile(page: Any, served: Served) -> None:
     page.goto(f"{served.base}/p/claire/queue")
     page.wait_for_selector("#pane article")

@@ -77,12 +77,25 @@
     var wanted = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
     return wanted.every(function (w) { return li.dataset.search.indexOf(w) >= 0; });
   }
+  // One retry after a short pause: a request lost on a connection the server was closing
+  // must not look like the end of the queue.
+  function fetchRows(url, retries) {
+    return fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (answer) {
+        if (!answer.ok) throw new Error(answer.statusText);
+        return answer;
+      })
+      .catch(function (error) {
+        if (!retries) throw error;
+        return new Promise(function (wait) { setTimeout(wait, 300); })
+          .then(function () { return fetchRows(url, retries - 1); });
+      });
+  }
   function loadMore() {
     if (loading) return loading;
     if (!moreUrl) return Promise.resolve(0);
-    loading = fetch(moreUrl, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+    loading = fetchRows(moreUrl, 1)
       .then(function (answer) {
-        if (!answer.ok) throw new Error(answer.statusText);
         moreUrl = answer.headers.get("X-Curator-More");
         return answer.text();
       })
@@ -96,7 +109,6 @@
           list.appendChild(li);
           added += 1;
         });
-        if (window.htmx) htmx.process(list);
         if (!moreUrl && moreBox) moreBox.remove();
         else if (moreBox) moreBox.querySelector("a").href = moreUrl.replace("/rows?", "?");
         loading = null;
@@ -121,8 +133,8 @@
   function prefetch(li) {
     if (!li || panes[li.dataset.id]) return;
     var id = li.dataset.id;
-    var promise = fetch(paneUrl(li), { credentials: "same-origin", headers: { "HX-Request": "true" } })
-      .then(function (answer) { if (!answer.ok) throw new Error(answer.statusText); return answer.text(); })
+    var promise = fetchRows(paneUrl(li), 1)
+      .then(function (answer) { return answer.text(); })
       .then(function (html) { promise.ready = html; return html; })
       .catch(function () { if (panes[id] === promise) delete panes[id]; return null; });
     panes[id] = promise;
@@ -134,7 +146,9 @@
     prefetch(all[at - 1]);
   }
   // The next item shows at once from what was fetched ahead (issue 14: a key to the next item
-  // within 100 ms); htmx loads it when it was not.
+  // within 100 ms), else once it has loaded. Every pane comes through `panes`, and one that
+  // arrives after the user has moved on is dropped: the pane always shows the current row
+  // (the row the keys act on), never a slower answer for a row left behind.
   function show(li) {
     var was = current();
     if (was) was.removeAttribute("aria-current");
@@ -142,22 +156,23 @@
     li.setAttribute("aria-current", "true");
     nearEnd(li);
     li.scrollIntoView({ block: "nearest" });
+    prefetch(li);
     var ahead = panes[li.dataset.id];
-    var fallback = function () { htmx.ajax("GET", paneUrl(li), { target: "#pane", swap: "innerHTML" }); };
-    if (ahead && ahead.ready) {
-      pane.innerHTML = ahead.ready;
-      countAll(pane);
-    } else if (ahead) {
+    if (ahead.ready) {
+      fill(ahead.ready);
+    } else {
       ahead.then(function (html) {
         if (current() !== li) return;
-        if (html === null) { fallback(); return; }
-        pane.innerHTML = html;
-        countAll(pane);
+        if (html === null) say(word("unreachable"), true);
+        else fill(html);
       });
-    } else {
-      fallback();
     }
     neighbours(li);
+  }
+  function fill(html) {
+    pane.innerHTML = html;
+    if (window.htmx) htmx.process(pane);
+    countAll(pane);
   }
 
   function move(step) {
@@ -268,7 +283,8 @@
   });
   list.addEventListener("click", function (event) {
     var li = event.target.closest("li");
-    if (!li) return;
+    // a row's link still opens in a new tab with a modifier key
+    if (!li || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
     event.preventDefault();
     show(li);
   }, true);
