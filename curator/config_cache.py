@@ -26,6 +26,7 @@ import hashlib
 import logging
 import os
 import pickle
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -95,7 +96,9 @@ class CacheEntry:
         """Write the entry (atomically); a folder that cannot be written only costs speed."""
         if settings.smtp is not None and settings.smtp.password is not None:
             settings = replace(settings, smtp=replace(settings.smtp, password=None))
-        partial = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
+        # Its own partial file per process and thread (the service reads the file from
+        # several threads).
+        partial = self.file.with_name(f"{self.file.name}.{os.getpid()}.{threading.get_ident()}.tmp")
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
             descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
