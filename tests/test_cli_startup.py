@@ -183,3 +183,14 @@ def test_queue_undo_imports_no_heavy_library(tmp_path: Path) -> None:
     out, modules = _modules(*base, "undo", env=env, cwd=tmp_path)
     assert f"n°\xa0{world.ids[0]}" in out
     assert _loaded(modules, QUEUE_NEVER) == []
+
+
+@pytest.mark.slow
+def test_status_loads_neither_the_scorer_nor_the_review_rules(tmp_path: Path) -> None:
+    """`curator status` counts and lists (issue 19): none of the decision-only modules."""
+    world = make_world(tmp_path)
+    out, modules = _modules(
+        "--config", str(world.config), "--db", world.db_url, "status", cwd=tmp_path
+    )
+    assert "Profile claire: 5 items waiting in the review queue" in out
+    assert _loaded(modules, (*QUEUE_NEVER, "curator.review")) == []
