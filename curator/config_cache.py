@@ -42,6 +42,9 @@ ENV_NO_CACHE = "CURATOR_NO_CONFIG_CACHE"
 FORMAT = 1
 # The modules whose code decides what a configuration file parses into.
 _SHAPING_MODULES = ("config.py", "config_cache.py", "types.py", "i18n.py")
+# Entries kept: one per configuration file used; the least recently written go first (files
+# that were moved or deleted, test folders), so the folder never grows without bound.
+MAX_ENTRIES = 64
 
 
 def cache_folder(env: Mapping[str, str] = os.environ) -> Path:
@@ -109,6 +112,19 @@ class CacheEntry:
             log.debug("cannot write the configuration cache %s: %s", self.file, e)
             with contextlib.suppress(OSError):
                 partial.unlink(missing_ok=True)
+            return
+        _prune(self.file.parent)
+
+
+def _prune(folder: Path) -> None:
+    """Remove the least recently written entries beyond `MAX_ENTRIES`."""
+    try:
+        entries = [(p.stat().st_mtime_ns, p) for p in folder.glob("*.pickle")]
+    except OSError:
+        return
+    for _, stale in sorted(entries, reverse=True)[MAX_ENTRIES:]:
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
 def entry_for(path: Path, text: str, env: Mapping[str, str] = os.environ) -> CacheEntry | None:

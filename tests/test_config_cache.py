@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from curator.config import load_settings
-from curator.config_cache import ENV_NO_CACHE, cache_folder, entry_for
+from curator.config_cache import ENV_NO_CACHE, MAX_ENTRIES, cache_folder, entry_for
 from curator.errors import ConfigError
 
 GOOD = """\
@@ -142,3 +142,20 @@ def test_the_cache_can_be_turned_off_and_an_unwritable_folder_only_costs_speed(
     blocked = {"XDG_CACHE_HOME": str(path)}  # a file where the folder would go
     assert load_settings(path, blocked).profiles
     assert load_settings(path, blocked).profiles
+
+
+def test_the_cache_keeps_the_most_recent_entries_only(tmp_path: Path, env: dict[str, str]) -> None:
+    paths = [write(tmp_path / f"feeds-{n}.yaml", GOOD, EARLIER) for n in range(MAX_ENTRIES + 3)]
+    for n, path in enumerate(paths):
+        load_settings(path, env)
+        # Written in order: make each entry's time its turn, whatever the clock's resolution.
+        entry = entry_for(path, GOOD, env)
+        assert entry is not None and entry.file.is_file()
+        os.utime(entry.file, ns=(EARLIER + n, EARLIER + n))
+    kept = cached_files(env)
+    assert len(kept) == MAX_ENTRIES
+    # the oldest went first: the last file loaded is still cached
+    last = entry_for(paths[-1], GOOD, env)
+    first = entry_for(paths[0], GOOD, env)
+    assert last is not None and last.file in kept
+    assert first is not None and first.file not in kept
