@@ -80,7 +80,8 @@ class CacheEntry:
         try:
             with open(self.file, "rb") as f:
                 # Written by this user only: anyone else's file there is not read.
-                if os.fstat(f.fileno()).st_uid != os.getuid():
+                owner = os.fstat(f.fileno()).st_uid
+                if hasattr(os, "getuid") and owner != os.getuid():
                     return None
                 key, settings = pickle.load(f)
         except FileNotFoundError:
@@ -137,7 +138,8 @@ def entry_for(path: Path, text: str, env: Mapping[str, str] = os.environ) -> Cac
         absolute = path if path.is_absolute() else Path.cwd() / path
         resolved = path.resolve()
         version = _code_version()
-    except OSError:
+        folder = cache_folder(env)
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to put the cache in
         return None
     where = f"{path}\0{absolute}\0{resolved}"
     name = hashlib.sha256(where.encode()).hexdigest()[:32]
@@ -145,4 +147,4 @@ def entry_for(path: Path, text: str, env: Mapping[str, str] = os.environ) -> Cac
         f"{FORMAT}\0{version}\0{where}\0{status.st_size}\0{status.st_mtime_ns}\0".encode()
         + text.encode("utf-8", "surrogatepass")
     ).hexdigest()
-    return CacheEntry(cache_folder(env) / f"{name}.pickle", key)
+    return CacheEntry(folder / f"{name}.pickle", key)
