@@ -214,6 +214,8 @@ def _child_line(container: Any, key: Any) -> int | None:
 class _Reader:
     def __init__(self, path: str, env: Mapping[str, str]) -> None:
         self.path = path
+        # Read for the SMTP password only: the configuration cache re-applies it at each load
+        # (curator.config_cache), so anything else read from here must join the cache's key.
         self.env = env
         # Where each `follow` entry was written, to name its line once the profiles are known.
         self.follow_nodes: list[tuple[Follow, _Node]] = []

@@ -15,8 +15,9 @@ in the user's cache folder ($XDG_CACHE_HOME/curator/settings, by default
 A broken file is never cached: it is parsed every time and its error names the file and the
 line as before. A cache entry that cannot be read (truncated, written by another version,
 not a pickle, not ours) is ignored and written again. The SMTP password comes from the
-environment at every start and is never written to the cache. `CURATOR_NO_CONFIG_CACHE=1`
-turns the cache off.
+environment at every start and is never written to the cache: it is the only thing the parser
+reads from the environment, and anything else it comes to read must join the key or be applied
+in `CacheEntry.load` the same way. `CURATOR_NO_CONFIG_CACHE=1` turns the cache off.
 """
 
 from __future__ import annotations
