@@ -3,6 +3,7 @@
     python bench/history.py              # build /tmp/curator-history, run, print, write JSON
     python bench/history.py --reuse      # reuse the database built by an earlier run
     python bench/history.py --items 20000 --runs 3 --out bench/results/history.json
+    python bench/history.py --reuse --skip score --source /tmp/main   # beside older code
 
 The database: 200 synthetic feeds whose items are built from the shared ranking corpus (Le Monde
 2017 in French, AG News in English; ../shared/corpus/ranking or --corpus), published over a
@@ -13,8 +14,11 @@ scoring window, the hardest case for the scorer. It is built with bulk inserts a
 
 Every line runs `curator ...` as a subprocess (start-up included), a few times, and reports the
 median wall time and the peak resident memory of the process. `score` runs beside plain
-scikit-learn TF-IDF + cosine over the same items and profiles, in the same run. Nothing here is
-asserted: the test suite never times anything.
+scikit-learn TF-IDF + cosine over the same items and profiles, in the same run. With
+`--source DIR` every command also runs with the curator package taken from DIR (for instance
+`git archive` of an older commit, its bytecode compiled), each run of the two versions one after
+the other, so that both meet the same load. Nothing here is asserted: the test suite never
+times anything.
 
 `build_history(folder, ...)` is the reusable part: it writes feeds.yaml and the database and
 returns what the lines need (ids of pending items per profile, a slot id).
@@ -334,6 +338,8 @@ class Line:
     runs: list[Sample]
     baseline: str | None = None
     baseline_runs: list[Sample] = field(default_factory=list)
+    # the same command run by the code of --source, interleaved with these runs
+    before_runs: list[Sample] = field(default_factory=list)
 
     @property
     def seconds(self) -> float:
@@ -360,6 +366,10 @@ class Line:
             out["baseline_cpu_seconds"] = round(
                 statistics.median(s.cpu for s in self.baseline_runs), 3
             )
+        if self.before_runs:
+            out["before_seconds"] = round(statistics.median(s.seconds for s in self.before_runs), 3)
+            out["before_cpu_seconds"] = round(statistics.median(s.cpu for s in self.before_runs), 3)
+            out["before_rss_mb"] = round(max(s.rss_mb for s in self.before_runs), 1)
         return out
 
 
@@ -434,8 +444,11 @@ FLOORS = [
 FLOOR_OF = "python: import sqlalchemy + sqlalchemy.orm"
 
 
-def run_lines(history: History, runs: int, skip: Sequence[str] = ()) -> list[Line]:
+def run_lines(
+    history: History, runs: int, skip: Sequence[str] = (), source: Path | None = None
+) -> list[Line]:
     lines: list[Line] = []
+    before_env = {**os.environ, "PYTHONPATH": str(source)} if source else None
     profile = PROFILES[0][0]
     pending = list(history.pending[profile])
 
@@ -452,7 +465,23 @@ def run_lines(history: History, runs: int, skip: Sequence[str] = ()) -> list[Lin
         return result
 
     def command(what: str, argv_for: Any, n: int = runs) -> Line:
-        result = line(what, argv_for, n)
+        if before_env is None:
+            result = line(what, argv_for, n)
+        else:
+            samples, before = [], []
+            for k in range(n):
+                samples.append(measure(argv_for(k)))
+                before.append(measure(argv_for(k), env=before_env))
+            result = Line(what, samples, before_runs=before)
+            lines.append(result)
+            print(
+                f"  {what:<46} {result.seconds * 1000:9.0f} ms  "
+                f"cpu {statistics.median(x.cpu for x in samples) * 1000:7.0f} ms  "
+                f"{result.rss_mb:7.0f} MB   before: "
+                f"{statistics.median(x.seconds for x in before) * 1000:7.0f} ms  "
+                f"cpu {statistics.median(x.cpu for x in before) * 1000:7.0f} ms",
+                file=sys.stderr,
+            )
         compared(result)
         return result
 
@@ -587,6 +616,11 @@ def main() -> None:
         "--score-only", action="store_true", help="only `curator score` beside scikit-learn"
     )
     parser.add_argument("--corpus", type=Path)
+    parser.add_argument(
+        "--source",
+        type=Path,
+        help="also run each command with the curator package of this folder (the code before)",
+    )
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "history.json")
     parser.add_argument("--table", type=Path, help="only print the table of a JSON written before")
     parser.add_argument(
@@ -611,7 +645,7 @@ def main() -> None:
     if args.score_only:
         lines = [score_line(history, args.runs)]
     else:
-        lines = run_lines(history, args.runs, args.skip)
+        lines = run_lines(history, args.runs, args.skip, args.source)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(
@@ -622,6 +656,7 @@ def main() -> None:
                 "cpus": os.cpu_count(),
                 # Other work on the machine stretches wall times, not CPU times.
                 "load_average": os.getloadavg(),
+                "before_source": str(args.source) if args.source else None,
                 "lines": [ln.as_dict() for ln in lines],
             },
             indent=1,
@@ -636,10 +671,11 @@ def main() -> None:
 
 def markdown_table(data: dict[str, Any]) -> str:
     """The README's "How curator scales" table, from the JSON this script writes."""
+    before = any("before_seconds" in d for d in data["lines"])
     rows = [
         f"| what ({data['items']:,} items) | wall | CPU | peak RSS | baseline, same run "
-        "| wall / baseline |",
-        "|---|---|---|---|---|---|",
+        "| wall / baseline |" + (" before, wall / CPU (same run) |" if before else ""),
+        "|---|---|---|---|---|---|" + ("---|" if before else ""),
     ]
     for d in data["lines"]:
         base = ratio = ""
@@ -650,9 +686,16 @@ def markdown_table(data: dict[str, Any]) -> str:
             )
             ratio = f"{d['seconds'] / d['baseline_seconds']:.1f}x"
         what = d["what"] if d["what"].startswith("python:") else f"`curator {d['what']}`"
+        then = ""
+        if before:
+            then = (
+                f" {d['before_seconds']:.2f} s / {d['before_cpu_seconds']:.2f} s |"
+                if "before_seconds" in d
+                else " |"
+            )
         rows.append(
             f"| {what} | {d['seconds']:.2f} s | {d['cpu_seconds']:.2f} s "
-            f"| {d['rss_mb']:.0f} MB | {base} | {ratio} |"
+            f"| {d['rss_mb']:.0f} MB | {base} | {ratio} |{then}"
         )
     return "\n".join(rows)
 

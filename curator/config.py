@@ -18,10 +18,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
-
 from curator.errors import ConfigError, ConfigNotFound, NotFound
 from curator.i18n import N_, Message
 from curator.types import (
@@ -151,10 +147,25 @@ def load_settings(path: Path, env: Mapping[str, str] = os.environ) -> Settings:
             Message(N_("not UTF-8 text ({reason} at byte {byte})"), reason=e.reason, byte=e.start),
             path=str(path),
         ) from e
-    return parse_settings(text, path, env)
+    # A file parsed before is read from the cache (curator.config_cache): ruamel is then not
+    # even imported. A broken file is never cached, so its error is raised here every time.
+    from curator import config_cache
+
+    entry = config_cache.entry_for(path, text, env)
+    settings = entry.load(env) if entry is not None else None
+    if settings is None:
+        settings = parse_settings(text, path, env)
+        if entry is not None:
+            entry.store(settings)
+    return settings
 
 
 def parse_settings(text: str, path: Path, env: Mapping[str, str] = os.environ) -> Settings:
+    # Imported here: a command whose configuration is cached never needs ruamel (issue 19).
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import MarkedYAMLError
+
     yaml = YAML(typ="rt")
     try:
         data = yaml.load(text)
@@ -188,10 +199,12 @@ class _Node:
 
 
 def _child_line(container: Any, key: Any) -> int | None:
+    # ruamel's round-trip mappings and lists (CommentedMap, CommentedSeq) carry `lc`, their
+    # line and column records; tested by shape so that this module does not import ruamel.
     try:
-        if isinstance(container, CommentedMap):
+        if isinstance(container, Mapping) and hasattr(container, "lc"):
             return int(container.lc.key(key)[0]) + 1
-        if isinstance(container, CommentedSeq):
+        if isinstance(container, list) and hasattr(container, "lc"):
             return int(container.lc.item(key)[0]) + 1
     except (KeyError, IndexError, TypeError, AttributeError):
         return None
@@ -201,6 +214,8 @@ def _child_line(container: Any, key: Any) -> int | None:
 class _Reader:
     def __init__(self, path: str, env: Mapping[str, str]) -> None:
         self.path = path
+        # Read for the SMTP password only: the configuration cache re-applies it at each load
+        # (curator.config_cache), so anything else read from here must join the cache's key.
         self.env = env
         # Where each `follow` entry was written, to name its line once the profiles are known.
         self.follow_nodes: list[tuple[Follow, _Node]] = []

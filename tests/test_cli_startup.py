@@ -88,6 +88,28 @@ def test_queue_show_does_not_load_the_scorer(tmp_path: Path) -> None:
     assert "sklearn" in modules
 
 
+@pytest.mark.slow
+def test_a_cached_configuration_is_not_parsed_again(tmp_path: Path) -> None:
+    """The second command on an unchanged feeds.yaml reads it from the cache (issue 19): no
+    ruamel; an edited file is parsed again."""
+    world = make_world(tmp_path)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    base = ["--config", str(world.config), "--db", world.db_url, "queue", "show", str(world.ids[0])]
+    first, modules = _modules(*base, env=env, cwd=tmp_path)
+    assert "ruamel" in modules
+    second, modules = _modules(*base, env=env, cwd=tmp_path)
+    assert second == first and "Le recrutement des data engineers" in second
+    assert _loaded(modules, ("ruamel",)) == []
+    world.config.write_text(
+        world.config.read_text(encoding="utf-8").replace(
+            "min_comment_chars: 20", "min_comment_chars: 30"
+        ),
+        encoding="utf-8",
+    )
+    _, modules = _modules(*base, env=env, cwd=tmp_path)
+    assert "ruamel" in modules
+
+
 def _complete(
     world_config: Path, words: str, cwd: Path, extra: dict[str, str] | None = None
 ) -> list[str]:
@@ -161,3 +183,14 @@ def test_queue_undo_imports_no_heavy_library(tmp_path: Path) -> None:
     out, modules = _modules(*base, "undo", env=env, cwd=tmp_path)
     assert f"n°\xa0{world.ids[0]}" in out
     assert _loaded(modules, QUEUE_NEVER) == []
+
+
+@pytest.mark.slow
+def test_status_loads_neither_the_scorer_nor_the_review_rules(tmp_path: Path) -> None:
+    """`curator status` counts and lists (issue 19): none of the decision-only modules."""
+    world = make_world(tmp_path)
+    out, modules = _modules(
+        "--config", str(world.config), "--db", world.db_url, "status", cwd=tmp_path
+    )
+    assert "Profile claire: 5 items waiting in the review queue" in out
+    assert _loaded(modules, (*QUEUE_NEVER, "curator.review")) == []

@@ -198,13 +198,23 @@ def _locale(lang: str) -> dict[str, str | None]:
     [
         (
             "fr_FR.UTF-8",
-            ["Usage :", "Afficher ce message et quitter.", "Trier ce que publie votre domaine"],
+            [
+                "Usage :",
+                "Afficher ce message et quitter.",
+                "Afficher la version et quitter.",  # click's own text, from its catalog
+                "Trier ce que publie votre domaine",
+            ],
             ["Show this message and exit.", "Curate what your field publishes"],
         ),
         (
             "en_GB.UTF-8",
-            ["Usage:", "Show this message and exit.", "Curate what your field publishes"],
-            ["Afficher ce message", "Trier ce que publie"],
+            [
+                "Usage:",
+                "Show this message and exit.",
+                "Show the version and exit.",
+                "Curate what your field publishes",
+            ],
+            ["Afficher ce message", "Afficher la version", "Trier ce que publie"],
         ),
     ],
 )

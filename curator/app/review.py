@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from curator import plan as planner
-from curator import review
 from curator.app.picks import explained, followed, followed_picks, with_picks
 from curator.app.plan import PlanUseCases, _starters
 from curator.app.score import ScoreUseCases
@@ -17,6 +16,11 @@ from curator.store import decisions, repo
 from curator.store import queue as queue_store
 from curator.store import review as review_store
 from curator.types import Decision, DecisionKind, Item, Profile, Score, Slot
+
+# The review rules (`curator.review`, 15 ms of start-up) are imported by the methods that apply
+# them: `status`, `slot ...`, `digest` and `run` never do (issue 19).
+if TYPE_CHECKING:
+    from curator import review
 
 
 class ReviewUseCases(ScoreUseCases, PlanUseCases):
@@ -45,6 +49,8 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
             repo.get_item(session, item_id)  # NotFound for an unknown id
             previous = decisions.current_for(session, profile, item_id)
             if previous is not None and previous.kind is kind and kind is not DecisionKind.SNOOZE:
+                from curator import review
+
                 raise InvalidAction(
                     Message(
                         N_("item {id} is already {decision} for {profile} (on {when} UTC)"),
@@ -76,6 +82,8 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
 
     def review_queue(self, profile: str) -> list[review.Entry]:
         """The pending queue (the same as `queue list`), as the review screens show it."""
+        from curator import review
+
         p = self.settings.profile(profile)
         with self.db.reading() as session:
             entries = queue_store.pending(session, profile, self.now(), followed=followed(p))
@@ -105,6 +113,8 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
         Without `starter` the comment starter is the plan's or a quick one built from the
         item's lead; with it, the scorer's sentence picker, whose libraries take a second to
         import (issue 16)."""
+        from curator import review
+
         p = self.settings.profile(profile)
         with self.db.reading() as session:
             item, score, folded = review_store.item_with_score(session, profile, item_id)
@@ -132,6 +142,8 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
 
     def approve(self, profile: str, item_id: int, comment: str | None = None) -> review.Outcome:
         """Approve a pending item with the user's comment; the plan takes it at once."""
+        from curator import review
+
         comment = review.clean_comment(comment or "")
         schedule = self.settings.profile(profile).schedule
         note = review.comment_note(comment, schedule.min_comment_chars)
@@ -152,6 +164,7 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
         **fields: Any,
     ) -> review.Outcome:
         """The rules shared by the review screen and the queue commands, then the re-plan."""
+        from curator import review
         from curator.outputs.words import profile_language
 
         chosen = self.settings.profile(profile)
@@ -208,6 +221,7 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
 
     def apply_decisions(self, profile: str, lines: Iterable[str]) -> list[review.LineResult]:
         """Apply a decisions file line by line: every line gets its outcome, none stops the rest."""
+        from curator import review
         from curator.outputs.words import profile_language
 
         chosen = self.settings.profile(profile)
@@ -240,6 +254,8 @@ class ReviewUseCases(ScoreUseCases, PlanUseCases):
 
     def plan_fill(self, profile: str) -> str | None:
         """How the coming week of the plan is filling, for the review footer."""
+        from curator import review
+
         self.settings.profile(profile)
         # A rolling week, not the calendar one: on a Friday, next week is what the user fills.
         start = self.now()
