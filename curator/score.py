@@ -1014,7 +1014,7 @@ def score_items(
     sem_rel: np.ndarray | None = None
     if semantic is not None and items:
         sem_rel = _semantic_relevance(semantic, relevance)
-        relevance = 0.5 * (relevance + sem_rel)
+        relevance = _fuse(relevance, sem_rel)
 
     # Feedback from decisions: Rocchio on the profile vector, a logistic model once both sides
     # have a few examples, weighed by how well it predicts decisions it was not trained on.
@@ -1095,7 +1095,8 @@ def language_gap_note(profile: Profile, items: Sequence[Item], semantic: bool) -
     return (
         f"profile {profile.name!r}: the objective is in {names[lang]} and {other:.0%} of the "
         f"items are not; words do not match across languages. The semantic extra "
-        f"(pip install 'curator[semantic]') ranks them by meaning as well."
+        f"(pip install 'curator[semantic]') ranks them by meaning as well: on curator's "
+        f"bench, French objectives over English items went from 0.51 to 0.68 nDCG@10."
     )
 
 
@@ -1346,6 +1347,34 @@ def _semantic_relevance(semantic: SemanticInput, relevance: np.ndarray) -> np.nd
         return out
     out[known] = 1.0 - np.exp(-np.clip((sims[known] - mid) / (top - mid), 0.0, None))
     return out
+
+
+SEMANTIC_RRF_K = 60  # reciprocal rank fusion's usual constant (Cormack, Clarke, Buettcher 2009)
+
+
+def _fuse(relevance: np.ndarray, sem_rel: np.ndarray) -> np.ndarray:
+    """The TF-IDF and semantic relevances fused by their ranks (reciprocal rank fusion), not
+    their values: across languages the TF-IDF relevance is near zero for most items and the
+    two scales differ, so a mean let whichever spread wider decide (0.632 nDCG@10 on French
+    objectives over English items against 0.684 by rank, bench/relevance.py; every set of
+    the bench gains). The constant is the usual one: nothing was tuned on the bench. The order
+    takes the values of the two relevances' mean, sorted: the k-th item gets the k-th best
+    mean, so the scale that min_score, the digest floor and freshness read is unchanged."""
+    fused = 1.0 / (SEMANTIC_RRF_K + _shared_ranks(relevance))
+    fused += 1.0 / (SEMANTIC_RRF_K + _shared_ranks(sem_rel))
+    mean = 0.5 * (relevance + sem_rel)
+    out = np.empty_like(relevance)
+    # Equal fused ranks (first by one, second by the other) are ordered by the mean.
+    out[np.lexsort((np.arange(fused.size), -mean, -fused))] = np.sort(mean)[::-1]
+    return out
+
+
+def _shared_ranks(values: np.ndarray) -> np.ndarray:
+    """0 for the highest value; equal values share the best of their ranks (the number of
+    higher values). Across languages most items have no TF-IDF evidence at all: ranked by
+    position, their order in the database would decide the fusion."""
+    ascending = np.sort(values)
+    return np.asarray(values.size - np.searchsorted(ascending, values, side="right"), float)
 
 
 def _rank(

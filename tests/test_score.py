@@ -762,6 +762,24 @@ def test_semantic_embeddings_bridge_a_french_objective_and_english_items() -> No
     assert all(0.0 <= x.relevance < 1.0 for x in fused)
 
 
+def test_semantic_fusion_is_by_rank_keeps_the_scale_and_ignores_item_order() -> None:
+    # Issue 18: TF-IDF and embeddings fused by rank. Most English items have no TF-IDF
+    # evidence for a French objective: they share one rank, so the order the items come in
+    # (database order) cannot decide the fusion.
+    items = _travel_world()
+    rng = np.random.default_rng(3)
+    vectors = rng.normal(size=(len(items), 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    objective = vectors[-1] + 0.5 * vectors[-2]
+    semantic = sc.SemanticInput(vectors, objective / np.linalg.norm(objective))
+    fused = by_id(sc.score_items(TRAVEL_FR, items, now=NOW, semantic=semantic).scores)
+    reverse = sc.SemanticInput(vectors[::-1].copy(), semantic.objective)
+    backwards = sc.score_items(TRAVEL_FR, items[::-1], now=NOW, semantic=reverse).scores
+    assert {s.item_id: s.relevance for s in backwards} == {i: s.relevance for i, s in fused.items()}
+    assert all(0.0 <= s.relevance < 1.0 for s in fused.values())  # the relevance scale
+    assert sorted(ranked(list(fused.values()))[:2]) == [1, 2]  # the nearest embeddings lead
+
+
 def test_a_language_gap_is_noted_without_the_semantic_extra() -> None:
     items = _travel_world()
     note = sc.language_gap_note(TRAVEL_FR, items, semantic=False)
