@@ -59,6 +59,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils import murmurhash3_32
 
+from curator.i18n import N_, Message
 from curator.types import (
     RELATED_PREFIX,
     Decision,
@@ -639,12 +640,22 @@ def profile_vector(
         parts.append(_text_vector([("", objective)], idf, lang))
         strings |= _text_terms(objective, obj_lang)
     if len(set(obj_stems)) <= 1:
-        notes.append(
-            f"profile {profile.name!r}: the objective is "
-            + ("empty" if not obj_stems else "a single word")
-            + "; describe your job and goal in a few sentences for a better ranking"
-            + ("" if obj_stems or profile.keywords.boost else " (ranking by freshness only)")
-        )
+        if obj_stems:
+            msgid = N_(
+                "profile {name}: the objective is a single word; describe your job and goal"
+                " in a few sentences for a better ranking"
+            )
+        elif profile.keywords.boost:
+            msgid = N_(
+                "profile {name}: the objective is empty; describe your job and goal in a few"
+                " sentences for a better ranking"
+            )
+        else:
+            msgid = N_(
+                "profile {name}: the objective is empty; describe your job and goal in a few"
+                " sentences for a better ranking (ranking by freshness only)"
+            )
+        notes.append(Message(msgid, name=repr(profile.name)))
     if profile.keywords.boost:
         kw = _text_vector([("", k) for k in profile.keywords.boost], idf, lang)
         parts.append(_unit(sparse.csr_matrix(kw.sum(axis=0))) * 0.7)
@@ -1091,12 +1102,17 @@ def language_gap_note(profile: Profile, items: Sequence[Item], semantic: bool) -
     other = sum(1 for i in sample if _item_lang(i) != lang) / len(sample)
     if other < LANGUAGE_GAP:
         return None
-    names = {"fr": "French", "en": "English"}
-    return (
-        f"profile {profile.name!r}: the objective is in {names[lang]} and {other:.0%} of the "
-        f"items are not; words do not match across languages. The semantic extra "
-        f"(pip install 'curator[semantic]') ranks them by meaning as well: on curator's "
-        f"bench, French objectives over English items went from 0.51 to 0.68 nDCG@10."
+    names = {"fr": N_("French"), "en": N_("English")}
+    return Message(
+        N_(
+            "profile {name}: the objective is in {language} and {share} of the items are"
+            " not; words do not match across languages. The semantic extra (pip install"
+            " 'curator[semantic]') ranks them by meaning as well: on curator's bench, French"
+            " objectives over English items went from 0.51 to 0.68 nDCG@10."
+        ),
+        name=repr(profile.name),
+        language=Message(names[lang]),
+        share=f"{other:.0%}",
     )
 
 

@@ -436,6 +436,22 @@ def test_empty_objective_with_boost_keywords_is_a_keyword_ranking() -> None:
     assert ranked(result.scores)[0] == 1
 
 
+def test_scoring_notes_are_said_in_the_readers_language() -> None:
+    """The notes a pass leaves for the user (an empty objective, a language gap) are messages
+    said in the reader's language, not English for everyone (issue 16)."""
+    from curator import i18n
+
+    french, english = i18n.language("fr"), i18n.language("en")
+    (empty,) = sc.score_items(Profile("p", ""), corpus("en"), now=NOW).warnings
+    assert french.say(empty).startswith("profil 'p' : l’objectif est vide")
+    assert "classement par fraîcheur seulement" in french.say(empty)
+    assert english.say(empty) == str(empty) and "freshness only" in str(empty)
+    gap = sc.language_gap_note(TRAVEL_FR, _travel_world(), semantic=False)
+    assert gap is not None
+    assert "l’objectif est en français" in french.say(gap) and "des articles" in french.say(gap)
+    assert "objective is in French" in english.say(gap)
+
+
 def test_items_without_text_title_only_or_other_language() -> None:
     items = [
         *corpus("en"),

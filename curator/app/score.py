@@ -372,7 +372,7 @@ class ScoreUseCases(CuratorCore):
         try:
             fresh = semantic.embed_items(missing)
         except semantic.SemanticError as e:
-            return None, f"{e}; ranked without it"
+            return None, Message(N_("{error}; ranked without it"), error=str(e))
         new = {i.id: semantic.to_bytes(v) for i, v in zip(missing, fresh, strict=True)}
         writes.append(partial(_put_vectors, new, semantic.MODEL))
         stored.update(new)

@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 def score(app: Curator, profile: str | None) -> None:
     """Re-score recent items against each profile's objective and decisions."""
     report = app.score(profile)
+    lang = i18n.locale_language()
     for warning in report.warnings:
-        click.echo(i18n.locale_language()._("warning: {warning}").format(warning=warning), err=True)
+        click.echo(lang._("warning: {warning}").format(warning=lang.say(warning)), err=True)
     click.echo(report.summary())
 
 
