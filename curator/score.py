@@ -68,7 +68,10 @@ from curator.types import (
     Score,
     Term,
     is_pending,
+    item_columns,
+    item_ids,
 )
+from curator.types import prefetch as _prefetch
 
 # Unigrams and bigrams hash into separate halves (issue 18): a word can no longer share a column
 # with a two-word phrase ("pourcentag" and "conseiller voyag" did). Collisions that remain within
@@ -404,9 +407,12 @@ def item_counts(
     the others analysed; returns the matrix and the packed counts of the items analysed, for
     the caller to store."""
     known = stored or {}
-    missing = [item for item in items if item.id not in known]
+    ids = item_ids(items)
+    rows = [k for k, item_id in enumerate(ids) if item_id not in known]
+    _prefetch(items, rows)
+    missing = [items[k] for k in rows]
     fresh = dict(zip((i.id for i in missing), pack_counts(_chunked_counts(missing)), strict=True))
-    return unpack_counts([known.get(i.id) or fresh[i.id] for i in items]), fresh
+    return unpack_counts([known.get(i) or fresh[i] for i in ids]), fresh
 
 
 # ---------------------------------------------------------------------------------------------
@@ -599,7 +605,7 @@ def vectorize(
     if stats is None or stats.n_docs == 0:
         stats = CorpusStats(len(items), _doc_freq(counts))
     idf = stats.idf()
-    return ItemMatrix(tuple(i.id for i in items), _tfidf(counts, idf), idf)
+    return ItemMatrix(tuple(item_ids(items)), _tfidf(counts, idf), idf)
 
 
 def _text_vector(
@@ -772,15 +778,18 @@ def _item_columns(items: Sequence[Item], cache: dict[str, np.ndarray]) -> dict[s
     fetched), each item's feed as a position in the sorted distinct feeds, and the items
     earliest first (`_rank`)."""
     if "ids" not in cache:
-        n = len(items)
-        cache["ids"] = np.fromiter((i.id for i in items), np.int64, n)
+        c = item_columns(items)
+        n = len(c.ids)
+        cache["ids"] = np.fromiter(c.ids, np.int64, n)
         cache["keys"] = np.fromiter(
-            (i.cluster_id if i.cluster_id is not None else i.id for i in items), np.int64, n
+            (i if k is None else k for i, k in zip(c.ids, c.cluster_ids, strict=True)), np.int64, n
         )
         cache["when"] = np.fromiter(
-            ((i.published_at or i.fetched_at).timestamp() for i in items), np.float64, n
+            ((p or f).timestamp() for p, f in zip(c.published_at, c.fetched_at, strict=True)),
+            np.float64,
+            n,
         )
-        feeds = np.fromiter((i.feed_id for i in items), np.int64, n)
+        feeds = np.fromiter(c.feed_ids, np.int64, n)
         cache["feeds"], cache["feed_of"] = np.unique(feeds, return_inverse=True)
         # The order in which `_rank` finds each story's original, the same for every profile:
         # earliest first, ties to ingestion's representative, then lower id.
@@ -991,7 +1000,7 @@ def score_items(
     if matrix is None:
         matrix = vectorize(items, stats)
     if not any(seen is items for seen in matrix.checked):
-        if matrix.item_ids != tuple(i.id for i in items):
+        if matrix.item_ids != tuple(item_ids(items)):
             raise ValueError("matrix was built for other items")
         matrix.checked.append(items)  # checked once for all the profiles scored over them
     x, idf = matrix.x, matrix.idf
@@ -1031,10 +1040,18 @@ def score_items(
     fresh = _freshness(items, now, profile.scoring.freshness_half_life_hours, columns["when"])
     source = _source_weights(columns, weights)
     if item_weights:
-        source = source * np.array([max(0.0, item_weights.get(i.id, 1.0)) for i in items])
+        source = source * np.array(
+            [max(0.0, item_weights.get(i, 1.0)) for i in columns["ids"].tolist()]
+        )
+    if profile.keywords.block:
+        # Read together the items the block rules are about to check word by word (most of
+        # them): one at a time, the reads cost more than the checks (issue 19).
+        _prefetch(items, _top_indices(base, BLOCK_CHECK).tolist())
     blocked, boost = _keyword_rules(profile, items, x, base, matrix.term_rows, matrix.stem_seqs)
     final = _combine(base, fresh, source, boost)
     final[blocked] = 0.0
+    # ... and those whose words give the reasons, at the head of the queue.
+    _prefetch(items, _top_indices(np.where(blocked, -1.0, final), EXPLAIN_LIMIT).tolist())
 
     ranks, final = _rank(profile, items, x, final, blocked, latest, now, columns)
     why = _explain(
@@ -1059,7 +1076,7 @@ def score_items(
     scores = [
         Score(
             profile.name,
-            item.id,
+            item_id,
             f,
             r,
             fb,
@@ -1070,8 +1087,12 @@ def score_items(
             why.get(k, ()),
             ranks.get(k),
         )
-        for k, item, f, r, fb, fr, src, b, bl in zip(
-            kept.tolist(), map(items.__getitem__, kept.tolist()), *cols, blocked_list, strict=True
+        for k, item_id, f, r, fb, fr, src, b, bl in zip(
+            kept.tolist(),
+            columns["ids"][kept].tolist(),
+            *cols,
+            blocked_list,
+            strict=True,
         )
     ]
     return ScoreResult(scores, notes)
@@ -1087,8 +1108,14 @@ def language_gap_note(profile: Profile, items: Sequence[Item], semantic: bool) -
         return None
     declared = profile.language if profile.language in ("fr", "en") else None
     lang = guess_language(profile.objective, declared)
-    sample = items[:: max(1, len(items) // 500)]
-    other = sum(1 for i in sample if _item_lang(i) != lang) / len(sample)
+    languages = item_columns(items).languages
+    rows = range(0, len(items), max(1, len(items) // 500))
+    # A declared language needs no look at the item's text.
+    other = sum(
+        1
+        for k in rows
+        if (languages[k] if languages[k] in ("fr", "en") else _item_lang(items[k])) != lang
+    ) / len(rows)
     if other < LANGUAGE_GAP:
         return None
     names = {"fr": "French", "en": "English"}
@@ -1562,7 +1589,7 @@ def items_on_topic(matrix: ItemMatrix, items: Sequence[Item], topic: str) -> np.
     `Score.matched` term): its stems in a row, under French or English stemming. Read from the
     matrix, then checked against the item's own terms, so a hash collision never puts an item
     on a topic."""
-    if matrix.item_ids != tuple(i.id for i in items):
+    if matrix.item_ids != tuple(item_ids(items)):
         raise ValueError("matrix was built for other items")
     wanted = [frozenset(terms) for terms in _keyword_terms(topic)]
     if not wanted:
