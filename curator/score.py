@@ -784,11 +784,7 @@ def _item_columns(items: Sequence[Item], cache: dict[str, np.ndarray]) -> dict[s
         cache["keys"] = np.fromiter(
             (i if k is None else k for i, k in zip(c.ids, c.cluster_ids, strict=True)), np.int64, n
         )
-        cache["when"] = np.fromiter(
-            ((p or f).timestamp() for p, f in zip(c.published_at, c.fetched_at, strict=True)),
-            np.float64,
-            n,
-        )
+        cache["when"] = np.fromiter((d.timestamp() for d in c.dated_at), np.float64, n)
         feeds = np.fromiter(c.feed_ids, np.int64, n)
         cache["feeds"], cache["feed_of"] = np.unique(feeds, return_inverse=True)
         # The order in which `_rank` finds each story's original, the same for every profile:

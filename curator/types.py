@@ -252,19 +252,17 @@ class ItemColumns:
     ids: list[int]
     feed_ids: list[int]
     cluster_ids: list[int | None]
-    published_at: list[datetime | None]
-    fetched_at: list[datetime]
+    dated_at: list[datetime]  # published, else fetched: what freshness counts from
     languages: list[str | None]
 
     @classmethod
     def of(cls, items: Iterable[Item]) -> ItemColumns:
-        out = cls([], [], [], [], [], [])
+        out = cls([], [], [], [], [])
         for i in items:
             out.ids.append(i.id)
             out.feed_ids.append(i.feed_id)
             out.cluster_ids.append(i.cluster_id)
-            out.published_at.append(i.published_at)
-            out.fetched_at.append(i.fetched_at)
+            out.dated_at.append(i.published_at or i.fetched_at)
             out.languages.append(i.language)
         return out
 
@@ -340,7 +338,7 @@ class ItemsOnDemand(Sequence[Item]):
         c = self.columns
         return Item(
             c.ids[k], c.feed_ids[k], None, None, "", "", "", None, c.languages[k],
-            c.published_at[k], c.fetched_at[k], "", c.cluster_ids[k],
+            None, c.dated_at[k], "", c.cluster_ids[k],
         )  # fmt: skip
 
     def _position(self, k: int) -> int:

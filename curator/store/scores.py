@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    func,
     insert,
     select,
     type_coerce,
@@ -200,44 +201,35 @@ def fetched_between(
 
 
 def _on_demand(session: Session, *where: ColumnElement[bool]) -> ItemsOnDemand:
-    # Dates as the driver gives them (text on SQLite), converted here: the column type's
-    # per-value conversion took longer than the read itself.
+    # The date as the driver gives it (text on SQLite), converted here: the column type's
+    # per-value conversion took as long as the read itself.
+    dated = type_coerce(func.coalesce(ItemRow.published_at, ItemRow.fetched_at), String)
     query = (
-        select(
-            ItemRow.id,
-            ItemRow.feed_id,
-            ItemRow.cluster_id,
-            type_coerce(ItemRow.published_at, String),
-            type_coerce(ItemRow.fetched_at, String),
-            ItemRow.language,
-        )
+        select(ItemRow.id, ItemRow.feed_id, ItemRow.cluster_id, dated, ItemRow.language)
         .where(*where)
         .order_by(ItemRow.fetched_at, ItemRow.id)
     )
-    rows = session.execute(query).all()
-    columns = ItemColumns(
-        [r[0] for r in rows],
-        [r[1] for r in rows],
-        [r[2] for r in rows],
-        [_utc(r[3]) if r[3] is not None else None for r in rows],
-        [_utc(r[4]) for r in rows],
-        [r[5] for r in rows],
-    )
+    rows = session.connection().execute(query).all()
+    if not rows:
+        return ItemsOnDemand(ItemColumns([], [], [], [], []), partial(read_items, session))
+    ids, feed_ids, cluster_ids, dates, languages = map(list, zip(*rows, strict=True))
+    if isinstance(dates[0], str):  # SQLite: naive UTC as text
+        read = datetime.fromisoformat
+        dated_at = [read(d).replace(tzinfo=UTC) for d in dates]
+    else:
+        dated_at = [d.astimezone(UTC) for d in dates]
+    columns = ItemColumns(ids, feed_ids, cluster_ids, dated_at, languages)
     return ItemsOnDemand(columns, partial(read_items, session))
-
-
-def _utc(value: str | datetime) -> datetime:
-    """A stored time as `UTCDateTime` reads it: SQLite gives text, PostgreSQL a datetime."""
-    when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def read_items(session: Session, ids: Sequence[int]) -> dict[int, Item]:
     """The stored items of `ids` by id, as `window_items` gives them, whatever their state."""
     if len(ids) == 1:
-        # By a statement built once: scoring asks for one item at a time, and building a
-        # query each time cost 5 times the read.
-        return {i.id: i for i in map(_item, session.execute(_ONE_ITEM, {"item_id": ids[0]}))}
+        # By a statement built once, on the connection: scoring asks for one item at a time,
+        # and building the query each time (or the session's own bookkeeping) cost more than
+        # the read.
+        rows = session.connection().execute(_ONE_ITEM, {"item_id": ids[0]})
+        return {i.id: i for i in map(_item, rows)}
     out: dict[int, Item] = {}
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), 1000):
