@@ -706,13 +706,16 @@ def _relevances(
     x: sparse.csr_matrix,
     vectors: Sequence[ProfileVector],
     terms_of: Callable[[int], frozenset[str]],
+    read_ahead: Callable[[Iterable[int]], None] = lambda rows: None,
 ) -> list[_Relevance]:
     """Relevance for each profile vector: cosine to the profile, expanded by the best few items
     (pseudo-relevance feedback: a short objective gains the vocabulary of the items it
     obviously matches). Hashed columns are checked against the strings where ranks are read
-    (issue 18). Two sparse products for all the vectors, not two per profile."""
+    (issue 18). Two sparse products for all the vectors, not two per profile. `read_ahead`
+    is told the rows whose terms are about to be asked for (items read on demand, issue 19)."""
     n = x.shape[0]
     cos0 = _cosines(x, [pv.vector for pv in vectors])
+    read_ahead(chain.from_iterable(_top_indices(c, PRF_DOCS).tolist() for c in cos0.T))
     expanded: list[tuple[sparse.csr_matrix, frozenset[str]]] = []
     for j, pv in enumerate(vectors):
         q0 = pv.vector
@@ -728,6 +731,7 @@ def _relevances(
         expanded.append((q, allowed))
     del cos0
     cos = _cosines(x, [q for q, _ in expanded])
+    read_ahead(chain.from_iterable(_top_indices(c, VERIFY_HEAD).tolist() for c in cos.T))
     return [
         _Relevance(pv, q, allowed, _collision_free(cos[:, j], x, q, allowed, terms_of))
         for j, (pv, (q, allowed)) in enumerate(zip(vectors, expanded, strict=True))
@@ -746,6 +750,7 @@ def _prepared(
     matrix: ItemMatrix,
     key: tuple[Profile, tuple[str, ...]],
     terms_of: Callable[[int], frozenset[str]],
+    read_ahead: Callable[[Iterable[int]], None] = lambda rows: None,
 ) -> _Relevance | None:
     """The relevance of an expected profile, computing it with the next ones of its block."""
     got = matrix.prepared.pop(key, None)
@@ -755,7 +760,9 @@ def _prepared(
     block = matrix.expected[start : start + PROFILE_BLOCK]
     del matrix.expected[start : start + PROFILE_BLOCK]
     vectors = [profile_vector(p, matrix.idf, examples) for p, examples in block]
-    matrix.prepared.update(zip(block, _relevances(matrix.x, vectors, terms_of), strict=True))
+    matrix.prepared.update(
+        zip(block, _relevances(matrix.x, vectors, terms_of, read_ahead), strict=True)
+    )
     # The rows holding the block's keyword terms, found in one pass over the matrix for all
     # its profiles: a pass per profile cost ~60 ms on 100,000 items (issue 17).
     _fill_term_rows(
@@ -1009,9 +1016,13 @@ def score_items(
         return got
 
     # Relevance (`_relevances`), computed with the other expected profiles when there are.
-    rel = _prepared(matrix, (profile, tuple(example_texts)), terms_of)
+    def read_ahead(rows: Iterable[int]) -> None:
+        _prefetch(items, (k for k in rows if k not in cache))
+
+    rel = _prepared(matrix, (profile, tuple(example_texts)), terms_of, read_ahead)
     if rel is None:
-        (rel,) = _relevances(x, [profile_vector(profile, idf, example_texts)], terms_of)
+        vector = profile_vector(profile, idf, example_texts)
+        (rel,) = _relevances(x, [vector], terms_of, read_ahead)
     pv, q, allowed = rel.pv, rel.q, rel.allowed
     notes.extend(pv.warnings)
     q0 = pv.vector

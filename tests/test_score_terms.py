@@ -138,7 +138,7 @@ def test_a_full_pass_reads_the_words_of_the_heads_of_the_queues_only(
     where scoring looks at the words, the heads of the queues (issue 19)."""
     world.app.score()  # analyses every item and stores the counts
     # Heads of a few items, where a real queue's are hundreds of its 100,000 items.
-    for name in ("PRF_DOCS", "BLOCK_CHECK", "MMR_POOL", "EXPLAIN_LIMIT"):
+    for name in ("PRF_DOCS", "VERIFY_HEAD", "BLOCK_CHECK", "MMR_POOL", "EXPLAIN_LIMIT"):
         monkeypatch.setattr(scoring, name, 3)
     monkeypatch.setattr(scoring._collision_free, "__defaults__", (3,))  # its VERIFY_HEAD
     read: set[int] = set()
