@@ -69,7 +69,10 @@ from curator.types import (
     Score,
     Term,
     is_pending,
+    item_columns,
+    item_ids,
 )
+from curator.types import prefetch as _prefetch
 
 # Unigrams and bigrams hash into separate halves (issue 18): a word can no longer share a column
 # with a two-word phrase ("pourcentag" and "conseiller voyag" did). Collisions that remain within
@@ -405,9 +408,12 @@ def item_counts(
     the others analysed; returns the matrix and the packed counts of the items analysed, for
     the caller to store."""
     known = stored or {}
-    missing = [item for item in items if item.id not in known]
+    ids = item_ids(items)
+    rows = [k for k, item_id in enumerate(ids) if item_id not in known]
+    _prefetch(items, rows)
+    missing = [items[k] for k in rows]
     fresh = dict(zip((i.id for i in missing), pack_counts(_chunked_counts(missing)), strict=True))
-    return unpack_counts([known.get(i.id) or fresh[i.id] for i in items]), fresh
+    return unpack_counts([known.get(i) or fresh[i] for i in ids]), fresh
 
 
 # ---------------------------------------------------------------------------------------------
@@ -600,7 +606,7 @@ def vectorize(
     if stats is None or stats.n_docs == 0:
         stats = CorpusStats(len(items), _doc_freq(counts))
     idf = stats.idf()
-    return ItemMatrix(tuple(i.id for i in items), _tfidf(counts, idf), idf)
+    return ItemMatrix(tuple(item_ids(items)), _tfidf(counts, idf), idf)
 
 
 def _text_vector(
@@ -711,13 +717,16 @@ def _relevances(
     x: sparse.csr_matrix,
     vectors: Sequence[ProfileVector],
     terms_of: Callable[[int], frozenset[str]],
+    read_ahead: Callable[[Iterable[int]], None] = lambda rows: None,
 ) -> list[_Relevance]:
     """Relevance for each profile vector: cosine to the profile, expanded by the best few items
     (pseudo-relevance feedback: a short objective gains the vocabulary of the items it
     obviously matches). Hashed columns are checked against the strings where ranks are read
-    (issue 18). Two sparse products for all the vectors, not two per profile."""
+    (issue 18). Two sparse products for all the vectors, not two per profile. `read_ahead`
+    is told the rows whose terms are about to be asked for (items read on demand, issue 19)."""
     n = x.shape[0]
     cos0 = _cosines(x, [pv.vector for pv in vectors])
+    read_ahead(chain.from_iterable(_top_indices(c, PRF_DOCS).tolist() for c in cos0.T))
     expanded: list[tuple[sparse.csr_matrix, frozenset[str]]] = []
     for j, pv in enumerate(vectors):
         q0 = pv.vector
@@ -733,6 +742,7 @@ def _relevances(
         expanded.append((q, allowed))
     del cos0
     cos = _cosines(x, [q for q, _ in expanded])
+    read_ahead(chain.from_iterable(_top_indices(c, VERIFY_HEAD).tolist() for c in cos.T))
     return [
         _Relevance(pv, q, allowed, _collision_free(cos[:, j], x, q, allowed, terms_of))
         for j, (pv, (q, allowed)) in enumerate(zip(vectors, expanded, strict=True))
@@ -751,6 +761,7 @@ def _prepared(
     matrix: ItemMatrix,
     key: tuple[Profile, tuple[str, ...]],
     terms_of: Callable[[int], frozenset[str]],
+    read_ahead: Callable[[Iterable[int]], None] = lambda rows: None,
 ) -> _Relevance | None:
     """The relevance of an expected profile, computing it with the next ones of its block."""
     got = matrix.prepared.pop(key, None)
@@ -760,7 +771,9 @@ def _prepared(
     block = matrix.expected[start : start + PROFILE_BLOCK]
     del matrix.expected[start : start + PROFILE_BLOCK]
     vectors = [profile_vector(p, matrix.idf, examples) for p, examples in block]
-    matrix.prepared.update(zip(block, _relevances(matrix.x, vectors, terms_of), strict=True))
+    matrix.prepared.update(
+        zip(block, _relevances(matrix.x, vectors, terms_of, read_ahead), strict=True)
+    )
     # The rows holding the block's keyword terms, found in one pass over the matrix for all
     # its profiles: a pass per profile cost ~60 ms on 100,000 items (issue 17).
     _fill_term_rows(
@@ -783,15 +796,14 @@ def _item_columns(items: Sequence[Item], cache: dict[str, np.ndarray]) -> dict[s
     fetched), each item's feed as a position in the sorted distinct feeds, and the items
     earliest first (`_rank`)."""
     if "ids" not in cache:
-        n = len(items)
-        cache["ids"] = np.fromiter((i.id for i in items), np.int64, n)
+        c = item_columns(items)
+        n = len(c.ids)
+        cache["ids"] = np.fromiter(c.ids, np.int64, n)
         cache["keys"] = np.fromiter(
-            (i.cluster_id if i.cluster_id is not None else i.id for i in items), np.int64, n
+            (i if k is None else k for i, k in zip(c.ids, c.cluster_ids, strict=True)), np.int64, n
         )
-        cache["when"] = np.fromiter(
-            ((i.published_at or i.fetched_at).timestamp() for i in items), np.float64, n
-        )
-        feeds = np.fromiter((i.feed_id for i in items), np.int64, n)
+        cache["when"] = np.fromiter((d.timestamp() for d in c.dated_at), np.float64, n)
+        feeds = np.fromiter(c.feed_ids, np.int64, n)
         cache["feeds"], cache["feed_of"] = np.unique(feeds, return_inverse=True)
         # The order in which `_rank` finds each story's original, the same for every profile:
         # earliest first, ties to ingestion's representative, then lower id.
@@ -1002,7 +1014,7 @@ def score_items(
     if matrix is None:
         matrix = vectorize(items, stats)
     if not any(seen is items for seen in matrix.checked):
-        if matrix.item_ids != tuple(i.id for i in items):
+        if matrix.item_ids != tuple(item_ids(items)):
             raise ValueError("matrix was built for other items")
         matrix.checked.append(items)  # checked once for all the profiles scored over them
     x, idf = matrix.x, matrix.idf
@@ -1015,9 +1027,13 @@ def score_items(
         return got
 
     # Relevance (`_relevances`), computed with the other expected profiles when there are.
-    rel = _prepared(matrix, (profile, tuple(example_texts)), terms_of)
+    def read_ahead(rows: Iterable[int]) -> None:
+        _prefetch(items, (k for k in rows if k not in cache))
+
+    rel = _prepared(matrix, (profile, tuple(example_texts)), terms_of, read_ahead)
     if rel is None:
-        (rel,) = _relevances(x, [profile_vector(profile, idf, example_texts)], terms_of)
+        vector = profile_vector(profile, idf, example_texts)
+        (rel,) = _relevances(x, [vector], terms_of, read_ahead)
     pv, q, allowed = rel.pv, rel.q, rel.allowed
     notes.extend(pv.warnings)
     q0 = pv.vector
@@ -1042,10 +1058,18 @@ def score_items(
     fresh = _freshness(items, now, profile.scoring.freshness_half_life_hours, columns["when"])
     source = _source_weights(columns, weights)
     if item_weights:
-        source = source * np.array([max(0.0, item_weights.get(i.id, 1.0)) for i in items])
+        source = source * np.array(
+            [max(0.0, item_weights.get(i, 1.0)) for i in columns["ids"].tolist()]
+        )
+    if profile.keywords.block:
+        # Read together the items the block rules are about to check word by word (most of
+        # them): one at a time, the reads cost more than the checks (issue 19).
+        _prefetch(items, _top_indices(base, BLOCK_CHECK).tolist())
     blocked, boost = _keyword_rules(profile, items, x, base, matrix.term_rows, matrix.stem_seqs)
     final = _combine(base, fresh, source, boost)
     final[blocked] = 0.0
+    # ... and those whose words give the reasons, at the head of the queue.
+    _prefetch(items, _top_indices(np.where(blocked, -1.0, final), EXPLAIN_LIMIT).tolist())
 
     ranks, final = _rank(profile, items, x, final, blocked, latest, now, columns)
     why = _explain(
@@ -1070,7 +1094,7 @@ def score_items(
     scores = [
         Score(
             profile.name,
-            item.id,
+            item_id,
             f,
             r,
             fb,
@@ -1081,8 +1105,12 @@ def score_items(
             why.get(k, ()),
             ranks.get(k),
         )
-        for k, item, f, r, fb, fr, src, b, bl in zip(
-            kept.tolist(), map(items.__getitem__, kept.tolist()), *cols, blocked_list, strict=True
+        for k, item_id, f, r, fb, fr, src, b, bl in zip(
+            kept.tolist(),
+            columns["ids"][kept].tolist(),
+            *cols,
+            blocked_list,
+            strict=True,
         )
     ]
     return ScoreResult(scores, notes)
@@ -1098,8 +1126,14 @@ def language_gap_note(profile: Profile, items: Sequence[Item], semantic: bool) -
         return None
     declared = profile.language if profile.language in ("fr", "en") else None
     lang = guess_language(profile.objective, declared)
-    sample = items[:: max(1, len(items) // 500)]
-    other = sum(1 for i in sample if _item_lang(i) != lang) / len(sample)
+    languages = item_columns(items).languages
+    rows = range(0, len(items), max(1, len(items) // 500))
+    # A declared language needs no look at the item's text.
+    other = sum(
+        1
+        for k in rows
+        if (languages[k] if languages[k] in ("fr", "en") else _item_lang(items[k])) != lang
+    ) / len(rows)
     if other < LANGUAGE_GAP:
         return None
     names = {"fr": N_("French"), "en": N_("English")}
@@ -1607,7 +1641,7 @@ def items_on_topic(matrix: ItemMatrix, items: Sequence[Item], topic: str) -> np.
     `Score.matched` term): its stems in a row, under French or English stemming. Read from the
     matrix, then checked against the item's own terms, so a hash collision never puts an item
     on a topic."""
-    if matrix.item_ids != tuple(i.id for i in items):
+    if matrix.item_ids != tuple(item_ids(items)):
         raise ValueError("matrix was built for other items")
     wanted = [frozenset(terms) for terms in _keyword_terms(topic)]
     if not wanted:

@@ -243,7 +243,7 @@ def test_merge_ranks_places_the_rescored_tail_among_the_stored_one() -> None:
 
 def test_the_window_is_read_as_the_repository_reads_it(world: World) -> None:
     from curator.store import repo
-    from curator.store.scores import window_items
+    from curator.store.scores import window, window_items
 
     since = T0 - timedelta(hours=10)
     with world.app.db.session() as session:
@@ -251,6 +251,12 @@ def test_the_window_is_read_as_the_repository_reads_it(world: World) -> None:
         assert window_items(session, since) == expected and expected
         some = {expected[0].id, expected[-1].id}
         assert window_items(session, since, some) == [expected[0], expected[-1]]
+        # Read on demand: each item the same, whichever way it is asked for.
+        on_demand = window(session, since)
+        assert on_demand[-1] == expected[-1] and on_demand[1:3] == expected[1:3]
+        assert on_demand.read_count == 3
+        assert list(on_demand) == expected and on_demand.read_count == len(expected)
+        assert on_demand.columns.ids == [i.id for i in expected]
 
 
 def test_the_service_learns_a_decision_at_its_next_tick(world: World) -> None:

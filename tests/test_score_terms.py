@@ -7,11 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from scipy import sparse
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 
 from curator import score as scoring
 from curator.store.models import ItemTermsRow, ScoreRow
@@ -31,6 +32,8 @@ profiles:
   - name: ana
     objective: Technology analyst covering software companies and remote work.
     language: en
+    keywords:
+      block: [horoscope]
 feeds:
   - url: http://127.0.0.1:9/fr.xml
     name: Emploi FR
@@ -126,6 +129,39 @@ def test_stored_counts_rank_as_analysing_the_items(world: World) -> None:
         session.execute(delete(ItemTermsRow))
     world.app.score()
     assert world.scores() == analysed_now
+
+
+def test_a_full_pass_reads_the_words_of_the_heads_of_the_queues_only(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every item is scored from its stored counts: an item's text (its words) is read only
+    where scoring looks at the words, the heads of the queues (issue 19)."""
+    world.app.score()  # analyses every item and stores the counts
+    # Heads of a few items, where a real queue's are hundreds of its 100,000 items.
+    for name in ("PRF_DOCS", "VERIFY_HEAD", "BLOCK_CHECK", "MMR_POOL", "EXPLAIN_LIMIT"):
+        monkeypatch.setattr(scoring, name, 3)
+    monkeypatch.setattr(scoring._collision_free, "__defaults__", (3,))  # its VERIFY_HEAD
+    read: set[int] = set()
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *args: Any) -> None:
+        if "items.content" not in statement:
+            return
+        if "items.id IN" not in statement and "items.id =" not in statement:
+            read.update(world.ids)  # a read of the texts not bound to some items: all of them
+            return
+        values = parameters.values() if isinstance(parameters, dict) else parameters
+        read.update(v for v in values if isinstance(v, int))
+
+    event.listen(world.app.db.engine, "before_cursor_execute", record)
+    try:
+        world.clock[0] = T0 + timedelta(minutes=5)
+        world.app.score()
+    finally:
+        event.remove(world.app.db.engine, "before_cursor_execute", record)
+    assert read and read <= set(world.ids)
+    # Two profiles, each looking at the words of some items at the head of its queue.
+    assert len(read) <= len(world.ids) // 2
+    assert all(row[7] for row in world.scores() if row[5] == 1)  # the first have reasons
 
 
 def test_another_analyser_version_analyses_again(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -16,7 +16,16 @@ from curator.store import decisions, repo
 from curator.store import queue as queue_store
 from curator.store import review as review_store
 from curator.store import scores as score_store
-from curator.types import ClusterVersion, Item, Profile, QueueEntry, Score
+from curator.types import (
+    ClusterVersion,
+    Item,
+    Profile,
+    QueueEntry,
+    Score,
+    item_columns,
+    item_ids,
+    prefetch,
+)
 
 if TYPE_CHECKING:
     from curator import score as scoring
@@ -107,12 +116,14 @@ class ScoreUseCases(CuratorCore):
             full = [p for p in profiles if p not in quick]
             report = ScoreReport(items=0)
             if full:
-                items = score_store.window_items(session, since)
+                # Texts read when scoring needs them: every item has its stored counts.
+                items = score_store.window(session, since)
                 report.items = len(items)
                 matrix = scoring.vectorize(items, stats, self._item_counts(session, items, writes))
                 vectors, semantic_note = self._item_vectors(session, items, writes)
                 # Built once for all the profiles: 100,000 entries per profile cost ~1%.
-                feed_of = {i.id: i.feed_id for i in items}
+                columns = item_columns(items)
+                feed_of = dict(zip(columns.ids, columns.feed_ids, strict=True))
                 # All the profiles' relevance as one sparse product (issue 17).
                 scoring.expect_profiles(
                     matrix, [(p, self._example_texts(session, p)) for p in full]
@@ -154,7 +165,7 @@ class ScoreUseCases(CuratorCore):
         self,
         session: Any,
         p: Profile,
-        items: list[Item],
+        items: Sequence[Item],
         matrix: scoring.ItemMatrix,
         stats: scoring.CorpusStats,
         sources: tuple[dict[int, float], dict[int, str]],
@@ -199,7 +210,8 @@ class ScoreUseCases(CuratorCore):
             keep_items=keep[1] if keep else (),
         )
         if feed_of is None:
-            feed_of = {i.id: i.feed_id for i in items}
+            columns = item_columns(items)
+            feed_of = dict(zip(columns.ids, columns.feed_ids, strict=True))
         warnings = list(result.warnings)
         note = semantic_note or scoring.language_gap_note(p, items, vectors is not None)
         if note:
@@ -323,7 +335,7 @@ class ScoreUseCases(CuratorCore):
         repo.set_meta(session, self._PASS_KEY.format(profile=profile), state, now)
 
     def _item_counts(
-        self, session: Any, items: list[Item], writes: list[Callable[[Any], None]]
+        self, session: Any, items: Sequence[Item], writes: list[Callable[[Any], None]]
     ) -> Any:
         """The items' term counts (`scoring.item_counts`): read from the stored analyses, the
         items without one (new items, or a new analyser) analysed now and stored through
@@ -332,10 +344,11 @@ class ScoreUseCases(CuratorCore):
         from curator.store import terms
 
         analysed = self._analysed_in_pass(writes)
+        ids = item_ids(items)
         stored = terms.get_counts(
-            session, (i.id for i in items if i.id not in analysed), scoring.ANALYSER_VERSION
+            session, (i for i in ids if i not in analysed), scoring.ANALYSER_VERSION
         )
-        stored.update((i.id, analysed[i.id]) for i in items if i.id in analysed)
+        stored.update((i, analysed[i]) for i in ids if i in analysed)
         counts, fresh = scoring.item_counts(items, stored)
         del stored
         if fresh:
@@ -354,7 +367,7 @@ class ScoreUseCases(CuratorCore):
         return out
 
     def _item_vectors(
-        self, session: Any, items: list[Item], writes: list[Callable[[Any], None]]
+        self, session: Any, items: Sequence[Item], writes: list[Callable[[Any], None]]
     ) -> tuple[Any, str | None]:
         """The items' embeddings from the semantic extra, computing the missing ones (new
         items: each is embedded once) and storing them through `writes`; (None, None) without
@@ -367,8 +380,11 @@ class ScoreUseCases(CuratorCore):
             return None, None
         import numpy as np
 
-        stored = embeddings.get_vectors(session, (i.id for i in items), semantic.MODEL)
-        missing = [i for i in items if i.id not in stored]
+        ids = item_ids(items)
+        stored = embeddings.get_vectors(session, ids, semantic.MODEL)
+        absent = [k for k, i in enumerate(ids) if i not in stored]
+        prefetch(items, absent)
+        missing = [items[k] for k in absent]
         try:
             fresh = semantic.embed_items(missing)
         except semantic.SemanticError as e:
@@ -376,7 +392,7 @@ class ScoreUseCases(CuratorCore):
         new = {i.id: semantic.to_bytes(v) for i, v in zip(missing, fresh, strict=True)}
         writes.append(partial(_put_vectors, new, semantic.MODEL))
         stored.update(new)
-        rows = [semantic.from_bytes(stored[i.id]) for i in items]
+        rows = [semantic.from_bytes(stored[i]) for i in ids]
         blank = np.full(semantic.DIM, np.nan, dtype=np.float32)
         return np.vstack([r if r is not None else blank for r in rows]), None
 
@@ -401,17 +417,15 @@ class ScoreUseCases(CuratorCore):
 
         stored = repo.get_meta(session, score_store.STATS_KEY)
         stats = scoring.CorpusStats.from_json(stored) if isinstance(stored, dict) else None
+        # Items read on demand: an item's stored counts are all the idf needs of it.
         if stats is None or stats.since is None or stats.through is None or stats.through < since:
-            items = repo.list_items(session, since=since, state=None)
+            items = score_store.fetched_between(session, since)
             return scoring.CorpusStats.fit_counts(
                 self._item_counts(session, items, writes), since=since, through=now
             )
-        added = score_store.items_fetched_between(session, stats.through, now)
-        added = [i for i in added if i.fetched_at > stats.through]
-        removed: list[Item] = (
-            score_store.items_fetched_between(session, stats.since, since)
-            if stats.since < since
-            else []
+        added = score_store.fetched_between(session, stats.through, now, after_start=True)
+        removed: Sequence[Item] = (
+            score_store.fetched_between(session, stats.since, since) if stats.since < since else []
         )
         # From the stored counts: an item that left the window was analysed when it entered,
         # and one that just arrived is analysed here once for the idf and the scores.
