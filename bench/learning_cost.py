@@ -1,7 +1,7 @@
 """What scoring costs once a profile has decisions (issue 18): this checkout against another,
 side by side in one run.
 
-    python bench/learning_cost.py --compare DIR [--rounds 3]
+    python bench/learning_cost.py [--compare DIR] [--rounds 3]
 
 DIR is another checkout of curator (say `git archive main | tar -x -C DIR`). Each round runs one
 child process per checkout, alternating, so that both see the same load. A child scores the
@@ -79,9 +79,9 @@ def main() -> None:
     if args.child:
         child(Path(args.child), args.corpus)
         return
-    if not args.compare:
-        ap.error("--compare DIR is required")
-    checkouts = {"this": HERE.parent, "other": Path(args.compare)}
+    checkouts = {"this": HERE.parent}
+    if args.compare:  # without it (`make bench`), this checkout alone
+        checkouts["other"] = Path(args.compare)
     got: dict[str, list[dict[str, float]]] = {k: [] for k in checkouts}
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     for _ in range(args.rounds):
@@ -101,7 +101,7 @@ def main() -> None:
             f"  {label:<6} cpu {m['cpu_ms_per_1000']:7.1f} ms  wall {m['wall_ms_per_1000']:7.1f} ms"
             f"  ({checkouts[label]})"
         )
-    for k in ("cpu_ms_per_1000", "wall_ms_per_1000"):
+    for k in ("cpu_ms_per_1000", "wall_ms_per_1000") if "other" in med else ():
         print(f"  this / other, {k.split('_')[0]}: {med['this'][k] / med['other'][k]:.2f}")
     print(f"  load average: {os.getloadavg()[0]:.1f}")
     print(f"  (children's CPU, all: {resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime:.0f} s)")
