@@ -32,7 +32,9 @@ Learning (items not judged; the simulated user judges the top N of the initial q
   +N         curator's queue after the N decisions
   lr+N       logistic regression on the tuned TF-IDF features, trained on the same N
              decisions plus the objective as one more positive example
-Pooled figures carry a bootstrap 95% CI over objectives (paired differences).
+Pooled figures carry a bootstrap 95% CI over objectives (paired differences), and are also
+shown for each half of the objectives (A and B: alternate needs of each set), so that a change
+is accepted only if it helps both.
 """
 
 from __future__ import annotations
@@ -418,9 +420,9 @@ def run_dataset(ds: Dataset, use_models: bool) -> list[Row]:
                 vectors, embed_query = got
                 systems[name] = lambda q, v=vectors, f=embed_query: v @ f(q)
     rows: list[Row] = []
-    for style, objective, wanted in ds.objectives:
+    for k, (style, objective, wanted) in enumerate(ds.objectives):
         gain = gains(ds, wanted)
-        row: Row = {"set": ds.name, "style": style, "objective": objective}
+        row: Row = {"set": ds.name, "style": style, "objective": objective, "half": half_of(k)}
         runs = {name: cur.run(objective, settings) for name, settings in VARIANTS.items()}
         for name, scores in runs.items():
             row[name] = ndcg(scores, gain)
@@ -446,6 +448,12 @@ def run_dataset(ds: Dataset, use_models: bool) -> list[Row]:
     return rows
 
 
+def half_of(k: int) -> str:
+    """A or B: each set's needs (three styles each, in a row) alternate between two halves, so
+    that a change tuned on one half can be checked on the other."""
+    return "AB"[(k // len(STYLES)) % 2]
+
+
 def _mean(rows: Sequence[Row], col: str) -> str:
     vals = [r[col] for r in rows if col in r]
     return f"{np.mean(vals):>7.3f}" if vals else f"{'-':>7}"
@@ -468,6 +476,10 @@ def print_tables(rows: Sequence[Row]) -> None:
         fr_en = [r for r in rows if r["set"] in FR_EN_SETS]
         if fr_en:
             print(f"{'FR obj / EN items':<33}" + "".join(f" {_mean(fr_en, c)}" for c in cols))
+        for half in "AB":
+            sel = [r for r in rows if r.get("half") == half]
+            if sel:
+                print(f"{'pooled, half ' + half:<33}" + "".join(f" {_mean(sel, c)}" for c in cols))
     print("\n== Pooled paired differences, bootstrap 95% CI over objectives ==")
     pairs = [
         ("defaults", "tfidf"),

@@ -746,6 +746,31 @@ def test_objective_weight_is_measured_on_held_out_decisions() -> None:
     assert sc._prior_weight(noise, yt, agreeing) >= 4.0
 
 
+def test_the_decision_model_learns_the_words_of_the_items_it_finds() -> None:
+    # Issue 18: a few decisions use few of the words the wanted items use. Fitted again with its
+    # own best items as weaker positives, the model ranks an item that shares no word with the
+    # decisions but the vocabulary of the items they found above an unrelated one (before, both
+    # got the model's intercept and the order of the items decided).
+    approved = [make_item(1 + k, f"Payroll audit {k}: salary ledger review") for k in range(4)]
+    rejected = [make_item(11 + k, f"Team picnic {k}: garden party photos") for k in range(4)]
+    unrelated = make_item(40, "Office plants and a window cleaning schedule")
+    wanted = make_item(41, "Withholding forms and pension accruals explained")
+    found = [
+        make_item(21 + k, f"Salary ledger {k}: withholding forms and pension accruals")
+        for k in range(6)
+    ]
+    items = [*corpus("en"), unrelated, wanted, *found]
+    decided = [*approved, *rejected]
+    matrix = sc.vectorize([*items, *decided], None)
+    x, xd = matrix.x[: len(items)], matrix.x[len(items) :]
+    y = np.array([1] * len(approved) + [0] * len(rejected))
+    pv = sc.profile_vector(HR_EN, matrix.idf)
+    relevance = np.linspace(0.9, 0.1, len(items))  # distinct values: the output shows the order
+    allowed = pv.strings.union(*(sc.item_terms(i) for i in decided))
+    out = sc._learned(xd, y, pv.vector, x, relevance, allowed, lambda k: sc.item_terms(items[k]))
+    assert out[items.index(wanted)] > out[items.index(unrelated)]
+
+
 TRAVEL_FR = Profile("voyage", "Je suis agent de voyages : hôtels, vols et visas pour mes clients.")
 
 
