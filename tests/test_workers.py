@@ -33,6 +33,7 @@ class InFlight:
         self.delay = delay
         self.now = 0
         self.peak = 0
+        self.requests = 0
         self.first_seen = threading.Event()
         self._lock = threading.Lock()
 
@@ -42,6 +43,7 @@ class InFlight:
         def answer(_request: Request) -> Route:
             with self._lock:
                 self.now += 1
+                self.requests += 1
                 self.peak = max(self.peak, self.now)
                 served["n"] += 1
                 first = served["n"] == 1
@@ -163,6 +165,26 @@ def test_two_workers_share_the_feeds_within_the_per_host_limit(
     )  # fmt: skip
     assert status.returncode == 0, status.stderr
     assert "Task queue:" in status.stdout and "worker " in status.stdout
+
+
+@pytest.mark.postgres
+def test_a_feed_being_fetched_is_not_deferred_again(
+    tmp_path: Path, pg_url: str, workers: list[Worker]
+) -> None:
+    # The feed answers after 5 s: two ticks (every 2 s) pass while its task runs. A running
+    # task no longer holds its queueing lock, so a tick that deferred every due feed fetched
+    # it a second time as soon as the first fetch ended.
+    counter = InFlight(delay=5.0)
+    with FeedServer() as server:
+        url = server.route("/slow.xml", counter.feed(0))
+        config = tmp_path / "feeds.yaml"
+        config.write_text(config_text([url], fetch={"timeout": 30}), encoding="utf-8")
+        worker = Worker(config, pg_url)
+        workers.append(worker)
+        wait_for(lambda: scalar(pg_url, "SELECT count(*) FROM items") == 2, 90, "the items")
+        wait_for(lambda: worker.text().count('"task": "tick"') >= 6, 60, "more ticks")
+    assert counter.requests == 1, f"{counter.requests} fetches of one feed"
+    assert worker.text().count('"task": "fetch_feed"') == 1
 
 
 @pytest.mark.postgres
