@@ -285,8 +285,14 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
         detail = {"due": len(feeds), "deferred": deferred, "digests": digests, "seconds": seconds}
         log_task("tick", detail)
 
+    # `lock`: one at a time. A run is deferred every 5 s; one that overran (a loaded machine)
+    # ran beside the next, both retried the same dead task, and the second failed on it,
+    # leaving the rest of its list for later.
     @app.periodic(cron="* * * * * */5", periodic_id="retry-stalled")
-    @app.task(name="curator.retry_stalled", queue=QUEUE, queueing_lock="retry-stalled")
+    @app.task(
+        name="curator.retry_stalled", queue=QUEUE, queueing_lock="retry-stalled",
+        lock="retry-stalled",
+    )  # fmt: skip
     async def retry_stalled(timestamp: int) -> None:
         stalled = await app.job_manager.get_stalled_jobs(
             seconds_since_heartbeat=options.stalled_after_seconds
@@ -302,6 +308,12 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
                     job, procrastinate.jobs.Status.ABORTED, delete_job=False
                 )
                 outcome = "replaced"
+            except procrastinate.exceptions.ConnectorException as e:
+                # No longer running (retried or ended by another worker's run since the list
+                # was read): nothing left to do for it, the others still are.
+                if "invalid status to retry" not in str(e.__cause__ or e):
+                    raise
+                outcome = "gone"
             log_task("retry_stalled", {"job": job.id, "name": job.task_name, "outcome": outcome})
 
     return app, slots

@@ -354,3 +354,49 @@ def test_sqlite_has_no_queue(tmp_path: Path) -> None:
             assert read_queue(conn) is None
     finally:
         database.close()
+
+
+@pytest.mark.postgres
+def test_two_runs_retrying_the_same_stalled_tasks_both_succeed(tmp_path: Path, pg_url: str) -> None:
+    import asyncio
+
+    from curator import workers as engine
+    from curator.app import Curator
+    from curator.config import load_settings
+    from curator.store import Database
+
+    config = tmp_path / "feeds.yaml"
+    config.write_text(config_text(["http://127.0.0.1:9/f.xml"]), encoding="utf-8")
+    curator = Curator(load_settings(config), Database.open(pg_url))
+    engine.ensure_queue(curator)
+    app, slots = engine.build(curator, engine.WorkerOptions(stalled_after_seconds=1.0))
+    retry_stalled = app.tasks["curator.retry_stalled"].func
+
+    async def scenario() -> None:
+        async with app.open_async():
+            ids = [
+                await app.tasks["curator.fetch_feed"].defer_async(feed_id=n, host="h")
+                for n in range(1, 6)
+            ]
+            # Five tasks running on a worker whose heartbeat stopped a minute ago.
+            dead = await app.connector.execute_query_one_async(
+                "INSERT INTO procrastinate.procrastinate_workers (last_heartbeat) "
+                "VALUES (now() - interval '1 minute') RETURNING id"
+            )
+            await app.connector.execute_query_async(
+                "UPDATE procrastinate.procrastinate_jobs SET status = 'doing', "
+                "worker_id = %(worker)s WHERE id = ANY(%(ids)s)",
+                worker=dead["id"],
+                ids=ids,
+            )
+            # Two runs at once (one overran its 5 s period): both read the same list, and the
+            # second finds tasks the first already put back.
+            await asyncio.gather(retry_stalled(timestamp=0), retry_stalled(timestamp=0))
+
+    try:
+        asyncio.run(scenario())
+        waiting = "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE status = 'todo'"
+        assert scalar(pg_url, waiting) == 5
+    finally:
+        slots.close()
+        curator.close()
