@@ -44,7 +44,7 @@ from sqlalchemy.engine import make_url
 from curator.errors import InvalidAction, StorageError
 from curator.i18n import N_, Message
 from curator.outputs import outbox
-from curator.store.taskqueue import SCHEMA, create_queue_schema
+from curator.store.taskqueue import SCHEMA, analyze_jobs, create_queue_schema
 
 if TYPE_CHECKING:
     from curator.app import Curator
@@ -54,6 +54,7 @@ log = logging.getLogger("curator.service")
 
 QUEUE = "curator"
 DEFER_BATCH = 500  # fetch tasks deferred by the tick in one statement
+ANALYZE_AFTER = 500  # tasks deferred at once past which the queue's statistics are refreshed
 #: A full pass even with nothing new: freshness decays and the horizon moves (as the service).
 FULL_PASS_CRON = "7 * * * *"
 
@@ -160,6 +161,11 @@ def ensure_queue(curator: Curator) -> None:
             log.info("%s", json.dumps({"event": "queue-created", "schema": SCHEMA}))
 
 
+def refresh_statistics(curator: Curator) -> None:
+    with curator.db.engine.begin() as conn:
+        analyze_jobs(conn)
+
+
 def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, HostSlots]:
     """The procrastinate app with curator's tasks bound to one facade."""
     dsn = conninfo(curator.db.url)
@@ -208,6 +214,8 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
                 plan_profile.configure(
                     queueing_lock=f"plan:{profile.name}", lock=f"plan:{profile.name}"
                 ).defer(profile=profile.name)
+        if len(curator.settings.profiles) >= ANALYZE_AFTER:
+            refresh_statistics(curator)
 
     @app.periodic(cron=FULL_PASS_CRON, periodic_id="full-pass")
     @app.task(name="curator.full_pass", queue=QUEUE, queueing_lock="full-pass")
@@ -267,6 +275,8 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
         # 10,000 due feeds). The others are deferred in batches.
         waiting = await open_fetches()
         deferred = await defer_fetches([f for f in feeds if f.id not in waiting])
+        if deferred >= ANALYZE_AFTER:
+            await asyncio.to_thread(refresh_statistics, curator)
         now = curator.now()
         settings = curator.settings
         catchup = settings.serve.digest_catchup_hours

@@ -400,3 +400,42 @@ def test_two_runs_retrying_the_same_stalled_tasks_both_succeed(tmp_path: Path, p
     finally:
         slots.close()
         curator.close()
+
+
+@pytest.mark.postgres
+def test_a_tick_deferring_many_feeds_refreshes_the_queue_statistics(
+    tmp_path: Path, pg_url: str
+) -> None:
+    import asyncio
+
+    from curator import workers as engine
+    from curator.app import Curator
+    from curator.config import load_settings
+    from curator.store import Database
+
+    # Planned from an empty table's statistics, procrastinate's pick of the next job (which
+    # checks each waiting job's lock against the others) took 10 s with 10,000 waiting.
+    config = tmp_path / "feeds.yaml"
+    urls = [f"http://127.0.0.1:9/f{n}.xml" for n in range(engine.ANALYZE_AFTER)]
+    config.write_text(config_text(urls), encoding="utf-8")
+    curator = Curator(load_settings(config), Database.open(pg_url))
+    engine.ensure_queue(curator)
+    app, slots = engine.build(curator, engine.WorkerOptions())
+    analysed = (
+        "SELECT analyze_count FROM pg_stat_user_tables "
+        "WHERE schemaname = 'procrastinate' AND relname = 'procrastinate_jobs'"
+    )
+
+    async def tick() -> None:
+        async with app.open_async():
+            await app.tasks["curator.tick"].func(timestamp=0)
+
+    try:
+        before = scalar(pg_url, analysed)
+        asyncio.run(tick())
+        waiting = "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE status = 'todo'"
+        assert scalar(pg_url, waiting) == engine.ANALYZE_AFTER
+        assert scalar(pg_url, analysed) == before + 1
+    finally:
+        slots.close()
+        curator.close()
