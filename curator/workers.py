@@ -54,6 +54,13 @@ log = logging.getLogger("curator.service")
 
 QUEUE = "curator"
 DEFER_BATCH = 500  # fetch tasks deferred by the tick in one statement
+# Higher first (procrastinate picks by priority, then age): a first refresh of 10,000 feeds
+# queues 10,000 fetch tasks, and what came after them (putting back a dead worker's tasks,
+# the next tick, scoring, a digest due at its time) waited until all of them had run.
+PRIORITY_SWEEP = 30
+PRIORITY_DIGEST = 20
+PRIORITY_SCORE = 10
+PRIORITY_FETCH = 0
 ANALYZE_AFTER = 500  # tasks deferred at once past which the queue's statistics are refreshed
 #: A full pass even with nothing new: freshness decays and the horizon moves (as the service).
 FULL_PASS_CRON = "7 * * * *"
@@ -198,7 +205,9 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
         # `schedule_in`: procrastinate would date it with this process's clock and compare it
         # with the database's.
         with contextlib.suppress(AlreadyEnqueued):
-            rescore.configure(queueing_lock="rescore", lock="score").defer()
+            rescore.configure(
+                queueing_lock="rescore", lock="score", priority=PRIORITY_SCORE
+            ).defer()
 
     @app.task(name="curator.rescore", queue=QUEUE)
     def rescore() -> None:
@@ -212,12 +221,14 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
         for profile in curator.settings.profiles:
             with contextlib.suppress(AlreadyEnqueued):
                 plan_profile.configure(
-                    queueing_lock=f"plan:{profile.name}", lock=f"plan:{profile.name}"
+                    queueing_lock=f"plan:{profile.name}",
+                    lock=f"plan:{profile.name}",
+                    priority=PRIORITY_SCORE,
                 ).defer(profile=profile.name)
         if len(curator.settings.profiles) >= ANALYZE_AFTER:
             refresh_statistics(curator)
 
-    @app.periodic(cron=FULL_PASS_CRON, periodic_id="full-pass")
+    @app.periodic(cron=FULL_PASS_CRON, periodic_id="full-pass", priority=PRIORITY_SCORE)
     @app.task(name="curator.full_pass", queue=QUEUE, queueing_lock="full-pass")
     def full_pass(timestamp: int) -> None:
         defer_rescore()
@@ -248,7 +259,7 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
         for start in range(0, len(feeds), DEFER_BATCH):
             jobs = [
                 fetch_feed.configure(
-                    queueing_lock=f"feed:{feed.id}", lock=f"feed:{feed.id}"
+                    queueing_lock=f"feed:{feed.id}", lock=f"feed:{feed.id}", priority=PRIORITY_FETCH
                 ).make_new_job(feed_id=feed.id, host=host_of(feed.url))
                 for feed in feeds[start : start + DEFER_BATCH]
             ]
@@ -264,7 +275,7 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
                     deferred += 1
         return deferred
 
-    @app.periodic(cron=tick_cron(options.tick_seconds), periodic_id="tick")
+    @app.periodic(cron=tick_cron(options.tick_seconds), periodic_id="tick", priority=PRIORITY_SWEEP)
     @app.task(name="curator.tick", queue=QUEUE, queueing_lock="tick")
     async def tick(timestamp: int) -> None:
         started = time.monotonic()
@@ -287,9 +298,9 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
                 if day is None:
                     continue
                 with contextlib.suppress(AlreadyEnqueued):
-                    await digest.configure(queueing_lock=f"digest:{p.name}:{day}").defer_async(
-                        profile=p.name, day=day.isoformat()
-                    )
+                    await digest.configure(
+                        queueing_lock=f"digest:{p.name}:{day}", priority=PRIORITY_DIGEST
+                    ).defer_async(profile=p.name, day=day.isoformat())
                     digests += 1
         seconds = round(time.monotonic() - started, 3)
         detail = {"due": len(feeds), "deferred": deferred, "digests": digests, "seconds": seconds}
@@ -298,7 +309,7 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
     # `lock`: one at a time. A run is deferred every 5 s; one that overran (a loaded machine)
     # ran beside the next, both retried the same dead task, and the second failed on it,
     # leaving the rest of its list for later.
-    @app.periodic(cron="* * * * * */5", periodic_id="retry-stalled")
+    @app.periodic(cron="* * * * * */5", periodic_id="retry-stalled", priority=PRIORITY_SWEEP)
     @app.task(
         name="curator.retry_stalled", queue=QUEUE, queueing_lock="retry-stalled",
         lock="retry-stalled",

@@ -439,3 +439,51 @@ def test_a_tick_deferring_many_feeds_refreshes_the_queue_statistics(
     finally:
         slots.close()
         curator.close()
+
+
+@pytest.mark.postgres
+def test_a_due_digest_is_picked_before_the_waiting_fetches(tmp_path: Path, pg_url: str) -> None:
+    import asyncio
+
+    from curator import workers as engine
+    from curator.app import Curator
+    from curator.config import load_settings
+    from curator.store import Database
+
+    # At 10,000 feeds the first tick queues 10,000 fetch tasks: a digest due at its time (or
+    # a dead worker's tasks put back, the next tick, scoring) waited behind all of them.
+    zone = "Europe/Paris"
+    due = (datetime.now(ZoneInfo(zone)) - timedelta(minutes=2)).strftime("%H:%M")
+    urls = [f"http://127.0.0.1:9/f{n}.xml" for n in range(5)]
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        config_text(urls).replace(
+            "    timezone: Europe/Paris\n",
+            f'    timezone: {zone}\n    digest: {{time: "{due}", to: [claire@example.org]}}\n',
+        )
+        + "smtp: {host: 127.0.0.1, port: 9, from: curator@example.org}\n",
+        encoding="utf-8",
+    )
+    curator = Curator(load_settings(config), Database.open(pg_url))
+    engine.ensure_queue(curator)
+    app, slots = engine.build(curator, engine.WorkerOptions())
+    picked: list[str] = []
+
+    async def tick_then_pick() -> None:
+        async with app.open_async():
+            await app.tasks["curator.tick"].func(timestamp=0)
+            worker = await app.connector.execute_query_one_async(
+                "INSERT INTO procrastinate.procrastinate_workers DEFAULT VALUES RETURNING id"
+            )
+            job = await app.job_manager.fetch_job(queues=None, worker_id=worker["id"])
+            assert job is not None
+            picked.append(job.task_name)
+
+    try:
+        asyncio.run(tick_then_pick())
+        waiting = "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE status = 'todo'"
+        assert scalar(pg_url, waiting) == 5  # the fetches, deferred before the digest
+        assert picked == ["curator.digest"]
+    finally:
+        slots.close()
+        curator.close()
