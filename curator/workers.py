@@ -44,14 +44,24 @@ from sqlalchemy.engine import make_url
 from curator.errors import InvalidAction, StorageError
 from curator.i18n import N_, Message
 from curator.outputs import outbox
-from curator.store.taskqueue import SCHEMA, create_queue_schema
+from curator.store.taskqueue import SCHEMA, analyze_jobs, create_queue_schema
 
 if TYPE_CHECKING:
     from curator.app import Curator
+    from curator.types import Feed
 
 log = logging.getLogger("curator.service")
 
 QUEUE = "curator"
+DEFER_BATCH = 500  # fetch tasks deferred by the tick in one statement
+# Higher first (procrastinate picks by priority, then age): a first refresh of 10,000 feeds
+# queues 10,000 fetch tasks, and what came after them (putting back a dead worker's tasks,
+# the next tick, scoring, a digest due at its time) waited until all of them had run.
+PRIORITY_SWEEP = 30
+PRIORITY_DIGEST = 20
+PRIORITY_SCORE = 10
+PRIORITY_FETCH = 0
+ANALYZE_AFTER = 500  # tasks deferred at once past which the queue's statistics are refreshed
 #: A full pass even with nothing new: freshness decays and the horizon moves (as the service).
 FULL_PASS_CRON = "7 * * * *"
 
@@ -158,6 +168,11 @@ def ensure_queue(curator: Curator) -> None:
             log.info("%s", json.dumps({"event": "queue-created", "schema": SCHEMA}))
 
 
+def refresh_statistics(curator: Curator) -> None:
+    with curator.db.engine.begin() as conn:
+        analyze_jobs(conn)
+
+
 def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, HostSlots]:
     """The procrastinate app with curator's tasks bound to one facade."""
     dsn = conninfo(curator.db.url)
@@ -190,30 +205,41 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
         # `schedule_in`: procrastinate would date it with this process's clock and compare it
         # with the database's.
         with contextlib.suppress(AlreadyEnqueued):
-            rescore.configure(queueing_lock="rescore", lock="score").defer()
+            rescore.configure(
+                queueing_lock="rescore", lock="score", priority=PRIORITY_SCORE
+            ).defer()
 
     @app.task(name="curator.rescore", queue=QUEUE)
     def rescore() -> None:
         # One scoring pass for every profile: the items are vectorized once, and the pass
         # writes the corpus statistics all profiles share, so two at once would collide
         # (`lock="score"`). Planning, per profile, runs on every worker in parallel.
+        started = time.monotonic()
         scored = curator.score(incremental=True)
-        log_task("rescore", {"score": scored.summary()})
+        seconds = round(time.monotonic() - started, 3)
+        log_task("rescore", {"score": scored.summary(), "seconds": seconds})
         for profile in curator.settings.profiles:
             with contextlib.suppress(AlreadyEnqueued):
                 plan_profile.configure(
-                    queueing_lock=f"plan:{profile.name}", lock=f"plan:{profile.name}"
+                    queueing_lock=f"plan:{profile.name}",
+                    lock=f"plan:{profile.name}",
+                    priority=PRIORITY_SCORE,
                 ).defer(profile=profile.name)
+        if len(curator.settings.profiles) >= ANALYZE_AFTER:
+            refresh_statistics(curator)
 
-    @app.periodic(cron=FULL_PASS_CRON, periodic_id="full-pass")
+    @app.periodic(cron=FULL_PASS_CRON, periodic_id="full-pass", priority=PRIORITY_SCORE)
     @app.task(name="curator.full_pass", queue=QUEUE, queueing_lock="full-pass")
     def full_pass(timestamp: int) -> None:
         defer_rescore()
 
     @app.task(name="curator.plan_profile", queue=QUEUE)
     def plan_profile(profile: str) -> None:
+        started = time.monotonic()
         planned = curator.plan(profile)
-        log_task("plan_profile", {"profile": profile, "plan": planned.summary()})
+        seconds = round(time.monotonic() - started, 3)
+        detail = {"profile": profile, "plan": planned.summary(), "seconds": seconds}
+        log_task("plan_profile", detail)
 
     @app.task(name="curator.digest", queue=QUEUE)
     def digest(profile: str, day: str) -> None:
@@ -221,19 +247,47 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
         outcomes = [[o.day.isoformat(), o.outcome] for o in report.outcomes]
         log_task("digest", {"profile": profile, "day": day, "outcomes": outcomes})
 
-    @app.periodic(cron=tick_cron(options.tick_seconds), periodic_id="tick")
+    async def open_fetches() -> set[int]:
+        rows = await app.connector.execute_query_all_async(
+            f"SELECT (args->>'feed_id')::bigint AS feed_id FROM {SCHEMA}.procrastinate_jobs "
+            "WHERE task_name = 'curator.fetch_feed' AND status IN ('todo', 'doing')"
+        )
+        return {int(row["feed_id"]) for row in rows}
+
+    async def defer_fetches(feeds: list[Feed]) -> int:
+        deferred = 0
+        for start in range(0, len(feeds), DEFER_BATCH):
+            jobs = [
+                fetch_feed.configure(
+                    queueing_lock=f"feed:{feed.id}", lock=f"feed:{feed.id}", priority=PRIORITY_FETCH
+                ).make_new_job(feed_id=feed.id, host=host_of(feed.url))
+                for feed in feeds[start : start + DEFER_BATCH]
+            ]
+            try:
+                await app.job_manager.batch_defer_jobs_async(jobs)
+                deferred += len(jobs)
+                continue
+            except AlreadyEnqueued:
+                pass  # one was deferred meanwhile (a stalled task retried): one by one
+            for job in jobs:
+                with contextlib.suppress(AlreadyEnqueued):
+                    await app.job_manager.defer_job_async(job)
+                    deferred += 1
+        return deferred
+
+    @app.periodic(cron=tick_cron(options.tick_seconds), periodic_id="tick", priority=PRIORITY_SWEEP)
     @app.task(name="curator.tick", queue=QUEUE, queueing_lock="tick")
     async def tick(timestamp: int) -> None:
+        started = time.monotonic()
         feeds = await asyncio.to_thread(curator.due_feeds)
-        deferred = 0
-        for feed in feeds:
-            try:
-                await fetch_feed.configure(
-                    queueing_lock=f"feed:{feed.id}", lock=f"feed:{feed.id}"
-                ).defer_async(feed_id=feed.id, host=host_of(feed.url))
-                deferred += 1
-            except AlreadyEnqueued:
-                pass
+        # Feeds whose fetch is waiting or running are left out, read in one query: a running
+        # task no longer holds its queueing lock, so deferring again fetched the feed a second
+        # time right after, and each refused deferral was a round trip (10,000 per tick at
+        # 10,000 due feeds). The others are deferred in batches.
+        waiting = await open_fetches()
+        deferred = await defer_fetches([f for f in feeds if f.id not in waiting])
+        if deferred >= ANALYZE_AFTER:
+            await asyncio.to_thread(refresh_statistics, curator)
         now = curator.now()
         settings = curator.settings
         catchup = settings.serve.digest_catchup_hours
@@ -244,14 +298,22 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
                 if day is None:
                     continue
                 with contextlib.suppress(AlreadyEnqueued):
-                    await digest.configure(queueing_lock=f"digest:{p.name}:{day}").defer_async(
-                        profile=p.name, day=day.isoformat()
-                    )
+                    await digest.configure(
+                        queueing_lock=f"digest:{p.name}:{day}", priority=PRIORITY_DIGEST
+                    ).defer_async(profile=p.name, day=day.isoformat())
                     digests += 1
-        log_task("tick", {"due": len(feeds), "deferred": deferred, "digests": digests})
+        seconds = round(time.monotonic() - started, 3)
+        detail = {"due": len(feeds), "deferred": deferred, "digests": digests, "seconds": seconds}
+        log_task("tick", detail)
 
-    @app.periodic(cron="* * * * * */5", periodic_id="retry-stalled")
-    @app.task(name="curator.retry_stalled", queue=QUEUE, queueing_lock="retry-stalled")
+    # `lock`: one at a time. A run is deferred every 5 s; one that overran (a loaded machine)
+    # ran beside the next, both retried the same dead task, and the second failed on it,
+    # leaving the rest of its list for later.
+    @app.periodic(cron="* * * * * */5", periodic_id="retry-stalled", priority=PRIORITY_SWEEP)
+    @app.task(
+        name="curator.retry_stalled", queue=QUEUE, queueing_lock="retry-stalled",
+        lock="retry-stalled",
+    )  # fmt: skip
     async def retry_stalled(timestamp: int) -> None:
         stalled = await app.job_manager.get_stalled_jobs(
             seconds_since_heartbeat=options.stalled_after_seconds
@@ -267,6 +329,12 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
                     job, procrastinate.jobs.Status.ABORTED, delete_job=False
                 )
                 outcome = "replaced"
+            except procrastinate.exceptions.ConnectorException as e:
+                # No longer running (retried or ended by another worker's run since the list
+                # was read): nothing left to do for it, the others still are.
+                if "invalid status to retry" not in str(e.__cause__ or e):
+                    raise
+                outcome = "gone"
             log_task("retry_stalled", {"job": job.id, "name": job.task_name, "outcome": outcome})
 
     return app, slots

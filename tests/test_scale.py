@@ -176,6 +176,30 @@ def test_a_full_pass_stores_the_head_of_the_queue_and_the_decided_items(world: W
     assert [e.item.id for e in world.app.queue("claire")] == queue[:6]
 
 
+def test_an_incremental_pass_stores_no_more_than_a_full_pass_keeps(world: World) -> None:
+    world.app.SCORE_KEEP = 6
+    world.app.SCORE_HEAD = 3
+    last = world.app.queue("claire")[-1].item.id
+    world.app.reject("claire", last)
+    world.app.score()
+    world.clock[0] = T0 + timedelta(hours=1)
+    for k in range(10):
+        world.add(f"Recrutement data n°{k + 100}", "", T0 + timedelta(minutes=30 + k))
+    world.app.score(incremental=True)
+    stored = world.ranks()
+    # The new items ranked past 6 are not stored (a full pass would leave them out); the
+    # decided item keeps its score.
+    assert sum(1 for r in stored.values() if r is not None) == 6
+    assert last in stored
+    assert len(stored) == 7
+    full = Curator.open(world.path, world.db_url, clock=lambda: world.clock[0])
+    full.SCORE_KEEP = 6
+    queue = [e.item.id for e in world.app.queue("claire")]
+    full.score()
+    assert [e.item.id for e in full.queue("claire")] == queue
+    full.close()
+
+
 def test_the_run_rescores_only_what_is_new(world: World) -> None:
     world.app.SCORE_HEAD = 3
     world.clock[0] = T0 + timedelta(hours=1)

@@ -33,6 +33,7 @@ class InFlight:
         self.delay = delay
         self.now = 0
         self.peak = 0
+        self.requests = 0
         self.first_seen = threading.Event()
         self._lock = threading.Lock()
 
@@ -42,6 +43,7 @@ class InFlight:
         def answer(_request: Request) -> Route:
             with self._lock:
                 self.now += 1
+                self.requests += 1
                 self.peak = max(self.peak, self.now)
                 served["n"] += 1
                 first = served["n"] == 1
@@ -163,6 +165,26 @@ def test_two_workers_share_the_feeds_within_the_per_host_limit(
     )  # fmt: skip
     assert status.returncode == 0, status.stderr
     assert "Task queue:" in status.stdout and "worker " in status.stdout
+
+
+@pytest.mark.postgres
+def test_a_feed_being_fetched_is_not_deferred_again(
+    tmp_path: Path, pg_url: str, workers: list[Worker]
+) -> None:
+    # The feed answers after 5 s: two ticks (every 2 s) pass while its task runs. A running
+    # task no longer holds its queueing lock, so a tick that deferred every due feed fetched
+    # it a second time as soon as the first fetch ended.
+    counter = InFlight(delay=5.0)
+    with FeedServer() as server:
+        url = server.route("/slow.xml", counter.feed(0))
+        config = tmp_path / "feeds.yaml"
+        config.write_text(config_text([url], fetch={"timeout": 30}), encoding="utf-8")
+        worker = Worker(config, pg_url)
+        workers.append(worker)
+        wait_for(lambda: scalar(pg_url, "SELECT count(*) FROM items") == 2, 90, "the items")
+        wait_for(lambda: worker.text().count('"task": "tick"') >= 6, 60, "more ticks")
+    assert counter.requests == 1, f"{counter.requests} fetches of one feed"
+    assert worker.text().count('"task": "fetch_feed"') == 1
 
 
 @pytest.mark.postgres
@@ -332,3 +354,136 @@ def test_sqlite_has_no_queue(tmp_path: Path) -> None:
             assert read_queue(conn) is None
     finally:
         database.close()
+
+
+@pytest.mark.postgres
+def test_two_runs_retrying_the_same_stalled_tasks_both_succeed(tmp_path: Path, pg_url: str) -> None:
+    import asyncio
+
+    from curator import workers as engine
+    from curator.app import Curator
+    from curator.config import load_settings
+    from curator.store import Database
+
+    config = tmp_path / "feeds.yaml"
+    config.write_text(config_text(["http://127.0.0.1:9/f.xml"]), encoding="utf-8")
+    curator = Curator(load_settings(config), Database.open(pg_url))
+    engine.ensure_queue(curator)
+    app, slots = engine.build(curator, engine.WorkerOptions(stalled_after_seconds=1.0))
+    retry_stalled = app.tasks["curator.retry_stalled"].func
+
+    async def scenario() -> None:
+        async with app.open_async():
+            ids = [
+                await app.tasks["curator.fetch_feed"].defer_async(feed_id=n, host="h")
+                for n in range(1, 6)
+            ]
+            # Five tasks running on a worker whose heartbeat stopped a minute ago.
+            dead = await app.connector.execute_query_one_async(
+                "INSERT INTO procrastinate.procrastinate_workers (last_heartbeat) "
+                "VALUES (now() - interval '1 minute') RETURNING id"
+            )
+            await app.connector.execute_query_async(
+                "UPDATE procrastinate.procrastinate_jobs SET status = 'doing', "
+                "worker_id = %(worker)s WHERE id = ANY(%(ids)s)",
+                worker=dead["id"],
+                ids=ids,
+            )
+            # Two runs at once (one overran its 5 s period): both read the same list, and the
+            # second finds tasks the first already put back.
+            await asyncio.gather(retry_stalled(timestamp=0), retry_stalled(timestamp=0))
+
+    try:
+        asyncio.run(scenario())
+        waiting = "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE status = 'todo'"
+        assert scalar(pg_url, waiting) == 5
+    finally:
+        slots.close()
+        curator.close()
+
+
+@pytest.mark.postgres
+def test_a_tick_deferring_many_feeds_refreshes_the_queue_statistics(
+    tmp_path: Path, pg_url: str
+) -> None:
+    import asyncio
+
+    from curator import workers as engine
+    from curator.app import Curator
+    from curator.config import load_settings
+    from curator.store import Database
+
+    # Planned from an empty table's statistics, procrastinate's pick of the next job (which
+    # checks each waiting job's lock against the others) took 10 s with 10,000 waiting.
+    config = tmp_path / "feeds.yaml"
+    urls = [f"http://127.0.0.1:9/f{n}.xml" for n in range(engine.ANALYZE_AFTER)]
+    config.write_text(config_text(urls), encoding="utf-8")
+    curator = Curator(load_settings(config), Database.open(pg_url))
+    engine.ensure_queue(curator)
+    app, slots = engine.build(curator, engine.WorkerOptions())
+    analysed = (
+        "SELECT analyze_count FROM pg_stat_user_tables "
+        "WHERE schemaname = 'procrastinate' AND relname = 'procrastinate_jobs'"
+    )
+
+    async def tick() -> None:
+        async with app.open_async():
+            await app.tasks["curator.tick"].func(timestamp=0)
+
+    try:
+        before = scalar(pg_url, analysed)
+        asyncio.run(tick())
+        waiting = "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE status = 'todo'"
+        assert scalar(pg_url, waiting) == engine.ANALYZE_AFTER
+        assert scalar(pg_url, analysed) == before + 1
+    finally:
+        slots.close()
+        curator.close()
+
+
+@pytest.mark.postgres
+def test_a_due_digest_is_picked_before_the_waiting_fetches(tmp_path: Path, pg_url: str) -> None:
+    import asyncio
+
+    from curator import workers as engine
+    from curator.app import Curator
+    from curator.config import load_settings
+    from curator.store import Database
+
+    # At 10,000 feeds the first tick queues 10,000 fetch tasks: a digest due at its time (or
+    # a dead worker's tasks put back, the next tick, scoring) waited behind all of them.
+    zone = "Europe/Paris"
+    due = (datetime.now(ZoneInfo(zone)) - timedelta(minutes=2)).strftime("%H:%M")
+    urls = [f"http://127.0.0.1:9/f{n}.xml" for n in range(5)]
+    config = tmp_path / "feeds.yaml"
+    config.write_text(
+        config_text(urls).replace(
+            "    timezone: Europe/Paris\n",
+            f'    timezone: {zone}\n    digest: {{time: "{due}", to: [claire@example.org]}}\n',
+        )
+        + "smtp: {host: 127.0.0.1, port: 9, from: curator@example.org}\n",
+        encoding="utf-8",
+    )
+    curator = Curator(load_settings(config), Database.open(pg_url))
+    engine.ensure_queue(curator)
+    app, slots = engine.build(curator, engine.WorkerOptions())
+    picked: list[str] = []
+
+    async def tick_then_pick() -> None:
+        async with app.open_async():
+            await app.tasks["curator.tick"].func(timestamp=0)
+            worker = await app.connector.execute_query_one_async(
+                "INSERT INTO procrastinate.procrastinate_workers DEFAULT VALUES RETURNING id"
+            )
+            job = await app.job_manager.fetch_job(queues=None, worker_id=worker["id"])
+            assert job is not None
+            picked.append(job.task_name)
+
+    try:
+        asyncio.run(tick_then_pick())
+        waiting = "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE status = 'todo'"
+        assert scalar(pg_url, waiting) == 5  # the fetches, deferred before the digest
+        assert picked == ["curator.digest"]
+    finally:
+        slots.close()
+        curator.close()

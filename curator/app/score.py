@@ -298,8 +298,14 @@ class ScoreUseCases(CuratorCore):
             others = score_store.ranked_finals(session, p.name, exclude=ids)
             scores = scoring.merge_ranks(result.scores, self.SCORE_HEAD, others)
             scores = _unranked_beyond(scores, repicked[p.name], self.SCORE_KEEP)
-            writes.append(partial(_update_scores, p.name, scores, since, now))
-            pending = len(others) + sum(1 for s in scores if s.rank is not None)
+            # Stored as a full pass stores them: the queue down to SCORE_KEEP and every decided
+            # or picked item. An hour of new items is re-scored at every pass (LATE_COMMIT):
+            # with 10,000 feeds and 1,000 profiles, storing all of them wrote millions of rows.
+            kept = scoring.kept_scores(
+                scores, set(decided_now[p.name]) | picked_now[p.name], self.SCORE_KEEP
+            )
+            writes.append(partial(_update_scores, p.name, ids, kept, since, now))
+            pending = len(others) + sum(1 for s in kept if s.rank is not None)
             report.profiles.append(ProfileScores(p.name, len(subset), pending, result.warnings))
             full_at = datetime.fromisoformat(states[p.name]["full_at"])
             writes.append(
@@ -492,10 +498,15 @@ def _put_vectors(vectors: dict[int, bytes], model: str, session: Any) -> None:
 
 
 def _update_scores(
-    profile: str, scores: list[Score], since: datetime, now: datetime, session: Any
+    profile: str,
+    rescored: list[int],
+    scores: list[Score],
+    since: datetime,
+    now: datetime,
+    session: Any,
 ) -> None:
     score_store.drop_scores_before(session, profile, since)
-    score_store.update_scores(session, profile, scores, now)
+    score_store.update_scores(session, profile, rescored, scores, now)
 
 
 def _pass_mark(profile: Profile, weights: dict[int, float]) -> str:

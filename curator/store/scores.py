@@ -153,9 +153,15 @@ def active_ids_fetched(session: Session, after: datetime, until: datetime) -> se
     return set(session.scalars(query))
 
 
-def update_scores(session: Session, profile: str, scores: Sequence[Score], now: datetime) -> None:
-    """Store the scores of some items, leaving the profile's other scores as they are."""
-    ids = [s.item_id for s in scores]
+def update_scores(
+    session: Session, profile: str, rescored: Iterable[int], scores: Sequence[Score], now: datetime
+) -> None:
+    """Replace the stored scores of the `rescored` items by `scores` (those of them to keep),
+    leaving the profile's other scores as they are."""
+    wanted = set(rescored)
+    # Only the rows that exist: a profile stores a few thousand, a pass may re-score 100,000.
+    stored = session.scalars(select(ScoreRow.item_id).where(ScoreRow.profile == profile))
+    ids = sorted(wanted.intersection(stored))
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         session.execute(

@@ -129,3 +129,14 @@ def read_queue(conn: Connection) -> TaskQueue | None:
         )
     )
     return TaskQueue(by_task=by_task, workers=workers, **totals)
+
+
+def analyze_jobs(conn: Connection) -> None:
+    """Fresh planner statistics for the jobs table, after many tasks were deferred at once.
+
+    procrastinate picks each job with a query that looks, for every waiting job, for an
+    earlier one holding the same `lock`. Planned from the statistics of a near-empty table
+    (autovacuum had not analysed it yet), that check ran as one index scan per waiting job:
+    with 10,000 fetch tasks waiting, picking a job took 10 s; analysed, 0.3 ms (issue 17).
+    """
+    conn.execute(text(f"ANALYZE {SCHEMA}.procrastinate_jobs"))
