@@ -559,7 +559,7 @@ class ItemMatrix:
     # (keyword rules), and the relevance of the profiles announced by `expect_profiles`.
     columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     term_rows: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-    stem_seqs: dict[int, tuple[list[str], ...]] = field(default_factory=dict, repr=False)
+    stem_seqs: dict[int, _StemSeqs] = field(default_factory=dict, repr=False)
     words: dict[int, _Words] = field(default_factory=dict, repr=False)
     checked: list[Sequence[Item]] = field(default_factory=list, repr=False)
     expected: list[tuple[Profile, tuple[str, ...]]] = field(default_factory=list, repr=False)
@@ -786,6 +786,14 @@ def _item_columns(items: Sequence[Item], cache: dict[str, np.ndarray]) -> dict[s
         # earliest first, ties to ingestion's representative, then lower id.
         ids, keys = cache["ids"], cache["keys"]
         cache["earliest"] = np.lexsort((ids, keys != ids, cache["when"]))
+        # The items that share their story with others: only they need a look-up by key
+        # when ranking (most items are alone in theirs).
+        _, story, size = np.unique(keys, return_inverse=True, return_counts=True)
+        cache["multi"] = size[story] > 1
+        cache["earliest_clustered"] = cache["earliest"][cache["multi"][cache["earliest"]]]
+        # Whether the rows are in ascending id order, as the store reads them: ranking then
+        # breaks ties by row.
+        cache["ids_ascend"] = np.array([bool(np.all(ids[1:] > ids[:-1]))])
     return cache
 
 
@@ -839,17 +847,27 @@ def _contains(seq: list[str], sub: tuple[str, ...]) -> bool:
             return True
 
 
-def _item_stem_seqs(item: Item) -> tuple[list[str], ...]:
+# An item's stems over its whole text under the French and the English stemmer, then the set
+# of each: what the block check reads of an item, kept for every profile that checks it.
+_StemSeqs = tuple[list[str], list[str], frozenset[str], frozenset[str]]
+
+
+def _item_stem_seqs(item: Item) -> _StemSeqs:
     """The item's stems under both stemmers: a keyword matches whatever language it is in."""
     text = _clean(item.title) + " \n " + _clean(item.text)
-    return (_stems(text, "fr"), _stems(text, "en"))
+    fr, en = _stems(text, "fr"), _stems(text, "en")
+    return (fr, en, frozenset(fr), frozenset(en))
 
 
-def _matches(seqs: tuple[list[str], ...], keyword: str) -> bool:
-    return any(
-        _contains(seq, tuple(_stems(keyword, lang)))
-        for seq, lang in zip(seqs, ("fr", "en"), strict=True)
-    )
+def _holds_any(seqs: _StemSeqs, patterns: Sequence[tuple[str, ...]]) -> bool:
+    """Whether the item holds one of `patterns`, a keyword's stems in a row: French, then
+    English, for each block word in turn. An item that lacks one of the stems cannot hold
+    them in a row: the set answers most items without a scan."""
+    for n, sub in enumerate(patterns):
+        seq, present = (seqs[0], seqs[2]) if n % 2 == 0 else (seqs[1], seqs[3])
+        if sub and all(stem in present for stem in sub) and _contains(seq, sub):
+            return True
+    return False
 
 
 def _keyword_terms(keyword: str) -> list[list[str]]:
@@ -884,7 +902,7 @@ def _keyword_rules(
     x: sparse.csr_matrix,
     score: np.ndarray,
     term_rows: dict[int, np.ndarray] | None = None,
-    stem_seqs: dict[int, tuple[list[str], ...]] | None = None,
+    stem_seqs: dict[int, _StemSeqs] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(blocked, boost) per item. Blocking must not miss: the items that could reach the head
     of the queue are also checked word by word over their whole text. `term_rows` and
@@ -905,12 +923,18 @@ def _keyword_rules(
     for keyword in block:
         blocked |= _keyword_rows(n, keyword, rows)
     if block:
-        for k in _top_indices(np.where(blocked, -1.0, score), BLOCK_CHECK):
+        # Each block word's stems, once per profile rather than once per item checked.
+        patterns = [
+            tuple(stems)
+            for b in block
+            for stems in (tuple(_stems(b, "fr")), tuple(_stems(b, "en")))
+        ]
+        for k in _top_indices(np.where(blocked, -1.0, score), BLOCK_CHECK).tolist():
             if not blocked[k]:
-                seqs = seq_cache.get(int(k))
+                seqs = seq_cache.get(k)
                 if seqs is None:
-                    seqs = seq_cache[int(k)] = _item_stem_seqs(items[int(k)])
-                blocked[k] = any(_matches(seqs, b) for b in block)
+                    seqs = seq_cache[k] = _item_stem_seqs(items[k])
+                blocked[k] = _holds_any(seqs, patterns)
     return blocked, np.minimum(BOOST_MAX, BOOST_STEP * hits)
 
 
@@ -1036,7 +1060,9 @@ def score_items(
     final = _combine(base, fresh, source, boost)
     final[blocked] = 0.0
 
-    ranks, final = _rank(profile, items, x, final, blocked, latest, now, columns)
+    order, final = _rank(profile, items, x, final, blocked, latest, now, columns)
+    rank_of = np.zeros(len(items), dtype=np.int64)  # 0: not ranked
+    rank_of[order] = np.arange(1, order.size + 1)
     why = _explain(
         x, terms_of, (q0, pv.strings), (q_fb, fb_allowed), final, blocked, items, matrix.words
     )
@@ -1045,10 +1071,9 @@ def score_items(
     if keep_rank is None:
         kept = np.arange(len(items))
     else:
-        ranked = [k for k, r in ranks.items() if r <= keep_rank]
         wanted = np.fromiter(keep_items, np.int64)
         kept = np.union1d(
-            np.asarray(ranked, dtype=np.int64), np.flatnonzero(np.isin(columns["ids"], wanted))
+            order[: max(0, keep_rank)], np.flatnonzero(np.isin(columns["ids"], wanted))
         )
     # Rounded once, in bulk: stored values stay stable and comparable across runs.
     cols = [
@@ -1056,6 +1081,7 @@ def score_items(
         for a in (final, relevance, feedback, fresh, source, boost)
     ]
     blocked_list = blocked[kept].tolist()
+    rank_list = rank_of[kept].tolist()
     scores = [
         Score(
             profile.name,
@@ -1068,10 +1094,15 @@ def score_items(
             b,
             bl,
             why.get(k, ()),
-            ranks.get(k),
+            rank or None,
         )
-        for k, item, f, r, fb, fr, src, b, bl in zip(
-            kept.tolist(), map(items.__getitem__, kept.tolist()), *cols, blocked_list, strict=True
+        for k, item, f, r, fb, fr, src, b, bl, rank in zip(
+            kept.tolist(),
+            map(items.__getitem__, kept.tolist()),
+            *cols,
+            blocked_list,
+            rank_list,
+            strict=True,
         )
     ]
     return ScoreResult(scores, notes)
@@ -1357,16 +1388,17 @@ def _rank(
     latest: Mapping[int, Decision],
     now: datetime,
     columns: Mapping[str, np.ndarray] | None = None,
-) -> tuple[dict[int, int], np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Rank the pending queue: one item per near-duplicate cluster, MMR over the head, and at
     most `max_per_source` items of one feed on each page of ten.
 
-    Returns the ranks by item index and the final scores, where each cluster's shown member
-    carries the best final of the cluster's pending versions (the story's score), so that the
-    digest floor and the planner judge the story, not the version shown.
+    Returns the ranked item indices, best first (rank r is position r - 1), and the final
+    scores, where each cluster's shown member carries the best final of the cluster's pending
+    versions (the story's score), so that the digest floor and the planner judge the story,
+    not the version shown.
     """
     cols = columns if columns is not None else _item_columns(items, {})
-    ids, keys = cols["ids"], cols["keys"]
+    ids, keys, multi = cols["ids"], cols["keys"], cols["multi"]
     pending = ~blocked
     decided_stories: set[int] = set()
     # Rows of the decided items, found from the decisions (a few) rather than the items.
@@ -1380,26 +1412,48 @@ def _rank(
     if decided_stories:
         pending &= ~np.isin(keys, np.fromiter(decided_stories, np.int64, len(decided_stories)))
     # Best first (ties: lower id); the first item met of each cluster is its best version,
-    # which places the story in the queue.
-    best = np.lexsort((ids, -final))
-    best = best[pending[best]]
-    _, first = np.unique(keys[best], return_index=True)
-    leaders = best[np.sort(first)]
+    # which places the story in the queue. Only the pending items are sorted, and when the
+    # ids ascend with the rows (as the store reads them), by one stable sort rather than two.
+    waiting = np.flatnonzero(pending)
+    if cols["ids_ascend"].all():
+        best = waiting[np.argsort(-final[waiting], kind="stable")]
+    else:
+        best = np.lexsort((ids, -final))
+        best = best[pending[best]]
+    # An item alone in its story leads it and is its face: only the clustered ones are looked
+    # up by key (most items are alone, and a sort by key per profile cost as much as ranking).
+    clustered = multi[best]
+    if clustered.any():
+        in_cluster = best[clustered]
+        _, first = np.unique(keys[in_cluster], return_index=True)
+        leads = np.zeros(in_cluster.size, dtype=bool)
+        leads[first] = True
+        keep = np.ones(best.size, dtype=bool)
+        keep[clustered] = leads
+        leaders = best[keep]
+    else:
+        leaders = best
     if not leaders.size:
-        return {}, final
-    # The story is shown as its original: users relay the source, not an aggregator's repost.
-    # Earliest published (else fetched), ties to ingestion's representative, then lower id.
-    earliest = cols["earliest"]
-    earliest = earliest[pending[earliest]]
-    _, first_seen = np.unique(keys[earliest], return_index=True)
-    # Each story's face, looked up by its key among the faces' keys (sorted by np.unique).
-    faces = earliest[first_seen]
-    candidates = faces[np.searchsorted(keys[faces], keys[leaders])].tolist()
-    final = final.copy()
-    final[candidates] = final[leaders]
+        return leaders, final
+    candidates = leaders
+    grouped = multi[leaders]
+    if grouped.any():
+        # The story is shown as its original: users relay the source, not an aggregator's
+        # repost. Earliest published (else fetched), ties to ingestion's representative, then
+        # lower id.
+        earliest = cols["earliest_clustered"]
+        earliest = earliest[pending[earliest]]
+        _, first_seen = np.unique(keys[earliest], return_index=True)
+        # Each story's face, looked up by its key among the faces' keys (sorted by np.unique).
+        faces = earliest[first_seen]
+        led = leaders[grouped]
+        candidates = leaders.copy()
+        candidates[grouped] = faces[np.searchsorted(keys[faces], keys[led])]
+        final = final.copy()
+        final[candidates[grouped]] = final[led]
     lam = 1.0 - min(1.0, max(0.0, profile.scoring.diversity))
     cap = profile.scoring.max_per_source
-    head, tail = candidates[:MMR_POOL], candidates[MMR_POOL:]
+    head, tail = candidates[:MMR_POOL].tolist(), candidates[MMR_POOL:]
     sim = (x[head] @ x[head].T).toarray() if lam < 1.0 else np.zeros((len(head), len(head)))
     head_final = final[head]
     feed_of = np.array([items[k].feed_id for k in head])
@@ -1424,8 +1478,7 @@ def _rank(
             max_sim = np.maximum(max_sim, sim[:, pick])
         order.append(head[pick])
         per_feed[int(feed_of[pick])] = per_feed.get(int(feed_of[pick]), 0) + 1
-    order.extend(tail)
-    return {k: r for r, k in enumerate(order, start=1)}, final
+    return np.concatenate([np.asarray(order, dtype=np.int64), tail]), final
 
 
 def _explain(
@@ -1452,12 +1505,20 @@ def _explain(
     w0 = dict(zip(q0.indices.tolist(), q0.data.tolist(), strict=True))
     wf = dict(zip(q_fb.indices.tolist(), q_fb.data.tolist(), strict=True))
     order = _top_indices(np.where(blocked, -1.0, final), EXPLAIN_LIMIT)
+    order = order[final[order] > 0]
+    # The explained rows' weights on the profile's columns only: a term's weight is 0 on any
+    # other column, and a dict of each whole row cost more than the rest of the explanation.
+    rows = x[order]
+    on_profile = np.isin(rows.indices, np.union1d(q0.indices, q_fb.indices))
     out: dict[int, tuple[Term, ...]] = {}
-    for k in (int(k) for k in order):
-        if final[k] <= 0:
-            continue
-        lo, hi = x.indptr[k], x.indptr[k + 1]
-        row = dict(zip(x.indices[lo:hi].tolist(), x.data[lo:hi].tolist(), strict=True))
+    for j, k in enumerate(order.tolist()):
+        lo, hi = rows.indptr[j], rows.indptr[j + 1]
+        shared = on_profile[lo:hi]
+        row = dict(
+            zip(
+                rows.indices[lo:hi][shared].tolist(), rows.data[lo:hi][shared].tolist(), strict=True
+            )
+        )
         mine = terms_of(k)
         direct = {
             t: row.get(_index_of(t), 0.0) * w0.get(_index_of(t), 0.0) for t in mine & own_terms
@@ -1483,9 +1544,10 @@ def _explain(
     return out
 
 
-# An item's content words as `_surface_terms` reads them: for the title and the body, the text
-# and each content word's stem, start and end in it.
-_Words = tuple[tuple[str, list[str], list[int], list[int]], ...]
+# An item's content words as `_surface_terms` reads them: for the title and the body, the text,
+# each content word's stem, start and end in it, and the set of its stems (kept, as the words
+# are, for every profile that explains the item).
+_Words = tuple[tuple[str, list[str], list[int], list[int], frozenset[str]], ...]
 
 
 def _item_words(item: Item) -> _Words:
@@ -1501,7 +1563,7 @@ def _item_words(item: Item) -> _Words:
                 stems.append(stem)
                 starts.append(m.start())
                 ends.append(m.end())
-        out.append((text, stems, starts, ends))
+        out.append((text, stems, starts, ends, frozenset(stems)))
     return tuple(out)
 
 
@@ -1514,8 +1576,7 @@ def _surface_terms(
     if not wanted:
         return ()
     found: dict[str, str] = {}
-    for text, stems, starts, ends in words if words is not None else _item_words(item):
-        present = set(stems)
+    for text, stems, starts, ends, present in words if words is not None else _item_words(item):
         for term in wanted:
             if term in found:
                 continue
