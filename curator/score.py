@@ -1504,43 +1504,69 @@ def _explain(
         return {}
     w0 = dict(zip(q0.indices.tolist(), q0.data.tolist(), strict=True))
     wf = dict(zip(q_fb.indices.tolist(), q_fb.data.tolist(), strict=True))
+    # The profile's terms by column, once per profile: each explained row then looks up only
+    # the few columns it shares with the profile, not each of its terms against thousands.
+    own_at = _terms_by_column(own_terms, w0)
+    related_at = _terms_by_column(fb_terms - own_terms, wf)
     order = _top_indices(np.where(blocked, -1.0, final), EXPLAIN_LIMIT)
     order = order[final[order] > 0]
-    # The explained rows' weights on the profile's columns only: a term's weight is 0 on any
-    # other column, and a dict of each whole row cost more than the rest of the explanation.
+    # The explained rows' weights on the profile's columns only (a term's weight is 0 on any
+    # other column).
     rows = x[order]
     on_profile = np.isin(rows.indices, np.union1d(q0.indices, q_fb.indices))
     out: dict[int, tuple[Term, ...]] = {}
     for j, k in enumerate(order.tolist()):
         lo, hi = rows.indptr[j], rows.indptr[j + 1]
         shared = on_profile[lo:hi]
-        row = dict(
+        row = list(
             zip(
                 rows.indices[lo:hi][shared].tolist(), rows.data[lo:hi][shared].tolist(), strict=True
             )
         )
         mine = terms_of(k)
-        direct = {
-            t: row.get(_index_of(t), 0.0) * w0.get(_index_of(t), 0.0) for t in mine & own_terms
-        }
-        extra = {
-            t: row.get(_index_of(t), 0.0) * wf.get(_index_of(t), 0.0)
-            for t in (mine & fb_terms) - own_terms
-        }
+        direct = _weighted_terms(row, own_at, w0, mine)
         seen = words.get(k) if words is not None else None
         if seen is None:
             seen = _item_words(items[k])
             if words is not None:
                 words[k] = seen
-        terms = _surface_terms(items[k], {t: w for t, w in direct.items() if w > 0}, seen)
-        if len(terms) < WHY_TERMS:
-            found = _surface_terms(items[k], {t: w for t, w in extra.items() if w > 0}, seen)
+        terms = _surface_terms(items[k], direct, seen)
+        if len(terms) < WHY_TERMS:  # only then are the related terms read
+            found = _surface_terms(items[k], _weighted_terms(row, related_at, wf, mine), seen)
             terms += tuple(
                 Term(f"{RELATED_PREFIX}{t.text}", t.weight)
                 for t in found[: min(2, WHY_TERMS - len(terms))]
             )
         if terms:
             out[k] = terms
+    return out
+
+
+def _terms_by_column(terms: Iterable[str], weights: Mapping[int, float]) -> dict[int, list[str]]:
+    """The terms whose column has a weight, by column."""
+    out: dict[int, list[str]] = {}
+    for t in terms:
+        col = _index_of(t)
+        if col in weights:
+            out.setdefault(col, []).append(t)
+    return out
+
+
+def _weighted_terms(
+    row: Iterable[tuple[int, float]],
+    terms_at: Mapping[int, list[str]],
+    weights: Mapping[int, float],
+    mine: frozenset[str],
+) -> dict[str, float]:
+    """The item's terms among `terms_at` with their weight in the item times their weight in
+    the profile, where that is positive (`row`: the item's (column, weight) pairs)."""
+    out: dict[str, float] = {}
+    for col, value in row:
+        for t in terms_at.get(col, ()):
+            if t in mine:
+                w = value * weights[col]
+                if w > 0:
+                    out[t] = w
     return out
 
 
@@ -1552,13 +1578,17 @@ _Words = tuple[tuple[str, list[str], list[int], list[int], frozenset[str]], ...]
 
 def _item_words(item: Item) -> _Words:
     lang = _item_lang(item)
+    cache = _STEM_CACHE[lang]  # read here: a call of `_stem` per word cost as much as the rest
     out = []
     for text in (_clean(item.title), _clean(item.text[:BODY_CHARS])):
         stems: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
         for m in _WORD.finditer(text):
-            stem = _stem(m.group().lower(), lang)
+            token = m.group().lower()
+            stem = cache.get(token)
+            if stem is None:
+                stem = _stem(token, lang)
             if stem:
                 stems.append(stem)
                 starts.append(m.start())
