@@ -1318,6 +1318,15 @@ def _collision_free(
         return out
     order = np.argsort(q.indices)
     qc, qv = q.indices[order], q.data[order]
+    # The allowed terms by column, for the columns of `q` only (no other column is shared):
+    # a shared column is right when one of the item's terms is among those at that column.
+    # Looked up per shared column, not by intersecting each item's terms with `allowed`.
+    q_cols = set(qc.tolist())
+    allowed_at: dict[int, list[str]] = {}
+    for t in allowed:
+        col = _index_of(t)
+        if col in q_cols:
+            allowed_at.setdefault(col, []).append(t)
     checked = np.zeros(out.size, dtype=bool)
     while True:
         top = _top_indices(out, head)
@@ -1330,10 +1339,13 @@ def _collision_free(
             cols = x.indices[lo:hi]
             pos = np.minimum(np.searchsorted(qc, cols), qc.size - 1)
             shared = qc[pos] == cols
-            if not shared.any():
+            at = np.flatnonzero(shared)
+            if not at.size:
                 continue
-            valid = np.fromiter(map(_index_of, terms_of(k) & allowed), np.int64)
-            wrong = shared & ~np.isin(cols, valid)
+            mine = terms_of(k)
+            wrong = np.zeros(cols.size, dtype=bool)
+            for n, col in zip(at.tolist(), cols[at].tolist(), strict=True):
+                wrong[n] = not any(t in mine for t in allowed_at.get(col, ()))
             if wrong.any():
                 out[k] -= float((x.data[lo:hi][wrong] * qv[pos[wrong]]).sum())
 
