@@ -559,7 +559,7 @@ class ItemMatrix:
     # (keyword rules), and the relevance of the profiles announced by `expect_profiles`.
     columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     term_rows: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
-    stem_seqs: dict[int, _StemSeqs] = field(default_factory=dict, repr=False)
+    stem_seqs: dict[int, tuple[list[str], ...]] = field(default_factory=dict, repr=False)
     words: dict[int, _Words] = field(default_factory=dict, repr=False)
     checked: list[Sequence[Item]] = field(default_factory=list, repr=False)
     expected: list[tuple[Profile, tuple[str, ...]]] = field(default_factory=list, repr=False)
@@ -847,27 +847,17 @@ def _contains(seq: list[str], sub: tuple[str, ...]) -> bool:
             return True
 
 
-# An item's stems over its whole text under the French and the English stemmer, then the set
-# of each: what the block check reads of an item, kept for every profile that checks it.
-_StemSeqs = tuple[list[str], list[str], frozenset[str], frozenset[str]]
-
-
-def _item_stem_seqs(item: Item) -> _StemSeqs:
+def _item_stem_seqs(item: Item) -> tuple[list[str], ...]:
     """The item's stems under both stemmers: a keyword matches whatever language it is in."""
     text = _clean(item.title) + " \n " + _clean(item.text)
-    fr, en = _stems(text, "fr"), _stems(text, "en")
-    return (fr, en, frozenset(fr), frozenset(en))
+    return (_stems(text, "fr"), _stems(text, "en"))
 
 
-def _holds_any(seqs: _StemSeqs, patterns: Sequence[tuple[str, ...]]) -> bool:
+def _holds_any(seqs: tuple[list[str], ...], patterns: Sequence[tuple[str, ...]]) -> bool:
     """Whether the item holds one of `patterns`, a keyword's stems in a row: French, then
-    English, for each block word in turn. An item that lacks one of the stems cannot hold
-    them in a row: the set answers most items without a scan."""
-    for n, sub in enumerate(patterns):
-        seq, present = (seqs[0], seqs[2]) if n % 2 == 0 else (seqs[1], seqs[3])
-        if sub and all(stem in present for stem in sub) and _contains(seq, sub):
-            return True
-    return False
+    English, for each block word in turn. A set of each item's stems would answer faster, but
+    kept for every item checked it cost hundreds of megabytes over 100,000 items."""
+    return any(_contains(seqs[n % 2], sub) for n, sub in enumerate(patterns))
 
 
 def _keyword_terms(keyword: str) -> list[list[str]]:
@@ -902,7 +892,7 @@ def _keyword_rules(
     x: sparse.csr_matrix,
     score: np.ndarray,
     term_rows: dict[int, np.ndarray] | None = None,
-    stem_seqs: dict[int, _StemSeqs] | None = None,
+    stem_seqs: dict[int, tuple[list[str], ...]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(blocked, boost) per item. Blocking must not miss: the items that could reach the head
     of the queue are also checked word by word over their whole text. `term_rows` and
@@ -1582,10 +1572,9 @@ def _weighted_terms(
     return out
 
 
-# An item's content words as `_surface_terms` reads them: for the title and the body, the text,
-# each content word's stem, start and end in it, and the set of its stems (kept, as the words
-# are, for every profile that explains the item).
-_Words = tuple[tuple[str, list[str], list[int], list[int], frozenset[str]], ...]
+# An item's content words as `_surface_terms` reads them: for the title and the body, the text
+# and each content word's stem, start and end in it.
+_Words = tuple[tuple[str, list[str], list[int], list[int]], ...]
 
 
 def _item_words(item: Item) -> _Words:
@@ -1605,7 +1594,7 @@ def _item_words(item: Item) -> _Words:
                 stems.append(stem)
                 starts.append(m.start())
                 ends.append(m.end())
-        out.append((text, stems, starts, ends, frozenset(stems)))
+        out.append((text, stems, starts, ends))
     return tuple(out)
 
 
@@ -1618,7 +1607,8 @@ def _surface_terms(
     if not wanted:
         return ()
     found: dict[str, str] = {}
-    for text, stems, starts, ends, present in words if words is not None else _item_words(item):
+    for text, stems, starts, ends in words if words is not None else _item_words(item):
+        present = set(stems)
         for term in wanted:
             if term in found:
                 continue
