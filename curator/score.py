@@ -817,6 +817,14 @@ def _item_columns(items: Sequence[Item], cache: dict[str, np.ndarray]) -> dict[s
         # earliest first, ties to ingestion's representative, then lower id.
         ids, keys = cache["ids"], cache["keys"]
         cache["earliest"] = np.lexsort((ids, keys != ids, cache["when"]))
+        # The items that share their story with others: only they need a look-up by key
+        # when ranking (most items are alone in theirs).
+        _, story, size = np.unique(keys, return_inverse=True, return_counts=True)
+        cache["multi"] = size[story] > 1
+        cache["earliest_clustered"] = cache["earliest"][cache["multi"][cache["earliest"]]]
+        # Whether the rows are in ascending id order, as the store reads them: ranking then
+        # breaks ties by row.
+        cache["ids_ascend"] = np.array([bool(np.all(ids[1:] > ids[:-1]))])
     return cache
 
 
@@ -876,11 +884,11 @@ def _item_stem_seqs(item: Item) -> tuple[list[str], ...]:
     return (_stems(text, "fr"), _stems(text, "en"))
 
 
-def _matches(seqs: tuple[list[str], ...], keyword: str) -> bool:
-    return any(
-        _contains(seq, tuple(_stems(keyword, lang)))
-        for seq, lang in zip(seqs, ("fr", "en"), strict=True)
-    )
+def _holds_any(seqs: tuple[list[str], ...], patterns: Sequence[tuple[str, ...]]) -> bool:
+    """Whether the item holds one of `patterns`, a keyword's stems in a row: French, then
+    English, for each block word in turn. A set of each item's stems would answer faster, but
+    kept for every item checked it cost hundreds of megabytes over 100,000 items."""
+    return any(_contains(seqs[n % 2], sub) for n, sub in enumerate(patterns))
 
 
 def _keyword_terms(keyword: str) -> list[list[str]]:
@@ -936,12 +944,18 @@ def _keyword_rules(
     for keyword in block:
         blocked |= _keyword_rows(n, keyword, rows)
     if block:
-        for k in _top_indices(np.where(blocked, -1.0, score), BLOCK_CHECK):
+        # Each block word's stems, once per profile rather than once per item checked.
+        patterns = [
+            tuple(stems)
+            for b in block
+            for stems in (tuple(_stems(b, "fr")), tuple(_stems(b, "en")))
+        ]
+        for k in _top_indices(np.where(blocked, -1.0, score), BLOCK_CHECK).tolist():
             if not blocked[k]:
-                seqs = seq_cache.get(int(k))
+                seqs = seq_cache.get(k)
                 if seqs is None:
-                    seqs = seq_cache[int(k)] = _item_stem_seqs(items[int(k)])
-                blocked[k] = any(_matches(seqs, b) for b in block)
+                    seqs = seq_cache[k] = _item_stem_seqs(items[k])
+                blocked[k] = _holds_any(seqs, patterns)
     return blocked, np.minimum(BOOST_MAX, BOOST_STEP * hits)
 
 
@@ -1079,7 +1093,9 @@ def score_items(
     # ... and those whose words give the reasons, at the head of the queue.
     _prefetch(items, _top_indices(np.where(blocked, -1.0, final), EXPLAIN_LIMIT).tolist())
 
-    ranks, final = _rank(profile, items, x, final, blocked, latest, now, columns)
+    order, final = _rank(profile, items, x, final, blocked, latest, now, columns)
+    rank_of = np.zeros(len(items), dtype=np.int64)  # 0: not ranked
+    rank_of[order] = np.arange(1, order.size + 1)
     why = _explain(
         x, terms_of, (q0, pv.strings), (q_fb, fb_allowed), final, blocked, items, matrix.words
     )
@@ -1088,10 +1104,9 @@ def score_items(
     if keep_rank is None:
         kept = np.arange(len(items))
     else:
-        ranked = [k for k, r in ranks.items() if r <= keep_rank]
         wanted = np.fromiter(keep_items, np.int64)
         kept = np.union1d(
-            np.asarray(ranked, dtype=np.int64), np.flatnonzero(np.isin(columns["ids"], wanted))
+            order[: max(0, keep_rank)], np.flatnonzero(np.isin(columns["ids"], wanted))
         )
     # Rounded once, in bulk: stored values stay stable and comparable across runs.
     cols = [
@@ -1099,6 +1114,7 @@ def score_items(
         for a in (final, relevance, feedback, fresh, source, boost)
     ]
     blocked_list = blocked[kept].tolist()
+    rank_list = rank_of[kept].tolist()
     scores = [
         Score(
             profile.name,
@@ -1111,13 +1127,14 @@ def score_items(
             b,
             bl,
             why.get(k, ()),
-            ranks.get(k),
+            rank or None,
         )
-        for k, item_id, f, r, fb, fr, src, b, bl in zip(
+        for k, item_id, f, r, fb, fr, src, b, bl, rank in zip(
             kept.tolist(),
             columns["ids"][kept].tolist(),
             *cols,
             blocked_list,
+            rank_list,
             strict=True,
         )
     ]
@@ -1357,6 +1374,15 @@ def _collision_free(
         return out
     order = np.argsort(q.indices)
     qc, qv = q.indices[order], q.data[order]
+    # The allowed terms by column, for the columns of `q` only (no other column is shared):
+    # a shared column is right when one of the item's terms is among those at that column.
+    # Looked up per shared column, not by intersecting each item's terms with `allowed`.
+    q_cols = set(qc.tolist())
+    allowed_at: dict[int, list[str]] = {}
+    for t in allowed:
+        col = _index_of(t)
+        if col in q_cols:
+            allowed_at.setdefault(col, []).append(t)
     checked = np.zeros(out.size, dtype=bool)
     while True:
         top = _top_indices(out, head)
@@ -1369,10 +1395,13 @@ def _collision_free(
             cols = x.indices[lo:hi]
             pos = np.minimum(np.searchsorted(qc, cols), qc.size - 1)
             shared = qc[pos] == cols
-            if not shared.any():
+            at = np.flatnonzero(shared)
+            if not at.size:
                 continue
-            valid = np.fromiter(map(_index_of, terms_of(k) & allowed), np.int64)
-            wrong = shared & ~np.isin(cols, valid)
+            mine = terms_of(k)
+            wrong = np.zeros(cols.size, dtype=bool)
+            for n, col in zip(at.tolist(), cols[at].tolist(), strict=True):
+                wrong[n] = not any(t in mine for t in allowed_at.get(col, ()))
             if wrong.any():
                 out[k] -= float((x.data[lo:hi][wrong] * qv[pos[wrong]]).sum())
 
@@ -1455,16 +1484,17 @@ def _rank(
     latest: Mapping[int, Decision],
     now: datetime,
     columns: Mapping[str, np.ndarray] | None = None,
-) -> tuple[dict[int, int], np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Rank the pending queue: one item per near-duplicate cluster, MMR over the head, and at
     most `max_per_source` items of one feed on each page of ten.
 
-    Returns the ranks by item index and the final scores, where each cluster's shown member
-    carries the best final of the cluster's pending versions (the story's score), so that the
-    digest floor and the planner judge the story, not the version shown.
+    Returns the ranked item indices, best first (rank r is position r - 1), and the final
+    scores, where each cluster's shown member carries the best final of the cluster's pending
+    versions (the story's score), so that the digest floor and the planner judge the story,
+    not the version shown.
     """
     cols = columns if columns is not None else _item_columns(items, {})
-    ids, keys = cols["ids"], cols["keys"]
+    ids, keys, multi = cols["ids"], cols["keys"], cols["multi"]
     pending = ~blocked
     decided_stories: set[int] = set()
     # Rows of the decided items, found from the decisions (a few) rather than the items.
@@ -1478,29 +1508,52 @@ def _rank(
     if decided_stories:
         pending &= ~np.isin(keys, np.fromiter(decided_stories, np.int64, len(decided_stories)))
     # Best first (ties: lower id); the first item met of each cluster is its best version,
-    # which places the story in the queue.
-    best = np.lexsort((ids, -final))
-    best = best[pending[best]]
-    _, first = np.unique(keys[best], return_index=True)
-    leaders = best[np.sort(first)]
+    # which places the story in the queue. Only the pending items are sorted, and when the
+    # ids ascend with the rows (as the store reads them), by one stable sort rather than two.
+    waiting = np.flatnonzero(pending)
+    if cols["ids_ascend"].all():
+        best = waiting[np.argsort(-final[waiting], kind="stable")]
+    else:
+        best = np.lexsort((ids, -final))
+        best = best[pending[best]]
+    # An item alone in its story leads it and is its face: only the clustered ones are looked
+    # up by key (most items are alone, and a sort by key per profile cost as much as ranking).
+    clustered = multi[best]
+    if clustered.any():
+        in_cluster = best[clustered]
+        _, first = np.unique(keys[in_cluster], return_index=True)
+        leads = np.zeros(in_cluster.size, dtype=bool)
+        leads[first] = True
+        keep = np.ones(best.size, dtype=bool)
+        keep[clustered] = leads
+        leaders = best[keep]
+    else:
+        leaders = best
     if not leaders.size:
-        return {}, final
-    # The story is shown as its original: users relay the source, not an aggregator's repost.
-    # Earliest published (else fetched), ties to ingestion's representative, then lower id.
-    earliest = cols["earliest"]
-    earliest = earliest[pending[earliest]]
-    _, first_seen = np.unique(keys[earliest], return_index=True)
-    # Each story's face, looked up by its key among the faces' keys (sorted by np.unique).
-    faces = earliest[first_seen]
-    candidates = faces[np.searchsorted(keys[faces], keys[leaders])].tolist()
-    final = final.copy()
-    final[candidates] = final[leaders]
+        return leaders, final
+    candidates = leaders
+    grouped = multi[leaders]
+    if grouped.any():
+        # The story is shown as its original: users relay the source, not an aggregator's
+        # repost. Earliest published (else fetched), ties to ingestion's representative, then
+        # lower id.
+        earliest = cols["earliest_clustered"]
+        earliest = earliest[pending[earliest]]
+        _, first_seen = np.unique(keys[earliest], return_index=True)
+        # Each story's face, looked up by its key among the faces' keys (sorted by np.unique).
+        faces = earliest[first_seen]
+        led = leaders[grouped]
+        candidates = leaders.copy()
+        candidates[grouped] = faces[np.searchsorted(keys[faces], keys[led])]
+        final = final.copy()
+        final[candidates[grouped]] = final[led]
     lam = 1.0 - min(1.0, max(0.0, profile.scoring.diversity))
     cap = profile.scoring.max_per_source
-    head, tail = candidates[:MMR_POOL], candidates[MMR_POOL:]
+    head, tail = candidates[:MMR_POOL].tolist(), candidates[MMR_POOL:]
     sim = (x[head] @ x[head].T).toarray() if lam < 1.0 else np.zeros((len(head), len(head)))
     head_final = final[head]
-    feed_of = np.array([items[k].feed_id for k in head])
+    # each candidate's feed, as its position among the distinct feeds: no item is read
+    feed_of = cols["feed_of"][head]
     max_sim = np.zeros(len(head))  # similarity of each candidate to the closest one chosen
     free = np.ones(len(head), dtype=bool)
     order: list[int] = []
@@ -1522,8 +1575,7 @@ def _rank(
             max_sim = np.maximum(max_sim, sim[:, pick])
         order.append(head[pick])
         per_feed[int(feed_of[pick])] = per_feed.get(int(feed_of[pick]), 0) + 1
-    order.extend(tail)
-    return {k: r for r, k in enumerate(order, start=1)}, final
+    return np.concatenate([np.asarray(order, dtype=np.int64), tail]), final
 
 
 def _explain(
@@ -1549,35 +1601,69 @@ def _explain(
         return {}
     w0 = dict(zip(q0.indices.tolist(), q0.data.tolist(), strict=True))
     wf = dict(zip(q_fb.indices.tolist(), q_fb.data.tolist(), strict=True))
+    # The profile's terms by column, once per profile: each explained row then looks up only
+    # the few columns it shares with the profile, not each of its terms against thousands.
+    own_at = _terms_by_column(own_terms, w0)
+    related_at = _terms_by_column(fb_terms - own_terms, wf)
     order = _top_indices(np.where(blocked, -1.0, final), EXPLAIN_LIMIT)
+    order = order[final[order] > 0]
+    # The explained rows' weights on the profile's columns only (a term's weight is 0 on any
+    # other column).
+    rows = x[order]
+    on_profile = np.isin(rows.indices, np.union1d(q0.indices, q_fb.indices))
     out: dict[int, tuple[Term, ...]] = {}
-    for k in (int(k) for k in order):
-        if final[k] <= 0:
-            continue
-        lo, hi = x.indptr[k], x.indptr[k + 1]
-        row = dict(zip(x.indices[lo:hi].tolist(), x.data[lo:hi].tolist(), strict=True))
+    for j, k in enumerate(order.tolist()):
+        lo, hi = rows.indptr[j], rows.indptr[j + 1]
+        shared = on_profile[lo:hi]
+        row = list(
+            zip(
+                rows.indices[lo:hi][shared].tolist(), rows.data[lo:hi][shared].tolist(), strict=True
+            )
+        )
         mine = terms_of(k)
-        direct = {
-            t: row.get(_index_of(t), 0.0) * w0.get(_index_of(t), 0.0) for t in mine & own_terms
-        }
-        extra = {
-            t: row.get(_index_of(t), 0.0) * wf.get(_index_of(t), 0.0)
-            for t in (mine & fb_terms) - own_terms
-        }
+        direct = _weighted_terms(row, own_at, w0, mine)
         seen = words.get(k) if words is not None else None
         if seen is None:
             seen = _item_words(items[k])
             if words is not None:
                 words[k] = seen
-        terms = _surface_terms(items[k], {t: w for t, w in direct.items() if w > 0}, seen)
-        if len(terms) < WHY_TERMS:
-            found = _surface_terms(items[k], {t: w for t, w in extra.items() if w > 0}, seen)
+        terms = _surface_terms(items[k], direct, seen)
+        if len(terms) < WHY_TERMS:  # only then are the related terms read
+            found = _surface_terms(items[k], _weighted_terms(row, related_at, wf, mine), seen)
             terms += tuple(
                 Term(f"{RELATED_PREFIX}{t.text}", t.weight)
                 for t in found[: min(2, WHY_TERMS - len(terms))]
             )
         if terms:
             out[k] = terms
+    return out
+
+
+def _terms_by_column(terms: Iterable[str], weights: Mapping[int, float]) -> dict[int, list[str]]:
+    """The terms whose column has a weight, by column."""
+    out: dict[int, list[str]] = {}
+    for t in terms:
+        col = _index_of(t)
+        if col in weights:
+            out.setdefault(col, []).append(t)
+    return out
+
+
+def _weighted_terms(
+    row: Iterable[tuple[int, float]],
+    terms_at: Mapping[int, list[str]],
+    weights: Mapping[int, float],
+    mine: frozenset[str],
+) -> dict[str, float]:
+    """The item's terms among `terms_at` with their weight in the item times their weight in
+    the profile, where that is positive (`row`: the item's (column, weight) pairs)."""
+    out: dict[str, float] = {}
+    for col, value in row:
+        for t in terms_at.get(col, ()):
+            if t in mine:
+                w = value * weights[col]
+                if w > 0:
+                    out[t] = w
     return out
 
 
@@ -1588,13 +1674,17 @@ _Words = tuple[tuple[str, list[str], list[int], list[int]], ...]
 
 def _item_words(item: Item) -> _Words:
     lang = _item_lang(item)
+    cache = _STEM_CACHE[lang]  # read here: a call of `_stem` per word cost as much as the rest
     out = []
     for text in (_clean(item.title), _clean(item.text[:BODY_CHARS])):
         stems: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
         for m in _WORD.finditer(text):
-            stem = _stem(m.group().lower(), lang)
+            token = m.group().lower()
+            stem = cache.get(token)
+            if stem is None:
+                stem = _stem(token, lang)
             if stem:
                 stems.append(stem)
                 starts.append(m.start())

@@ -827,3 +827,17 @@ def test_a_language_gap_is_noted_without_the_semantic_extra() -> None:
     assert note is not None and "curator[semantic]" in note and "French" in note
     assert sc.language_gap_note(TRAVEL_FR, items, semantic=True) is None
     assert sc.language_gap_note(HR_EN, items, semantic=False) is None
+
+
+def test_equal_scores_rank_by_lower_id_whatever_the_order_of_the_items() -> None:
+    # Ranking sorts by row when the ids ascend with the rows, as the store reads them (issue
+    # 17); items given in another order still rank ties by id.
+    same = [
+        make_item(k, "Hiring managers and recruitment", "Talent acquisition teams.")
+        for k in (7, 3, 5, 1)
+    ]
+    items = [*corpus("en"), *same]
+    forward = ranked(sc.score_items(HR_EN, sorted(items, key=lambda i: i.id), now=NOW).scores)
+    backward = ranked(sc.score_items(HR_EN, items[::-1], now=NOW).scores)
+    assert forward[:4] == [1, 3, 5, 7]
+    assert backward == forward
