@@ -306,14 +306,12 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
         detail = {"due": len(feeds), "deferred": deferred, "digests": digests, "seconds": seconds}
         log_task("tick", detail)
 
-    # `lock`: one at a time. A run is deferred every 5 s; one that overran (a loaded machine)
-    # ran beside the next, both retried the same dead task, and the second failed on it,
-    # leaving the rest of its list for later.
+    # A run is deferred every 5 s; one that overran (a loaded machine) runs beside the next,
+    # and both may retry the same dead task: the second passes over what the first put back
+    # (below). No `lock`: a run killed with its worker stays "doing" on the dead worker, and
+    # its lock would keep every later run from starting, so nothing would ever be put back.
     @app.periodic(cron="* * * * * */5", periodic_id="retry-stalled", priority=PRIORITY_SWEEP)
-    @app.task(
-        name="curator.retry_stalled", queue=QUEUE, queueing_lock="retry-stalled",
-        lock="retry-stalled",
-    )  # fmt: skip
+    @app.task(name="curator.retry_stalled", queue=QUEUE, queueing_lock="retry-stalled")
     async def retry_stalled(timestamp: int) -> None:
         stalled = await app.job_manager.get_stalled_jobs(
             seconds_since_heartbeat=options.stalled_after_seconds

@@ -403,6 +403,52 @@ def test_two_runs_retrying_the_same_stalled_tasks_both_succeed(tmp_path: Path, p
 
 
 @pytest.mark.postgres
+def test_a_sweep_killed_with_its_worker_does_not_stop_the_next(tmp_path: Path, pg_url: str) -> None:
+    """The sweep that puts back a dead worker's tasks can itself die with that worker: it
+    stays "doing" there, and the next sweep must still start (a shared lock would block it
+    forever, and the dead worker's tasks with it)."""
+    import asyncio
+
+    from curator import workers as engine
+    from curator.app import Curator
+    from curator.config import load_settings
+    from curator.store import Database
+
+    config = tmp_path / "feeds.yaml"
+    config.write_text(config_text(["http://127.0.0.1:9/f.xml"]), encoding="utf-8")
+    curator = Curator(load_settings(config), Database.open(pg_url))
+    engine.ensure_queue(curator)
+    app, slots = engine.build(curator, engine.WorkerOptions(stalled_after_seconds=1.0))
+    sweep = app.tasks["curator.retry_stalled"]
+
+    async def scenario() -> int | None:
+        async with app.open_async():
+            killed = await sweep.defer_async(timestamp=0)
+            dead = await app.connector.execute_query_one_async(
+                "INSERT INTO procrastinate.procrastinate_workers (last_heartbeat) "
+                "VALUES (now() - interval '1 minute') RETURNING id"
+            )
+            await app.connector.execute_query_async(
+                "UPDATE procrastinate.procrastinate_jobs SET status = 'doing', "
+                "worker_id = %(worker)s WHERE id = %(id)s",
+                worker=dead["id"],
+                id=killed,
+            )
+            await sweep.defer_async(timestamp=5)
+            alive = await app.connector.execute_query_one_async(
+                "INSERT INTO procrastinate.procrastinate_workers DEFAULT VALUES RETURNING id"
+            )
+            job = await app.job_manager.fetch_job(queues=None, worker_id=alive["id"])
+            return None if job is None else job.task_kwargs["timestamp"]
+
+    try:
+        assert asyncio.run(scenario()) == 5, "the next sweep can start"
+    finally:
+        slots.close()
+        curator.close()
+
+
+@pytest.mark.postgres
 def test_a_tick_deferring_many_feeds_refreshes_the_queue_statistics(
     tmp_path: Path, pg_url: str
 ) -> None:
