@@ -313,12 +313,20 @@ def build(curator: Curator, options: WorkerOptions) -> tuple[procrastinate.App, 
     @app.periodic(cron="* * * * * */5", periodic_id="retry-stalled", priority=PRIORITY_SWEEP)
     @app.task(name="curator.retry_stalled", queue=QUEUE, queueing_lock="retry-stalled")
     async def retry_stalled(timestamp: int) -> None:
-        stalled = await app.job_manager.get_stalled_jobs(
-            seconds_since_heartbeat=options.stalled_after_seconds
+        stalled = list(
+            await app.job_manager.get_stalled_jobs(
+                seconds_since_heartbeat=options.stalled_after_seconds
+            )
         )
+        if not stalled:
+            return
+        # Put back to run now by the database's clock: procrastinate's default is this
+        # process's clock, and a process whose clock runs ahead of the database's would put
+        # the task back in the future, out of every worker's reach.
+        now = (await app.connector.execute_query_one_async("SELECT now() AS now"))["now"]
         for job in stalled:
             try:
-                await app.job_manager.retry_job(job)
+                await app.job_manager.retry_job(job, retry_at=now)
                 outcome = "retried"
             except procrastinate.exceptions.UniqueViolation:
                 # The tick already deferred the same work (same queueing lock) while this job
