@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -359,10 +360,10 @@ def test_sqlite_has_no_queue(tmp_path: Path) -> None:
         database.close()
 
 
-@pytest.mark.postgres
-def test_two_runs_retrying_the_same_stalled_tasks_both_succeed(tmp_path: Path, pg_url: str) -> None:
-    import asyncio
-
+@pytest.fixture
+def sweep_app(tmp_path: Path, pg_url: str) -> Iterator[Any]:
+    """The engine's app, in this process, for a one-feed configuration whose workers count as
+    stalled after 1 s without a heartbeat: the stalled-task sweep's tests call its tasks."""
     from curator import workers as engine
     from curator.app import Curator
     from curator.config import load_settings
@@ -373,6 +374,18 @@ def test_two_runs_retrying_the_same_stalled_tasks_both_succeed(tmp_path: Path, p
     curator = Curator(load_settings(config), Database.open(pg_url))
     engine.ensure_queue(curator)
     app, slots = engine.build(curator, engine.WorkerOptions(stalled_after_seconds=1.0))
+    try:
+        yield app
+    finally:
+        slots.close()
+        curator.close()
+
+
+@pytest.mark.postgres
+def test_two_runs_retrying_the_same_stalled_tasks_both_succeed(pg_url: str, sweep_app: Any) -> None:
+    import asyncio
+
+    app = sweep_app
     retry_stalled = app.tasks["curator.retry_stalled"].func
 
     async def scenario() -> None:
@@ -396,32 +409,19 @@ def test_two_runs_retrying_the_same_stalled_tasks_both_succeed(tmp_path: Path, p
             # second finds tasks the first already put back.
             await asyncio.gather(retry_stalled(timestamp=0), retry_stalled(timestamp=0))
 
-    try:
-        asyncio.run(scenario())
-        waiting = "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE status = 'todo'"
-        assert scalar(pg_url, waiting) == 5
-    finally:
-        slots.close()
-        curator.close()
+    asyncio.run(scenario())
+    waiting = "SELECT count(*) FROM procrastinate.procrastinate_jobs WHERE status = 'todo'"
+    assert scalar(pg_url, waiting) == 5
 
 
 @pytest.mark.postgres
-def test_a_sweep_killed_with_its_worker_does_not_stop_the_next(tmp_path: Path, pg_url: str) -> None:
+def test_a_sweep_killed_with_its_worker_does_not_stop_the_next(sweep_app: Any) -> None:
     """The sweep that puts back a dead worker's tasks can itself die with that worker: it
     stays "doing" there, and the next sweep must still start (a shared lock would block it
     forever, and the dead worker's tasks with it)."""
     import asyncio
 
-    from curator import workers as engine
-    from curator.app import Curator
-    from curator.config import load_settings
-    from curator.store import Database
-
-    config = tmp_path / "feeds.yaml"
-    config.write_text(config_text(["http://127.0.0.1:9/f.xml"]), encoding="utf-8")
-    curator = Curator(load_settings(config), Database.open(pg_url))
-    engine.ensure_queue(curator)
-    app, slots = engine.build(curator, engine.WorkerOptions(stalled_after_seconds=1.0))
+    app = sweep_app
     sweep = app.tasks["curator.retry_stalled"]
 
     async def scenario() -> int | None:
@@ -444,11 +444,7 @@ def test_a_sweep_killed_with_its_worker_does_not_stop_the_next(tmp_path: Path, p
             job = await app.job_manager.fetch_job(queues=None, worker_id=alive["id"])
             return None if job is None else job.task_kwargs["timestamp"]
 
-    try:
-        assert asyncio.run(scenario()) == 5, "the next sweep can start"
-    finally:
-        slots.close()
-        curator.close()
+    assert asyncio.run(scenario()) == 5, "the next sweep can start"
 
 
 @pytest.mark.postgres
