@@ -225,8 +225,12 @@ def _clean(text: str) -> str:
 
 
 def _stems(text: str, lang: str) -> list[str]:
+    return _token_stems(_WORD.findall(text.lower()), lang)
+
+
+def _token_stems(tokens: list[str], lang: str) -> list[str]:
+    """The stems of lowercased `tokens`, stop words left out."""
     cache = _STEM_CACHE[lang]
-    tokens = _WORD.findall(text.lower())
     stems = list(map(cache.get, tokens))
     if None in stems:
         stems = [s if s is not None else _stem(t, lang) for s, t in zip(stems, tokens, strict=True)]
@@ -924,8 +928,8 @@ def _contains(seq: list[str], sub: tuple[str, ...]) -> bool:
 
 def _item_stem_seqs(item: Item) -> tuple[list[str], ...]:
     """The item's stems under both stemmers: a keyword matches whatever language it is in."""
-    text = _clean(item.title) + " \n " + _clean(item.text)
-    return (_stems(text, "fr"), _stems(text, "en"))
+    tokens = _WORD.findall((_clean(item.title) + " \n " + _clean(item.text)).lower())
+    return (_token_stems(tokens, "fr"), _token_stems(tokens, "en"))
 
 
 def _holds_any(seqs: tuple[list[str], ...], patterns: Sequence[tuple[str, ...]]) -> bool:
@@ -1137,7 +1141,7 @@ def score_items(
     # ... and those whose words give the reasons, at the head of the queue.
     _prefetch(items, _top_indices(np.where(blocked, -1.0, final), EXPLAIN_LIMIT).tolist())
 
-    order, final = _rank(profile, items, x, final, blocked, latest, now, columns)
+    order, final = _rank(profile, items, x, final, blocked, latest, now, columns, keep_rank)
     rank_of = np.zeros(len(items), dtype=np.int64)  # 0: not ranked
     rank_of[order] = np.arange(1, order.size + 1)
     why = _explain(
@@ -1446,7 +1450,7 @@ def _collision_free(
         for r, k in enumerate(todo.tolist()):
             lo, hi = bounds[r], bounds[r + 1]
             if lo < hi:
-                right = set(map(_index_of, terms_of(k) & allowed))
+                right = set(_indices_of(terms_of(k) & allowed))
                 flags.extend(col not in right for col in shared_cols[lo:hi])
         wrong = np.array(flags, dtype=bool)
         if wrong.any():
@@ -1457,6 +1461,15 @@ def _collision_free(
 
 
 _INDEX_CACHE: dict[str, int] = {}
+
+
+def _indices_of(terms: Iterable[str]) -> list[int]:
+    """`_index_of` for many terms, read from the cache in one pass (in C) when it has them."""
+    listed = list(terms)
+    got = list(map(_INDEX_CACHE.get, listed))
+    if None in got:
+        return [_index_of(t) if g is None else g for g, t in zip(got, listed, strict=True)]
+    return got  # type: ignore[return-value]
 
 
 def _index_of(term: str) -> int:
@@ -1534,6 +1547,7 @@ def _rank(
     latest: Mapping[int, Decision],
     now: datetime,
     columns: Mapping[str, np.ndarray] | None = None,
+    depth: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rank the pending queue: one item per near-duplicate cluster, MMR over the head, and at
     most `max_per_source` items of one feed on each page of ten.
@@ -1541,7 +1555,8 @@ def _rank(
     Returns the ranked item indices, best first (rank r is position r - 1), and the final
     scores, where each cluster's shown member carries the best final of the cluster's pending
     versions (the story's score), so that the digest floor and the planner judge the story,
-    not the version shown.
+    not the version shown. With `depth`, the ranks down to it at least (the same ones), not
+    necessarily every pending item's.
     """
     cols = columns if columns is not None else _item_columns(items, {})
     ids, keys, multi = cols["ids"], cols["keys"], cols["multi"]
@@ -1561,7 +1576,19 @@ def _rank(
     # which places the story in the queue. Only the pending items are sorted, and when the
     # ids ascend with the rows (as the store reads them), by one stable sort rather than two.
     waiting = np.flatnonzero(pending)
-    if cols["ids_ascend"].all():
+    if depth is not None and cols["ids_ascend"].all():
+        # Only the best few thousand of 100,000 are sorted (~8 ms per profile, issue 17): a
+        # story's best version is among the best items whenever the story is, so the leaders
+        # found there are the first ones of the whole order. Taken deeper while folding
+        # versions leaves fewer stories than the ranks asked for.
+        want = depth + MMR_POOL
+        while True:
+            top = _top_indices(final[waiting], want)
+            best = waiting[top]
+            if want >= waiting.size or np.unique(keys[best]).size >= depth + MMR_POOL:
+                break
+            want *= 2
+    elif cols["ids_ascend"].all():
         best = waiting[np.argsort(-final[waiting], kind="stable")]
     else:
         best = np.lexsort((ids, -final))
@@ -1732,15 +1759,19 @@ def _item_words(item: Item) -> _Words:
         stems: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
-        for m in _WORD.finditer(text):
-            token = m.group().lower()
+        # Lowercased once (its words keep their places unless a letter's lower case is longer).
+        lowered = text.lower()
+        same_places = len(lowered) == len(text)
+        for m in _WORD.finditer(lowered if same_places else text):
+            token = m.group() if same_places else m.group().lower()
             stem = cache.get(token)
             if stem is None:
                 stem = _stem(token, lang)
             if stem:
                 stems.append(stem)
-                starts.append(m.start())
-                ends.append(m.end())
+                start, end = m.span()
+                starts.append(start)
+                ends.append(end)
         out.append((text, stems, starts, ends))
     return tuple(out)
 
@@ -1778,11 +1809,12 @@ def _shown(term: str, texts: _Words) -> str | None:
     first, _, second = term.partition(" ")
     for text, stems, starts, ends in texts:
         if not second:
-            try:
+            if term in stems:
                 i = stems.index(term)
-            except ValueError:
-                continue
-            return " ".join(text[starts[i] : ends[i]].lower().split())
+                return " ".join(text[starts[i] : ends[i]].lower().split())
+            continue
+        if first not in stems or second not in stems:
+            continue
         i = -1
         while True:
             try:
