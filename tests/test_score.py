@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from scipy import sparse
 
 from curator import score as sc
 from curator.types import (
@@ -767,7 +768,8 @@ def test_the_decision_model_learns_the_words_of_the_items_it_finds() -> None:
     pv = sc.profile_vector(HR_EN, matrix.idf)
     relevance = np.linspace(0.9, 0.1, len(items))  # distinct values: the output shows the order
     allowed = pv.strings.union(*(sc.item_terms(i) for i in decided))
-    out = sc._learned(xd, y, pv.vector, x, relevance, allowed, lambda k: sc.item_terms(items[k]))
+    over = sc.ItemMatrix(tuple(i.id for i in items), x, matrix.idf)
+    out = sc._learned(xd, y, pv.vector, over, relevance, allowed, lambda k: sc.item_terms(items[k]))
     assert out[items.index(wanted)] > out[items.index(unrelated)]
 
 
@@ -841,3 +843,16 @@ def test_equal_scores_rank_by_lower_id_whatever_the_order_of_the_items() -> None
     backward = ranked(sc.score_items(HR_EN, items[::-1], now=NOW).scores)
     assert forward[:4] == [1, 3, 5, 7]
     assert backward == forward
+
+
+def test_a_matrix_gives_the_same_single_row_products_by_row_and_by_column() -> None:
+    # Issue 17: after a few products over the whole matrix, `dot` reads the matrix by column
+    # (only the items holding the row's terms); both ways give x @ v.T.
+    items = [*corpus("en"), *corpus("fr")]
+    matrix = sc.vectorize(items, None)
+    rows = [sc._row_sum(matrix.x[[k, k + 1, k + 5]]) for k in range(sc.DOTS_BEFORE_COLUMNS + 3)]
+    signed = sparse.csr_matrix(rows[0].multiply(-0.5))  # model weights can be negative
+    for v in [*rows, signed]:
+        expected = np.asarray((matrix.x @ v.T).toarray()).ravel()
+        assert np.allclose(matrix.dot(v), expected, rtol=1e-12, atol=1e-15)
+    assert "csc" in matrix.by_column
