@@ -155,17 +155,27 @@ _FR_HINTS: frozenset[str] = frozenset(
 _EN_HINTS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) - _FR_HINTS - {"de", "en", "un"}
 
 
+# Letters of French words that English words hardly ever carry.
+_FRENCH_LETTER = re.compile(r"[àâæçéèêëîïôœùûüÿ]")
+
+
 def guess_language(text: str, declared: str | None = None) -> str:
-    """fr or en: the declared language when it is one of them, else a stop-word vote."""
+    """fr or en: the declared language when it is one of them, else a stop-word vote; when the
+    stop words do not settle it, as in a list of terms ("Post-doc : CRISPR, exoplanètes, ondes
+    gravitationnelles"), a French accent says French (issue 18: such objectives were stemmed
+    in English, and "ondes" as "ond" missed the French items' "onde")."""
     if declared in ("fr", "en"):
         return declared
+    sample = text[:2000].lower()
     fr = en = 0
-    for word in _WORD.findall(text[:2000].lower()):
+    for word in _WORD.findall(sample):
         folded = _fold(word)
         if folded in _FR_HINTS:
             fr += 1
         elif folded in _EN_HINTS:
             en += 1
+    if fr == en:
+        return "fr" if _FRENCH_LETTER.search(sample) else "en"
     return "fr" if fr > en else "en"
 
 
@@ -367,7 +377,7 @@ Packed = tuple[bytes, bytes]
 #: The version of the analysis (tokens, stop words, stems, hashing, title weight, body length)
 #: that packed counts were made by: change it with anything `_item_counts` depends on, and the
 #: stored counts are recomputed.
-ANALYSER_VERSION = 1
+ANALYSER_VERSION = 2  # 2: an accent settles a tie of the stop-word vote (`guess_language`)
 
 
 def pack_counts(counts: sparse.csr_matrix) -> list[Packed]:
@@ -519,6 +529,7 @@ class CorpusStats:
         blob = nz.tobytes() + self.df[nz].astype(np.int32).tobytes()
         return {
             "version": 1,
+            "analyser": ANALYSER_VERSION,
             "n_features": N_FEATURES,
             "n_docs": self.n_docs,
             "nnz": int(nz.size),
@@ -530,8 +541,14 @@ class CorpusStats:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> CorpusStats | None:
-        """None when the blob is from another version or hash space: the caller refits."""
-        if data.get("version") != 1 or data.get("n_features") != N_FEATURES:
+        """None when the blob is from another version, analyser or hash space: the caller refits
+        (document frequencies counted by another analyser would not match the stored counts
+        that update them)."""
+        if (
+            data.get("version") != 1
+            or data.get("n_features") != N_FEATURES
+            or data.get("analyser", 1) != ANALYSER_VERSION
+        ):
             return None
         try:
             nnz = int(str(data["nnz"]))
