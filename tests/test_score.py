@@ -501,6 +501,9 @@ def test_corpus_stats_incremental_equals_refit_and_round_trips() -> None:
     assert restored.through == through
     assert sc.CorpusStats.from_json({"version": 99}) is None
     assert sc.CorpusStats.from_json({"version": 1, "n_features": sc.N_FEATURES}) is None
+    # Counted by another analyser, the frequencies would not match the counts that update them.
+    other = {**full.to_json(), "analyser": sc.ANALYSER_VERSION - 1}
+    assert sc.CorpusStats.from_json(other) is None
 
 
 def test_stored_stats_give_the_same_ranking_as_fitting_on_the_items() -> None:
@@ -610,8 +613,9 @@ def test_term_index_names_the_matrix_columns(text: str, lang: str) -> None:
     terms = sc.analyze("", text, lang)
     assert sorted(row.indices.tolist()) == sorted({sc.term_index(t) for t in terms})
     assert row.sum() == len(terms)
+    # A title's words count like the body's (issue 18).
     titled = sc._count_texts([(text, "", lang)])
-    assert titled.sum() == sc.TITLE_REPEAT * len(terms)
+    assert titled.sum() == row.sum() == len(terms)
 
 
 def test_key_sentences_keep_an_extracted_title_line_apart() -> None:
@@ -651,6 +655,24 @@ def test_language_guess() -> None:
     assert sc.guess_language("Les entreprises et les salariés dans la crise") == "fr"
     assert sc.guess_language("The companies and their employees in the crisis") == "en"
     assert sc.guess_language("anything", "fr") == "fr"
+    # Lists of terms have no stop words to vote: an accent says French.
+    assert sc.guess_language("Post-doc : CRISPR, exoplanètes, ondes gravitationnelles") == "fr"
+    assert sc.guess_language("Country-risk desk: sanctions regimes, coups, NATO") == "en"
+    assert sc.guess_language("The café owners of the town") == "en"
+
+
+def test_a_french_list_of_terms_meets_french_inflections() -> None:
+    # No stop word in the objective: it was stemmed in English, where "ondes" is "ond" and
+    # "gravitationnelles" "gravitationnell", and met neither French "onde gravitationnelle".
+    profile = Profile("p", "Astrophysicienne : ondes gravitationnelles, télescopes spatiaux.")
+    items = [
+        *corpus("fr"),
+        make_item(1, "La Bourse de Paris recule encore", language="fr"),
+        make_item(2, "Une onde gravitationnelle détectée en Europe", language="fr"),
+    ]
+    result = sc.score_items(profile, items, now=NOW)
+    assert ranked(result.scores)[0] == 2
+    assert by_id(result.scores)[2].relevance > 0
 
 
 def test_score_module_imports_no_storage_cli_or_scheduler() -> None:
