@@ -229,7 +229,7 @@ SNIPPET = """
 import json, sys
 from curator.cli import main
 code = main(sys.argv[1:])
-print(json.dumps({"code": code, "loaded": sorted(m for m in ("sklearn", "scipy", "numpy")
+print(json.dumps({"code": code, "loaded": sorted(m for m in ("sklearn", "scipy", "numpy", "httpx")
                                                     if m in sys.modules)}))
 """
 
@@ -387,3 +387,12 @@ def test_a_run_over_unchanged_decisions_does_not_import_scikit_learn(world: Worl
     got = _cli(world, "run", env={"CURATOR_CLOCK_OFFSET": str(offset)})
     assert got["code"] == 0
     assert "sklearn" not in got["loaded"]
+
+
+def test_a_run_with_no_feed_due_does_not_load_the_fetcher(world: World) -> None:
+    first = _cli(world, "run")  # the feed is due: fetched (it fails: nothing listens on port 9)
+    assert first["code"] == 0 and "httpx" in first["loaded"]
+    # Its next fetch is later: nothing to fetch, no page left, no HTTP client.
+    second = _cli(world, "run")
+    assert second["code"] == 0 and "httpx" not in second["loaded"]
+    assert [f.last_error for f in world.app.feeds()] != [None]
