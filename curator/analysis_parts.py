@@ -2,44 +2,21 @@
 
 Importing scikit-learn costs a second of CPU (it loads scipy.stats, scipy.optimize ...), more
 than `curator run` spends scoring the items a run brings. Analysis only needs two of its small
-parts: murmurhash3 (which places a term in the hashed matrices) and the English stop list. They
-are here, so that scikit-learn is imported where a decision model is fitted, and nowhere else.
-tests/test_score_terms.py checks both against scikit-learn's own.
+parts: murmurhash3 (which places a term in the hashed matrices; mmh3 computes the same) and the
+English stop list. They are here, so that scikit-learn is imported where a decision model is
+fitted, and nowhere else. tests/test_score_terms.py checks both against scikit-learn's own.
 """
 
 from __future__ import annotations
 
-import struct
-
-_C1, _C2, _M32 = 0xCC9E2D51, 0x1B873593, 0xFFFFFFFF
-_BLOCKS = struct.Struct("<I")
+import mmh3
 
 
 def murmurhash3_32(text: str, seed: int = 0) -> int:
     """MurmurHash3 (x86, 32 bits) of the text's UTF-8 bytes, unsigned: what
-    `sklearn.utils.murmurhash3_32(text, seed, positive=True)` returns. Callers cache it per
-    word, so plain Python is fast enough."""
-    data = text.encode("utf-8")
-    n = len(data)
-    end = n & ~3
-    h = seed & _M32
-    for (k,) in _BLOCKS.iter_unpack(data[:end]):
-        k = (k * _C1) & _M32
-        k = ((k << 15) | (k >> 17)) & _M32
-        h ^= (k * _C2) & _M32
-        h = ((h << 13) | (h >> 19)) & _M32
-        h = (h * 5 + 0xE6546B64) & _M32
-    if n & 3:
-        k = int.from_bytes(data[end:], "little")
-        k = (k * _C1) & _M32
-        k = ((k << 15) | (k >> 17)) & _M32
-        h ^= (k * _C2) & _M32
-    h ^= n
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & _M32
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & _M32
-    return h ^ (h >> 16)
+    `sklearn.utils.murmurhash3_32(text, seed, positive=True)` returns, from mmh3 (C, and
+    imported in a millisecond)."""
+    return int(mmh3.hash(text, seed, signed=False))
 
 
 # scikit-learn's English stop list (`sklearn.feature_extraction.text.ENGLISH_STOP_WORDS`, from

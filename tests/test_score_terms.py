@@ -241,8 +241,9 @@ def test_the_first_profile_of_a_block_finds_every_keyword_s_rows_at_once() -> No
 
 
 def test_terms_are_hashed_and_stop_words_dropped_as_scikit_learn_does() -> None:
-    # Issue 19: analysis carries its own murmurhash3 and English stop list so that it does not
-    # import scikit-learn; stored counts and document frequencies need the very same columns.
+    # Issue 19: analysis takes murmurhash3 from mmh3 and carries the English stop list, so that
+    # it does not import scikit-learn; stored counts and document frequencies need the very same
+    # columns.
     import random
 
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
