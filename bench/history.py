@@ -4,6 +4,7 @@
     python bench/history.py --reuse      # reuse the database built by an earlier run
     python bench/history.py --items 20000 --runs 3 --out bench/results/history.json
     python bench/history.py --reuse --skip score --source /tmp/main   # beside older code
+    python bench/history.py --reuse --only status,digest,run --source /tmp/main  # these lines
 
 The database: 200 synthetic feeds whose items are built from the shared ranking corpus (Le Monde
 2017 in French, AG News in English; ../shared/corpus/ranking or --corpus), published over a
@@ -16,9 +17,9 @@ Every line runs `curator ...` as a subprocess (start-up included), a few times, 
 median wall time and the peak resident memory of the process. `score` runs beside plain
 scikit-learn TF-IDF + cosine over the same items and profiles, in the same run. With
 `--source DIR` every command also runs with the curator package taken from DIR (for instance
-`git archive` of an older commit, its bytecode compiled), each run of the two versions one after
-the other, so that both meet the same load. Nothing here is asserted: the test suite never
-times anything.
+`git archive` of an older commit), each run of the two versions one after the other, so that
+both meet the same load. Both packages are compiled to bytecode first, as installed ones are.
+Nothing here is asserted: the test suite never times anything.
 
 `build_history(folder, ...)` is the reusable part: it writes feeds.yaml and the database and
 returns what the lines need (ids of pending items per profile, a slot id).
@@ -445,8 +446,14 @@ FLOOR_OF = "python: import sqlalchemy + sqlalchemy.orm"
 
 
 def run_lines(
-    history: History, runs: int, skip: Sequence[str] = (), source: Path | None = None
+    history: History,
+    runs: int,
+    skip: Sequence[str] = (),
+    source: Path | None = None,
+    only: Sequence[str] = (),
 ) -> list[Line]:
+    """The floors, then each command; `only` (beginnings of line names) keeps those commands
+    alone."""
     lines: list[Line] = []
     before_env = {**os.environ, "PYTHONPATH": str(source)} if source else None
     profile = PROFILES[0][0]
@@ -464,7 +471,9 @@ def run_lines(
         )
         return result
 
-    def command(what: str, argv_for: Any, n: int = runs) -> Line:
+    def command(what: str, argv_for: Any, n: int = runs) -> Line | None:
+        if only and not any(what.startswith(o) for o in only):
+            return None
         if before_env is None:
             result = line(what, argv_for, n)
         else:
@@ -600,6 +609,16 @@ def score_line(history: History, runs: int) -> Line:
     return score
 
 
+def compile_bytecode(*folders: Path) -> None:
+    """Each side's curator package compiled to bytecode first, as an installed package is:
+    with PYTHONDONTWRITEBYTECODE set and no bytecode, every command compiles curator's modules
+    again (about 0.15 s of CPU a command here)."""
+    import compileall
+
+    for folder in folders:
+        compileall.compile_dir(str(folder / "curator"), quiet=1)
+
+
 def _feed_ids(database: Path) -> list[int]:
     with sqlite3.connect(database) as conn:
         return [r[0] for r in conn.execute("SELECT id FROM feeds ORDER BY id")]
@@ -629,6 +648,13 @@ def main() -> None:
         type=lambda s: [x for x in s.split(",") if x],
         help="lines left out, comma-separated: score, or run (which leaves out score too)",
     )
+    parser.add_argument(
+        "--only",
+        default="",
+        type=lambda s: [x for x in s.split(",") if x],
+        help="only the commands whose line starts so, comma-separated (the floors always run):"
+        " e.g. status,digest,run",
+    )
     args = parser.parse_args()
     if args.table:
         print(markdown_table(json.loads(args.table.read_text(encoding="utf-8"))))
@@ -641,11 +667,12 @@ def main() -> None:
         print(f"  built in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     if args.build_only:
         return
+    compile_bytecode(REPO, *([args.source] if args.source else []))
     print(f"{args.items} items, {args.runs} runs each (median wall, peak RSS):", file=sys.stderr)
     if args.score_only:
         lines = [score_line(history, args.runs)]
     else:
-        lines = run_lines(history, args.runs, args.skip, args.source)
+        lines = run_lines(history, args.runs, args.skip, args.source, args.only)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(

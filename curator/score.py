@@ -1,7 +1,7 @@
 """Relevance scoring: objective + items (+ review decisions) + now -> ranked, explained scores.
 
 Pure policy: no database, no network, no clock of its own. This is the only module that
-imports scikit-learn (issue 4).
+imports scikit-learn (issue 4), and only where a decision model is fitted (issue 19).
 
 Text analysis (French and English): HTML stripped, lowercased, stop words removed (the
 `stop-words` package for French, scikit-learn's list for English: the `stop-words` English list
@@ -56,11 +56,9 @@ import numpy as np
 import snowballstemmer
 import stop_words
 from scipy import sparse
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from sklearn.linear_model import LogisticRegression
-from sklearn.utils import murmurhash3_32
 
+# scikit-learn is imported by `_fit` alone: its import costs more than a run's scoring (issue 19).
+from curator.analysis_parts import ENGLISH_STOP_WORDS, murmurhash3_32
 from curator.i18n import N_, Message
 from curator.types import (
     RELATED_PREFIX,
@@ -275,7 +273,7 @@ _MIX_A, _MIX_B, _MIX_C = 0x9E3779B1, 0x85EBCA77, 0x165667B1
 
 
 def _stem_hash(stem: str) -> int:
-    return int(murmurhash3_32(stem, seed=0, positive=True)) or 1
+    return murmurhash3_32(stem) or 1
 
 
 def term_index(term: str) -> int:
@@ -1039,6 +1037,9 @@ def _keyword_rules(
 class ScoreResult:
     scores: list[Score]
     warnings: list[str] = field(default_factory=list)
+    # The decision model the scores come from (`score_items`' `model` when it still applied):
+    # results are equal by what they say, whichever model object said it.
+    model: DecisionModel | None = field(default=None, compare=False)
 
 
 def current_decisions(decisions: Sequence[Decision]) -> dict[int, Decision]:
@@ -1091,6 +1092,7 @@ def score_items(
     keep_rank: int | None = None,
     keep_items: Iterable[int] = (),
     item_weights: Mapping[int, float] | None = None,
+    model: DecisionModel | None = None,
 ) -> ScoreResult:
     """Score and rank `items` for `profile`. Deterministic for the same inputs.
 
@@ -1101,7 +1103,9 @@ def score_items(
     is fused with the TF-IDF relevance. With `keep_rank`, only the items ranked down to it
     and those of `keep_items` (ids) get a Score, in the order of `items`. `item_weights`
     multiply the source weight of single items (by id), as `feed_weights` do for a whole feed
-    (the results of a topic, issue 15).
+    (the results of a topic, issue 15). `model` is the profile's decision model from an earlier
+    pass (`ScoreResult.model`): applied when it learned from the current decisions, else a model
+    is fitted (and returned).
     """
     notes: list[str] = []
     weights = feed_weights or {}
@@ -1143,9 +1147,11 @@ def score_items(
     latest = current_decisions(decisions)
     q_fb, fb_allowed = q, allowed
     if latest and items:
-        base, q_fb, fb_allowed = _feedback(
-            latest, decided_items, idf, matrix, q, relevance, allowed, terms_of, sem_rel
+        base, q_fb, fb_allowed, model = _feedback(
+            latest, decided_items, idf, matrix, q, relevance, allowed, terms_of, sem_rel, model
         )
+    else:
+        model = None
     feedback = base - relevance
 
     columns = _item_columns(items, matrix.columns)
@@ -1210,7 +1216,7 @@ def score_items(
             strict=True,
         )
     ]
-    return ScoreResult(scores, notes)
+    return ScoreResult(scores, notes, model)
 
 
 LANGUAGE_GAP = 0.25  # share of items in another language than the objective's worth a note
@@ -1270,7 +1276,11 @@ def _feedback(
     allowed: frozenset[str],
     terms_of: Callable[[int], frozenset[str]],
     sem_rel: np.ndarray | None,
-) -> tuple[np.ndarray, sparse.csr_matrix, frozenset[str]]:
+    model: DecisionModel | None = None,
+) -> tuple[np.ndarray, sparse.csr_matrix, frozenset[str], DecisionModel | None]:
+    """The base score with the decisions' feedback, the profile vector they moved, the strings
+    behind it, and the decision model fitted (or `model`, applied when it was fitted on the same
+    decisions)."""
     x = matrix.x
     by_id = {i.id: i for i in decided_items}
     labelled: list[tuple[Item, int]] = []
@@ -1284,7 +1294,7 @@ def _feedback(
         elif d.kind in (DecisionKind.REJECT, DecisionKind.WITHDRAW):
             labelled.append((item, 0))
     if not labelled:
-        return relevance, q, allowed
+        return relevance, q, allowed, None
     xd = _tfidf(_item_counts([i for i, _ in labelled]), idf)
     allowed = allowed.union(*(item_terms(i) for i, _ in labelled))
     y = np.array([label for _, label in labelled])
@@ -1304,8 +1314,11 @@ def _feedback(
         rocchio = 0.5 * (rocchio + sem_rel)
     n_pos, n_neg = int(y.sum()), int((1 - y).sum())
     if min(n_pos, n_neg) < MIN_CLASS_FOR_MODEL:
-        return rocchio, q_fb, allowed
-    return _learned(xd, y, q, matrix, relevance, allowed, terms_of), q_fb, allowed
+        return rocchio, q_fb, allowed, None
+    labels = tuple((i.id, label) for i, label in labelled)
+    if model is None or model.labels != labels:
+        model = _fit_model(labels, xd, y, q, matrix, allowed, terms_of)
+    return _learned(model, matrix, relevance, terms_of), q_fb, allowed, model
 
 
 # The objective's weight against the decision model, on the model's logit scale, as a multiple
@@ -1318,22 +1331,95 @@ PRIOR_WEIGHTS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 32.0)
 PRIOR_GAIN = 0.05
 
 
+@dataclass(frozen=True, eq=False)
+class DecisionModel:
+    """A profile's decision model as `_fit_model` leaves it: kept between scoring passes, so
+    that a pass over the same decisions applies it instead of fitting it again (issue 19: the
+    fit, and importing scikit-learn for it, cost a run more than scoring its new items)."""
+
+    labels: tuple[tuple[int, int], ...]  # (item id, 1 approved / 0 rejected) it learned from
+    coef: sparse.csr_matrix  # 1 x N_FEATURES
+    intercept: float
+    prior: float  # the objective's weight beside it (`_prior_weight`)
+    terms: frozenset[str]  # the strings behind the columns of `coef` (hash collisions)
+
+    def decision(self, x: sparse.csr_matrix | ItemMatrix) -> np.ndarray:
+        if isinstance(x, ItemMatrix):
+            return x.dot(self.coef) + self.intercept
+        return _dot(x, self.coef) + self.intercept
+
+    def to_json(self) -> dict[str, object]:
+        cols = self.coef.indices.astype(np.int32)
+        values = self.coef.data.astype(np.float64)
+        blob = cols.tobytes() + values.tobytes() + "\n".join(sorted(self.terms)).encode()
+        return {
+            "version": 1,
+            "n_features": N_FEATURES,
+            "labels": [list(pair) for pair in self.labels],
+            "nnz": int(cols.size),
+            "intercept": self.intercept,
+            "prior": self.prior,
+            "blob": base64.b64encode(zlib.compress(blob, 1)).decode("ascii"),
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> DecisionModel | None:
+        """None when `data` is not a model of this version and hash space: the pass fits one."""
+        if not isinstance(data, Mapping) or data.get("version") != 1:
+            return None
+        if data.get("n_features") != N_FEATURES:
+            return None
+        try:
+            nnz = int(data["nnz"])
+            raw = zlib.decompress(base64.b64decode(str(data["blob"])))
+            cols = np.frombuffer(raw[: 4 * nnz], dtype=np.int32)
+            values = np.frombuffer(raw[4 * nnz : 12 * nnz], dtype=np.float64)
+            text = raw[12 * nnz :].decode()
+            coef = sparse.csr_matrix(
+                (values, cols, np.array([0, nnz])), shape=(1, N_FEATURES), copy=True
+            )
+            labels = tuple((int(i), int(label)) for i, label in data["labels"])
+            return cls(
+                labels,
+                coef,
+                float(data["intercept"]),
+                float(data["prior"]),
+                frozenset(text.split("\n")) if text else frozenset(),
+            )
+        except (KeyError, TypeError, ValueError, zlib.error):
+            return None  # a damaged blob is fitted again, not fatal
+
+
 def _learned(
+    model: DecisionModel,
+    matrix: ItemMatrix,
+    relevance: np.ndarray,
+    terms_of: Callable[[int], frozenset[str]],
+) -> np.ndarray:
+    """The relevance once decisions of both kinds are in: the decision model's logit over the
+    items plus the objective's own evidence as a prior (`model.prior`). The result keeps the
+    objective's scale: the k-th best item gets the k-th best relevance, so freshness and
+    variety reorder as little as they do without decisions."""
+    logit = _collision_free(model.decision(matrix), matrix.x, model.coef, model.terms, terms_of)
+    combined = logit + model.prior * _evidence(relevance)
+    out = np.empty_like(relevance)
+    out[np.lexsort((np.arange(combined.size), -combined))] = np.sort(relevance)[::-1]
+    return out
+
+
+def _fit_model(
+    labels: tuple[tuple[int, int], ...],
     xd: sparse.csr_matrix,
     y: np.ndarray,
     q: sparse.csr_matrix,
     matrix: ItemMatrix,
-    relevance: np.ndarray,
     allowed: frozenset[str],
     terms_of: Callable[[int], frozenset[str]],
-) -> np.ndarray:
-    """The relevance once decisions of both kinds are in: a logistic regression on the item
-    matrix, trained on the decisions with the profile vector as one more positive (and again
-    with its own best items as weaker positives: MODEL_PRF_DOCS), plus the
-    objective's own evidence as a prior whose weight is the one that ranks held-out decisions
-    best (issue 18: measured, not a fixed n / (n + 20) ramp). The result keeps the
-    objective's scale: the k-th best item gets the k-th best relevance, so freshness and
-    variety reorder as little as they do without decisions."""
+) -> DecisionModel:
+    """A logistic regression on the item matrix, trained on the decisions with the profile
+    vector as one more positive (and again with its own best items as weaker positives:
+    MODEL_PRF_DOCS), and the weight of the objective's own evidence beside it: the one that
+    ranks held-out decisions best (issue 18: measured, not a fixed n / (n + 20) ramp)."""
     x = matrix.x
     xt = sparse.vstack([xd, q]).tocsr()
     yt = np.append(y, 1)
@@ -1348,13 +1434,12 @@ def _learned(
     model = _fit(
         sparse.vstack([xt, x[top]]).tocsr(), np.append(yt, np.ones(top.size, yt.dtype)), row_weights
     )
-    logit = _collision_free(model.decision(matrix), x, model.coef, expanded, terms_of)
     cos_d = np.asarray((xd @ q.T).toarray()).ravel()
     weight = _prior_weight(xt, yt, _evidence(_squash(cos_d)))
-    combined = logit + weight * _evidence(relevance)
-    out = np.empty_like(relevance)
-    out[np.lexsort((np.arange(combined.size), -combined))] = np.sort(relevance)[::-1]
-    return out
+    # Only the strings at the model's columns take part in its collision checks.
+    columns = set(model.coef.indices.tolist())
+    terms = frozenset(t for t in expanded if _index_of(t) in columns)
+    return DecisionModel(labels, model.coef, model.intercept, weight, terms)
 
 
 def _evidence(relevance: np.ndarray) -> np.ndarray:
@@ -1410,6 +1495,9 @@ class _Linear:
 
 
 def _fit(x: sparse.csr_matrix, y: np.ndarray, row_weights: np.ndarray | None = None) -> _Linear:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=MODEL_C, class_weight="balanced", max_iter=200, solver="liblinear")
     # Fitted over the terms the training rows use: the weights of the other columns are 0 at
     # the optimum and the solver's steps never touch them, so the model is the same, but a fit

@@ -4,6 +4,7 @@ that makes it so (what is re-scored, what is loaded, what is imported), never th
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -228,16 +229,20 @@ SNIPPET = """
 import json, sys
 from curator.cli import main
 code = main(sys.argv[1:])
-print(json.dumps({"code": code, "loaded": sorted(m for m in ("sklearn", "scipy", "numpy")
+print(json.dumps({"code": code, "loaded": sorted(m for m in ("sklearn", "scipy", "numpy", "httpx")
                                                     if m in sys.modules)}))
 """
 
 
-def _cli(world: World, *args: str) -> dict[str, Any]:
+def _cli(world: World, *args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     """A command in a process of its own, and the heavy libraries it imported."""
     argv = ["--config", str(world.path), "--db", world.db_url, "-q", *args]
     out = subprocess.run(
-        [sys.executable, "-c", SNIPPET, *argv], capture_output=True, text=True, check=True
+        [sys.executable, "-c", SNIPPET, *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(env or {})},
     ).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
@@ -338,3 +343,56 @@ def test_stored_scores_are_written_as_an_orm_insert_writes_them(world: World) ->
     assert fast == orm
     assert read == made
     assert stamps == {at}
+
+
+def _decide_both_ways(world: World) -> list[int]:
+    """Three approvals and three rejections: enough of each for a decision model."""
+    queue = [e.item.id for e in world.app.queue("claire")]
+    for item_id in queue[:3]:
+        world.app.approve("claire", item_id, "Utile pour les recruteurs.")
+    for item_id in queue[-3:]:
+        world.app.reject("claire", item_id)
+    return queue
+
+
+def test_a_run_over_unchanged_decisions_fits_no_model(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The full pass fits the profile's decision model and stores it; the next passes apply it
+    # until a decision changes (fitting it, and importing scikit-learn for it, cost a run more
+    # than scoring its new items).
+    _decide_both_ways(world)
+    world.app.score()
+    fits: list[int] = []
+    fit = scoring._fit
+    monkeypatch.setattr(scoring, "_fit", lambda *a, **k: fits.append(1) or fit(*a, **k))
+    world.clock[0] = T0 + timedelta(hours=1)
+    new = world.add("Recrutement : les salaires des data engineers", "", T0 + timedelta(minutes=9))
+    world.app.score(incremental=True)
+    assert fits == []
+    assert world.ranks()[new] is not None
+    world.app.reject("claire", new)
+    world.clock[0] = T0 + timedelta(hours=2)
+    world.app.score(incremental=True)
+    assert fits  # a new decision: the model learns it
+
+
+def test_a_run_over_unchanged_decisions_does_not_import_scikit_learn(world: World) -> None:
+    _decide_both_ways(world)
+    world.app.score()
+    world.add("Recrutement : les salaires des data engineers", "", T0 + timedelta(minutes=9))
+    # The command's clock an hour after the full pass (its fetch fails: nothing listens on
+    # port 9; the scoring pass is what is looked at).
+    offset = (T0 + timedelta(hours=1) - datetime.now(UTC)).total_seconds()
+    got = _cli(world, "run", env={"CURATOR_CLOCK_OFFSET": str(offset)})
+    assert got["code"] == 0
+    assert "sklearn" not in got["loaded"]
+
+
+def test_a_run_with_no_feed_due_does_not_load_the_fetcher(world: World) -> None:
+    first = _cli(world, "run")  # the feed is due: fetched (it fails: nothing listens on port 9)
+    assert first["code"] == 0 and "httpx" in first["loaded"]
+    # Its next fetch is later: nothing to fetch, no page left, no HTTP client.
+    second = _cli(world, "run")
+    assert second["code"] == 0 and "httpx" not in second["loaded"]
+    assert [f.last_error for f in world.app.feeds()] != [None]

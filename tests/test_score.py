@@ -7,6 +7,7 @@ import subprocess
 import sys
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -791,7 +792,10 @@ def test_the_decision_model_learns_the_words_of_the_items_it_finds() -> None:
     relevance = np.linspace(0.9, 0.1, len(items))  # distinct values: the output shows the order
     allowed = pv.strings.union(*(sc.item_terms(i) for i in decided))
     over = sc.ItemMatrix(tuple(i.id for i in items), x, matrix.idf)
-    out = sc._learned(xd, y, pv.vector, over, relevance, allowed, lambda k: sc.item_terms(items[k]))
+    labels = tuple((i.id, int(label)) for i, label in zip(decided, y, strict=True))
+    terms_of = lambda k: sc.item_terms(items[k])  # noqa: E731
+    model = sc._fit_model(labels, xd, y, pv.vector, over, allowed, terms_of)
+    out = sc._learned(model, over, relevance, terms_of)
     assert out[items.index(wanted)] > out[items.index(unrelated)]
 
 
@@ -878,3 +882,62 @@ def test_a_matrix_gives_the_same_single_row_products_by_row_and_by_column() -> N
         expected = np.asarray((matrix.x @ v.T).toarray()).ravel()
         assert np.allclose(matrix.dot(v), expected, rtol=1e-12, atol=1e-15)
     assert "csc" in matrix.by_column
+
+
+def _model_world() -> tuple[list[Item], list[Decision], list[Item]]:
+    items, profiles = _many_profiles_world()
+    decisions = profiles[0][1]
+    return items, decisions, [i for i in items if i.id in {d.item_id for d in decisions}]
+
+
+def test_a_model_of_the_same_decisions_is_applied_not_fitted_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Issue 19: a pass over unchanged decisions applies the model an earlier pass fitted (the fit
+    # and scikit-learn's import cost a run more than its new items); the scores are the same.
+    items, decisions, decided = _model_world()
+    first = sc.score_items(HR_EN, items, decisions=decisions, decided_items=decided, now=NOW)
+    assert first.model is not None
+    assert first.model.labels == ((1, 1), (2, 1), (3, 1), (7, 0), (8, 0), (9, 0))
+
+    def no_fit(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("fitted again")
+
+    monkeypatch.setattr(sc, "_fit", no_fit)
+    again = sc.score_items(
+        HR_EN, items, decisions=decisions, decided_items=decided, now=NOW, model=first.model
+    )
+    assert again.model is first.model
+    assert again.scores == first.scores
+    # Stored and read back, it is the same model.
+    restored = sc.DecisionModel.from_json(json.loads(json.dumps(first.model.to_json())))
+    assert restored is not None and restored.labels == first.model.labels
+    assert restored.terms == first.model.terms and restored.prior == first.model.prior
+    read = sc.score_items(
+        HR_EN, items, decisions=decisions, decided_items=decided, now=NOW, model=restored
+    )
+    assert read.scores == first.scores
+    assert sc.DecisionModel.from_json({"version": 1, "n_features": sc.N_FEATURES}) is None
+    assert sc.DecisionModel.from_json(None) is None
+
+
+def test_a_model_of_other_decisions_is_fitted_again() -> None:
+    items, decisions, decided = _model_world()
+    first = sc.score_items(HR_EN, items, decisions=decisions, decided_items=decided, now=NOW)
+    more = [*decisions, Decision("hr", 4, DecisionKind.APPROVE, NOW)]
+    decided_more = [i for i in items if i.id in {d.item_id for d in more}]
+    after = sc.score_items(
+        HR_EN, items, decisions=more, decided_items=decided_more, now=NOW, model=first.model
+    )
+    assert after.model is not None and after.model is not first.model
+    assert (4, 1) in after.model.labels
+    assert after == sc.score_items(
+        HR_EN, items, decisions=more, decided_items=decided_more, now=NOW
+    )
+    # Too few decisions of one kind for a model: none is returned, the stored one is dropped.
+    few = decisions[:4]
+    decided_few = [i for i in items if i.id in {d.item_id for d in few}]
+    result = sc.score_items(
+        HR_EN, items, decisions=few, decided_items=decided_few, now=NOW, model=first.model
+    )
+    assert result.model is None

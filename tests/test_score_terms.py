@@ -4,6 +4,8 @@ the time."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -236,3 +238,44 @@ def test_the_first_profile_of_a_block_finds_every_keyword_s_rows_at_once() -> No
         for t in terms
     }
     assert wanted <= matrix.term_rows.keys()  # the second profile's too: no pass of its own
+
+
+def test_terms_are_hashed_and_stop_words_dropped_as_scikit_learn_does() -> None:
+    # Issue 19: analysis takes murmurhash3 from mmh3 and carries the English stop list, so that
+    # it does not import scikit-learn; stored counts and document frequencies need the very same
+    # columns.
+    import random
+
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    from sklearn.utils import murmurhash3_32
+
+    from curator import analysis_parts
+
+    assert analysis_parts.ENGLISH_STOP_WORDS == ENGLISH_STOP_WORDS
+    rng = random.Random(19)
+    letters = "abcdefghijklmnopqrstuvwxyzéèàçôœß0-中"
+    words = ["", "a", "recrutement", "télétravail", "ingénieur data", "œuvre", "中文"]
+    words += ["".join(rng.choice(letters) for _ in range(rng.randrange(1, 24))) for _ in range(500)]
+    for word in words:
+        assert analysis_parts.murmurhash3_32(word) == murmurhash3_32(word, positive=True), word
+
+
+def test_analysing_and_scoring_without_decisions_do_not_import_scikit_learn() -> None:
+    code = (
+        "import sys\n"
+        "from datetime import UTC, datetime\n"
+        "from curator import score\n"
+        "from curator.types import Profile\n"
+        "from tests.support.score import make_item\n"
+        "items = [make_item(k, f'Recrutement data {k} : salaires', language='fr') "
+        "for k in range(1, 20)]\n"
+        "profile = Profile('claire', 'Recrutement de profils data, salaires.', language='fr')\n"
+        "result = score.score_items(profile, items, now=datetime(2026, 11, 27, tzinfo=UTC))\n"
+        "assert result.scores[0].relevance > 0\n"
+        "print('sklearn' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert out.stdout.strip() == "False"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from curator.app.core import CuratorCore
@@ -10,7 +12,7 @@ from curator.config import load_settings
 from curator.errors import InvalidAction
 from curator.i18n import N_, Message
 from curator.store import repo
-from curator.types import Feed, FeedSource
+from curator.types import Feed, FeedSource, FeedStatus
 
 if TYPE_CHECKING:
     from curator.ingest.pipeline import Progress
@@ -37,24 +39,57 @@ class IngestUseCases(CuratorCore):
     ) -> FetchReport:
         """Fetch the feeds that are due (every active one with `all`, or one by URL or name),
         store their new and edited items, fetch full text where wanted, cluster duplicates."""
-        # Imported here: httpx, numpy and the parsers cost startup time other commands need not pay.
-        from curator.ingest import service as ingest_service
+        from curator.ingest.report import FetchReport
+        from curator.store import ingest as ingest_store
 
         now = self.now()
         # A paused feed is fetched only when asked for by name (`fetch --feed`).
         sources = [s for s in self.settings.feeds if feed is not None or not s.paused]
-        feeds = ingest_service.select_feeds(self.db, sources, now, everything=all, only=feed)
+        feeds = self._select_feeds(sources, now, everything=all, only=feed)
+        with self.db.reading() as session:
+            leftovers = ingest_store.page_jobs(session)
+        if not feeds and not leftovers:
+            # Nothing due (most runs between two fetch times): the fetcher, the parsers and
+            # their HTTP client are not even imported (issue 19).
+            return FetchReport()
+        # Imported here: httpx, numpy and the parsers cost startup time other commands need not pay.
+        from curator.ingest import service as ingest_service
+
         return ingest_service.fetch(
-            self.db, self.settings.fetch, feeds, now, progress=progress, stop=self.stopping
+            self.db,
+            self.settings.fetch,
+            feeds,
+            now,
+            progress=progress,
+            stop=self.stopping,
+            leftovers=leftovers,
         )
 
     def due_feeds(self) -> list[Feed]:
         """The configured, unpaused feeds whose next fetch time has passed (what `fetch` would
         fetch now); the workers' tick defers one task per feed (issue 17)."""
-        from curator.ingest import service as ingest_service
-
         sources = [s for s in self.settings.feeds if not s.paused]
-        return ingest_service.select_feeds(self.db, sources, self.now())
+        return self._select_feeds(sources, self.now())
+
+    def _select_feeds(
+        self,
+        sources: Sequence[FeedSource],
+        now: datetime,
+        *,
+        everything: bool = False,
+        only: str | None = None,
+    ) -> list[Feed]:
+        """Configured feeds to fetch: one by URL or name (whatever its state: a manual retry),
+        every active one (`everything`), or the active ones that are due."""
+        from curator.ingest import policy
+
+        with self.db.session() as session:
+            configured = repo.sync_feeds(session, sources, now)
+            if only is not None:
+                return [repo.find_feed(session, only)]
+        if everything:
+            return [f for f in configured if f.status is FeedStatus.ACTIVE]
+        return policy.due_feeds(configured, now)
 
     def fetch_feed(self, feed_id: int, *, per_host: int | None = None) -> FetchReport:
         """Fetch one stored feed by id, whatever its next fetch time (a worker's task, issue 17).

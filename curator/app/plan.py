@@ -399,7 +399,7 @@ def _starters(
 ) -> Callable[[int], str | None]:
     """Comment starters: the scorer's key sentences and matched terms for an item.
 
-    The scorer (numpy, scipy, scikit-learn: about a second to import) is loaded by the first
+    The scorer (numpy and scipy: a third of a second to import) is loaded by the first
     starter asked for, not here: a re-plan builds this for every approved item but seldom places
     a new one."""
 

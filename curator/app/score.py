@@ -77,6 +77,9 @@ class ScoreUseCases(CuratorCore):
     #: until the next full pass. Re-scoring a few recent items twice costs little.
     LATE_COMMIT = timedelta(hours=1)
     _PASS_KEY = "score.pass.{profile}"
+    #: Each profile's decision model (`scoring.DecisionModel`) with the mark of the pass that
+    #: fitted it: a pass over the same decisions applies it instead of fitting it again.
+    _MODEL_KEY = "score.model.{profile}"
 
     def score(self, profile: str | None = None, *, incremental: bool = False) -> ScoreReport:
         """Re-score the items of the rolling window for one profile (or all) and store ranks.
@@ -87,7 +90,8 @@ class ScoreUseCases(CuratorCore):
         queue, the items that arrived since, and the items whose decision changed; the rest of
         the queue keeps its scores until the next full pass.
         """
-        # Imported here: scikit-learn costs every other command a second and ~100 MB.
+        # Imported here: numpy and scipy cost every other command a third of a second; the
+        # scorer imports scikit-learn itself, only to fit a decision model (issue 19).
         from curator import score as scoring
 
         profiles = self.settings.select_profiles(profile)
@@ -138,6 +142,7 @@ class ScoreUseCases(CuratorCore):
                         semantic_note, keep=(self.SCORE_KEEP, set(decided) | picked),
                         feed_of=feed_of,
                     )  # fmt: skip
+                    writes.append(partial(_save_model, p.name, marks[p.name], result.model, now))
                     kept = scoring.kept_scores(
                         result.scores, set(decided) | picked, self.SCORE_KEEP
                     )
@@ -174,12 +179,14 @@ class ScoreUseCases(CuratorCore):
         semantic_note: str | None = None,
         keep: tuple[int, Iterable[int]] | None = None,
         feed_of: dict[int, int] | None = None,
+        model: scoring.DecisionModel | None = None,
     ) -> scoring.ScoreResult:
         """One profile's scores over `items` (and their embeddings from the semantic extra,
         when installed), with its relays' results applied to its sources' weights
         (`sources`: each feed's weight and name). With `keep` (a rank and item ids), only
         the items ranked down to that rank and those items are returned. `feed_of`: each
-        item's feed by id, when the caller already has it."""
+        item's feed by id, when the caller already has it. `model`: the decision model of an
+        earlier pass, applied if it learned from the current decisions."""
         from curator import score as scoring
 
         weights, names = sources
@@ -208,6 +215,7 @@ class ScoreUseCases(CuratorCore):
             semantic=self._semantic_input(vectors, p),
             keep_rank=keep[0] if keep else None,
             keep_items=keep[1] if keep else (),
+            model=model,
         )
         if feed_of is None:
             columns = item_columns(items)
@@ -284,6 +292,13 @@ class ScoreUseCases(CuratorCore):
             ids = sorted(i for i in wanted[p.name] if i in by_id)
             subset = [by_id[i] for i in ids]
             rows = vectors[[row_of[i] for i in ids]] if vectors is not None else None
+            # Decisions unchanged since the model was fitted: applied, not fitted again.
+            stored = repo.get_meta(session, self._MODEL_KEY.format(profile=p.name))
+            model = (
+                scoring.DecisionModel.from_json(stored.get("model"))
+                if isinstance(stored, dict) and stored.get("mark") == marks[p.name]
+                else None
+            )
             result = self._score_profile(
                 session,
                 p,
@@ -294,7 +309,10 @@ class ScoreUseCases(CuratorCore):
                 now,
                 rows,
                 semantic_note,
+                model=model,
             )
+            if result.model is not model:
+                writes.append(partial(_save_model, p.name, marks[p.name], result.model, now))
             others = score_store.ranked_finals(session, p.name, exclude=ids)
             scores = scoring.merge_ranks(result.scores, self.SCORE_HEAD, others)
             scores = _unranked_beyond(scores, repicked[p.name], self.SCORE_KEEP)
@@ -482,6 +500,16 @@ def _unranked_beyond(scores: list[Score], ids: set[int], keep: int) -> list[Scor
 
 def _replace_scores(profile: str, scores: list[Score], now: datetime, session: Any) -> None:
     score_store.replace_scores(session, profile, scores, now)
+
+
+def _save_model(
+    profile: str, mark: str, model: scoring.DecisionModel | None, now: datetime, session: Any
+) -> None:
+    key = ScoreUseCases._MODEL_KEY.format(profile=profile)
+    if model is not None:
+        repo.set_meta(session, key, {"mark": mark, "model": model.to_json()}, now)
+    elif repo.get_meta(session, key) is not None:
+        repo.set_meta(session, key, None, now)  # its decisions changed: never applied again
 
 
 def _put_counts(packed: dict[int, tuple[bytes, bytes]], session: Any) -> None:

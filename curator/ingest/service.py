@@ -38,14 +38,14 @@ from curator.ingest.pipeline import (
 from curator.ingest.report import FeedOutcome, FeedReport, FetchReport, PageJob
 from curator.ingest.sanitize import storable_line
 from curator.lang import UNSETTLED, language_from_hint
-from curator.store import Database, repo
+from curator.store import Database
 from curator.store import ingest as store
-from curator.types import Feed, FeedSource, FeedStatus, FetchSettings
+from curator.types import Feed, FeedStatus, FetchSettings
 
 log = logging.getLogger(__name__)
 
 CLUSTER_LOOKBACK = dedupe.LOOKBACK  # never compare with items older than this: keeps it cheap
-LEFTOVER_PAGES = 500  # full-text pages resumed per run after an interrupted one
+LEFTOVER_PAGES = store.LEFTOVER_PAGES
 STATE_BATCH = 64  # not-modified feeds whose new state is written in one transaction
 FEED_NAME_CHARS = 300  # the size of a feed's name column
 ERROR_CHARS = 1000  # a stored failure reason
@@ -275,26 +275,6 @@ def _report(feed: Feed, outcome: FeedOutcome, **details: Any) -> FeedReport:
     return FeedReport(feed.id, feed.url, feed.display_name, outcome, **details)
 
 
-def select_feeds(
-    db: Database,
-    sources: Sequence[FeedSource],
-    now: datetime,
-    *,
-    everything: bool = False,
-    only: str | None = None,
-) -> list[Feed]:
-    """Configured feeds to fetch: one by URL or name (whatever its state: a manual retry),
-    every active one (`everything`), or the active ones that are due."""
-    with db.session() as session:
-        configured = repo.sync_feeds(session, sources, now)
-        if only is not None:
-            wanted = repo.find_feed(session, only)
-            return [wanted]
-    if everything:
-        return [f for f in configured if f.status is FeedStatus.ACTIVE]
-    return policy.due_feeds(configured, now)
-
-
 def fetch(
     db: Database,
     settings: FetchSettings,
@@ -304,11 +284,15 @@ def fetch(
     progress: Progress | None = None,
     rng: policy.RandomSource | None = None,
     stop: threading.Event | None = None,
+    leftovers: Sequence[PageJob] | None = None,
 ) -> FetchReport:
+    """Fetch `feeds` and resume the full-text pages an interrupted fetch left (`leftovers`,
+    read here when not given)."""
     started = time.perf_counter()
     sink = DatabaseSink(db, settings, now, rng or random.Random())
-    with db.reading() as session:
-        leftovers = store.page_jobs(session, limit=LEFTOVER_PAGES)
+    if leftovers is None:
+        with db.reading() as session:
+            leftovers = store.page_jobs(session, limit=LEFTOVER_PAGES)
     # Workers first: forked before any thread exists (see make_workers). Processes only for
     # the documents likely to be parsed: a fetch of feeds answering "not modified" parses a
     # few documents at most, in a thread (issue 19).

@@ -262,7 +262,10 @@ def save_feed_state(
     return moved
 
 
-def page_jobs(session: Session, *, limit: int) -> list[PageJob]:
+LEFTOVER_PAGES = 500  # full-text pages resumed per run after an interrupted one
+
+
+def page_jobs(session: Session, *, limit: int = LEFTOVER_PAGES) -> list[PageJob]:
     """The first `limit` items still waiting for their full text: a fetch interrupted after
     storing items resumes their pages on the next run."""
     query = select(ItemRow).where(
