@@ -1355,6 +1355,7 @@ class DecisionModel:
         return {
             "version": 1,
             "n_features": N_FEATURES,
+            "analyser": ANALYSER_VERSION,
             "labels": [list(pair) for pair in self.labels],
             "nnz": int(cols.size),
             "intercept": self.intercept,
@@ -1364,10 +1365,11 @@ class DecisionModel:
 
     @classmethod
     def from_json(cls, data: object) -> DecisionModel | None:
-        """None when `data` is not a model of this version and hash space: the pass fits one."""
+        """None when `data` is not a model of this version, hash space and analyser (its columns
+        would be other terms): the pass fits one."""
         if not isinstance(data, Mapping) or data.get("version") != 1:
             return None
-        if data.get("n_features") != N_FEATURES:
+        if data.get("n_features") != N_FEATURES or data.get("analyser") != ANALYSER_VERSION:
             return None
         try:
             nnz = int(data["nnz"])

@@ -919,6 +919,9 @@ def test_a_model_of_the_same_decisions_is_applied_not_fitted_again(
     assert read.scores == first.scores
     assert sc.DecisionModel.from_json({"version": 1, "n_features": sc.N_FEATURES}) is None
     assert sc.DecisionModel.from_json(None) is None
+    # A model over another analyser's columns would weigh other terms: fitted again.
+    other = {**first.model.to_json(), "analyser": sc.ANALYSER_VERSION - 1}
+    assert sc.DecisionModel.from_json(other) is None
 
 
 def test_a_model_of_other_decisions_is_fitted_again() -> None:
