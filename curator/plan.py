@@ -642,19 +642,25 @@ def _fill_once(
             choice = _best(queued, slot.starts_at, schedule, around, ready_first)
             if choice is not None:
                 owners[reserved.pop(choice)].sticky_item = None
+        apart = replace(around, sources=())  # one story still never twice in a row
+        if (
+            choice is None
+            and sticky is not None
+            and around.sources
+            and _eligible(sticky, slot.starts_at, schedule, apart)
+        ):
+            # The item the slot held keeps it when it only repeats a feed nearby and no item
+            # that varies fits: it was placed beside that feed before (a repeat, issue 16), and
+            # a neighbour frozen since (commented, pinned) must not move it, or planning its
+            # own output would reshuffle the plan.
+            choice = sticky.item_id
         if choice is None and lenient and around.sources:
             # Variety is a preference (issue 16): rather than an empty slot, an item from a
-            # feed used nearby; the item the slot held keeps it if it still fits that way.
-            apart = replace(around, sources=())  # one story still never twice in a row
-            if sticky is not None and _eligible(sticky, slot.starts_at, schedule, apart):
-                choice = sticky.item_id
-            else:
-                free = (
-                    c
-                    for c in approved.values()
-                    if c.item_id not in taken and c.item_id not in reserved
-                )
-                choice = _best(free, slot.starts_at, schedule, apart, ready_first)
+            # feed used nearby.
+            free = (
+                c for c in approved.values() if c.item_id not in taken and c.item_id not in reserved
+            )
+            choice = _best(free, slot.starts_at, schedule, apart, ready_first)
         slot.item = choice
         if choice is not None:
             taken.add(choice)

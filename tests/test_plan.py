@@ -847,6 +847,34 @@ def check_commented_first(
     assert total >= blind_total and ready >= blind_ready
 
 
+def test_a_repeat_commented_since_does_not_move_its_neighbours_on_the_next_plan() -> None:
+    # Found by test_properties_of_a_fresh_plan: three items of one feed, four slots. The first
+    # plan keeps the feed apart (08:30 and 17:45), then puts the third item at 12:15 beside
+    # them (a repeat, issue 16). It carries a comment, so the next plan keeps that slot as it
+    # is; its neighbours then repeat a frozen slot's feed and were moved (08:30 to Tuesday,
+    # 17:45 emptied): planning the plan's own output changed it.
+    schedule = sched(
+        rule(0, "08:30"),
+        rule(0, "12:15"),
+        rule(0, "17:45"),
+        rule(1, "07:00"),
+        horizon_days=2,
+        min_score=0.0,
+        max_age_days=1.0,
+        min_comment_chars=40,
+        same_source_gap=1,
+    )
+    cands = [
+        cand(1, 0.0, feed=1, reference_at=NOW),
+        cand(2, 0.0, feed=1, reference_at=NOW),
+        cand(3, 0.0, feed=1, reference_at=NOW, comment="court"),
+    ]
+    first = plan(schedule, cands, tz="Europe/Paris", themes=["a", "b"])
+    assert [s.item_id for s in first.slots] == [1, 3, 2, None]
+    again = plan(schedule, cands, first.slots, tz="Europe/Paris", themes=["a", "b"])
+    assert again.slots == first.slots and again.changed == () and again.removed == ()
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     schedule=schedules(),
