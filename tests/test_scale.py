@@ -390,9 +390,15 @@ def test_a_run_over_unchanged_decisions_does_not_import_scikit_learn(world: Worl
 
 
 def test_a_run_with_no_feed_due_does_not_load_the_fetcher(world: World) -> None:
-    first = _cli(world, "run")  # the feed is due: fetched (it fails: nothing listens on port 9)
+    # The commands' clock an hour after the world's, whatever today's date.
+    def at_t0_plus_an_hour() -> dict[str, str]:
+        offset = (T0 + timedelta(hours=1) - datetime.now(UTC)).total_seconds()
+        return {"CURATOR_CLOCK_OFFSET": str(offset)}
+
+    # The feed is due: fetched (it fails: nothing listens on port 9).
+    first = _cli(world, "run", env=at_t0_plus_an_hour())
     assert first["code"] == 0 and "httpx" in first["loaded"]
     # Its next fetch is later: nothing to fetch, no page left, no HTTP client.
-    second = _cli(world, "run")
+    second = _cli(world, "run", env=at_t0_plus_an_hour())
     assert second["code"] == 0 and "httpx" not in second["loaded"]
     assert [f.last_error for f in world.app.feeds()] != [None]
