@@ -625,7 +625,10 @@ def _fill_once(
         sticky = approved[slot.sticky_item] if slot.sticky_item is not None else None
         if sticky is not None:
             reserved.pop(sticky.item_id, None)
-            if _eligible(sticky, slot.starts_at, schedule, around):
+            # A relay kept as it is after the slot was placed after the item the slot holds:
+            # if it repeats that item's feed, the repeat is its own, and must not move this one.
+            earlier = tuple(c for c in around.sources if c not in around.later)
+            if _eligible(sticky, slot.starts_at, schedule, replace(around, sources=earlier)):
                 choice = sticky.item_id
         if choice is None:
             free = (
@@ -724,6 +727,9 @@ class _Around:
     next: Candidate | None = None
     sources: tuple[Candidate, ...] = ()
     busy: frozenset[int] = frozenset()  # stories another profile relays that day (issue 17)
+    # The frozen relays among `sources` that come after the slot: kept as they are (commented,
+    # pinned), so filled after the item the slot holds, beside it if they repeat its feed.
+    later: tuple[Candidate, ...] = ()
 
 
 def _around(
@@ -745,7 +751,7 @@ def _around(
     nxt = timeline[idx + 1] if idx + 1 < len(timeline) else None
     next_c = known(nxt.item) if nxt is not None and nxt.open is None else None
     sources = tuple(c for c in (*before, *after) if c is not None)
-    return _Around(prev, next_c, sources)
+    return _Around(prev, next_c, sources, later=tuple(c for c in after if c is not None))
 
 
 def _assign_topics(

@@ -875,6 +875,31 @@ def test_a_repeat_commented_since_does_not_move_its_neighbours_on_the_next_plan(
     assert again.slots == first.slots and again.changed == () and again.removed == ()
 
 
+def test_a_repeat_commented_since_keeps_the_item_before_it_on_the_next_plan() -> None:
+    # Found by test_properties_of_a_fresh_plan: Monday takes the best item (feed 2); Tuesday is
+    # too late for the other feed's item, so it takes a second item of feed 2 (a repeat),
+    # which is commented. The next plan keeps Tuesday as it is and replaced Monday's item with
+    # the other feed's, as if Monday's were the repeat.
+    schedule = sched(
+        rule(0, "08:30"),
+        rule(1, "07:00"),
+        horizon_days=2,
+        min_score=0.0,
+        max_age_days=4.0,
+        min_comment_chars=40,
+        same_source_gap=1,
+    )
+    cands = [
+        cand(1, 0.0, feed=1, reference_at=NOW - timedelta(hours=73)),
+        cand(2, 1.0, feed=2, reference_at=NOW),
+        cand(3, 0.0, feed=2, reference_at=NOW, comment="court"),
+    ]
+    first = plan(schedule, cands, tz="Europe/Paris", themes=["a", "b"])
+    assert [s.item_id for s in first.slots] == [2, 3]
+    again = plan(schedule, cands, first.slots, tz="Europe/Paris", themes=["a", "b"])
+    assert again.slots == first.slots and again.changed == () and again.removed == ()
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     schedule=schedules(),
