@@ -627,8 +627,7 @@ def _fill_once(
             reserved.pop(sticky.item_id, None)
             # A relay kept as it is after the slot was placed after the item the slot holds:
             # if it repeats that item's feed, the repeat is its own, and must not move this one.
-            earlier = tuple(c for c in around.sources if c not in around.later)
-            if _eligible(sticky, slot.starts_at, schedule, replace(around, sources=earlier)):
+            if _eligible(sticky, slot.starts_at, schedule, replace(around, sources=around.earlier)):
                 choice = sticky.item_id
         if choice is None:
             free = (
@@ -727,9 +726,10 @@ class _Around:
     next: Candidate | None = None
     sources: tuple[Candidate, ...] = ()
     busy: frozenset[int] = frozenset()  # stories another profile relays that day (issue 17)
-    # The frozen relays among `sources` that come after the slot: kept as they are (commented,
-    # pinned), so filled after the item the slot holds, beside it if they repeat its feed.
-    later: tuple[Candidate, ...] = ()
+    # The relays among `sources` that come before the slot. Those after it are kept as they
+    # are (commented, pinned): filled after the item the slot holds, beside it if they repeat
+    # its feed, so only these judge whether that item still keeps apart.
+    earlier: tuple[Candidate, ...] = ()
 
 
 def _around(
@@ -750,8 +750,8 @@ def _around(
     prev = known(placed[-1]) if placed else None
     nxt = timeline[idx + 1] if idx + 1 < len(timeline) else None
     next_c = known(nxt.item) if nxt is not None and nxt.open is None else None
-    sources = tuple(c for c in (*before, *after) if c is not None)
-    return _Around(prev, next_c, sources, later=tuple(c for c in after if c is not None))
+    earlier = tuple(c for c in before if c is not None)
+    return _Around(prev, next_c, (*earlier, *(c for c in after if c is not None)), earlier=earlier)
 
 
 def _assign_topics(

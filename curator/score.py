@@ -1345,10 +1345,8 @@ class DecisionModel:
     intercept: float
     terms: frozenset[str]  # the strings behind the columns of `coef` (hash collisions)
 
-    def decision(self, x: sparse.csr_matrix | ItemMatrix) -> np.ndarray:
-        if isinstance(x, ItemMatrix):
-            return x.dot(self.coef) + self.intercept
-        return _dot(x, self.coef) + self.intercept
+    def decision(self, matrix: ItemMatrix) -> np.ndarray:
+        return matrix.dot(self.coef) + self.intercept
 
     def to_json(self) -> dict[str, object]:
         cols = self.coef.indices.astype(np.int32)
@@ -1448,10 +1446,8 @@ class _Linear:
     coef: sparse.csr_matrix  # 1 x columns
     intercept: float
 
-    def decision(self, x: sparse.csr_matrix | ItemMatrix) -> np.ndarray:
-        if isinstance(x, ItemMatrix):
-            return x.dot(self.coef) + self.intercept
-        return _dot(x, self.coef) + self.intercept
+    def decision(self, matrix: ItemMatrix) -> np.ndarray:
+        return matrix.dot(self.coef) + self.intercept
 
 
 def _fit(x: sparse.csr_matrix, y: np.ndarray, row_weights: np.ndarray | None = None) -> _Linear:

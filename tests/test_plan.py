@@ -847,6 +847,12 @@ def check_commented_first(
     assert total >= blind_total and ready >= blind_ready
 
 
+def _planned_twice(schedule: Schedule, cands: list[Candidate]) -> tuple[PlanResult, PlanResult]:
+    """A fresh plan in Paris, and the plan of its own output."""
+    first = plan(schedule, cands, tz="Europe/Paris", themes=["a", "b"])
+    return first, plan(schedule, cands, first.slots, tz="Europe/Paris", themes=["a", "b"])
+
+
 def test_a_repeat_commented_since_does_not_move_its_neighbours_on_the_next_plan() -> None:
     # Found by test_properties_of_a_fresh_plan: three items of one feed, four slots. The first
     # plan keeps the feed apart (08:30 and 17:45), then puts the third item at 12:15 beside
@@ -869,9 +875,8 @@ def test_a_repeat_commented_since_does_not_move_its_neighbours_on_the_next_plan(
         cand(2, 0.0, feed=1, reference_at=NOW),
         cand(3, 0.0, feed=1, reference_at=NOW, comment="court"),
     ]
-    first = plan(schedule, cands, tz="Europe/Paris", themes=["a", "b"])
+    first, again = _planned_twice(schedule, cands)
     assert [s.item_id for s in first.slots] == [1, 3, 2, None]
-    again = plan(schedule, cands, first.slots, tz="Europe/Paris", themes=["a", "b"])
     assert again.slots == first.slots and again.changed == () and again.removed == ()
 
 
@@ -894,9 +899,8 @@ def test_a_repeat_commented_since_keeps_the_item_before_it_on_the_next_plan() ->
         cand(2, 1.0, feed=2, reference_at=NOW),
         cand(3, 0.0, feed=2, reference_at=NOW, comment="court"),
     ]
-    first = plan(schedule, cands, tz="Europe/Paris", themes=["a", "b"])
+    first, again = _planned_twice(schedule, cands)
     assert [s.item_id for s in first.slots] == [2, 3]
-    again = plan(schedule, cands, first.slots, tz="Europe/Paris", themes=["a", "b"])
     assert again.slots == first.slots and again.changed == () and again.removed == ()
 
 
