@@ -34,8 +34,6 @@ def count(db: Path, sql: str) -> int:
         return 0  # not created or not migrated yet
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def descendants(pid: int) -> list[int]:
     found, stack = [], [pid]
     while stack:
@@ -63,6 +61,8 @@ def alive(pid: int) -> bool:
     return stat.rpartition(")")[2].split()[0] != "Z"
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 def test_sigkill_mid_fetch_then_rerun(tmp_path: Path) -> None:
     with FeedServer() as server:
         feeds = []
@@ -169,3 +169,37 @@ def test_workers_of_a_service_end_when_it_is_killed() -> None:
     while any(alive(pid) for pid in spawned):
         assert time.monotonic() < deadline, f"outlived the service: {spawned}"
         time.sleep(0.05)
+
+
+FORKS_ALONE = """
+import os, threading
+from curator.ingest.pipeline import make_workers
+
+# Threads alive in this process each time it forks (a fork server starts by fork + exec,
+# which cannot inherit a held lock, and is not counted).
+threads_at_fork = []
+os.register_at_fork(before=lambda: threads_at_fork.append(threading.active_count()))
+with make_workers(8) as workers:
+    workers.parse.submit(int).result()
+    workers.languages.submit(int).result()
+print(threads_at_fork, flush=True)
+"""
+
+
+def test_workers_are_forked_only_while_no_other_thread_runs() -> None:
+    """A child forked while another thread of its parent holds a lock inherits that lock held,
+    forever: a language worker forked after the parse pool's threads had started once hung
+    loading numpy, and `curator fetch` with it. Every fork of `make_workers` must happen
+    while the command runs a single thread."""
+    done = subprocess.run(
+        [sys.executable, "-c", FORKS_ALONE],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    threads_at_fork = [int(n) for n in done.stdout.strip().strip("[]").split(",") if n.strip()]
+    assert threads_at_fork, "make_workers forked no worker"
+    assert set(threads_at_fork) == {1}, threads_at_fork

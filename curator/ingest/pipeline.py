@@ -177,6 +177,8 @@ _PRELOAD = [
     "curator.lang",
     "curator.extract",
 ]
+# All the language worker needs before its first task (it imports its model's modules itself).
+_LANGUAGE_PRELOAD = ["curator.ingest.pipeline", "curator.lang"]
 
 
 class Workers:
@@ -301,11 +303,14 @@ def _running(pid: int) -> bool:
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def _clean_context() -> BaseContext:
+def _clean_context(preload: Sequence[str] = _PRELOAD) -> BaseContext:
+    """Workers started by a fork server (a process of its own, started clean, that imports
+    `preload` once): safe whatever threads run here. `preload` counts only for the first
+    call of a process: the server then keeps running."""
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD)
+        context.set_forkserver_preload(list(preload))
         start_fork_server()
         return context
     return multiprocessing.get_context("spawn")
@@ -314,10 +319,15 @@ def _clean_context() -> BaseContext:
 def make_workers(jobs: int) -> Workers:
     """Worker processes for CPU-bound work, or one thread when there is too little to share.
 
-    fork is used where it is safe: workers inherit the already imported parsers instead of
-    importing them again, and they are started here, before the event loop and the writer
-    thread exist. A process that already runs other threads (the service's scheduler) could
+    fork is used where it is safe: the parse workers inherit the already imported parsers
+    instead of importing them again, and they are forked here, while this process runs no
+    other thread. A process that already runs other threads (the service's scheduler) could
     hand a child a lock held forever, so it uses a fork server instead, started clean.
+
+    The language worker always comes from a fork server: once the parse pool has forked, its
+    manager and queue threads run here, and a child forked then could inherit a lock one of
+    them held at that instant. That happened: a language worker forked that way hung for
+    good loading numpy (the dynamic loader's lock), and the fetch waited on it forever.
     """
     cpus = os.cpu_count() or 1
     if jobs < 4 or cpus < 2:
@@ -341,7 +351,7 @@ def make_workers(jobs: int) -> Workers:
         # With fork, the first submit forks every worker at once (before returning): they
         # start now, from this thread-free state. Nothing to wait for.
         parse_pool.submit(int)
-        language_pool = _pool(1, context)
+        language_pool = _pool(1, _clean_context(_LANGUAGE_PRELOAD))
         language_pool.submit(int)
     finally:
         gc.unfreeze()
