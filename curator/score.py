@@ -1247,7 +1247,7 @@ def language_gap_note(profile: Profile, items: Sequence[Item], semantic: bool) -
             "profile {name}: the objective is in {language} and {share} of the items are"
             " not; words do not match across languages. The semantic extra (pip install"
             " 'curator[semantic]') ranks them by meaning as well: on curator's bench, French"
-            " objectives over English items went from 0.51 to 0.68 nDCG@10."
+            " objectives over English items went from 0.57 to 0.80 nDCG@10."
         ),
         name=repr(profile.name),
         language=Message(names[lang]),
