@@ -990,3 +990,113 @@ def test_a_model_of_other_decisions_is_fitted_again() -> None:
         HR_EN, items, decisions=few, decided_items=decided_few, now=NOW, model=first.model
     )
     assert result.model is None
+
+
+# Unrelated English titles: with FILLER_EN, enough items for pseudo-relevance feedback.
+_OTHER_WORDS = [
+    "garden",
+    "recipe",
+    "museum",
+    "concert",
+    "orchestra",
+    "painting",
+    "cricket",
+    "harvest",
+    "poetry",
+    "novel",
+    "chess",
+    "violin",
+    "pottery",
+    "sculpture",
+    "opera",
+    "ballet",
+    "gallery",
+    "bakery",
+    "cheese",
+    "orchard",
+]
+_SEEDS = (
+    "Airline cuts fares on transatlantic routes",
+    "Passport queues grow at the airport",
+    "Lost luggage claims rise for airline passengers",
+    "Booking fees drop as airline fares fall",
+    "Airport lounges reopen for passport holders",
+    "New luggage allowance on short routes",
+    "Online booking of airport transfers",
+    "Fares and booking rules for family passports",
+    "Airline luggage policy explained",
+    "Airport check-in without a passport",
+)
+
+
+def _meaning_world() -> tuple[list[Item], np.ndarray, np.ndarray]:
+    """English items for TRAVEL_FR (French), with embeddings built by hand: ten travel items
+    that match the objective by meaning, a target that shares their words but whose embedding
+    is a weaker match, a distractor that shares no word with them and matches by meaning a
+    little better than the target, and unrelated items. No English word meets the objective's
+    French stems."""
+    rng = np.random.default_rng(7)
+    dim = 32
+    topic = np.zeros(dim, dtype=np.float32)
+    topic[0] = 1.0
+
+    def near(cosine: float) -> np.ndarray:
+        other = rng.normal(size=dim).astype(np.float32)
+        other[0] = 0.0
+        return cosine * topic + math.sqrt(1 - cosine**2) * other / np.linalg.norm(other)
+
+    others = [" ".join(rng.choice(_OTHER_WORDS, size=3, replace=False)) for _ in range(20)] + list(
+        FILLER_EN
+    )
+    items = [make_item(1 + k, t, language="en") for k, t in enumerate(_SEEDS)]
+    items.append(make_item(20, "Airline fares, passport, luggage, booking: the airport guide"))
+    items.append(make_item(21, "Holiday cottages by the sea rented for the summer"))
+    items += [make_item(100 + k, t, language="en") for k, t in enumerate(others)]
+    vectors = np.vstack(
+        [near(0.9) for _ in _SEEDS] + [near(0.35), near(0.45)] + [near(0.05) for _ in others]
+    )
+    return items, vectors, topic
+
+
+def test_semantic_feedback_brings_up_items_sharing_the_words_of_the_matches_by_meaning() -> None:
+    # Issue 18: across languages the TF-IDF's own best items are no evidence, and its pseudo-
+    # relevance feedback expanded the objective with unrelated words. Seeded by the items that
+    # match by meaning, it brings the English words of those items: an item using them rises,
+    # though the embeddings alone rank it below one that shares none of them.
+    items, vectors, topic = _meaning_world()
+    plain = by_id(sc.score_items(TRAVEL_FR, items, now=NOW).scores)
+    assert plain[20].relevance == 0.0 and plain[21].relevance == 0.0  # no word in common
+    semantic = sc.SemanticInput(vectors, topic)
+    s = by_id(sc.score_items(TRAVEL_FR, items, now=NOW, semantic=semantic).scores)
+    assert s[20].relevance > s[21].relevance
+    assert max(s[k].relevance for k in range(100, 100 + len(items) - 12)) < s[21].relevance
+
+
+def test_decisions_move_the_objective_embedding_once_a_model_is_fitted() -> None:
+    # Issue 18: once both kinds of decisions fit a model, which learns from words only, the
+    # embeddings had no say; the decisions now move the objective's embedding too and the two
+    # rankings are fused. An item that matches the approved ones by meaning alone, sharing no
+    # word with anything decided, rises above the items that match by nothing.
+    items, vectors, topic = _meaning_world()
+    items.append(make_item(30, "Zanzibar catamaran snorkelling excursions", language="en"))
+    vectors = np.vstack([vectors, 0.7 * topic + 0.7 * vectors[0]])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    by_item = {i.id: i for i in items}
+    decisions = [
+        Decision(TRAVEL_FR.name, k, kind, NOW - timedelta(minutes=k))
+        for k, kind in [(k, DecisionKind.APPROVE) for k in range(1, 6)]
+        + [(k, DecisionKind.REJECT) for k in range(100, 105)]
+    ]
+    semantic = sc.SemanticInput(vectors, topic)
+    result = sc.score_items(
+        TRAVEL_FR,
+        items,
+        decisions=decisions,
+        decided_items=[by_item[d.item_id] for d in decisions],
+        now=NOW,
+        semantic=semantic,
+    )
+    assert result.model is not None  # the decision model ranks, not Rocchio
+    s = by_id(result.scores)
+    unrelated = [i.id for i in items if i.id >= 105]
+    assert s[30].final > max(s[k].final for k in unrelated)
