@@ -6,19 +6,22 @@
 Two copies of the code side by side in one run: this checkout and REF (default `main`, taken
 with `git archive`), each in its own process with its own database (PostgreSQL: databases
 `sketchbench_base` and `sketchbench_new` on CURATOR_BENCH_POSTGRES, default
-postgresql+psycopg://postgres@127.0.0.1:5432/test; SQLite: files in a temporary folder), both
-migrated by their own code. Each database is padded with the same `--stored` synthetic items
-(about 150 words each, dated over the last 30 days, a footer shared by the items of a feed:
-boilerplate shingles found in more than COMMON_SHINGLE items), sketched by the migration's
-backfill. Then, round by round (the two copies take turns, so a change in the machine's load
-falls on both), each stores `--feeds` feeds of `--items` new items (one in five a copy of a
-stored item, so clustering finds candidates) and runs the clustering pass of a fetch on them
-(`curator.ingest.service.cluster`: candidates looked up, sketches stored, clusters written).
+postgresql+psycopg://postgres@127.0.0.1:5432/test, left for EXPLAIN and dropped by the next
+run; SQLite: files in a temporary folder), both migrated by their own code. Each database is
+padded with the same `--stored` synthetic items (about 150 words each, dated over the last 30
+days, a footer shared by the items of a feed: boilerplate shingles found in more than
+COMMON_SHINGLE items), sketched by the migration's backfill. Then, round by round (the two
+copies take turns, so a change in the machine's load falls on both), each stores `--feeds`
+feeds of `--items` new items (one in five a copy of a stored item, so clustering finds
+candidates) and runs the clustering pass of a fetch on them (`curator.ingest.service.cluster`:
+candidates looked up, sketches stored, clusters written).
 
 Figures per feed: the CPU time (user + system, from /proc/<pid>/stat) of the PostgreSQL
-backends serving the copy's connections, for the clustering pass and for the items' insert
+backends connected to the copy's database, for the clustering pass and for the items' insert
 beside it (the same code in both copies: a control); the client's CPU (for SQLite, the
-database work is in it). The clusters both copies made are compared: they must be the same.
+database work is in it). The backends' CPU includes the bench's own reading of
+pg_stat_activity around each step, the same in both copies. The clusters both copies made
+are compared: they must be the same.
 """
 
 from __future__ import annotations
