@@ -6,6 +6,7 @@ bench/fetch_scale.py."""
 from __future__ import annotations
 
 import random
+import sqlite3
 from concurrent.futures import Executor, ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from alembic import command
 from sqlalchemy import func, insert, select
 
 from curator.app import Curator
-from curator.ingest import dedupe
+from curator.ingest import dedupe, service
 from curator.store import Database
 from curator.store import ingest as store
 from curator.store.db import alembic_config
@@ -235,5 +236,117 @@ def test_the_migration_sketches_the_items_already_stored(tmp_path: Path) -> None
             owners = set(s.scalars(select(ItemSketchRow.item_id).distinct()))
         # the recent story only: the old one is out of reach, the short one never clusters
         assert owners == {1}
+    finally:
+        database.close()
+
+
+def test_sketches_are_stored_and_found_alike_and_a_repeated_pass_stores_nothing_twice(
+    any_db: Database,
+) -> None:
+    """The sketch statements (arrays on PostgreSQL, chunked lists on SQLite) store and find
+    the very same hashes, and writing a pass's sketches again stores no row twice."""
+    rng = random.Random(7)
+    long_stories = [" ".join(rng.choice(WORDS) for _ in range(1000)) for _ in range(3)]
+    texts = {"o1": long_stories[0], "o2": long_stories[1], "old": long_stories[2]}
+    texts["c1"] = "Repris du blog. " + texts["o1"]
+    dates = {"o1": NOW, "o2": NOW, "old": NOW - timedelta(days=10), "c1": NOW}
+    ids = stored_items(any_db, texts, dates)
+
+    def clustering_pass(guids: list[str]) -> store.ClusterInput:
+        with any_db.reading() as s:
+            found = store.cluster_docs(
+                s,
+                [ids[g] for g in guids],
+                window=dedupe.DEFAULT_WINDOW,
+                floor=NOW - dedupe.LOOKBACK,
+            )
+        with any_db.session() as s:
+            store.save_sketches(s, found.new, found.sketches)
+        return found
+
+    def stored() -> list[tuple[int, int, datetime]]:
+        with any_db.reading() as s:
+            return sorted(
+                s.execute(select(ItemSketchRow.item_id, ItemSketchRow.hash, ItemSketchRow.dated_at))
+            )
+
+    first = clustering_pass(["o1", "o2", "old"])  # ~750 hashes: more than one SQLite chunk
+    assert sum(map(len, first.sketches.values())) > 400
+    expected = sorted(
+        (ids[g], h, dates[g])
+        for g in ("o1", "o2", "old")
+        for h in dedupe.sketch(f"Titre\n{texts[g]}")
+    )
+    assert stored() == expected
+    assert any(h < 0 for _, h, _ in expected)  # signed 64-bit hashes, both signs
+    # The copy finds its original through the index, not the item outside the window or
+    # the unrelated one.
+    second = clustering_pass(["c1"])
+    assert [d.id for d in second.candidates] == [ids["o1"]]
+    # A crash after the sketches were written: the pass runs again, and stores nothing twice.
+    again = clustering_pass(["c1"])
+    assert [d.id for d in again.candidates] == [ids["o1"]]
+    rows = stored()
+    assert len(rows) == len(set(rows)) == len(expected) + len(second.sketches[ids["c1"]])
+
+
+def stored_items(
+    database: Database, texts: dict[str, str], dates: dict[str, datetime]
+) -> dict[str, int]:
+    """Items titled "Titre" by guid, those whose guid starts with "c" (copies) in a second
+    feed; returns their ids."""
+    with database.engine.begin() as conn:
+        for feed in ("f1", "f2"):
+            conn.exec_driver_sql(
+                "INSERT INTO feeds (url, status, weight, full_text, error_count, created_at, "
+                f"updated_at) VALUES ('http://example.test/{feed}', 'active', 1, 'never', 0, "
+                "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+    ids: dict[str, int] = {}
+    for guid, text in texts.items():
+        with database.session() as s:
+            ids[guid] = s.scalars(
+                insert(ItemRow).returning(ItemRow.id),
+                [
+                    {
+                        "feed_id": 2 if guid.startswith("c") else 1,
+                        "identity": f"guid:{guid}",
+                        "title": "Titre",
+                        "summary": "",
+                        "content": text,
+                        "content_source": "feed",
+                        "published_at": dates[guid],
+                        "fetched_at": NOW,
+                        "content_hash": guid,
+                        "state": "active",
+                        "full_text_status": "none",
+                    }
+                ],
+            ).one()
+    return ids
+
+
+def test_a_write_meanwhile_does_not_fail_a_clustering_pass_on_sqlite(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pass reads in a transaction that never waits for a writer (issue 13): if it wrote
+    the sketches there, SQLite would refuse at once when another process wrote meanwhile."""
+    path = tmp_path / "busy.db"
+    database = Database.open(f"sqlite:///{path}")
+    try:
+        texts = {"o1": STORY * 2, "c1": "Repris du blog. " + STORY * 2}
+        ids = stored_items(database, texts, {"o1": NOW, "c1": NOW})
+        assert service.cluster(database, [ids["o1"]], NOW) == 0
+        other = sqlite3.connect(path)
+        sketch = dedupe.sketch
+
+        def sketch_while_another_process_writes(text: str, **options: int) -> list[int]:
+            other.execute("UPDATE feeds SET title = 'Blog'")
+            other.commit()
+            return sketch(text, **options)
+
+        monkeypatch.setattr(dedupe, "sketch", sketch_while_another_process_writes)
+        assert service.cluster(database, [ids["c1"]], NOW) == 2  # the copy and its original
+        other.close()
     finally:
         database.close()

@@ -334,13 +334,15 @@ def cluster(db: Database, new_ids: Sequence[int], now: datetime) -> int:
     # items takes seconds that the write lock must not be held for (issue 13).
     floor = now - CLUSTER_LOOKBACK
     with db.reading() as session:
-        new, candidates = store.cluster_docs(
-            session, new_ids, window=dedupe.DEFAULT_WINDOW, floor=floor
-        )
-    if not new:
+        found = store.cluster_docs(session, new_ids, window=dedupe.DEFAULT_WINDOW, floor=floor)
+    if not found.new:
         return 0
-    clustering = dedupe.assign_clusters(new, candidates)
+    clustering = dedupe.assign_clusters(found.new, found.candidates)
+    # The new items' sketches are written with their clusters, in one writing transaction:
+    # a reading one that writes cannot wait for SQLite's write lock (issue 13), and one
+    # commit per pass is one WAL flush less per feed on PostgreSQL (issue 17).
     with db.session() as session:
+        store.save_sketches(session, found.new, found.sketches)
         # Sketches no new item can reach any more (issue 19: the index covers the window only).
         store.prune_sketches(session, floor - dedupe.DEFAULT_WINDOW)
         return store.apply_clustering(session, clustering)

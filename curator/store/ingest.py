@@ -14,12 +14,16 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     Insert,
+    Integer,
     Table,
+    any_,
     bindparam,
     delete,
     exists,
+    func,
     insert,
     or_,
     select,
@@ -32,7 +36,7 @@ from curator.ingest.dedupe import Action, ClusterDoc, Clustering, KnownItem, Rec
 from curator.ingest.policy import FeedState
 from curator.ingest.report import PageJob
 from curator.lang import language_sample
-from curator.store.models import FeedRow, FeedUrlRow, ItemRow, ItemSketchRow
+from curator.store.models import FeedRow, FeedUrlRow, ItemRow, ItemSketchRow, UTCDateTime
 from curator.types import ItemState, ParsedEntry
 
 _CHUNK = 400  # bound parameters per IN (...) query; SQLite allows 32766, PostgreSQL 65535
@@ -339,11 +343,21 @@ def cluster_text(title: str, content: str, summary: str) -> str:
     return f"{title}\n{content or summary}"
 
 
+@dataclass(frozen=True, slots=True)
+class ClusterInput:
+    """What a clustering pass compares, read by `cluster_docs`."""
+
+    new: list[ClusterDoc]  # the new items that can be clustered
+    candidates: list[ClusterDoc]  # stored items that may be near-duplicates of them
+    sketches: dict[int, list[int]]  # new item id -> its sketch, for `save_sketches`
+
+
 def cluster_docs(
     session: Session, new_ids: Iterable[int], *, window: timedelta, floor: datetime
-) -> tuple[list[ClusterDoc], list[ClusterDoc]]:
+) -> ClusterInput:
     """The new items, and the stored ones within `window` of them (but not before `floor`)
-    that may be near-duplicates of them; the new items' sketches are stored for later fetches.
+    that may be near-duplicates of them, with the new items' sketches (stored by
+    `save_sketches`, in the transaction that writes the clusters: this one only reads).
 
     Candidates come from the `item_sketches` index: stored items that share at least two
     sampled shingles with a new item (the rule `assign_clusters` applies to its own index),
@@ -359,24 +373,17 @@ def cluster_docs(
     # Items dated before `floor` (old archives, year-1 dates from broken feeds) are not news.
     new = [d for d in new if d.text.strip() and d.when >= floor]
     if not new:
-        return [], []
+        return ClusterInput([], [], {})
     sketches = {d.id: dedupe.sketch(d.text) for d in new}
     since = max(min(d.when for d in new) - window, floor)
     until = max(d.when for d in new) + window
     fresh = set(sketches)
 
     owners: dict[int, list[int]] = {}  # hash -> stored items within the window having it
-    table = cast(Table, ItemSketchRow.__table__)
     wanted = sorted({h for hashes in sketches.values() for h in hashes})
-    for start in range(0, len(wanted), _CHUNK):
-        query = select(table.c.hash, table.c.item_id).where(
-            table.c.hash.in_(wanted[start : start + _CHUNK]),
-            table.c.dated_at >= since,
-            table.c.dated_at <= until,
-        )
-        for digest, item_id in session.execute(query):
-            if item_id not in fresh:
-                owners.setdefault(digest, []).append(item_id)
+    for digest, item_id in _sketch_owners(session, wanted, since, until):
+        if item_id not in fresh:
+            owners.setdefault(digest, []).append(item_id)
     in_new = Counter(h for hashes in sketches.values() for h in hashes)
     candidates: set[int] = set()
     for doc in new:
@@ -398,17 +405,69 @@ def cluster_docs(
                 ItemRow.state == ItemState.ACTIVE.value,
             ),
         )
-    _save_sketches(session, [(d.id, h, d.when) for d in new for h in sketches[d.id]])
-    return new, recent
+    return ClusterInput(new, recent, sketches)
 
 
-def _save_sketches(session: Session, rows: Sequence[tuple[int, int, datetime]]) -> None:
+def _sketch_owners(
+    session: Session, hashes: Sequence[int], since: datetime, until: datetime
+) -> Iterable[tuple[int, int]]:
+    """(hash, item id) of the stored sketches having any of `hashes`, dated in [since, until]."""
+    table = cast(Table, ItemSketchRow.__table__)
+    dated = (table.c.dated_at >= since, table.c.dated_at <= until)
+    if session.get_bind().dialect.name == "postgresql":
+        # One array parameter instead of ~300 (issue 17): the statement text no longer varies
+        # with the number of hashes, so psycopg prepares it after a few fetches and the server
+        # stops planning it each time (0.5 ms of planning per fetch at 50,000 items).
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        wanted = bindparam("hashes", list(hashes), type_=ARRAY(BigInteger))
+        query = select(table.c.hash, table.c.item_id).where(table.c.hash == any_(wanted), *dated)
+        return ((h, i) for h, i in session.execute(query))
+    return (
+        (h, i)
+        for start in range(0, len(hashes), _CHUNK)
+        for h, i in session.execute(
+            select(table.c.hash, table.c.item_id).where(
+                table.c.hash.in_(hashes[start : start + _CHUNK]), *dated
+            )
+        )
+    )
+
+
+def save_sketches(
+    session: Session, new: Sequence[ClusterDoc], sketches: dict[int, list[int]]
+) -> None:
+    """Store the sketches of the new items `cluster_docs` read. A clustering pass repeated
+    after a crash stores nothing twice (DO NOTHING on the primary key)."""
+    rows = [(d.id, h, d.when) for d in new for h in sketches[d.id]]
     if not rows:
         return
     table = cast(Table, ItemSketchRow.__table__)
-    # DO NOTHING: a clustering pass repeated after a crash stores nothing twice.
-    statement = _insert(session)(table).on_conflict_do_nothing(index_elements=["item_id", "hash"])
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # One INSERT .. SELECT over three array parameters (issue 17): without RETURNING,
+        # SQLAlchemy hands an executemany to psycopg, which runs one INSERT per row.
+        from sqlalchemy.dialects import postgresql
+
+        item_ids, hashes, dates = (list(column) for column in zip(*rows, strict=True))
+        unnested = (
+            func.unnest(
+                bindparam("item_ids", item_ids, type_=postgresql.ARRAY(Integer)),
+                bindparam("hashes", hashes, type_=postgresql.ARRAY(BigInteger)),
+                bindparam("dates", dates, type_=postgresql.ARRAY(UTCDateTime())),
+            )
+            .table_valued("item_id", "hash", "dated_at")
+            .render_derived()
+        )
+        connection.execute(
+            postgresql.insert(table)
+            .from_select(["item_id", "hash", "dated_at"], select(unnested))
+            .on_conflict_do_nothing(index_elements=["item_id", "hash"])
+        )
+        return
+    from sqlalchemy.dialects import sqlite
+
+    statement = sqlite.insert(table).on_conflict_do_nothing(index_elements=["item_id", "hash"])
     for start in range(0, len(rows), 5000):
         connection.execute(
             statement,
