@@ -10,7 +10,7 @@ Forking is safe only from a process that runs no other thread: a child gets a co
 lock held at that instant, and a lock another thread held (an import lock, a logging handler's
 lock) stays held in the child forever (see `job_process`). So `map_chunks` does the work in
 this process alone when another thread is alive (`curator serve`'s web server and scheduler),
-as it does where `os.fork` does not exist.
+as it does outside Linux (macOS has fork, but its system libraries break in a forked child).
 
 A child that fails raises its exception in the parent, its traceback attached; one that dies
 (killed, out of memory) or does not answer in time becomes a `ProcessFailed`. The parent always
@@ -51,8 +51,10 @@ _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def can_fork() -> bool:
-    """Whether work may be forked from here: `os.fork` exists and no other thread runs."""
-    return hasattr(os, "fork") and threading.active_count() == 1
+    """Whether work may be forked from here: on Linux (macOS's system libraries are not safe
+    to use in a forked child, which is why multiprocessing spawns there), with no other thread
+    running."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
 
 
 def map_chunks(
