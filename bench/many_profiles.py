@@ -5,6 +5,7 @@ TF-IDF + cosine over the same items and objectives, side by side in one run.
     python bench/many_profiles.py --items 20000 --profiles 50
     python bench/many_profiles.py --one-at-a-time       # without the shared product (before)
     python bench/many_profiles.py --analyse             # analysing every text (no stored counts)
+    python bench/many_profiles.py --processes 1         # the profiles scored in one process
 
 Items are built in memory from the shared ranking corpus (../shared/corpus/ranking or
 --corpus) the way bench/history.py builds its database: 200 feeds, Le Monde 2017 in French
@@ -16,13 +17,19 @@ reviewed 20 items (5 approved, 15 rejected), so that the work that depends on de
 measured too.
 
 Each side runs in its own process (start-up and reading included, no database: the scorer is
-what is measured), reporting its wall time, CPU time and peak resident memory:
+what is measured), reporting its wall time, CPU time (its forked children's included), peak
+resident memory and the peak of the summed proportional set size (PSS) of the process and its
+children, sampled every half second (a page the children share with the parent counts once):
   curator   read the items' stored term counts (as a scoring pass reads the `item_terms`
             table; here from a file written before the run, outside the measure), weight
             them once, then `score_items` per profile over the shared matrix, keeping
             the queue down to rank 2,000 and the decided items (what a full pass stores);
             the profiles announced with `expect_profiles`, so that their relevance is one
-            sparse product per block of profiles
+            sparse product per block of profiles; the profiles shared out between
+            --processes processes (2 by default) forked once the matrix is built, as
+            `curator score` shares them (`forking.map_chunks`), every profile's kept
+            scores sent back to the parent and held there, as a pass holds them until it
+            writes them
   sklearn   TfidfVectorizer(sublinear_tf=True) fitted on the items, the objectives
             transformed, cosine of every item to every objective, each column sorted
 Nothing here is asserted: the test suite never times anything.
@@ -34,9 +41,12 @@ import argparse
 import json
 import os
 import pickle
+import resource
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -131,6 +141,7 @@ def build_profiles(n: int, items: list[Any], decided_every: int) -> list[Any]:
 
 
 def run_curator(args: argparse.Namespace) -> dict[str, Any]:
+    from curator import forking
     from curator import score as sc
 
     started = time.perf_counter()
@@ -145,27 +156,56 @@ def run_curator(args: argparse.Namespace) -> dict[str, Any]:
         matrix = sc.vectorize(items, None, sc.unpack_counts(packed))
         del packed
     vectorized = time.perf_counter()
-    if not args.one_at_a_time:
-        sc.expect_profiles(matrix, [(p, ()) for p, _ in profiles])
     by_id = {i.id: i for i in items}
-    kept = 0
-    for n, (profile, decisions) in enumerate(profiles):
-        if n and n % 100 == 0:  # progress on a loaded machine: CPU seconds so far
-            print(f"    {n} profiles, {time.process_time():.0f} s CPU", file=sys.stderr)
-        decided = [by_id[d.item_id] for d in decisions]
-        result = sc.score_items(
-            profile,
-            items,
-            decisions=decisions,
-            decided_items=decided,
-            now=NOW,
-            matrix=matrix,
-            keep_rank=KEEP,
-            keep_items=[i.id for i in decided],
-        )
-        kept += len(result.scores)
+    # The profiles shared out between processes as `curator score` shares them (issue 17).
+    processes = sc.scoring_processes(len(profiles), len(items), args.processes)
+    if processes > 1:
+        deciding = sum(1 for _, decisions in profiles if decisions)
+        sc.share_before_fork(matrix, items, feedback=deciding, fit_models=deciding > 0)
+
+    def score_chunk(chunk: Sequence[tuple[Any, list[Any]]]) -> list[Any]:
+        # Progress on a loaded machine: each process's CPU seconds so far.
+        cpu = time.process_time()
+        print(f"    {chunk[0][0].name} in {os.getpid()}, {cpu:.0f} s CPU", file=sys.stderr)
+        if not args.one_at_a_time:
+            sc.expect_profiles(matrix, [(p, ()) for p, _ in chunk])
+        out = []
+        for profile, decisions in chunk:
+            decided = [by_id[d.item_id] for d in decisions]
+            out.append(
+                sc.score_items(
+                    profile,
+                    items,
+                    decisions=decisions,
+                    decided_items=decided,
+                    now=NOW,
+                    matrix=matrix,
+                    keep_rank=KEEP,
+                    keep_items=[i.id for i in decided],
+                )
+            )
+        return out
+
+    results = forking.map_chunks(
+        score_chunk,
+        profiles,
+        processes=processes,
+        chunk=sc.profile_chunk(len(profiles), processes),
+    )
     done = time.perf_counter()
-    return {**_phases(started, built, vectorized, done, len(profiles)), "scores_kept": kept}
+    kept = sum(len(r.scores) for r in results)
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return {
+        **_phases(started, built, vectorized, done, len(profiles)),
+        "scores_kept": kept,
+        "processes": processes,
+        "cpu_seconds_self": own.ru_utime + own.ru_stime,
+        "cpu_seconds_children": children.ru_utime + children.ru_stime,
+        "rss_mb_self": own.ru_maxrss / 1024,
+        "rss_mb_children": children.ru_maxrss / 1024,
+    }
 
 
 def _counts_file(args: argparse.Namespace) -> Path:
@@ -221,18 +261,59 @@ def _phases(
 
 
 def measure(argv: list[str]) -> dict[str, Any]:
-    """One whole process: wall, CPU (user + system) and peak RSS from wait4, and its report."""
+    """One whole process: wall, CPU (user + system, its forked children's included: wait4
+    counts the children it reaped) and peak RSS from wait4, the peak of the summed PSS of the
+    process and its children (sampled every half second: pages the children share with it
+    counted once), and its report."""
     started = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, cwd=REPO)
+    peak = [0]
+    done = threading.Event()
+    sampler = threading.Thread(target=_sample_pss, args=(proc.pid, peak, done))
+    sampler.start()
     out = proc.stdout.read() if proc.stdout else b""
     _, status, usage = os.wait4(proc.pid, 0)
+    done.set()
+    sampler.join()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{' '.join(argv)} failed")
     return {
         "seconds": round(time.perf_counter() - started, 2),
         "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
         "rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "pss_peak_mb": round(peak[0] / 1024, 1),
     } | {k: round(v, 3) for k, v in json.loads(out).items()}
+
+
+def _sample_pss(pid: int, peak: list[int], done: threading.Event) -> None:
+    while not done.wait(0.5):
+        peak[0] = max(peak[0], sum(_pss_kb(p) for p in _tree(pid)))
+
+
+def _tree(pid: int) -> list[int]:
+    """`pid` and its descendants (Linux: /proc/PID/task/TID/children)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    return out
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def main() -> None:
@@ -243,6 +324,9 @@ def main() -> None:
     parser.add_argument("--one-at-a-time", action="store_true", help="no shared product")
     parser.add_argument("--analyse", action="store_true", help="analyse texts, no stored counts")
     parser.add_argument("--corpus", type=Path)
+    parser.add_argument(
+        "--processes", type=int, default=2, help="processes scoring the profiles (curator side)"
+    )
     parser.add_argument("--side", choices=["curator", "sklearn"], help=argparse.SUPPRESS)
     parser.add_argument(
         "--out", type=Path, default=REPO / "bench" / "results" / "many_profiles.json"
@@ -258,6 +342,7 @@ def main() -> None:
         f"--items={args.items}",
         f"--profiles={args.profiles}",
         f"--decided-every={args.decided_every}",
+        f"--processes={args.processes}",
         *([f"--corpus={args.corpus}"] if args.corpus else []),
     ]
     if not args.analyse:
@@ -274,6 +359,7 @@ def main() -> None:
         "profiles": args.profiles,
         "decided_every": args.decided_every,
         "one_at_a_time": args.one_at_a_time,
+        "processes": args.processes,
         "stored_counts": not args.analyse,
         "measured_at": datetime.now(UTC).isoformat(),
         "cpus": os.cpu_count(),
@@ -284,9 +370,12 @@ def main() -> None:
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     c, s = results["curator"], results["sklearn"]
     print(
-        f"curator {c['seconds']:.1f} s (CPU {c['cpu_seconds']:.1f} s, {c['rss_mb']:.0f} MB) vs "
-        f"scikit-learn {s['seconds']:.1f} s (CPU {s['cpu_seconds']:.1f} s, {s['rss_mb']:.0f} MB): "
-        f"CPU ratio {c['cpu_seconds'] / max(s['cpu_seconds'], 1e-9):.2f}"
+        f"curator ({c['processes']} processes) {c['seconds']:.1f} s (CPU {c['cpu_seconds']:.1f} s, "
+        f"PSS {c['pss_peak_mb']:.0f} MB) vs scikit-learn {s['seconds']:.1f} s "
+        f"(CPU {s['cpu_seconds']:.1f} s, PSS {s['pss_peak_mb']:.0f} MB): "
+        f"CPU ratio {c['cpu_seconds'] / max(s['cpu_seconds'], 1e-9):.2f}, "
+        f"wall ratio {c['seconds'] / max(s['seconds'], 1e-9):.2f}; "
+        f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
     )
 
 

@@ -32,6 +32,7 @@ from curator.types import (
     Keywords,
     Profile,
     Schedule,
+    ScorePassSettings,
     ScoringSettings,
     ServeSettings,
     SlotKind,
@@ -61,6 +62,7 @@ class Settings:
     smtp: SmtpSettings | None = None
     calendar: CalendarSettings = CalendarSettings()
     serve: ServeSettings = ServeSettings()
+    score: ScorePassSettings = ScorePassSettings()
     database: str | None = None  # as written in the file; see `resolve_database_url`
     # where each profile / feed was declared ("file:line"), for messages that point back there
     locations: Mapping[str, str] = field(default_factory=dict)
@@ -413,7 +415,8 @@ class _Reader:
 
     def settings(self, root: _Node, path: Path) -> Settings:
         fields = self.mapping(
-            root, ("database", "profiles", "feeds", "fetch", "smtp", "calendar", "serve")
+            root,
+            ("database", "profiles", "feeds", "fetch", "smtp", "calendar", "serve", "score"),
         )
         locations: dict[str, str] = {}
         profiles = self.unique(
@@ -447,6 +450,7 @@ class _Reader:
                 path, self.optional(fields, "calendar", self.calendar, CalendarSettings())
             ),
             serve=self.optional(fields, "serve", self.serve, ServeSettings()),
+            score=self.optional(fields, "score", self.score_pass, ScorePassSettings()),
             database=database,
             locations=locations,
         )
@@ -767,6 +771,14 @@ class _Reader:
             diversity=self.optional(
                 fields, "diversity", lambda n: self.number(n, maximum=1.0), default.diversity
             ),
+        )
+
+    def score_pass(self, node: _Node) -> ScorePassSettings:
+        fields = self.mapping(node, ("processes",))
+        return ScorePassSettings(
+            processes=self.optional(
+                fields, "processes", lambda n: self.integer(n, minimum=1, maximum=64), None
+            )
         )
 
     def feed(self, node: _Node) -> FeedSource:

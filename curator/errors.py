@@ -133,3 +133,7 @@ class ImportFileError(CuratorError, ValueError):
         self.path = path
         self.line = line
         super().__init__(f"{path}" + (f":{line}" if line else "") + f": {message}")
+
+
+class ProcessFailed(CuratorError, RuntimeError):
+    """A process forked to share the work ended (or was ended) without giving its share back."""

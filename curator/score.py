@@ -622,10 +622,10 @@ class ItemMatrix:
         the copy by column (~0.5 s) pays for itself after a few decided profiles (issue 17)."""
         done = self.by_column.get("products", 0)
         self.by_column["products"] = done + 1
-        if done < DOTS_BEFORE_COLUMNS:
-            return _dot(self.x, v)
         xc = self.by_column.get("csc")
         if xc is None:
+            if done < DOTS_BEFORE_COLUMNS:
+                return _dot(self.x, v)
             xc = self.by_column["csc"] = self.x.tocsc()
         v = sparse.csr_matrix(v)
         v.sum_duplicates()
@@ -836,6 +836,48 @@ def expect_profiles(matrix: ItemMatrix, profiles: Sequence[tuple[Profile, Sequen
     matrix.expected[:] = [(p, tuple(e)) for p, e in profiles]
 
 
+#: Below this many profiles, or this many profile x items, a pass scores its profiles in one
+#: process: forking, the caches each process fills again and the results sent back would cost
+#: more than they save (issue 17). Set by estimate, not measured: a profile costs ~1.3 ms of
+#: CPU per 1,000 items, and a second process ~12% more CPU in all (130 profiles x 20,000
+#: items), so below ~2 seconds of work it is not worth a fork.
+SPLIT_MIN_PROFILES = 8
+SPLIT_MIN_WORK = 2_000_000
+
+
+def scoring_processes(profiles: int, items: int, wanted: int) -> int:
+    """How many processes should score `profiles` over `items`, at most `wanted`."""
+    if profiles < SPLIT_MIN_PROFILES or profiles * items < SPLIT_MIN_WORK:
+        return 1
+    return max(1, min(wanted, profiles))
+
+
+def profile_chunk(profiles: int, processes: int) -> int:
+    """How many consecutive profiles to score together: a block of `expect_profiles` (one
+    sparse product), or less so that every process gets a share."""
+    return max(1, min(PROFILE_BLOCK, -(-profiles // max(1, processes))))
+
+
+def share_before_fork(
+    matrix: ItemMatrix, items: Sequence[Item], *, feedback: int, fit_models: bool
+) -> None:
+    """Build now what scoring over `matrix` would build on first use in each process, so that
+    processes forked afterwards share one copy of it (copy-on-write) instead of each building
+    its own (issue 17): the per-item columns, the matrix by column when the `feedback` profiles
+    (those with decisions, a product or more each) would have it built, and scikit-learn
+    imported when a decision model will be fitted. The scores are the same either way: a
+    product by row or by column adds each item's terms in the same order."""
+    if not any(seen is items for seen in matrix.checked):
+        if matrix.item_ids != tuple(item_ids(items)):
+            raise ValueError("matrix was built for other items")
+        matrix.checked.append(items)
+    _item_columns(items, matrix.columns)
+    if feedback > DOTS_BEFORE_COLUMNS and "csc" not in matrix.by_column:
+        matrix.by_column["csc"] = matrix.x.tocsc()
+    if fit_models:
+        import sklearn.linear_model  # noqa: F401
+
+
 def _prepared(
     matrix: ItemMatrix,
     key: tuple[Profile, tuple[str, ...]],
@@ -1041,6 +1083,45 @@ class ScoreResult:
     # The decision model the scores come from (`score_items`' `model` when it still applied):
     # results are equal by what they say, whichever model object said it.
     model: DecisionModel | None = field(default=None, compare=False)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled as plain rows (a forked process sends its profiles' results back, issue 17):
+        # 2,000 Score objects pickled one by one took ~10 ms each way, as rows ~1 ms there and
+        # ~6 ms here to build the Score objects again.
+        rows: list[_ScoreRow] = [
+            (
+                (s.profile, s.item_id, s.final, s.relevance, s.feedback, s.freshness, s.source),
+                (s.boost, s.blocked, s.rank),
+                tuple((t.text, t.weight) for t in s.why),
+            )
+            for s in self.scores
+        ]
+        return (_result_from_rows, (rows, self.warnings, self.model))
+
+
+# A Score as a pickled ScoreResult holds it: its numbers, then boost, blocked and rank, then
+# its terms.
+_ScoreRow = tuple[
+    tuple[str, int, float, float, float, float, float],
+    tuple[float, bool, int | None],
+    tuple[tuple[str, float], ...],
+]
+
+
+def _result_from_rows(
+    rows: list[_ScoreRow], warnings: list[str], model: DecisionModel | None
+) -> ScoreResult:
+    scores = [
+        Score(
+            *head,
+            boost=boost,
+            blocked=blocked,
+            rank=rank,
+            why=tuple(Term(text, weight) for text, weight in why) if why else (),
+        )
+        for head, (boost, blocked, rank), why in rows
+    ]
+    return ScoreResult(scores, warnings, model)
 
 
 def current_decisions(decisions: Sequence[Decision]) -> dict[int, Decision]:

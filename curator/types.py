@@ -327,6 +327,11 @@ class ItemsOnDemand(Sequence[Item]):
                 item = found.get(ids[k])
                 self._full[k] = item if item is not None else self._placeholder(k)
 
+    def read_with(self, read: Callable[[Sequence[int]], Mapping[int, Item]]) -> None:
+        """Read the items not read yet through `read` from now on (a process forked from the
+        one that read the columns reads through a connection of its own)."""
+        self._read = read
+
     @property
     def read_count(self) -> int:
         """How many whole items were read so far."""
@@ -545,6 +550,15 @@ class CalendarSettings:
     refresh_minutes: int = 60  # REFRESH-INTERVAL / X-PUBLISHED-TTL for subscribers
     keep_cancelled: bool = False  # file export keeps removed slots as STATUS:CANCELLED
     output_dir: str | None = None  # where `run` writes calendar-<profile>.ics; None = beside the db
+
+
+@dataclass(frozen=True, slots=True)
+class ScorePassSettings:
+    """How a full scoring pass runs (feeds.yaml `score:`)."""
+
+    # Processes that score the profiles of a full pass (issue 17); None: one per CPU core this
+    # process may use, two at most (each adds the memory of the caches it fills).
+    processes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

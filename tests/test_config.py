@@ -46,6 +46,7 @@ fetch: {max_body: 5MB, per_host: 1}
 smtp: {host: mail.example.org, security: starttls, user: claire, from: curator@example.org}
 serve: {port: 9000}
 calendar: {alarm_minutes: null}
+score: {processes: 3}
 """
 
 
@@ -78,6 +79,8 @@ def test_a_complete_file_reads_into_settings() -> None:
     assert settings.smtp is not None and settings.smtp.port == 587
     assert settings.smtp.password == "s3cret"  # from the environment only
     assert settings.calendar.alarm_minutes is None
+    assert settings.score.processes == 3
+    assert parse("profiles: []\n").score.processes is None  # as many as the CPUs, 2 at most
     # a relative SQLite path is relative to the file, not to the working directory
     assert settings.database == "sqlite:////cfg/data/curator.db"
 
@@ -157,6 +160,7 @@ def test_missing_file_says_where_it_looked_and_how_to_create_one(tmp_path: Path)
             "than one post",
         ),
         ("smtp: {security: tls}\n", "(smtp.security): 'tls' is not one of starttls, ssl, none"),
+        ("score: {processes: 0}\n", "(score.processes): must be between 1 and 64, got 0"),
         ("fetch: {max_body: lots}\n", "(fetch.max_body): expected a size like 10MB"),
         ("profiles: {name: a}\n", "(profiles): expected a list, got a mapping"),
         ("profiles:\n  - objective: x\n", "feeds.yaml:2 (profiles[0]): a profile needs 'name'"),

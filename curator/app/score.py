@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -18,7 +19,9 @@ from curator.store import review as review_store
 from curator.store import scores as score_store
 from curator.types import (
     ClusterVersion,
+    Decision,
     Item,
+    ItemsOnDemand,
     Profile,
     QueueEntry,
     Score,
@@ -57,6 +60,47 @@ class ScoreReport:
             for p in self.profiles
         ]
         return Message("{scored} ({parts})", scored=scored, parts=joined(", ", parts))
+
+
+@dataclass(frozen=True, slots=True)
+class _ProfileReads:
+    """What scoring one profile reads from the database (`ScoreUseCases._read_profile`)."""
+
+    profile: Profile
+    decided: dict[int, int]  # each decided item's current decision id
+    picked: set[int]  # the items its followed colleagues pick
+    history: list[Decision]
+    decided_items: list[Item]
+    factors: results.ScoreFactors
+    follows: dict[int, float]  # each followed pick's weight, by item id
+    examples: list[str]
+
+
+@dataclass(slots=True)
+class _FullPass:
+    """What every profile of a full pass is scored from. `session`: the reading unit of the
+    process scoring them (a forked process opens its own)."""
+
+    items: Sequence[Item]
+    matrix: scoring.ItemMatrix
+    stats: scoring.CorpusStats
+    sources: tuple[dict[int, float], dict[int, str]]
+    now: datetime
+    vectors: Any
+    semantic_note: str | None
+    feed_of: dict[int, int]
+    keep: int
+    session: Any
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    """A profile's part of a full pass: the scores it stores (`ScoreResult.scores`: its queue
+    down to SCORE_KEEP and its decided and picked items), and what they came from."""
+
+    result: scoring.ScoreResult
+    decided: dict[int, int]
+    picked: set[int]
 
 
 class ScoreUseCases(CuratorCore):
@@ -128,32 +172,28 @@ class ScoreUseCases(CuratorCore):
                 # Built once for all the profiles: 100,000 entries per profile cost ~1%.
                 columns = item_columns(items)
                 feed_of = dict(zip(columns.ids, columns.feed_ids, strict=True))
-                # All the profiles' relevance as one sparse product (issue 17).
-                scoring.expect_profiles(
-                    matrix, [(p, self._example_texts(session, p)) for p in full]
-                )
-                for p in full:
-                    decided = decisions.current_ids(session, p.name)
-                    # A followed colleague's pick keeps its score whatever its rank: it
-                    # enters the queue (issue 17).
-                    picked = picked_ids(session, p)
-                    result = self._score_profile(
-                        session, p, items, matrix, stats, (weights, names), now, vectors,
-                        semantic_note, keep=(self.SCORE_KEEP, set(decided) | picked),
-                        feed_of=feed_of,
-                    )  # fmt: skip
-                    writes.append(partial(_save_model, p.name, marks[p.name], result.model, now))
-                    kept = scoring.kept_scores(
-                        result.scores, set(decided) | picked, self.SCORE_KEEP
-                    )
-                    kept = _unranked_beyond(kept, picked - set(decided), self.SCORE_KEEP)
+                shared = _FullPass(
+                    items, matrix, stats, (weights, names), now, vectors, semantic_note,
+                    feed_of, self.SCORE_KEEP, session,
+                )  # fmt: skip
+                for p, scored in zip(full, self._score_full(shared, full), strict=True):
+                    kept, model = scored.result.scores, scored.result.model
+                    writes.append(partial(_save_model, p.name, marks[p.name], model, now))
                     writes.append(partial(_replace_scores, p.name, kept, now))
                     pending = sum(1 for s in kept if s.rank is not None)
                     report.profiles.append(
-                        ProfileScores(p.name, len(items), pending, result.warnings)
+                        ProfileScores(p.name, len(items), pending, scored.result.warnings)
                     )
                     writes.append(
-                        partial(self._save_pass, p.name, marks[p.name], now, now, decided, picked)
+                        partial(
+                            self._save_pass,
+                            p.name,
+                            marks[p.name],
+                            now,
+                            now,
+                            scored.decided,
+                            scored.picked,
+                        )
                     )
             if quick:
                 report.items = max(report.items, self._score_quick(
@@ -166,10 +206,100 @@ class ScoreUseCases(CuratorCore):
                 write(session)
         return report
 
-    def _score_profile(
+    def _score_full(self, shared: _FullPass, profiles: Sequence[Profile]) -> list[_Scored]:
+        """The full pass's scores of `profiles`, in their order, shared out between processes
+        forked from this one once the items' matrix is built (issue 17): a profile's scoring
+        depends on no other's. Each process reads what a profile's scoring needs from the
+        database when it scores it, through a connection of its own: read beforehand for
+        every profile, a year of decisions (and the decided items' texts) of a thousand
+        profiles would all be held at once."""
+        import os
+
+        from curator import forking
+        from curator import score as scoring
+
+        wanted = self.settings.score.processes
+        if wanted is None:
+            cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+            wanted = min(2, cpus or os.cpu_count() or 1)
+        processes = scoring.scoring_processes(len(profiles), len(shared.items), wanted)
+        if processes > 1 and not (self.db.shared and forking.can_fork()):
+            processes = 1  # an in-memory database, or threads that forking would break
+        if processes > 1:
+            deciding = len(decisions.deciding(shared.session, [p.name for p in profiles]))
+            scoring.share_before_fork(
+                shared.matrix, shared.items, feedback=deciding, fit_models=deciding > 0
+            )
+        return forking.map_chunks(
+            partial(self._score_chunk, shared),
+            profiles,
+            processes=processes,
+            chunk=scoring.profile_chunk(len(profiles), processes),
+            child_setup=partial(self._reading_in_child, shared),
+        )
+
+    def _score_chunk(self, shared: _FullPass, profiles: Sequence[Profile]) -> list[_Scored]:
+        """`_score_full` for a few consecutive profiles, in whichever process scores them."""
+        from curator import score as scoring
+
+        session = shared.session
+        reads = [self._read_profile(session, p, shared.now) for p in profiles]
+        # Their relevance as one sparse product (issue 17).
+        scoring.expect_profiles(shared.matrix, [(r.profile, r.examples) for r in reads])
+        out = []
+        for r in reads:
+            # A followed colleague's pick keeps its score whatever its rank: it enters the
+            # queue (issue 17).
+            keep = set(r.decided) | r.picked
+            result = self._score_profile(
+                r, shared.items, shared.matrix, shared.stats, shared.sources, shared.now,
+                shared.vectors, shared.semantic_note, keep=(shared.keep, keep),
+                feed_of=shared.feed_of,
+            )  # fmt: skip
+            kept = scoring.kept_scores(result.scores, keep, shared.keep)
+            kept = _unranked_beyond(kept, r.picked - set(r.decided), shared.keep)
+            out.append(_Scored(replace(result, scores=kept), r.decided, r.picked))
+        return out
+
+    @contextmanager
+    def _reading_in_child(self, shared: _FullPass) -> Iterator[None]:
+        """Around a forked process's share of `_score_full`: a reading unit on a connection of
+        its own, through which it also reads the items' texts on demand. The parent's
+        connection stays the parent's: used from two processes, it would break."""
+        self.db.after_fork()
+        with self.db.reading() as session:
+            shared.session = session
+            if isinstance(shared.items, ItemsOnDemand):
+                shared.items.read_with(partial(score_store.read_items, session))
+            yield
+
+    def _read_profile(
         self,
         session: Any,
         p: Profile,
+        now: datetime,
+        decided: dict[int, int] | None = None,
+        picked: set[int] | None = None,
+    ) -> _ProfileReads:
+        """What scoring `p` reads from the database (`decided` and `picked` when the caller
+        has read them already)."""
+        history = decisions.history(session, p.name)
+        return _ProfileReads(
+            profile=p,
+            decided=decisions.current_ids(session, p.name) if decided is None else decided,
+            picked=picked_ids(session, p) if picked is None else picked,
+            history=history,
+            decided_items=repo.list_items(session, ids={d.item_id for d in history}, state=None),
+            # What the profile's relays earned moves its sources' and topics' weights,
+            # bounded (issue 15).
+            factors=self._score_factors(session, p, now),
+            follows=follow_weights(session, p),
+            examples=self._example_texts(session, p),
+        )
+
+    def _score_profile(
+        self,
+        r: _ProfileReads,
         items: Sequence[Item],
         matrix: scoring.ItemMatrix,
         stats: scoring.CorpusStats,
@@ -182,35 +312,32 @@ class ScoreUseCases(CuratorCore):
         model: scoring.DecisionModel | None = None,
     ) -> scoring.ScoreResult:
         """One profile's scores over `items` (and their embeddings from the semantic extra,
-        when installed), with its relays' results applied to its sources' weights
-        (`sources`: each feed's weight and name). With `keep` (a rank and item ids), only
-        the items ranked down to that rank and those items are returned. `feed_of`: each
-        item's feed by id, when the caller already has it. `model`: the decision model of an
-        earlier pass, applied if it learned from the current decisions."""
+        when installed), from what `_read_profile` read of it, with its relays' results
+        applied to its sources' weights (`sources`: each feed's weight and name). With `keep`
+        (a rank and item ids), only the items ranked down to that rank and those items are
+        returned. `feed_of`: each item's feed by id, when the caller already has it. `model`:
+        the decision model of an earlier pass, applied if it learned from the current
+        decisions."""
         from curator import score as scoring
 
+        p = r.profile
         weights, names = sources
-        history = decisions.history(session, p.name)
-        decided = repo.list_items(session, ids={d.item_id for d in history}, state=None)
-        # What the profile's relays earned moves its sources' and topics' weights, bounded
-        # (issue 15).
-        factors = self._score_factors(session, p, now)
-        on_topic = results.topics_of_items(items, matrix, factors)
+        on_topic = results.topics_of_items(items, matrix, r.factors)
         item_weights = results.topic_weights(on_topic)
         # A followed colleague's pick counts as a source (issue 17): the follow's weight
         # scales the item's odds the way a feed's weight does.
-        for item_id, weight in follow_weights(session, p).items():
+        for item_id, weight in r.follows.items():
             item_weights[item_id] = item_weights.get(item_id, 1.0) * weight
         result = scoring.score_items(
             p,
             items,
-            decisions=history,
-            decided_items=decided,
+            decisions=r.history,
+            decided_items=r.decided_items,
             stats=stats,
-            feed_weights=results.weighted_feeds(weights, names, factors),
+            feed_weights=results.weighted_feeds(weights, names, r.factors),
             item_weights=item_weights,
             now=now,
-            example_texts=self._example_texts(session, p),
+            example_texts=r.examples,
             matrix=matrix,
             semantic=self._semantic_input(vectors, p),
             keep_rank=keep[0] if keep else None,
@@ -226,7 +353,7 @@ class ScoreUseCases(CuratorCore):
             warnings.append(note)
         return replace(
             result,
-            scores=results.explained(result.scores, feed_of, names, factors, on_topic),
+            scores=results.explained(result.scores, feed_of, names, r.factors, on_topic),
             warnings=warnings,
         )
 
@@ -299,9 +426,9 @@ class ScoreUseCases(CuratorCore):
                 if isinstance(stored, dict) and stored.get("mark") == marks[p.name]
                 else None
             )
+            reads = self._read_profile(session, p, now, decided_now[p.name], picked_now[p.name])
             result = self._score_profile(
-                session,
-                p,
+                reads,
                 subset,
                 scoring.select_rows(matrix, ids),
                 stats,

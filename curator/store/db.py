@@ -373,6 +373,7 @@ class Database:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._reader = engine.execution_options(**{_READ_ONLY: True})
         self._readers = sessionmaker(self._reader, expire_on_commit=False)
+        self._inherited: list[Any] = []  # pools of a parent process (`after_fork`)
 
     @classmethod
     def open(cls, url: str, *, migrate: bool = True) -> Database:
@@ -593,3 +594,17 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @property
+    def shared(self) -> bool:
+        """Whether another connection sees what this one sees (not an in-memory SQLite)."""
+        return self.dialect != "sqlite" or sqlite_path(self.url) is not None
+
+    def after_fork(self) -> None:
+        """In a process forked from the one that opened the database: open connections of its
+        own from now on. The inherited ones belong to the parent (a connection used or even
+        closed from two processes breaks): the pool holding them is set aside untouched and
+        kept referenced, so that none of them is closed here (SQLAlchemy's "Using Connection
+        Pools with Multiprocessing or os.fork()")."""
+        self._inherited.append(self.engine.pool)
+        self.engine.dispose(close=False)

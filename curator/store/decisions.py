@@ -148,3 +148,9 @@ def current_ids(session: Session, profile: str) -> dict[int, int]:
     """Each decided item's current decision id: what changed since a scoring pass, cheaply."""
     latest = latest_ids(profile)
     return {item_id: last for item_id, last in session.execute(select(latest))}
+
+
+def deciding(session: Session, profiles: Collection[str]) -> set[str]:
+    """Which of `profiles` have recorded decisions."""
+    query = select(DecisionRow.profile).where(DecisionRow.profile.in_(list(profiles))).distinct()
+    return set(session.scalars(query))
