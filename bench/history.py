@@ -18,7 +18,10 @@ median wall time and the peak resident memory of the process. `score` runs besid
 scikit-learn TF-IDF + cosine over the same items and profiles, in the same run. With
 `--source DIR` every command also runs with the curator package taken from DIR (for instance
 `git archive` of an older commit), each run of the two versions one after the other, so that
-both meet the same load. Both packages are compiled to bytecode first, as installed ones are.
+both meet the same load. Each version works on its own copy of the database, migrated by its
+own code before anything is measured (a newer migration would make a shared copy unreadable to
+the older code): build the database with the older code when the two schemas differ. Both
+packages are compiled to bytecode first, as installed ones are.
 Nothing here is asserted: the test suite never times anything.
 
 `build_history(folder, ...)` is the reusable part: it writes feeds.yaml and the database and
@@ -455,7 +458,18 @@ def run_lines(
     """The floors, then each command; `only` (beginnings of line names) keeps those commands
     alone."""
     lines: list[Line] = []
-    before_env = {**os.environ, "PYTHONPATH": str(source)} if source else None
+    # The code before keeps its parsed feeds.yaml in a cache folder of its own: an entry is
+    # keyed on the code version, so with one folder each version's run threw the other's away
+    # and both parsed the file again (ruamel, ~0.2 s of CPU) on every run.
+    before_env = (
+        {
+            **os.environ,
+            "PYTHONPATH": str(source),
+            "XDG_CACHE_HOME": str(history.folder / "cache-before"),
+        }
+        if source
+        else None
+    )
     profile = PROFILES[0][0]
     pending = list(history.pending[profile])
 
@@ -471,16 +485,36 @@ def run_lines(
         )
         return result
 
-    def command(what: str, argv_for: Any, n: int = runs) -> Line | None:
-        if only and not any(what.startswith(o) for o in only):
+    def copies(name: str) -> tuple[Path, Path | None]:
+        """A copy of the database for this code (migrated first, unmeasured) and, with
+        --source, another one for the code before: a migration the newer code applies would
+        make its copy unreadable to the older code."""
+        config = fresh_copy(history, name)
+        measure(curator(config, "db", "upgrade"))
+        if before_env is None:
+            return config, None
+        theirs = fresh_copy(history, f"{name}-before")
+        measure(curator(theirs, "db", "upgrade"), env=before_env)
+        return config, theirs.parent / "history.db"
+
+    def wanted(what: str) -> bool:
+        return not only or any(what.startswith(o) for o in only)
+
+    def command(
+        what: str, argv_for: Any, n: int = runs, before_db: Path | None = None
+    ) -> Line | None:
+        if not wanted(what):
             return None
         if before_env is None:
             result = line(what, argv_for, n)
         else:
             samples, before = [], []
+            env = {**before_env, "CURATOR_DB": f"sqlite:///{before_db}"} if before_db else None
             for k in range(n):
+                side["database"] = None
                 samples.append(measure(argv_for(k)))
-                before.append(measure(argv_for(k), env=before_env))
+                side["database"] = before_db
+                before.append(measure(argv_for(k), env=env or before_env))
             result = Line(what, samples, before_runs=before)
             lines.append(result)
             print(
@@ -494,7 +528,9 @@ def run_lines(
         compared(result)
         return result
 
-    config = fresh_copy(history, "single")
+    # The database the code before works on while its runs are measured (None: this code's)
+    side: dict[str, Path | None] = {"database": None}
+    config, single_before = copies("single")
     database = str(config.parent / "history.db")
     floors = {
         what: line(what, lambda k, code=code: [sys.executable, "-c", code, database, profile])
@@ -507,7 +543,9 @@ def run_lines(
 
     item = pending[0]
     command(
-        "queue show ID", lambda k: curator(config, "queue", "show", str(item), "--profile", profile)
+        "queue show ID",
+        lambda k: curator(config, "queue", "show", str(item), "--profile", profile),
+        before_db=single_before,
     )
     ids = iter(pending[1:])
     approved: list[int] = []
@@ -525,18 +563,24 @@ def run_lines(
             "Un point de vue utile pour mes clients PME.",
         )
 
-    command("queue approve ID", approve)
+    command("queue approve ID", approve, before_db=single_before)
     command(
         "queue reject ID",
         lambda k: curator(config, "queue", "reject", str(next(ids)), "--profile", profile),
+        before_db=single_before,
     )
     command(
         "queue snooze ID",
         lambda k: curator(
             config, "queue", "snooze", str(next(ids)), "--profile", profile, "--until", "+3d"
         ),
+        before_db=single_before,
     )
-    command("queue undo", lambda k: curator(config, "queue", "undo", "--profile", profile))
+    command(
+        "queue undo",
+        lambda k: curator(config, "queue", "undo", "--profile", profile),
+        before_db=single_before,
+    )
     if history.slot_id:
         slot = history.slot_id
         command(
@@ -544,16 +588,21 @@ def run_lines(
             lambda k: curator(
                 config, "slot", "comment", slot, "--text", f"Mon avis, version {k} : à lire."
             ),
+            before_db=single_before,
         )
-    command("status", lambda k: curator(config, "status"))
+    command("status", lambda k: curator(config, "status"), before_db=single_before)
     command(
         "digest --dry-run (1 profile)",
         lambda k: curator(config, "digest", "--profile", profile, "--dry-run"),
+        before_db=single_before,
     )
 
     if "run" in skip:
         return lines
-    run_config = fresh_copy(history, "run")
+    run_line = "run after 8 new items (5 profiles)"
+    if not wanted(run_line):
+        return lines
+    run_config, run_before = copies("run")
     settings_feeds = _feed_ids(run_config.parent / "history.db")
     rng = random.Random(8)
     fr, en = load_docs(corpus_root(expect="ranking") or Path("."))
@@ -566,11 +615,11 @@ def run_lines(
             8, settings_feeds, fr, en, now, rng, start=counter[0], fetched_span=timedelta(minutes=5)
         )
         counter[0] += 8
-        insert_items(f"sqlite:///{run_config.parent / 'history.db'}", rows)
+        insert_items(f"sqlite:///{side['database'] or run_config.parent / 'history.db'}", rows)
         return curator(run_config, "run")
 
-    command("run after 8 new items (5 profiles)", run)
-    if "score" in skip:
+    command(run_line, run, before_db=run_before)
+    if "score" in skip or not wanted("score"):
         return lines
     lines.append(score_line(history, runs))
     return lines

@@ -194,4 +194,65 @@ def test_status_loads_neither_the_scorer_nor_the_review_rules(tmp_path: Path) ->
         "--config", str(world.config), "--db", world.db_url, "status", cwd=tmp_path
     )
     assert "Profile claire: 5 items waiting in the review queue" in out
-    assert _loaded(modules, (*QUEUE_NEVER, "curator.review")) == []
+    assert _loaded(modules, (*QUEUE_NEVER, *NO_PLANNING, "curator.review")) == []
+
+
+# What a command that does not plan never needs (issue 19): the ideas and results rules, with
+# their many value types, are loaded by planning and scoring.
+NO_PLANNING = ("curator.ideas", "curator.results", "curator.store.ideas", "curator.store.results")
+
+
+@pytest.mark.slow
+def test_queue_show_and_slot_comment_load_no_planning_rules(tmp_path: Path) -> None:
+    world = make_world(tmp_path)
+    base = ["--config", str(world.config), "--db", world.db_url]
+    out, modules = _modules(*base, "queue", "show", str(world.ids[0]), cwd=tmp_path)
+    assert "Le recrutement des data engineers" in out
+    assert _loaded(modules, NO_PLANNING) == []
+    app = world.open()
+    try:
+        placed = app.approve("claire", world.ids[1]).slot
+    finally:
+        app.close()
+    assert placed is not None
+    slot = placed.id
+    env = {"CURATOR_CLOCK_OFFSET": str((NOW - datetime.now(UTC)).total_seconds())}
+    text = "Mon avis : un retour d'expérience utile avant de recruter."
+    out, modules = _modules(*base, "slot", "comment", slot, "--text", text, env=env, cwd=tmp_path)
+    assert f"{slot}\xa0: prêt" in out, out  # claire reads French (issue 16)
+    assert _loaded(modules, NO_PLANNING) == []
+
+
+_ENTRY_POINT = """\
+import atexit, gc, json, sys
+from curator.cli import run
+atexit.register(lambda: print("\\n@@" + json.dumps(
+    {"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count(), "on": gc.isenabled()}
+), file=sys.stderr))
+sys.argv[0] = "curator"
+run()
+"""
+
+
+@pytest.mark.slow
+def test_the_collector_runs_as_before_once_the_facade_is_open(tmp_path: Path) -> None:
+    """Start-up builds tens of thousands of objects that live as long as the process: the
+    cyclic collector runs rarely until the facade is open (issue 19), then as often as ever,
+    without going through what start-up built again."""
+    world = make_world(tmp_path)
+    args = ["--config", str(world.config), "--db", world.db_url, "status"]
+    result = subprocess.run(
+        [sys.executable, "-c", _ENTRY_POINT, *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Profile claire" in result.stdout
+    collector = json.loads(result.stderr.rpartition("\n@@")[2])
+    import gc
+
+    assert collector["on"] and tuple(collector["threshold"]) == gc.get_threshold()
+    assert collector["frozen"] > 10_000

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from curator import plan as planner
-from curator import results
 from curator.app.picks import with_picks
 from curator.app.results import ResultsUseCases
 from curator.errors import ConfigError, InvalidAction
@@ -273,6 +272,7 @@ class DigestUseCases(ResultsUseCases):
         # The first digest of each week carries the week in review (issue 15).
         monday = d - timedelta(days=d.weekday())
         if not any(b.day >= monday for b in before):
+            from curator import results
             from curator.outputs.digest import WeeklyBlock
 
             block = results.weekly_block(

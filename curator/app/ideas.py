@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from curator import ideas as ideas_mod
+from typing import TYPE_CHECKING
+
 from curator.app.core import CuratorCore
 from curator.errors import NotFound
-from curator.store import ideas as ideas_store
 from curator.store import slots as slot_store
+
+# The ideas rules and their storage are imported by the methods that use them: every command
+# loads this module with the facade (issue 19).
+if TYPE_CHECKING:
+    from curator import ideas as ideas_mod
 
 
 class IdeasUseCases(CuratorCore):
@@ -23,6 +28,8 @@ class IdeasUseCases(CuratorCore):
         item_id: int | None = None,
     ) -> ideas_mod.Idea:
         """Add an idea to the profile's backlog: original slots are filled from it first."""
+        from curator.store import ideas as ideas_store
+
         self.settings.profile(profile)
         with self.db.session() as session:
             return ideas_store.add_idea(
@@ -36,7 +43,9 @@ class IdeasUseCases(CuratorCore):
         Raises:
             NotFound: no such item.
         """
+        from curator import ideas as ideas_mod
         from curator.outputs.words import profile_language
+        from curator.store import ideas as ideas_store
 
         p = self.settings.profile(profile)
         with self.db.session() as session:
@@ -49,10 +58,14 @@ class IdeasUseCases(CuratorCore):
             return ideas_store.add_idea(session, profile, text, self.now(), item_id=item_id)
 
     def ideas(self, profile: str, *, all_: bool = False) -> list[ideas_mod.Idea]:
+        from curator.store import ideas as ideas_store
+
         self.settings.profile(profile)
         with self.db.reading() as session:
             return ideas_store.list_ideas(session, profile, all_=all_)
 
     def drop_idea(self, profile: str, idea_id: int) -> ideas_mod.Idea:
+        from curator.store import ideas as ideas_store
+
         with self.db.session() as session:
             return ideas_store.drop_idea(session, idea_id, self.now(), profile)

@@ -7,13 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from curator import ideas as ideas_mod
 from curator import plan as planner
-from curator import results
 from curator.app.core import CuratorCore
 from curator.errors import InvalidAction
 from curator.i18n import N_, Message, Plural, joined
-from curator.store import ideas as ideas_store
 from curator.store import repo
 from curator.store import slots as slot_store
 from curator.types import Item, Profile, Schedule, Score, Slot, SlotKind
@@ -163,7 +160,10 @@ class PlanUseCases(CuratorCore):
             slot_store.save_slots(session, result.changed, tz, now)
             slot_store.remove_slots(session, result.removed, now)
             given = [(s.topic, s.id) for s in result.changed if s.kind is SlotKind.ORIGINAL]
-            ideas_store.mark_used(session, profile.name, [(t, i) for t, i in given if t], now)
+            if given:
+                from curator.store import ideas as ideas_store
+
+                ideas_store.mark_used(session, profile.name, [(t, i) for t, i in given if t], now)
         existing = inputs[1]
         fresh = {s.id for s in existing}
         return ProfilePlan(
@@ -190,7 +190,12 @@ class PlanUseCases(CuratorCore):
     ) -> list[str]:
         """Themes for original slots: the idea backlog first, then a past original that did
         well, then the objective's terms from recent approvals (issue 15; `curator.ideas`)."""
+        # The ideas and results rules (with their many value types, 20 ms of start-up) are
+        # loaded by planning, not by every command of the facade: `status`, `queue show` and
+        # `slot comment` never plan (issue 19).
+        from curator import ideas as ideas_mod
         from curator.outputs.words import profile_language
+        from curator.store import ideas as ideas_store
         from curator.store import results as results_store
 
         floor = profile.schedule.min_score
@@ -298,6 +303,7 @@ class PlanUseCases(CuratorCore):
             InvalidAction: refused (the reason says why), or already published.
             NotFound: no such slot.
         """
+        from curator import results
         from curator.outputs.words import profile_language
         from curator.store import results as results_store
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from curator import plan as planner
-from curator import results
 from curator.app.plan import PlanUseCases
 from curator.config import load_settings
 from curator.errors import InvalidAction
 from curator.i18n import N_, Message
+
+# The results rules are imported by the methods that apply them: every command loads this
+# module with the facade, and `status` or a queue decision never needs them (issue 19).
+if TYPE_CHECKING:
+    from curator import results
 
 # Guards each facade's browser activity log: web requests run in worker threads.
 _ACTIVITY_LOCK = threading.Lock()
@@ -88,6 +93,7 @@ class ResultsUseCases(PlanUseCases):
         self, profile: str, started_at: datetime, seconds: int, *, activity: str = "review"
     ) -> None:
         """Keep time curator measured itself (a review session's active time)."""
+        from curator import results
         from curator.store import results as results_store
 
         if seconds <= 0:
@@ -107,6 +113,8 @@ class ResultsUseCases(PlanUseCases):
         Raises:
             NotFound: no such profile.
         """
+        from curator import results
+
         self.settings.profile(profile)
         now = self.now()
         with _ACTIVITY_LOCK:
@@ -125,6 +133,7 @@ class ResultsUseCases(PlanUseCases):
         Raises:
             ImportFileError: the file cannot be read, or a row is malformed (file and line).
         """
+        from curator import results
         from curator.results_import import read_metrics
         from curator.store import results as results_store
 
@@ -199,6 +208,7 @@ class ResultsUseCases(PlanUseCases):
         self, profile: str | None = None, *, weeks: int = 4
     ) -> results.ResultsReport:
         """The weekly figures, per kind/source/topic figures, trend, best posts and advice."""
+        from curator import results
         from curator.outputs.words import profile_language
         from curator.store import results as results_store
 

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from curator import results
 from curator.app.core import CuratorCore
 from curator.app.picks import follow_weights, followed, picked_ids, with_picks
 from curator.i18n import N_, Message, Plural, joined
@@ -30,7 +29,10 @@ from curator.types import (
     prefetch,
 )
 
+# The results rules are imported by the scoring pass that applies them, as the scorer is:
+# `status` and the single-item commands never score (issue 19).
 if TYPE_CHECKING:
+    from curator import results
     from curator import score as scoring
 
 
@@ -318,6 +320,7 @@ class ScoreUseCases(CuratorCore):
         returned. `feed_of`: each item's feed by id, when the caller already has it. `model`:
         the decision model of an earlier pass, applied if it learned from the current
         decisions."""
+        from curator import results
         from curator import score as scoring
 
         p = r.profile
@@ -363,6 +366,7 @@ class ScoreUseCases(CuratorCore):
         return [f"{i.title}. {i.text}" for i in examples.values()]
 
     def _score_factors(self, session: Any, p: Profile, now: datetime) -> results.ScoreFactors:
+        from curator import results
         from curator.outputs.words import profile_language
         from curator.store import results as results_store
 

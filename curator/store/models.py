@@ -126,6 +126,10 @@ class ItemRow(Base):
         UniqueConstraint("feed_id", "identity", name="uq_items_feed_id_identity"),
         Index("ix_items_published_at", "published_at"),
         Index("ix_items_fetched_at", "fetched_at"),
+        # Whether an item is still active, read without its row: the pending queue's count
+        # (`curator status`) and pages check every ranked item's state, and the row carries the
+        # item's whole text, one page read each (issue 19: 2,000 ranked items a profile).
+        Index("ix_items_id_state", "id", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
