@@ -556,8 +556,8 @@ class CalendarSettings:
 class ScorePassSettings:
     """How a full scoring pass runs (feeds.yaml `score:`)."""
 
-    # Processes that score the profiles of a full pass (issue 17); None: one per CPU core this
-    # process may use, two at most (each adds the memory of the caches it fills).
+    # Processes that score the profiles of a full pass (issue 17); None: one (a second one
+    # shortens the pass but costs more CPU and memory in all: see README).
     processes: int | None = None
 
 

@@ -80,7 +80,7 @@ def test_a_complete_file_reads_into_settings() -> None:
     assert settings.smtp.password == "s3cret"  # from the environment only
     assert settings.calendar.alarm_minutes is None
     assert settings.score.processes == 3
-    assert parse("profiles: []\n").score.processes is None  # as many as the CPUs, 2 at most
+    assert parse("profiles: []\n").score.processes is None  # one process
     # a relative SQLite path is relative to the file, not to the working directory
     assert settings.database == "sqlite:////cfg/data/curator.db"
 

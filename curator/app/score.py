@@ -215,15 +215,13 @@ class ScoreUseCases(CuratorCore):
         database when it scores it, through a connection of its own: read beforehand for
         every profile, a year of decisions (and the decided items' texts) of a thousand
         profiles would all be held at once."""
-        import os
-
         from curator import forking
         from curator import score as scoring
 
-        wanted = self.settings.score.processes
-        if wanted is None:
-            cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-            wanted = min(2, cpus or os.cpu_count() or 1)
+        # One process unless asked: on 2 idle cores two processes took 0.82x the wall time
+        # of one but 1.36x its CPU and 1.19x its memory (1,000 profiles x 100,000 items,
+        # bench/many_profiles.py), a poor trade for a daily job beside the service's fetches.
+        wanted = self.settings.score.processes or 1
         processes = scoring.scoring_processes(len(profiles), len(shared.items), wanted)
         if processes > 1 and not (self.db.shared and forking.can_fork()):
             processes = 1  # an in-memory database, or threads that forking would break
