@@ -161,9 +161,9 @@ _CAN_FORK = forking.can_fork
 @pytest.fixture(autouse=True)
 def fork_beside_idle_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     """Let these tests fork whatever threads run in the test process: earlier tests of the
-    suite leave idle ones behind (servers waiting on their sockets), and the guard would then
-    keep every pass here in one process, so nothing below would be tested. The guard itself
-    is tested as it is by test_a_pass_beside_another_thread_scores_in_one_process."""
+    suite leave some running (which ones is not known yet), and the guard would then keep
+    every pass here in one process, so nothing below would be tested. The guard itself is
+    tested as it is by test_a_pass_beside_another_thread_scores_in_one_process."""
     monkeypatch.setattr(forking, "can_fork", lambda: sys.platform.startswith("linux"))
 
 
