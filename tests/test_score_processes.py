@@ -214,40 +214,40 @@ def test_three_processes_share_six_profiles_in_their_order(
     assert _stored(app) == stored
 
 
-@pytest.mark.usefixtures("split_small")
-@pytest.mark.usefixtures("no_child_left")
-def test_a_failing_child_raises_its_error_in_the_pass(
-    app: Curator, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _in_children(monkeypatch: pytest.MonkeyPatch, action: Callable[[], None]) -> None:
+    """Make every forked child run `action` before scoring a profile; the parent scores as
+    usual."""
     parent = os.getpid()
     original = ScoreUseCases._score_profile
 
-    def failing_in_child(self: ScoreUseCases, *args: Any, **kwargs: Any) -> Any:
+    def scored(self: ScoreUseCases, *args: Any, **kwargs: Any) -> Any:
         if os.getpid() != parent:
-            raise ValueError("the child's own failure")
+            action()
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(ScoreUseCases, "_score_profile", failing_in_child)
+    monkeypatch.setattr(ScoreUseCases, "_score_profile", scored)
+
+
+@pytest.mark.usefixtures("split_small", "no_child_left")
+def test_a_failing_child_raises_its_error_in_the_pass(
+    app: Curator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail() -> None:
+        raise ValueError("the child's own failure")
+
+    _in_children(monkeypatch, fail)
     _processes(app, 2)
     with pytest.raises(ValueError, match="the child's own failure") as raised:
         app.score()
     assert any("in the forked process" in note for note in raised.value.__notes__)
 
 
-@pytest.mark.usefixtures("split_small")
-@pytest.mark.usefixtures("no_child_left")
+@pytest.mark.usefixtures("split_small", "no_child_left")
 def test_a_child_killed_midway_fails_the_pass_clearly(
     app: Curator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parent = os.getpid()
-    original = ScoreUseCases._score_profile
-
-    def killed_in_child(self: ScoreUseCases, *args: Any, **kwargs: Any) -> Any:
-        if os.getpid() != parent:
-            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer does
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(ScoreUseCases, "_score_profile", killed_in_child)
+    # As the out-of-memory killer does.
+    _in_children(monkeypatch, lambda: os.kill(os.getpid(), signal.SIGKILL))
     _processes(app, 2)
     with pytest.raises(ProcessFailed, match="killed by SIGKILL"):
         app.score()
