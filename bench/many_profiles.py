@@ -5,7 +5,7 @@ TF-IDF + cosine over the same items and objectives, side by side in one run.
     python bench/many_profiles.py --items 20000 --profiles 50
     python bench/many_profiles.py --one-at-a-time       # without the shared product (before)
     python bench/many_profiles.py --analyse             # analysing every text (no stored counts)
-    python bench/many_profiles.py --processes 1         # the profiles scored in one process
+    python bench/many_profiles.py --processes 2         # the profiles shared by two processes
 
 Items are built in memory from the shared ranking corpus (../shared/corpus/ranking or
 --corpus) the way bench/history.py builds its database: 200 feeds, Le Monde 2017 in French
@@ -26,8 +26,8 @@ children, sampled every half second (a page the children share with the parent c
             the queue down to rank 2,000 and the decided items (what a full pass stores);
             the profiles announced with `expect_profiles`, so that their relevance is one
             sparse product per block of profiles; the profiles shared out between
-            --processes processes (2 by default) forked once the matrix is built, as
-            `curator score` shares them (`forking.map_chunks`), every profile's kept
+            --processes processes (1 by default, as `score.processes`) forked once the matrix is
+            built, as `curator score` shares them (`forking.map_chunks`), every profile's kept
             scores sent back to the parent and held there, as a pass holds them until it
             writes them
   sklearn   TfidfVectorizer(sublinear_tf=True) fitted on the items, the objectives
@@ -325,7 +325,7 @@ def main() -> None:
     parser.add_argument("--analyse", action="store_true", help="analyse texts, no stored counts")
     parser.add_argument("--corpus", type=Path)
     parser.add_argument(
-        "--processes", type=int, default=2, help="processes scoring the profiles (curator side)"
+        "--processes", type=int, default=1, help="processes scoring the profiles (curator side)"
     )
     parser.add_argument("--side", choices=["curator", "sklearn"], help=argparse.SUPPRESS)
     parser.add_argument(
