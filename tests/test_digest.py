@@ -28,6 +28,7 @@ from curator.errors import ConfigError, DeliveryError, DeliveryInDoubt
 from curator.outputs import outbox, smtp
 from curator.outputs.digest import (
     HTML_LIMIT_BYTES,
+    DigestContent,
     SlotAlert,
     build_digest,
     build_message,
@@ -46,6 +47,7 @@ from curator.store import Database
 from curator.types import (
     Digest,
     DigestState,
+    Profile,
     ScoringSettings,
     SlotKind,
     SlotStatus,
@@ -1086,6 +1088,43 @@ def test_app_sends_once_on_any_database(
     assert len(server.messages) == 1
     [row] = app.digest_status()
     assert row.attempts == 2 and row.item_ids == (1, 2, 3)
+
+
+def test_an_empty_digest_never_overwrites_one_sent_meanwhile(
+    any_db: Database, settings_factory: Callable[..., Settings]
+) -> None:
+    """Two workers handle the same due digest. The late one reads the outbox (nothing yet), then
+    the other sends, and a fetch re-scoring the items empties the queue for a moment: the late
+    one finds nothing to say. Recording `empty` over the `sent` row would make the next tick
+    send the digest a second time (seen with two workers on PostgreSQL)."""
+    from sqlalchemy import delete, insert
+
+    from curator.store.models import ScoreRow
+
+    scores: list[dict[str, object]] = []
+    with smtp_server() as server:
+        settings = settings_factory(app_config(server.port))
+        other = Curator(settings, any_db, clock=lambda: APP_NOW)
+        seed(any_db, now=APP_NOW)
+
+        class LateWorker(Curator):
+            def _digest_content(self, p: Profile, d: date, now: datetime) -> DigestContent:
+                assert _outcome(other.digest()).outcome == "sent"
+                with self.db.session() as session:
+                    table = ScoreRow.__table__
+                    scores.extend(dict(r) for r in session.execute(select(table)).mappings())
+                    session.execute(delete(ScoreRow))
+                return super()._digest_content(p, d, now)
+
+        late = LateWorker(settings, any_db, clock=lambda: APP_NOW)
+        late_outcome = _outcome(late.digest())
+        with any_db.session() as session:  # scored again: the queue has something to say
+            session.execute(insert(ScoreRow.__table__), scores)
+        again = _outcome(other.digest())
+    assert late_outcome.outcome == "already-sent"
+    assert again.outcome == "already-sent"
+    assert len(server.messages) == 1
+    assert [row.state for row in other.digest_status()] == [DigestState.SENT]
 
 
 def test_app_slots_and_failing_feeds_come_from_the_database(

@@ -26,7 +26,7 @@ from curator.outputs.outbox import DigestOutcome, DigestReport
 from curator.store import digests, repo
 from curator.store import queue as queue_store
 from curator.store import slots as slot_store
-from curator.types import Digest, Profile
+from curator.types import Digest, DigestState, Profile
 
 if TYPE_CHECKING:
     from curator.outputs.digest import DigestContent
@@ -197,7 +197,16 @@ class DigestUseCases(ResultsUseCases):
             empty = outbox.record_empty(
                 existing, profile=p.name, day=d, message_id=message_id(p.name, d)
             )
-            self._save_digest(empty)
+            # A compare-and-set like the send's claim: another process may have claimed or sent
+            # this digest since `existing` was read (a worker's queue can be empty for a moment
+            # while a fetch re-scores its items). Saving over its row would turn `sent` back
+            # into `empty`, which the next tick sends again.
+            if not self._claim_digest(existing, empty):
+                with self.db.reading() as session:
+                    now_stored = digests.get(session, p.name, d)
+                if now_stored is not None and now_stored.state is DigestState.SENT:
+                    return outbox.outcome_of(now_stored, action=outbox.Action.ALREADY_SENT)
+                return self._busy(p, d)
             return outbox.outcome_of(empty)
         content, message = compose(content, sender=smtp_settings.sender, now=now)
         row = outbox.deliver(
@@ -213,14 +222,20 @@ class DigestUseCases(ResultsUseCases):
             sleep=self.sleep,
         )
         if row is None:
-            return DigestOutcome(
-                profile=p.name,
-                day=d,
-                outcome="busy",
-                message_id=message_id(p.name, d),
-                detail="another curator process is sending this digest right now",
-            )
+            return self._busy(p, d)
         return replace(outbox.outcome_of(row), alerts=len(content.alerts))
+
+    @staticmethod
+    def _busy(p: Profile, d: date) -> DigestOutcome:
+        from curator.outputs.digest import message_id
+
+        return DigestOutcome(
+            profile=p.name,
+            day=d,
+            outcome="busy",
+            message_id=message_id(p.name, d),
+            detail="another curator process is sending this digest right now",
+        )
 
     def _digest_content(self, p: Profile, d: date, now: datetime) -> DigestContent:
         from curator.outputs.digest import (
