@@ -179,13 +179,7 @@ class DigestUseCases(ResultsUseCases):
         smtp_settings = self.settings.smtp
         assert smtp_settings is not None
         if not p.digest.to:
-            return DigestOutcome(
-                profile=p.name,
-                day=d,
-                outcome="skipped",
-                message_id=message_id(p.name, d),
-                detail="no recipient: set digest.to for this profile",
-            )
+            return self._unsent(p, d, "skipped", "no recipient: set digest.to for this profile")
         with self.db.reading() as session:
             existing = digests.get(session, p.name, d)
         action = outbox.decide(existing, now, manual=manual, force=force)
@@ -206,7 +200,7 @@ class DigestUseCases(ResultsUseCases):
                     now_stored = digests.get(session, p.name, d)
                 if now_stored is not None and now_stored.state is DigestState.SENT:
                     return outbox.outcome_of(now_stored, action=outbox.Action.ALREADY_SENT)
-                return self._busy(p, d)
+                return self._unsent(p, d, "busy", _BUSY)
             return outbox.outcome_of(empty)
         content, message = compose(content, sender=smtp_settings.sender, now=now)
         row = outbox.deliver(
@@ -222,19 +216,16 @@ class DigestUseCases(ResultsUseCases):
             sleep=self.sleep,
         )
         if row is None:
-            return self._busy(p, d)
+            return self._unsent(p, d, "busy", _BUSY)
         return replace(outbox.outcome_of(row), alerts=len(content.alerts))
 
     @staticmethod
-    def _busy(p: Profile, d: date) -> DigestOutcome:
+    def _unsent(p: Profile, d: date, outcome: str, detail: str) -> DigestOutcome:
+        """The outcome of a digest this call did not send and has no outbox row of its own."""
         from curator.outputs.digest import message_id
 
         return DigestOutcome(
-            profile=p.name,
-            day=d,
-            outcome="busy",
-            message_id=message_id(p.name, d),
-            detail="another curator process is sending this digest right now",
+            profile=p.name, day=d, outcome=outcome, message_id=message_id(p.name, d), detail=detail
         )
 
     def _digest_content(self, p: Profile, d: date, now: datetime) -> DigestContent:
@@ -351,6 +342,7 @@ def last_digest_file(
     return day, path
 
 
+_BUSY = "another curator process is sending this digest right now"
 _DIGEST_FILE_KEY = "digest.last_file.{profile}"  # the meta row of a profile's last .eml
 
 # How `curator run` words a digest outcome where the bare one reads ambiguously (issue 13).

@@ -58,7 +58,6 @@ def _insert(session: Session, scores: Sequence[Score], now: datetime) -> None:
     # 40,000 rows (issue 19).
     dialect = session.get_bind().dialect
     table = cast(Table, ScoreRow.__table__)
-    statement = insert(table).compile(dialect=dialect)
     why_of = _bind_processor(table.c.why.type, dialect)
     when = _bind_processor(table.c.computed_at.type, dialect)(now)
     rows = [
@@ -93,6 +92,7 @@ def _insert(session: Session, scores: Sequence[Score], now: datetime) -> None:
                 copy.write_row(row)
         session.flush()
         return
+    statement = insert(table).compile(dialect=dialect)  # only the executemany path reads it
     order = statement.positiontup if dialect.positional else None
     if order is not None and list(order) != list(names):
         raise RuntimeError(f"unexpected column order in {statement}")
