@@ -47,7 +47,8 @@ import unicodedata
 import warnings
 import zlib
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, KeysView, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
@@ -597,8 +598,10 @@ class ItemMatrix:
     item_ids: tuple[int, ...]
     x: sparse.csr_matrix
     idf: np.ndarray
-    # Each item's term strings, analysed on demand (collision check, explanations) and kept
-    # for the other profiles scored over the same matrix.
+    # Each item's words (`_ItemWords`: its term strings and where it shows them), analysed on
+    # demand (collision check, explanations) and kept for the other profiles scored over the
+    # same matrix; the term strings alone for the results by topic (`items_on_topic`).
+    words: dict[int, _ItemWords] = field(default_factory=dict, repr=False)
     term_cache: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
     # What every profile reads of the items, computed once per matrix rather than once per
     # profile (issue 19): per-item columns (`_item_columns`), the rows holding a hashed term
@@ -606,7 +609,6 @@ class ItemMatrix:
     columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     term_rows: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
     stem_seqs: dict[int, tuple[list[str], ...]] = field(default_factory=dict, repr=False)
-    words: dict[int, _Words] = field(default_factory=dict, repr=False)
     checked: list[Sequence[Item]] = field(default_factory=list, repr=False)
     expected: list[tuple[Profile, tuple[str, ...]]] = field(default_factory=list, repr=False)
     prepared: dict[tuple[Profile, tuple[str, ...]], _Relevance] = field(
@@ -795,7 +797,7 @@ def _cosines(x: sparse.csr_matrix, vectors: Sequence[sparse.csr_matrix]) -> np.n
 def _relevances(
     x: sparse.csr_matrix,
     vectors: Sequence[ProfileVector],
-    terms_of: Callable[[int], frozenset[str]],
+    terms_of: Callable[[int], AbstractSet[str]],
     read_ahead: Callable[[Iterable[int]], None] = lambda rows: None,
 ) -> list[_Relevance]:
     """Relevance for each profile vector: cosine to the profile, expanded by the best few items
@@ -881,7 +883,7 @@ def share_before_fork(
 def _prepared(
     matrix: ItemMatrix,
     key: tuple[Profile, tuple[str, ...]],
-    terms_of: Callable[[int], frozenset[str]],
+    terms_of: Callable[[int], AbstractSet[str]],
     read_ahead: Callable[[Iterable[int]], None] = lambda rows: None,
 ) -> _Relevance | None:
     """The relevance of an expected profile, computing it with the next ones of its block."""
@@ -1198,13 +1200,16 @@ def score_items(
             raise ValueError("matrix was built for other items")
         matrix.checked.append(items)  # checked once for all the profiles scored over them
     x, idf = matrix.x, matrix.idf
-    cache = matrix.term_cache
+    cache = matrix.words
 
-    def terms_of(k: int) -> frozenset[str]:
+    def words_of(k: int) -> _ItemWords:
         got = cache.get(k)
         if got is None:
-            got = cache[k] = item_terms(items[k])
+            got = cache[k] = _item_words(items[k])
         return got
+
+    def terms_of(k: int) -> AbstractSet[str]:
+        return words_of(k).terms
 
     # Relevance (`_relevances`), computed with the other expected profiles when there are.
     def read_ahead(rows: Iterable[int]) -> None:
@@ -1257,9 +1262,7 @@ def score_items(
     order, final = _rank(profile, items, x, final, blocked, latest, now, columns, keep_rank)
     rank_of = np.zeros(len(items), dtype=np.int64)  # 0: not ranked
     rank_of[order] = np.arange(1, order.size + 1)
-    why = _explain(
-        x, terms_of, (q0, pv.strings), (q_fb, fb_allowed), final, blocked, items, matrix.words
-    )
+    why = _explain(x, words_of, (q0, pv.strings), (q_fb, fb_allowed), final, blocked, items)
     # Only what the caller keeps becomes a Score: 100,000 objects per profile cost more than
     # ranking them (issue 19).
     if keep_rank is None:
@@ -1357,7 +1360,7 @@ def _feedback(
     q: sparse.csr_matrix,
     relevance: np.ndarray,
     allowed: frozenset[str],
-    terms_of: Callable[[int], frozenset[str]],
+    terms_of: Callable[[int], AbstractSet[str]],
     by_meaning: tuple[SemanticInput, np.ndarray] | None,
     model: DecisionModel | None = None,
 ) -> tuple[np.ndarray, sparse.csr_matrix, frozenset[str], DecisionModel | None]:
@@ -1484,7 +1487,7 @@ def _learned(
     model: DecisionModel,
     matrix: ItemMatrix,
     relevance: np.ndarray,
-    terms_of: Callable[[int], frozenset[str]],
+    terms_of: Callable[[int], AbstractSet[str]],
 ) -> np.ndarray:
     """The relevance once decisions of both kinds are in: the decision model's logit over the
     items. The objective has its say as one of the examples it was trained on: the decisions
@@ -1504,7 +1507,7 @@ def _fit_model(
     q: sparse.csr_matrix,
     matrix: ItemMatrix,
     allowed: frozenset[str],
-    terms_of: Callable[[int], frozenset[str]],
+    terms_of: Callable[[int], AbstractSet[str]],
 ) -> DecisionModel:
     """A logistic regression on the item matrix, trained on the decisions with the profile
     vector as one more positive (and again with its own best items as weaker positives:
@@ -1563,7 +1566,7 @@ def _collision_free(
     x: sparse.csr_matrix,
     q: sparse.csr_matrix,
     allowed: frozenset[str],
-    terms_of: Callable[[int], frozenset[str]],
+    terms_of: Callable[[int], AbstractSet[str]],
     head: int = VERIFY_HEAD,
 ) -> np.ndarray:
     """`values` (x . q, plus a constant) where, for the best `head` items, the columns an item
@@ -1694,7 +1697,7 @@ def _semantic_feedback(
     rel: _Relevance,
     matrix: ItemMatrix,
     semantic: SemanticInput,
-    terms_of: Callable[[int], frozenset[str]],
+    terms_of: Callable[[int], AbstractSet[str]],
     read_ahead: Callable[[Iterable[int]], None],
 ) -> tuple[_Relevance, tuple[SemanticInput, np.ndarray]]:
     """The TF-IDF relevance and the semantic one, both expanded by the best items of their
@@ -1879,21 +1882,19 @@ def _rank(
 
 def _explain(
     x: sparse.csr_matrix,
-    terms_of: Callable[[int], frozenset[str]],
+    words_of: Callable[[int], _ItemWords],
     own: tuple[sparse.csr_matrix, frozenset[str]],
     related: tuple[sparse.csr_matrix, frozenset[str]],
     final: np.ndarray,
     blocked: np.ndarray,
     items: Sequence[Item],
-    words: dict[int, _Words] | None = None,
 ) -> dict[int, tuple[Term, ...]]:
     """The terms that contributed most, as the words the item uses.
 
     A reason is a term of the item that is also a term of the profile's own words (objective,
     keywords, examples), compared as strings, so a hash collision never shows (issue 18).
     Terms that only the expansion brought (pseudo-relevance feedback, decisions) come after,
-    labelled "related: ...". `words` keeps the items' analysed words (by row) for the other
-    profiles scored over `x`.
+    labelled "related: ...". `words_of` gives an item's analysed words by row.
     """
     (q0, own_terms), (q_fb, fb_terms) = own, related
     if not items or not (q0.nnz or q_fb.nnz):
@@ -1919,13 +1920,9 @@ def _explain(
                 rows.indices[lo:hi][shared].tolist(), rows.data[lo:hi][shared].tolist(), strict=True
             )
         )
-        mine = terms_of(k)
+        seen = words_of(k)
+        mine = seen.terms
         direct = _weighted_terms(row, own_at, w0, mine)
-        seen = words.get(k) if words is not None else None
-        if seen is None:
-            seen = _item_words(items[k])
-            if words is not None:
-                words[k] = seen
         terms = _surface_terms(items[k], direct, seen)
         if len(terms) < WHY_TERMS:  # only then are the related terms read
             found = _surface_terms(
@@ -1954,7 +1951,7 @@ def _weighted_terms(
     row: Iterable[tuple[int, float]],
     terms_at: Mapping[int, list[str]],
     weights: Mapping[int, float],
-    mine: frozenset[str],
+    mine: AbstractSet[str],
 ) -> dict[str, float]:
     """The item's terms among `terms_at` with their weight in the item times their weight in
     the profile, where that is positive (`row`: the item's (column, weight) pairs)."""
@@ -1968,24 +1965,56 @@ def _weighted_terms(
     return out
 
 
-# An item's content words as `_surface_terms` reads them: for the title and the body, the text
-# and each content word's stem, start and end in it.
-_Words = tuple[tuple[str, list[str], list[int], list[int]], ...]
+# Where `_ItemWords.shown_at` says a term is first shown: the text's index (0: title, 1: body)
+# plus twice (start + _SPAN * end) of its words in that text.
+_SPAN = 1 << 32
 
 
-def _item_words(item: Item) -> _Words:
+@dataclass(frozen=True, slots=True)
+class _ItemWords:
+    """An item's words, analysed once for every profile scored over it: the term strings of
+    its matrix row (`item_terms`, the collision check's side) and, for each, where the item
+    first shows it (the explanation's side). One analysis instead of one for each side, and a
+    term's words found by one look-up per profile instead of a scan of the item's words: the
+    explanations were the largest share of scoring 1,000 profiles (issue 17)."""
+
+    texts: tuple[str, str]  # the title and the body's first page, as analysed
+    # The row's terms -> where each is first shown (`_SPAN`), title first; None for a bigram
+    # that punctuation parts wherever it is met (it is never shown). The keys are the terms:
+    # a set of them beside it would take a third more memory, kept for tens of thousands of
+    # items.
+    shown_at: dict[str, int | None]
+
+    @property
+    def terms(self) -> KeysView[str]:
+        return self.shown_at.keys()
+
+    def shown(self, term: str) -> str | None:
+        """The words showing `term` where it is first met (lowercased, spaces collapsed)."""
+        at = self.shown_at.get(term)
+        if at is None:
+            return None
+        place, text = divmod(at, 2)
+        end, start = divmod(place, _SPAN)
+        return " ".join(self.texts[text][start:end].lower().split())
+
+
+def _item_words(item: Item) -> _ItemWords:
     lang = _item_lang(item)
     cache = _STEM_CACHE[lang]  # read here: a call of `_stem` per word cost as much as the rest
-    out = []
-    for text in (_clean(item.title), _clean(item.text[:BODY_CHARS])):
+    texts = (_clean(item.title[:BODY_CHARS]), _clean(item.text[:BODY_CHARS]))
+    shown_at: dict[str, int | None] = {}
+    same_places = True
+    for t, text in enumerate(texts):
         stems: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
         # Lowercased once (its words keep their places unless a letter's lower case is longer).
         lowered = text.lower()
-        same_places = len(lowered) == len(text)
-        for m in _WORD.finditer(lowered if same_places else text):
-            token = m.group() if same_places else m.group().lower()
+        if len(lowered) != len(text):
+            same_places = False
+        for m in _WORD.finditer(lowered if len(lowered) == len(text) else text):
+            token = m.group() if len(lowered) == len(text) else m.group().lower()
             stem = cache.get(token)
             if stem is None:
                 stem = _stem(token, lang)
@@ -1994,12 +2023,24 @@ def _item_words(item: Item) -> _Words:
                 start, end = m.span()
                 starts.append(start)
                 ends.append(end)
-        out.append((text, stems, starts, ends))
-    return tuple(out)
+        for stem, start, end in zip(stems, starts, ends, strict=True):
+            if stem not in shown_at:
+                shown_at[stem] = t + 2 * (start + _SPAN * end)
+        # A pair only where no punctuation parts it: the first such place, else None.
+        for i in range(len(stems) - 1):
+            pair = stems[i] + " " + stems[i + 1]
+            if shown_at.get(pair) is None:
+                start, end = starts[i], ends[i + 1]
+                broken = _BREAK.search(text, start, end) is not None
+                shown_at[pair] = None if broken else t + 2 * (start + _SPAN * end)
+    if not same_places:
+        # Lowercasing moved letters: the row's own analysis says its terms.
+        shown_at = {term: shown_at.get(term) for term in item_terms(item)}
+    return _ItemWords(texts, shown_at)
 
 
 def _surface_terms(
-    item: Item, wanted: Mapping[str, float], words: _Words | None = None, limit: int = WHY_TERMS
+    item: Item, wanted: Mapping[str, float], words: _ItemWords | None = None, limit: int = WHY_TERMS
 ) -> tuple[Term, ...]:
     """The item's own words for the strongest `limit` terms of `wanted` (term -> weight): for
     each term (stem or stem pair), the first place it is met, title first; a pair only where no
@@ -2009,12 +2050,12 @@ def _surface_terms(
     `words`: the item's `_item_words`, when the caller keeps them."""
     if not wanted or limit <= 0:
         return ()
-    texts = words if words is not None else _item_words(item)
+    seen = words if words is not None else _item_words(item)
     kept: list[Term] = []
     by_weight = sorted(wanted.items(), key=lambda tw: -tw[1])
     # Terms of equal weight are taken in the order of their words, as one sorted list would.
     for w, group in groupby(by_weight, key=lambda tw: tw[1]):
-        shown = sorted(s for s in (_shown(term, texts) for term, _ in group) if s is not None)
+        shown = sorted(s for s in map(seen.shown, (term for term, _ in group)) if s is not None)
         for text in shown:
             # A bigram already says its words: drop unigrams it contains.
             if any(text in k.text.split() or k.text in text.split() for k in kept):
@@ -2023,31 +2064,6 @@ def _surface_terms(
             if len(kept) == limit:
                 return tuple(kept)
     return tuple(kept)
-
-
-def _shown(term: str, texts: _Words) -> str | None:
-    """The words showing `term` where it is first met in `texts` (lowercased, spaces
-    collapsed), or None."""
-    first, _, second = term.partition(" ")
-    for text, stems, starts, ends in texts:
-        if not second:
-            if term in stems:
-                i = stems.index(term)
-                return " ".join(text[starts[i] : ends[i]].lower().split())
-            continue
-        if first not in stems or second not in stems:
-            continue
-        i = -1
-        while True:
-            try:
-                i = stems.index(first, i + 1, len(stems) - 1)
-            except ValueError:
-                break
-            if stems[i + 1] == second:
-                span = text[starts[i] : ends[i + 1]]
-                if not _BREAK.search(span):
-                    return " ".join(span.lower().split())
-    return None
 
 
 # ---------------------------------------------------------------------------------------------

@@ -410,6 +410,32 @@ def test_explanation_terms_are_words_of_the_item() -> None:
     assert "télétravail" in {t.text for t in s.why} or "recruteurs" in {t.text for t in s.why}
 
 
+def test_an_item_s_words_say_its_row_s_terms_and_where_each_is_first_shown() -> None:
+    # One analysis serves the collision check (the row's terms) and the explanations (where
+    # each term is first met, title first; a pair only where no punctuation parts it).
+    item = make_item(
+        1,
+        "Marque employeur. Recrutement : les recruteurs",
+        "La <b>marque</b> employeur compte ; le recrutement à distance aussi. Marque Employeur !",
+        language="fr",
+    )
+    words = sc._item_words(item)
+    assert words.terms == sc.item_terms(item)
+    (recruit,) = sc._stems("recrutement", "fr")
+    assert words.shown(recruit) == "recrutement"  # the title's, not the body's
+    brand = " ".join(sc._stems("marque employeur", "fr"))
+    assert words.shown(brand) == "marque employeur"
+    # "employeur. Recrutement" is met in the title only, parted by a full stop.
+    parted = " ".join(sc._stems("employeur recrutement", "fr"))
+    assert parted in words.terms and words.shown(parted) is None
+    # Parted in the title ("Recrutement : les recruteurs"), whole in the body.
+    body_only = sc._item_words(
+        make_item(2, "Recrutement : recruteurs", "Recrutement recruteurs", language="fr")
+    )
+    assert body_only.shown(f"{recruit} {recruit}") == "recrutement recruteurs"
+    assert words.shown("absent") is None
+
+
 def test_deterministic() -> None:
     items = _feedback_items()
     decisions = [Decision("hr", 1, DecisionKind.APPROVE, NOW)]
