@@ -46,13 +46,14 @@ import re
 import unicodedata
 import warnings
 import zlib
+from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, KeysView, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
-from itertools import chain, groupby, pairwise
+from itertools import accumulate, chain, compress, groupby, pairwise
 from typing import Any
 
 import numpy as np
@@ -135,6 +136,7 @@ side sincere thick thin top bottom detail describe call name keep con cry
 état droite valeur force essai pièce parole mine haut"""
 _KEEP = frozenset(_KEEP_WORDS.split())
 _WORD = re.compile(r"[^\W_]{2,}")
+_WORD_SPLIT = re.compile(r"([^\W_]{2,})")  # `_WORD`, keeping what parts the words
 _TAG = re.compile(r"<[^>]+>")
 _BREAK = re.compile(r"[.,;:!?()\[\]«»\"“”]")  # a shown bigram does not span punctuation
 _SENTENCE = re.compile(r"(?<=[.!?…])\s+(?=[\"«“(]?[A-ZÀ-ÖØ-Þ0-9])")
@@ -1965,78 +1967,120 @@ def _weighted_terms(
     return out
 
 
-# Where `_ItemWords.shown_at` says a term is first shown: the text's index (0: title, 1: body)
-# plus twice (start + _SPAN * end) of its words in that text.
-_SPAN = 1 << 32
-
-
-@dataclass(frozen=True, slots=True)
 class _ItemWords:
     """An item's words, analysed once for every profile scored over it: the term strings of
     its matrix row (`item_terms`, the collision check's side) and, for each, where the item
-    first shows it (the explanation's side). One analysis instead of one for each side, and a
-    term's words found by one look-up per profile instead of a scan of the item's words: the
-    explanations were the largest share of scoring 1,000 profiles (issue 17)."""
+    first shows it (the explanation's side). One analysis instead of one for each side, done
+    by whole lists (the words, their stems, the first place of each term) rather than word by
+    word, and a term's words found by one look-up per profile instead of a scan of the item's
+    words: analysing the items and explaining them were half of scoring 1,000 profiles
+    (issue 17)."""
 
-    texts: tuple[str, str]  # the title and the body's first page, as analysed
-    # The row's terms -> where each is first shown (`_SPAN`), title first; None for a bigram
-    # that punctuation parts wherever it is met (it is never shown). The keys are the terms:
-    # a set of them beside it would take a third more memory, kept for tens of thousands of
-    # items.
-    shown_at: dict[str, int | None]
+    __slots__ = ("_ends", "_first", "_stems", "_texts", "_where")
+
+    def __init__(self, item: Item) -> None:
+        lang = _item_lang(item)
+        cache = _STEM_CACHE[lang]
+        self._texts = (_clean(item.title[:BODY_CHARS]), _clean(item.text[:BODY_CHARS]))
+        stems_of: list[list[str]] = []
+        where_of: list[array[int]] = []
+        ends_of: list[array[int]] = []
+        # term -> first place: the text (0: title, 1: body) plus twice the term's first stem's
+        # position among the text's stems; the title's places win over the body's.
+        first: dict[str, int] = {}
+        same_places = True
+        for t in (1, 0):
+            text = self._texts[t]
+            lowered = text.lower()
+            # The text split into its words and what parts them, in turns (what parts them
+            # first): the words as `_WORD.findall` finds them, and where each ends, without a
+            # step per word in Python.
+            if len(lowered) == len(text):
+                parts = _WORD_SPLIT.split(lowered)
+                tokens = parts[1::2]
+            else:  # a letter's lower case is longer: words found in the text, then lowercased
+                same_places = False
+                parts = _WORD_SPLIT.split(text)
+                tokens = [w.lower() for w in parts[1::2]]
+            all_stems = list(map(cache.get, tokens))
+            if None in all_stems:
+                all_stems = [
+                    s if s is not None else _stem(w, lang)
+                    for s, w in zip(all_stems, tokens, strict=True)
+                ]
+            stems = list(filter(None, all_stems))
+            n = len(stems)
+            # Later pairs overwrite earlier ones: from the last place to the first, the first
+            # place of each term is what is left.
+            first.update(zip(reversed(stems), range(t + 2 * (n - 1), -1, -2), strict=True))
+            pairs = list(map(" ".join, pairwise(stems)))
+            first.update(zip(reversed(pairs), range(t + 2 * (n - 2), -1, -2), strict=True))
+            stems_of.append(stems)
+            where_of.append(array("H", compress(range(len(tokens)), all_stems)))
+            # Where each part ends: word k runs from ends[2k] to ends[2k + 1].
+            ends_of.append(array("I", accumulate(map(len, parts))))
+        if not same_places:
+            # The row's own analysis says its terms (`_text_terms` finds the words in the
+            # lowercased text); a term it does not hold is never asked for.
+            first = {term: first.get(term, -1) for term in item_terms(item)}
+        self._first = first
+        self._stems = (stems_of[1], stems_of[0])
+        self._where = (where_of[1], where_of[0])
+        self._ends = (ends_of[1], ends_of[0])
 
     @property
     def terms(self) -> KeysView[str]:
-        return self.shown_at.keys()
+        """The row's terms: the keys of their places (a set of them beside would take a third
+        more memory, kept for tens of thousands of items)."""
+        return self._first.keys()
 
     def shown(self, term: str) -> str | None:
-        """The words showing `term` where it is first met (lowercased, spaces collapsed)."""
-        at = self.shown_at.get(term)
-        if at is None:
+        """The words showing `term` where it is first met (lowercased, spaces collapsed), title
+        first; a pair of stems only where no punctuation parts it. None where it is not."""
+        at = self._first.get(term, -1)
+        if at < 0:
             return None
-        place, text = divmod(at, 2)
-        end, start = divmod(place, _SPAN)
-        return " ".join(self.texts[text][start:end].lower().split())
+        t, i = at % 2, at // 2
+        if " " not in term:  # a stem: its first place is where it is shown
+            k = 2 * self._where[t][i]
+            ends = self._ends[t]
+            return " ".join(self._texts[t][ends[k] : ends[k + 1]].lower().split())
+        one, _, two = term.partition(" ")
+        while t < 2:
+            stems = self._stems[t]
+            while i >= 0:
+                got = self._words(t, i, i + 1, unbroken=True)
+                if got is not None:
+                    return got
+                i = _pair_at(stems, one, two, i + 1)
+            t += 1
+            if t < 2:
+                i = _pair_at(self._stems[t], one, two, 0)
+        return None
+
+    def _words(self, t: int, i: int, j: int, *, unbroken: bool = False) -> str | None:
+        """The text from the word of the i-th stem to that of the j-th of text `t` (None when
+        `unbroken` and punctuation parts them)."""
+        text, where, ends = self._texts[t], self._where[t], self._ends[t]
+        start, end = ends[2 * where[i]], ends[2 * where[j] + 1]
+        if unbroken and _BREAK.search(text, start, end):
+            return None
+        return " ".join(text[start:end].lower().split())
 
 
-def _item_words(item: Item) -> _ItemWords:
-    lang = _item_lang(item)
-    cache = _STEM_CACHE[lang]  # read here: a call of `_stem` per word cost as much as the rest
-    texts = (_clean(item.title[:BODY_CHARS]), _clean(item.text[:BODY_CHARS]))
-    shown_at: dict[str, int | None] = {}
-    same_places = True
-    for t, text in enumerate(texts):
-        stems: list[str] = []
-        starts: list[int] = []
-        ends: list[int] = []
-        # Lowercased once (its words keep their places unless a letter's lower case is longer).
-        lowered = text.lower()
-        if len(lowered) != len(text):
-            same_places = False
-        for m in _WORD.finditer(lowered if len(lowered) == len(text) else text):
-            token = m.group() if len(lowered) == len(text) else m.group().lower()
-            stem = cache.get(token)
-            if stem is None:
-                stem = _stem(token, lang)
-            if stem:
-                stems.append(stem)
-                start, end = m.span()
-                starts.append(start)
-                ends.append(end)
-        for stem, start, end in zip(stems, starts, ends, strict=True):
-            if stem not in shown_at:
-                shown_at[stem] = t + 2 * (start + _SPAN * end)
-        # A pair only where no punctuation parts it: the first such place, else None.
-        for i in range(len(stems) - 1):
-            pair = stems[i] + " " + stems[i + 1]
-            if shown_at.get(pair) is None:
-                start, end = starts[i], ends[i + 1]
-                broken = _BREAK.search(text, start, end) is not None
-                shown_at[pair] = None if broken else t + 2 * (start + _SPAN * end)
-    if not same_places:
-        # Lowercasing moved letters: the row's own analysis says its terms.
-        shown_at = {term: shown_at.get(term) for term in item_terms(item)}
-    return _ItemWords(texts, shown_at)
+def _pair_at(stems: list[str], one: str, two: str, start: int) -> int:
+    """The first place from `start` where `one` is followed by `two` in `stems`, or -1."""
+    i = start - 1
+    while True:
+        try:
+            i = stems.index(one, i + 1, len(stems) - 1)
+        except ValueError:
+            return -1
+        if stems[i + 1] == two:
+            return i
+
+
+_item_words = _ItemWords
 
 
 def _surface_terms(

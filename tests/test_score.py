@@ -434,6 +434,14 @@ def test_an_item_s_words_say_its_row_s_terms_and_where_each_is_first_shown() -> 
     )
     assert body_only.shown(f"{recruit} {recruit}") == "recrutement recruteurs"
     assert words.shown("absent") is None
+    # A letter whose lower case is longer ("İ": two letters) moves the words of the lowercased
+    # text: the places are read in the text itself.
+    moved = make_item(
+        3, "İstanbul : le recrutement à İzmir", "Recrutement, İstanbul", language="fr"
+    )
+    moved_words = sc._item_words(moved)
+    assert moved_words.terms == sc.item_terms(moved)
+    assert moved_words.shown(recruit) == "recrutement"
 
 
 def test_deterministic() -> None:
