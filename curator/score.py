@@ -1207,7 +1207,7 @@ def score_items(
     def words_of(k: int) -> _ItemWords:
         got = cache.get(k)
         if got is None:
-            got = cache[k] = _item_words(items[k])
+            got = cache[k] = _ItemWords(items[k])
         return got
 
     def terms_of(k: int) -> AbstractSet[str]:
@@ -2016,6 +2016,7 @@ class _ItemWords:
             pairs = list(map(" ".join, pairwise(stems)))
             first.update(zip(reversed(pairs), range(t + 2 * (n - 2), -1, -2), strict=True))
             stems_of.append(stems)
+            # Each stem's word, by its index among the words (at most BODY_CHARS / 3 of them).
             where_of.append(array("H", compress(range(len(tokens)), all_stems)))
             # Where each part ends: word k runs from ends[2k] to ends[2k + 1].
             ends_of.append(array("I", accumulate(map(len, parts))))
@@ -2080,9 +2081,6 @@ def _pair_at(stems: list[str], one: str, two: str, start: int) -> int:
             return i
 
 
-_item_words = _ItemWords
-
-
 def _surface_terms(
     item: Item, wanted: Mapping[str, float], words: _ItemWords | None = None, limit: int = WHY_TERMS
 ) -> tuple[Term, ...]:
@@ -2094,7 +2092,7 @@ def _surface_terms(
     `words`: the item's `_item_words`, when the caller keeps them."""
     if not wanted or limit <= 0:
         return ()
-    seen = words if words is not None else _item_words(item)
+    seen = words if words is not None else _ItemWords(item)
     kept: list[Term] = []
     by_weight = sorted(wanted.items(), key=lambda tw: -tw[1])
     # Terms of equal weight are taken in the order of their words, as one sorted list would.

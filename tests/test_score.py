@@ -419,7 +419,7 @@ def test_an_item_s_words_say_its_row_s_terms_and_where_each_is_first_shown() -> 
         "La <b>marque</b> employeur compte ; le recrutement à distance aussi. Marque Employeur !",
         language="fr",
     )
-    words = sc._item_words(item)
+    words = sc._ItemWords(item)
     assert words.terms == sc.item_terms(item)
     (recruit,) = sc._stems("recrutement", "fr")
     assert words.shown(recruit) == "recrutement"  # the title's, not the body's
@@ -429,7 +429,7 @@ def test_an_item_s_words_say_its_row_s_terms_and_where_each_is_first_shown() -> 
     parted = " ".join(sc._stems("employeur recrutement", "fr"))
     assert parted in words.terms and words.shown(parted) is None
     # Parted in the title ("Recrutement : les recruteurs"), whole in the body.
-    body_only = sc._item_words(
+    body_only = sc._ItemWords(
         make_item(2, "Recrutement : recruteurs", "Recrutement recruteurs", language="fr")
     )
     assert body_only.shown(f"{recruit} {recruit}") == "recrutement recruteurs"
@@ -439,7 +439,7 @@ def test_an_item_s_words_say_its_row_s_terms_and_where_each_is_first_shown() -> 
     moved = make_item(
         3, "İstanbul : le recrutement à İzmir", "Recrutement, İstanbul", language="fr"
     )
-    moved_words = sc._item_words(moved)
+    moved_words = sc._ItemWords(moved)
     assert moved_words.terms == sc.item_terms(moved)
     assert moved_words.shown(recruit) == "recrutement"
 
