@@ -2089,7 +2089,7 @@ def _surface_terms(
     punctuation parts it; a unigram a kept bigram already says is dropped. Terms are looked for
     strongest first and the search stops once `limit` are kept: an item shares dozens of terms
     with an expanded profile, and finding them all cost ~20 ms per profile (issue 17).
-    `words`: the item's `_item_words`, when the caller keeps them."""
+    `words`: the item's `_ItemWords`, when the caller keeps them."""
     if not wanted or limit <= 0:
         return ()
     seen = words if words is not None else _ItemWords(item)
