@@ -15,6 +15,7 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -1067,6 +1068,21 @@ def test_store_claim_is_a_compare_and_set(
     with monkeypatch.context() as m, any_db.session() as session:
         m.setattr(digests, "_row", lambda *_: None)  # lose the race after the check
         assert not digests.claim(session, None, sending, APP_NOW)
+    # Another worker's row committed between the look and the insert (PostgreSQL reads what
+    # is committed at each statement): the look saw nothing, and the claim must fail rather
+    # than take that row over, or both workers send the digest (seen in CI with two workers).
+    looked: list[bool] = []
+    real_row = digests._row
+
+    def first_look_sees_nothing(*args: Any) -> Any:
+        looked.append(True)
+        return None if len(looked) == 1 else real_row(*args)
+
+    with monkeypatch.context() as m, any_db.session() as session:
+        m.setattr(digests, "_row", first_look_sees_nothing)
+        assert not digests.claim(session, None, replace(sending, attempts=7), APP_NOW)
+    with any_db.session() as session:
+        assert digests.get(session, "claire", APP_DAY) == sending  # the other's row, untouched
     pending = Digest("claire", APP_DAY, DigestState.PENDING, mid, attempts=1)
     with any_db.session() as session:
         assert not digests.claim(session, pending, replace(sending, attempts=2), APP_NOW)

@@ -254,7 +254,12 @@ def test_no_digest_is_sent_twice(tmp_path: Path, pg_url: str, workers: list[Work
             lambda: sum(w.text().count('"task": "digest"') for w in workers) >= 3, 60,
             "more digest tasks",
         )  # fmt: skip
-        assert len(smtp.messages) == 1
+        # On failure, what was sent and what each digest task did, to tell a race from the rest.
+        sent = [(m["Message-ID"], m["To"], m["Date"]) for m in smtp.messages]
+        digest_tasks = [
+            line for w in workers for line in w.text().splitlines() if '"task": "digest"' in line
+        ]
+        assert len(smtp.messages) == 1, (sent, digest_tasks)
 
 
 @pytest.mark.parametrize("command", [["worker"], ["serve", "--workers", "2", "--port", "0"]])

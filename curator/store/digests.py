@@ -71,9 +71,16 @@ def claim(session: Session, previous: Digest | None, digest: Digest, now: dateti
     if previous is None:
         if _row(session, digest.profile, digest.day) is not None:
             return False
+        # An insert, never `save`'s insert-or-update: on PostgreSQL each statement reads what
+        # is committed by then, so a row another process committed after the check above would
+        # be found and updated, and both processes would go on to send the digest.
+        row = DigestRow(profile=digest.profile, day=digest.day, created_at=now)
+        for column, value in _values(digest, now).items():
+            setattr(row, column, value)
         try:
             with session.begin_nested():
-                save(session, digest, now)
+                session.add(row)
+                session.flush()
         except IntegrityError:  # inserted by another process since the check above
             return False
         return True
