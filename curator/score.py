@@ -248,11 +248,17 @@ def _stems(text: str, lang: str) -> list[str]:
 
 def _token_stems(tokens: list[str], lang: str) -> list[str]:
     """The stems of lowercased `tokens`, stop words left out."""
+    return list(filter(None, _all_stems(tokens, lang)))
+
+
+def _all_stems(tokens: list[str], lang: str) -> list[str]:
+    """The stem of each lowercased token, "" for a stop word: one look-up in the stem cache
+    for all of them (in C), `_stem` only for the words it has not met."""
     cache = _STEM_CACHE[lang]
     stems = list(map(cache.get, tokens))
     if None in stems:
         stems = [s if s is not None else _stem(t, lang) for s, t in zip(stems, tokens, strict=True)]
-    return list(filter(None, stems))  # type: ignore[arg-type]
+    return stems  # type: ignore[return-value]
 
 
 def _terms(stems: list[str]) -> list[str]:
@@ -601,10 +607,9 @@ class ItemMatrix:
     x: sparse.csr_matrix
     idf: np.ndarray
     # Each item's words (`_ItemWords`: its term strings and where it shows them), analysed on
-    # demand (collision check, explanations) and kept for the other profiles scored over the
-    # same matrix; the term strings alone for the results by topic (`items_on_topic`).
+    # demand (collision check, explanations, results by topic) and kept for the other
+    # profiles scored over the same matrix: `words_of`.
     words: dict[int, _ItemWords] = field(default_factory=dict, repr=False)
-    term_cache: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
     # What every profile reads of the items, computed once per matrix rather than once per
     # profile (issue 19): per-item columns (`_item_columns`), the rows holding a hashed term
     # (keyword rules), and the relevance of the profiles announced by `expect_profiles`.
@@ -618,6 +623,13 @@ class ItemMatrix:
     )
     # The matrix by column (`dot`), built once enough single-row products were asked for.
     by_column: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def words_of(self, items: Sequence[Item], k: int) -> _ItemWords:
+        """The words of the item of row `k` (`items` are the matrix's), analysed once."""
+        got = self.words.get(k)
+        if got is None:
+            got = self.words[k] = _ItemWords(items[k])
+        return got
 
     def dot(self, v: sparse.csr_matrix) -> np.ndarray:
         """`x @ v.T` for one row `v`, as a flat array. The first few as one pass of `x`
@@ -1205,10 +1217,7 @@ def score_items(
     cache = matrix.words
 
     def words_of(k: int) -> _ItemWords:
-        got = cache.get(k)
-        if got is None:
-            got = cache[k] = _ItemWords(items[k])
-        return got
+        return matrix.words_of(items, k)
 
     def terms_of(k: int) -> AbstractSet[str]:
         return words_of(k).terms
@@ -1980,7 +1989,6 @@ class _ItemWords:
 
     def __init__(self, item: Item) -> None:
         lang = _item_lang(item)
-        cache = _STEM_CACHE[lang]
         self._texts = (_clean(item.title[:BODY_CHARS]), _clean(item.text[:BODY_CHARS]))
         stems_of: list[list[str]] = []
         where_of: list[array[int]] = []
@@ -2002,12 +2010,7 @@ class _ItemWords:
                 same_places = False
                 parts = _WORD_SPLIT.split(text)
                 tokens = [w.lower() for w in parts[1::2]]
-            all_stems = list(map(cache.get, tokens))
-            if None in all_stems:
-                all_stems = [
-                    s if s is not None else _stem(w, lang)
-                    for s, w in zip(all_stems, tokens, strict=True)
-                ]
+            all_stems = _all_stems(tokens, lang)
             stems = list(filter(None, all_stems))
             n = len(stems)
             # Later pairs overwrite earlier ones: from the last place to the first, the first
@@ -2124,13 +2127,10 @@ def items_on_topic(matrix: ItemMatrix, items: Sequence[Item], topic: str) -> np.
         return np.zeros(0, dtype=np.int64)
     rows = matrix.term_rows
     _fill_term_rows(matrix.x, (term_index(t) for terms in wanted for t in terms), rows)
-    cache = matrix.term_cache
     out = []
     for k in np.flatnonzero(_keyword_rows(len(items), topic, rows)).tolist():
-        terms = cache.get(k)
-        if terms is None:
-            terms = cache[k] = item_terms(items[k])
-        if any(w <= terms for w in wanted):
+        terms = matrix.words_of(items, k).terms
+        if any(w.issubset(terms) for w in wanted):
             out.append(k)
     return np.asarray(out, dtype=np.int64)
 

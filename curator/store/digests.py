@@ -41,11 +41,15 @@ def save(session: Session, digest: Digest, now: datetime) -> None:
     """Insert or update the (profile, day) row with `digest`'s state."""
     row = _row(session, digest.profile, digest.day)
     if row is None:
-        row = DigestRow(profile=digest.profile, day=digest.day, created_at=now)
-        session.add(row)
-    for column, value in _values(digest, now).items():
-        setattr(row, column, value)
+        session.add(_new_row(digest, now))
+    else:
+        for column, value in _values(digest, now).items():
+            setattr(row, column, value)
     session.flush()
+
+
+def _new_row(digest: Digest, now: datetime) -> DigestRow:
+    return DigestRow(profile=digest.profile, day=digest.day, created_at=now, **_values(digest, now))
 
 
 def _values(digest: Digest, now: datetime) -> dict[str, Any]:
@@ -74,12 +78,9 @@ def claim(session: Session, previous: Digest | None, digest: Digest, now: dateti
         # An insert, never `save`'s insert-or-update: on PostgreSQL each statement reads what
         # is committed by then, so a row another process committed after the check above would
         # be found and updated, and both processes would go on to send the digest.
-        row = DigestRow(profile=digest.profile, day=digest.day, created_at=now)
-        for column, value in _values(digest, now).items():
-            setattr(row, column, value)
         try:
             with session.begin_nested():
-                session.add(row)
+                session.add(_new_row(digest, now))
                 session.flush()
         except IntegrityError:  # inserted by another process since the check above
             return False
