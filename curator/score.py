@@ -1319,7 +1319,50 @@ def score_items(
 LANGUAGE_GAP = 0.25  # share of items in another language than the objective's worth a note
 
 
-def language_gap_note(profile: Profile, items: Sequence[Item], semantic: bool) -> str | None:
+class LanguageGapNote(Message):
+    """The note that a profile's objective is in one language and many of its items in
+    another, with what the semantic extra would gain (issue 18). It keeps the language and
+    the share it says, so that a full pass can store them and the web workspace say them again
+    in its reader's language (`to_json`, `from_json`)."""
+
+    __slots__ = ("language", "share")
+    language: str  # the objective's: "fr" or "en"
+    share: float  # of the items in another language
+
+    @classmethod
+    def of(cls, profile_name: str, language: str, share: float) -> LanguageGapNote:
+        names = {"fr": N_("French"), "en": N_("English")}
+        note = cls(
+            N_(
+                "profile {name}: the objective is in {language} and {share} of the items are"
+                " not; words do not match across languages. The semantic extra (pip install"
+                " 'curator[semantic]') ranks them by meaning as well: on curator's bench, French"
+                " objectives over English items went from 0.57 to 0.80 nDCG@10."
+            ),
+            name=repr(profile_name),
+            language=Message(names[language]),
+            share=f"{share:.0%}",
+        )
+        note.language, note.share = language, share
+        return note
+
+    def to_json(self) -> dict[str, object]:
+        return {"language": self.language, "share": self.share}
+
+    @classmethod
+    def from_json(cls, profile_name: str, data: object) -> LanguageGapNote | None:
+        """None for anything but what `to_json` stored (no gap, an older row)."""
+        if not isinstance(data, Mapping) or data.get("language") not in ("fr", "en"):
+            return None
+        share = data.get("share")
+        if not isinstance(share, int | float):
+            return None
+        return cls.of(profile_name, str(data["language"]), float(share))
+
+
+def language_gap_note(
+    profile: Profile, items: Sequence[Item], semantic: bool
+) -> LanguageGapNote | None:
     """A note when many items are in another language than the objective and the semantic
     extra is not there to bridge them: stems do not meet across languages (issue 18)."""
     if semantic or not items or not profile.objective.strip():
@@ -1336,18 +1379,7 @@ def language_gap_note(profile: Profile, items: Sequence[Item], semantic: bool) -
     ) / len(rows)
     if other < LANGUAGE_GAP:
         return None
-    names = {"fr": N_("French"), "en": N_("English")}
-    return Message(
-        N_(
-            "profile {name}: the objective is in {language} and {share} of the items are"
-            " not; words do not match across languages. The semantic extra (pip install"
-            " 'curator[semantic]') ranks them by meaning as well: on curator's bench, French"
-            " objectives over English items went from 0.57 to 0.80 nDCG@10."
-        ),
-        name=repr(profile.name),
-        language=Message(names[lang]),
-        share=f"{other:.0%}",
-    )
+    return LanguageGapNote.of(profile.name, lang, other)
 
 
 def _top_indices(values: np.ndarray, k: int) -> np.ndarray:

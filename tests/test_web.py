@@ -630,3 +630,39 @@ def test_the_script_s_words_are_in_the_profile_language(tmp_path: Path) -> None:
         assert nothing.status_code == 409 and nothing.json() == {"error": "Rien à annuler."}
     finally:
         app.close()
+
+
+def test_the_queue_and_today_say_when_objective_and_items_are_in_other_languages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18: without the semantic extra, stems do not meet across languages. What the last
+    full scoring pass found is said where the user triages, in her language, and taken back
+    once the items are in the objective's language again."""
+    from sqlalchemy import update
+
+    from curator import semantic
+    from curator.store.models import ItemRow
+
+    monkeypatch.setattr(semantic, "available", lambda: False)  # an install without the extra
+    world = make_world(tmp_path, config=CONFIG.replace("feeds:", SECOND_PROFILE + "feeds:", 1))
+    app = world.open()
+    try:
+        client = TestClient(create_app(app), base_url=BASE)
+        assert 'id="language-gap"' not in client.get("/p/marc/queue").text  # no pass yet
+
+        app.score()  # every item is French: marc's objective is English
+        english = client.get("/p/marc/queue").text
+        assert 'id="language-gap"' in english
+        assert "Your objective is in English and 100% of your items" in english
+        assert "pip install &#39;curator[semantic]&#39;" in english
+        assert 'id="language-gap"' not in client.get("/p/claire/queue").text
+
+        with app.db.session() as session:
+            session.execute(update(ItemRow).values(language="en"))
+        app.score()
+        french = client.get("/p/claire/today").text
+        assert "Votre objectif est en français et 100% de vos articles" in french
+        assert 'id="language-gap"' in client.get("/p/claire/queue").text
+        assert 'id="language-gap"' not in client.get("/p/marc/today").text
+    finally:
+        app.close()

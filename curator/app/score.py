@@ -126,6 +126,9 @@ class ScoreUseCases(CuratorCore):
     #: Each profile's decision model (`scoring.DecisionModel`) with the mark of the pass that
     #: fitted it: a pass over the same decisions applies it instead of fitting it again.
     _MODEL_KEY = "score.model.{profile}"
+    #: What the last full pass noted of a profile whose objective is in another language than
+    #: many of its items (`scoring.LanguageGapNote.to_json`), for the web workspace to say.
+    _LANGUAGE_GAP_KEY = "score.language_gap.{profile}"
 
     def score(self, profile: str | None = None, *, incremental: bool = False) -> ScoreReport:
         """Re-score the items of the rolling window for one profile (or all) and store ranks.
@@ -182,6 +185,11 @@ class ScoreUseCases(CuratorCore):
                     kept, model = scored.result.scores, scored.result.model
                     writes.append(partial(_save_model, p.name, marks[p.name], model, now))
                     writes.append(partial(_replace_scores, p.name, kept, now))
+                    # Said by a full pass only: it sees every item of the window, while an
+                    # incremental pass sees the head of the queue, in the objective's language.
+                    notes = scored.result.warnings
+                    gap = next((w for w in notes if isinstance(w, scoring.LanguageGapNote)), None)
+                    writes.append(partial(_save_language_gap, p.name, gap, now))
                     pending = sum(1 for s in kept if s.rank is not None)
                     report.profiles.append(
                         ProfileScores(p.name, len(items), pending, scored.result.warnings)
@@ -602,6 +610,18 @@ class ScoreUseCases(CuratorCore):
             )
             return with_picks(session, p, entries)
 
+    def language_gap(self, profile: str) -> scoring.LanguageGapNote | None:
+        """The last full pass's note that the profile's objective is in another language than
+        many of its items, the semantic extra not being installed (issue 18); None otherwise."""
+        from curator import semantic
+        from curator.score import LanguageGapNote
+
+        if semantic.available():
+            return None  # installed since: the next full pass ranks by meaning as well
+        with self.db.reading() as session:
+            stored = repo.get_meta(session, self._LANGUAGE_GAP_KEY.format(profile=profile))
+        return LanguageGapNote.from_json(profile, stored)
+
     def get_versions(self, items: Iterable[Item]) -> dict[int, list[ClusterVersion]]:
         """The other versions folded into each item's story (near-duplicates), by item id."""
         with self.db.session() as session:
@@ -629,6 +649,16 @@ def _unranked_beyond(scores: list[Score], ids: set[int], keep: int) -> list[Scor
 
 def _replace_scores(profile: str, scores: list[Score], now: datetime, session: Any) -> None:
     score_store.replace_scores(session, profile, scores, now)
+
+
+def _save_language_gap(
+    profile: str, gap: scoring.LanguageGapNote | None, now: datetime, session: Any
+) -> None:
+    key = ScoreUseCases._LANGUAGE_GAP_KEY.format(profile=profile)
+    if gap is not None:
+        repo.set_meta(session, key, gap.to_json(), now)
+    elif repo.get_meta(session, key) is not None:
+        repo.set_meta(session, key, None, now)
 
 
 def _save_model(

@@ -513,6 +513,7 @@ class _Web:
                 "budget": profile.schedule.weekly_minutes,
                 "items": view.items,
                 "top": top,
+                "language_gap": self.curator.language_gap(profile.name),
             },
         )
 
@@ -538,6 +539,7 @@ class _Web:
                 "entries": entries,
                 "chosen": chosen,
                 "more": self._more(profile, entries),
+                "language_gap": self.curator.language_gap(profile.name),
                 **(pane or {}),
             },
         )
