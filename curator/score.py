@@ -64,6 +64,7 @@ from scipy import sparse
 # scikit-learn is imported by `_fit` alone: its import costs more than a run's scoring (issue 19).
 from curator.analysis_parts import ENGLISH_STOP_WORDS, murmurhash3_32
 from curator.i18n import N_, Message
+from curator.lang import LanguageGapNote
 from curator.types import (
     RELATED_PREFIX,
     Decision,
@@ -1317,47 +1318,6 @@ def score_items(
 
 
 LANGUAGE_GAP = 0.25  # share of items in another language than the objective's worth a note
-
-
-class LanguageGapNote(Message):
-    """The note that a profile's objective is in one language and many of its items in
-    another, with what the semantic extra would gain (issue 18). It keeps the language and
-    the share it says, so that a full pass can store them and the web workspace say them again
-    in its reader's language (`to_json`, `from_json`)."""
-
-    __slots__ = ("language", "share")
-    language: str  # the objective's: "fr" or "en"
-    share: float  # of the items in another language
-
-    @classmethod
-    def of(cls, profile_name: str, language: str, share: float) -> LanguageGapNote:
-        names = {"fr": N_("French"), "en": N_("English")}
-        note = cls(
-            N_(
-                "profile {name}: the objective is in {language} and {share} of the items are"
-                " not; words do not match across languages. The semantic extra (pip install"
-                " 'curator[semantic]') ranks them by meaning as well: on curator's bench, French"
-                " objectives over English items went from 0.57 to 0.80 nDCG@10."
-            ),
-            name=repr(profile_name),
-            language=Message(names[language]),
-            share=f"{share:.0%}",
-        )
-        note.language, note.share = language, share
-        return note
-
-    def to_json(self) -> dict[str, object]:
-        return {"language": self.language, "share": self.share}
-
-    @classmethod
-    def from_json(cls, profile_name: str, data: object) -> LanguageGapNote | None:
-        """None for anything but what `to_json` stored (no gap, an older row)."""
-        if not isinstance(data, Mapping) or data.get("language") not in ("fr", "en"):
-            return None
-        share = data.get("share")
-        if not isinstance(share, int | float):
-            return None
-        return cls.of(profile_name, str(data["language"]), float(share))
 
 
 def language_gap_note(

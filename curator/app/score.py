@@ -34,6 +34,7 @@ from curator.types import (
 if TYPE_CHECKING:
     from curator import results
     from curator import score as scoring
+    from curator.lang import LanguageGapNote
 
 
 @dataclass(slots=True)
@@ -127,7 +128,7 @@ class ScoreUseCases(CuratorCore):
     #: fitted it: a pass over the same decisions applies it instead of fitting it again.
     _MODEL_KEY = "score.model.{profile}"
     #: What the last full pass noted of a profile whose objective is in another language than
-    #: many of its items (`scoring.LanguageGapNote.to_json`), for the web workspace to say.
+    #: many of its items (`LanguageGapNote.to_json`), for the web workspace to say.
     _LANGUAGE_GAP_KEY = "score.language_gap.{profile}"
 
     def score(self, profile: str | None = None, *, incremental: bool = False) -> ScoreReport:
@@ -142,6 +143,7 @@ class ScoreUseCases(CuratorCore):
         # Imported here: numpy and scipy cost every other command a third of a second; the
         # scorer imports scikit-learn itself, only to fit a decision model (issue 19).
         from curator import score as scoring
+        from curator.lang import LanguageGapNote
 
         profiles = self.settings.select_profiles(profile)
         now = self.now()
@@ -188,7 +190,7 @@ class ScoreUseCases(CuratorCore):
                     # Said by a full pass only: it sees every item of the window, while an
                     # incremental pass sees the head of the queue, in the objective's language.
                     notes = scored.result.warnings
-                    gap = next((w for w in notes if isinstance(w, scoring.LanguageGapNote)), None)
+                    gap = next((w for w in notes if isinstance(w, LanguageGapNote)), None)
                     writes.append(partial(_save_language_gap, p.name, gap, now))
                     pending = sum(1 for s in kept if s.rank is not None)
                     report.profiles.append(
@@ -610,17 +612,22 @@ class ScoreUseCases(CuratorCore):
             )
             return with_picks(session, p, entries)
 
-    def language_gap(self, profile: str) -> scoring.LanguageGapNote | None:
+    def language_gap(self, profile: str) -> LanguageGapNote | None:
         """The last full pass's note that the profile's objective is in another language than
-        many of its items, the semantic extra not being installed (issue 18); None otherwise."""
-        from curator import semantic
-        from curator.score import LanguageGapNote
+        many of its items, the semantic extra not being installed (issue 18); None otherwise.
+        Light enough for every page that shows it: one row read, and neither the scorer nor
+        the extra imported unless a note was stored."""
+        from curator.lang import LanguageGapNote
 
-        if semantic.available():
-            return None  # installed since: the next full pass ranks by meaning as well
         with self.db.reading() as session:
             stored = repo.get_meta(session, self._LANGUAGE_GAP_KEY.format(profile=profile))
-        return LanguageGapNote.from_json(profile, stored)
+        note = LanguageGapNote.from_json(profile, stored)
+        if note is None:
+            return None
+        from curator import semantic
+
+        # Installed since that pass: the next one ranks by meaning as well.
+        return None if semantic.available() else note
 
     def get_versions(self, items: Iterable[Item]) -> dict[int, list[ClusterVersion]]:
         """The other versions folded into each item's story (near-duplicates), by item id."""
@@ -652,23 +659,24 @@ def _replace_scores(profile: str, scores: list[Score], now: datetime, session: A
 
 
 def _save_language_gap(
-    profile: str, gap: scoring.LanguageGapNote | None, now: datetime, session: Any
+    profile: str, gap: LanguageGapNote | None, now: datetime, session: Any
 ) -> None:
     key = ScoreUseCases._LANGUAGE_GAP_KEY.format(profile=profile)
-    if gap is not None:
-        repo.set_meta(session, key, gap.to_json(), now)
-    elif repo.get_meta(session, key) is not None:
-        repo.set_meta(session, key, None, now)
+    _set_or_clear_meta(session, key, gap.to_json() if gap is not None else None, now)
 
 
 def _save_model(
     profile: str, mark: str, model: scoring.DecisionModel | None, now: datetime, session: Any
 ) -> None:
-    key = ScoreUseCases._MODEL_KEY.format(profile=profile)
-    if model is not None:
-        repo.set_meta(session, key, {"mark": mark, "model": model.to_json()}, now)
-    elif repo.get_meta(session, key) is not None:
-        repo.set_meta(session, key, None, now)  # its decisions changed: never applied again
+    # A model of None: its decisions changed, the stored one is never applied again.
+    value = {"mark": mark, "model": model.to_json()} if model is not None else None
+    _set_or_clear_meta(session, ScoreUseCases._MODEL_KEY.format(profile=profile), value, now)
+
+
+def _set_or_clear_meta(session: Any, key: str, value: object, now: datetime) -> None:
+    """Store `value` under `key`; None clears a stored value, and writes no row where none was."""
+    if value is not None or repo.get_meta(session, key) is not None:
+        repo.set_meta(session, key, value, now)
 
 
 def _put_counts(packed: dict[int, tuple[bytes, bytes]], session: Any) -> None:
