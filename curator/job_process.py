@@ -184,6 +184,8 @@ def _child_main(
     send: Connection,
     logging_setup: list[tuple[str, int, bool, list[logging.Formatter]]],
 ) -> None:
+    # Setting the stop event takes its lock, which only a handler ever takes in this process
+    # (a job reads the event with `is_set`, lock-free), so the handler cannot wait on itself.
     signal.signal(signal.SIGTERM, lambda _signum, _frame: app.request_stop())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the service, which stops us
     _copy_logging(logging_setup)

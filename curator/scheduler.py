@@ -52,6 +52,40 @@ REFRESH_JOB = "refresh"
 STOP_TIMEOUT_SECONDS = 10.0
 
 
+class StopSignals:
+    """SIGTERM and SIGINT, while in the block, as a stop request that the main thread waits for.
+
+    The handler only records the signal. Python runs a handler in the main thread between two
+    of its bytecodes, whatever that thread holds then: a handler that set a `threading.Event`
+    the main thread was waiting on could land inside `Event.wait`, under the event's own lock,
+    and wait for it forever (the service once hung on SIGTERM that way). So the main thread
+    polls for the recorded signal with sleeps, which hold no lock, and takes it from there.
+    """
+
+    def __init__(self, poll_seconds: float = 0.2) -> None:
+        self.poll_seconds = poll_seconds
+        self.received: list[signal.Signals] = []  # appended by the handler: takes no lock
+        self._previous: dict[signal.Signals, Any] = {}
+
+    def __enter__(self) -> StopSignals:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            self._previous[sig] = signal.signal(sig, self._record)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _record(self, signum: int, _frame: FrameType | None) -> None:
+        self.received.append(signal.Signals(signum))
+
+    def wait(self) -> signal.Signals:
+        """Block until a stop signal arrives (at most `poll_seconds` after it); that signal."""
+        while not self.received:
+            time.sleep(self.poll_seconds)
+        return self.received[0]
+
+
 @dataclass(frozen=True, slots=True)
 class ServiceOptions:
     host: str = "127.0.0.1"
@@ -144,25 +178,14 @@ class Service:
 
     def run_until_signalled(self, on_started: Callable[[], None] = lambda: None) -> None:
         """Start, then block until SIGTERM or SIGINT, then stop cleanly."""
-        stop_requested = threading.Event()
-
-        def on_signal(signum: int, _frame: FrameType | None) -> None:
-            log.info("%s", json.dumps({"event": "signal", "signal": signal.Signals(signum).name}))
-            stop_requested.set()
-            self.app.request_stop()  # running jobs see it at their next unit of work
-
-        previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
-        try:
+        with StopSignals() as signals:
             self.start()  # may refuse (another service holds the lock): nothing to stop then
             try:
                 on_started()
-                while not stop_requested.wait(0.5):
-                    pass
+                signum = signals.wait()
+                log.info("%s", json.dumps({"event": "signal", "signal": signum.name}))
             finally:
                 self.stop()
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
 
     # --- jobs ----------------------------------------------------------------------------
 

@@ -198,3 +198,46 @@ serve: {{token: s3cret}}
     assert len(smtp.messages) == 1, "the restart must not send the digest again"
     log = "".join(service.lines)
     assert '"job": "refresh"' in log and '"status": "ok"' in log
+
+
+# Delivers SIGTERM at the k-th line Python runs inside `StopSignals.wait` (and whatever it calls),
+# for every k up to argv[1]: each place the main thread can be when the signal lands. A handler
+# that took a lock the waiting thread may hold (an Event's, inside Event.wait) hangs here for good.
+_SIGNAL_AT_EVERY_LINE = """
+import signal, sys
+from curator.scheduler import StopSignals
+
+def deliver_at(line):
+    seen = 0
+    def tracer(frame, event, arg):
+        nonlocal seen
+        if event == "line":
+            seen += 1
+            if seen == line:
+                signal.raise_signal(signal.SIGTERM)
+        return tracer
+    return tracer
+
+for line in range(1, int(sys.argv[1]) + 1):
+    with StopSignals(poll_seconds=0.001) as signals:
+        sys.settrace(deliver_at(line))
+        try:
+            received = signals.wait()
+        finally:
+            sys.settrace(None)
+    assert received is signal.SIGTERM, (line, received)
+print("stopped", line, "times")
+"""
+
+
+def test_a_stop_signal_is_taken_wherever_the_waiting_main_thread_is() -> None:
+    lines = 60
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _SIGNAL_AT_EVERY_LINE, str(lines)],
+            cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    except subprocess.TimeoutExpired as e:
+        raise AssertionError(f"the wait hung on a signal:\n{e.stdout!r}") from None
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"stopped {lines} times"
