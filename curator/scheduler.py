@@ -7,6 +7,7 @@ digest only if its outbox row says it was not sent). The scheduler itself keeps 
 
 from __future__ import annotations
 
+import faulthandler
 import functools
 import json
 import logging
@@ -60,6 +61,9 @@ class StopSignals:
     the main thread was waiting on could land inside `Event.wait`, under the event's own lock,
     and wait for it forever (the service once hung on SIGTERM that way). So the main thread
     polls for the recorded signal with sleeps, which hold no lock, and takes it from there.
+
+    SIGUSR1 meanwhile prints every thread's stack to stderr and changes nothing else, so a
+    service that seems stuck can be asked where it is (`kill -USR1 <pid>`).
     """
 
     def __init__(self, poll_seconds: float = 0.2) -> None:
@@ -70,9 +74,12 @@ class StopSignals:
     def __enter__(self) -> StopSignals:
         for sig in (signal.SIGTERM, signal.SIGINT):
             self._previous[sig] = signal.signal(sig, self._record)
+        # faulthandler writes from C, in the handler itself: it takes no lock Python could hold.
+        faulthandler.register(signal.SIGUSR1, all_threads=True)
         return self
 
     def __exit__(self, *_exc: object) -> None:
+        faulthandler.unregister(signal.SIGUSR1)
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
 

@@ -1285,9 +1285,21 @@ class _Serve:
     def stop(self) -> str:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        out = self.proc.communicate(timeout=30)[1]
+        try:
+            out = self.proc.communicate(timeout=30)[1]
+        except subprocess.TimeoutExpired:
+            stacks = _stacks_then_kill(self.proc)
+            raise AssertionError("curator serve did not stop:\n" + stacks) from None
         self.lines.append(out)
         return "".join(self.lines)
+
+
+def _stacks_then_kill(proc: subprocess.Popen[str]) -> str:
+    """What a stuck `curator serve` printed, with every thread's stack (SIGUSR1), then kill it."""
+    proc.send_signal(signal.SIGUSR1)
+    time.sleep(2)
+    proc.kill()
+    return proc.communicate()[1] or ""
 
 
 def _job_line(job: str) -> Callable[[str], bool]:
@@ -1399,6 +1411,21 @@ def test_a_client_hanging_up_mid_response_leaves_no_traceback(tmp_path: Path) ->
     assert health.status_code == 200
     assert "Traceback" not in log and "Exception occurred" not in log, log
     assert service.proc.returncode == 0
+
+
+@pytest.mark.slow
+def test_sigusr1_prints_every_thread_s_stack_and_the_service_goes_on(tmp_path: Path) -> None:
+    service = _Serve(tmp_path, _config(tmp_path, []))
+    try:
+        service.proc.send_signal(signal.SIGUSR1)
+        service.wait_for_line(lambda line: "(most recent call first)" in line)
+        # The main thread, waiting for a stop signal.
+        service.wait_for_line(lambda line: "in run_until_signalled" in line)
+        health = httpx.get(f"http://127.0.0.1:{service.port}/healthz", timeout=10)
+    finally:
+        log = service.stop()
+    assert health.status_code == 200
+    assert service.proc.returncode == 0, log
 
 
 _DIGEST_CONFIG = """

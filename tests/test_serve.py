@@ -79,7 +79,14 @@ class ServeProcess:
     def stop(self) -> tuple[int, float]:
         started = time.monotonic()
         self.proc.send_signal(signal.SIGTERM)
-        out, _ = self.proc.communicate(timeout=30)
+        try:
+            out, _ = self.proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGUSR1)  # every thread's stack, to say where it hangs
+            time.sleep(2)
+            self.proc.kill()
+            stacks = self.proc.communicate()[0]
+            raise AssertionError("curator serve did not stop:\n" + stacks) from None
         self.lines.append(out)
         return self.proc.returncode, time.monotonic() - started
 
