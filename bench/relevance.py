@@ -10,6 +10,7 @@ Run from the repository root:
 Uses ../shared/corpus/ranking (or --corpus DIR, or $CURATOR_CORPUS). The objectives are in
 bench/relevance_objectives.py: each need in three styles (plain, keyword-poor, jargon), French
 objectives over English items and the reverse, written before the first run and frozen since.
+`--objectives relevance_objectives_heldout` runs a second set (other needs, never tuned on).
 
 AG News is read one row in four (1,900 items). Items get a publication time spread over the
 week before NOW and a feed each (topical feeds, two per label, plus three general ones), so
@@ -44,6 +45,7 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
+import importlib
 import json
 import os
 import re
@@ -63,7 +65,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from relevance_objectives import AG_EN, AG_FR, LEMONDE, SIB_EN, SIB_FR, STYLES, Objective
+from relevance_objectives import AG_EN, LEMONDE, STYLES, Objective
 
 from curator import score as sc
 from curator.types import Decision, DecisionKind, Item, Profile, ScoringSettings
@@ -139,7 +141,7 @@ def load_ag(
     return Dataset(name, _items(rows, "en"), [r[2] for r in rows], [""] * len(rows), objectives)
 
 
-def load_lemonde(root: Path, chars: int = 600) -> Dataset:
+def load_lemonde(root: Path, chars: int = 600, objectives: list[Objective] = LEMONDE) -> Dataset:
     rows, subs = [], []
     with (root / "ranking/lemonde_fr/lemonde_2017.jsonl").open(encoding="utf-8") as f:
         for line in f:
@@ -147,7 +149,7 @@ def load_lemonde(root: Path, chars: int = 600) -> Dataset:
             rows.append((d["title"], d["text"][:chars], d["category"]))
             subs.append(d["subcategory"])
     name = "lemonde_fr" if chars else "lemonde_fr_title"
-    return Dataset(name, _items(rows, "fr"), [r[2] for r in rows], subs, LEMONDE)
+    return Dataset(name, _items(rows, "fr"), [r[2] for r in rows], subs, objectives)
 
 
 def load_sib(root: Path, lang: str, objectives: list[Objective], name: str) -> Dataset:
@@ -160,16 +162,18 @@ def load_sib(root: Path, lang: str, objectives: list[Objective], name: str) -> D
     return Dataset(name, _items(rows, lang), [r[2] for r in rows], [""] * len(rows), objectives)
 
 
-def load_all(root: Path) -> list[Dataset]:
+def load_all(root: Path, objectives: str = "relevance_objectives") -> list[Dataset]:
+    """Every set, with the objectives of the module `objectives` (in bench/)."""
+    lists = importlib.import_module(objectives)
     return [
-        load_ag(root, AG_EN),
-        load_lemonde(root),
-        load_lemonde(root, chars=0),
-        load_sib(root, "en", SIB_EN, "sib200_en"),
-        load_sib(root, "fr", SIB_FR, "sib200_fr"),
-        load_ag(root, AG_FR, "ag_news_en/fr-obj"),
-        load_sib(root, "en", SIB_FR, "sib200_en/fr-obj"),
-        load_sib(root, "fr", SIB_EN, "sib200_fr/en-obj"),
+        load_ag(root, lists.AG_EN),
+        load_lemonde(root, objectives=lists.LEMONDE),
+        load_lemonde(root, chars=0, objectives=lists.LEMONDE),
+        load_sib(root, "en", lists.SIB_EN, "sib200_en"),
+        load_sib(root, "fr", lists.SIB_FR, "sib200_fr"),
+        load_ag(root, lists.AG_FR, "ag_news_en/fr-obj"),
+        load_sib(root, "en", lists.SIB_FR, "sib200_en/fr-obj"),
+        load_sib(root, "fr", lists.SIB_EN, "sib200_fr/en-obj"),
     ]
 
 
@@ -640,6 +644,12 @@ def main() -> None:
     ap.add_argument("--without", default="", help="comma-separated: minilm, e5 (slow to encode)")
     ap.add_argument("--warm", action="store_true", help="only encode items for MiniLM, e5, USE")
     ap.add_argument("--tables", nargs="+", help="print the tables of --out files (merged)")
+    ap.add_argument(
+        "--objectives",
+        default="relevance_objectives",
+        help="the module of bench/ holding the objectives (relevance_objectives_heldout: the "
+        "second set, never tuned on)",
+    )
     ap.add_argument("--child")
     args = ap.parse_args()
     root = corpus_root(args.corpus, expect="ranking")
@@ -654,12 +664,12 @@ def main() -> None:
     use_models = not args.quick
     WITHOUT.update(args.without.split(","))
     if args.warm:
-        for ds in load_all(root):
+        for ds in load_all(root, args.objectives):
             minilm(ds), e5(ds), use(ds)
             print(f"  {ds.name}: encoded", file=sys.stderr)
         return
     if not args.speed_only:
-        datasets = load_all(root)
+        datasets = load_all(root, args.objectives)
         if args.only:
             datasets = [d for d in datasets if d.name in args.only.split(",")]
         run_quality(datasets, use_models, Path(args.out) if args.out else None)
