@@ -850,6 +850,44 @@ def test_decisions_take_over_from_an_objective_they_partly_contradict(seed: int)
     assert _wanted_at_the_head(seed) == [True] * 5
 
 
+@pytest.mark.parametrize("plain", [True, False], ids=["relevance only", "defaults"])
+def test_decisions_rank_the_items_the_objective_does_not_match(plain: bool) -> None:
+    # Issue 18: a French objective over English items matches none of them, so they all had a
+    # relevance of 0; mapped onto those values, the decision model's ranking became a tie and
+    # the queue kept an order unrelated to the decisions. The items the decisions ask for now
+    # lead the queue, above the unrelated ones, even though the latter come first and are newer.
+    objective = "Conseiller en gestion de patrimoine : Bourse, fusions, taux d'intérêt."
+    unrelated = [
+        make_item(100 + k, f"Garden party {k}: picnic photos and office plants") for k in range(8)
+    ]
+    wanted = [
+        make_item(200 + k, f"Pension funds {k}: insurers cut payouts to retirees") for k in range(5)
+    ]
+    approved = [make_item(300 + k, f"Insurer pension deficit {k} widens") for k in range(4)]
+    rejected = [make_item(400 + k, f"Garden picnic {k} in the office park") for k in range(4)]
+    for n, item in enumerate(unrelated):  # newer than every wanted item
+        unrelated[n] = replace(item, published_at=NOW - timedelta(minutes=n))
+    for n, item in enumerate(wanted):
+        wanted[n] = replace(item, published_at=NOW - timedelta(days=2, minutes=n))
+    decided = [*approved, *rejected]
+    decisions = [
+        Decision("p", i.id, DecisionKind.APPROVE if i in approved else DecisionKind.REJECT, NOW)
+        for i in decided
+    ]
+    settings = (
+        ScoringSettings(freshness_half_life_hours=0, max_per_source=0, diversity=0.0)
+        if plain
+        else ScoringSettings()
+    )
+    profile = Profile("p", objective, language="fr", scoring=settings)
+    items = [*unrelated, *wanted, *decided]
+    scores = sc.score_items(profile, items, decisions=decisions, decided_items=decided, now=NOW)
+    pending = by_id(scores.scores)
+    worst_wanted = max(pending[i.id].rank or 10**6 for i in wanted)
+    best_unrelated = min(pending[i.id].rank or 10**6 for i in unrelated)
+    assert worst_wanted < best_unrelated, ranked(scores.scores)
+
+
 def test_the_decision_model_learns_the_words_of_the_items_it_finds() -> None:
     # Issue 18: a few decisions use few of the words the wanted items use. Fitted again with its
     # own best items as weaker positives, the model ranks an item that shares no word with the
