@@ -27,6 +27,17 @@ DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture
+def words_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rank as an install without the semantic extra does, whether or not it is installed (CI
+    does not install it). For tests of exact orders: with the extra, the fusion ranks items
+    among those a pass scores, so an incremental pass's order can differ from a full pass's,
+    and which item a plan picks first can change."""
+    from curator import semantic
+
+    monkeypatch.setattr(semantic, "available", lambda: False)
+
+
+@pytest.fixture
 def corpus_dir() -> Path:
     root = corpus_root()
     if root is None:

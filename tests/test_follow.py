@@ -213,7 +213,9 @@ def test_a_pick_taken_back_leaves_the_queue_unless_the_follower_decided(team: Cu
     assert _ids(team, "bob") == [own]
 
 
-def test_the_team_does_not_relay_one_story_twice_the_same_day(team: Curator) -> None:
+def test_the_team_does_not_relay_one_story_twice_the_same_day(
+    words_only: None, team: Curator
+) -> None:
     story = _all_ids(team)[0]
     team.approve("alice", story, comment="Alice's angle on it")
     alice = team.plan("alice").plans[0]

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from curator import semantic
 from curator.app import Curator
 from curator.cli import cli
 from curator.store import repo
@@ -193,11 +192,8 @@ def test_score_stage_in_run_and_incremental_stats(
 
 
 def test_examples_given_as_urls_are_resolved(
-    write_config: Callable[[str], Path], db_url: str, monkeypatch: pytest.MonkeyPatch
+    words_only: None, write_config: Callable[[str], Path], db_url: str
 ) -> None:
-    # The ranking by words alone: with the semantic extra installed, the filler's meaning has
-    # a say in the order of these few items, which is not what this test is about.
-    monkeypatch.setattr(semantic, "available", lambda: False)
     config = CONFIG.replace(
         "    language: en\n",
         "    language: en\n    examples:\n      - https://example.org/ideal\n",

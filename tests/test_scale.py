@@ -178,7 +178,9 @@ def test_a_full_pass_stores_the_head_of_the_queue_and_the_decided_items(world: W
     assert [e.item.id for e in world.app.queue("claire")] == queue[:6]
 
 
-def test_an_incremental_pass_stores_no_more_than_a_full_pass_keeps(world: World) -> None:
+def test_an_incremental_pass_stores_no_more_than_a_full_pass_keeps(
+    words_only: None, world: World
+) -> None:
     world.app.SCORE_KEEP = 6
     world.app.SCORE_HEAD = 3
     last = world.app.queue("claire")[-1].item.id
