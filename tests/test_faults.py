@@ -60,6 +60,7 @@ from curator.types import (
 )
 from tests.support.http import FeedServer, Route
 from tests.support.ingest import Clock, config_text, rss
+from tests.support.serve import communicate_or_show_stacks
 from tests.support.smtp import smtp_server
 
 # --- configuration ---------------------------------------------------------------------------
@@ -1285,21 +1286,8 @@ class _Serve:
     def stop(self) -> str:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-        try:
-            out = self.proc.communicate(timeout=30)[1]
-        except subprocess.TimeoutExpired:
-            stacks = _stacks_then_kill(self.proc)
-            raise AssertionError("curator serve did not stop:\n" + stacks) from None
-        self.lines.append(out)
+        self.lines.append(communicate_or_show_stacks(self.proc)[1])
         return "".join(self.lines)
-
-
-def _stacks_then_kill(proc: subprocess.Popen[str]) -> str:
-    """What a stuck `curator serve` printed, with every thread's stack (SIGUSR1), then kill it."""
-    proc.send_signal(signal.SIGUSR1)
-    time.sleep(2)
-    proc.kill()
-    return proc.communicate()[1] or ""
 
 
 def _job_line(job: str) -> Callable[[str], bool]:

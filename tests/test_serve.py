@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from curator.demo.server import StaticServer
+from tests.support.serve import communicate_or_show_stacks
 from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.slow
@@ -79,14 +80,7 @@ class ServeProcess:
     def stop(self) -> tuple[int, float]:
         started = time.monotonic()
         self.proc.send_signal(signal.SIGTERM)
-        try:
-            out, _ = self.proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.send_signal(signal.SIGUSR1)  # every thread's stack, to say where it hangs
-            time.sleep(2)
-            self.proc.kill()
-            stacks = self.proc.communicate()[0]
-            raise AssertionError("curator serve did not stop:\n" + stacks) from None
+        out, _ = communicate_or_show_stacks(self.proc)
         self.lines.append(out)
         return self.proc.returncode, time.monotonic() - started
 

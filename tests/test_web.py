@@ -633,17 +633,15 @@ def test_the_script_s_words_are_in_the_profile_language(tmp_path: Path) -> None:
 
 
 def test_the_queue_and_today_say_when_objective_and_items_are_in_other_languages(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    words_only: None, tmp_path: Path
 ) -> None:
     """Issue 18: without the semantic extra, stems do not meet across languages. What the last
     full scoring pass found is said where the user triages, in her language, and taken back
     once the items are in the objective's language again."""
     from sqlalchemy import update
 
-    from curator import semantic
     from curator.store.models import ItemRow
 
-    monkeypatch.setattr(semantic, "available", lambda: False)  # an install without the extra
     world = make_world(tmp_path, config=CONFIG.replace("feeds:", SECOND_PROFILE + "feeds:", 1))
     app = world.open()
     try:
