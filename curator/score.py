@@ -1519,16 +1519,26 @@ def _strictly_decreasing(values: np.ndarray) -> np.ndarray:
     English items matches few of them: mapped onto those values, the model's ranking of all
     the others became a tie, and the queue fell back to an order that has nothing to do with
     the decisions (issue 18: after 30 decisions a financial adviser's queue dropped from
-    0.29 to 0.14 nDCG@10; 0.84 in the model's order). Some 7,000 items down, the series
+    0.29 to 0.14 nDCG@10; 0.84 in the model's order). Some 6,700 items down, the series
     reaches 0: far past any page anyone reads."""
     zeros = np.flatnonzero(values <= 0)
     if not zeros.size:
         return values
     first = int(zeros[0])
     start = float(values[first - 1]) if first else UNMATCHED_FLOOR
+    series = _unmatched_series()[: values.size - first]
     out = values.astype(float, copy=True)
-    out[first:] = start * UNMATCHED_RATIO ** np.arange(1, values.size - first + 1)
+    out[first : first + series.size] = start * series
     return out
+
+
+@lru_cache(maxsize=1)
+def _unmatched_series() -> np.ndarray:
+    """UNMATCHED_RATIO to the powers 1, 2, ... while they stay normal floats: computed once, as
+    raising it to 100,000 powers per profile took three times the sort beside it."""
+    count = int(math.log(np.finfo(float).tiny) / math.log(UNMATCHED_RATIO))
+    series: np.ndarray = UNMATCHED_RATIO ** np.arange(1, count + 1)
+    return series
 
 
 def _fit_model(
