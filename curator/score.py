@@ -103,6 +103,9 @@ BOOST_MAX = 0.3
 BLOCK_CHECK = 1000  # items checked word by word for block rules over their whole text
 PRF_DOCS = 20  # pseudo-relevance feedback: the top items expand the profile vector
 PRF_WEIGHT = 0.7
+# Feedback items this close are one story (measured on both objective sets, issue 18: counting
+# each story once gained 0.003 to 0.005 nDCG@10 pooled at any threshold from 0.4 to 0.7).
+PRF_SAME_STORY = 0.4
 ROCCHIO_POS = 0.8
 ROCCHIO_NEG = 0.3
 MIN_CLASS_FOR_MODEL = 3  # a linear model needs a few decisions on both sides
@@ -832,8 +835,7 @@ def _relevances(
             top = _top_indices(first, PRF_DOCS)
             top = top[first[top] > 0]
             if top.size:
-                centroid = _unit(_row_sum(x[top]))
-                q = _unit(q0 + PRF_WEIGHT * centroid)
+                q = _unit(q0 + PRF_WEIGHT * _feedback_centroid(x[top]))
                 allowed = allowed.union(*(terms_of(int(k)) for k in top))
         expanded.append((q, allowed))
     del cos0
@@ -843,6 +845,20 @@ def _relevances(
         _Relevance(pv, q, allowed, _collision_free(cos[:, j], x, q, allowed, terms_of))
         for j, (pv, (q, allowed)) in enumerate(zip(vectors, expanded, strict=True))
     ]
+
+
+def _feedback_centroid(rows: sparse.csr_matrix) -> sparse.csr_matrix:
+    """The unit centroid of the feedback items `rows` (unit rows), each story counted once: an
+    item weighs 1 / the number of feedback items at a cosine of PRF_SAME_STORY or more to it,
+    itself included. Without it a story covered by many items took the whole expansion, and
+    with it the head of the queue (issue 18: a wealth adviser's twenty feedback items were
+    all the wealth-tax reform, 0.13 nDCG@10 against 0.52 without feedback)."""
+    # Over the columns the rows use: a product over all 2^21 columns took 2 ms per profile.
+    used, columns = np.unique(rows.indices, return_inverse=True)
+    compact = sparse.csr_matrix((rows.data, columns, rows.indptr), shape=(rows.shape[0], used.size))
+    same_story = (compact @ compact.T).toarray() >= PRF_SAME_STORY
+    weights = 1.0 / same_story.sum(axis=1)
+    return _unit(_row_sum(sparse.csr_matrix(rows.multiply(weights[:, None]))))
 
 
 def expect_profiles(matrix: ItemMatrix, profiles: Sequence[tuple[Profile, Sequence[str]]]) -> None:

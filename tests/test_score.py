@@ -1172,3 +1172,35 @@ def test_decisions_move_the_objective_embedding_once_a_model_is_fitted() -> None
     s = by_id(result.scores)
     unrelated = [i.id for i in items if i.id >= 105]
     assert s[30].final > max(s[k].final for k in unrelated)
+
+
+def test_feedback_counts_a_story_covered_by_many_items_once() -> None:
+    # Issue 18: pseudo-relevance feedback expands the objective with the words of its best
+    # items. When one story filled them (a wealth adviser's were all the wealth-tax reform),
+    # its words took the expansion, and items sharing them the head of the queue. Each story
+    # now counts once: the five distinct stories about interest rates outweigh the fifteen
+    # copies of one story, and what shares their words ranks first.
+    objective = "Wealth adviser: savings, interest rates, fortunes and taxes of my clients."
+    one_story = [
+        make_item(100 + k, f"Wealth tax on fortunes: parliament votes the reform, round {k}")
+        for k in range(15)
+    ]
+    rates = [
+        "Interest rates: the central bank governor lifts the key rate",
+        "Savings accounts pay more as interest rates climb at the central bank",
+        "Mortgage interest rates follow the central bank governor's decision",
+        "Interest rates on savings: what the central bank means for retirees",
+        "Bond markets rally as the central bank governor pauses interest rates",
+    ]
+    five_stories = [make_item(200 + k, title) for k, title in enumerate(rates)]
+    shares_the_story = make_item(300, "Parliament votes the reform of pensions")
+    shares_the_stories = make_item(301, "Central bank governor hints at tightening")
+    filler = [
+        make_item(400 + k, f"{title} ({k // len(FILLER_EN)})")
+        for k, title in enumerate(FILLER_EN * 6)
+    ]
+    items = [*one_story, *five_stories, shares_the_story, shares_the_stories, *filler]
+    settings = ScoringSettings(freshness_half_life_hours=0, max_per_source=0, diversity=0.0)
+    profile = Profile("p", objective, language="en", scoring=settings)
+    order = ranked(sc.score_items(profile, items, now=NOW).scores)
+    assert order.index(301) < order.index(300), order
