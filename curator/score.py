@@ -103,8 +103,9 @@ BOOST_MAX = 0.3
 BLOCK_CHECK = 1000  # items checked word by word for block rules over their whole text
 PRF_DOCS = 20  # pseudo-relevance feedback: the top items expand the profile vector
 PRF_WEIGHT = 0.7
-# Feedback items this close are one story (measured on both objective sets, issue 18: counting
-# each story once gained 0.003 to 0.005 nDCG@10 pooled at any threshold from 0.4 to 0.7).
+# Feedback items this close are one story (issue 18, bench/relevance.py on both objective sets:
+# counting each story once gained 0.003 to 0.005 nDCG@10 pooled at any threshold from 0.4 to
+# 0.7; 0.3 lost on both; 0.4 did best after 30 decisions).
 PRF_SAME_STORY = 0.4
 ROCCHIO_POS = 0.8
 ROCCHIO_NEG = 0.3
@@ -850,9 +851,10 @@ def _relevances(
 def _feedback_centroid(rows: sparse.csr_matrix) -> sparse.csr_matrix:
     """The unit centroid of the feedback items `rows` (unit rows), each story counted once: an
     item weighs 1 / the number of feedback items at a cosine of PRF_SAME_STORY or more to it,
-    itself included. Without it a story covered by many items took the whole expansion, and
-    with it the head of the queue (issue 18: a wealth adviser's twenty feedback items were
-    all the wealth-tax reform, 0.13 nDCG@10 against 0.52 without feedback)."""
+    itself included. Without it an event reported by many items took the expansion, and items
+    sharing its words the head of the queue (issue 18: Le Monde and AG News report events
+    several times; see PRF_SAME_STORY). Different articles on one subject are not one story
+    here: their cosines are lower."""
     # Over the columns the rows use: a product over all 2^21 columns took 2 ms per profile.
     used, columns = np.unique(rows.indices, return_inverse=True)
     compact = sparse.csr_matrix((rows.data, columns, rows.indptr), shape=(rows.shape[0], used.size))
@@ -1770,6 +1772,8 @@ def _semantic_feedback(
     x = matrix.x
     if x.shape[0] <= SEMANTIC_PRF_DOCS * 3:
         return rel, (semantic, sem_rel)
+    # Each seed counts fully here: counting each story once, as `_relevances` does, lost 0.001
+    # and 0.003 nDCG@10 pooled on the two objective sets (issue 18).
     seeds = _top_indices(_fuse(relevance, sem_rel), SEMANTIC_PRF_DOCS)
     read_ahead(seeds.tolist())
     q0 = rel.pv.vector
