@@ -1176,10 +1176,10 @@ def test_decisions_move_the_objective_embedding_once_a_model_is_fitted() -> None
 
 def test_feedback_counts_a_story_covered_by_many_items_once() -> None:
     # Issue 18: pseudo-relevance feedback expands the objective with the words of its best
-    # items. When one story filled them (a wealth adviser's were all the wealth-tax reform),
-    # its words took the expansion, and items sharing them the head of the queue. Each story
-    # now counts once: the five distinct stories about interest rates outweigh the fifteen
-    # copies of one story, and what shares their words ranks first.
+    # items. When one event reported many times filled them, its words took the expansion,
+    # and items sharing them the head of the queue. Each story now counts once: five articles
+    # on interest rates (some of them close enough to count as one story) outweigh fifteen
+    # reports of one vote, and what shares their words ranks first.
     objective = "Wealth adviser: savings, interest rates, fortunes and taxes of my clients."
     one_story = [
         make_item(100 + k, f"Wealth tax on fortunes: parliament votes the reform, round {k}")
