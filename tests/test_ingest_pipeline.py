@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -530,3 +533,61 @@ def test_a_dead_worker_does_not_stop_the_run(
     report = app.fetch()
     assert (report.fetched, report.failed, report.new_items) == (5, 0, 10)
     assert made[0].replaced >= 1
+
+
+# Run in a process of its own: the test asserts that this process can exit at all.
+_BROKEN_POOLS = textwrap.dedent(
+    """
+    import asyncio, os, threading, time
+    from multiprocessing import forkserver
+    from curator.ingest import pipeline
+
+    def children(pid):
+        found = []
+        for entry in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rpartition(")")[2].split()
+            except (OSError, ValueError):
+                continue
+            if entry.isdigit() and int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry))
+        return found
+
+    async def tasks(workers):
+        return await asyncio.gather(*(workers.run("parse", abs, -k) for k in range(6)))
+
+    if __name__ == "__main__":
+        # A thread running makes the workers come from the fork server, as in the service.
+        threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+        workers = pipeline.make_workers(8)
+        for process in list(workers.parse._processes.values()):
+            process.kill()  # as the OOM killer would
+            process.join()
+        assert asyncio.run(tasks(workers)) == list(range(6))
+        workers.__exit__()
+        server = forkserver._forkserver._forkserver_pid
+        deadline = time.monotonic() + 10
+        while children(server) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        print("workers left:", len(children(server)), flush=True)
+    """
+)
+
+
+def test_a_broken_pool_leaves_no_worker_behind(tmp_path: Path) -> None:
+    # A worker that dies breaks its pool, and the run goes on with a fresh one. A worker the
+    # broken pool started meanwhile could wait for good on the task queue's lock, which the
+    # dead worker held, and the pool, joining it, kept its process from exiting: CI's test
+    # run hung at exit once, after every test had passed. The broken pool's workers are now
+    # killed. On the former code this script left workers behind and never exited.
+    script = tmp_path / "broken_pools.py"
+    script.write_text(_BROKEN_POOLS)
+    try:
+        done = subprocess.run(
+            [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+        )
+    except subprocess.TimeoutExpired as hung:
+        pytest.fail(f"the process never exited; it printed: {hung.stdout!r}")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "workers left: 0" in done.stdout, done.stdout

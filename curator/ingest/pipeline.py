@@ -223,7 +223,15 @@ class Workers:
             return  # another task replaced it already
         log.warning("a %s worker died; starting new workers", kind)
         workers = broken._max_workers  # type: ignore[attr-defined]
+        # Its remaining workers are of no use, and one waiting for work can be stuck for good
+        # on the task queue's lock, held by the worker that died. The pool ends them with
+        # SIGTERM as it shuts down, which once did not end one: CI's test run then hung at
+        # exit, joining it. SIGKILL cannot be missed. (Taken before `shutdown`, which drops
+        # the list.)
+        stranded = list((getattr(broken, "_processes", None) or {}).values())
         broken.shutdown(wait=False, cancel_futures=True)
+        for process in stranded:
+            process.kill()
         # Threads run now (the loop's executors), so no fork: a clean fork server.
         fresh = _pool(workers, _clean_context())
         if self.languages is broken:
@@ -359,7 +367,18 @@ def make_workers(jobs: int) -> Workers:
 
 
 async def _call(executor: Executor, fn: Callable[..., T], *args: object) -> T:
-    return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
+    loop = asyncio.get_running_loop()
+    try:
+        future = loop.run_in_executor(executor, fn, *args)
+    except OSError as error:
+        # Submitting starts a worker when none is idle. A pool whose worker just died closes
+        # its queue meanwhile, before it says it is broken: starting that worker then fails
+        # on the closed queue ("Bad file descriptor"). The pool is broken all the same, and
+        # `Workers.run` replaces it (CI saw the feed fail instead, under a shifted clock).
+        if isinstance(executor, ProcessPoolExecutor):
+            raise BrokenProcessPool(f"starting a worker failed: {error}") from error
+        raise
+    return await future
 
 
 class Pipeline:
