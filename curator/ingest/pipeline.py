@@ -202,9 +202,9 @@ class Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.parse.shutdown()
+        _end_pool(self.parse)
         if self.languages is not self.parse:
-            self.languages.shutdown()
+            _end_pool(self.languages)
 
     async def run(self, kind: str, fn: Callable[..., T], *args: object) -> T:
         """`fn(*args)` on the `kind` ("parse" or "languages") executor."""
@@ -215,6 +215,11 @@ class Workers:
             except BrokenProcessPool:
                 if attempt == self.RETRIES:
                     raise
+                # A moment before new workers: a task that failed to start a worker on the
+                # breaking pool can take the fork server down with it (Python 3.11 ends it on
+                # a request cut short), and until it has exited it is not started again, so
+                # the next workers were refused at once, every retry (seen in a test).
+                await asyncio.sleep(RETRY_PAUSE * (attempt + 1))
                 self._replace(kind, executor)
         raise AssertionError("unreachable")
 
@@ -223,15 +228,7 @@ class Workers:
             return  # another task replaced it already
         log.warning("a %s worker died; starting new workers", kind)
         workers = broken._max_workers  # type: ignore[attr-defined]
-        # Its remaining workers are of no use, and one waiting for work can be stuck for good
-        # on the task queue's lock, held by the worker that died. The pool ends them with
-        # SIGTERM as it shuts down, which once did not end one: CI's test run then hung at
-        # exit, joining it. SIGKILL cannot be missed. (Taken before `shutdown`, which drops
-        # the list.)
-        stranded = list((getattr(broken, "_processes", None) or {}).values())
-        broken.shutdown(wait=False, cancel_futures=True)
-        for process in stranded:
-            process.kill()
+        _end_pool(broken, broken=True)
         # Threads run now (the loop's executors), so no fork: a clean fork server.
         fresh = _pool(workers, _clean_context())
         if self.languages is broken:
@@ -239,6 +236,23 @@ class Workers:
         if self.parse is broken:
             self.parse = fresh
         self.replaced += 1
+
+
+RETRY_PAUSE = 0.2  # seconds before the first retry on new workers; twice that before the next
+
+
+def _end_pool(pool: Executor, *, broken: bool = False) -> None:
+    """Shut `pool` down; one that is `broken` (or says so: a worker died) without waiting, its
+    remaining workers killed. They are of no use, and one waiting for work can be stuck for
+    good on the task queue's lock, held by the worker that died: the pool ends its workers
+    with SIGTERM as it shuts down, which once did not end such a one, and joining it, CI's
+    test run hung at exit. SIGKILL cannot be missed."""
+    broken = broken or bool(getattr(pool, "_broken", False))
+    # Taken before `shutdown`, which drops the list.
+    stranded = list((getattr(pool, "_processes", None) or {}).values()) if broken else []
+    pool.shutdown(wait=not broken, cancel_futures=broken)
+    for process in stranded:
+        process.kill()
 
 
 def _pool(workers: int, context: BaseContext) -> ProcessPoolExecutor:
