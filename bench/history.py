@@ -41,6 +41,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -454,9 +455,10 @@ def run_lines(
     skip: Sequence[str] = (),
     source: Path | None = None,
     only: Sequence[str] = (),
+    service: bool = False,
 ) -> list[Line]:
     """The floors, then each command; `only` (beginnings of line names) keeps those commands
-    alone."""
+    alone; `service`: the single commands again, `curator serve` running beside them."""
     lines: list[Line] = []
     # The code before keeps its parsed feeds.yaml in a cache folder of its own: an entry is
     # keyed on the code version, so with one folder each version's run threw the other's away
@@ -597,6 +599,8 @@ def run_lines(
         before_db=single_before,
     )
 
+    if service:
+        lines += _served_lines(history, runs, profile, pending[len(approved) + 4 :])
     if "run" in skip:
         return lines
     run_line = "run after 8 new items (5 profiles)"
@@ -623,6 +627,84 @@ def run_lines(
         return lines
     lines.append(score_line(history, runs))
     return lines
+
+
+def _served_lines(history: History, runs: int, profile: str, pending: list[int]) -> list[Line]:
+    """The single commands while `curator serve` runs on their database, which answers them
+    (curator.cli.relay), each beside the same command on its own (CURATOR_RELAY=0), in turns:
+    the service idle between its jobs, as it is most of the day."""
+    config = fresh_copy(history, "served")
+    measure(curator(config, "db", "upgrade"))
+    serve = subprocess.Popen(
+        [str(Path(sys.executable).with_name("curator")), "--config", str(config), "-v",
+         "serve", "--port", "0", "--tick", "3600"],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert serve.stderr is not None
+    started = time.perf_counter()
+    # Its first jobs (refresh: fetch, score, plan) run at start: measured once they are done.
+    for said in serve.stderr:
+        if '"job": "refresh"' in said:
+            break
+    print(f"  (service ready after {time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    drain = threading.Thread(target=lambda: serve.stderr and serve.stderr.read(), daemon=True)
+    drain.start()
+    rss_before = _rss_mb(serve.pid)
+    alone = {**os.environ, "CURATOR_RELAY": "0"}
+    ids = iter(pending)
+    slot = history.slot_id
+    commands: list[tuple[str, Any]] = [
+        ("queue show ID", lambda: ("queue", "show", str(pending[0]), "--profile", profile)),
+        ("queue reject ID", lambda: ("queue", "reject", str(next(ids)), "--profile", profile)),
+        ("queue undo", lambda: ("queue", "undo", "--profile", profile)),
+        (
+            "queue approve ID",
+            lambda: (
+                *("queue", "approve", str(next(ids)), "--profile", profile),
+                *("--comment", "Un point de vue utile pour mes clients PME."),
+            ),
+        ),
+        (
+            "queue snooze ID",
+            lambda: ("queue", "snooze", str(next(ids)), "--profile", profile, "--until", "+3d"),
+        ),
+        ("status", lambda: ("status",)),
+    ]
+    if slot:
+        commands.append(("slot comment ID", lambda: ("slot", "comment", slot, "--text", "À lire.")))
+    lines: list[Line] = []
+    try:
+        for what, args in commands:
+            served, own = [], []
+            for _ in range(runs):
+                served.append(measure(curator(config, *args())))
+                own.append(measure(curator(config, *args()), env=alone))
+            result = Line(f"{what}, service running", served)
+            result.baseline, result.baseline_runs = "the same command on its own", own
+            lines.append(result)
+            print(
+                f"  {result.what:<46} {result.seconds * 1000:9.0f} ms  "
+                f"cpu {statistics.median(x.cpu for x in served) * 1000:7.0f} ms   on its own: "
+                f"{statistics.median(x.seconds for x in own) * 1000:7.0f} ms",
+                file=sys.stderr,
+            )
+        # What answering them left in the service (its memory is bounded between jobs)
+        print(
+            f"  (service resident memory: {rss_before:.0f} MB before the commands, "
+            f"{_rss_mb(serve.pid):.0f} MB after)",
+            file=sys.stderr,
+        )
+    finally:
+        serve.terminate()
+        serve.wait(60)
+    return lines
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def score_line(history: History, runs: int) -> Line:
@@ -704,6 +786,11 @@ def main() -> None:
         help="only the commands whose line starts so, comma-separated (the floors always run):"
         " e.g. status,digest,run",
     )
+    parser.add_argument(
+        "--service",
+        action="store_true",
+        help="the single commands again with `curator serve` running, which answers them",
+    )
     args = parser.parse_args()
     if args.table:
         print(markdown_table(json.loads(args.table.read_text(encoding="utf-8"))))
@@ -721,7 +808,7 @@ def main() -> None:
     if args.score_only:
         lines = [score_line(history, args.runs)]
     else:
-        lines = run_lines(history, args.runs, args.skip, args.source, args.only)
+        lines = run_lines(history, args.runs, args.skip, args.source, args.only, args.service)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
         json.dumps(

@@ -183,8 +183,13 @@ class Service:
             json.dumps({"event": "stopped", "seconds": round(time.monotonic() - started, 2)}),
         )
 
-    def run_until_signalled(self, on_started: Callable[[], None] = lambda: None) -> None:
-        """Start, then block until SIGTERM or SIGINT, then stop cleanly."""
+    def run_until_signalled(
+        self,
+        on_started: Callable[[], None] = lambda: None,
+        on_stopping: Callable[[], None] = lambda: None,
+    ) -> None:
+        """Start, then block until SIGTERM or SIGINT, then stop cleanly. `on_stopping` runs
+        first, while the facade and the lock are still the service's."""
         with StopSignals() as signals:
             self.start()  # may refuse (another service holds the lock): nothing to stop then
             try:
@@ -192,7 +197,10 @@ class Service:
                 signum = signals.wait()
                 log.info("%s", json.dumps({"event": "signal", "signal": signum.name}))
             finally:
-                self.stop()
+                try:
+                    on_stopping()
+                finally:
+                    self.stop()
 
     # --- jobs ----------------------------------------------------------------------------
 

@@ -33,6 +33,15 @@ from sqlalchemy import create_engine, text
 
 from tests.support.http import FeedServer, Route
 
+
+@pytest.fixture(autouse=True)
+def commands_on_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command opens the database itself, as without a service: while `curator serve`
+    runs, the quick commands would otherwise be answered by it (curator.cli.relay), one after
+    another, and the database would not meet them all at once."""
+    monkeypatch.setenv("CURATOR_RELAY", "0")
+
+
 SEEDED_FEEDS = 40  # fetched and scored before the crowd arrives, so there is a queue to triage
 DECISIONS = int(os.environ.get("CURATOR_CROWD", "200"))
 AT_ONCE = 4  # queue commands in flight at any moment (the machine has few cores)

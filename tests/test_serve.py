@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import re
-import signal
 import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,7 +16,7 @@ import httpx
 import pytest
 
 from curator.demo.server import StaticServer
-from tests.support.serve import communicate_or_show_stacks
+from tests.support.serve import ServeProcess, wait_for
 from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.slow
@@ -40,49 +38,6 @@ def rss(items: list[tuple[str, str]], base: str) -> bytes:
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Veille RH</title>'
         f"<link>{base}/</link><description>x</description>{entries}</channel></rss>"
     ).encode()
-
-
-def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {seconds:.0f}s waiting for {what}")
-
-
-class ServeProcess:
-    def __init__(self, config: Path, db: Path, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "curator", "--config", str(config), "--db", f"sqlite:///{db}",
-             "-v", "serve", "--port", "0", "--tick", "1"],
-            cwd=REPO,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )  # fmt: skip
-        self.lines: list[str] = []
-        self.address = ""
-        deadline = time.monotonic() + 60
-        assert self.proc.stdout is not None
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.lines.append(line)
-            match = re.search(r"listening on (http://[\d.]+:\d+)", line)
-            if match:
-                self.address = match.group(1)
-                return
-        raise AssertionError("curator serve did not start:\n" + "".join(self.lines))
-
-    def stop(self) -> tuple[int, float]:
-        started = time.monotonic()
-        self.proc.send_signal(signal.SIGTERM)
-        out, _ = communicate_or_show_stacks(self.proc)
-        self.lines.append(out)
-        return self.proc.returncode, time.monotonic() - started
 
 
 def count(db: Path, sql: str) -> int:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, ParamSpec, TypeVar
 import click
 
 from curator import __version__
-from curator.errors import ConfigError, CuratorError, InvalidAction
+from curator.errors import ConfigError, CuratorError, InvalidAction, StorageError
 from curator.i18n import LOCALE_DIR, Language
 
 # `curator --help`, `--version` and shell completion must answer at once (issue 16: 0.4-0.6 s
@@ -46,6 +46,10 @@ class CliState:
     db: str | None
     verbosity: int = 0
     _app: Curator | None = None
+    # The command line as given, for the running service to answer it (curator.cli.relay);
+    # `relayed`: this is the service answering it, with its own facade (`_app`, not closed).
+    argv: list[str] | None = None
+    relayed: bool = False
     # What the command is about, so that its error speaks that profile's language: a command
     # with a --profile option or a slot id (which starts with its profile's name) is about one
     # profile; any other (fetch, feeds ...) speaks the locale's language (issue 16).
@@ -68,7 +72,7 @@ class CliState:
         return self._app
 
     def close(self) -> None:
-        if self._app is not None:
+        if self._app is not None and not self.relayed:
             self._app.close()
 
     def language(self) -> Language:
@@ -140,9 +144,43 @@ def pass_app(f: Callable[Concatenate[Curator, P], R]) -> Callable[P, R]:
                 value = kwargs[name]
                 if isinstance(value, str):
                     setattr(state, "slot_id" if name == "slot_id" else "profile_name", value)
+        code = _answered_by_service(state, kwargs)
+        if code is not None:
+            raise click.exceptions.Exit(code)
         return f(state.app(), *args, **kwargs)
 
     return wrapper
+
+
+def _answered_by_service(state: CliState, options: dict[str, Any]) -> int | None:
+    """The exit code of the command as the running service ran it, its output printed here;
+    None when it is to run here (no service, or a command the service does not answer)."""
+    if state.relayed or state.argv is None:
+        return None
+    path = tuple(click.get_current_context().command_path.split()[1:])
+    from curator.cli import relay
+
+    local_only = relay.RELAYED.get(path)
+    if local_only is None or any(options.get(o) for o in local_only) or not relay.enabled():
+        return None
+    try:
+        answer = relay.ask(relay.socket_path(state.config_path, state.db), state.argv)
+    except relay.ServiceLost:
+        from curator.i18n import N_, Message
+
+        raise StorageError(
+            Message(
+                N_(
+                    "the service stopped before answering: the command may have run there"
+                    " (`curator status` and `curator queue show ID` say what it did)"
+                )
+            )
+        ) from None
+    if answer is None:
+        return None
+    sys.stdout.write(answer.stdout)
+    sys.stderr.write(answer.stderr)
+    return answer.code
 
 
 def pass_state(f: Callable[Concatenate[CliState, P], R]) -> Callable[P, R]:
@@ -240,9 +278,10 @@ def cli(ctx: click.Context, config: str | None, db: str | None, verbose: int, qu
     your own feeds.yaml.
     """
     verbosity = -1 if quiet else verbose
-    _configure_logging(verbosity)
     # main() hands its own state in, to say an error in the language of who it concerns
     state = ctx.obj if isinstance(ctx.obj, CliState) else CliState(config=None, db=None)
+    if not state.relayed:  # the service answering a command keeps its own logging
+        _configure_logging(verbosity)
     state.config, state.db, state.verbosity = config, db, verbosity
     ctx.obj = state
     ctx.call_on_close(state.close)
@@ -288,8 +327,16 @@ from curator.cli import review as _review  # noqa: E402,F401
 from curator.cli import serve as _serve  # noqa: E402,F401
 
 
-def main(argv: list[str] | None = None) -> int:
-    state = CliState(config=None, db=None)
+def main(argv: list[str] | None = None, *, service_app: Curator | None = None) -> int:
+    """Run one command line. `service_app`: the running service's facade, when the service
+    answers a command sent to it (curator.cli.relay)."""
+    state = CliState(
+        config=None,
+        db=None,
+        _app=service_app,
+        argv=list(sys.argv[1:] if argv is None else argv),
+        relayed=service_app is not None,
+    )
     try:
         # Without standalone mode click returns an exit code (from ctx.exit) instead of exiting.
         result = cli.main(args=argv, prog_name="curator", standalone_mode=False, obj=state)

@@ -110,9 +110,14 @@ def serve(
         ).format(host=options.host)
         click.echo(t._("curator serve: warning: {warning}").format(warning=warning), err=True)
 
+    relay_listener = None
+
     def started() -> None:
+        nonlocal relay_listener
         said = t._("curator serve: {database}, listening on {address}")
         click.echo(said.format(database=app.db.display_url, address=service.address), err=True)
+        if state is not None:
+            relay_listener = _relay_listener(app, state)
         if pool is not None:
             pool.start()
         if open_browser:
@@ -120,11 +125,31 @@ def serve(
 
             webbrowser.open(service.address.replace("://0.0.0.0:", "://127.0.0.1:") + "/")
 
+    def stopping() -> None:
+        # Before the service lets go of its facade and its lock: a command sent from now on
+        # finds no socket and runs on its own.
+        if relay_listener is not None:
+            relay_listener.close()
+
     try:
-        service.run_until_signalled(on_started=started)
+        service.run_until_signalled(on_started=started, on_stopping=stopping)
     finally:
         if pool is not None:
             pool.stop()
+
+
+def _relay_listener(app: Curator, state: CliState) -> Any:
+    """Answer the quick commands started beside this service (curator.cli.relay), with its
+    facade; None when the socket cannot be made (they then run in their own process)."""
+    from curator.cli import main, relay
+
+    if not relay.enabled():
+        return None
+    listener = relay.Listener(
+        relay.socket_path(state.config_path, state.db),
+        lambda argv: main(argv, service_app=app),
+    )
+    return listener if listener.open() else None
 
 
 def _worker_pool(app: Curator, count: int, tick: float) -> Any:

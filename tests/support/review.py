@@ -62,25 +62,29 @@ class ReviewWorld:
         return Curator(load_settings(self.config), Database.open(self.db_url), clock=lambda: now)
 
 
-def make_world(folder: Path, *, config: str = CONFIG, db_url: str | None = None) -> ReviewWorld:
+def make_world(
+    folder: Path, *, config: str = CONFIG, db_url: str | None = None, now: datetime = NOW
+) -> ReviewWorld:
+    """The queue above, its items published before `now` (a service started on it runs on the
+    real clock: its items must be recent then)."""
     path = folder / "feeds.yaml"
     path.write_text(config, encoding="utf-8")
     db_url = db_url or f"sqlite:///{folder / 'curator.db'}"
-    curator = Curator(load_settings(path), Database.open(db_url), clock=lambda: NOW)
+    curator = Curator(load_settings(path), Database.open(db_url), clock=lambda: now)
     ids: list[int] = []
     with curator.db.session() as session:
         feeds = [session.get(FeedRow, f.id) for f in curator.feeds()]
         for rank, (title, feed, score, why) in enumerate(ITEMS, start=1):
-            row = _item(feeds[feed].id, title, NOW - timedelta(hours=rank * 5))  # type: ignore[union-attr]
+            row = _item(feeds[feed].id, title, now - timedelta(hours=rank * 5))  # type: ignore[union-attr]
             session.add(row)
             session.flush()
             ids.append(row.id)
-            session.add(_score(row.id, score, why, rank))
-        dup = _item(feeds[1].id, ITEMS[0][0] + " (repris)", NOW - timedelta(hours=2))  # type: ignore[union-attr]
+            session.add(_score(row.id, score, why, rank, now))
+        dup = _item(feeds[1].id, ITEMS[0][0] + " (repris)", now - timedelta(hours=2))  # type: ignore[union-attr]
         dup.cluster_id = ids[0]
         session.add(dup)
         session.flush()
-        session.add(_score(dup.id, 0.9, [], None))
+        session.add(_score(dup.id, 0.9, [], None, now))
         duplicate_id = dup.id
     curator.close()
     return ReviewWorld(path, db_url, ids, duplicate_id)
@@ -107,7 +111,13 @@ def _item(feed_id: int, title: str, published: datetime) -> ItemRow:
     )
 
 
-def _score(item_id: int, final: float, why: list[tuple[str, float]], rank: int | None) -> ScoreRow:
+def _score(
+    item_id: int,
+    final: float,
+    why: list[tuple[str, float]],
+    rank: int | None,
+    computed_at: datetime = NOW,
+) -> ScoreRow:
     return ScoreRow(
         profile="claire",
         item_id=item_id,
@@ -115,7 +125,7 @@ def _score(item_id: int, final: float, why: list[tuple[str, float]], rank: int |
         relevance=final,
         why=[list(t) for t in why],
         rank=rank,
-        computed_at=NOW,
+        computed_at=computed_at,
     )
 
 
