@@ -135,6 +135,17 @@ def test_quick_commands_are_answered_by_the_running_service(
         assert _decisions(db, third) == []  # undone: the decision is removed
         socket_file = relay.socket_path(world.config, f"sqlite:///{db}", env)
         assert socket_file.exists()
+
+        # feeds.yaml edited by hand: a comment at its end changes nothing, a setting does, and
+        # the service, which read the file at start, leaves the command to read it as it is now.
+        text = world.config.read_text(encoding="utf-8")
+        world.config.write_text(text + "# my watch\n", encoding="utf-8")
+        commented = _curator(world.config, db, env, "queue", "show", str(first))
+        assert ANSWERED in commented.stderr, commented.stderr
+        world.config.write_text(text.replace("Europe/Paris", "America/Montreal"), encoding="utf-8")
+        edited = _curator(world.config, db, env, "queue", "show", str(first))
+        assert edited.returncode == 0 and "feeds.yaml has changed" in edited.stderr, edited.stderr
+        assert "America/Montreal" in edited.stdout and ANSWERED not in edited.stderr
     finally:
         code, _ = service.stop()
     assert code == 0

@@ -15,8 +15,9 @@ before: the socket is a way to be fast, never a way to fail.
 - **Same process, same answer.** The service runs the very command line, in the user's
   language and clock: it answers only when the client's locale, time zone and `CURATOR_*`
   variables are the service's, and when both are the same version of curator; otherwise it
-  says so and the command runs itself. The service's facade is shared, so the command sees the
-  service's database.
+  says so and the command runs itself. It also declines while feeds.yaml says something else
+  than what it read at start (a command on its own would read the file as it is now). The
+  service's facade is shared, so the command sees the service's database.
 - **Never twice.** Once a request is sent, the client waits for its answer and never runs the
   command itself: a service that dies in between leaves one clear error line, not a decision
   applied twice.
@@ -263,6 +264,10 @@ class _Handler(socketserver.StreamRequestHandler):
         if environment != environment_mark():
             self._reply({"declined": "another language, time zone or CURATOR_ setting"})
             return
+        why = self.server.declines()
+        if why:
+            self._reply({"declined": why})
+            return
         out, err = _per_thread_streams()
         with out.captured() as stdout, err.captured() as stderr:
             try:
@@ -281,20 +286,24 @@ class _Handler(socketserver.StreamRequestHandler):
 class _UnixServer(socketserver.UnixStreamServer):
     # One command at a time, in the order they came: a command's writes are the only ones on
     # its database from this side, as when commands run one after another.
-    def __init__(self, path: Path, run: Runner) -> None:
+    def __init__(self, path: Path, run: Runner, declines: Callable[[], str | None]) -> None:
         self.run = run
+        self.declines = declines
         super().__init__(str(path), _Handler)
 
 
 class Listener:
     """The service's side: a thread answering relayed commands with `run` (argv -> exit code)
-    until `close()`."""
+    until `close()`. `declines`: why the service cannot answer for now (None when it can)."""
 
-    def __init__(self, path: Path, run: Runner) -> None:
+    def __init__(
+        self, path: Path, run: Runner, declines: Callable[[], str | None] = lambda: None
+    ) -> None:
         self.path = path
         self._server: _UnixServer | None = None
         self._thread: threading.Thread | None = None
         self._run = run
+        self._declines = declines
 
     def open(self) -> bool:
         """Listen; False (and the service runs without) when the socket cannot be made."""
@@ -309,7 +318,7 @@ class Listener:
                 self.path.unlink()  # left by a service that did not stop cleanly
         old_umask = os.umask(0o177)
         try:
-            self._server = _UnixServer(self.path, self._run)
+            self._server = _UnixServer(self.path, self._run, self._declines)
         except OSError as e:
             log.warning("commands are not relayed: %s: %s", self.path, e)
             return False
