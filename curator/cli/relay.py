@@ -1,7 +1,7 @@
 """Single commands answered by the running service (issue 19).
 
-A command started on its own imports SQLAlchemy and its ORM before it reads a row: 0.3 s on
-our machine, more than the 300 ms a decision should take from start to answer. `curator serve`
+A command started on its own imports SQLAlchemy and its ORM before it reads a row: 0.26 to
+0.31 s on two cores, most of the 300 ms a decision should take from start to answer. `curator serve`
 has all of it loaded already. While it runs, it listens on a local socket, and the quick
 commands (a decision, an item, a slot, the status) ask it to run them: the command line parses
 the arguments as always, sends them, and prints what the service answers. Without a service,
@@ -21,8 +21,8 @@ before: the socket is a way to be fast, never a way to fail.
 - **Never twice.** Once a request is sent, the client waits for its answer and never runs the
   command itself: a service that dies in between leaves one clear error line, not a decision
   applied twice.
-- **Not everything.** Commands that read a file or standard input, open an editor, or take
-  long stay in their own process (`RELAYED` lists the others). `CURATOR_RELAY=0` turns the
+- **Not everything.** Commands that read a file or standard input, open an editor, or load the
+  scorer stay in their own process (`RELAYED` lists the others). `CURATOR_RELAY=0` turns the
   relay off for one command or a whole shell.
 
 This module imports only the standard library: the client side runs before anything heavy.
