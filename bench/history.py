@@ -52,6 +52,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from fetch_scale import rss_mb  # noqa: E402
+
 from tests.support.content import corpus_root  # noqa: E402
 
 N_FEEDS = 200
@@ -649,7 +651,7 @@ def _served_lines(history: History, runs: int, profile: str, pending: list[int])
     print(f"  (service ready after {time.perf_counter() - started:.0f} s)", file=sys.stderr)
     drain = threading.Thread(target=lambda: serve.stderr and serve.stderr.read(), daemon=True)
     drain.start()
-    rss_before = _rss_mb(serve.pid)
+    rss_before = rss_mb(serve.pid)
     alone = {**os.environ, "CURATOR_RELAY": "0"}
     ids = iter(pending)
     slot = history.slot_id
@@ -691,20 +693,13 @@ def _served_lines(history: History, runs: int, profile: str, pending: list[int])
         # What answering them left in the service (its memory is bounded between jobs)
         print(
             f"  (service resident memory: {rss_before:.0f} MB before the commands, "
-            f"{_rss_mb(serve.pid):.0f} MB after)",
+            f"{rss_mb(serve.pid):.0f} MB after)",
             file=sys.stderr,
         )
     finally:
         serve.terminate()
         serve.wait(60)
     return lines
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def score_line(history: History, runs: int) -> Line:

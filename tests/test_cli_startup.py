@@ -75,6 +75,19 @@ def test_completing_commands_imports_no_heavy_library(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_only_the_commands_the_service_answers_look_for_it(tmp_path: Path) -> None:
+    """The relay (curator.cli.relay) is loaded by a command the running service could answer,
+    never by the others, which would pay for it for nothing."""
+    world = make_world(tmp_path)
+    base = ["--config", str(world.config), "--db", world.db_url, "queue"]
+    _, modules = _modules(*base, "list", cwd=tmp_path)
+    assert "curator.cli.relay" not in modules
+    out, modules = _modules(*base, "show", str(world.ids[0]), cwd=tmp_path)
+    assert "Le recrutement des data engineers" in out  # no service: answered on its own
+    assert "curator.cli.relay" in modules
+
+
+@pytest.mark.slow
 def test_queue_show_does_not_load_the_scorer(tmp_path: Path) -> None:
     world = make_world(tmp_path)
     base = ["--config", str(world.config), "--db", world.db_url, "queue", "show"]

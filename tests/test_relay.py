@@ -37,6 +37,16 @@ def runtime_dir() -> Iterator[Path]:
         yield Path(folder)
 
 
+@pytest.fixture
+def own_environment(runtime_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This process as a command started in a plain shell: no CURATOR_ setting, its own
+    runtime folder. Returns that folder."""
+    for name in [k for k in os.environ if k.startswith("CURATOR_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime_dir))
+    return runtime_dir
+
+
 def _environment(runtime: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CURATOR_")}
     return env | {"XDG_RUNTIME_DIR": str(runtime)} | extra
@@ -178,14 +188,11 @@ def _serve_once(path: Path, reply: bytes | None) -> threading.Thread:
 
 def test_a_service_gone_mid_command_is_one_error_line_and_no_second_run(
     tmp_path: Path,
-    runtime_dir: Path,
+    own_environment: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     world = make_world(tmp_path)
-    for k in [k for k in os.environ if k.startswith("CURATOR_")]:
-        monkeypatch.delenv(k)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime_dir))
     monkeypatch.setenv("LC_ALL", "en_US.UTF-8")  # the error line in English, whatever the machine
     path = relay.socket_path(world.config, world.db_url)
     thread = _serve_once(path, None)
@@ -198,12 +205,9 @@ def test_a_service_gone_mid_command_is_one_error_line_and_no_second_run(
 
 
 def test_no_service_a_dead_socket_or_a_declining_service_leave_the_command_to_run_itself(
-    tmp_path: Path, runtime_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, own_environment: Path
 ) -> None:
     world = make_world(tmp_path)
-    for k in [k for k in os.environ if k.startswith("CURATOR_")]:
-        monkeypatch.delenv(k)
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime_dir))
     args = ["--config", str(world.config), "--db", world.db_url]
     path = relay.socket_path(world.config, world.db_url)
     assert relay.ask(path, ["status"]) is None  # no folder, no socket

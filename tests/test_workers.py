@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 
 from tests.support.http import FeedServer, Request, Route
 from tests.support.ingest import config_text, rfc822, rss
+from tests.support.serve import wait_for
 from tests.support.smtp import smtp_server
 
 pytestmark = [pytest.mark.slow]
@@ -117,15 +118,6 @@ def workers(pg_url: str) -> Iterator[list[Worker]]:
     yield started
     for w in started:
         w.stop()
-
-
-def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {seconds:.0f}s waiting for {what}")
 
 
 def scalar(url: str, sql: str) -> int:

@@ -152,16 +152,36 @@ def pass_app(f: Callable[Concatenate[Curator, P], R]) -> Callable[P, R]:
     return wrapper
 
 
+#: The commands a running service answers (curator.cli.relay), by command path; a value names
+#: the options that keep a command local when given: a file read here, an editor opened here,
+#: or the scorer loaded (`--starter`), which would stay in the service's memory (issue 19
+#: bounds it). Looked up before the relay is imported: the other commands never load it.
+RELAYED: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("status",): (),
+    ("queue", "show"): ("starter",),
+    ("queue", "approve"): ("comment_file",),
+    ("queue", "reject"): (),
+    ("queue", "snooze"): (),
+    ("queue", "undo"): (),
+    ("slot", "show"): (),
+    ("slot", "comment"): ("edit",),
+    ("slot", "pin"): (),
+    ("slot", "done"): (),
+    ("slot", "skip"): (),
+}
+
+
 def _answered_by_service(state: CliState, options: dict[str, Any]) -> int | None:
     """The exit code of the command as the running service ran it, its output printed here;
     None when it is to run here (no service, or a command the service does not answer)."""
     if state.relayed or state.argv is None:
         return None
-    path = tuple(click.get_current_context().command_path.split()[1:])
+    local_only = RELAYED.get(tuple(click.get_current_context().command_path.split()[1:]))
+    if local_only is None or any(options.get(o) for o in local_only):
+        return None
     from curator.cli import relay
 
-    local_only = relay.RELAYED.get(path)
-    if local_only is None or any(options.get(o) for o in local_only) or not relay.enabled():
+    if not relay.enabled():
         return None
     try:
         answer = relay.ask(relay.socket_path(state.config_path, state.db), state.argv)

@@ -22,8 +22,8 @@ before: the socket is a way to be fast, never a way to fail.
   command itself: a service that dies in between leaves one clear error line, not a decision
   applied twice.
 - **Not everything.** Commands that read a file or standard input, open an editor, or load the
-  scorer stay in their own process (`RELAYED` lists the others). `CURATOR_RELAY=0` turns the
-  relay off for one command or a whole shell.
+  scorer stay in their own process (`curator.cli.RELAYED` lists the others). `CURATOR_RELAY=0`
+  turns the relay off for one command or a whole shell.
 
 This module imports only the standard library: the client side runs before anything heavy.
 """
@@ -50,23 +50,6 @@ from curator import __version__
 
 log = logging.getLogger(__name__)
 
-#: The commands a running service answers, by command path; a value names the options that
-#: keep a command local when given: a file read here, an editor opened here, or the scorer
-#: loaded (`--starter`), which would stay in the service's memory (issue 19 bounds it).
-RELAYED: dict[tuple[str, ...], tuple[str, ...]] = {
-    ("status",): (),
-    ("queue", "show"): ("starter",),
-    ("queue", "approve"): ("comment_file",),
-    ("queue", "reject"): (),
-    ("queue", "snooze"): (),
-    ("queue", "undo"): (),
-    ("slot", "show"): (),
-    ("slot", "comment"): ("edit",),
-    ("slot", "pin"): (),
-    ("slot", "done"): (),
-    ("slot", "skip"): (),
-}
-
 #: Variables that change what a command says or when it thinks it is: the client's must be the
 #: service's for the service to answer (the language, the zone, curator's own settings).
 _SAME_ENVIRONMENT = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG", "TZ", "FAKETIME")
@@ -88,6 +71,10 @@ def _runtime_dir(environ: Mapping[str, str]) -> Path:
     runtime = environ.get("XDG_RUNTIME_DIR")
     if runtime and Path(runtime).is_absolute():
         return Path(runtime) / "curator"
+    return _tmp_dir()
+
+
+def _tmp_dir() -> Path:
     return Path(tempfile.gettempdir()) / f"curator-{os.getuid()}"
 
 
@@ -101,7 +88,7 @@ def socket_path(config: Path, db: str | None, environ: Mapping[str, str] = os.en
     name = hashlib.sha256(key).hexdigest()[:24] + ".sock"
     path = _runtime_dir(environ) / name
     if len(str(path)) > _MAX_SOCKET_PATH:
-        path = Path(tempfile.gettempdir()) / f"curator-{os.getuid()}" / name
+        path = _tmp_dir() / name
     return path
 
 
@@ -311,7 +298,7 @@ class Listener:
             log.warning("commands are not relayed: %s is not private to you", self.path.parent)
             return False
         if self.path.exists() or self.path.is_symlink():
-            if ask_alive(self.path):
+            if _answers(self.path):
                 log.warning("commands are not relayed: another service answers at %s", self.path)
                 return False
             with contextlib.suppress(OSError):
@@ -341,7 +328,8 @@ class Listener:
         self._server = None
 
 
-def ask_alive(path: Path) -> bool:
+def _answers(path: Path) -> bool:
+    """Whether a service listens at `path` (a socket left by a killed one refuses)."""
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         probe.settimeout(1.0)

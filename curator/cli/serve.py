@@ -13,6 +13,7 @@ from curator.cli import CliState, cli, echo_json, pass_app
 
 if TYPE_CHECKING:
     from curator.app import Curator
+    from curator.cli.relay import Listener
     from curator.i18n import Language
 
 
@@ -110,7 +111,7 @@ def serve(
         ).format(host=options.host)
         click.echo(t._("curator serve: warning: {warning}").format(warning=warning), err=True)
 
-    relay_listener = None
+    relay_listener: Listener | None = None
 
     def started() -> None:
         nonlocal relay_listener
@@ -138,7 +139,7 @@ def serve(
             pool.stop()
 
 
-def _relay_listener(app: Curator, state: CliState) -> Any:
+def _relay_listener(app: Curator, state: CliState) -> Listener | None:
     """Answer the quick commands started beside this service (curator.cli.relay), with its
     facade; None when the socket cannot be made (they then run in their own process)."""
     from curator.cli import main, relay
