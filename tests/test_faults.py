@@ -765,6 +765,7 @@ def curator(
     """`curator` in a process of its own, on folder/feeds.yaml (and folder/curator.db)."""
     command = [sys.executable, "-m", "curator", "--config", str(folder / "feeds.yaml")]
     if user is not None:
+        _clear_stale_faketime_memory()
         command = ["setpriv", f"--reuid={user}", "--regid=nogroup", "--clear-groups", *command]
     if db is not None:
         command += ["--db", db]
@@ -775,6 +776,20 @@ def curator(
         text=True,
         timeout=120,
     )
+
+
+def _clear_stale_faketime_memory() -> None:
+    """Under `make test-clocks`, libfaketime 0.9.10 gives every process a semaphore and a shared
+    page in /dev/shm named by its pid, and a killed process leaves them behind. A process
+    started as another user cannot open its parent's, makes its own, and dies ("sem_open failed
+    and recreation attempts failed") when a dead process with the same pid left one: pids come
+    round again in a long run. Remove those of processes that are gone."""
+    if "faketime" not in os.environ.get("LD_PRELOAD", ""):
+        return
+    for path in Path("/dev/shm").glob("*faketime_*_*"):
+        pid = path.name.rsplit("_", 1)[-1]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            path.unlink(missing_ok=True)
 
 
 def one_line(done: subprocess.CompletedProcess[str]) -> str:

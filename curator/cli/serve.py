@@ -115,10 +115,12 @@ def serve(
 
     def started() -> None:
         nonlocal relay_listener
-        said = t._("curator serve: {database}, listening on {address}")
-        click.echo(said.format(database=app.db.display_url, address=service.address), err=True)
+        # The socket first: once the service says it listens, a command started beside it
+        # finds it (a script, or a test, waits for that line).
         if state is not None:
             relay_listener = _relay_listener(app, state)
+        said = t._("curator serve: {database}, listening on {address}")
+        click.echo(said.format(database=app.db.display_url, address=service.address), err=True)
         if pool is not None:
             pool.start()
         if open_browser:
