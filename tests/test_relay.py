@@ -95,8 +95,9 @@ def test_quick_commands_are_answered_by_the_running_service(
 
     service = ServeProcess(world.config, db, env)
     try:
-        # Ready when it says so: the socket is there before the "listening on" line.
-        assert any(runtime_dir.rglob("*.sock")), "the service said it listens before its socket"
+        # Ready when it says so: its socket is there before the "listening on" line.
+        socket_file = relay.socket_path(world.config, f"sqlite:///{db}", env)
+        assert socket_file.is_socket(), "the service said it listens before its socket"
         shown = _curator(world.config, db, env, "queue", "show", str(first))
         assert shown.returncode == 0, shown.stderr
         assert ANSWERED in shown.stderr

@@ -1,12 +1,12 @@
 """Single commands answered by the running service (issue 19).
 
 A command started on its own imports SQLAlchemy and its ORM before it reads a row: 0.26 to
-0.31 s on two cores, most of the 300 ms a decision should take from start to answer. `curator serve`
-has all of it loaded already. While it runs, it listens on a local socket, and the quick
-commands (a decision, an item, a slot, the status) ask it to run them: the command line parses
-the arguments as always, sends them, and prints what the service answers. Without a service,
-or when anything keeps the service from answering, the command runs in its own process as
-before: the socket is a way to be fast, never a way to fail.
+0.31 s on two cores, most of the 300 ms a decision should take from start to answer.
+`curator serve` has all of it loaded already. While it runs, it listens on a local socket, and
+the quick commands (a decision, an item, a slot, the status) ask it to run them: the command
+line parses the arguments as always, sends them, and prints what the service answers. Without
+a service, or when anything keeps the service from answering, the command runs in its own
+process as before: the socket is a way to be fast, never a way to fail.
 
 - **Where.** One socket per configuration file and database flag, named by their hash, in a
   folder only the user can enter: `$XDG_RUNTIME_DIR/curator` (or `<tmp>/curator-<uid>`). The
