@@ -34,6 +34,8 @@ Learning (items not judged; the simulated user judges the top N of the initial q
   +N         curator's queue after the N decisions
   lr+N       logistic regression on the tuned TF-IDF features, trained on the same N
              decisions plus the objective as one more positive example
+  lr-own+N   the same on curator's own TF-IDF features (the matrix its queue is scored on),
+             the objective's profile vector as the positive example: issue 18's own words
   sem+N      curator's queue after the N decisions, with the semantic extra (when it runs)
 Pooled figures carry a bootstrap 95% CI over objectives (paired differences), and are also
 shown for each half of the objectives (A and B: alternate needs of each set), so that a change
@@ -254,6 +256,26 @@ class Curator:
         )
         return queue_scores(result)
 
+    def learn_plain(self, objective: str, judged: Sequence[int], gain: np.ndarray) -> np.ndarray:
+        """A logistic regression on curator's own features, fitted as `TunedTfidf.learn` is: the
+        baseline issue 18 names, so that the learning is compared on equal features as well as
+        against the stronger word-and-character ones."""
+        from scipy import sparse
+        from sklearn.linear_model import LogisticRegression
+
+        x = self.matrix.x
+        q = sc.profile_vector(Profile("bench", objective), self.matrix.idf).vector
+        idx = np.asarray(judged)
+        y = np.append((gain[idx] > 0).astype(int), 1)
+        if y.min() == y.max():
+            return np.asarray(self.matrix.dot(q))
+        xt = sparse.vstack([x[idx], q]).tocsr()
+        # Over the columns the rows use: the others have no weight, and 2^21 columns are slow.
+        cols = np.unique(xt.indices)
+        model = LogisticRegression(max_iter=1000, class_weight="balanced")
+        model.fit(xt[:, cols], y)
+        return np.asarray(model.decision_function(x[:, cols]))
+
 
 # ---- baselines -----------------------------------------------------------------------------
 
@@ -411,7 +433,7 @@ COLD = [
     "sem",
     "sem-rel",
 ]
-WARM = [f"{s}{n}" for n in LEARN_N for s in ("before", "+", "lr+", "sem+")]
+WARM = [f"{s}{n}" for n in LEARN_N for s in ("before", "+", "lr+", "lr-own+", "sem+")]
 Row = dict[str, Any]
 
 
@@ -450,6 +472,7 @@ def run_dataset(ds: Dataset, use_models: bool) -> list[Row]:
             row[f"before{n}"] = ndcg(initial[rest], gain[rest])
             row[f"+{n}"] = ndcg(after[rest], gain[rest])
             row[f"lr+{n}"] = ndcg(tfidf.learn(objective, judged, gain)[rest], gain[rest])
+            row[f"lr-own+{n}"] = ndcg(cur.learn_plain(objective, judged, gain)[rest], gain[rest])
             if "sem" in row:
                 # The same decisions, the extra's embeddings given as well.
                 learned = cur.run(objective, DEFAULTS, judged, gain, semantic=True)
@@ -474,27 +497,35 @@ def _mean(rows: Sequence[Row], col: str) -> str:
     return f"{np.mean(vals):>7.3f}" if vals else f"{'-':>7}"
 
 
+def _width(col: str) -> int:
+    return max(8, len(col) + 1)
+
+
+def _cell(rows: Sequence[Row], col: str) -> str:
+    return f"{_mean(rows, col):>{_width(col)}}"
+
+
 def print_tables(rows: Sequence[Row]) -> None:
     cold = [c for c in COLD if any(c in r for r in rows)]
     warm = [c for c in WARM if any(c in r for r in rows)]
     sets = list(dict.fromkeys(r["set"] for r in rows))
     for title, cols in (("no decisions, every item", cold), ("after decisions, unjudged", warm)):
         print(f"\n== nDCG@10, {title}: mean over objectives ==")
-        print(f"{'set':<20}{'style':<13}" + "".join(f"{c:>8}" for c in cols))
+        print(f"{'set':<20}{'style':<13}" + "".join(f"{c:>{_width(c)}}" for c in cols))
         for s in sets:
             for style in (*STYLES, "all"):
                 sel = [r for r in rows if r["set"] == s and style in (r["style"], "all")]
-                print(f"{s:<20}{style:<13}" + "".join(f" {_mean(sel, c)}" for c in cols))
+                print(f"{s:<20}{style:<13}" + "".join(_cell(sel, c) for c in cols))
         for style in (*STYLES, "all"):
             sel = [r for r in rows if style in (r["style"], "all")]
-            print(f"{'pooled':<20}{style:<13}" + "".join(f" {_mean(sel, c)}" for c in cols))
+            print(f"{'pooled':<20}{style:<13}" + "".join(_cell(sel, c) for c in cols))
         fr_en = [r for r in rows if r["set"] in FR_EN_SETS]
         if fr_en:
-            print(f"{'FR obj / EN items':<33}" + "".join(f" {_mean(fr_en, c)}" for c in cols))
+            print(f"{'FR obj / EN items':<33}" + "".join(_cell(fr_en, c) for c in cols))
         for half in "AB":
             sel = [r for r in rows if r.get("half") == half]
             if sel:
-                print(f"{'pooled, half ' + half:<33}" + "".join(f" {_mean(sel, c)}" for c in cols))
+                print(f"{'pooled, half ' + half:<33}" + "".join(_cell(sel, c) for c in cols))
     print("\n== Pooled paired differences, bootstrap 95% CI over objectives ==")
     pairs = [
         ("defaults", "tfidf"),
@@ -506,9 +537,11 @@ def print_tables(rows: Sequence[Row]) -> None:
         ("-mmr", "defaults"),
         ("-cap", "defaults"),
         ("+30", "lr+30"),
+        ("+30", "lr-own+30"),
         ("+30", "before30"),
         ("+100", "before100"),
         ("+100", "lr+100"),
+        ("+100", "lr-own+100"),
         ("sem", "defaults"),
         ("sem", "minilm"),
         ("sem-rel", "minilm"),
