@@ -258,8 +258,8 @@ class Curator:
 
     def learn_plain(self, objective: str, judged: Sequence[int], gain: np.ndarray) -> np.ndarray:
         """A logistic regression on curator's own features, fitted as `TunedTfidf.learn` is: the
-        baseline issue 18 names, so that the learning is compared on equal features as well as
-        against the stronger word-and-character ones."""
+        baseline issue 18 names, so that the learning is compared on the same features as well
+        as on word and character n-grams (stronger on word forms and cognates, weaker pooled)."""
         from scipy import sparse
         from sklearn.linear_model import LogisticRegression
 
@@ -498,6 +498,7 @@ def _mean(rows: Sequence[Row], col: str) -> str:
 
 
 def _width(col: str) -> int:
+    """A column's width: its figures' eight characters, or its name and a space when longer."""
     return max(8, len(col) + 1)
 
 
