@@ -257,24 +257,12 @@ class Curator:
         return queue_scores(result)
 
     def learn_plain(self, objective: str, judged: Sequence[int], gain: np.ndarray) -> np.ndarray:
-        """A logistic regression on curator's own features, fitted as `TunedTfidf.learn` is: the
-        baseline issue 18 names, so that the learning is compared on the same features as well
-        as on word and character n-grams (stronger on word forms and cognates, weaker pooled)."""
-        from scipy import sparse
-        from sklearn.linear_model import LogisticRegression
-
-        x = self.matrix.x
+        """The regression on curator's own features: the baseline issue 18 names, so that the
+        learning is compared on the same features as well as on word and character n-grams
+        (`TunedTfidf.learn`: stronger on word forms and cognates, weaker pooled)."""
         q = sc.profile_vector(Profile("bench", objective), self.matrix.idf).vector
-        idx = np.asarray(judged)
-        y = np.append((gain[idx] > 0).astype(int), 1)
-        if y.min() == y.max():
-            return np.asarray(self.matrix.dot(q))
-        xt = sparse.vstack([x[idx], q]).tocsr()
-        # Over the columns the rows use: the others have no weight, and 2^21 columns are slow.
-        cols = np.unique(xt.indices)
-        model = LogisticRegression(max_iter=1000, class_weight="balanced")
-        model.fit(xt[:, cols], y)
-        return np.asarray(model.decision_function(x[:, cols]))
+        scores = regression_on_decisions(self.matrix.x, q, judged, gain)
+        return np.asarray(self.matrix.dot(q)) if scores is None else scores
 
 
 # ---- baselines -----------------------------------------------------------------------------
@@ -309,17 +297,29 @@ class TunedTfidf:
         return np.asarray((self.x @ self.query(q).T).toarray()).ravel()
 
     def learn(self, q: str, judged: Sequence[int], gain: np.ndarray) -> np.ndarray:
-        from scipy import sparse
-        from sklearn.linear_model import LogisticRegression
+        scores = regression_on_decisions(self.x, self.query(q), judged, gain)
+        return self(q) if scores is None else scores
 
-        idx = np.asarray(judged)
-        y = np.append((gain[idx] > 0).astype(int), 1)
-        if y.min() == y.max():
-            return self(q)
-        xt = sparse.vstack([self.x[idx], self.query(q)]).tocsr()
-        model = LogisticRegression(max_iter=1000, class_weight="balanced")
-        model.fit(xt, y)
-        return np.asarray(model.predict_proba(self.x)[:, 1])
+
+def regression_on_decisions(
+    x: Any, query: Any, judged: Sequence[int], gain: np.ndarray
+) -> np.ndarray | None:
+    """The learning baseline: a logistic regression on the rows `x`, trained on the judged items
+    (relevant or not) plus the objective's row `query` as one more positive, scored over every
+    item; None when the decisions and the objective are all of one kind."""
+    from scipy import sparse
+    from sklearn.linear_model import LogisticRegression
+
+    idx = np.asarray(judged)
+    y = np.append((gain[idx] > 0).astype(int), 1)
+    if y.min() == y.max():
+        return None
+    xt = sparse.vstack([x[idx], query]).tocsr()
+    # Over the columns the rows use: the others get no weight, and curator's 2^21 are slow.
+    cols = np.unique(xt.indices)
+    model = LogisticRegression(max_iter=1000, class_weight="balanced")
+    model.fit(xt[:, cols], y)
+    return np.asarray(model.decision_function(x[:, cols]))
 
 
 _TOK = re.compile(r"\w+")
